@@ -1,0 +1,497 @@
+//! Campaigns: identity, live window, state and the admission rule of a claim.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::claim::Refusal;
+use super::money::shown;
+use super::{Cents, DiscountRule, Invalid, Percent};
+
+/// The most units one campaign can hold; far above any real flash sale, and low enough that
+/// restocks can never overflow the 64-bit counters of any store.
+pub const MAX_INVENTORY: i64 = 1_000_000_000;
+
+/// A campaign's id: a slug of 1 to 64 characters from `[a-z0-9-]`, safe in URLs and shells.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CampaignId(String);
+
+impl CampaignId {
+    /// Checks an id given by an operator or read back from a store.
+    ///
+    /// # Errors
+    /// [`Invalid`] when `text` is not a slug of 1 to 64 characters from `[a-z0-9-]`.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let ok = (1..=64).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(CampaignId(text.to_owned()))
+        } else {
+            Err(Invalid::new(
+                "campaign id",
+                format!(
+                    "`{}` must be 1 to 64 characters of a-z, 0-9 and -",
+                    shown(text)
+                ),
+            ))
+        }
+    }
+
+    /// Derives an id from a campaign name plus a caller-chosen suffix (random in practice),
+    /// e.g. `Spring Sale!` + `4f2a` gives `spring-sale-4f2a`.
+    #[must_use]
+    pub fn from_name(name: &str, suffix: &str) -> Self {
+        let mut slug = String::new();
+        for c in name.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c);
+            } else if !slug.ends_with('-') && !slug.is_empty() {
+                slug.push('-');
+            }
+        }
+        let mut slug: String = slug.trim_end_matches('-').chars().take(40).collect();
+        slug = slug.trim_end_matches('-').to_owned();
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.extend(
+            suffix
+                .chars()
+                .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                .take(16),
+        );
+        if slug.is_empty() {
+            slug.push_str("campaign");
+        }
+        CampaignId(slug)
+    }
+
+    /// The id as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CampaignId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An ISO 4217-style currency code: three upper-case ASCII letters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Currency(String);
+
+impl Currency {
+    /// Checks a currency code.
+    ///
+    /// # Errors
+    /// [`Invalid`] unless `text` is three ASCII letters (they are upper-cased).
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        if text.len() == 3 && text.bytes().all(|b| b.is_ascii_alphabetic()) {
+            Ok(Currency(text.to_ascii_uppercase()))
+        } else {
+            Err(Invalid::new(
+                "currency",
+                format!("`{}` must be a 3-letter code like EUR", shown(text)),
+            ))
+        }
+    }
+
+    /// The code as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Currency {
+    fn default() -> Self {
+        Currency("EUR".to_owned())
+    }
+}
+
+/// When a campaign accepts claims: from `starts_at` to `ends_at`, both instants included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// First instant at which claims are accepted.
+    pub starts_at: DateTime<Utc>,
+    /// Last instant at which claims are accepted.
+    pub ends_at: DateTime<Utc>,
+}
+
+impl Window {
+    /// Whether `now` is inside the window (inclusive at both ends).
+    #[must_use]
+    pub fn contains(&self, now: DateTime<Utc>) -> bool {
+        self.starts_at <= now && now <= self.ends_at
+    }
+}
+
+/// Where a campaign stands at an instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignState {
+    /// Before `starts_at`.
+    Scheduled,
+    /// Accepting claims.
+    Live,
+    /// Inside the window, but no unit is left.
+    SoldOut,
+    /// After `ends_at`, or stopped by an operator.
+    Ended,
+}
+
+impl CampaignState {
+    /// The contract's name for the state (`scheduled`, `live`, `sold_out`, `ended`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignState::Scheduled => "scheduled",
+            CampaignState::Live => "live",
+            CampaignState::SoldOut => "sold_out",
+            CampaignState::Ended => "ended",
+        }
+    }
+}
+
+impl fmt::Display for CampaignState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A campaign as a store holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Campaign {
+    /// Its id.
+    pub id: CampaignId,
+    /// A human name.
+    pub name: String,
+    /// When claims are accepted.
+    pub window: Window,
+    /// The price rule.
+    pub rule: DiscountRule,
+    /// The currency every amount of this campaign is in.
+    pub currency: Currency,
+    /// Units ever put on sale (initial inventory plus restocks).
+    pub total: i64,
+    /// Units handed out (the number of claims).
+    pub claimed: i64,
+    /// Units still available to claim.
+    pub remaining: i64,
+    /// When an operator stopped the campaign, if one did.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// When the campaign was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl Campaign {
+    /// The campaign's state at `now`.
+    #[must_use]
+    pub fn state(&self, now: DateTime<Utc>) -> CampaignState {
+        if self.ended_at.is_some() || now > self.window.ends_at {
+            CampaignState::Ended
+        } else if now < self.window.starts_at {
+            CampaignState::Scheduled
+        } else if self.remaining <= 0 {
+            CampaignState::SoldOut
+        } else {
+            CampaignState::Live
+        }
+    }
+
+    /// Whether claims are accepted at `now`, inventory aside: inside the window and not
+    /// stopped by an operator.
+    #[must_use]
+    pub fn accepts_claims_at(&self, now: DateTime<Utc>) -> bool {
+        self.ended_at.is_none() && self.window.contains(now)
+    }
+
+    /// Decides everything about a new claim that does not depend on inventory: the campaign
+    /// must be live and the cart eligible. Returns the discount the claim would carry.
+    ///
+    /// # Errors
+    /// [`Refusal::NotLive`] outside the window or after an operator stop;
+    /// [`Refusal::NotEligible`] for a cart below the minimum.
+    pub fn admit(&self, now: DateTime<Utc>, cart: Cents) -> Result<Cents, Refusal> {
+        if !self.accepts_claims_at(now) {
+            return Err(Refusal::NotLive(self.state(now)));
+        }
+        self.rule.discount_for(cart).ok_or(Refusal::NotEligible {
+            min_cart: self.rule.min_cart,
+        })
+    }
+}
+
+/// A campaign as an operator asks for it, before validation.
+#[derive(Clone, Debug)]
+pub struct NewCampaign {
+    /// The id.
+    pub id: CampaignId,
+    /// The name (1 to 200 characters).
+    pub name: String,
+    /// Units on sale (1 to [`MAX_INVENTORY`]).
+    pub inventory: i64,
+    /// Percent off.
+    pub percent: Percent,
+    /// Cap on one discount (more than zero).
+    pub max_discount: Cents,
+    /// Minimum eligible cart.
+    pub min_cart: Cents,
+    /// Currency of every amount.
+    pub currency: Currency,
+    /// Window start.
+    pub starts_at: DateTime<Utc>,
+    /// Window end.
+    pub ends_at: DateTime<Utc>,
+}
+
+impl NewCampaign {
+    /// Checks the rules a campaign must satisfy when it is created at `now` and returns the
+    /// campaign, with all of its inventory remaining.
+    ///
+    /// # Errors
+    /// [`Invalid`] for an empty, over-long or control-character name, inventory outside
+    /// `1..=MAX_INVENTORY`, a zero cap, or a window that ends before it starts or in the past.
+    pub fn validate(self, now: DateTime<Utc>) -> Result<Campaign, Invalid> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err(Invalid::new("name", "must not be empty"));
+        }
+        if name.chars().count() > 200 {
+            return Err(Invalid::new("name", "must be at most 200 characters"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(Invalid::new("name", "must not contain control characters"));
+        }
+        if !(1..=MAX_INVENTORY).contains(&self.inventory) {
+            return Err(Invalid::new(
+                "inventory",
+                format!("must be from 1 to {MAX_INVENTORY}"),
+            ));
+        }
+        if self.max_discount <= Cents::ZERO {
+            return Err(Invalid::new("max discount", "must be more than 0"));
+        }
+        if self.ends_at <= self.starts_at {
+            return Err(Invalid::new("ends at", "must be after the start"));
+        }
+        if self.ends_at <= now {
+            return Err(Invalid::new("ends at", "is in the past"));
+        }
+        Ok(Campaign {
+            id: self.id,
+            name: name.to_owned(),
+            window: Window {
+                starts_at: self.starts_at,
+                ends_at: self.ends_at,
+            },
+            rule: DiscountRule {
+                percent: self.percent,
+                max_discount: self.max_discount,
+                min_cart: self.min_cart,
+            },
+            currency: self.currency,
+            total: self.inventory,
+            claimed: 0,
+            remaining: self.inventory,
+            ended_at: None,
+            created_at: now,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    fn campaign() -> Campaign {
+        NewCampaign {
+            id: CampaignId::parse("spring").unwrap(),
+            name: "Spring".into(),
+            inventory: 2,
+            percent: "15".parse().unwrap(),
+            max_discount: "10".parse().unwrap(),
+            min_cart: "20".parse().unwrap(),
+            currency: Currency::default(),
+            starts_at: at(0),
+            ends_at: at(100),
+        }
+        .validate(at(-10))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_window_includes_both_ends() {
+        let c = campaign();
+        let ms = TimeDelta::milliseconds(1);
+        assert_eq!(c.state(at(0) - ms), CampaignState::Scheduled);
+        assert_eq!(c.state(at(0)), CampaignState::Live);
+        assert_eq!(c.state(at(100)), CampaignState::Live);
+        assert_eq!(c.state(at(100) + ms), CampaignState::Ended);
+        assert!(c.admit(at(0), "20".parse().unwrap()).is_ok());
+        assert!(c.admit(at(100), "20".parse().unwrap()).is_ok());
+        assert_eq!(
+            c.admit(at(0) - ms, "20".parse().unwrap()),
+            Err(Refusal::NotLive(CampaignState::Scheduled))
+        );
+        assert_eq!(
+            c.admit(at(100) + ms, "20".parse().unwrap()),
+            Err(Refusal::NotLive(CampaignState::Ended))
+        );
+    }
+
+    #[test]
+    fn an_operator_stop_ends_the_campaign_inside_its_window() {
+        let mut c = campaign();
+        c.ended_at = Some(at(10));
+        assert_eq!(c.state(at(50)), CampaignState::Ended);
+        assert_eq!(
+            c.admit(at(50), "50".parse().unwrap()),
+            Err(Refusal::NotLive(CampaignState::Ended))
+        );
+    }
+
+    #[test]
+    fn sold_out_is_a_state_inside_the_window_only() {
+        let mut c = campaign();
+        c.remaining = 0;
+        assert_eq!(c.state(at(50)), CampaignState::SoldOut);
+        assert_eq!(c.state(at(101)), CampaignState::Ended);
+        assert_eq!(c.state(at(-1)), CampaignState::Scheduled);
+    }
+
+    #[test]
+    fn admission_checks_the_minimum_cart() {
+        let c = campaign();
+        assert_eq!(
+            c.admit(at(1), "19.99".parse().unwrap()),
+            Err(Refusal::NotEligible {
+                min_cart: "20".parse().unwrap()
+            })
+        );
+        assert_eq!(
+            c.admit(at(1), "50".parse().unwrap()),
+            Ok("7.50".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn creation_rules_are_enforced() {
+        let base = || NewCampaign {
+            id: CampaignId::parse("x").unwrap(),
+            name: "X".into(),
+            inventory: 1,
+            percent: "10".parse().unwrap(),
+            max_discount: "1".parse().unwrap(),
+            min_cart: Cents::ZERO,
+            currency: Currency::default(),
+            starts_at: at(0),
+            ends_at: at(10),
+        };
+        let now = at(0);
+        assert!(base().validate(now).is_ok());
+        let cases: Vec<(NewCampaign, &str)> = vec![
+            (
+                NewCampaign {
+                    name: "  ".into(),
+                    ..base()
+                },
+                "name",
+            ),
+            (
+                NewCampaign {
+                    name: "n".repeat(201),
+                    ..base()
+                },
+                "name",
+            ),
+            (
+                NewCampaign {
+                    name: "a\u{7}b".into(),
+                    ..base()
+                },
+                "name",
+            ),
+            (
+                NewCampaign {
+                    inventory: 0,
+                    ..base()
+                },
+                "inventory",
+            ),
+            (
+                NewCampaign {
+                    inventory: MAX_INVENTORY + 1,
+                    ..base()
+                },
+                "inventory",
+            ),
+            (
+                NewCampaign {
+                    max_discount: Cents::ZERO,
+                    ..base()
+                },
+                "max discount",
+            ),
+            (
+                NewCampaign {
+                    ends_at: at(0),
+                    ..base()
+                },
+                "ends at",
+            ),
+            (
+                NewCampaign {
+                    starts_at: at(-20),
+                    ends_at: at(-1),
+                    ..base()
+                },
+                "ends at",
+            ),
+        ];
+        for (new, field) in cases {
+            assert_eq!(new.validate(now).unwrap_err().field, field);
+        }
+        assert!(
+            NewCampaign {
+                name: "n".repeat(200),
+                ..base()
+            }
+            .validate(now)
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn ids_are_slugs() {
+        for ok in ["a", "spring-2026", &"a".repeat(64)] {
+            assert!(CampaignId::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Spring", "a b", "a_b", &"a".repeat(65), "é"] {
+            assert!(CampaignId::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            CampaignId::from_name("Spring Sale!! 2026", "4f2a").as_str(),
+            "spring-sale-2026-4f2a"
+        );
+        assert_eq!(CampaignId::from_name("!!!", "4f2a").as_str(), "4f2a");
+        assert!(
+            CampaignId::parse(CampaignId::from_name(&"Ünïcode ".repeat(30), "abc123").as_str())
+                .is_ok()
+        );
+    }
+}

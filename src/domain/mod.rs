@@ -1,0 +1,39 @@
+//! Pure types and rules of a flash sale: no I/O, no async, no clock reads.
+//!
+//! Time is always a parameter (`now`), so every rule here is tested at exact instants.
+
+mod campaign;
+mod claim;
+mod discount;
+mod money;
+mod percent;
+
+pub use campaign::{
+    Campaign, CampaignId, CampaignState, Currency, MAX_INVENTORY, NewCampaign, Window,
+};
+pub use claim::{Claim, ClaimAttempt, ClaimOutcome, ClaimToken, Refusal, UserId};
+pub use discount::DiscountRule;
+pub use money::Cents;
+pub use percent::Percent;
+
+pub(crate) use money::shown;
+
+/// A value from outside that breaks a domain rule; the message names the field and the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field}: {reason}")]
+pub struct Invalid {
+    /// The field, in the words an operator knows it by (`percent off`, `user id`).
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl Invalid {
+    /// Names the broken rule of `field`.
+    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

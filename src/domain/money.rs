@@ -1,0 +1,161 @@
+//! Integer money: every amount is a count of minor units (cents), never a float.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::Invalid;
+
+/// An amount of money in minor units of the campaign's currency (cents for EUR/USD).
+///
+/// Amounts are never negative: carts, caps and minimums are all zero or more, so the type
+/// refuses negative values at every entry point and the discount arithmetic can rely on it.
+#[derive(
+    Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Cents(i64);
+
+impl Cents {
+    /// No money.
+    pub const ZERO: Cents = Cents(0);
+
+    /// Wraps a count of minor units, refusing negative amounts.
+    ///
+    /// # Errors
+    /// [`Invalid`] when `minor_units` is negative.
+    pub fn new(minor_units: i64) -> Result<Self, Invalid> {
+        if minor_units < 0 {
+            return Err(Invalid::new("amount", "must not be negative"));
+        }
+        Ok(Cents(minor_units))
+    }
+
+    /// The count of minor units.
+    #[must_use]
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+
+    /// Parses an operator-typed decimal amount (`12`, `12.5`, `12.50`) under the field name used
+    /// in error messages.
+    ///
+    /// # Errors
+    /// [`Invalid`] naming `field` when the text is not a non-negative decimal with at most two
+    /// fraction digits, or does not fit in 64-bit minor units.
+    pub fn parse_named(text: &str, field: &'static str) -> Result<Self, Invalid> {
+        let bad = |reason: &str| Invalid::new(field, format!("`{}` {reason}", shown(text)));
+        if text.starts_with('-') {
+            return Err(bad("must not be negative"));
+        }
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("is not an amount like 12.50"));
+        }
+        if text.contains('.')
+            && (fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(bad("is not an amount like 12.50"));
+        }
+        if fraction.len() > 2 {
+            return Err(bad("has more than 2 decimal places"));
+        }
+        let fraction_cents: i64 = match fraction.len() {
+            0 => 0,
+            1 => i64::from(fraction.as_bytes()[0] - b'0') * 10,
+            _ => {
+                i64::from(fraction.as_bytes()[0] - b'0') * 10
+                    + i64::from(fraction.as_bytes()[1] - b'0')
+            }
+        };
+        whole
+            .parse::<i64>()
+            .ok()
+            .and_then(|units| units.checked_mul(100))
+            .and_then(|cents| cents.checked_add(fraction_cents))
+            .map(Cents)
+            .ok_or_else(|| bad("is too large"))
+    }
+}
+
+impl FromStr for Cents {
+    type Err = Invalid;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse_named(text, "amount")
+    }
+}
+
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+/// Shortens user text quoted back in an error, so a 1 MB argument gives a one-line message.
+pub(crate) fn shown(text: &str) -> String {
+    const LIMIT: usize = 40;
+    let printable: String = text
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if printable.chars().count() <= LIMIT {
+        printable
+    } else {
+        let head: String = printable.chars().take(LIMIT).collect();
+        format!("{head}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_amounts_parse_to_exact_cents() {
+        for (text, cents) in [
+            ("0", 0),
+            ("12", 1200),
+            ("12.5", 1250),
+            ("12.50", 1250),
+            ("0.05", 5),
+            ("92233720368547758.07", i64::MAX),
+        ] {
+            assert_eq!(text.parse::<Cents>().unwrap(), Cents(cents), "{text}");
+        }
+    }
+
+    #[test]
+    fn malformed_amounts_are_refused_with_the_reason() {
+        for (text, reason) in [
+            ("", "is not an amount"),
+            ("-1", "must not be negative"),
+            ("1.234", "more than 2 decimal places"),
+            ("1.", "is not an amount"),
+            (".5", "is not an amount"),
+            ("1e3", "is not an amount"),
+            ("+5", "is not an amount"),
+            (" 5", "is not an amount"),
+            ("92233720368547758.08", "too large"),
+            ("1000000000000000000000000000000", "too large"),
+        ] {
+            let err = text.parse::<Cents>().unwrap_err().to_string();
+            assert!(err.contains(reason), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn amounts_display_with_two_decimals() {
+        assert_eq!(Cents(1250).to_string(), "12.50");
+        assert_eq!(Cents(5).to_string(), "0.05");
+        assert_eq!(Cents(0).to_string(), "0.00");
+    }
+
+    #[test]
+    fn huge_inputs_are_shortened_in_messages() {
+        let huge = "9".repeat(1_000_000);
+        let err = huge.parse::<Cents>().unwrap_err().to_string();
+        assert!(err.len() < 200, "{}", err.len());
+    }
+}

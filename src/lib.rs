@@ -1,0 +1,33 @@
+//! flashsale: claim flash-sale discounts without ever overselling.
+//!
+//! ```text
+//! cli/        clap, prompts, tables, JSON, progress bars (the only module that knows them)
+//!   |
+//! service     ClaimService / CampaignService: validate, read the injected clock, call the store
+//!   |
+//! domain/     pure rules: Campaign, Window, DiscountRule, Cents, Percent, UserId, ClaimToken
+//! store/      trait Store + SqliteStore (embedded default) + MongoDB (production)
+//! simulate/   N concurrent users against the service, then an audit of the store
+//! auth        Identity: from a verified JWT or an explicit operator assertion, nothing else
+//! ```
+//!
+//! A claim flows down: the service stamps it with `now` and hands a [`domain::ClaimAttempt`] to
+//! [`store::Store::claim`], which decides it atomically: replay an existing claim of the same
+//! user, or refuse (not found, not live, not eligible, sold out), or reserve one unit and
+//! record the claim with a fresh 144-bit token. Atomicity lives in the store and nowhere else:
+//! `SQLite` decides inside one `BEGIN IMMEDIATE` transaction (group-committed by one writer
+//! thread); `MongoDB` relies on one conditional single-document update plus unique indexes.
+//!
+//! Invariants every store keeps (DESIGN.md section 3): no oversell (I1), one claim per user and
+//! campaign (I2), conservation (I3), replay (I4), no undersell at rest (I5), and refusals write
+//! nothing (I6).
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod service;
+pub mod store;
+
+pub use error::Error;

@@ -1,0 +1,196 @@
+//! The operations an operator or a shopper asks for: validate, read the clock, call the store.
+//!
+//! Services hold no state of their own besides the store and the clock; atomicity belongs to
+//! the store (see [`crate::store`]).
+
+use crate::auth::Identity;
+use crate::clock::Clock;
+use crate::domain::{
+    Campaign, CampaignId, CampaignState, Cents, ClaimAttempt, ClaimOutcome, Invalid, NewCampaign,
+    Refusal,
+};
+use crate::error::Error;
+use crate::store::{Reconciliation, Store};
+
+/// A campaign as seen at an instant: the stored record plus its state then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignView {
+    /// The stored campaign.
+    pub campaign: Campaign,
+    /// Its state when it was read.
+    pub state: CampaignState,
+}
+
+/// Shoppers' claims.
+#[derive(Debug, Clone)]
+pub struct ClaimService<S, C> {
+    store: S,
+    clock: C,
+}
+
+impl<S: Store, C: Clock> ClaimService<S, C> {
+    /// A claim service over `store`, reading time from `clock`.
+    pub fn new(store: S, clock: C) -> Self {
+        ClaimService { store, clock }
+    }
+
+    /// Claims one unit of `campaign` for the verified `identity` with a cart of `cart`.
+    ///
+    /// A user who already holds a claim gets it back unchanged as
+    /// [`ClaimOutcome::Replayed`], whatever the campaign's state and the cart are now.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`Error::NotLive`], [`Error::NotEligible`], [`Error::SoldOut`] for
+    /// refusals (which write nothing), [`Error::Store`] when the store fails.
+    pub async fn claim(
+        &self,
+        identity: &Identity,
+        campaign: &CampaignId,
+        cart: Cents,
+    ) -> Result<ClaimOutcome, Error> {
+        let attempt = ClaimAttempt {
+            campaign_id: campaign.clone(),
+            user_id: identity.user().clone(),
+            cart,
+            now: self.clock.now(),
+        };
+        self.store
+            .claim(&attempt)
+            .await?
+            .map_err(|refusal| refused(&attempt, refusal))
+    }
+
+    /// The store this service claims on.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+}
+
+fn refused(attempt: &ClaimAttempt, refusal: Refusal) -> Error {
+    let id = attempt.campaign_id.clone();
+    match refusal {
+        Refusal::NotFound => Error::NotFound(id),
+        Refusal::NotLive(state) => Error::NotLive { id, state },
+        Refusal::NotEligible { min_cart } => Error::NotEligible {
+            id,
+            cart: attempt.cart,
+            min_cart,
+        },
+        Refusal::SoldOut => Error::SoldOut(id),
+    }
+}
+
+/// Operators' campaign and inventory management.
+#[derive(Debug, Clone)]
+pub struct CampaignService<S, C> {
+    store: S,
+    clock: C,
+}
+
+impl<S: Store, C: Clock> CampaignService<S, C> {
+    /// A campaign service over `store`, reading time from `clock`.
+    pub fn new(store: S, clock: C) -> Self {
+        CampaignService { store, clock }
+    }
+
+    /// The current instant by this service's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Validates and saves a new campaign.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a campaign that breaks a rule, [`Error::Store`] for a taken id
+    /// (exit 2) or a store failure.
+    pub async fn create(&self, new: NewCampaign) -> Result<CampaignView, Error> {
+        let now = self.clock.now();
+        let campaign = new.validate(now)?;
+        self.store.create_campaign(&campaign).await?;
+        Ok(self.view(campaign, now))
+    }
+
+    /// The campaign with this id, as it stands now.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], or [`Error::Store`].
+    pub async fn status(&self, id: &CampaignId) -> Result<CampaignView, Error> {
+        let campaign = self
+            .store
+            .campaign(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        Ok(self.view(campaign, self.clock.now()))
+    }
+
+    /// Every campaign, oldest first.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn list(&self) -> Result<Vec<CampaignView>, Error> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .campaigns()
+            .await?
+            .into_iter()
+            .map(|c| self.view(c, now))
+            .collect())
+    }
+
+    /// Stops a campaign now; no claim is accepted afterwards (replays still are).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], or [`Error::Store`].
+    pub async fn end(&self, id: &CampaignId) -> Result<CampaignView, Error> {
+        let now = self.clock.now();
+        let campaign = self
+            .store
+            .end_campaign(id, now)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        Ok(self.view(campaign, now))
+    }
+
+    /// Restocks a campaign with `units` more units.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for zero or negative units, [`Error::NotFound`], or [`Error::Store`]
+    /// (including a restock past the inventory limit, exit 2).
+    pub async fn add_inventory(&self, id: &CampaignId, units: i64) -> Result<CampaignView, Error> {
+        if !(1..=crate::domain::MAX_INVENTORY).contains(&units) {
+            return Err(Invalid::new(
+                "units",
+                format!("must be from 1 to {}", crate::domain::MAX_INVENTORY),
+            )
+            .into());
+        }
+        let campaign = self
+            .store
+            .add_inventory(id, units)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        Ok(self.view(campaign, self.clock.now()))
+    }
+
+    /// Compares `remaining` with what the claims say, and repairs it when `apply`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], or [`Error::Store`].
+    pub async fn reconcile(&self, id: &CampaignId, apply: bool) -> Result<Reconciliation, Error> {
+        self.store
+            .reconcile(id, apply)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))
+    }
+
+    /// The store this service manages.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn view(&self, campaign: Campaign, now: chrono::DateTime<chrono::Utc>) -> CampaignView {
+        let state = campaign.state(now);
+        CampaignView { campaign, state }
+    }
+}

@@ -1,0 +1,77 @@
+//! The `SQLite` schema, as an append-only list of migrations; `PRAGMA user_version` records how
+//! many have run. A shipped migration is never edited: add the next one instead.
+
+use rusqlite::Connection;
+
+use crate::store::StoreError;
+
+/// Migration `n` (1-based) takes the schema from version `n - 1` to `n`.
+const MIGRATIONS: &[&str] = &[
+    // 1: campaigns and claims. The CHECKs are a last line of defence for I1 and I3: no code
+    // path may decrement below zero or hand out more than the total.
+    "CREATE TABLE campaigns (
+        id                 TEXT PRIMARY KEY NOT NULL,
+        name               TEXT NOT NULL,
+        starts_at          INTEGER NOT NULL,
+        ends_at            INTEGER NOT NULL,
+        ended_at           INTEGER,
+        total              INTEGER NOT NULL CHECK (total > 0),
+        claimed            INTEGER NOT NULL CHECK (claimed >= 0),
+        remaining          INTEGER NOT NULL CHECK (remaining >= 0),
+        percent_bps        INTEGER NOT NULL CHECK (percent_bps BETWEEN 1 AND 10000),
+        max_discount_cents INTEGER NOT NULL CHECK (max_discount_cents > 0),
+        min_cart_cents     INTEGER NOT NULL CHECK (min_cart_cents >= 0),
+        currency           TEXT NOT NULL,
+        created_at         INTEGER NOT NULL,
+        CHECK (claimed + remaining <= total)
+    ) STRICT;
+    CREATE TABLE claims (
+        campaign_id    TEXT NOT NULL REFERENCES campaigns (id),
+        user_id        TEXT NOT NULL,
+        token          TEXT NOT NULL UNIQUE,
+        discount_cents INTEGER NOT NULL CHECK (discount_cents >= 0),
+        cart_cents     INTEGER NOT NULL CHECK (cart_cents >= 0),
+        claimed_at     INTEGER NOT NULL,
+        PRIMARY KEY (campaign_id, user_id)
+    ) STRICT, WITHOUT ROWID;",
+];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the schema up to [`LATEST`], inside one `BEGIN IMMEDIATE` transaction so that
+/// several processes opening a fresh file at once migrate it exactly once.
+pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let classify = |err| super::classify("migrating the schema", err);
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(classify)?;
+    let result = (|| {
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(classify)?;
+        if version > LATEST {
+            return Err(StoreError::backend(
+                "opening the store",
+                std::io::Error::other(format!(
+                    "schema version {version} was written by a newer flashsale (this one knows {LATEST}): upgrade flashsale"
+                )),
+            ));
+        }
+        for (index, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
+            conn.execute_batch(sql).map_err(classify)?;
+            conn.pragma_update(None, "user_version", index + 1)
+                .map_err(classify)?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(classify),
+        Err(err) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(err)
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! The embedded store: one `SQLite` file in WAL mode, the zero-setup default.
+//!
+//! Writes go through one writer thread that group-commits (see [`writer`]); each write runs in
+//! `BEGIN IMMEDIATE`, so several flashsale processes on one file serialise on `SQLite`'s write
+//! lock (waiting up to [`BUSY_TIMEOUT`]) and each claim is decided inside the transaction that
+//! records it. Reads use a separate connection and see the last committed state.
+
+mod migrations;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
+
+pub use migrations::LATEST as SCHEMA_VERSION;
+
+use super::{Audit, ClaimDecision, Reconciliation, Store, StoreError};
+use crate::domain::{
+    Campaign, CampaignId, Cents, Claim, ClaimAttempt, ClaimOutcome, ClaimToken, Currency,
+    DiscountRule, MAX_INVENTORY, Percent, Refusal, UserId, Window,
+};
+
+/// How long a write waits for another process's transaction before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The embedded `SQLite` store. Cheap to clone; clones share the writer thread.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: mpsc::Sender<Box<dyn writer::Job>>,
+    reader: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed, with its parent folders) the store at `path` and migrates its
+    /// schema.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the file cannot be created or opened.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || Self::open_blocking(path))
+            .await
+            .map_err(|err| StoreError::backend("opening the store", err))?
+    }
+
+    fn open_blocking(path: PathBuf) -> Result<Self, StoreError> {
+        let context = || format!("opening `{}`", path.display());
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|err| StoreError::unavailable(context(), err))?;
+        }
+        let writer_conn = Connection::open(&path).map_err(|err| classify(&context(), err))?;
+        configure(&writer_conn).map_err(|err| classify(&context(), err))?;
+        migrations::migrate(&writer_conn)?;
+        let reader = Connection::open(&path).map_err(|err| classify(&context(), err))?;
+        configure(&reader).map_err(|err| classify(&context(), err))?;
+        let writer =
+            writer::spawn(writer_conn).map_err(|err| StoreError::unavailable(context(), err))?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writer,
+                reader: Mutex::new(reader),
+                path,
+            }),
+        })
+    }
+
+    /// The file this store lives in.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `work` on the writer thread, in the next batch.
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let stopped = || {
+            StoreError::backend(
+                "writing",
+                std::io::Error::other("the SQLite writer thread stopped"),
+            )
+        };
+        let (job, answer) = writer::job(work);
+        self.inner.writer.send(job).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Runs `work` on the read connection, off the async executor.
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            work(&inner.reader.lock().unwrap_or_else(PoisonError::into_inner))
+        })
+        .await
+        .map_err(|err| StoreError::backend("reading", err))?
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(rusqlite::Error::ToSqlConversionFailure(
+            format!("journal_mode is `{mode}`, WAL is required").into(),
+        ));
+    }
+    // FULL: a claim the caller was told about survives power loss, not only a process crash.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(32);
+    Ok(())
+}
+
+/// Maps a rusqlite error to a [`StoreError`]: contention and I/O faults mean the store is
+/// unavailable; anything else is unexpected.
+pub(crate) fn classify(context: &str, err: rusqlite::Error) -> StoreError {
+    let unavailable = matches!(
+        err.sqlite_error_code(),
+        Some(
+            ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::CannotOpen
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DiskFull
+                | ErrorCode::ReadOnly
+                | ErrorCode::NotADatabase
+                | ErrorCode::PermissionDenied
+                | ErrorCode::FileLockingProtocolFailed
+        )
+    );
+    if unavailable {
+        StoreError::unavailable(context, err)
+    } else {
+        StoreError::backend(context, err)
+    }
+}
+
+const CAMPAIGN_COLUMNS: &str = "id, name, starts_at, ends_at, ended_at, total, claimed, remaining, \
+     percent_bps, max_discount_cents, min_cart_cents, currency, created_at";
+
+fn corrupt(what: &str) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(format!("stored {what} is not valid").into())
+}
+
+fn instant(millis: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(millis).ok_or_else(|| corrupt("timestamp"))
+}
+
+fn cents(value: i64) -> rusqlite::Result<Cents> {
+    Cents::new(value).map_err(|_| corrupt("amount"))
+}
+
+fn campaign_from_row(row: &Row<'_>) -> rusqlite::Result<Campaign> {
+    let bps: i64 = row.get(8)?;
+    Ok(Campaign {
+        id: CampaignId::parse(&row.get::<_, String>(0)?).map_err(|_| corrupt("campaign id"))?,
+        name: row.get(1)?,
+        window: Window {
+            starts_at: instant(row.get(2)?)?,
+            ends_at: instant(row.get(3)?)?,
+        },
+        ended_at: row.get::<_, Option<i64>>(4)?.map(instant).transpose()?,
+        total: row.get(5)?,
+        claimed: row.get(6)?,
+        remaining: row.get(7)?,
+        rule: DiscountRule {
+            percent: u16::try_from(bps)
+                .ok()
+                .and_then(|bps| Percent::from_bps(bps).ok())
+                .ok_or_else(|| corrupt("percent"))?,
+            max_discount: cents(row.get(9)?)?,
+            min_cart: cents(row.get(10)?)?,
+        },
+        currency: Currency::parse(&row.get::<_, String>(11)?).map_err(|_| corrupt("currency"))?,
+        created_at: instant(row.get(12)?)?,
+    })
+}
+
+fn select_campaign(conn: &Connection, id: &CampaignId) -> rusqlite::Result<Option<Campaign>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ?1"
+    ))?
+    .query_row([id.as_str()], campaign_from_row)
+    .optional()
+}
+
+fn select_claim(
+    conn: &Connection,
+    id: &CampaignId,
+    user: &UserId,
+) -> rusqlite::Result<Option<Claim>> {
+    conn.prepare_cached(
+        "SELECT token, discount_cents, cart_cents, claimed_at FROM claims WHERE campaign_id = ?1 AND user_id = ?2",
+    )?
+    .query_row([id.as_str(), user.as_str()], |row| {
+        Ok(Claim {
+            campaign_id: id.clone(),
+            user_id: user.clone(),
+            token: ClaimToken::from_stored(row.get(0)?),
+            discount: cents(row.get(1)?)?,
+            cart: cents(row.get(2)?)?,
+            claimed_at: instant(row.get(3)?)?,
+        })
+    })
+    .optional()
+}
+
+/// The whole claim decision, inside the writer's transaction: replay first, then the
+/// campaign's rules, then the guarded decrement and the insert. The decrement and the insert
+/// commit together or not at all, so a claim never exists without its unit.
+fn claim_in_transaction(
+    conn: &Connection,
+    attempt: &ClaimAttempt,
+) -> rusqlite::Result<ClaimDecision> {
+    if let Some(existing) = select_claim(conn, &attempt.campaign_id, &attempt.user_id)? {
+        return Ok(Ok(ClaimOutcome::Replayed(existing)));
+    }
+    let Some(campaign) = select_campaign(conn, &attempt.campaign_id)? else {
+        return Ok(Err(Refusal::NotFound));
+    };
+    let discount = match campaign.admit(attempt.now, attempt.cart) {
+        Ok(discount) => discount,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let reserved = conn
+        .prepare_cached("UPDATE campaigns SET remaining = remaining - 1, claimed = claimed + 1 WHERE id = ?1 AND remaining > 0")?
+        .execute([attempt.campaign_id.as_str()])?;
+    if reserved == 0 {
+        return Ok(Err(Refusal::SoldOut));
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO claims (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    // A token collision (144 random bits) is astronomically unlikely; drawing again is the
+    // whole remedy, and the bounded loop keeps a broken RNG from spinning forever.
+    let mut attempts_left = 3;
+    loop {
+        let claim = attempt.grant(discount, ClaimToken::random());
+        let inserted = insert.execute(params![
+            claim.campaign_id.as_str(),
+            claim.user_id.as_str(),
+            claim.token.as_str(),
+            claim.discount.get(),
+            claim.cart.get(),
+            claim.claimed_at.timestamp_millis(),
+        ]);
+        match inserted {
+            Ok(_) => return Ok(Ok(ClaimOutcome::Claimed(claim))),
+            Err(err)
+                if attempts_left > 0
+                    && err.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) =>
+            {
+                attempts_left -= 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+fn reconcile_in(
+    conn: &Connection,
+    id: &CampaignId,
+    apply: bool,
+) -> rusqlite::Result<Option<Reconciliation>> {
+    let Some((total, remaining)) = conn
+        .query_row(
+            "SELECT total, remaining FROM campaigns WHERE id = ?1",
+            [id.as_str()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let claimed: i64 = conn.query_row(
+        "SELECT count(*) FROM claims WHERE campaign_id = ?1",
+        [id.as_str()],
+        |row| row.get(0),
+    )?;
+    let report = Reconciliation {
+        campaign_id: id.clone(),
+        total,
+        claimed,
+        remaining,
+        expected_remaining: total - claimed,
+        applied: apply,
+    };
+    if apply {
+        conn.execute(
+            "UPDATE campaigns SET remaining = ?2, claimed = ?3 WHERE id = ?1",
+            params![id.as_str(), report.expected_remaining, claimed],
+        )?;
+    }
+    Ok(Some(report))
+}
+
+impl Store for SqliteStore {
+    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
+        let c = campaign.clone();
+        self.write(move |conn| {
+            let inserted = conn.execute(
+                &format!("INSERT INTO campaigns ({CAMPAIGN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+                params![
+                    c.id.as_str(),
+                    c.name,
+                    c.window.starts_at.timestamp_millis(),
+                    c.window.ends_at.timestamp_millis(),
+                    c.ended_at.map(|t| t.timestamp_millis()),
+                    c.total,
+                    c.claimed,
+                    c.remaining,
+                    c.rule.percent.bps(),
+                    c.rule.max_discount.get(),
+                    c.rule.min_cart.get(),
+                    c.currency.as_str(),
+                    c.created_at.timestamp_millis(),
+                ],
+            );
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(err) if err.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => Err(StoreError::CampaignExists(c.id)),
+                Err(err) => Err(classify("creating a campaign", err)),
+            }
+        })
+        .await
+    }
+
+    async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
+        let id = id.clone();
+        self.read(move |conn| {
+            select_campaign(conn, &id).map_err(|err| classify("reading a campaign", err))
+        })
+        .await
+    }
+
+    async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        self.read(|conn| {
+            let read = || -> rusqlite::Result<Vec<Campaign>> {
+                conn.prepare_cached(&format!(
+                    "SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY created_at, id"
+                ))?
+                .query_map([], campaign_from_row)?
+                .collect()
+            };
+            read().map_err(|err| classify("listing campaigns", err))
+        })
+        .await
+    }
+
+    async fn end_campaign(
+        &self,
+        id: &CampaignId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let id = id.clone();
+        self.write(move |conn| {
+            let run = || -> rusqlite::Result<Option<Campaign>> {
+                conn.execute(
+                    "UPDATE campaigns SET ended_at = COALESCE(ended_at, ?2) WHERE id = ?1",
+                    params![id.as_str(), now.timestamp_millis()],
+                )?;
+                select_campaign(conn, &id)
+            };
+            run().map_err(|err| classify("ending a campaign", err))
+        })
+        .await
+    }
+
+    async fn add_inventory(
+        &self,
+        id: &CampaignId,
+        units: i64,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let id = id.clone();
+        self.write(move |conn| {
+            let run = || -> rusqlite::Result<(usize, Option<Campaign>)> {
+                let changed = conn.execute(
+                    "UPDATE campaigns SET total = total + ?2, remaining = remaining + ?2 WHERE id = ?1 AND total + ?2 <= ?3",
+                    params![id.as_str(), units, MAX_INVENTORY],
+                )?;
+                Ok((changed, select_campaign(conn, &id)?))
+            };
+            match run().map_err(|err| classify("adding inventory", err))? {
+                (0, Some(_)) => Err(StoreError::InventoryLimit(id)),
+                (_, campaign) => Ok(campaign),
+            }
+        })
+        .await
+    }
+
+    async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
+        let attempt = attempt.clone();
+        self.write(move |conn| {
+            claim_in_transaction(conn, &attempt).map_err(|err| classify("claiming", err))
+        })
+        .await
+    }
+
+    async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
+        let (id, user) = (id.clone(), user.clone());
+        self.read(move |conn| {
+            select_claim(conn, &id, &user).map_err(|err| classify("reading a claim", err))
+        })
+        .await
+    }
+
+    async fn reconcile(
+        &self,
+        id: &CampaignId,
+        apply: bool,
+    ) -> Result<Option<Reconciliation>, StoreError> {
+        let id = id.clone();
+        // Through the writer even without --apply: the count and the counter are then read in
+        // one transaction, never straddling a claim.
+        self.write(move |conn| {
+            reconcile_in(conn, &id, apply).map_err(|err| classify("reconciling", err))
+        })
+        .await
+    }
+
+    async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
+        let id = id.clone();
+        self.read(move |conn| {
+            let run = || -> rusqlite::Result<Option<Audit>> {
+                conn.execute_batch("BEGIN")?;
+                let audit = conn
+                    .query_row(
+                        "SELECT c.total, c.remaining,
+                                (SELECT count(*) FROM claims WHERE campaign_id = c.id),
+                                (SELECT count(DISTINCT user_id) FROM claims WHERE campaign_id = c.id),
+                                (SELECT count(DISTINCT token) FROM claims WHERE campaign_id = c.id)
+                         FROM campaigns c WHERE c.id = ?1",
+                        [id.as_str()],
+                        |row| {
+                            Ok(Audit {
+                                total: row.get(0)?,
+                                remaining: row.get(1)?,
+                                claims: row.get(2)?,
+                                distinct_users: row.get(3)?,
+                                distinct_tokens: row.get(4)?,
+                            })
+                        },
+                    )
+                    .optional();
+                conn.execute_batch("COMMIT")?;
+                audit
+            };
+            run().map_err(|err| classify("auditing", err))
+        })
+        .await
+    }
+
+    async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
+        let id = id.clone();
+        self.write(move |conn| {
+            let run = || -> rusqlite::Result<bool> {
+                conn.execute("DELETE FROM claims WHERE campaign_id = ?1", [id.as_str()])?;
+                Ok(conn.execute("DELETE FROM campaigns WHERE id = ?1", [id.as_str()])? > 0)
+            };
+            run().map_err(|err| classify("deleting a campaign", err))
+        })
+        .await
+    }
+}
