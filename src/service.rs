@@ -21,6 +21,15 @@ pub struct CampaignView {
     pub state: CampaignState,
 }
 
+impl CampaignView {
+    /// `campaign` as it stands at `now`.
+    #[must_use]
+    pub fn at(campaign: Campaign, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let state = campaign.state(now);
+        CampaignView { campaign, state }
+    }
+}
+
 /// Shoppers' claims.
 #[derive(Debug, Clone)]
 pub struct ClaimService<S, C> {
@@ -107,7 +116,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         let now = self.clock.now();
         let campaign = new.validate(now)?;
         self.store.create_campaign(&campaign).await?;
-        Ok(self.view(campaign, now))
+        Ok(CampaignView::at(campaign, now))
     }
 
     /// The campaign with this id, as it stands now.
@@ -120,7 +129,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .campaign(id)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))?;
-        Ok(self.view(campaign, self.clock.now()))
+        Ok(CampaignView::at(campaign, self.clock.now()))
     }
 
     /// Every campaign, oldest first.
@@ -134,7 +143,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .campaigns()
             .await?
             .into_iter()
-            .map(|c| self.view(c, now))
+            .map(|c| CampaignView::at(c, now))
             .collect())
     }
 
@@ -149,7 +158,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .end_campaign(id, now)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))?;
-        Ok(self.view(campaign, now))
+        Ok(CampaignView::at(campaign, now))
     }
 
     /// Restocks a campaign with `units` more units.
@@ -170,7 +179,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .add_inventory(id, units)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))?;
-        Ok(self.view(campaign, self.clock.now()))
+        Ok(CampaignView::at(campaign, self.clock.now()))
     }
 
     /// Compares `remaining` with what the claims say, and repairs it when `apply`.
@@ -187,10 +196,5 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// The store this service manages.
     pub fn store(&self) -> &S {
         &self.store
-    }
-
-    fn view(&self, campaign: Campaign, now: chrono::DateTime<chrono::Utc>) -> CampaignView {
-        let state = campaign.state(now);
-        CampaignView { campaign, state }
     }
 }

@@ -1,1 +1,244 @@
-//! The operator CLI.
+//! The `flashsale` operator CLI: clap definitions, prompts, tables, JSON and exit codes.
+//!
+//! Nothing below this module knows about clap, comfy-table, indicatif or dialoguer. The flow
+//! is atuin's: parse, handle the commands that need no store, then let each subcommand check
+//! its arguments *before* it asks [`Context::store`] to open the store, so that invalid input
+//! never creates or touches a store.
+
+pub mod campaign;
+pub mod claim;
+pub mod completions;
+pub mod inventory;
+pub mod output;
+pub mod parse;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use tokio::sync::OnceCell;
+
+use crate::Error;
+use crate::clock::SystemClock;
+use crate::service::{CampaignService, ClaimService};
+use crate::store::{AnyStore, StoreUrl};
+pub use output::OutputFormat;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  ok (claimed or replayed)      5  not live (scheduled or ended)
+  1  internal or store error       6  not eligible (cart below minimum)
+  2  invalid input or usage        7  unauthenticated (bad or missing JWT)
+  3  not found                     8  invariant violation (simulate)
+  4  sold out";
+
+/// Claim flash-sale discounts without ever overselling.
+#[derive(Debug, Parser)]
+#[command(name = "flashsale", version, after_help = EXIT_CODES, max_term_width = 100)]
+pub struct Cli {
+    /// Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB`
+    /// [default: sqlite:<data dir>/flashsale/flashsale.db]
+    #[arg(
+        long,
+        global = true,
+        env = "FLASHSALE_STORE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
+
+    /// How to print results: `table` for people, `json` for scripts (one document, errors too).
+    #[arg(long, global = true, env = "FLASHSALE_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, inspect, list and end campaigns.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCmd),
+    /// Claim a discount for a user.
+    Claim(claim::ClaimArgs),
+    /// Show, restock and reconcile a campaign's inventory.
+    #[command(subcommand)]
+    Inventory(inventory::InventoryCmd),
+    /// Print a shell completion script to stdout.
+    Completions(completions::CompletionsArgs),
+}
+
+/// A usage mistake the parser cannot see (e.g. a missing field without a terminal): exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// What every subcommand gets: the output format and the store, opened on first use.
+pub struct Context {
+    /// The chosen output format.
+    pub output: OutputFormat,
+    store_url: StoreUrl,
+    store: OnceCell<AnyStore>,
+}
+
+impl Context {
+    /// The store, opened (and its schema created) on the first call.
+    pub async fn store(&self) -> anyhow::Result<&AnyStore> {
+        self.store
+            .get_or_try_init(|| async {
+                AnyStore::open(&self.store_url)
+                    .await
+                    .map_err(Error::from)
+                    .with_context(|| format!("opening store {}", self.store_url))
+            })
+            .await
+    }
+
+    /// A campaign service over the store.
+    pub async fn campaigns(&self) -> anyhow::Result<CampaignService<AnyStore, SystemClock>> {
+        Ok(CampaignService::new(
+            self.store().await?.clone(),
+            SystemClock,
+        ))
+    }
+
+    /// A claim service over the store.
+    pub async fn claims(&self) -> anyhow::Result<ClaimService<AnyStore, SystemClock>> {
+        Ok(ClaimService::new(self.store().await?.clone(), SystemClock))
+    }
+
+    /// Prints `json` in JSON mode, else `table`.
+    pub fn emit(
+        &self,
+        json: &serde_json::Value,
+        table: impl FnOnce() -> String,
+    ) -> anyhow::Result<()> {
+        match self.output {
+            OutputFormat::Json => output::print_json(json)?,
+            OutputFormat::Table => output::print(&table())?,
+        }
+        Ok(())
+    }
+}
+
+impl Cli {
+    /// Parses the process arguments. Help and version print and exit 0; a usage error is
+    /// reported like any other error (one JSON document in JSON mode) and exits 2.
+    pub fn parse_args() -> Result<Cli, ExitCode> {
+        Self::parse_from_args(std::env::args_os())
+    }
+
+    /// [`Cli::parse_args`] over explicit arguments.
+    pub fn parse_from_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> {
+        let args: Vec<OsString> = args.into_iter().collect();
+        Cli::try_parse_from(&args).map_err(|err| {
+            if !err.use_stderr() {
+                // --help / --version: clap prints them to stdout and they are not failures.
+                let _ = err.print();
+                return ExitCode::SUCCESS;
+            }
+            let output = requested_output(&args);
+            if output == OutputFormat::Table {
+                // clap's own rendering keeps the usage line and suggestions for a person.
+                let _ = err.print();
+                return ExitCode::from(2);
+            }
+            // The first paragraph is the message; clap's usage lines follow it on a terminal.
+            let rendered = err.render().to_string();
+            let first = rendered.split("\n\n").next().unwrap_or_default();
+            let message = first
+                .trim_start_matches("error: ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            report(&anyhow::Error::new(UsageError(message)), output)
+        })
+    }
+}
+
+/// The output format asked for, read without clap (which just refused the arguments).
+fn requested_output(args: &[OsString]) -> OutputFormat {
+    let mut json = std::env::var("FLASHSALE_OUTPUT").is_ok_and(|v| v == "json");
+    for pair in args.windows(2) {
+        if pair[0] == "--output" {
+            json = pair[1] == "json";
+        }
+    }
+    for arg in args {
+        if let Some(value) = arg.to_str().and_then(|a| a.strip_prefix("--output=")) {
+            json = value == "json";
+        }
+    }
+    if json {
+        OutputFormat::Json
+    } else {
+        OutputFormat::Table
+    }
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// Any failure, with context; [`report`] turns it into a message and an exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
+    }
+    let store_url = match &cli.store {
+        Some(url) => url.parse::<StoreUrl>().map_err(Error::from)?,
+        None => StoreUrl::default_location().map_err(Error::from)?,
+    };
+    let ctx = Context {
+        output: cli.output,
+        store_url,
+        store: OnceCell::new(),
+    };
+    match cli.command {
+        Command::Campaign(cmd) => campaign::run(cmd, &ctx).await,
+        Command::Claim(args) => claim::run(args, &ctx).await,
+        Command::Inventory(cmd) => inventory::run(cmd, &ctx).await,
+        Command::Completions(_) => Ok(()),
+    }
+}
+
+/// Prints `err` (to stderr, or as one JSON document on stdout in JSON mode) and returns the
+/// documented exit code.
+pub fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
+    let (code, kind) = classify(err);
+    let message = format!("{err:#}");
+    match output {
+        OutputFormat::Json => {
+            let _ = output::print_json(&json!({"error": {"kind": kind, "message": message}}));
+        }
+        OutputFormat::Table => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            if colour {
+                eprintln!("\x1b[1;31merror\x1b[0m: {message}");
+            } else {
+                eprintln!("error: {message}");
+            }
+        }
+    }
+    ExitCode::from(code)
+}
+
+/// The exit code and JSON kind of an error anywhere in the chain.
+fn classify(err: &anyhow::Error) -> (u8, &'static str) {
+    for cause in err.chain() {
+        if let Some(err) = cause.downcast_ref::<Error>() {
+            return (err.exit_code(), err.kind());
+        }
+        if cause.downcast_ref::<UsageError>().is_some()
+            || cause.downcast_ref::<crate::domain::Invalid>().is_some()
+        {
+            return (2, "invalid_input");
+        }
+    }
+    (1, "internal")
+}

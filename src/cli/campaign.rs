@@ -1,0 +1,222 @@
+//! `flashsale campaign create | status | list | end`.
+
+use std::io::IsTerminal;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand};
+
+use super::{Context, UsageError, output, parse};
+use crate::domain::{CampaignId, Cents, Currency, Invalid, NewCampaign, Percent};
+
+/// Campaign subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CampaignCmd {
+    /// Create a campaign (prompts for missing fields on a terminal).
+    #[command(after_long_help = CREATE_EXAMPLES)]
+    Create(Box<CreateArgs>),
+    /// Show one campaign and its state now.
+    Status(IdArgs),
+    /// List every campaign, oldest first.
+    List,
+    /// Stop a campaign now: no new claims are accepted (existing claims still replay).
+    End(IdArgs),
+}
+
+const CREATE_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign create --name 'Spring sale' --inventory 500 --percent-off 15 \\
+      --max-discount 20 --min-cart 50 --duration 2h
+  flashsale campaign create --id bf-2026 --name 'Black Friday' --inventory 10000 \\
+      --percent-off 12.5 --max-discount 30 --starts-at 2026-11-27T08:00:00Z \\
+      --ends-at 2026-11-27T20:00:00Z";
+
+/// Arguments of `campaign create`. Money is a decimal with at most two fraction digits.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Campaign name (1 to 200 characters).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Units on sale (how many claims can succeed).
+    #[arg(long, value_name = "N")]
+    pub inventory: Option<String>,
+    /// Percent off the cart, in (0, 100], e.g. 15 or 12.5.
+    #[arg(long, value_name = "P")]
+    pub percent_off: Option<String>,
+    /// Cap on one discount, e.g. 20.00.
+    #[arg(long, value_name = "MONEY")]
+    pub max_discount: Option<String>,
+    /// Smallest eligible cart [default: 0].
+    #[arg(long, value_name = "MONEY")]
+    pub min_cart: Option<String>,
+    /// Currency code [default: EUR].
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// Campaign id, a slug of [a-z0-9-]{1,64} [default: derived from the name].
+    #[arg(long, value_name = "SLUG")]
+    pub id: Option<String>,
+    /// When claims open: RFC 3339 time or `now` [default: now].
+    #[arg(long, value_name = "RFC3339|now")]
+    pub starts_at: Option<String>,
+    /// When claims close: RFC 3339 time.
+    #[arg(long, value_name = "RFC3339", conflicts_with = "duration")]
+    pub ends_at: Option<String>,
+    /// How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+}
+
+/// A campaign id argument.
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The campaign id.
+    pub id: String,
+}
+
+/// Runs a campaign subcommand.
+pub async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
+    match cmd {
+        CampaignCmd::Create(args) => {
+            let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+            let new = complete(*args, now)?;
+            let view = ctx.campaigns().await?.create(new).await?;
+            ctx.emit(&output::campaign_json(&view), || {
+                output::campaign_table(&view)
+            })
+        }
+        CampaignCmd::Status(IdArgs { id }) => {
+            let id = CampaignId::parse(&id)?;
+            let view = ctx.campaigns().await?.status(&id).await?;
+            ctx.emit(&output::campaign_json(&view), || {
+                output::campaign_table(&view)
+            })
+        }
+        CampaignCmd::List => {
+            let views = ctx.campaigns().await?.list().await?;
+            let json = serde_json::Value::Array(views.iter().map(output::campaign_json).collect());
+            ctx.emit(&json, || output::campaigns_table(&views))
+        }
+        CampaignCmd::End(IdArgs { id }) => {
+            let id = CampaignId::parse(&id)?;
+            let view = ctx.campaigns().await?.end(&id).await?;
+            ctx.emit(&output::campaign_json(&view), || {
+                output::campaign_table(&view)
+            })
+        }
+    }
+}
+
+/// Turns the flags into a [`NewCampaign`], prompting for missing required fields when stdin
+/// and stderr are terminals; without a terminal a missing field is a usage error.
+fn complete(mut args: CreateArgs, now: DateTime<Utc>) -> anyhow::Result<NewCampaign> {
+    let missing: Vec<&str> = [
+        ("--name", args.name.is_none()),
+        ("--inventory", args.inventory.is_none()),
+        ("--percent-off", args.percent_off.is_none()),
+        ("--max-discount", args.max_discount.is_none()),
+        (
+            "--ends-at or --duration",
+            args.ends_at.is_none() && args.duration.is_none(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(flag, missing)| missing.then_some(flag))
+    .collect();
+    if !missing.is_empty() {
+        if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+            prompt_missing(&mut args)?;
+        } else {
+            return Err(UsageError(format!(
+                "missing {} (no terminal to ask on)",
+                missing.join(", ")
+            ))
+            .into());
+        }
+    }
+    // Each field was either given or prompted for above.
+    let field = |value: Option<String>| value.unwrap_or_default();
+    let name = field(args.name);
+    let starts_at = match &args.starts_at {
+        Some(text) => parse::instant(text, "--starts-at", now, true)?,
+        None => now,
+    };
+    let ends_at = match (&args.ends_at, &args.duration) {
+        (Some(text), _) => parse::instant(text, "--ends-at", now, false)?,
+        (None, Some(text)) => starts_at + parse::duration(text)?,
+        (None, None) => return Err(UsageError("missing --ends-at or --duration".into()).into()),
+    };
+    let id = match &args.id {
+        Some(id) => CampaignId::parse(id)?,
+        None => CampaignId::from_name(&name, &random_suffix()),
+    };
+    Ok(NewCampaign {
+        id,
+        name,
+        inventory: parse_inventory(&field(args.inventory))?,
+        percent: field(args.percent_off).parse::<Percent>()?,
+        max_discount: Cents::parse_named(&field(args.max_discount), "max discount")?,
+        min_cart: args
+            .min_cart
+            .as_deref()
+            .map_or(Ok(Cents::ZERO), |m| Cents::parse_named(m, "min cart"))?,
+        currency: args
+            .currency
+            .as_deref()
+            .map_or_else(|| Ok(Currency::default()), Currency::parse)?,
+        starts_at,
+        ends_at,
+    })
+}
+
+/// Parses a positive unit count (the domain checks its range).
+pub(crate) fn parse_inventory(text: &str) -> Result<i64, Invalid> {
+    text.parse::<i64>().map_err(|_| {
+        Invalid::new(
+            "inventory",
+            format!("`{}` is not a whole number", crate::domain::shown(text)),
+        )
+    })
+}
+
+fn random_suffix() -> String {
+    let token = crate::domain::ClaimToken::random();
+    token
+        .as_str()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .take(6)
+        .collect()
+}
+
+fn prompt_missing(args: &mut CreateArgs) -> anyhow::Result<()> {
+    use dialoguer::Input;
+    fn ask<T: Send>(
+        prompt: &str,
+        check: impl Fn(&String) -> Result<T, Invalid>,
+    ) -> anyhow::Result<String> {
+        Ok(Input::<String>::new()
+            .with_prompt(prompt)
+            .validate_with(|text: &String| check(text).map(|_| ()).map_err(|err| err.to_string()))
+            .interact_text()?)
+    }
+    if args.name.is_none() {
+        args.name = Some(ask("Name", |t| Ok(t.clone()))?);
+    }
+    if args.inventory.is_none() {
+        args.inventory = Some(ask("Inventory (units)", |t| parse_inventory(t))?);
+    }
+    if args.percent_off.is_none() {
+        args.percent_off = Some(ask("Percent off (e.g. 15 or 12.5)", |t| {
+            t.parse::<Percent>()
+        })?);
+    }
+    if args.max_discount.is_none() {
+        args.max_discount = Some(ask("Max discount (e.g. 20.00)", |t| {
+            Cents::parse_named(t, "max discount")
+        })?);
+    }
+    if args.ends_at.is_none() && args.duration.is_none() {
+        args.duration = Some(ask("Duration (e.g. 30m, 2h)", |t| parse::duration(t))?);
+    }
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! How results reach the operator: comfy-table for people, one JSON document for scripts.
+
+use std::io::{self, IsTerminal, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use serde_json::{Value, json};
+
+use crate::domain::ClaimOutcome;
+use crate::service::CampaignView;
+use crate::store::Reconciliation;
+
+/// `--output`: a table for people (default) or exactly one JSON document on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable tables.
+    Table,
+    /// One JSON document per command, errors included.
+    Json,
+}
+
+/// An instant as the contract writes it: RFC 3339, UTC, millisecond precision.
+pub fn rfc3339(instant: DateTime<Utc>) -> String {
+    instant.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Writes `text` and a newline to stdout. A closed pipe (`flashsale … | head`) means the reader
+/// went away, which is not an error.
+pub fn print(text: &str) -> io::Result<()> {
+    write_stdout(&format!("{text}\n"))
+}
+
+/// Writes `text` to stdout exactly as given; a closed pipe is not an error (see [`print`]).
+pub fn write_stdout(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Prints `value` as one pretty JSON document.
+pub fn print_json(value: &Value) -> io::Result<()> {
+    print(&serde_json::to_string_pretty(value).map_err(io::Error::other)?)
+}
+
+/// Whether stderr is a terminal a person watches (progress bars and colour go there only).
+pub fn stderr_is_terminal() -> bool {
+    io::stderr().is_terminal()
+}
+
+fn table() -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if std::env::var_os("NO_COLOR").is_some() || !io::stdout().is_terminal() {
+        table.force_no_tty();
+    }
+    table
+}
+
+fn key_values(rows: &[(&str, String)]) -> String {
+    let mut t = table();
+    for (key, value) in rows {
+        t.add_row(vec![(*key).to_owned(), value.clone()]);
+    }
+    t.to_string()
+}
+
+/// The contract's campaign JSON.
+pub fn campaign_json(view: &CampaignView) -> Value {
+    let c = &view.campaign;
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "state": view.state,
+        "starts_at": rfc3339(c.window.starts_at),
+        "ends_at": rfc3339(c.window.ends_at),
+        "total_inventory": c.total,
+        "claimed": c.claimed,
+        "remaining": c.remaining,
+        "percent_off": c.rule.percent.to_json_number(),
+        "max_discount_cents": c.rule.max_discount.get(),
+        "min_cart_cents": c.rule.min_cart.get(),
+        "currency": c.currency,
+        "created_at": rfc3339(c.created_at),
+    })
+}
+
+/// A campaign as a two-column table.
+pub fn campaign_table(view: &CampaignView) -> String {
+    let c = &view.campaign;
+    let money = |cents: crate::domain::Cents| format!("{cents} {}", c.currency.as_str());
+    key_values(&[
+        ("id", c.id.to_string()),
+        ("name", c.name.clone()),
+        ("state", view.state.to_string()),
+        ("starts at", rfc3339(c.window.starts_at)),
+        ("ends at", rfc3339(c.window.ends_at)),
+        (
+            "inventory",
+            format!(
+                "{} claimed, {} remaining of {}",
+                c.claimed, c.remaining, c.total
+            ),
+        ),
+        (
+            "discount",
+            format!(
+                "{} off, at most {}",
+                c.rule.percent,
+                money(c.rule.max_discount)
+            ),
+        ),
+        ("minimum cart", money(c.rule.min_cart)),
+        ("created at", rfc3339(c.created_at)),
+    ])
+}
+
+/// Campaigns as one row each.
+pub fn campaigns_table(views: &[CampaignView]) -> String {
+    if views.is_empty() {
+        return "no campaigns yet: create one with `flashsale campaign create`".to_owned();
+    }
+    let mut t = table();
+    t.set_header(vec![
+        "id",
+        "name",
+        "state",
+        "claimed",
+        "remaining",
+        "total",
+        "discount",
+        "ends at",
+    ]);
+    for view in views {
+        let c = &view.campaign;
+        t.add_row(vec![
+            c.id.to_string(),
+            c.name.clone(),
+            view.state.to_string(),
+            c.claimed.to_string(),
+            c.remaining.to_string(),
+            c.total.to_string(),
+            format!(
+                "{} (max {} {})",
+                c.rule.percent,
+                c.rule.max_discount,
+                c.currency.as_str()
+            ),
+            rfc3339(c.window.ends_at),
+        ]);
+    }
+    t.to_string()
+}
+
+/// The contract's claim JSON.
+pub fn claim_json(outcome: &ClaimOutcome) -> Value {
+    let c = outcome.claim();
+    json!({
+        "outcome": outcome.as_str(),
+        "claim": {
+            "campaign_id": c.campaign_id,
+            "user_id": c.user_id,
+            "token": c.token,
+            "discount_cents": c.discount.get(),
+            "cart_cents": c.cart.get(),
+            "claimed_at": rfc3339(c.claimed_at),
+        }
+    })
+}
+
+/// A claim as a two-column table.
+pub fn claim_table(outcome: &ClaimOutcome) -> String {
+    let c = outcome.claim();
+    let outcome = match outcome {
+        ClaimOutcome::Claimed(_) => "claimed".to_owned(),
+        ClaimOutcome::Replayed(_) => {
+            "replayed (the user already held this claim; nothing was consumed)".to_owned()
+        }
+    };
+    key_values(&[
+        ("outcome", outcome),
+        ("campaign", c.campaign_id.to_string()),
+        ("user", c.user_id.to_string()),
+        ("token", c.token.to_string()),
+        ("discount", c.discount.to_string()),
+        ("cart", c.cart.to_string()),
+        ("claimed at", rfc3339(c.claimed_at)),
+    ])
+}
+
+/// The contract's inventory JSON.
+pub fn inventory_json(view: &CampaignView) -> Value {
+    let c = &view.campaign;
+    json!({"campaign_id": c.id, "total": c.total, "claimed": c.claimed, "remaining": c.remaining})
+}
+
+/// Inventory as a two-column table.
+pub fn inventory_table(view: &CampaignView) -> String {
+    let c = &view.campaign;
+    key_values(&[
+        ("campaign", c.id.to_string()),
+        ("total", c.total.to_string()),
+        ("claimed", c.claimed.to_string()),
+        ("remaining", c.remaining.to_string()),
+    ])
+}
+
+/// `inventory reconcile`'s JSON.
+pub fn reconciliation_json(r: &Reconciliation) -> Value {
+    json!({
+        "campaign_id": r.campaign_id,
+        "total": r.total,
+        "claimed": r.claimed,
+        "remaining": r.remaining,
+        "expected_remaining": r.expected_remaining,
+        "drift": r.drift(),
+        "applied": r.applied,
+    })
+}
+
+/// `inventory reconcile` as a two-column table.
+pub fn reconciliation_table(r: &Reconciliation) -> String {
+    let verdict = match (r.drift(), r.applied) {
+        (0, _) => "no drift".to_owned(),
+        (drift, true) => format!(
+            "drift of {drift} repaired: remaining set to {}",
+            r.expected_remaining
+        ),
+        (drift, false) => format!(
+            "drift of {drift} found: run again with --apply to set remaining to {}",
+            r.expected_remaining
+        ),
+    };
+    key_values(&[
+        ("campaign", r.campaign_id.to_string()),
+        ("total", r.total.to_string()),
+        ("claims", r.claimed.to_string()),
+        ("remaining", r.remaining.to_string()),
+        ("expected remaining", r.expected_remaining.to_string()),
+        ("result", verdict),
+    ])
+}
