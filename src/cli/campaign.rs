@@ -37,16 +37,16 @@ pub struct CreateArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Units on sale (how many claims can succeed).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub inventory: Option<String>,
     /// Percent off the cart, in (0, 100], e.g. 15 or 12.5.
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", allow_hyphen_values = true)]
     pub percent_off: Option<String>,
     /// Cap on one discount, e.g. 20.00.
-    #[arg(long, value_name = "MONEY")]
+    #[arg(long, value_name = "MONEY", allow_hyphen_values = true)]
     pub max_discount: Option<String>,
     /// Smallest eligible cart [default: 0].
-    #[arg(long, value_name = "MONEY")]
+    #[arg(long, value_name = "MONEY", allow_hyphen_values = true)]
     pub min_cart: Option<String>,
     /// Currency code [default: EUR].
     #[arg(long, value_name = "CODE")]

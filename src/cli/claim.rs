@@ -19,7 +19,7 @@ pub struct ClaimArgs {
     #[arg(long, value_name = "ID")]
     pub user: String,
     /// The shopper's cart, e.g. 64.90.
-    #[arg(long, value_name = "MONEY")]
+    #[arg(long, value_name = "MONEY", allow_hyphen_values = true)]
     pub cart: String,
 }
 

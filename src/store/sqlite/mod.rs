@@ -33,9 +33,23 @@ pub struct SqliteStore {
 }
 
 struct Inner {
-    writer: mpsc::Sender<Box<dyn writer::Job>>,
+    writer: Option<mpsc::Sender<Box<dyn writer::Job>>>,
+    writer_thread: Option<std::thread::JoinHandle<()>>,
     reader: Mutex<Connection>,
     path: PathBuf,
+}
+
+/// Closing the writer's queue and waiting for its thread means the connections close before
+/// the process exits, so the last one checkpoints the WAL into the database file. Without it,
+/// whether a process left a WAL behind would depend on a race at exit, and the store's bytes
+/// would change under commands that wrote nothing.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        drop(self.writer.take());
+        if let Some(thread) = self.writer_thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl SqliteStore {
@@ -62,11 +76,12 @@ impl SqliteStore {
         migrations::migrate(&writer_conn)?;
         let reader = Connection::open(&path).map_err(|err| classify(&context(), err))?;
         configure(&reader).map_err(|err| classify(&context(), err))?;
-        let writer =
+        let (writer, writer_thread) =
             writer::spawn(writer_conn).map_err(|err| StoreError::unavailable(context(), err))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
-                writer,
+                writer: Some(writer),
+                writer_thread: Some(writer_thread),
                 reader: Mutex::new(reader),
                 path,
             }),
@@ -91,7 +106,8 @@ impl SqliteStore {
             )
         };
         let (job, answer) = writer::job(work);
-        self.inner.writer.send(job).map_err(|_| stopped())?;
+        let sender = self.inner.writer.as_ref().ok_or_else(stopped)?;
+        sender.send(job).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 

@@ -93,10 +93,12 @@ pub(super) fn job<T: Send + 'static>(
     (Box::new(Work { work, reply }), receiver)
 }
 
-/// Starts the writer thread on `conn`; it ends when every sender is dropped.
-pub(super) fn spawn(conn: Connection) -> std::io::Result<mpsc::Sender<Box<dyn Job>>> {
+/// Starts the writer thread on `conn`; it ends, closing `conn`, when every sender is dropped.
+pub(super) fn spawn(
+    conn: Connection,
+) -> std::io::Result<(mpsc::Sender<Box<dyn Job>>, thread::JoinHandle<()>)> {
     let (sender, receiver) = mpsc::channel::<Box<dyn Job>>();
-    thread::Builder::new()
+    let handle = thread::Builder::new()
         .name("flashsale-sqlite-writer".into())
         .spawn(move || {
             let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -111,7 +113,7 @@ pub(super) fn spawn(conn: Connection) -> std::io::Result<mpsc::Sender<Box<dyn Jo
                 commit_batch(&conn, &mut batch);
             }
         })?;
-    Ok(sender)
+    Ok((sender, handle))
 }
 
 fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
