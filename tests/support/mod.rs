@@ -65,7 +65,17 @@ impl TestEnv {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flashsale"));
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// [`TestEnv::cmd`] as a plain `std::process::Command`, for tests that spawn processes and
+    /// let them run at once.
+    pub fn std_cmd<I, S>(&self, args: I) -> std::process::Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flashsale"));
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("FLASHSALE_") {
                 cmd.env_remove(key);

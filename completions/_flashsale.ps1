@@ -1,0 +1,234 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'flashsale'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'flashsale' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list and end campaigns')
+            [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user')
+            [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'Show, restock and reconcile a campaign''s inventory')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashsale;campaign' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a campaign (prompts for missing fields on a terminal)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one campaign and its state now')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every campaign, oldest first')
+            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Stop a campaign now: no new claims are accepted (existing claims still replay)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashsale;campaign;create' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Campaign name (1 to 200 characters)')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Units on sale (how many claims can succeed)')
+            [CompletionResult]::new('--percent-off', '--percent-off', [CompletionResultType]::ParameterName, 'Percent off the cart, in (0, 100], e.g. 15 or 12.5')
+            [CompletionResult]::new('--max-discount', '--max-discount', [CompletionResultType]::ParameterName, 'Cap on one discount, e.g. 20.00')
+            [CompletionResult]::new('--min-cart', '--min-cart', [CompletionResultType]::ParameterName, 'Smallest eligible cart [default: 0]')
+            [CompletionResult]::new('--currency', '--currency', [CompletionResultType]::ParameterName, 'Currency code [default: EUR]')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Campaign id, a slug of [a-z0-9-]{1,64} [default: derived from the name]')
+            [CompletionResult]::new('--starts-at', '--starts-at', [CompletionResultType]::ParameterName, 'When claims open: RFC 3339 time or `now` [default: now]')
+            [CompletionResult]::new('--ends-at', '--ends-at', [CompletionResultType]::ParameterName, 'When claims close: RFC 3339 time')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;campaign;status' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;campaign;list' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;campaign;end' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;campaign;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a campaign (prompts for missing fields on a terminal)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one campaign and its state now')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every campaign, oldest first')
+            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Stop a campaign now: no new claims are accepted (existing claims still replay)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashsale;campaign;help;create' {
+            break
+        }
+        'flashsale;campaign;help;status' {
+            break
+        }
+        'flashsale;campaign;help;list' {
+            break
+        }
+        'flashsale;campaign;help;end' {
+            break
+        }
+        'flashsale;campaign;help;help' {
+            break
+        }
+        'flashsale;claim' {
+            [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'The campaign to claim from')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The user, asserted by the operator (1 to 128 characters)')
+            [CompletionResult]::new('--cart', '--cart', [CompletionResultType]::ParameterName, 'The shopper''s cart, e.g. 64.90')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;inventory' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show total, claimed and remaining units')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Restock: add N units to the total and to what remains')
+            [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Recompute `remaining` from the claims and report drift (repair it with --apply)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashsale;inventory;show' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;inventory;add' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;inventory;reconcile' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Write the repaired `remaining` (without it, only report)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;inventory;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show total, claimed and remaining units')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Restock: add N units to the total and to what remains')
+            [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Recompute `remaining` from the claims and report drift (repair it with --apply)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashsale;inventory;help;show' {
+            break
+        }
+        'flashsale;inventory;help;add' {
+            break
+        }
+        'flashsale;inventory;help;reconcile' {
+            break
+        }
+        'flashsale;inventory;help;help' {
+            break
+        }
+        'flashsale;completions' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;help' {
+            [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list and end campaigns')
+            [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user')
+            [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'Show, restock and reconcile a campaign''s inventory')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashsale;help;campaign' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a campaign (prompts for missing fields on a terminal)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one campaign and its state now')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every campaign, oldest first')
+            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Stop a campaign now: no new claims are accepted (existing claims still replay)')
+            break
+        }
+        'flashsale;help;campaign;create' {
+            break
+        }
+        'flashsale;help;campaign;status' {
+            break
+        }
+        'flashsale;help;campaign;list' {
+            break
+        }
+        'flashsale;help;campaign;end' {
+            break
+        }
+        'flashsale;help;claim' {
+            break
+        }
+        'flashsale;help;inventory' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show total, claimed and remaining units')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Restock: add N units to the total and to what remains')
+            [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Recompute `remaining` from the claims and report drift (repair it with --apply)')
+            break
+        }
+        'flashsale;help;inventory;show' {
+            break
+        }
+        'flashsale;help;inventory;add' {
+            break
+        }
+        'flashsale;help;inventory;reconcile' {
+            break
+        }
+        'flashsale;help;completions' {
+            break
+        }
+        'flashsale;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

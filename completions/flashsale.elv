@@ -1,0 +1,193 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[flashsale] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'flashsale'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'flashsale'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand campaign 'Create, inspect, list and end campaigns'
+            cand claim 'Claim a discount for a user'
+            cand inventory 'Show, restock and reconcile a campaign''s inventory'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;campaign'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand create 'Create a campaign (prompts for missing fields on a terminal)'
+            cand status 'Show one campaign and its state now'
+            cand list 'List every campaign, oldest first'
+            cand end 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;campaign;create'= {
+            cand --name 'Campaign name (1 to 200 characters)'
+            cand --inventory 'Units on sale (how many claims can succeed)'
+            cand --percent-off 'Percent off the cart, in (0, 100], e.g. 15 or 12.5'
+            cand --max-discount 'Cap on one discount, e.g. 20.00'
+            cand --min-cart 'Smallest eligible cart [default: 0]'
+            cand --currency 'Currency code [default: EUR]'
+            cand --id 'Campaign id, a slug of [a-z0-9-]{1,64} [default: derived from the name]'
+            cand --starts-at 'When claims open: RFC 3339 time or `now` [default: now]'
+            cand --ends-at 'When claims close: RFC 3339 time'
+            cand --duration 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m'
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;campaign;status'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;campaign;list'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;campaign;end'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;campaign;help'= {
+            cand create 'Create a campaign (prompts for missing fields on a terminal)'
+            cand status 'Show one campaign and its state now'
+            cand list 'List every campaign, oldest first'
+            cand end 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;campaign;help;create'= {
+        }
+        &'flashsale;campaign;help;status'= {
+        }
+        &'flashsale;campaign;help;list'= {
+        }
+        &'flashsale;campaign;help;end'= {
+        }
+        &'flashsale;campaign;help;help'= {
+        }
+        &'flashsale;claim'= {
+            cand --campaign 'The campaign to claim from'
+            cand --user 'The user, asserted by the operator (1 to 128 characters)'
+            cand --cart 'The shopper''s cart, e.g. 64.90'
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;inventory'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand show 'Show total, claimed and remaining units'
+            cand add 'Restock: add N units to the total and to what remains'
+            cand reconcile 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;inventory;show'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;inventory;add'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;inventory;reconcile'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --apply 'Write the repaired `remaining` (without it, only report)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;inventory;help'= {
+            cand show 'Show total, claimed and remaining units'
+            cand add 'Restock: add N units to the total and to what remains'
+            cand reconcile 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;inventory;help;show'= {
+        }
+        &'flashsale;inventory;help;add'= {
+        }
+        &'flashsale;inventory;help;reconcile'= {
+        }
+        &'flashsale;inventory;help;help'= {
+        }
+        &'flashsale;completions'= {
+            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;help'= {
+            cand campaign 'Create, inspect, list and end campaigns'
+            cand claim 'Claim a discount for a user'
+            cand inventory 'Show, restock and reconcile a campaign''s inventory'
+            cand completions 'Print a shell completion script to stdout'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;help;campaign'= {
+            cand create 'Create a campaign (prompts for missing fields on a terminal)'
+            cand status 'Show one campaign and its state now'
+            cand list 'List every campaign, oldest first'
+            cand end 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+        }
+        &'flashsale;help;campaign;create'= {
+        }
+        &'flashsale;help;campaign;status'= {
+        }
+        &'flashsale;help;campaign;list'= {
+        }
+        &'flashsale;help;campaign;end'= {
+        }
+        &'flashsale;help;claim'= {
+        }
+        &'flashsale;help;inventory'= {
+            cand show 'Show total, claimed and remaining units'
+            cand add 'Restock: add N units to the total and to what remains'
+            cand reconcile 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
+        }
+        &'flashsale;help;inventory;show'= {
+        }
+        &'flashsale;help;inventory;add'= {
+        }
+        &'flashsale;help;inventory;reconcile'= {
+        }
+        &'flashsale;help;completions'= {
+        }
+        &'flashsale;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

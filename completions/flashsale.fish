@@ -1,0 +1,124 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_flashsale_global_optspecs
+    string join \n store= output= h/help V/version
+end
+
+function __fish_flashsale_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_flashsale_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_flashsale_using_subcommand
+    set -l cmd (__fish_flashsale_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c flashsale -n "__fish_flashsale_needs_command" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_needs_command" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_needs_command" -s V -l version -d 'Print version'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "claim" -d 'Claim a discount for a user'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "status" -d 'Show one campaign and its state now'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "list" -d 'List every campaign, oldest first'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "end" -d 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l name -d 'Campaign name (1 to 200 characters)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l inventory -d 'Units on sale (how many claims can succeed)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l percent-off -d 'Percent off the cart, in (0, 100], e.g. 15 or 12.5' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l max-discount -d 'Cap on one discount, e.g. 20.00' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l min-cart -d 'Smallest eligible cart [default: 0]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l currency -d 'Currency code [default: EUR]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l id -d 'Campaign id, a slug of [a-z0-9-]{1,64} [default: derived from the name]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l starts-at -d 'When claims open: RFC 3339 time or `now` [default: now]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l ends-at -d 'When claims close: RFC 3339 time' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l duration -d 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show one campaign and its state now'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every campaign, oldest first'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "end" -d 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l campaign -d 'The campaign to claim from' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l user -d 'The user, asserted by the operator (1 to 128 characters)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l cart -d 'The shopper\'s cart, e.g. 64.90' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "show" -d 'Show total, claimed and remaining units'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "add" -d 'Restock: add N units to the total and to what remains'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l apply -d 'Write the repaired `remaining` (without it, only report)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show total, claimed and remaining units'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "add" -d 'Restock: add N units to the total and to what remains'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:<data dir>/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions help" -f -a "claim" -d 'Claim a discount for a user'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "status" -d 'Show one campaign and its state now'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "list" -d 'List every campaign, oldest first'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "end" -d 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "show" -d 'Show total, claimed and remaining units'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "add" -d 'Restock: add N units to the total and to what remains'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
