@@ -30,14 +30,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ends_at: now + TimeDelta::hours(2),
         })
         .await?;
-    println!("created `{}`: {} units, state {}", spring.campaign.id, spring.campaign.total, spring.state);
+    println!(
+        "created `{}`: {} units, state {}",
+        spring.campaign.id, spring.campaign.total, spring.state
+    );
 
     let ana = Identity::asserted_by_operator(UserId::parse("ana")?);
     let cart: Cents = "64.90".parse()?;
     let first = claims.claim(&ana, &spring.campaign.id, cart).await?;
     let again = claims.claim(&ana, &spring.campaign.id, cart).await?;
-    assert!(matches!(first, ClaimOutcome::Claimed(_)) && matches!(again, ClaimOutcome::Replayed(_)));
-    assert_eq!(first.claim(), again.claim(), "a retry returns the same claim");
+    assert!(
+        matches!(first, ClaimOutcome::Claimed(_)) && matches!(again, ClaimOutcome::Replayed(_))
+    );
+    assert_eq!(
+        first.claim(),
+        again.claim(),
+        "a retry returns the same claim"
+    );
     println!(
         "ana {}: {} off a cart of {}, token {}; the retry was {} with the same token",
         first.as_str(),
@@ -48,7 +57,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let left = campaigns.status(&spring.campaign.id).await?;
-    println!("{} of {} units left", left.campaign.remaining, left.campaign.total);
+    println!(
+        "{} of {} units left",
+        left.campaign.remaining, left.campaign.total
+    );
     drop((campaigns, claims));
     std::fs::remove_dir_all(&dir)?;
     Ok(())

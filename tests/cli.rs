@@ -170,10 +170,10 @@ fn campaign_create_refuses_invalid_fields_and_writes_nothing() {
             if let Some(i) = args.iter().position(|a| a == flag) {
                 args.drain(i..i + 2);
             }
-            if *flag == "--ends-at" {
-                if let Some(i) = args.iter().position(|a| *a == "--duration") {
-                    args.drain(i..i + 2);
-                }
+            if *flag == "--ends-at"
+                && let Some(i) = args.iter().position(|a| *a == "--duration")
+            {
+                args.drain(i..i + 2);
             }
         }
         args.extend(overrides.iter().copied());

@@ -21,7 +21,10 @@ fn committed_completion_scripts_match_the_command() {
             stale.push(path.display().to_string());
         }
     }
-    assert!(stale.is_empty(), "stale completion scripts {stale:?}: run `FLASHSALE_BLESS=1 cargo test --test completions`");
+    assert!(
+        stale.is_empty(),
+        "stale completion scripts {stale:?}: run `FLASHSALE_BLESS=1 cargo test --test completions`"
+    );
 }
 
 #[test]
@@ -30,8 +33,15 @@ fn the_command_prints_exactly_the_rendered_script() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let script = render(shell.parse().expect("shell"));
         assert!(script.contains("flashsale"), "{shell}");
-        env.cmd(["completions", shell]).assert().success().stdout(script).stderr("");
+        env.cmd(["completions", shell])
+            .assert()
+            .success()
+            .stdout(script)
+            .stderr("");
     }
     env.cmd(["completions", "tcsh"]).assert().code(2).stdout("");
-    assert!(env.store_bytes().is_empty(), "completions must not create a store");
+    assert!(
+        env.store_bytes().is_empty(),
+        "completions must not create a store"
+    );
 }

@@ -25,7 +25,17 @@ fn concurrent_processes_never_oversell_or_double_claim() {
         for user in (0..USERS).filter(|u| round < 2 || u % 3 == 0) {
             let user = format!("user-{user}");
             let child = env
-                .std_cmd(["--output", "json", "claim", "--campaign", "rush", "--user", &user, "--cart", "50"])
+                .std_cmd([
+                    "--output",
+                    "json",
+                    "claim",
+                    "--campaign",
+                    "rush",
+                    "--user",
+                    &user,
+                    "--cart",
+                    "50",
+                ])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -45,27 +55,59 @@ fn concurrent_processes_never_oversell_or_double_claim() {
                 sold_out += 1;
                 continue;
             }
-            other => panic!("unexpected {other:?}: {json} {}", String::from_utf8_lossy(&out.stderr)),
+            other => panic!(
+                "unexpected {other:?}: {json} {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
         }
-        tokens.entry(user).or_default().push(json["claim"]["token"].as_str().expect("token").to_owned());
+        tokens
+            .entry(user)
+            .or_default()
+            .push(json["claim"]["token"].as_str().expect("token").to_owned());
     }
 
-    assert_eq!(claimed, INVENTORY as usize, "exactly the inventory is claimed (I1 and I5)");
+    assert_eq!(
+        claimed, INVENTORY as usize,
+        "exactly the inventory is claimed (I1 and I5)"
+    );
     assert_eq!(tokens.len(), INVENTORY as usize, "one claim per user (I2)");
-    assert!(sold_out > 0 && replayed > 0, "the race had sold-out users and replays: {sold_out} {replayed}");
+    assert!(
+        sold_out > 0 && replayed > 0,
+        "the race had sold-out users and replays: {sold_out} {replayed}"
+    );
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let store = SqliteStore::open(&env.sqlite_file().expect("sqlite")).await.expect("open store");
+        let store = SqliteStore::open(&env.sqlite_file().expect("sqlite"))
+            .await
+            .expect("open store");
         let id = CampaignId::parse("rush").expect("id");
         let audit = store.audit(&id).await.expect("audit").expect("campaign");
-        assert_eq!(audit.claims, i64::from(INVENTORY), "I1: claims == total, never more");
-        assert_eq!(audit.remaining, 0, "I5: someone was refused, so nothing is left");
-        assert_eq!((audit.distinct_users, audit.distinct_tokens), (audit.claims, audit.claims), "I2");
+        assert_eq!(
+            audit.claims,
+            i64::from(INVENTORY),
+            "I1: claims == total, never more"
+        );
+        assert_eq!(
+            audit.remaining, 0,
+            "I5: someone was refused, so nothing is left"
+        );
+        assert_eq!(
+            (audit.distinct_users, audit.distinct_tokens),
+            (audit.claims, audit.claims),
+            "I2"
+        );
         for (user, seen) in &tokens {
-            let held = store.claim_of(&id, &flashsale::domain::UserId::parse(user).expect("user")).await.expect("read");
+            let held = store
+                .claim_of(&id, &flashsale::domain::UserId::parse(user).expect("user"))
+                .await
+                .expect("read");
             let held = held.expect("the store holds every acknowledged claim");
-            assert!(seen.iter().all(|t| t == held.token.as_str()), "I4: {user} saw {seen:?}, store has {}", held.token);
+            assert!(
+                seen.iter().all(|t| t == held.token.as_str()),
+                "I4: {user} saw {seen:?}, store has {}",
+                held.token
+            );
         }
     });
 }

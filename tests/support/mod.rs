@@ -182,8 +182,7 @@ impl TestEnv {
 pub fn unique_name(test: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.subsec_nanos());
     let test: String = test
         .chars()
         .filter(char::is_ascii_alphanumeric)
