@@ -40,7 +40,7 @@ Exit codes:
 #[command(name = "flashsale", version, after_help = EXIT_CODES, max_term_width = 100)]
 pub struct Cli {
     /// Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB`
-    /// [default: sqlite:<data dir>/flashsale/flashsale.db]
+    /// [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]
     #[arg(
         long,
         global = true,

@@ -31,7 +31,7 @@ pub fn print(text: &str) -> io::Result<()> {
     write_stdout(&format!("{text}\n"))
 }
 
-/// Writes `text` to stdout exactly as given; a closed pipe is not an error (see [`print`]).
+/// Writes `text` to stdout exactly as given; a closed pipe is not an error (see [`print()`]).
 pub fn write_stdout(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
