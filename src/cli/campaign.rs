@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 
 use super::{Context, UsageError, output, parse};
-use crate::domain::{CampaignId, Cents, Currency, Invalid, NewCampaign, Percent};
+use crate::domain::{CampaignId, Cents, Currency, Invalid, MAX_INVENTORY, NewCampaign, Percent};
 
 /// Campaign subcommands.
 #[derive(Debug, Subcommand)]
@@ -153,7 +153,7 @@ fn complete(mut args: CreateArgs, now: DateTime<Utc>) -> anyhow::Result<NewCampa
         name,
         inventory: parse_inventory(&field(args.inventory))?,
         percent: field(args.percent_off).parse::<Percent>()?,
-        max_discount: Cents::parse_named(&field(args.max_discount), "max discount")?,
+        max_discount: parse_max_discount(&field(args.max_discount))?,
         min_cart: args
             .min_cart
             .as_deref()
@@ -168,13 +168,32 @@ fn complete(mut args: CreateArgs, now: DateTime<Utc>) -> anyhow::Result<NewCampa
 }
 
 /// Parses a positive unit count (the domain checks its range).
+/// Parses a unit count in `1..=MAX_INVENTORY`, so a prompt can refuse a bad answer at once.
 pub(crate) fn parse_inventory(text: &str) -> Result<i64, Invalid> {
-    text.parse::<i64>().map_err(|_| {
+    let units = text.parse::<i64>().map_err(|_| {
         Invalid::new(
             "inventory",
             format!("`{}` is not a whole number", crate::domain::shown(text)),
         )
-    })
+    })?;
+    if (1..=MAX_INVENTORY).contains(&units) {
+        Ok(units)
+    } else {
+        Err(Invalid::new(
+            "inventory",
+            format!("must be from 1 to {MAX_INVENTORY}"),
+        ))
+    }
+}
+
+/// Parses the cap on one discount, which must be more than zero.
+fn parse_max_discount(text: &str) -> Result<Cents, Invalid> {
+    let cap = Cents::parse_named(text, "max discount")?;
+    if cap > Cents::ZERO {
+        Ok(cap)
+    } else {
+        Err(Invalid::new("max discount", "must be more than 0"))
+    }
 }
 
 fn random_suffix() -> String {
@@ -211,9 +230,7 @@ fn prompt_missing(args: &mut CreateArgs) -> anyhow::Result<()> {
         })?);
     }
     if args.max_discount.is_none() {
-        args.max_discount = Some(ask("Max discount (e.g. 20.00)", |t| {
-            Cents::parse_named(t, "max discount")
-        })?);
+        args.max_discount = Some(ask("Max discount (e.g. 20.00)", |t| parse_max_discount(t))?);
     }
     if args.ends_at.is_none() && args.duration.is_none() {
         args.duration = Some(ask("Duration (e.g. 30m, 2h)", |t| parse::duration(t))?);
