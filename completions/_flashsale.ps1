@@ -21,7 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'flashsale' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -35,7 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;campaign' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -57,28 +57,28 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--starts-at', '--starts-at', [CompletionResultType]::ParameterName, 'When claims open: RFC 3339 time or `now` [default: now]')
             [CompletionResult]::new('--ends-at', '--ends-at', [CompletionResultType]::ParameterName, 'When claims close: RFC 3339 time')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'flashsale;campaign;status' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'flashsale;campaign;list' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'flashsale;campaign;end' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -111,14 +111,14 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'The campaign to claim from')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The user, asserted by the operator (1 to 128 characters)')
             [CompletionResult]::new('--cart', '--cart', [CompletionResultType]::ParameterName, 'The shopper''s cart, e.g. 64.90')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'flashsale;inventory' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -129,21 +129,21 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;inventory;show' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'flashsale;inventory;add' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'flashsale;inventory;reconcile' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Write the repaired `remaining` (without it, only report)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -170,7 +170,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;completions' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

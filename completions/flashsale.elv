@@ -18,7 +18,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
     }
     var completions = [
         &'flashsale'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -31,7 +31,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -52,25 +52,25 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --starts-at 'When claims open: RFC 3339 time or `now` [default: now]'
             cand --ends-at 'When claims close: RFC 3339 time'
             cand --duration 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m'
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;campaign;status'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;campaign;list'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;campaign;end'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -96,13 +96,13 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --campaign 'The campaign to claim from'
             cand --user 'The user, asserted by the operator (1 to 128 characters)'
             cand --cart 'The shopper''s cart, e.g. 64.90'
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;inventory'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -112,19 +112,19 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;inventory;show'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;inventory;add'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;inventory;reconcile'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --apply 'Write the repaired `remaining` (without it, only report)'
             cand -h 'Print help (see more with ''--help'')'
@@ -145,7 +145,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;inventory;help;help'= {
         }
         &'flashsale;completions'= {
-            cand --store 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

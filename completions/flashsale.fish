@@ -24,7 +24,7 @@ function __fish_flashsale_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c flashsale -n "__fish_flashsale_needs_command" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_needs_command" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_needs_command" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -34,7 +34,7 @@ complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "claim" -d 'Clai
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -53,19 +53,19 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l starts-at -d 'When claims open: RFC 3339 time or `now` [default: now]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l ends-at -d 'When claims close: RFC 3339 time' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l duration -d 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -77,11 +77,11 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l campaign -d 'The campaign to claim from' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l user -d 'The user, asserted by the operator (1 to 128 characters)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l cart -d 'The shopper\'s cart, e.g. 64.90' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -89,15 +89,15 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not _
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "add" -d 'Restock: add N units to the total and to what remains'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l apply -d 'Write the repaired `remaining` (without it, only report)'
@@ -106,7 +106,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fis
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "add" -d 'Restock: add N units to the total and to what remains'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -l store -d 'Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB` [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'

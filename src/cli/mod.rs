@@ -39,9 +39,10 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "flashsale", version, after_help = EXIT_CODES, max_term_width = 100)]
 pub struct Cli {
-    /// Where campaigns and claims live: `sqlite:PATH` or `mongodb://HOST/DB`
-    /// [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]
+    /// Where campaigns and claims live (`sqlite:PATH` or `mongodb://HOST/DB`).
     #[arg(
+        help = "Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB \
+                [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]",
         long,
         global = true,
         env = "FLASHSALE_STORE",
