@@ -210,22 +210,37 @@ impl Cli {
                 return ExitCode::SUCCESS;
             }
             let output = requested_output(&args);
-            if output == OutputFormat::Table {
+            let rendered = err.render().to_string();
+            // clap quotes the offending value whole: a 100 kB argument would make a 100 kB
+            // message, so such errors get the short one-line form below in table mode too.
+            let quotes_huge_value = rendered.lines().any(|line| line.len() > MAX_MESSAGE_CHARS);
+            if output == OutputFormat::Table && !quotes_huge_value {
                 // clap's own rendering keeps the usage line and suggestions for a person.
                 let _ = err.print();
                 return ExitCode::from(2);
             }
             // The first paragraph is the message; clap's usage lines follow it on a terminal.
-            let rendered = err.render().to_string();
             let first = rendered.split("\n\n").next().unwrap_or_default();
             let message = first
                 .trim_start_matches("error: ")
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            report(&anyhow::Error::new(UsageError(message)), output)
+            report(&anyhow::Error::new(UsageError(clip(&message))), output)
         })
     }
+}
+
+/// The longest usage message shown; longer ones are cut (they quote hostile input).
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`] characters, marked with an ellipsis when cut.
+fn clip(message: &str) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message.to_owned();
+    }
+    let head: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    format!("{head}…")
 }
 
 /// The output format asked for, read without clap (which just refused the arguments).
