@@ -31,6 +31,9 @@ _flashsale() {
             flashsale,inventory)
                 cmd="flashsale__subcmd__inventory"
                 ;;
+            flashsale,jwt)
+                cmd="flashsale__subcmd__jwt"
+                ;;
             flashsale__subcmd__campaign,create)
                 cmd="flashsale__subcmd__campaign__subcmd__create"
                 ;;
@@ -76,6 +79,9 @@ _flashsale() {
             flashsale__subcmd__help,inventory)
                 cmd="flashsale__subcmd__help__subcmd__inventory"
                 ;;
+            flashsale__subcmd__help,jwt)
+                cmd="flashsale__subcmd__help__subcmd__jwt"
+                ;;
             flashsale__subcmd__help__subcmd__campaign,create)
                 cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__create"
                 ;;
@@ -96,6 +102,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help__subcmd__inventory,show)
                 cmd="flashsale__subcmd__help__subcmd__inventory__subcmd__show"
+                ;;
+            flashsale__subcmd__help__subcmd__jwt,mint)
+                cmd="flashsale__subcmd__help__subcmd__jwt__subcmd__mint"
                 ;;
             flashsale__subcmd__inventory,add)
                 cmd="flashsale__subcmd__inventory__subcmd__add"
@@ -121,6 +130,18 @@ _flashsale() {
             flashsale__subcmd__inventory__subcmd__help,show)
                 cmd="flashsale__subcmd__inventory__subcmd__help__subcmd__show"
                 ;;
+            flashsale__subcmd__jwt,help)
+                cmd="flashsale__subcmd__jwt__subcmd__help"
+                ;;
+            flashsale__subcmd__jwt,mint)
+                cmd="flashsale__subcmd__jwt__subcmd__mint"
+                ;;
+            flashsale__subcmd__jwt__subcmd__help,help)
+                cmd="flashsale__subcmd__jwt__subcmd__help__subcmd__help"
+                ;;
+            flashsale__subcmd__jwt__subcmd__help,mint)
+                cmd="flashsale__subcmd__jwt__subcmd__help__subcmd__mint"
+                ;;
             *)
                 ;;
         esac
@@ -128,7 +149,7 @@ _flashsale() {
 
     case "${cmd}" in
         flashsale)
-            opts="-h -V --store --output --help --version campaign claim inventory completions help"
+            opts="-h -V --store --output --help --version campaign claim inventory completions jwt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,7 +405,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__claim)
-            opts="-h --campaign --user --cart --store --output --help"
+            opts="-h --campaign --user --jwt --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --cart --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -395,6 +416,26 @@ _flashsale() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-public-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -440,7 +481,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help)
-            opts="campaign claim inventory completions help"
+            opts="campaign claim inventory completions jwt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -621,6 +662,34 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__help__subcmd__jwt)
+            opts="mint"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__jwt__subcmd__mint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__inventory)
             opts="-h --store --output --help show add reconcile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -764,6 +833,112 @@ _flashsale() {
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__jwt)
+            opts="-h --store --output --help mint help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__jwt__subcmd__help)
+            opts="mint help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__jwt__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__jwt__subcmd__help__subcmd__mint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__jwt__subcmd__mint)
+            opts="-h --user --ttl --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

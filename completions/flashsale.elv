@@ -28,6 +28,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand claim 'Claim a discount for a user'
             cand inventory 'Show, restock and reconcile a campaign''s inventory'
             cand completions 'Print a shell completion script to stdout'
+            cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign'= {
@@ -94,7 +95,12 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         }
         &'flashsale;claim'= {
             cand --campaign 'The campaign to claim from'
-            cand --user 'The user, asserted by the operator (1 to 128 characters)'
+            cand --user 'The user, asserted by the operator (1 to 128 characters). Refused when `FLASHSALE_REQUIRE_JWT=1`'
+            cand --jwt 'The shopper''s JWT: the user is its verified `sub`'
+            cand --jwt-public-key-file 'PEM public key verifying `--jwt` (RSA: RS256, EC P-256: ES256) instead of the secret'
+            cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
+            cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
+            cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'
             cand --cart 'The shopper''s cart, e.g. 64.90'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
@@ -150,11 +156,39 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'flashsale;jwt'= {
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand mint 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;jwt;mint'= {
+            cand --user 'The user the token speaks for (its `sub`)'
+            cand --ttl 'How long the token is valid, e.g. 90s, 15m, 1h (at most 24h)'
+            cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
+            cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
+            cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;jwt;help'= {
+            cand mint 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;jwt;help;mint'= {
+        }
+        &'flashsale;jwt;help;help'= {
+        }
         &'flashsale;help'= {
             cand campaign 'Create, inspect, list and end campaigns'
             cand claim 'Claim a discount for a user'
             cand inventory 'Show, restock and reconcile a campaign''s inventory'
             cand completions 'Print a shell completion script to stdout'
+            cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;help;campaign'= {
@@ -185,6 +219,11 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;help;inventory;reconcile'= {
         }
         &'flashsale;help;completions'= {
+        }
+        &'flashsale;help;jwt'= {
+            cand mint 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
+        }
+        &'flashsale;help;jwt;mint'= {
         }
         &'flashsale;help;help'= {
         }

@@ -60,6 +60,9 @@ impl Error {
             Error::SoldOut(_) => 4,
             Error::NotLive { .. } => 5,
             Error::NotEligible { .. } => 6,
+            // A missing or unusable key is the operator's configuration, not the shopper's
+            // credential: a usage error, so scripts do not mistake it for a bad token.
+            Error::Unauthenticated(err) if err.is_configuration() => 2,
             Error::Unauthenticated(_) => 7,
             Error::InvariantViolation(_) => 8,
         }
@@ -77,6 +80,7 @@ impl Error {
             Error::SoldOut(_) => "sold_out",
             Error::NotLive { .. } => "not_live",
             Error::NotEligible { .. } => "not_eligible",
+            Error::Unauthenticated(err) if err.is_configuration() => "invalid_input",
             Error::Unauthenticated(_) => "unauthenticated",
         }
     }
@@ -126,6 +130,8 @@ mod tests {
                 "not_eligible",
             ),
             (AuthError::Missing.into(), 7, "unauthenticated"),
+            (AuthError::Expired.into(), 7, "unauthenticated"),
+            (AuthError::NoKey.into(), 2, "invalid_input"),
             (Error::InvariantViolation("oversold".into()), 8, "internal"),
         ];
         for (err, code, kind) in cases {

@@ -78,6 +78,9 @@ pub async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
         CampaignCmd::Create(args) => {
             let now = crate::clock::Clock::now(&crate::clock::SystemClock);
             let new = complete(*args, now)?;
+            // Checked here too, before the store is opened: a refused campaign must not create
+            // or touch a store (the service checks again with its own clock).
+            new.clone().validate(now)?;
             let view = ctx.campaigns().await?.create(new).await?;
             ctx.emit(&output::campaign_json(&view), || {
                 output::campaign_table(&view)

@@ -65,8 +65,17 @@ pub async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> {
                     format!("`{}` is not a whole number", shown(&units)),
                 )
             })?;
+            // The whole range is checked before the store is opened, so a refused restock
+            // never touches the store (the service checks it again).
             if units < 1 {
                 return Err(Invalid::new("units", "must be at least 1").into());
+            }
+            if units > crate::domain::MAX_INVENTORY {
+                return Err(Invalid::new(
+                    "units",
+                    format!("must be from 1 to {}", crate::domain::MAX_INVENTORY),
+                )
+                .into());
             }
             let view = ctx.campaigns().await?.add_inventory(&id, units).await?;
             ctx.emit(&output::inventory_json(&view), || {

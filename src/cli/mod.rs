@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod claim;
 pub mod completions;
 pub mod inventory;
+pub mod jwt;
 pub mod output;
 pub mod parse;
 
@@ -73,6 +74,69 @@ pub enum Command {
     Inventory(inventory::InventoryCmd),
     /// Print a shell completion script to stdout.
     Completions(completions::CompletionsArgs),
+    /// Mint JWTs for tests and demos (no store needed).
+    #[command(subcommand)]
+    Jwt(jwt::JwtCmd),
+}
+
+/// Settings that come only from the environment, read once in [`run`]: secrets never come
+/// from a flag's value, and a security policy is not a flag a caller could leave out.
+#[derive(Default, Clone)]
+pub struct Settings {
+    /// The HS256 secret (`FLASHSALE_JWT_SECRET`), as bytes.
+    jwt_secret: Option<Vec<u8>>,
+    /// Whether claims must carry a JWT (`FLASHSALE_REQUIRE_JWT=1`).
+    require_jwt: bool,
+}
+
+/// Never shows the secret.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("require_jwt", &self.require_jwt)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// Reads `FLASHSALE_JWT_SECRET` and `FLASHSALE_REQUIRE_JWT`.
+    ///
+    /// # Errors
+    /// [`Invalid`](crate::domain::Invalid) when `FLASHSALE_REQUIRE_JWT` is neither on nor off:
+    /// a mistyped policy must not silently fall back to the permissive default.
+    pub fn from_env() -> Result<Self, crate::domain::Invalid> {
+        Self::from_values(
+            std::env::var_os("FLASHSALE_JWT_SECRET"),
+            std::env::var_os("FLASHSALE_REQUIRE_JWT").as_deref(),
+        )
+    }
+
+    fn from_values(
+        secret: Option<OsString>,
+        require: Option<&std::ffi::OsStr>,
+    ) -> Result<Self, crate::domain::Invalid> {
+        let require_jwt = match require.map(std::ffi::OsStr::to_str) {
+            None | Some(Some("" | "0" | "false" | "no")) => false,
+            Some(Some("1" | "true" | "yes")) => true,
+            Some(_) => {
+                return Err(crate::domain::Invalid::new(
+                    "FLASHSALE_REQUIRE_JWT",
+                    "must be 1 (require a JWT for claims) or 0",
+                ));
+            }
+        };
+        Ok(Settings {
+            jwt_secret: secret.map(OsString::into_encoded_bytes),
+            require_jwt,
+        })
+    }
+
+    /// Whether claims must carry a JWT.
+    #[must_use]
+    pub fn require_jwt(&self) -> bool {
+        self.require_jwt
+    }
 }
 
 /// A usage mistake the parser cannot see (e.g. a missing field without a terminal): exit 2.
@@ -84,6 +148,8 @@ pub struct UsageError(pub String);
 pub struct Context {
     /// The chosen output format.
     pub output: OutputFormat,
+    /// Settings read from the environment.
+    pub settings: Settings,
     store_url: StoreUrl,
     store: OnceCell<AnyStore>,
 }
@@ -145,22 +211,37 @@ impl Cli {
                 return ExitCode::SUCCESS;
             }
             let output = requested_output(&args);
-            if output == OutputFormat::Table {
+            let rendered = err.render().to_string();
+            // clap quotes the offending value whole: a 100 kB argument would make a 100 kB
+            // message, so such errors get the short one-line form below in table mode too.
+            let quotes_huge_value = rendered.lines().any(|line| line.len() > MAX_MESSAGE_CHARS);
+            if output == OutputFormat::Table && !quotes_huge_value {
                 // clap's own rendering keeps the usage line and suggestions for a person.
                 let _ = err.print();
                 return ExitCode::from(2);
             }
             // The first paragraph is the message; clap's usage lines follow it on a terminal.
-            let rendered = err.render().to_string();
             let first = rendered.split("\n\n").next().unwrap_or_default();
             let message = first
                 .trim_start_matches("error: ")
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            report(&anyhow::Error::new(UsageError(message)), output)
+            report(&anyhow::Error::new(UsageError(clip(&message))), output)
         })
     }
+}
+
+/// The longest usage message shown; longer ones are cut (they quote hostile input).
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`] characters, marked with an ellipsis when cut.
+fn clip(message: &str) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message.to_owned();
+    }
+    let head: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    format!("{head}…")
 }
 
 /// The output format asked for, read without clap (which just refused the arguments).
@@ -191,12 +272,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
     }
+    let settings = Settings::from_env()?;
+    if let Command::Jwt(cmd) = &cli.command {
+        return jwt::run(cmd, cli.output, &settings);
+    }
     let store_url = match &cli.store {
         Some(url) => url.parse::<StoreUrl>().map_err(Error::from)?,
         None => StoreUrl::default_location().map_err(Error::from)?,
     };
     let ctx = Context {
         output: cli.output,
+        settings,
         store_url,
         store: OnceCell::new(),
     };
@@ -204,7 +290,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Campaign(cmd) => campaign::run(cmd, &ctx).await,
         Command::Claim(args) => claim::run(args, &ctx).await,
         Command::Inventory(cmd) => inventory::run(cmd, &ctx).await,
-        Command::Completions(_) => Ok(()),
+        Command::Completions(_) | Command::Jwt(_) => Ok(()),
     }
 }
 
@@ -242,4 +328,37 @@ fn classify(err: &anyhow::Error) -> (u8, &'static str) {
         }
     }
     (1, "internal")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn require_jwt_policy_fails_closed_on_unknown_values() {
+        let policy = |value: Option<&str>| {
+            Settings::from_values(None, value.map(std::ffi::OsStr::new)).map(|s| s.require_jwt())
+        };
+        assert_eq!(policy(None), Ok(false));
+        assert_eq!(policy(Some("0")), Ok(false));
+        assert_eq!(policy(Some("1")), Ok(true));
+        assert_eq!(policy(Some("true")), Ok(true));
+        assert!(policy(Some("maybe")).is_err());
+        assert!(policy(Some("on ")).is_err());
+    }
+
+    #[test]
+    fn settings_debug_never_shows_the_secret() {
+        let settings = Settings::from_values(
+            Some(OsString::from("hunter2-hunter2-hunter2-hunter2!")),
+            None,
+        )
+        .unwrap();
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

@@ -16,7 +16,15 @@ pub const MAX_DURATION_DAYS: i64 = 366;
 /// # Errors
 /// [`Invalid`] naming `--duration` for anything else.
 pub fn duration(text: &str) -> Result<TimeDelta, Invalid> {
-    let bad = |reason: &str| Invalid::new("--duration", format!("`{}` {reason}", shown(text)));
+    duration_named(text, "--duration")
+}
+
+/// [`duration`] for another flag (`--ttl`), named in its errors.
+///
+/// # Errors
+/// [`Invalid`] naming `flag` for anything [`duration`] refuses.
+pub fn duration_named(text: &str, flag: &'static str) -> Result<TimeDelta, Invalid> {
+    let bad = |reason: &str| Invalid::new(flag, format!("`{}` {reason}", shown(text)));
     let mut total: i64 = 0;
     let mut digits = String::new();
     let mut parts = 0;

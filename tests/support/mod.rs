@@ -15,7 +15,7 @@ pub struct TestEnv {
 }
 
 impl TestEnv {
-    /// A fresh environment on an SQLite file inside a temp dir.
+    /// A fresh environment on an `SQLite` file inside a temp dir.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = format!(
@@ -25,7 +25,7 @@ impl TestEnv {
         TestEnv { dir, store }
     }
 
-    /// A fresh environment on MongoDB (a new database) when `FLASHSALE_TEST_MONGODB_URI` is set.
+    /// A fresh environment on `MongoDB` (a new database) when `FLASHSALE_TEST_MONGODB_URI` is set.
     /// Unset: `None` with a notice, or a panic when `FLASHSALE_REQUIRE_MONGODB=1`.
     pub fn mongo(test: &str) -> Option<Self> {
         let Ok(uri) = std::env::var("FLASHSALE_TEST_MONGODB_URI") else {
@@ -53,7 +53,7 @@ impl TestEnv {
         self.dir.path()
     }
 
-    /// The SQLite file, when the store is SQLite.
+    /// The `SQLite` file, when the store is `SQLite`.
     pub fn sqlite_file(&self) -> Option<PathBuf> {
         self.store.strip_prefix("sqlite:").map(PathBuf::from)
     }
@@ -178,7 +178,7 @@ impl TestEnv {
     }
 }
 
-/// A name unique to this test run, usable as a MongoDB database name.
+/// A name unique to this test run, usable as a `MongoDB` database name.
 pub fn unique_name(test: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -1,0 +1,177 @@
+//! `flashsale jwt mint`, and the key flags `claim` shares with it.
+//!
+//! Keys come from the environment or from files, never from a flag's value: a secret typed on
+//! the command line lands in shell history and in every `ps` listing.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{OutputFormat, Settings, output, parse};
+use crate::Error;
+use crate::auth::{AuthError, JwtSigner, JwtVerifier};
+use crate::clock::{Clock, SystemClock};
+use crate::domain::{UserId, shown};
+
+/// The largest key file read: real PEM keys and secrets are a few kilobytes, and a bound keeps
+/// `--jwt-secret-file /dev/zero` from reading forever.
+const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
+
+/// JWT subcommands.
+#[derive(Debug, Subcommand)]
+pub enum JwtCmd {
+    /// Mint an HS256 token for a user, signed with the configured secret (tests and demos).
+    #[command(after_long_help = MINT_EXAMPLES)]
+    Mint(MintArgs),
+}
+
+const MINT_EXAMPLES: &str = "\
+Examples:
+  export FLASHSALE_JWT_SECRET=\"$(openssl rand -hex 32)\"
+  TOKEN=$(flashsale jwt mint --user ana@example.com --ttl 15m)
+  flashsale claim --campaign spring --jwt \"$TOKEN\" --cart 64.90";
+
+/// Arguments of `jwt mint`.
+#[derive(Debug, Args)]
+pub struct MintArgs {
+    /// The user the token speaks for (its `sub`).
+    #[arg(long, value_name = "ID")]
+    pub user: String,
+    /// How long the token is valid, e.g. 90s, 15m, 1h (at most 24h).
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub ttl: String,
+    /// Key settings.
+    #[command(flatten)]
+    pub key: SecretArgs,
+}
+
+/// Where the HS256 secret comes from, and the issuer and audience to sign or require.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored)
+    /// [default: the value of `FLASHSALE_JWT_SECRET`].
+    #[arg(
+        long,
+        env = "FLASHSALE_JWT_SECRET_FILE",
+        value_name = "PATH",
+        hide_env_values = true
+    )]
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token.
+    #[arg(
+        long,
+        env = "FLASHSALE_JWT_ISSUER",
+        value_name = "ISSUER",
+        hide_env_values = true
+    )]
+    pub jwt_issuer: Option<String>,
+    /// Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token.
+    #[arg(
+        long,
+        env = "FLASHSALE_JWT_AUDIENCE",
+        value_name = "AUDIENCE",
+        hide_env_values = true
+    )]
+    pub jwt_audience: Option<String>,
+}
+
+impl SecretArgs {
+    /// The HS256 secret: the file when given, else `FLASHSALE_JWT_SECRET`, else none.
+    fn secret(&self, settings: &Settings) -> Result<Option<Vec<u8>>, AuthError> {
+        match &self.jwt_secret_file {
+            Some(path) => {
+                let mut bytes = read_key_file(path)?;
+                // `echo "$SECRET" > file` adds a newline that is not part of the secret.
+                if bytes.last() == Some(&b'\n') {
+                    bytes.pop();
+                    if bytes.last() == Some(&b'\r') {
+                        bytes.pop();
+                    }
+                }
+                Ok(Some(bytes))
+            }
+            None => Ok(settings.jwt_secret.clone()),
+        }
+    }
+
+    /// The signer `jwt mint` uses.
+    ///
+    /// # Errors
+    /// [`AuthError::NoKey`] without a secret, or the secret's own error.
+    pub fn signer(&self, settings: &Settings) -> Result<JwtSigner, AuthError> {
+        let secret = self.secret(settings)?.ok_or(AuthError::NoKey)?;
+        let mut signer = JwtSigner::hs256(&secret)?;
+        if let Some(issuer) = &self.jwt_issuer {
+            signer = signer.with_issuer(issuer);
+        }
+        if let Some(audience) = &self.jwt_audience {
+            signer = signer.with_audience(audience);
+        }
+        Ok(signer)
+    }
+
+    /// The verifier `claim --jwt` uses: the public key when given (RS256 or ES256 by its
+    /// type), else the secret (HS256). Never both: the key decides the one algorithm.
+    ///
+    /// # Errors
+    /// [`AuthError::NoKey`] without any key, or the key's own error.
+    pub fn verifier(
+        &self,
+        public_key_file: Option<&Path>,
+        settings: &Settings,
+    ) -> Result<JwtVerifier, AuthError> {
+        let mut verifier = match public_key_file {
+            Some(path) => JwtVerifier::from_public_key_pem(&read_key_file(path)?)?,
+            None => JwtVerifier::hs256(&self.secret(settings)?.ok_or(AuthError::NoKey)?)?,
+        };
+        if let Some(issuer) = &self.jwt_issuer {
+            verifier = verifier.with_issuer(issuer);
+        }
+        if let Some(audience) = &self.jwt_audience {
+            verifier = verifier.with_audience(audience);
+        }
+        Ok(verifier)
+    }
+}
+
+fn read_key_file(path: &Path) -> Result<Vec<u8>, AuthError> {
+    let failed = |reason: String| AuthError::KeyFile {
+        path: shown(&path.display().to_string()),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|err| failed(err.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_KEY_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| failed(err.to_string()))?;
+    if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
+        return Err(failed(format!(
+            "larger than {MAX_KEY_FILE_BYTES} bytes, not a key"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Runs a JWT subcommand; it needs no store.
+pub fn run(cmd: &JwtCmd, output: OutputFormat, settings: &Settings) -> anyhow::Result<()> {
+    match cmd {
+        JwtCmd::Mint(args) => {
+            let user = UserId::parse(&args.user)?;
+            let ttl = parse::duration_named(&args.ttl, "--ttl")?;
+            let signer = args.key.signer(settings).map_err(Error::from)?;
+            let minted = signer.mint(&user, SystemClock.now(), ttl)?;
+            match output {
+                OutputFormat::Json => output::print_json(&json!({
+                    "token": minted.token,
+                    "user_id": minted.user_id,
+                    "expires_at": output::rfc3339(minted.expires_at),
+                }))?,
+                // The bare token, so `TOKEN=$(flashsale jwt mint ...)` just works.
+                OutputFormat::Table => output::print(&minted.token)?,
+            }
+            Ok(())
+        }
+    }
+}

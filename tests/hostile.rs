@@ -1,0 +1,627 @@
+//! Issue 5: hostile input. Every command and flag given empty, huge, non-UTF-8, control-character,
+//! negative, overflowing, malformed-date and wrong-type values, and store URLs that are
+//! malformed or unreachable: each gets a short message, the documented exit code, no panic,
+//! and leaves the store byte-for-byte unchanged.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+
+mod support;
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+
+use serde_json::Value;
+
+type Snapshot = std::collections::BTreeMap<std::path::PathBuf, (usize, u64)>;
+use support::TestEnv;
+
+const SECRET: &str = "hostile-secret-0123456789abcdef-0123456789";
+
+/// A value an attacker or a broken script might send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hostile {
+    Empty,
+    Huge,
+    NonUtf8,
+    Control,
+    Negative,
+    I64Max,
+    TenToThe30,
+    MalformedDate,
+    WrongType,
+}
+
+use Hostile::{
+    Control, Empty, Huge, I64Max, MalformedDate, Negative, NonUtf8, TenToThe30, WrongType,
+};
+
+const ALL: [Hostile; 9] = [
+    Empty,
+    Huge,
+    NonUtf8,
+    Control,
+    Negative,
+    I64Max,
+    TenToThe30,
+    MalformedDate,
+    WrongType,
+];
+
+impl Hostile {
+    fn value(self) -> OsString {
+        match self {
+            Empty => OsString::new(),
+            // Digits, so a parser cannot reject it early for its first character.
+            // Linux refuses any single argument over 128 KiB (E2BIG), so this is as huge as a command
+            // line gets; the parsers see 1 MB inputs in tests/fuzz_parsers.rs.
+            Huge => OsString::from("9".repeat(100_000)),
+            NonUtf8 => OsString::from_vec(vec![b'a', 0xff, 0xfe, b'b']),
+            Control => OsString::from("ab\u{7}\u{1b}[31m\ncd"),
+            Negative => OsString::from("-5"),
+            I64Max => OsString::from(i64::MAX.to_string()),
+            TenToThe30 => OsString::from(format!("1{}", "0".repeat(30))),
+            MalformedDate => OsString::from("2026-13-45T25:61:00Z"),
+            WrongType => OsString::from("twelve"),
+        }
+    }
+}
+
+/// An environment with a live campaign `spring` that already holds one claim, so "unchanged"
+/// covers campaigns and claims alike.
+fn populated() -> TestEnv {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 3);
+    let (code, json) = env.claim("spring", "ana", "50");
+    assert_eq!(code, 0, "{json}");
+    // A read closes the store cleanly, which checkpoints SQLite's WAL into the main file: the
+    // baseline is then the at-rest layout, and a later read-only open changes no byte.
+    env.store_state();
+    env
+}
+
+/// Runs `args` in JSON and in table mode and checks the refusal contract for each.
+fn assert_refused(env: &TestEnv, args: &[OsString], code: i32, kind: &str) {
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().chars().take(40).collect())
+        .collect();
+    let before = env.store_bytes();
+
+    let out = env
+        .cmd(args)
+        .args(["--output", "json"])
+        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{shown:?}: {stdout}{stderr}");
+    assert!(
+        stderr.is_empty(),
+        "{shown:?}: stderr in JSON mode: {stderr}"
+    );
+    let json: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{shown:?}: not one JSON document ({e}): {stdout}"));
+    assert_eq!(json["error"]["kind"], kind, "{shown:?}: {json}");
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains('\n'),
+        "{shown:?}: multi-line message {message:?}"
+    );
+    assert!(
+        message.len() < 400,
+        "{shown:?}: {}-byte message",
+        message.len()
+    );
+
+    let out = env
+        .cmd(args)
+        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{shown:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{shown:?}: stdout on error");
+    assert!(stderr.starts_with("error: "), "{shown:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{shown:?}: {stderr}");
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.len() < 400,
+        "{shown:?}: {}-byte first line",
+        first.len()
+    );
+    // Our own errors are exactly one line; clap's usage errors add a hint for a person.
+    let one_line = stderr.ends_with('\n') && stderr.matches('\n').count() == 1;
+    let clap_usage = stderr.ends_with("For more information, try '--help'.\n");
+    assert!(one_line || clap_usage, "{shown:?}: {stderr:?}");
+
+    assert_unchanged(&before, &env.store_bytes(), &shown);
+}
+
+/// Names the file that changed, rather than printing kilobytes of bytes.
+fn assert_unchanged(before: &Snapshot, after: &Snapshot, what: &[String]) {
+    for (path, old) in before {
+        assert_eq!(
+            after.get(path),
+            Some(old),
+            "{what:?}: {} changed (length, hash)",
+            path.display()
+        );
+    }
+    assert_eq!(
+        before.len(),
+        after.len(),
+        "{what:?}: the store's files changed"
+    );
+}
+
+fn os(args: &[&str]) -> Vec<OsString> {
+    args.iter().map(OsString::from).collect()
+}
+
+/// `template` with the `{}` argument replaced by `value`.
+fn with(template: &[&str], value: &OsString) -> Vec<OsString> {
+    template
+        .iter()
+        .map(|a| {
+            if *a == "{}" {
+                value.clone()
+            } else {
+                OsString::from(a)
+            }
+        })
+        .collect()
+}
+
+const CREATE: [&str; 16] = [
+    "campaign",
+    "create",
+    "--name",
+    "N",
+    "--inventory",
+    "5",
+    "--percent-off",
+    "10",
+    "--max-discount",
+    "5",
+    "--min-cart",
+    "0",
+    "--currency",
+    "EUR",
+    "--duration",
+    "1h",
+];
+
+/// `campaign create` with `flag` set to `value` (appended or replacing the default).
+fn create_with(flag: &str, value: &OsString) -> Vec<OsString> {
+    let mut args: Vec<OsString> = os(&CREATE);
+    if let Some(i) = args.iter().position(|a| a == flag) {
+        args[i + 1].clone_from(value);
+    } else {
+        args.push(flag.into());
+        args.push(value.clone());
+    }
+    args
+}
+
+#[test]
+fn campaign_create_refuses_every_hostile_field_value() {
+    let env = populated();
+    let cases: &[(&str, &[Hostile])] = &[
+        ("--name", &[Empty, Huge, NonUtf8, Control]),
+        ("--inventory", &ALL),
+        ("--percent-off", &ALL),
+        (
+            "--max-discount",
+            &[
+                Empty,
+                Huge,
+                NonUtf8,
+                Control,
+                Negative,
+                TenToThe30,
+                MalformedDate,
+                WrongType,
+            ],
+        ),
+        (
+            "--min-cart",
+            &[
+                Empty,
+                Huge,
+                NonUtf8,
+                Control,
+                Negative,
+                TenToThe30,
+                MalformedDate,
+                WrongType,
+            ],
+        ),
+        (
+            "--currency",
+            &[
+                Empty,
+                Huge,
+                NonUtf8,
+                Control,
+                Negative,
+                I64Max,
+                TenToThe30,
+                MalformedDate,
+            ],
+        ),
+        (
+            "--id",
+            // "twelve", "-5" and digits are valid slugs.
+            &[Empty, Huge, NonUtf8, Control, MalformedDate],
+        ),
+        ("--starts-at", &ALL),
+        ("--ends-at", &ALL),
+        ("--duration", &ALL),
+    ];
+    for (flag, values) in cases {
+        for value in *values {
+            let mut args = create_with(flag, &value.value());
+            if *flag == "--ends-at" {
+                // --ends-at and --duration conflict; drop the duration.
+                let i = args.iter().position(|a| a == "--duration").unwrap();
+                args.drain(i..i + 2);
+            }
+            assert_refused(&env, &args, 2, "invalid_input");
+        }
+    }
+}
+
+#[test]
+fn campaign_create_refuses_rule_breaking_values() {
+    let env = populated();
+    for (flag, value) in [
+        ("--inventory", "0"),
+        ("--percent-off", "0"),
+        ("--percent-off", "100.01"),
+        ("--max-discount", "0"),
+        ("--max-discount", "1.234"),
+        ("--max-discount", "92233720368547758.08"),
+        ("--id", "UPPER"),
+        ("--ends-at", "2000-01-01T00:00:00Z"),
+        ("--duration", "367d"),
+        ("--starts-at", "+262143-12-31T23:59:59Z"),
+    ] {
+        let mut args = create_with(flag, &OsString::from(value));
+        if flag == "--ends-at" {
+            let i = args.iter().position(|a| a == "--duration").unwrap();
+            args.drain(i..i + 2);
+        }
+        assert_refused(&env, &args, 2, "invalid_input");
+    }
+}
+
+/// A taken id can only be found in the store, so the store is opened: its content must not
+/// change (the byte-level check does not apply, as `SQLite` may leave an empty WAL file behind).
+#[test]
+fn a_duplicate_campaign_id_changes_nothing() {
+    let env = populated();
+    let before = env.store_state();
+    let (code, json) = env.json(create_with("--id", &OsString::from("spring")));
+    assert_eq!(code, 2, "{json}");
+    assert_eq!(json["error"]["kind"], "invalid_input");
+    assert_eq!(env.store_state(), before);
+}
+
+#[test]
+fn campaign_ids_are_refused_everywhere_they_are_taken() {
+    let env = populated();
+    let templates: [&[&str]; 6] = [
+        &["campaign", "status", "{}"],
+        &["campaign", "end", "{}"],
+        &["inventory", "show", "{}"],
+        &["inventory", "add", "{}", "1"],
+        &["inventory", "reconcile", "{}", "--apply"],
+        &["claim", "--campaign", "{}", "--user", "bo", "--cart", "50"],
+    ];
+    for template in templates {
+        for value in [
+            Empty.value(),
+            Huge.value(),
+            NonUtf8.value(),
+            Control.value(),
+            MalformedDate.value(),
+            OsString::from("NOT-A-SLUG"),
+        ] {
+            assert_refused(&env, &with(template, &value), 2, "invalid_input");
+        }
+    }
+}
+
+#[test]
+fn claim_refuses_hostile_users_and_carts() {
+    let env = populated();
+    for value in [Empty, Huge, NonUtf8, Control] {
+        assert_refused(
+            &env,
+            &with(
+                &[
+                    "claim",
+                    "--campaign",
+                    "spring",
+                    "--user",
+                    "{}",
+                    "--cart",
+                    "50",
+                ],
+                &value.value(),
+            ),
+            2,
+            "invalid_input",
+        );
+    }
+    for value in [
+        Empty,
+        Huge,
+        NonUtf8,
+        Control,
+        Negative,
+        TenToThe30,
+        MalformedDate,
+        WrongType,
+    ] {
+        assert_refused(
+            &env,
+            &with(
+                &[
+                    "claim",
+                    "--campaign",
+                    "spring",
+                    "--user",
+                    "bo",
+                    "--cart",
+                    "{}",
+                ],
+                &value.value(),
+            ),
+            2,
+            "invalid_input",
+        );
+    }
+    assert_refused(
+        &env,
+        &os(&[
+            "claim",
+            "--campaign",
+            "spring",
+            "--user",
+            "bo",
+            "--cart",
+            "1.234",
+        ]),
+        2,
+        "invalid_input",
+    );
+}
+
+#[test]
+fn claim_refuses_hostile_tokens_as_unauthenticated() {
+    let env = populated();
+    for value in [
+        Empty,
+        Huge,
+        Control,
+        I64Max,
+        TenToThe30,
+        MalformedDate,
+        WrongType,
+    ] {
+        assert_refused(
+            &env,
+            &with(
+                &[
+                    "claim",
+                    "--campaign",
+                    "spring",
+                    "--jwt",
+                    "{}",
+                    "--cart",
+                    "50",
+                ],
+                &value.value(),
+            ),
+            7,
+            "unauthenticated",
+        );
+    }
+    // Not even text, or taken for a flag (no JWT starts with `-`): usage errors before any
+    // verification.
+    for value in [NonUtf8, Negative] {
+        let args = with(
+            &[
+                "claim",
+                "--campaign",
+                "spring",
+                "--jwt",
+                "{}",
+                "--cart",
+                "50",
+            ],
+            &value.value(),
+        );
+        assert_refused(&env, &args, 2, "invalid_input");
+    }
+}
+
+#[test]
+fn inventory_add_refuses_hostile_unit_counts() {
+    let env = populated();
+    for value in ALL {
+        assert_refused(
+            &env,
+            &with(&["inventory", "add", "spring", "{}"], &value.value()),
+            2,
+            "invalid_input",
+        );
+    }
+    assert_refused(
+        &env,
+        &os(&["inventory", "add", "spring", "0"]),
+        2,
+        "invalid_input",
+    );
+    assert_refused(
+        &env,
+        &os(&["inventory", "add", "spring", "12.5"]),
+        2,
+        "invalid_input",
+    );
+}
+
+#[test]
+fn global_flags_and_other_commands_refuse_hostile_values() {
+    let env = populated();
+    for value in ALL {
+        assert_refused(
+            &env,
+            &with(&["campaign", "list", "--output", "{}"], &value.value()),
+            2,
+            "invalid_input",
+        );
+        assert_refused(
+            &env,
+            &with(&["completions", "{}"], &value.value()),
+            2,
+            "invalid_input",
+        );
+        assert_refused(
+            &env,
+            &with(
+                &["jwt", "mint", "--user", "ana", "--ttl", "{}"],
+                &value.value(),
+            ),
+            2,
+            "invalid_input",
+        );
+    }
+    for value in [Empty, Huge, NonUtf8, Control] {
+        assert_refused(
+            &env,
+            &with(&["jwt", "mint", "--user", "{}"], &value.value()),
+            2,
+            "invalid_input",
+        );
+    }
+    assert_refused(
+        &env,
+        &os(&["jwt", "mint", "--user", "ana", "--ttl", "25h"]),
+        2,
+        "invalid_input",
+    );
+    assert_refused(&env, &os(&["campaign", "frobnicate"]), 2, "invalid_input");
+    assert_refused(
+        &env,
+        &os(&[
+            "claim",
+            "--campaign",
+            "spring",
+            "--user",
+            "bo",
+            "--cart",
+            "50",
+            "--bogus",
+        ]),
+        2,
+        "invalid_input",
+    );
+}
+
+#[test]
+fn malformed_store_urls_are_usage_errors() {
+    let env = populated();
+    for value in [
+        Empty.value(),
+        Huge.value(),
+        NonUtf8.value(),
+        Control.value(),
+        "postgres://db/x".into(),
+        "sqlite:".into(),
+        "mongodb://".into(),
+        "mongodb:///db".into(),
+        "/tmp/x.db".into(),
+    ] {
+        assert_refused(
+            &env,
+            &with(&["--store", "{}", "campaign", "list"], &value),
+            2,
+            "invalid_input",
+        );
+        assert_refused(
+            &env,
+            &with(
+                &[
+                    "--store",
+                    "{}",
+                    "claim",
+                    "--campaign",
+                    "spring",
+                    "--user",
+                    "bo",
+                    "--cart",
+                    "50",
+                ],
+                &value,
+            ),
+            2,
+            "invalid_input",
+        );
+    }
+}
+
+#[test]
+fn unreachable_sqlite_stores_are_store_unavailable() {
+    let env = populated();
+    let file = env.path().join("a-file");
+    std::fs::write(&file, b"not a folder").unwrap();
+    for url in [
+        "sqlite:/proc/forbidden/x.db".to_owned(),
+        format!("sqlite:{}/x.db", file.display()),
+        format!("sqlite:{}", env.path().display()),
+    ] {
+        assert_refused(
+            &env,
+            &os(&["--store", &url, "campaign", "list"]),
+            1,
+            "store_unavailable",
+        );
+        assert_refused(
+            &env,
+            &os(&[
+                "--store",
+                &url,
+                "claim",
+                "--campaign",
+                "spring",
+                "--user",
+                "bo",
+                "--cart",
+                "50",
+            ]),
+            1,
+            "store_unavailable",
+        );
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
+}
+
+/// Un-ignore once the `MongoDB` store is merged: today `mongodb://` answers "not built yet" (2).
+#[test]
+#[ignore = "needs the MongoDB store (issue 4) to report an unreachable server as store_unavailable"]
+fn an_unreachable_mongodb_is_store_unavailable() {
+    let env = populated();
+    assert_refused(
+        &env,
+        &os(&[
+            "--store",
+            "mongodb://127.0.0.1:1/fs?serverSelectionTimeoutMS=500",
+            "campaign",
+            "list",
+        ]),
+        1,
+        "store_unavailable",
+    );
+}
