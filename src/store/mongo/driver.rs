@@ -117,26 +117,47 @@ impl DriverOps {
             campaigns: db.collection("campaigns"),
             claims: db.collection("claims"),
         };
-        let unique = |name: &str| {
-            IndexOptions::builder()
-                .unique(true)
-                .name(name.to_owned())
-                .build()
-        };
-        ops.claims
-            .create_indexes([
-                IndexModel::builder()
-                    .keys(doc! {"campaign_id": 1, "user_id": 1})
-                    .options(unique("campaign_user"))
-                    .build(),
-                IndexModel::builder()
-                    .keys(doc! {"token": 1})
-                    .options(unique("token"))
-                    .build(),
-            ])
+        ops.ensure_indexes()
             .await
             .map_err(|err| classify(&context, &err))?;
         Ok(ops)
+    }
+
+    /// Creates the unique indexes of `claims` that are missing. Creating an existing index is
+    /// a no-op on `MongoDB`, but `FerretDB` v1 drops the connection on it, so we list first;
+    /// two processes racing here both create, which `MongoDB` accepts for identical specs.
+    async fn ensure_indexes(&self) -> mongodb::error::Result<()> {
+        let existing = match self.claims.list_index_names().await {
+            Ok(names) => names,
+            // No collection yet (NamespaceNotFound): no index either.
+            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
+                Vec::new()
+            }
+            Err(err) => return Err(err),
+        };
+        let wanted = [
+            ("campaign_user", doc! {"campaign_id": 1, "user_id": 1}),
+            ("token", doc! {"token": 1}),
+        ];
+        let missing: Vec<IndexModel> = wanted
+            .into_iter()
+            .filter(|(name, _)| !existing.iter().any(|e| e == name))
+            .map(|(name, keys)| {
+                IndexModel::builder()
+                    .keys(keys)
+                    .options(
+                        IndexOptions::builder()
+                            .unique(true)
+                            .name(name.to_owned())
+                            .build(),
+                    )
+                    .build()
+            })
+            .collect();
+        if !missing.is_empty() {
+            self.claims.create_indexes(missing).await?;
+        }
+        Ok(())
     }
 }
 
