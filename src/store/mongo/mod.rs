@@ -4,7 +4,7 @@
 //! `flashsale`); unique indexes on claims (`campaign_id`, `user_id`) and on `token`, created
 //! idempotently when the store is opened. Writes use write concern `majority` + journaled
 //! unless the URL says otherwise. No transaction is used: the claim algorithm
-//! ([`claim`](self::claim), read its module comment) needs only single-document atomicity and
+//! (`claim.rs`, read its module comment) needs only single-document atomicity and
 //! unique indexes, and is proved against an in-memory model of exactly that (`model.rs`).
 //!
 //! A campaign's `claimed` is the number of `claimed` claim documents: the claims that exist,
