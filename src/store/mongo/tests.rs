@@ -557,3 +557,190 @@ async fn the_document_store_answers_like_a_store() {
     assert!(Store::delete_campaign(&store, &id).await.unwrap());
     assert!(store.ops.snapshot().claims.is_empty());
 }
+
+/// Each driver operation, one request at a time, against the server named by
+/// `FLASHSALE_TEST_MONGODB_URI` (skipped when unset, unless `FLASHSALE_REQUIRE_MONGODB=1`):
+/// the filters, the unique indexes and the `E11000` mapping as a real server applies them.
+#[tokio::test]
+async fn driver_operations_behave_over_the_wire() {
+    let Ok(uri) = std::env::var("FLASHSALE_TEST_MONGODB_URI") else {
+        assert!(
+            std::env::var("FLASHSALE_REQUIRE_MONGODB").as_deref() != Ok("1"),
+            "FLASHSALE_REQUIRE_MONGODB=1 but FLASHSALE_TEST_MONGODB_URI is unset"
+        );
+        eprintln!("skipping the driver operations test: FLASHSALE_TEST_MONGODB_URI is unset");
+        return;
+    };
+    let database = format!("fs_driver_{}_{}", std::process::id(), rand::random::<u32>());
+    let base = uri.split('?').next().unwrap().trim_end_matches('/');
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap()),
+        None => base.to_owned(),
+    };
+    let url = format!("{base}/{database}");
+    let ops = super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+        .await
+        .unwrap();
+    let result = std::panic::AssertUnwindSafe(exercise_driver(&ops));
+    let outcome = futures::FutureExt::catch_unwind(result).await;
+    mongodb::Client::with_uri_str(&url)
+        .await
+        .unwrap()
+        .database(&database)
+        .drop()
+        .await
+        .unwrap();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn exercise_driver(ops: &super::driver::DriverOps) {
+    use super::ops::Inserted;
+    let now = SystemClock.now();
+    let doc = CampaignDoc::new(&campaign(2, now));
+    assert_eq!(ops.insert_campaign(&doc).await.unwrap(), Inserted::Yes);
+    assert_eq!(
+        ops.insert_campaign(&doc).await.unwrap(),
+        Inserted::Duplicate
+    );
+    assert_eq!(ops.find_campaign(ID).await.unwrap(), Some(doc.clone()));
+    assert_eq!(ops.find_campaign("ghost").await.unwrap(), None);
+
+    // Unique indexes: one document per (campaign, user), one per token.
+    let grant =
+        |user| attempt(user, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let first = ClaimDoc::reserving(&grant(1), now);
+    assert_eq!(ops.insert_claim(&first).await.unwrap(), Inserted::Yes);
+    let same_user = ClaimDoc::reserving(&grant(1), now);
+    assert_eq!(
+        ops.insert_claim(&same_user).await.unwrap(),
+        Inserted::Duplicate
+    );
+    let same_token = ClaimDoc {
+        user_id: "user-2".into(),
+        ..first.clone()
+    };
+    assert_eq!(
+        ops.insert_claim(&same_token).await.unwrap(),
+        Inserted::Duplicate
+    );
+    assert_eq!(
+        ops.find_claim(ID, "user-1").await.unwrap(),
+        Some(first.clone())
+    );
+
+    // The guarded decrement: only while live and not sold out.
+    assert!(
+        !ops.reserve_unit(ID, date(now - TimeDelta::hours(1)))
+            .await
+            .unwrap()
+    );
+    assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
+    assert!(ops.confirm_claim(&first.token).await.unwrap());
+    assert!(
+        !ops.confirm_claim(&first.token).await.unwrap(),
+        "confirm is conditional"
+    );
+    assert!(
+        !ops.delete_reserving(&first.token).await.unwrap(),
+        "a claim is never deleted"
+    );
+    assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
+    assert!(!ops.reserve_unit(ID, date(now)).await.unwrap(), "sold out");
+    assert_eq!(ops.find_campaign(ID).await.unwrap().unwrap().remaining, 0);
+
+    // A stale reservation (holding the second unit, say) goes; a fresh one stays.
+    let stale = ClaimDoc::reserving(&grant(2), now - TimeDelta::minutes(5));
+    let fresh = ClaimDoc::reserving(&grant(3), now);
+    for doc in [&stale, &fresh] {
+        assert_eq!(ops.insert_claim(doc).await.unwrap(), Inserted::Yes);
+    }
+    assert_eq!(ops.count_claims(ID, None).await.unwrap(), 3);
+    assert_eq!(
+        ops.count_claims(ID, Some(Status::Claimed)).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        ops.delete_stale(ID, date(now - TimeDelta::minutes(1)))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(ops.delete_reserving(&fresh.token).await.unwrap());
+    assert_eq!(ops.count_claims(ID, None).await.unwrap(), 1);
+
+    // Reconcile's conditional repair, and the ABA guard.
+    let seen = Seen {
+        remaining: 0,
+        total: 2,
+        epoch: 0,
+    };
+    assert!(ops.set_remaining(ID, seen, 1).await.unwrap());
+    assert!(!ops.set_remaining(ID, seen, 1).await.unwrap());
+    let after = ops.find_campaign(ID).await.unwrap().unwrap();
+    assert_eq!((after.remaining, after.epoch), (1, 1));
+
+    // Restock with its limit; end once; the audit's pairs; delete.
+    let restocked = ops
+        .add_inventory(ID, 3, MAX_INVENTORY - 3)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((restocked.total, restocked.remaining), (5, 4));
+    assert_eq!(ops.add_inventory(ID, 3, 1).await.unwrap(), None);
+    ops.end_campaign(ID, date(now)).await.unwrap();
+    ops.end_campaign(ID, date(now + TimeDelta::seconds(9)))
+        .await
+        .unwrap();
+    let ended = ops.find_campaign(ID).await.unwrap().unwrap();
+    assert_eq!((ended.ended, ended.ended_at), (true, Some(date(now))));
+    assert!(!ops.reserve_unit(ID, date(now)).await.unwrap(), "ended");
+    assert_eq!(
+        ops.claimed_pairs(ID).await.unwrap(),
+        vec![("user-1".to_owned(), first.token.clone())]
+    );
+    assert_eq!(ops.list_campaigns().await.unwrap().len(), 1);
+    assert!(ops.delete_campaign(ID).await.unwrap());
+    assert_eq!(ops.count_claims(ID, None).await.unwrap(), 0);
+
+    claims_over_the_wire(ops, now, &stale).await;
+}
+
+/// The whole claim algorithm over the wire, one request at a time, through a stale reservation
+/// left by a crashed request.
+async fn claims_over_the_wire(
+    ops: &super::driver::DriverOps,
+    now: DateTime<Utc>,
+    stale: &ClaimDoc,
+) {
+    use super::ops::Inserted;
+    assert_eq!(
+        ops.insert_campaign(&CampaignDoc::new(&campaign(1, now)))
+            .await
+            .unwrap(),
+        Inserted::Yes
+    );
+    assert_eq!(ops.insert_claim(stale).await.unwrap(), Inserted::Yes);
+    let lease = patient_lease();
+    let answer = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
+        .await
+        .unwrap();
+    let Ok(ClaimOutcome::Claimed(claim)) = answer else {
+        panic!("expected a claim, got {answer:?}")
+    };
+    assert_ne!(claim.token.as_str(), stale.token);
+    let replay = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
+        .await
+        .unwrap();
+    assert_eq!(replay, Ok(ClaimOutcome::Replayed(claim)));
+    let refused = claim::claim(ops, &SystemClock, &lease, &attempt(3, now))
+        .await
+        .unwrap();
+    assert_eq!(refused, Err(Refusal::SoldOut));
+    assert_eq!(
+        ops.count_claims(ID, None).await.unwrap(),
+        1,
+        "the refusal left nothing"
+    );
+}
