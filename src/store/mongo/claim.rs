@@ -89,6 +89,10 @@
 //!
 //! The price of counting reserving docs is undersell, never oversell: a doc counted before its
 //! decrement then also takes a unit. Running reconcile again at rest repairs it.
+//!
+//! Without `apply`, reconcile writes nothing at all: stale reservations are not deleted but
+//! counted like the rest, and the read and the count are not one snapshot, so under load the
+//! report is an estimate. With `apply` the write is exact, by the argument above.
 
 use std::time::Duration;
 

@@ -50,9 +50,16 @@ fn classify(context: &str, err: &mongodb::error::Error) -> StoreError {
             _ => false,
         };
     let text = match err.kind.as_ref() {
-        ErrorKind::ServerSelection { message, .. } => {
-            format!("no server answered in time (server selection: {message})")
-        }
+        // The driver's message dumps the whole topology; the last error of a server is the
+        // part an operator can act on (connection refused, TLS, authentication).
+        ErrorKind::ServerSelection { message, .. } => match message
+            .split("Error: Kind: ")
+            .nth(1)
+            .and_then(|rest| rest.split(", labels").next())
+        {
+            Some(cause) => format!("no server answered in time (last error: {cause})"),
+            None => format!("no server answered in time ({message})"),
+        },
         kind => kind.to_string(),
     };
     if unavailable {
