@@ -50,11 +50,22 @@ build_ferretdb() {
     printf '%s\n' "$CACHE/ferretdb"
 }
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
 accepts() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A loopback port nobody listens on: the kernel's pick when python3 is there, else a random
+# one from the dynamic range that refuses connections.
+free_port() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+        return
+    fi
+    local port
+    for _ in $(seq 1 50); do
+        port=$((49152 + RANDOM % 16000))
+        if ! accepts "$port"; then printf '%s\n' "$port"; return; fi
+    done
+    die "found no free loopback port"
+}
 
 start() {
     local dir=$1 bin port debug_port pid

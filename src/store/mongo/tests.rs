@@ -306,11 +306,11 @@ fn violations(snapshot: &Snapshot, report: &Report, at_rest_exact: bool) -> Vec<
 }
 
 /// After a crashy rush: once every lease ran out, `reconcile --apply` restores I3 and leaves no
-/// reservation behind, and a second reconcile finds no drift.
-async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) {
+/// reservation behind, and a second reconcile finds no drift. Returns the drift it repaired.
+async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) -> i64 {
     tokio::time::sleep(lease.stale_after + Duration::from_millis(5)).await;
     let id = CampaignId::parse(ID).unwrap();
-    claim::reconcile(ops, &SystemClock, lease, &id, true)
+    let repaired = claim::reconcile(ops, &SystemClock, lease, &id, true)
         .await
         .unwrap()
         .unwrap();
@@ -330,6 +330,8 @@ async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) {
         .unwrap()
         .unwrap();
     assert_eq!(again.drift(), 0);
+    eprintln!("reconcile returned {} stranded units", repaired.drift());
+    repaired.drift()
 }
 
 fn faults(rate: f64) -> Faults {
@@ -373,6 +375,7 @@ async fn duplicate_tabs_under_contention_keep_every_invariant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn crashes_never_oversell_and_reconcile_restores_conservation() {
     let now = SystemClock.now();
+    let mut stranded = 0;
     for rate in [0.002, 0.01, 0.03] {
         let ops = seeded(MemoryOps::default(), 1_000, now).await;
         let run = Rush {
@@ -390,8 +393,12 @@ async fn crashes_never_oversell_and_reconcile_restores_conservation() {
             violations(&ops.snapshot(), &report, false),
             Vec::<String>::new()
         );
-        reconcile_restores_conservation(&ops, &run.lease).await;
+        stranded += reconcile_restores_conservation(&ops, &run.lease).await;
     }
+    assert!(
+        stranded > 0,
+        "no crash stranded a unit: the crash path went untested"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
