@@ -17,8 +17,10 @@ use crate::domain::{
     Campaign, CampaignId, Claim, ClaimAttempt, ClaimOutcome, Invalid, Refusal, UserId,
 };
 
+pub mod mongo;
 pub mod sqlite;
 
+pub use mongo::MongoStore;
 pub use sqlite::SqliteStore;
 
 type Source = Arc<dyn std::error::Error + Send + Sync>;
@@ -305,6 +307,8 @@ fn redact(url: &str) -> String {
 pub enum AnyStore {
     /// The embedded `SQLite` store.
     Sqlite(SqliteStore),
+    /// A `MongoDB` deployment.
+    Mongo(MongoStore),
 }
 
 impl AnyStore {
@@ -315,10 +319,7 @@ impl AnyStore {
     pub async fn open(url: &StoreUrl) -> Result<Self, StoreError> {
         match url {
             StoreUrl::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open(path).await?)),
-            StoreUrl::Mongo(_) => Err(StoreError::InvalidUrl {
-                url: url.to_string(),
-                reason: "MongoDB support is not built yet".into(),
-            }),
+            StoreUrl::Mongo(text) => Ok(AnyStore::Mongo(MongoStore::open(text).await?)),
         }
     }
 }
@@ -327,6 +328,7 @@ macro_rules! forward {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {
             AnyStore::Sqlite($store) => $call.await,
+            AnyStore::Mongo($store) => $call.await,
         }
     };
 }

@@ -1,0 +1,332 @@
+//! The claim and reconcile algorithms of the `MongoDB` store, over [`DocOps`].
+//!
+//! # Why the claim document is written first
+//!
+//! `MongoDB` gives us atomic single-document writes and unique indexes, nothing across two
+//! documents without a transaction (and a transaction on one hot campaign document aborts on
+//! every write conflict). A claim touches two documents: the campaign's `remaining` counter and
+//! the claim. We write the claim document FIRST, as a reservation (`status: reserving`), and
+//! only then take the unit:
+//!
+//! ```text
+//! a. find claim (c, u)        claimed   -> Replayed (I4), no write
+//!                             reserving -> another tab is in flight: poll until it is claimed
+//!                                          (-> Replayed) or gone (-> a); past its lease it is
+//!                                          a crashed request: delete it (token + reserving)
+//!                                          and go to a
+//! b. read campaign            missing / not live / not eligible / remaining == 0
+//!                                       -> refuse, no write (I6)
+//! c. insert claim (reserving) E11000    -> a (another tab of the same user got there first)
+//! d. reserve a unit           ONE updateOne({_id, ended: false, starts_at <= now,
+//!                             ends_at >= now, remaining > 0}, {$inc: {remaining: -1}})
+//!                             no match  -> delete our reserving doc (it holds no unit),
+//!                                          re-read: SoldOut / NotLive / NotFound
+//! e. confirm                  updateOne({token, status: reserving}, {$set: claimed})
+//!                             matched   -> Claimed
+//!                             no match  -> our doc was deleted as stale: error; the unit we
+//!                                          took stays stranded (never handed back here)
+//! ```
+//!
+//! Only `claimed` documents are claims: replay, `claim_of`, the `claimed` count and the audit
+//! look at nothing else.
+//!
+//! **Duplicate tabs** are serialised by the unique index on (`campaign_id`, `user_id`) at step
+//! c, BEFORE any unit is taken. So no claim request ever takes a second unit for a user, and
+//! no claim request ever hands a unit back. That removes the I5 hazard of DESIGN.md section 4
+//! ("sold out while a duplicate tab is about to give its unit back"): `remaining` only goes
+//! down during a sale, so a request that read `remaining == 0` (step b) or failed the guarded
+//! decrement (step d) saw a value that stays 0 until an operator restocks or reconciles.
+//!
+//! **I1 (no oversell)**: a unit is taken only by the guarded decrement, which never takes
+//! `remaining` below 0; a document becomes `claimed` only at step e, after its own decrement
+//! succeeded, and at most one document per (c, u) exists. So every claim holds a distinct unit.
+//!
+//! **I2, I4**: at most one document per (c, u) (unique index); a `claimed` document is never
+//! deleted or changed (every delete and the confirm filter on `status: reserving`), so every
+//! later request of that user replays the same token, discount and cart.
+//!
+//! **What a crash leaves** (or a driver error whose outcome stays unknown after the driver's
+//! one retry):
+//! - before c, or a failed insert at c: nothing, or a reserving doc holding no unit (we try to
+//!   delete it at once; if that fails too it is deleted when stale);
+//! - between c and d: a reserving doc holding no unit; the user's other tabs wait for its lease
+//!   to run out, then delete it. No unit is involved.
+//! - at d with an unknown outcome, or between d and e: a reserving doc that may hold a unit. We
+//!   never repeat the decrement to find out (that could take two units) and never hand the
+//!   unit back (that could return a unit that was never taken): the doc stays `reserving`, is
+//!   deleted once stale, and the unit stays stranded. That breaks I3 (undersell), never I1,
+//!   until `inventory reconcile` recounts.
+//! - at e with an unknown outcome: confirm is idempotent and we resolve it by reading the doc;
+//!   if it is still not `claimed` we answer an error and the case above applies.
+//!
+//! A request that is merely slow (longer than the lease between c and e) may find its doc
+//! deleted by a duplicate tab or by reconcile; its confirm then matches nothing and it
+//! answers an error. The unit it took is stranded, never claimed twice.
+//!
+//! # Reconcile (safe while claims arrive)
+//!
+//! 1. delete stale `reserving` docs (older than the lease);
+//! 2. read `R = remaining`, `T = total`, `E = epoch`;
+//! 3. `N` = count of ALL claim docs of the campaign, any status, in one query (a reserving doc
+//!    may hold a unit, so it is counted pessimistically; one query counts a doc once even if
+//!    it is confirmed meanwhile);
+//! 4. expected = max(0, T - N); with `apply`, `updateOne({_id, remaining: R, total: T,
+//!    epoch: E}, {$set: {remaining: expected}, $inc: {epoch: 1}})`, and on no match start over.
+//!
+//! Why it never oversells. Let `held` be the number of existing claim docs whose decrement
+//! succeeded (every `claimed` doc is one of them). The invariant is `remaining + held <= T`:
+//! a reserve adds 1 to `held` and takes 1 from `remaining`; a restock adds the same to `T` and
+//! `remaining`; deleting a doc only lowers `held`. Only the reconcile write could break it.
+//! `remaining` changes only by a reserve (down), a restock (which also changes `total`) or a
+//! reconcile write (which also bumps `epoch`; the lead's design filtered on `remaining` and
+//! `total` only, which a second reconcile writing `R` back would fool). So if the write matches
+//! `{remaining: R, total: T, epoch: E}`, no restock and no reconcile happened since step 2, so
+//! `remaining` could only have gone down, and since it is still `R`, no reserve happened
+//! either. Therefore every doc holding a unit at the write decremented before step 2, so it
+//! was inserted before step 2 and, still existing at the write, existed at step 3: it was
+//! counted, `held <= N`. Also `held <= T`. Hence `expected + held <= T`. `claimed <= held`
+//! gives `claimed + remaining <= T`, and `remaining >= 0` gives I1.
+//!
+//! The price of counting reserving docs is undersell, never oversell: a doc counted before its
+//! decrement then also takes a unit. Running reconcile again at rest repairs it.
+//!
+//! Without `apply`, reconcile writes nothing at all: stale reservations are not deleted but
+//! counted like the rest, and the read and the count are not one snapshot, so under load the
+//! report is an estimate. With `apply` the write is exact, by the argument above.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+
+use super::docs::{ClaimDoc, Status, date};
+use super::ops::{DocOps, Inserted, Seen};
+use crate::clock::Clock;
+use crate::domain::{CampaignId, ClaimAttempt, ClaimOutcome, ClaimToken, Refusal};
+use crate::store::{ClaimDecision, Reconciliation, StoreError};
+
+/// How long a `reserving` document is trusted to belong to a live request, and how a
+/// duplicate tab waits for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// A `reserving` document older than this (by the wall clock of whoever looks) is a crashed
+    /// request's and may be deleted. Must exceed the slowest claim (c to e) by a wide margin:
+    /// a live request whose document is deleted answers an error and strands its unit.
+    pub stale_after: Duration,
+    /// First pause of a duplicate tab waiting for the tab in flight.
+    pub poll_min: Duration,
+    /// Longest pause between two looks.
+    pub poll_max: Duration,
+}
+
+impl Default for Lease {
+    fn default() -> Self {
+        Lease {
+            stale_after: Duration::from_secs(30),
+            poll_min: Duration::from_millis(2),
+            poll_max: Duration::from_millis(100),
+        }
+    }
+}
+
+/// How many times a claim starts over (a duplicate insert, a stale doc deleted, a doc that
+/// vanished while we waited) before giving up; each start-over means another request of the
+/// same user changed things, so this is never reached in practice.
+const MAX_ROUNDS: usize = 64;
+
+fn gave_up(context: &str, why: &str) -> StoreError {
+    StoreError::backend(context, std::io::Error::other(why.to_owned()))
+}
+
+fn lease_start_before<K: Clock>(clock: &K, lease: &Lease) -> mongodb::bson::DateTime {
+    let stale = TimeDelta::from_std(lease.stale_after).unwrap_or(TimeDelta::MAX);
+    date(
+        clock
+            .now()
+            .checked_sub_signed(stale)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC),
+    )
+}
+
+/// Decides one claim (steps a to e above).
+pub(super) async fn claim<O: DocOps, K: Clock>(
+    ops: &O,
+    clock: &K,
+    lease: &Lease,
+    attempt: &ClaimAttempt,
+) -> Result<ClaimDecision, StoreError> {
+    let c = attempt.campaign_id.as_str();
+    let u = attempt.user_id.as_str();
+    let mut pause = lease.poll_min;
+    // A wall-clock bound on waiting for another tab, so skewed clocks cannot make us wait
+    // forever: past twice the lease the other request is treated as an error, not waited on.
+    let give_up_at = tokio::time::Instant::now() + lease.stale_after * 2 + Duration::from_secs(5);
+    let mut rounds = 0;
+    loop {
+        // a. An existing document of this user decides first.
+        if let Some(doc) = ops.find_claim(c, u).await? {
+            if doc.status == Status::Claimed {
+                return Ok(Ok(ClaimOutcome::Replayed(doc.to_claim()?)));
+            }
+            if doc.created_at < lease_start_before(clock, lease) {
+                // A crashed request's reservation: remove it (never a claimed doc, never a
+                // newer doc: the filter is its token and status) and start over.
+                ops.delete_reserving(&doc.token).await?;
+            } else {
+                if tokio::time::Instant::now() >= give_up_at {
+                    return Err(gave_up(
+                        "claiming",
+                        "another claim of this user is still in flight: try again",
+                    ));
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(lease.poll_max);
+                continue;
+            }
+        } else {
+            // b. Refusals write nothing (I6).
+            let Some(campaign) = ops.find_campaign(c).await? else {
+                return Ok(Err(Refusal::NotFound));
+            };
+            let campaign = campaign.into_domain(0)?;
+            let discount = match campaign.admit(attempt.now, attempt.cart) {
+                Ok(discount) => discount,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            if campaign.remaining <= 0 {
+                return Ok(Err(Refusal::SoldOut));
+            }
+            // c. The reservation document: from here on, other tabs of this user wait for us.
+            let doc =
+                ClaimDoc::reserving(&attempt.grant(discount, ClaimToken::random()), clock.now());
+            match ops.insert_claim(&doc).await {
+                Ok(Inserted::Yes) => return reserve_and_confirm(ops, attempt, &doc).await,
+                // Another tab of this user inserted first (or, astronomically rarely, the
+                // token was taken): look again.
+                Ok(Inserted::Duplicate) => {}
+                Err(err) => {
+                    // Unknown outcome; if the doc exists it holds no unit, so deleting it is
+                    // always safe. If this fails as well, it is deleted when stale.
+                    let _ = ops.delete_reserving(&doc.token).await;
+                    return Err(err);
+                }
+            }
+        }
+        rounds += 1;
+        if rounds >= MAX_ROUNDS {
+            return Err(gave_up(
+                "claiming",
+                "too many concurrent claims of this user: try again",
+            ));
+        }
+    }
+}
+
+/// Steps d and e, for the reserving document `doc` we inserted.
+async fn reserve_and_confirm<O: DocOps>(
+    ops: &O,
+    attempt: &ClaimAttempt,
+    doc: &ClaimDoc,
+) -> Result<ClaimDecision, StoreError> {
+    let c = attempt.campaign_id.as_str();
+    let mut rounds = 0;
+    // d. One guarded decrement. An error here leaves the outcome unknown: we neither repeat it
+    // nor give anything back (see the module comment); the doc stays reserving.
+    while !ops.reserve_unit(c, date(attempt.now)).await? {
+        // No match: we hold no unit. Find out why before answering.
+        let refusal = match ops.find_campaign(c).await? {
+            None => Refusal::NotFound,
+            Some(campaign) => {
+                let campaign = campaign.into_domain(0)?;
+                if !campaign.accepts_claims_at(attempt.now) {
+                    Refusal::NotLive(campaign.state(attempt.now))
+                } else if campaign.remaining <= 0 {
+                    Refusal::SoldOut
+                } else {
+                    // Restocked or reconciled since the decrement missed: try again.
+                    rounds += 1;
+                    if rounds < MAX_ROUNDS {
+                        continue;
+                    }
+                    ops.delete_reserving(&doc.token).await?;
+                    return Err(gave_up("claiming", "the campaign kept changing: try again"));
+                }
+            }
+        };
+        // The reservation holds no unit: remove it so the refusal leaves nothing behind (I6).
+        // If that fails the error is answered instead, and the doc goes once stale.
+        ops.delete_reserving(&doc.token).await?;
+        return Ok(Err(refusal));
+    }
+    // e. Confirm. A miss means our doc was deleted as stale: the unit stays stranded.
+    let confirmed = match ops.confirm_claim(&doc.token).await {
+        Ok(matched) => matched,
+        Err(err) => {
+            // Unknown outcome: read it back instead of guessing.
+            match ops.find_claim(c, attempt.user_id.as_str()).await {
+                Ok(Some(found)) if found.token == doc.token && found.status == Status::Claimed => {
+                    true
+                }
+                _ => return Err(err),
+            }
+        }
+    };
+    if confirmed {
+        let mut claimed = doc.clone();
+        claimed.status = Status::Claimed;
+        Ok(Ok(ClaimOutcome::Claimed(claimed.to_claim()?)))
+    } else {
+        Err(gave_up(
+            "confirming a claim",
+            "the reservation expired before it was confirmed (the request was too slow): try again",
+        ))
+    }
+}
+
+/// Recomputes `remaining` from the claim documents (see the module comment); writes it when
+/// `apply`.
+pub(super) async fn reconcile<O: DocOps, K: Clock>(
+    ops: &O,
+    clock: &K,
+    lease: &Lease,
+    id: &CampaignId,
+    apply: bool,
+) -> Result<Option<Reconciliation>, StoreError> {
+    let c = id.as_str();
+    for _ in 0..MAX_ROUNDS {
+        if apply {
+            ops.delete_stale(c, lease_start_before(clock, lease))
+                .await?;
+        }
+        let Some(campaign) = ops.find_campaign(c).await? else {
+            return Ok(None);
+        };
+        let held = ops.count_claims(c, None).await?;
+        let report = Reconciliation {
+            campaign_id: id.clone(),
+            total: campaign.total,
+            claimed: held,
+            remaining: campaign.remaining,
+            expected_remaining: (campaign.total - held).max(0),
+            applied: apply,
+        };
+        if !apply || report.drift() == 0 {
+            return Ok(Some(report));
+        }
+        let seen = Seen {
+            remaining: campaign.remaining,
+            total: campaign.total,
+            epoch: campaign.epoch,
+        };
+        if ops
+            .set_remaining(c, seen, report.expected_remaining)
+            .await?
+        {
+            return Ok(Some(report));
+        }
+        tokio::task::yield_now().await;
+    }
+    Err(gave_up(
+        "reconciling",
+        "the campaign kept changing while it was recounted: try again when claims calm down",
+    ))
+}

@@ -1,0 +1,367 @@
+//! [`DocOps`] and [`CampaignOps`] over the official driver: one command per operation.
+//!
+//! Nothing here decides anything; it only translates. Driver errors become [`StoreError`]s
+//! here and go no further.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures::TryStreamExt as _;
+use mongodb::bson::{self, Document, doc};
+use mongodb::error::{ErrorKind, WriteFailure};
+use mongodb::options::{Acknowledgment, ClientOptions, IndexOptions, ReturnDocument, WriteConcern};
+use mongodb::{Client, Collection, IndexModel};
+
+use super::docs::{CampaignDoc, ClaimDoc, Status};
+use super::ops::{CampaignOps, DocOps, Inserted, Seen};
+use crate::store::{StoreError, StoreUrl};
+
+/// The two collections, with the client's pool behind them.
+#[derive(Clone)]
+pub(super) struct DriverOps {
+    campaigns: Collection<CampaignDoc>,
+    claims: Collection<ClaimDoc>,
+}
+
+/// A driver error reduced to text, so the driver's type stays inside this module.
+#[derive(Debug)]
+struct DriverError(String);
+
+impl fmt::Display for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DriverError {}
+
+/// Server error codes that mean "not now" rather than "wrong": elections, shutdowns, a
+/// primary stepping down.
+const TRANSIENT_CODES: [i32; 8] = [6, 7, 89, 91, 189, 10107, 11600, 13435];
+
+fn classify(context: &str, err: &mongodb::error::Error) -> StoreError {
+    let unavailable = err.contains_label("RetryableWriteError")
+        || match err.kind.as_ref() {
+            ErrorKind::ServerSelection { .. }
+            | ErrorKind::Io(_)
+            | ErrorKind::ConnectionPoolCleared { .. }
+            | ErrorKind::DnsResolve { .. } => true,
+            ErrorKind::Command(command) => TRANSIENT_CODES.contains(&command.code),
+            _ => false,
+        };
+    let text = match err.kind.as_ref() {
+        // The driver's message dumps the whole topology; the last error of a server is the
+        // part an operator can act on (connection refused, TLS, authentication).
+        ErrorKind::ServerSelection { message, .. } => match message
+            .split("Error: Kind: ")
+            .nth(1)
+            .and_then(|rest| rest.split(", labels").next())
+        {
+            Some(cause) => format!("no server answered in time (last error: {cause})"),
+            None => format!("no server answered in time ({message})"),
+        },
+        kind => kind.to_string(),
+    };
+    if unavailable {
+        StoreError::unavailable(context, DriverError(text))
+    } else {
+        StoreError::backend(context, DriverError(text))
+    }
+}
+
+/// Whether a unique index refused a write (`E11000`).
+fn is_duplicate(err: &mongodb::error::Error) -> bool {
+    const DUPLICATE_KEY: i32 = 11000;
+    match err.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(write)) => write.code == DUPLICATE_KEY,
+        ErrorKind::Command(command) => command.code == DUPLICATE_KEY,
+        _ => false,
+    }
+}
+
+fn status(status: Status) -> &'static str {
+    match status {
+        Status::Reserving => "reserving",
+        Status::Claimed => "claimed",
+    }
+}
+
+impl DriverOps {
+    /// Connects, with `timeout` as server selection and connect timeout unless the URL sets
+    /// them, and write concern `majority` + journaled unless the URL sets one; then creates the
+    /// indexes (idempotent: `createIndexes` with an existing identical index is a no-op).
+    pub async fn connect(url: &str, timeout: Duration) -> Result<Self, StoreError> {
+        let shown = StoreUrl::Mongo(url.to_owned()).to_string();
+        let context = format!("connecting to `{shown}`");
+        let mut options = ClientOptions::parse(url).await.map_err(|err| {
+            if matches!(err.kind.as_ref(), ErrorKind::InvalidArgument { .. }) {
+                StoreError::InvalidUrl {
+                    url: shown.clone(),
+                    reason: err.kind.to_string(),
+                }
+            } else {
+                classify(&context, &err)
+            }
+        })?;
+        options.server_selection_timeout.get_or_insert(timeout);
+        options.connect_timeout.get_or_insert(timeout);
+        options.write_concern.get_or_insert_with(|| {
+            WriteConcern::builder()
+                .w(Acknowledgment::Majority)
+                .journal(true)
+                .build()
+        });
+        options
+            .app_name
+            .get_or_insert_with(|| "flashsale".to_owned());
+        let database = options
+            .default_database
+            .clone()
+            .unwrap_or_else(|| "flashsale".to_owned());
+        let client = Client::with_options(options).map_err(|err| classify(&context, &err))?;
+        let db = client.database(&database);
+        let ops = DriverOps {
+            campaigns: db.collection("campaigns"),
+            claims: db.collection("claims"),
+        };
+        ops.ensure_indexes()
+            .await
+            .map_err(|err| classify(&context, &err))?;
+        Ok(ops)
+    }
+
+    /// Creates the unique indexes of `claims` that are missing. Creating an existing index is
+    /// a no-op on `MongoDB`, but `FerretDB` v1 drops the connection on it, so we list first;
+    /// two processes racing here both create, which `MongoDB` accepts for identical specs.
+    async fn ensure_indexes(&self) -> mongodb::error::Result<()> {
+        let existing = match self.claims.list_index_names().await {
+            Ok(names) => names,
+            // No collection yet (NamespaceNotFound): no index either.
+            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
+                Vec::new()
+            }
+            Err(err) => return Err(err),
+        };
+        let wanted = [
+            ("campaign_user", doc! {"campaign_id": 1, "user_id": 1}),
+            ("token", doc! {"token": 1}),
+        ];
+        let missing: Vec<IndexModel> = wanted
+            .into_iter()
+            .filter(|(name, _)| !existing.iter().any(|e| e == name))
+            .map(|(name, keys)| {
+                IndexModel::builder()
+                    .keys(keys)
+                    .options(
+                        IndexOptions::builder()
+                            .unique(true)
+                            .name(name.to_owned())
+                            .build(),
+                    )
+                    .build()
+            })
+            .collect();
+        if !missing.is_empty() {
+            self.claims.create_indexes(missing).await?;
+        }
+        Ok(())
+    }
+}
+
+impl DocOps for DriverOps {
+    async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
+        self.campaigns
+            .find_one(doc! {"_id": id})
+            .await
+            .map_err(|err| classify("reading a campaign", &err))
+    }
+
+    async fn reserve_unit(&self, id: &str, now: bson::DateTime) -> Result<bool, StoreError> {
+        let filter = doc! {
+            "_id": id,
+            "ended": false,
+            "starts_at": {"$lte": now},
+            "ends_at": {"$gte": now},
+            "remaining": {"$gt": 0_i64},
+        };
+        let result = self
+            .campaigns
+            .update_one(filter, doc! {"$inc": {"remaining": -1_i64}})
+            .await
+            .map_err(|err| classify("reserving a unit", &err))?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn set_remaining(
+        &self,
+        id: &str,
+        seen: Seen,
+        remaining: i64,
+    ) -> Result<bool, StoreError> {
+        let filter = doc! {
+            "_id": id,
+            "remaining": seen.remaining,
+            "total": seen.total,
+            "epoch": seen.epoch,
+        };
+        let update = doc! {"$set": {"remaining": remaining}, "$inc": {"epoch": 1_i64}};
+        let result = self
+            .campaigns
+            .update_one(filter, update)
+            .await
+            .map_err(|err| classify("repairing remaining inventory", &err))?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
+        self.claims
+            .find_one(doc! {"campaign_id": campaign, "user_id": user})
+            .await
+            .map_err(|err| classify("reading a claim", &err))
+    }
+
+    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<Inserted, StoreError> {
+        match self.claims.insert_one(doc).await {
+            Ok(_) => Ok(Inserted::Yes),
+            Err(err) if is_duplicate(&err) => Ok(Inserted::Duplicate),
+            Err(err) => Err(classify("recording a claim", &err)),
+        }
+    }
+
+    async fn confirm_claim(&self, token: &str) -> Result<bool, StoreError> {
+        let result = self
+            .claims
+            .update_one(
+                doc! {"token": token, "status": status(Status::Reserving)},
+                doc! {"$set": {"status": status(Status::Claimed)}},
+            )
+            .await
+            .map_err(|err| classify("confirming a claim", &err))?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn delete_reserving(&self, token: &str) -> Result<bool, StoreError> {
+        let result = self
+            .claims
+            .delete_one(doc! {"token": token, "status": status(Status::Reserving)})
+            .await
+            .map_err(|err| classify("removing a reservation", &err))?;
+        Ok(result.deleted_count == 1)
+    }
+
+    async fn delete_stale(
+        &self,
+        campaign: &str,
+        before: bson::DateTime,
+    ) -> Result<u64, StoreError> {
+        let result = self
+            .claims
+            .delete_many(doc! {
+                "campaign_id": campaign,
+                "status": status(Status::Reserving),
+                "created_at": {"$lt": before},
+            })
+            .await
+            .map_err(|err| classify("removing stale reservations", &err))?;
+        Ok(result.deleted_count)
+    }
+
+    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
+        let mut filter = doc! {"campaign_id": campaign};
+        if let Some(only) = only {
+            filter.insert("status", status(only));
+        }
+        let count = self
+            .claims
+            .count_documents(filter)
+            .await
+            .map_err(|err| classify("counting claims", &err))?;
+        Ok(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+}
+
+impl CampaignOps for DriverOps {
+    async fn insert_campaign(&self, doc: &CampaignDoc) -> Result<Inserted, StoreError> {
+        match self.campaigns.insert_one(doc).await {
+            Ok(_) => Ok(Inserted::Yes),
+            Err(err) if is_duplicate(&err) => Ok(Inserted::Duplicate),
+            Err(err) => Err(classify("creating a campaign", &err)),
+        }
+    }
+
+    async fn list_campaigns(&self) -> Result<Vec<CampaignDoc>, StoreError> {
+        let context = "listing campaigns";
+        self.campaigns
+            .find(doc! {})
+            .sort(doc! {"created_at": 1, "_id": 1})
+            .await
+            .map_err(|err| classify(context, &err))?
+            .try_collect()
+            .await
+            .map_err(|err| classify(context, &err))
+    }
+
+    async fn end_campaign(&self, id: &str, now: bson::DateTime) -> Result<(), StoreError> {
+        self.campaigns
+            .update_one(
+                doc! {"_id": id, "ended": false},
+                doc! {"$set": {"ended": true, "ended_at": now}},
+            )
+            .await
+            .map_err(|err| classify("ending a campaign", &err))?;
+        Ok(())
+    }
+
+    async fn add_inventory(
+        &self,
+        id: &str,
+        units: i64,
+        max_total: i64,
+    ) -> Result<Option<CampaignDoc>, StoreError> {
+        self.campaigns
+            .find_one_and_update(
+                doc! {"_id": id, "total": {"$lte": max_total}},
+                doc! {"$inc": {"total": units, "remaining": units}},
+            )
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(|err| classify("adding inventory", &err))
+    }
+
+    async fn delete_campaign(&self, id: &str) -> Result<bool, StoreError> {
+        let context = "deleting a campaign";
+        self.claims
+            .delete_many(doc! {"campaign_id": id})
+            .await
+            .map_err(|err| classify(context, &err))?;
+        let result = self
+            .campaigns
+            .delete_one(doc! {"_id": id})
+            .await
+            .map_err(|err| classify(context, &err))?;
+        Ok(result.deleted_count == 1)
+    }
+
+    async fn claimed_pairs(&self, campaign: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let context = "auditing claims";
+        let docs: Vec<Document> = self
+            .claims
+            .clone_with_type::<Document>()
+            .find(doc! {"campaign_id": campaign, "status": status(Status::Claimed)})
+            .projection(doc! {"_id": 0, "user_id": 1, "token": 1})
+            .await
+            .map_err(|err| classify(context, &err))?
+            .try_collect()
+            .await
+            .map_err(|err| classify(context, &err))?;
+        docs.iter()
+            .map(|doc| match (doc.get_str("user_id"), doc.get_str("token")) {
+                (Ok(user), Ok(token)) => Ok((user.to_owned(), token.to_owned())),
+                _ => Err(StoreError::backend(
+                    context,
+                    DriverError("a claim document lacks its user_id or token".into()),
+                )),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,277 @@
+//! The production store: `MongoDB`, through the official driver.
+//!
+//! Collections `campaigns` and `claims` in the database named by the URL's path (default
+//! `flashsale`); unique indexes on claims (`campaign_id`, `user_id`) and on `token`, created
+//! idempotently when the store is opened. Writes use write concern `majority` + journaled
+//! unless the URL says otherwise. No transaction is used: the claim algorithm
+//! (`claim.rs`, read its module comment) needs only single-document atomicity and
+//! unique indexes, and is proved against an in-memory model of exactly that (`model.rs`).
+//!
+//! A campaign's `claimed` is the number of `claimed` claim documents: the claims that exist,
+//! not `total - remaining`, which after a crash also counts stranded units until
+//! `inventory reconcile` returns them.
+
+mod claim;
+mod docs;
+mod driver;
+#[cfg(test)]
+mod model;
+mod ops;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+pub use claim::Lease;
+
+use self::docs::{CampaignDoc, Status, date};
+use self::driver::DriverOps;
+use self::ops::{CampaignOps, Inserted};
+use super::{Audit, ClaimDecision, Reconciliation, Store, StoreError};
+use crate::clock::{Clock, SystemClock};
+use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, MAX_INVENTORY, UserId};
+
+/// How a [`MongoStore`] connects and how long it trusts an in-flight claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MongoSettings {
+    /// Server selection and connect timeout when the URL sets neither
+    /// `serverSelectionTimeoutMS` nor `connectTimeoutMS`: short, so an unreachable server is
+    /// reported within seconds instead of the driver's default 30 s.
+    pub timeout: Duration,
+    /// The lease of an in-flight claim (see [`Lease`]).
+    pub lease: Lease,
+}
+
+impl Default for MongoSettings {
+    fn default() -> Self {
+        MongoSettings {
+            timeout: Duration::from_secs(3),
+            lease: Lease::default(),
+        }
+    }
+}
+
+/// The `MongoDB` store. Cheap to clone; clones share the driver's connection pool.
+#[derive(Clone)]
+pub struct MongoStore {
+    inner: DocStore<DriverOps, SystemClock>,
+}
+
+impl MongoStore {
+    /// Connects to `url` (a `mongodb://` or `mongodb+srv://` connection string) with the
+    /// default settings and creates the indexes if they are missing.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidUrl`] for a URL the driver rejects, [`StoreError::Unavailable`]
+    /// when no server answers in time.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, MongoSettings::default()).await
+    }
+
+    /// Like [`MongoStore::open`], with explicit settings.
+    ///
+    /// # Errors
+    /// As [`MongoStore::open`].
+    pub async fn open_with(url: &str, settings: MongoSettings) -> Result<Self, StoreError> {
+        Ok(MongoStore {
+            inner: DocStore {
+                ops: DriverOps::connect(url, settings.timeout).await?,
+                clock: SystemClock,
+                lease: settings.lease,
+            },
+        })
+    }
+}
+
+/// The store logic over any [`CampaignOps`]: the driver in production, the model in tests.
+#[derive(Clone)]
+struct DocStore<O, K> {
+    ops: O,
+    clock: K,
+    lease: Lease,
+}
+
+impl<O: CampaignOps, K: Clock> DocStore<O, K> {
+    async fn with_claimed(&self, doc: CampaignDoc) -> Result<Campaign, StoreError> {
+        let claimed = self
+            .ops
+            .count_claims(&doc.id, Some(Status::Claimed))
+            .await?;
+        doc.into_domain(claimed)
+    }
+
+    async fn read(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
+        match self.ops.find_campaign(id.as_str()).await? {
+            Some(doc) => Ok(Some(self.with_claimed(doc).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
+        match self
+            .ops
+            .insert_campaign(&CampaignDoc::new(campaign))
+            .await?
+        {
+            Inserted::Yes => Ok(()),
+            Inserted::Duplicate => Err(StoreError::CampaignExists(campaign.id.clone())),
+        }
+    }
+
+    async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        let mut all = Vec::new();
+        for doc in self.ops.list_campaigns().await? {
+            all.push(self.with_claimed(doc).await?);
+        }
+        Ok(all)
+    }
+
+    async fn end_campaign(
+        &self,
+        id: &CampaignId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Campaign>, StoreError> {
+        self.ops.end_campaign(id.as_str(), date(now)).await?;
+        self.read(id).await
+    }
+
+    async fn add_inventory(
+        &self,
+        id: &CampaignId,
+        units: i64,
+    ) -> Result<Option<Campaign>, StoreError> {
+        let max_total = MAX_INVENTORY.saturating_sub(units);
+        match self
+            .ops
+            .add_inventory(id.as_str(), units, max_total)
+            .await?
+        {
+            Some(doc) => Ok(Some(self.with_claimed(doc).await?)),
+            None => match self.ops.find_campaign(id.as_str()).await? {
+                Some(_) => Err(StoreError::InventoryLimit(id.clone())),
+                None => Ok(None),
+            },
+        }
+    }
+
+    async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
+        match self.ops.find_claim(id.as_str(), user.as_str()).await? {
+            Some(doc) if doc.status == Status::Claimed => Ok(Some(doc.to_claim()?)),
+            _ => Ok(None),
+        }
+    }
+
+    async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
+        let Some(campaign) = self.ops.find_campaign(id.as_str()).await? else {
+            return Ok(None);
+        };
+        let pairs = self.ops.claimed_pairs(id.as_str()).await?;
+        let users: HashSet<&str> = pairs.iter().map(|(user, _)| user.as_str()).collect();
+        let tokens: HashSet<&str> = pairs.iter().map(|(_, token)| token.as_str()).collect();
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        Ok(Some(Audit {
+            total: campaign.total,
+            remaining: campaign.remaining,
+            claims: count(pairs.len()),
+            distinct_users: count(users.len()),
+            distinct_tokens: count(tokens.len()),
+        }))
+    }
+}
+
+impl<O, K> Store for DocStore<O, K>
+where
+    O: CampaignOps + 'static,
+    K: Clock,
+{
+    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
+        DocStore::create_campaign(self, campaign).await
+    }
+    async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
+        self.read(id).await
+    }
+    async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        DocStore::campaigns(self).await
+    }
+    async fn end_campaign(
+        &self,
+        id: &CampaignId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Campaign>, StoreError> {
+        DocStore::end_campaign(self, id, now).await
+    }
+    async fn add_inventory(
+        &self,
+        id: &CampaignId,
+        units: i64,
+    ) -> Result<Option<Campaign>, StoreError> {
+        DocStore::add_inventory(self, id, units).await
+    }
+    async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
+        claim::claim(&self.ops, &self.clock, &self.lease, attempt).await
+    }
+    async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
+        DocStore::claim_of(self, id, user).await
+    }
+    async fn reconcile(
+        &self,
+        id: &CampaignId,
+        apply: bool,
+    ) -> Result<Option<Reconciliation>, StoreError> {
+        claim::reconcile(&self.ops, &self.clock, &self.lease, id, apply).await
+    }
+    async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
+        DocStore::audit(self, id).await
+    }
+    async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
+        self.ops.delete_campaign(id.as_str()).await
+    }
+}
+
+impl Store for MongoStore {
+    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
+        self.inner.create_campaign(campaign).await
+    }
+    async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
+        self.inner.read(id).await
+    }
+    async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        self.inner.campaigns().await
+    }
+    async fn end_campaign(
+        &self,
+        id: &CampaignId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Campaign>, StoreError> {
+        self.inner.end_campaign(id, now).await
+    }
+    async fn add_inventory(
+        &self,
+        id: &CampaignId,
+        units: i64,
+    ) -> Result<Option<Campaign>, StoreError> {
+        self.inner.add_inventory(id, units).await
+    }
+    async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
+        Store::claim(&self.inner, attempt).await
+    }
+    async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
+        self.inner.claim_of(id, user).await
+    }
+    async fn reconcile(
+        &self,
+        id: &CampaignId,
+        apply: bool,
+    ) -> Result<Option<Reconciliation>, StoreError> {
+        Store::reconcile(&self.inner, id, apply).await
+    }
+    async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
+        self.inner.audit(id).await
+    }
+    async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
+        Store::delete_campaign(&self.inner, id).await
+    }
+}

@@ -1,0 +1,753 @@
+//! The claim algorithm under thousands of concurrent requests with duplicate tabs, injected
+//! faults and crashes, and concurrent reconciles and restocks, checked afterwards (and while it
+//! runs) against the model's own state.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::seq::SliceRandom as _;
+
+use super::DocStore;
+use super::claim::{self, Lease};
+use super::docs::{CampaignDoc, ClaimDoc, Status, date};
+use super::model::{CrashOps, Faults, MemoryOps, Snapshot};
+use super::ops::{CampaignOps as _, DocOps as _, Seen};
+use crate::clock::{Clock, SystemClock};
+use crate::domain::{
+    Campaign, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, Currency, MAX_INVENTORY,
+    NewCampaign, Refusal, UserId,
+};
+use crate::store::{ClaimDecision, Store, StoreError};
+
+const ID: &str = "rush";
+
+fn campaign(total: i64, now: DateTime<Utc>) -> Campaign {
+    NewCampaign {
+        id: CampaignId::parse(ID).unwrap(),
+        name: "Rush".into(),
+        inventory: total,
+        percent: "10".parse().unwrap(),
+        max_discount: "5".parse().unwrap(),
+        min_cart: "10".parse().unwrap(),
+        currency: Currency::default(),
+        starts_at: now - TimeDelta::minutes(1),
+        ends_at: now + TimeDelta::hours(1),
+    }
+    .validate(now)
+    .unwrap()
+}
+
+async fn seeded(ops: MemoryOps, total: i64, now: DateTime<Utc>) -> Arc<MemoryOps> {
+    ops.insert_campaign(&CampaignDoc::new(&campaign(total, now)))
+        .await
+        .unwrap();
+    Arc::new(ops)
+}
+
+fn attempt(user: usize, now: DateTime<Utc>) -> ClaimAttempt {
+    ClaimAttempt {
+        campaign_id: CampaignId::parse(ID).unwrap(),
+        user_id: UserId::parse(&format!("user-{user}")).unwrap(),
+        cart: "50".parse().unwrap(),
+        now,
+    }
+}
+
+fn quick_lease() -> Lease {
+    Lease {
+        stale_after: Duration::from_millis(20),
+        poll_min: Duration::from_millis(1),
+        poll_max: Duration::from_millis(4),
+    }
+}
+
+fn patient_lease() -> Lease {
+    Lease {
+        stale_after: Duration::from_secs(30),
+        poll_min: Duration::from_millis(1),
+        poll_max: Duration::from_millis(10),
+    }
+}
+
+/// One rush: `users` shoppers, each with 1 to `max_tabs` tabs claiming at once.
+struct Rush {
+    total: i64,
+    users: usize,
+    max_tabs: usize,
+    faults: Option<Faults>,
+    lease: Lease,
+    /// Reconcile (with `--apply`) and restock in a loop while the claims run.
+    operator_meddles: bool,
+}
+
+/// What happened in a rush.
+struct Report {
+    answers: Vec<(usize, Result<ClaimDecision, StoreError>)>,
+    died: usize,
+    /// Violations seen by the monitor while the rush ran.
+    during: Vec<String>,
+    samples: usize,
+    repairs: usize,
+    elapsed: Duration,
+}
+
+impl Report {
+    fn tally(&self) -> String {
+        let mut claimed = 0;
+        let mut replayed = 0;
+        let mut sold_out = 0;
+        let mut errors = 0;
+        for (_, answer) in &self.answers {
+            match answer {
+                Ok(Ok(ClaimOutcome::Claimed(_))) => claimed += 1,
+                Ok(Ok(ClaimOutcome::Replayed(_))) => replayed += 1,
+                Ok(Err(Refusal::SoldOut)) => sold_out += 1,
+                _ => errors += 1,
+            }
+        }
+        format!(
+            "{} tasks in {:?}: {claimed} claimed, {replayed} replayed, {sold_out} sold out, \
+             {errors} errors ({} died); monitor took {} snapshots; {} reconcile repairs",
+            self.answers.len(),
+            self.elapsed,
+            self.died,
+            self.samples,
+            self.repairs
+        )
+    }
+}
+
+/// The `claimed` documents: the claims.
+fn claims_in(snapshot: &Snapshot) -> i64 {
+    let claims = snapshot
+        .claims
+        .iter()
+        .filter(|d| d.status == Status::Claimed)
+        .count();
+    i64::try_from(claims).unwrap()
+}
+
+/// I1 at one instant: no more claims than units, and claims plus what is left never exceed
+/// what was put on sale.
+fn oversold(snapshot: &Snapshot) -> Option<String> {
+    let campaign = &snapshot.campaigns[ID];
+    let claimed = claims_in(snapshot);
+    (claimed > campaign.total
+        || claimed + campaign.remaining > campaign.total
+        || campaign.remaining < 0)
+        .then(|| {
+            format!(
+                "I1: {claimed} claims + {} remaining > {} total",
+                campaign.remaining, campaign.total
+            )
+        })
+}
+
+async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
+    let started = Instant::now();
+    let done = Arc::new(AtomicBool::new(false));
+    let monitor = {
+        let (ops, done) = (Arc::clone(ops), Arc::clone(&done));
+        tokio::spawn(async move {
+            let (mut seen, mut samples) = (Vec::new(), 0);
+            while !done.load(Ordering::Relaxed) {
+                seen.extend(oversold(&ops.snapshot()));
+                samples += 1;
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+            (seen, samples)
+        })
+    };
+    let operator = rush.operator_meddles.then(|| {
+        let (ops, done, lease) = (Arc::clone(ops), Arc::clone(&done), rush.lease);
+        tokio::spawn(async move {
+            let id = CampaignId::parse(ID).unwrap();
+            let mut repairs = 0;
+            let mut round = 0;
+            while !done.load(Ordering::Relaxed) {
+                round += 1;
+                if round % 20 == 0 {
+                    ops.add_inventory(ID, 3, MAX_INVENTORY - 3).await.unwrap();
+                }
+                let report = claim::reconcile(&*ops, &SystemClock, &lease, &id, true).await;
+                if report.is_ok_and(|r| r.is_some_and(|r| r.drift() != 0)) {
+                    repairs += 1;
+                }
+                tokio::task::yield_now().await;
+            }
+            repairs
+        })
+    });
+    let mut tabs: Vec<usize> = (0..rush.users)
+        .flat_map(|user| std::iter::repeat_n(user, 1 + (user * 7919) % rush.max_tabs))
+        .collect();
+    tabs.shuffle(&mut rand::rng());
+    let tasks: Vec<_> = tabs
+        .into_iter()
+        .map(|user| {
+            let (ops, faults, lease) = (Arc::clone(ops), rush.faults, rush.lease);
+            tokio::spawn(async move {
+                let attempt = attempt(user, now);
+                match faults {
+                    None => (
+                        user,
+                        claim::claim(&*ops, &SystemClock, &lease, &attempt).await,
+                        false,
+                    ),
+                    Some(faults) => {
+                        let crashing = CrashOps::new(&*ops, faults);
+                        let answer = claim::claim(&crashing, &SystemClock, &lease, &attempt).await;
+                        (user, answer, crashing.died())
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(tasks.len());
+    let mut died = 0;
+    for task in tasks {
+        let (user, answer, dead) = task.await.unwrap();
+        died += usize::from(dead);
+        answers.push((user, answer));
+    }
+    done.store(true, Ordering::Relaxed);
+    let (during, samples) = monitor.await.unwrap();
+    let repairs = match operator {
+        Some(operator) => operator.await.unwrap(),
+        None => 0,
+    };
+    Report {
+        answers,
+        died,
+        during,
+        samples,
+        repairs,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Every invariant the final state and the answers must satisfy. `at_rest_exact` adds what
+/// holds only without crashes and without an operator meddling: no errors, no leftover
+/// reservation, I3 and I5.
+fn violations(snapshot: &Snapshot, report: &Report, at_rest_exact: bool) -> Vec<String> {
+    let mut found: Vec<String> = report.during.clone();
+    found.extend(oversold(snapshot));
+    let campaign = &snapshot.campaigns[ID];
+    // I2: one document (so at most one claim) per user.
+    let mut docs: HashMap<&str, Vec<&ClaimDoc>> = HashMap::new();
+    for doc in &snapshot.claims {
+        docs.entry(doc.user_id.as_str()).or_default().push(doc);
+    }
+    for (user, held) in &docs {
+        if held.len() > 1 {
+            found.push(format!("I2: {user} holds {} documents", held.len()));
+        }
+    }
+    // I4: every tab of a user that got a claim saw the same token, the stored claimed one, and
+    // at most one tab was told "claimed".
+    let mut seen: HashMap<usize, (Vec<String>, usize)> = HashMap::new();
+    for (user, answer) in &report.answers {
+        if let Ok(Ok(outcome)) = answer {
+            let entry = seen.entry(*user).or_default();
+            entry.0.push(outcome.claim().token.to_string());
+            entry.1 += usize::from(matches!(outcome, ClaimOutcome::Claimed(_)));
+        }
+    }
+    for (user, (tokens, fresh)) in &seen {
+        let name = format!("user-{user}");
+        let stored = docs
+            .get(name.as_str())
+            .and_then(|held| held.iter().find(|d| d.status == Status::Claimed));
+        match stored {
+            Some(doc) if tokens.iter().all(|t| *t == doc.token) => {}
+            _ => found.push(format!(
+                "I4: {name} was answered {tokens:?}, store has {stored:?}"
+            )),
+        }
+        if *fresh > 1 {
+            found.push(format!("I4: {name} was told `claimed` {fresh} times"));
+        }
+    }
+    if at_rest_exact {
+        let claimed = claims_in(snapshot);
+        if claimed + campaign.remaining != campaign.total {
+            found.push(format!(
+                "I3: {claimed} claims + {} remaining != {} total",
+                campaign.remaining, campaign.total
+            ));
+        }
+        let sold_out = report
+            .answers
+            .iter()
+            .any(|(_, a)| matches!(a, Ok(Err(Refusal::SoldOut))));
+        if sold_out && campaign.remaining != 0 {
+            found.push(format!(
+                "I5: someone was told sold out, {} units remain",
+                campaign.remaining
+            ));
+        }
+        for (user, answer) in &report.answers {
+            if !matches!(answer, Ok(Ok(_) | Err(Refusal::SoldOut))) {
+                found.push(format!("user-{user} was answered {answer:?}"));
+            }
+        }
+        if snapshot
+            .claims
+            .iter()
+            .any(|d| d.status == Status::Reserving)
+        {
+            found.push("a reservation was left behind".into());
+        }
+    }
+    found
+}
+
+/// After a crashy rush: once every lease ran out, `reconcile --apply` restores I3 and leaves no
+/// reservation behind, and a second reconcile finds no drift. Returns the drift it repaired.
+async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) -> i64 {
+    tokio::time::sleep(lease.stale_after + Duration::from_millis(5)).await;
+    let id = CampaignId::parse(ID).unwrap();
+    let repaired = claim::reconcile(ops, &SystemClock, lease, &id, true)
+        .await
+        .unwrap()
+        .unwrap();
+    let snapshot = ops.snapshot();
+    let campaign = &snapshot.campaigns[ID];
+    assert!(
+        snapshot.claims.iter().all(|d| d.status == Status::Claimed),
+        "a stale reservation survived reconcile"
+    );
+    assert_eq!(
+        campaign.remaining,
+        campaign.total - claims_in(&snapshot),
+        "I3 after reconcile"
+    );
+    let again = claim::reconcile(ops, &SystemClock, lease, &id, true)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.drift(), 0);
+    eprintln!("reconcile returned {} stranded units", repaired.drift());
+    repaired.drift()
+}
+
+fn faults(rate: f64) -> Faults {
+    Faults {
+        fail_before: rate,
+        fail_after: rate,
+        die_before: rate,
+        die_after: rate,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn duplicate_tabs_under_contention_keep_every_invariant() {
+    let now = SystemClock.now();
+    for (total, users) in [(1_000, 3_000), (5_000, 3_000), (1, 300)] {
+        let ops = seeded(MemoryOps::default(), total, now).await;
+        let run = Rush {
+            total,
+            users,
+            max_tabs: 3,
+            faults: None,
+            lease: patient_lease(),
+            operator_meddles: false,
+        };
+        let report = rush(&ops, &run, now).await;
+        eprintln!(
+            "no faults, {total} units, {users} users: {}",
+            report.tally()
+        );
+        let snapshot = ops.snapshot();
+        assert_eq!(violations(&snapshot, &report, true), Vec::<String>::new());
+        let claims = claims_in(&snapshot);
+        assert_eq!(
+            claims,
+            run.total.min(i64::try_from(users).unwrap()),
+            "min(N, K) claims"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crashes_never_oversell_and_reconcile_restores_conservation() {
+    let now = SystemClock.now();
+    let mut stranded = 0;
+    for rate in [0.002, 0.01, 0.03] {
+        let ops = seeded(MemoryOps::default(), 1_000, now).await;
+        let run = Rush {
+            total: 1_000,
+            users: 3_000,
+            max_tabs: 3,
+            faults: Some(faults(rate)),
+            lease: quick_lease(),
+            operator_meddles: false,
+        };
+        let report = rush(&ops, &run, now).await;
+        eprintln!("fault rate 4 x {rate} per operation: {}", report.tally());
+        assert!(report.died > 0, "the run injected no crash");
+        assert_eq!(
+            violations(&ops.snapshot(), &report, false),
+            Vec::<String>::new()
+        );
+        stranded += reconcile_restores_conservation(&ops, &run.lease).await;
+    }
+    assert!(
+        stranded > 0,
+        "no crash stranded a unit: the crash path went untested"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reconcile_and_restocks_during_claims_never_oversell() {
+    let now = SystemClock.now();
+    for faults in [None, Some(faults(0.01))] {
+        let ops = seeded(MemoryOps::default(), 1_000, now).await;
+        let run = Rush {
+            total: 1_000,
+            users: 3_000,
+            max_tabs: 3,
+            faults,
+            lease: quick_lease(),
+            operator_meddles: true,
+        };
+        let report = rush(&ops, &run, now).await;
+        eprintln!(
+            "reconcile + restock during claims, faults {:?}: {}",
+            faults.is_some(),
+            report.tally()
+        );
+        assert!(report.samples > 0);
+        assert_eq!(
+            violations(&ops.snapshot(), &report, false),
+            Vec::<String>::new()
+        );
+        reconcile_restores_conservation(&ops, &run.lease).await;
+    }
+}
+
+/// The checks can fail: a reserve done as read-then-write (what `FerretDB` v1 does) oversells,
+/// and the invariant checks say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_racy_reserve_is_caught_by_the_checks() {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::racy(), 300, now).await;
+    let run = Rush {
+        total: 300,
+        users: 3_000,
+        max_tabs: 1,
+        faults: None,
+        lease: patient_lease(),
+        operator_meddles: false,
+    };
+    let report = rush(&ops, &run, now).await;
+    let found = violations(&ops.snapshot(), &report, true);
+    eprintln!("racy reserve: {} -> {:?}", report.tally(), found.first());
+    assert!(
+        found.iter().any(|v| v.starts_with("I1")),
+        "a lost update went unnoticed"
+    );
+}
+
+#[tokio::test]
+async fn a_tab_waits_for_the_tab_in_flight_and_replays_its_claim() {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::default(), 5, now).await;
+    let lease = patient_lease();
+    let first = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let doc = ClaimDoc::reserving(&first, now);
+    ops.put_claim(doc.clone());
+    let waiting = {
+        let ops = Arc::clone(&ops);
+        tokio::spawn(
+            async move { claim::claim(&*ops, &SystemClock, &lease, &attempt(1, now)).await },
+        )
+    };
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert!(!waiting.is_finished(), "the tab did not wait");
+    ops.set_status(&doc.token, Status::Claimed);
+    let answer = waiting.await.unwrap().unwrap().unwrap();
+    assert_eq!(answer, ClaimOutcome::Replayed(first));
+    assert_eq!(ops.snapshot().campaigns[ID].remaining, 5);
+}
+
+#[tokio::test]
+async fn a_crashed_reservation_is_cleared_once_its_lease_ran_out() {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::default(), 5, now).await;
+    let old = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    ops.put_claim(ClaimDoc::reserving(&old, now - TimeDelta::minutes(5)));
+    let answer = claim::claim(&*ops, &SystemClock, &patient_lease(), &attempt(1, now))
+        .await
+        .unwrap()
+        .unwrap();
+    let ClaimOutcome::Claimed(new) = answer else {
+        panic!("expected a new claim, got {answer:?}")
+    };
+    assert_ne!(new.token, old.token);
+    let snapshot = ops.snapshot();
+    assert_eq!(snapshot.claims.len(), 1);
+    assert_eq!(snapshot.campaigns[ID].remaining, 4);
+}
+
+#[tokio::test]
+async fn a_reconcile_write_is_refused_once_anything_moved() {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::default(), 5, now).await;
+    let before = ops.snapshot().campaigns[ID].clone();
+    let seen = Seen {
+        remaining: before.remaining,
+        total: before.total,
+        epoch: before.epoch,
+    };
+    // Another reconcile writes the same value back: `remaining` looks unchanged (ABA), but the
+    // epoch moved, so the stale write is refused.
+    assert!(ops.set_remaining(ID, seen, 5).await.unwrap());
+    assert!(!ops.set_remaining(ID, seen, 4).await.unwrap());
+    assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
+    assert_eq!(ops.snapshot().campaigns[ID].remaining, 4);
+}
+
+#[tokio::test]
+async fn the_document_store_answers_like_a_store() {
+    let now = SystemClock.now();
+    let store = DocStore {
+        ops: MemoryOps::default(),
+        clock: SystemClock,
+        lease: patient_lease(),
+    };
+    let id = CampaignId::parse(ID).unwrap();
+    store.create_campaign(&campaign(2, now)).await.unwrap();
+    assert!(matches!(
+        store.create_campaign(&campaign(2, now)).await,
+        Err(StoreError::CampaignExists(_))
+    ));
+    let first = Store::claim(&store, &attempt(1, now))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(first, ClaimOutcome::Claimed(_)));
+    let again = Store::claim(&store, &attempt(1, now))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again, ClaimOutcome::Replayed(first.claim().clone()));
+    let stored = store.campaign(&id).await.unwrap().unwrap();
+    assert_eq!((stored.total, stored.claimed, stored.remaining), (2, 1, 1));
+    let audit = store.audit(&id).await.unwrap().unwrap();
+    assert_eq!((audit.claims, audit.distinct_tokens), (1, 1));
+    assert_eq!(
+        Store::reconcile(&store, &id, true)
+            .await
+            .unwrap()
+            .unwrap()
+            .drift(),
+        0
+    );
+    let ended = store.end_campaign(&id, now).await.unwrap().unwrap();
+    assert_eq!(ended.state(now), CampaignState::Ended);
+    assert_eq!(
+        Store::claim(&store, &attempt(2, now)).await.unwrap(),
+        Err(Refusal::NotLive(CampaignState::Ended))
+    );
+    assert!(
+        store.ops.snapshot().claims.len() == 1,
+        "a refusal wrote something"
+    );
+    assert!(matches!(
+        store.add_inventory(&id, MAX_INVENTORY).await,
+        Err(StoreError::InventoryLimit(_))
+    ));
+    assert!(Store::delete_campaign(&store, &id).await.unwrap());
+    assert!(store.ops.snapshot().claims.is_empty());
+}
+
+/// Each driver operation, one request at a time, against the server named by
+/// `FLASHSALE_TEST_MONGODB_URI` (skipped when unset, unless `FLASHSALE_REQUIRE_MONGODB=1`):
+/// the filters, the unique indexes and the `E11000` mapping as a real server applies them.
+#[tokio::test]
+async fn driver_operations_behave_over_the_wire() {
+    let Ok(uri) = std::env::var("FLASHSALE_TEST_MONGODB_URI") else {
+        assert!(
+            std::env::var("FLASHSALE_REQUIRE_MONGODB").as_deref() != Ok("1"),
+            "FLASHSALE_REQUIRE_MONGODB=1 but FLASHSALE_TEST_MONGODB_URI is unset"
+        );
+        eprintln!("skipping the driver operations test: FLASHSALE_TEST_MONGODB_URI is unset");
+        return;
+    };
+    let database = format!("fs_driver_{}_{}", std::process::id(), rand::random::<u32>());
+    let base = uri.split('?').next().unwrap().trim_end_matches('/');
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap()),
+        None => base.to_owned(),
+    };
+    let url = format!("{base}/{database}");
+    let ops = super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+        .await
+        .unwrap();
+    let result = std::panic::AssertUnwindSafe(exercise_driver(&ops));
+    let outcome = futures::FutureExt::catch_unwind(result).await;
+    mongodb::Client::with_uri_str(&url)
+        .await
+        .unwrap()
+        .database(&database)
+        .drop()
+        .await
+        .unwrap();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn exercise_driver(ops: &super::driver::DriverOps) {
+    use super::ops::Inserted;
+    let now = SystemClock.now();
+    let doc = CampaignDoc::new(&campaign(2, now));
+    assert_eq!(ops.insert_campaign(&doc).await.unwrap(), Inserted::Yes);
+    assert_eq!(
+        ops.insert_campaign(&doc).await.unwrap(),
+        Inserted::Duplicate
+    );
+    assert_eq!(ops.find_campaign(ID).await.unwrap(), Some(doc.clone()));
+    assert_eq!(ops.find_campaign("ghost").await.unwrap(), None);
+
+    // Unique indexes: one document per (campaign, user), one per token.
+    let grant =
+        |user| attempt(user, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let first = ClaimDoc::reserving(&grant(1), now);
+    assert_eq!(ops.insert_claim(&first).await.unwrap(), Inserted::Yes);
+    let same_user = ClaimDoc::reserving(&grant(1), now);
+    assert_eq!(
+        ops.insert_claim(&same_user).await.unwrap(),
+        Inserted::Duplicate
+    );
+    let same_token = ClaimDoc {
+        user_id: "user-2".into(),
+        ..first.clone()
+    };
+    assert_eq!(
+        ops.insert_claim(&same_token).await.unwrap(),
+        Inserted::Duplicate
+    );
+    assert_eq!(
+        ops.find_claim(ID, "user-1").await.unwrap(),
+        Some(first.clone())
+    );
+
+    // The guarded decrement: only while live and not sold out.
+    assert!(
+        !ops.reserve_unit(ID, date(now - TimeDelta::hours(1)))
+            .await
+            .unwrap()
+    );
+    assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
+    assert!(ops.confirm_claim(&first.token).await.unwrap());
+    assert!(
+        !ops.confirm_claim(&first.token).await.unwrap(),
+        "confirm is conditional"
+    );
+    assert!(
+        !ops.delete_reserving(&first.token).await.unwrap(),
+        "a claim is never deleted"
+    );
+    assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
+    assert!(!ops.reserve_unit(ID, date(now)).await.unwrap(), "sold out");
+    assert_eq!(ops.find_campaign(ID).await.unwrap().unwrap().remaining, 0);
+
+    // A stale reservation (holding the second unit, say) goes; a fresh one stays.
+    let stale = ClaimDoc::reserving(&grant(2), now - TimeDelta::minutes(5));
+    let fresh = ClaimDoc::reserving(&grant(3), now);
+    for doc in [&stale, &fresh] {
+        assert_eq!(ops.insert_claim(doc).await.unwrap(), Inserted::Yes);
+    }
+    assert_eq!(ops.count_claims(ID, None).await.unwrap(), 3);
+    assert_eq!(
+        ops.count_claims(ID, Some(Status::Claimed)).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        ops.delete_stale(ID, date(now - TimeDelta::minutes(1)))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(ops.delete_reserving(&fresh.token).await.unwrap());
+    assert_eq!(ops.count_claims(ID, None).await.unwrap(), 1);
+
+    // Reconcile's conditional repair, and the ABA guard.
+    let seen = Seen {
+        remaining: 0,
+        total: 2,
+        epoch: 0,
+    };
+    assert!(ops.set_remaining(ID, seen, 1).await.unwrap());
+    assert!(!ops.set_remaining(ID, seen, 1).await.unwrap());
+    let after = ops.find_campaign(ID).await.unwrap().unwrap();
+    assert_eq!((after.remaining, after.epoch), (1, 1));
+
+    // Restock with its limit; end once; the audit's pairs; delete.
+    let restocked = ops
+        .add_inventory(ID, 3, MAX_INVENTORY - 3)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((restocked.total, restocked.remaining), (5, 4));
+    assert_eq!(ops.add_inventory(ID, 3, 1).await.unwrap(), None);
+    ops.end_campaign(ID, date(now)).await.unwrap();
+    ops.end_campaign(ID, date(now + TimeDelta::seconds(9)))
+        .await
+        .unwrap();
+    let ended = ops.find_campaign(ID).await.unwrap().unwrap();
+    assert_eq!((ended.ended, ended.ended_at), (true, Some(date(now))));
+    assert!(!ops.reserve_unit(ID, date(now)).await.unwrap(), "ended");
+    assert_eq!(
+        ops.claimed_pairs(ID).await.unwrap(),
+        vec![("user-1".to_owned(), first.token.clone())]
+    );
+    assert_eq!(ops.list_campaigns().await.unwrap().len(), 1);
+    assert!(ops.delete_campaign(ID).await.unwrap());
+    assert_eq!(ops.count_claims(ID, None).await.unwrap(), 0);
+
+    claims_over_the_wire(ops, now, &stale).await;
+}
+
+/// The whole claim algorithm over the wire, one request at a time, through a stale reservation
+/// left by a crashed request.
+async fn claims_over_the_wire(
+    ops: &super::driver::DriverOps,
+    now: DateTime<Utc>,
+    stale: &ClaimDoc,
+) {
+    use super::ops::Inserted;
+    assert_eq!(
+        ops.insert_campaign(&CampaignDoc::new(&campaign(1, now)))
+            .await
+            .unwrap(),
+        Inserted::Yes
+    );
+    assert_eq!(ops.insert_claim(stale).await.unwrap(), Inserted::Yes);
+    let lease = patient_lease();
+    let answer = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
+        .await
+        .unwrap();
+    let Ok(ClaimOutcome::Claimed(claim)) = answer else {
+        panic!("expected a claim, got {answer:?}")
+    };
+    assert_ne!(claim.token.as_str(), stale.token);
+    let replay = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
+        .await
+        .unwrap();
+    assert_eq!(replay, Ok(ClaimOutcome::Replayed(claim)));
+    let refused = claim::claim(ops, &SystemClock, &lease, &attempt(3, now))
+        .await
+        .unwrap();
+    assert_eq!(refused, Err(Refusal::SoldOut));
+    assert_eq!(
+        ops.count_claims(ID, None).await.unwrap(),
+        1,
+        "the refusal left nothing"
+    );
+}

@@ -1,0 +1,398 @@
+//! One story, every store: the same sequence of use cases against file-backed `SQLite` (always)
+//! and `MongoDB` (when `FLASHSALE_TEST_MONGODB_URI` is set; required with
+//! `FLASHSALE_REQUIRE_MONGODB=1`). Each run gets its own temp dir or database.
+
+#![allow(clippy::unwrap_used)] // helpers of a test file: a panic is the test failing, with its location
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use flashsale::clock::{Clock, SystemClock};
+use flashsale::domain::{
+    Campaign, CampaignId, CampaignState, Cents, ClaimAttempt, ClaimOutcome, Currency,
+    MAX_INVENTORY, NewCampaign, Refusal, UserId,
+};
+use flashsale::store::{AnyStore, MongoStore, SqliteStore, Store, StoreError, StoreUrl};
+
+fn campaign(id: &str, inventory: i64, now: DateTime<Utc>) -> Campaign {
+    NewCampaign {
+        id: CampaignId::parse(id).unwrap(),
+        name: format!("Story {id}"),
+        inventory,
+        percent: "15".parse().unwrap(),
+        max_discount: "10".parse().unwrap(),
+        min_cart: "20".parse().unwrap(),
+        currency: Currency::default(),
+        starts_at: now - TimeDelta::minutes(1),
+        ends_at: now + TimeDelta::hours(1),
+    }
+    .validate(now)
+    .unwrap()
+}
+
+fn attempt(id: &str, user: &str, cart: &str, now: DateTime<Utc>) -> ClaimAttempt {
+    ClaimAttempt {
+        campaign_id: CampaignId::parse(id).unwrap(),
+        user_id: UserId::parse(user).unwrap(),
+        cart: cart.parse::<Cents>().unwrap(),
+        now,
+    }
+}
+
+async fn claim<S: Store>(store: &S, id: &str, user: &str, now: DateTime<Utc>) -> ClaimOutcome {
+    store
+        .claim(&attempt(id, user, "50", now))
+        .await
+        .unwrap()
+        .unwrap_or_else(|refusal| panic!("{user} was refused: {refusal:?}"))
+}
+
+async fn refusal<S: Store>(
+    store: &S,
+    id: &str,
+    user: &str,
+    cart: &str,
+    now: DateTime<Utc>,
+) -> Refusal {
+    match store.claim(&attempt(id, user, cart, now)).await.unwrap() {
+        Ok(outcome) => panic!("{user} was granted {outcome:?}"),
+        Err(refusal) => refusal,
+    }
+}
+
+/// The whole story. `concurrency` is how many claims run at once in the min(N, K) check:
+/// high for stores that are atomic under concurrency; 1 for `FerretDB`, whose updates are not.
+#[allow(clippy::too_many_lines)] // one story, meant to be read top to bottom
+async fn story<S: Store>(store: S, concurrency: usize) {
+    let store = Arc::new(store);
+    let now = SystemClock.now();
+    let id = "spring";
+    let cid = CampaignId::parse(id).unwrap();
+    store.create_campaign(&campaign(id, 3, now)).await.unwrap();
+
+    // Claims until sold out.
+    let mut tokens = Vec::new();
+    for user in ["ana", "bo", "cy"] {
+        match claim(&*store, id, user, now).await {
+            ClaimOutcome::Claimed(c) => {
+                assert_eq!(
+                    (c.user_id.as_str(), c.discount.get(), c.cart.get()),
+                    (user, 750, 5000)
+                );
+                tokens.push(c.token);
+            }
+            replayed @ ClaimOutcome::Replayed(_) => {
+                panic!("expected a new claim, got {replayed:?}")
+            }
+        }
+    }
+    assert_eq!(
+        refusal(&*store, id, "dee", "50", now).await,
+        Refusal::SoldOut
+    );
+    let c = store.campaign(&cid).await.unwrap().unwrap();
+    assert_eq!((c.total, c.claimed, c.remaining), (3, 3, 0));
+    assert_eq!(c.state(now), CampaignState::SoldOut);
+
+    // A second claim by the same user replays the first, unchanged, and consumes nothing.
+    let first = store
+        .claim_of(&cid, &UserId::parse("ana").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.token, tokens[0]);
+    assert_eq!(
+        claim(&*store, id, "ana", now + TimeDelta::seconds(5)).await,
+        ClaimOutcome::Replayed(first.clone())
+    );
+    assert_eq!(
+        store
+            .claim_of(&cid, &UserId::parse("dee").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Refusals write nothing.
+    store.add_inventory(&cid, 2).await.unwrap().unwrap();
+    assert_eq!(
+        refusal(&*store, id, "eve", "19.99", now).await,
+        Refusal::NotEligible {
+            min_cart: "20".parse().unwrap()
+        }
+    );
+    assert_eq!(
+        store
+            .claim_of(&cid, &UserId::parse("eve").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    let c = store.campaign(&cid).await.unwrap().unwrap();
+    assert_eq!((c.total, c.claimed, c.remaining), (5, 3, 2));
+    assert_eq!(
+        refusal(&*store, id, "eve", "50", now - TimeDelta::minutes(2)).await,
+        Refusal::NotLive(CampaignState::Scheduled)
+    );
+
+    // Restocked: the next shopper gets a unit; a restock past the limit is refused.
+    assert!(matches!(
+        claim(&*store, id, "dee", now).await,
+        ClaimOutcome::Claimed(_)
+    ));
+    assert!(matches!(
+        store.add_inventory(&cid, MAX_INVENTORY).await,
+        Err(StoreError::InventoryLimit(_))
+    ));
+
+    // Not found, everywhere.
+    let ghost = CampaignId::parse("ghost").unwrap();
+    assert_eq!(
+        refusal(&*store, "ghost", "ana", "50", now).await,
+        Refusal::NotFound
+    );
+    assert_eq!(store.campaign(&ghost).await.unwrap(), None);
+    assert_eq!(store.end_campaign(&ghost, now).await.unwrap(), None);
+    assert_eq!(store.add_inventory(&ghost, 1).await.unwrap(), None);
+    assert_eq!(store.reconcile(&ghost, true).await.unwrap(), None);
+    assert_eq!(store.audit(&ghost).await.unwrap(), None);
+    assert!(!store.delete_campaign(&ghost).await.unwrap());
+
+    // A taken id.
+    assert!(matches!(
+        store.create_campaign(&campaign(id, 1, now)).await,
+        Err(StoreError::CampaignExists(taken)) if taken == cid
+    ));
+
+    // Reconcile finds no drift; the audit agrees with the claims.
+    for apply in [false, true] {
+        let report = store.reconcile(&cid, apply).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                report.total,
+                report.claimed,
+                report.remaining,
+                report.drift()
+            ),
+            (5, 4, 1, 0)
+        );
+    }
+    let audit = store.audit(&cid).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            audit.total,
+            audit.remaining,
+            audit.claims,
+            audit.distinct_users,
+            audit.distinct_tokens
+        ),
+        (5, 1, 4, 4, 4)
+    );
+
+    // Ended by an operator: no new claim, replays still work, an earlier stop is kept.
+    let later = now + TimeDelta::seconds(10);
+    let ended = store.end_campaign(&cid, later).await.unwrap().unwrap();
+    assert_eq!(ended.ended_at, Some(later));
+    let again = store
+        .end_campaign(&cid, later + TimeDelta::seconds(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.ended_at, Some(later));
+    assert_eq!(
+        refusal(&*store, id, "fay", "50", later).await,
+        Refusal::NotLive(CampaignState::Ended)
+    );
+    assert_eq!(
+        claim(&*store, id, "ana", later).await,
+        ClaimOutcome::Replayed(first)
+    );
+    assert_eq!(store.campaigns().await.unwrap().len(), 1);
+
+    // N concurrent claims from distinct users against K units give exactly min(N, K) successes.
+    let (n, k) = (40, 25);
+    let rush = CampaignId::parse("rush").unwrap();
+    store
+        .create_campaign(&campaign("rush", k, now + TimeDelta::milliseconds(1)))
+        .await
+        .unwrap();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (store, semaphore) = (Arc::clone(&store), Arc::clone(&semaphore));
+            tokio::spawn(async move {
+                let _permit = semaphore.acquire().await.unwrap();
+                store
+                    .claim(&attempt("rush", &format!("user-{i}"), "50", now))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(ClaimOutcome::Claimed(_)) => granted += 1,
+            Err(Refusal::SoldOut) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(granted, n.min(k));
+    let audit = store.audit(&rush).await.unwrap().unwrap();
+    assert_eq!(
+        (audit.claims, audit.remaining, audit.distinct_tokens),
+        (k, 0, k)
+    );
+    let listed: Vec<String> = store
+        .campaigns()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    assert_eq!(listed, ["spring", "rush"]);
+
+    // Clean-up removes the campaign and its claims.
+    assert!(store.delete_campaign(&cid).await.unwrap());
+    assert_eq!(store.campaign(&cid).await.unwrap(), None);
+    assert_eq!(
+        store
+            .claim_of(&cid, &UserId::parse("ana").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_store_follows_the_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("nested").join("flashsale.db"))
+        .await
+        .unwrap();
+    story(store, 40).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb_store_follows_the_story() {
+    let Some(uri) = mongo_uri("the MongoDB store story") else {
+        return;
+    };
+    let database = unique_name("story");
+    let url = database_url(&uri, &database);
+    let store = MongoStore::open(&url).await.unwrap();
+    // Concurrency 1: FerretDB's updates are not atomic (DESIGN.md section 5); the in-memory
+    // model tests prove the algorithm under concurrency.
+    story(store.clone(), 1).await;
+    drop_database(&url, &database).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb_urls_open_the_mongodb_store() {
+    let Some(uri) = mongo_uri("opening a MongoDB store URL") else {
+        return;
+    };
+    let database = unique_name("open");
+    let url = database_url(&uri, &database);
+    let store = AnyStore::open(&url.parse::<StoreUrl>().unwrap())
+        .await
+        .unwrap();
+    assert!(matches!(store, AnyStore::Mongo(_)));
+    let now = SystemClock.now();
+    store
+        .create_campaign(&campaign("via-url", 1, now))
+        .await
+        .unwrap();
+    assert!(matches!(
+        claim(&store, "via-url", "ana", now).await,
+        ClaimOutcome::Claimed(_)
+    ));
+    // Opening again finds the indexes in place (creating them is idempotent).
+    let again = MongoStore::open(&url).await.unwrap();
+    assert!(matches!(
+        claim(&again, "via-url", "ana", now).await,
+        ClaimOutcome::Replayed(_)
+    ));
+    drop_database(&url, &database).await;
+}
+
+/// An unreachable server is reported as unavailable within seconds, naming the URL without
+/// its password. Needs no server.
+#[tokio::test]
+async fn an_unreachable_mongodb_fails_fast_as_unavailable() {
+    let started = Instant::now();
+    let err = MongoStore::open("mongodb://ana:s3cret@127.0.0.1:1/flashsale")
+        .await
+        .err()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(err.is_unavailable(), "{err:?}");
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with(
+            "store unavailable while connecting to `mongodb://ana:***@127.0.0.1:1/flashsale`"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("s3cret"), "{message}");
+    assert!(!format!("{err:?}").contains("s3cret"));
+    let via_url = "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500"
+        .parse::<StoreUrl>()
+        .unwrap();
+    let started = Instant::now();
+    assert!(
+        AnyStore::open(&via_url)
+            .await
+            .err()
+            .unwrap()
+            .is_unavailable()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the URL's timeout is honoured"
+    );
+}
+
+async fn drop_database(url: &str, database: &str) {
+    let client = mongodb::Client::with_uri_str(url).await.unwrap();
+    client.database(database).drop().await.unwrap();
+}
+
+/// The `MongoDB` to test against, or `None` (with a notice) when none is configured; a panic
+/// instead when `FLASHSALE_REQUIRE_MONGODB=1`, so CI cannot skip silently.
+fn mongo_uri(test: &str) -> Option<String> {
+    match std::env::var("FLASHSALE_TEST_MONGODB_URI") {
+        Ok(uri) if !uri.is_empty() => Some(uri),
+        _ => {
+            assert!(
+                std::env::var("FLASHSALE_REQUIRE_MONGODB").as_deref() != Ok("1"),
+                "FLASHSALE_REQUIRE_MONGODB=1 but FLASHSALE_TEST_MONGODB_URI is unset"
+            );
+            eprintln!("skipping {test}: FLASHSALE_TEST_MONGODB_URI is unset");
+            None
+        }
+    }
+}
+
+/// A database name no other run uses.
+fn unique_name(test: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("fs_{test}_{}_{nanos}", std::process::id())
+}
+
+/// `uri` with its path set to `database`, its query kept.
+fn database_url(uri: &str, database: &str) -> String {
+    let (scheme, rest) = uri.split_once("://").unwrap();
+    let (head, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(h, q)| (h, Some(q)));
+    let authority = head.split_once('/').map_or(head, |(a, _)| a);
+    match query {
+        Some(query) => format!("{scheme}://{authority}/{database}?{query}"),
+        None => format!("{scheme}://{authority}/{database}"),
+    }
+}
