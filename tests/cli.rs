@@ -586,3 +586,107 @@ fn output_can_come_from_the_environment() {
         .stdout("[]\n")
         .stderr("");
 }
+
+/// The operator's whole day through the binary, on any store: the same story runs on SQLite
+/// always and on MongoDB when `FLASHSALE_TEST_MONGODB_URI` is set (CI runs it on FerretDB).
+fn operator_story(env: &TestEnv) {
+    let created = env.create_campaign("story", 2);
+    assert_eq!(
+        (&created["state"], &created["remaining"]),
+        (&Value::from("live"), &Value::from(2))
+    );
+    let (code, dup) = env.json([
+        "campaign",
+        "create",
+        "--id",
+        "story",
+        "--name",
+        "Again",
+        "--inventory",
+        "1",
+        "--percent-off",
+        "5",
+        "--max-discount",
+        "1",
+        "--duration",
+        "1h",
+    ]);
+    assert_eq!(
+        (code, &dup["error"]["kind"]),
+        (2, &Value::from("invalid_input")),
+        "{dup}"
+    );
+
+    let (code, ana) = env.claim("story", "ana", "64.90");
+    assert_eq!(
+        (code, &ana["outcome"], &ana["claim"]["discount_cents"]),
+        (0, &Value::from("claimed"), &Value::from(500))
+    );
+    let (code, again) = env.claim("story", "ana", "10");
+    assert_eq!((code, &again["outcome"]), (0, &Value::from("replayed")));
+    assert_eq!(again["claim"], ana["claim"]);
+    assert_eq!(env.claim("story", "bo", "19.99").0, 6, "below the minimum");
+    assert_eq!(env.claim("story", "bo", "20").0, 0);
+    let (code, sold) = env.claim("story", "cy", "50");
+    assert_eq!(
+        (code, &sold["error"]["kind"]),
+        (4, &Value::from("sold_out"))
+    );
+    assert_eq!(env.claim("nope", "cy", "50").0, 3);
+
+    let (_, status) = env.json(["campaign", "status", "story"]);
+    assert_eq!(
+        (&status["state"], &status["claimed"], &status["remaining"]),
+        (&Value::from("sold_out"), &Value::from(2), &Value::from(0))
+    );
+    let (code, added) = env.json(["inventory", "add", "story", "1"]);
+    assert_eq!(
+        (code, added),
+        (
+            0,
+            serde_json::json!({"campaign_id": "story", "total": 3, "claimed": 2, "remaining": 1})
+        )
+    );
+    assert_eq!(
+        env.claim("story", "cy", "50").0,
+        0,
+        "the restock is claimable"
+    );
+    let (code, report) = env.json(["inventory", "reconcile", "story", "--apply"]);
+    assert_eq!(
+        (code, &report["drift"], &report["expected_remaining"]),
+        (0, &Value::from(0), &Value::from(0)),
+        "{report}"
+    );
+    let (code, shown) = env.json(["inventory", "show", "story"]);
+    assert_eq!(
+        (code, shown),
+        (
+            0,
+            serde_json::json!({"campaign_id": "story", "total": 3, "claimed": 3, "remaining": 0})
+        )
+    );
+
+    let (_, ended) = env.json(["campaign", "end", "story"]);
+    assert_eq!(ended["state"], "ended");
+    assert_eq!(env.claim("story", "dee", "50").0, 5, "ended");
+    assert_eq!(
+        env.claim("story", "ana", "50").1["claim"],
+        ana["claim"],
+        "replay after the end"
+    );
+    let (_, list) = env.json(["campaign", "list"]);
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn operator_story_on_sqlite() {
+    operator_story(&TestEnv::new());
+}
+
+#[test]
+fn operator_story_on_mongodb() {
+    if let Some(env) = TestEnv::mongo("operator_story") {
+        operator_story(&env);
+    }
+}

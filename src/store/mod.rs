@@ -43,19 +43,21 @@ pub enum StoreError {
         reason: String,
     },
     /// The store could not be reached, or was too busy to answer in time.
-    #[error("store unavailable while {context}: {source}")]
+    #[error("store unavailable while {context}")]
     Unavailable {
         /// What flashsale was doing.
         context: String,
-        /// The driver's error.
+        /// The driver's error (shown as the next link of the error chain).
+        #[source]
         source: Source,
     },
     /// The store answered with something flashsale did not expect.
-    #[error("store error while {context}: {source}")]
+    #[error("store error while {context}")]
     Backend {
         /// What flashsale was doing.
         context: String,
-        /// The driver's error.
+        /// The driver's error (shown as the next link of the error chain).
+        #[source]
         source: Source,
     },
 }
