@@ -9,7 +9,7 @@ mod migrations;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -33,7 +33,7 @@ pub struct SqliteStore {
 }
 
 struct Inner {
-    writer: Option<mpsc::Sender<Box<dyn writer::Job>>>,
+    writer: Option<writer::Queue>,
     writer_thread: Option<std::thread::JoinHandle<()>>,
     reader: Mutex<Connection>,
     path: PathBuf,

@@ -93,10 +93,11 @@ pub(super) fn job<T: Send + 'static>(
     (Box::new(Work { work, reply }), receiver)
 }
 
+/// The sending end of the writer's queue.
+pub(super) type Queue = mpsc::Sender<Box<dyn Job>>;
+
 /// Starts the writer thread on `conn`; it ends, closing `conn`, when every sender is dropped.
-pub(super) fn spawn(
-    conn: Connection,
-) -> std::io::Result<(mpsc::Sender<Box<dyn Job>>, thread::JoinHandle<()>)> {
+pub(super) fn spawn(conn: Connection) -> std::io::Result<(Queue, thread::JoinHandle<()>)> {
     let (sender, receiver) = mpsc::channel::<Box<dyn Job>>();
     let handle = thread::Builder::new()
         .name("flashsale-sqlite-writer".into())
