@@ -132,19 +132,19 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
             job.abort(err);
             continue;
         }
-        if let Err(err) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(err) = run_cached(conn, "SAVEPOINT job") {
             let err = super::classify("opening a savepoint", err);
             job.abort(&err);
             broken = Some(err);
             continue;
         }
         let answer = job.run(conn);
-        let close = if answer.failed() {
-            "ROLLBACK TO job; RELEASE job"
+        let closed = if answer.failed() {
+            run_cached(conn, "ROLLBACK TO job").and_then(|()| run_cached(conn, "RELEASE job"))
         } else {
-            "RELEASE job"
+            run_cached(conn, "RELEASE job")
         };
-        if let Err(err) = conn.execute_batch(close) {
+        if let Err(err) = closed {
             broken = Some(super::classify("closing a savepoint", err));
         }
         answers.push(answer);
@@ -163,4 +163,11 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
     for answer in answers {
         answer.send(commit_error.as_ref());
     }
+}
+
+/// Runs one of the per-job savepoint statements from the connection's statement cache: parsing
+/// them afresh for every job (as `execute_batch` does) cost about a tenth of the writer's time
+/// at 10,000 concurrent claimers.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
