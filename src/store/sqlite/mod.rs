@@ -237,9 +237,13 @@ fn select_claim(
 /// The whole claim decision, inside the writer's transaction: replay first, then the
 /// campaign's rules, then the guarded decrement and the insert. The decrement and the insert
 /// commit together or not at all, so a claim never exists without its unit.
+///
+/// `token` is drawn by the caller, before the job is queued: the OS CSPRNG call then runs on
+/// the caller's thread instead of the single writer thread every claim waits for.
 fn claim_in_transaction(
     conn: &Connection,
     attempt: &ClaimAttempt,
+    token: ClaimToken,
 ) -> rusqlite::Result<ClaimDecision> {
     if let Some(existing) = select_claim(conn, &attempt.campaign_id, &attempt.user_id)? {
         return Ok(Ok(ClaimOutcome::Replayed(existing)));
@@ -263,8 +267,9 @@ fn claim_in_transaction(
     // A token collision (144 random bits) is astronomically unlikely; drawing again is the
     // whole remedy, and the bounded loop keeps a broken RNG from spinning forever.
     let mut attempts_left = 3;
+    let mut token = Some(token);
     loop {
-        let claim = attempt.grant(discount, ClaimToken::random());
+        let claim = attempt.grant(discount, token.take().unwrap_or_else(ClaimToken::random));
         let inserted = insert.execute(params![
             claim.campaign_id.as_str(),
             claim.user_id.as_str(),
@@ -419,8 +424,9 @@ impl Store for SqliteStore {
 
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
         let attempt = attempt.clone();
+        let token = ClaimToken::random();
         self.write(move |conn| {
-            claim_in_transaction(conn, &attempt).map_err(|err| classify("claiming", err))
+            claim_in_transaction(conn, &attempt, token).map_err(|err| classify("claiming", err))
         })
         .await
     }
