@@ -300,6 +300,9 @@ fn open_raw(path: &Path) -> rusqlite::Result<Connection> {
     assert_eq!(mode, "wal");
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // The store's own page cache setting: the raw loops are the engine's figures under the
+    // same configuration, so the ratios measure group commit and nothing else.
+    conn.pragma_update(None, "cache_size", flashsale::store::sqlite::CACHE_SIZE)?;
     Ok(conn)
 }
 

@@ -22,9 +22,16 @@ use tokio::sync::oneshot;
 
 use crate::store::StoreError;
 
-/// The largest batch one transaction takes. Big enough to amortise the fsync at 10,000
-/// concurrent claimers; small enough that the first caller of a batch is not held long.
-pub const MAX_BATCH: usize = 1024;
+/// The largest batch one transaction takes.
+///
+/// Bigger batches pay fewer fsyncs and write each hot page (the campaign row, the index leaves)
+/// once per batch instead of once per thousand claims. Measured with `cargo bench --bench
+/// claims` at 10,000 concurrent claimers, 100,000 claims: 1,024 took 99 commits costing 1.26 s
+/// of the writer's time, 8,192 took 21 commits costing 0.32 s, for 1.3x to 1.5x the claims per
+/// second. Batching cannot hurt a caller's latency much: a job in a full batch was queued behind
+/// that many others anyway. The bound keeps one transaction (and the write lock other processes
+/// wait on) to tens of milliseconds.
+pub const MAX_BATCH: usize = 8192;
 
 /// A unit of work for the writer.
 pub(super) trait Job: Send {
