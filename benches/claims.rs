@@ -190,6 +190,7 @@ impl Bench {
         let name = format!("raw-{per_txn}-{}", if savepoints { "sp" } else { "plain" });
         let (path, store, id) = self.database(&name, round, claims)?;
         drop(store);
+        settle();
         let conn = open_raw(&path)?;
         let now = self.now.timestamp_millis();
         let mut latency = histogram();
@@ -232,6 +233,7 @@ impl Bench {
     /// until `claims` have been made.
     fn store(&self, claimers: usize, round: usize, claims: usize) -> Result<Row> {
         let (path, store, id) = self.database(&format!("store-{claimers}"), round, claims)?;
+        settle();
         let now = self.now;
         let next = Arc::new(AtomicUsize::new(0));
         let (elapsed, latencies) = self.runtime.block_on(async {
@@ -291,6 +293,13 @@ async fn claimer(
             return Err(format!("claim {user} was not granted: {decision:?}").into());
         }
     }
+}
+
+/// Flushes what earlier scenarios left in the kernel's dirty pages, so that a scenario's
+/// fsyncs do not pay for the previous scenario's writeback (a bias against whichever runs
+/// right after a big batched one).
+fn settle() {
+    let _ = std::process::Command::new("sync").status();
 }
 
 fn open_raw(path: &Path) -> rusqlite::Result<Connection> {
