@@ -26,6 +26,10 @@ use crate::domain::{
 /// How long a write waits for another process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Each connection's `PRAGMA cache_size`: negative means KiB, so 32 MiB. Public so that the
+/// benchmark can give raw `SQLite` the same setting.
+pub const CACHE_SIZE: i64 = -32 * 1024;
+
 /// The embedded `SQLite` store. Cheap to clone; clones share the writer thread.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -137,6 +141,11 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.set_prepared_statement_cache_capacity(32);
+    // A batch of thousands of claims dirties thousands of pages (claims are keyed by user and
+    // tokens are random, so inserts land all over both indexes). Beyond the default 2 MiB
+    // cache SQLite spills dirty pages into the WAL mid-transaction and reads them back; 32 MiB
+    // holds a full batch. It is a ceiling, not an allocation.
+    conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
     Ok(())
 }
 
@@ -237,9 +246,13 @@ fn select_claim(
 /// The whole claim decision, inside the writer's transaction: replay first, then the
 /// campaign's rules, then the guarded decrement and the insert. The decrement and the insert
 /// commit together or not at all, so a claim never exists without its unit.
+///
+/// `token` is drawn by the caller, before the job is queued: the OS CSPRNG call then runs on
+/// the caller's thread instead of the single writer thread every claim waits for.
 fn claim_in_transaction(
     conn: &Connection,
     attempt: &ClaimAttempt,
+    token: ClaimToken,
 ) -> rusqlite::Result<ClaimDecision> {
     if let Some(existing) = select_claim(conn, &attempt.campaign_id, &attempt.user_id)? {
         return Ok(Ok(ClaimOutcome::Replayed(existing)));
@@ -263,8 +276,9 @@ fn claim_in_transaction(
     // A token collision (144 random bits) is astronomically unlikely; drawing again is the
     // whole remedy, and the bounded loop keeps a broken RNG from spinning forever.
     let mut attempts_left = 3;
+    let mut token = Some(token);
     loop {
-        let claim = attempt.grant(discount, ClaimToken::random());
+        let claim = attempt.grant(discount, token.take().unwrap_or_else(ClaimToken::random));
         let inserted = insert.execute(params![
             claim.campaign_id.as_str(),
             claim.user_id.as_str(),
@@ -419,8 +433,9 @@ impl Store for SqliteStore {
 
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
         let attempt = attempt.clone();
+        let token = ClaimToken::random();
         self.write(move |conn| {
-            claim_in_transaction(conn, &attempt).map_err(|err| classify("claiming", err))
+            claim_in_transaction(conn, &attempt, token).map_err(|err| classify("claiming", err))
         })
         .await
     }
@@ -489,5 +504,142 @@ impl Store for SqliteStore {
             run().map_err(|err| classify("deleting a campaign", err))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use chrono::TimeDelta;
+    use tokio::sync::oneshot;
+
+    use super::*;
+    use crate::clock::{Clock, SystemClock};
+    use crate::domain::{CampaignState, NewCampaign};
+
+    type Reply<T> = oneshot::Receiver<Result<T, StoreError>>;
+
+    fn claim_job(
+        id: &CampaignId,
+        user: &str,
+        cart: i64,
+        now: DateTime<Utc>,
+    ) -> (Box<dyn writer::Job>, Reply<ClaimDecision>) {
+        let attempt = ClaimAttempt {
+            campaign_id: id.clone(),
+            user_id: UserId::parse(user).unwrap(),
+            cart: Cents::new(cart).unwrap(),
+            now,
+        };
+        writer::job(move |conn| {
+            claim_in_transaction(conn, &attempt, ClaimToken::random())
+                .map_err(|err| classify("claiming", err))
+        })
+    }
+
+    /// Issue 6: group commit decides each claim on its own. Eight jobs are queued while the
+    /// writer is held inside a gate job, so all of them form the next batch together; among
+    /// them a refusal, a sell-out, a replay of a claim made earlier in the same batch, and a job
+    /// that writes and then fails. Only the failing job's writes are rolled back.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_refused_or_failing_job_does_not_affect_the_rest_of_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("batch.db"))
+            .await
+            .unwrap();
+        let now = SystemClock.now();
+        let id = CampaignId::parse("batch").unwrap();
+        let campaign = NewCampaign {
+            id: id.clone(),
+            name: "batch".into(),
+            inventory: 2,
+            percent: Percent::from_bps(1_000).unwrap(),
+            max_discount: Cents::new(10_00).unwrap(),
+            min_cart: Cents::new(20_00).unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+            starts_at: now - TimeDelta::minutes(1),
+            ends_at: now + TimeDelta::hours(1),
+        }
+        .validate(now)
+        .unwrap();
+        store.create_campaign(&campaign).await.unwrap();
+        let queue = store.inner.writer.as_ref().unwrap();
+
+        // The gate job runs alone (its batch formed before anything else was queued) and holds
+        // the writer until everything below is queued.
+        let (started, on_started) = mpsc::channel();
+        let (open, gate) = mpsc::channel::<()>();
+        let (gate_job, gate_done) = writer::job(move |_conn| {
+            started.send(()).unwrap();
+            gate.recv().unwrap();
+            Ok(())
+        });
+        queue.send(gate_job).unwrap();
+        on_started.recv().unwrap();
+
+        let (job, ana) = claim_job(&id, "ana", 50_00, now);
+        queue.send(job).unwrap();
+        let (job, too_small) = claim_job(&id, "bo", 10_00, now);
+        queue.send(job).unwrap();
+        // Writes a claim of its own and takes a unit, then fails: both must be undone.
+        let (job, failing) = writer::job(move |conn: &Connection| -> Result<(), StoreError> {
+            conn.execute(
+                "UPDATE campaigns SET remaining = remaining - 1, claimed = claimed + 1 WHERE id = 'batch'",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO claims VALUES ('batch', 'mallory', 'forged', 0, 5000, 0)",
+                [],
+            )
+            .unwrap();
+            Err(StoreError::backend(
+                "testing",
+                std::io::Error::other("injected failure"),
+            ))
+        });
+        queue.send(job).unwrap();
+        let (job, cy) = claim_job(&id, "cy", 50_00, now);
+        queue.send(job).unwrap();
+        let (job, ana_again) = claim_job(&id, "ana", 90_00, now);
+        queue.send(job).unwrap();
+        let (job, dee) = claim_job(&id, "dee", 50_00, now);
+        queue.send(job).unwrap();
+        let (job, nobody) = claim_job(&CampaignId::parse("nope").unwrap(), "ed", 50_00, now);
+        queue.send(job).unwrap();
+        open.send(()).unwrap();
+        gate_done.await.unwrap().unwrap();
+
+        let granted = |reply: Result<ClaimDecision, StoreError>| match reply.unwrap() {
+            Ok(ClaimOutcome::Claimed(claim)) => claim,
+            other => panic!("expected a new claim, got {other:?}"),
+        };
+        let ana = granted(ana.await.unwrap());
+        assert_eq!(
+            too_small.await.unwrap().unwrap(),
+            Err(Refusal::NotEligible {
+                min_cart: Cents::new(20_00).unwrap()
+            })
+        );
+        assert!(failing.await.unwrap().is_err());
+        // The failing job's unit was given back, so cy gets the second one.
+        let cy = granted(cy.await.unwrap());
+        assert_eq!(
+            ana_again.await.unwrap().unwrap(),
+            Ok(ClaimOutcome::Replayed(ana.clone()))
+        );
+        assert_eq!(dee.await.unwrap().unwrap(), Err(Refusal::SoldOut));
+        assert_eq!(nobody.await.unwrap().unwrap(), Err(Refusal::NotFound));
+
+        let stored = store.campaign(&id).await.unwrap().unwrap();
+        assert_eq!((stored.claimed, stored.remaining), (2, 0));
+        assert_eq!(stored.state(now), CampaignState::SoldOut);
+        assert_eq!(store.claim_of(&id, &ana.user_id).await.unwrap(), Some(ana));
+        assert_eq!(store.claim_of(&id, &cy.user_id).await.unwrap(), Some(cy));
+        for absent in ["bo", "mallory", "dee"] {
+            let user = UserId::parse(absent).unwrap();
+            assert_eq!(store.claim_of(&id, &user).await.unwrap(), None, "{absent}");
+        }
     }
 }

@@ -22,9 +22,16 @@ use tokio::sync::oneshot;
 
 use crate::store::StoreError;
 
-/// The largest batch one transaction takes. Big enough to amortise the fsync at 10,000
-/// concurrent claimers; small enough that the first caller of a batch is not held long.
-pub const MAX_BATCH: usize = 1024;
+/// The largest batch one transaction takes.
+///
+/// Bigger batches pay fewer fsyncs and write each hot page (the campaign row, the index leaves)
+/// once per batch instead of once per thousand claims. Measured with `cargo bench --bench
+/// claims` at 10,000 concurrent claimers, 100,000 claims: 1,024 took 99 commits costing 1.26 s
+/// of the writer's time, 8,192 took 21 commits costing 0.32 s, for 1.3x to 1.5x the claims per
+/// second. Batching cannot hurt a caller's latency much: a job in a full batch was queued behind
+/// that many others anyway. The bound keeps one transaction (and the write lock other processes
+/// wait on) to tens of milliseconds.
+pub const MAX_BATCH: usize = 8192;
 
 /// A unit of work for the writer.
 pub(super) trait Job: Send {
@@ -132,19 +139,19 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
             job.abort(err);
             continue;
         }
-        if let Err(err) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(err) = run_cached(conn, "SAVEPOINT job") {
             let err = super::classify("opening a savepoint", err);
             job.abort(&err);
             broken = Some(err);
             continue;
         }
         let answer = job.run(conn);
-        let close = if answer.failed() {
-            "ROLLBACK TO job; RELEASE job"
+        let closed = if answer.failed() {
+            run_cached(conn, "ROLLBACK TO job").and_then(|()| run_cached(conn, "RELEASE job"))
         } else {
-            "RELEASE job"
+            run_cached(conn, "RELEASE job")
         };
-        if let Err(err) = conn.execute_batch(close) {
+        if let Err(err) = closed {
             broken = Some(super::classify("closing a savepoint", err));
         }
         answers.push(answer);
@@ -163,4 +170,11 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
     for answer in answers {
         answer.send(commit_error.as_ref());
     }
+}
+
+/// Runs one of the per-job savepoint statements from the connection's statement cache: parsing
+/// them afresh for every job (as `execute_batch` does) cost about a tenth of the writer's time
+/// at 10,000 concurrent claimers.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
