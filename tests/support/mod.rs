@@ -18,7 +18,10 @@ impl TestEnv {
     /// A fresh environment on an SQLite file inside a temp dir.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = format!("sqlite:{}", dir.path().join("store").join("flashsale.db").display());
+        let store = format!(
+            "sqlite:{}",
+            dir.path().join("store").join("flashsale.db").display()
+        );
         TestEnv { dir, store }
     }
 
@@ -34,7 +37,10 @@ impl TestEnv {
             return None;
         };
         let dir = tempfile::tempdir().expect("temp dir");
-        Some(TestEnv { dir, store: mongo_database_url(&uri, &unique_name(test)) })
+        Some(TestEnv {
+            dir,
+            store: mongo_database_url(&uri, &unique_name(test)),
+        })
     }
 
     /// The store URL every command of this environment uses.
@@ -80,11 +86,17 @@ impl TestEnv {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let out = self.cmd(args).arg("--output").arg("json").output().expect("run flashsale");
+        let out = self
+            .cmd(args)
+            .arg("--output")
+            .arg("json")
+            .output()
+            .expect("run flashsale");
         let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.is_empty(), "unexpected stderr: {stderr}");
-        let value: Value = serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("not one JSON document ({err}): {stdout}"));
+        let value: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|err| panic!("not one JSON document ({err}): {stdout}"));
         (out.status.code().expect("exit code"), value)
     }
 
@@ -114,14 +126,26 @@ impl TestEnv {
 
     /// Claims for `user` with `cart`; returns exit code and JSON.
     pub fn claim(&self, campaign: &str, user: &str, cart: &str) -> (i32, Value) {
-        self.json(["claim", "--campaign", campaign, "--user", user, "--cart", cart])
+        self.json([
+            "claim",
+            "--campaign",
+            campaign,
+            "--user",
+            user,
+            "--cart",
+            cart,
+        ])
     }
 
     /// Every file of the store's folder and its bytes (minus SQLite's `-shm` index, which is
     /// shared memory, not data), to prove a command wrote nothing.
     pub fn store_bytes(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        let Some(file) = self.sqlite_file() else { return BTreeMap::new() };
-        let Some(dir) = file.parent().filter(|d| d.exists()) else { return BTreeMap::new() };
+        let Some(file) = self.sqlite_file() else {
+            return BTreeMap::new();
+        };
+        let Some(dir) = file.parent().filter(|d| d.exists()) else {
+            return BTreeMap::new();
+        };
         std::fs::read_dir(dir)
             .expect("read store dir")
             .map(|entry| entry.expect("entry").path())
@@ -143,8 +167,15 @@ impl TestEnv {
 
 /// A name unique to this test run, usable as a MongoDB database name.
 pub fn unique_name(test: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let test: String = test.chars().filter(char::is_ascii_alphanumeric).take(30).collect();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let test: String = test
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(30)
+        .collect();
     format!("fs_{test}_{}_{nanos}", std::process::id())
 }
 
@@ -153,7 +184,10 @@ pub fn mongo_database_url(uri: &str, database: &str) -> String {
     let (scheme, rest) = uri.split_once("://").expect("mongodb URI has a scheme");
     let (authority, query) = match rest.split_once('/') {
         Some((authority, path)) => (authority, path.split_once('?').map(|(_, q)| q)),
-        None => (rest.split_once('?').map_or(rest, |(a, _)| a), rest.split_once('?').map(|(_, q)| q)),
+        None => (
+            rest.split_once('?').map_or(rest, |(a, _)| a),
+            rest.split_once('?').map(|(_, q)| q),
+        ),
     };
     match query {
         Some(query) => format!("{scheme}://{authority}/{database}?{query}"),
