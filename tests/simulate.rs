@@ -325,6 +325,49 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
+#[cfg(unix)]
+#[test]
+fn ctrl_c_exits_130_and_removes_the_created_campaign() {
+    let env = TestEnv::new();
+    // Spawned by hand (assert_cmd only runs to completion), with the environment of `env.cmd`.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flashsale"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("FLASHSALE_") {
+            child.env_remove(key);
+        }
+    }
+    let child = child
+        .env("FLASHSALE_STORE", env.store())
+        .env("NO_COLOR", "1")
+        .env("HOME", env.path())
+        .args(["simulate", "--users", "100000000", "--inventory", "10"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start flashsale");
+    // Interrupt only once the run is under way (its campaign exists), when the handler is set.
+    let started = std::time::Instant::now();
+    while env.store_state().as_array().is_none_or(Vec::is_empty) {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the simulation never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: interrupted before the simulation finished\n"
+    );
+    assert_eq!(env.store_state(), serde_json::json!([]));
+}
+
 /// Breaks conservation behind the store's back: `remaining` lowered below `total - claims`,
 /// the stranded units a crash between a reservation and its claim leaves on `MongoDB` until
 /// `inventory reconcile` returns them. (`SQLite`'s CHECKs refuse the opposite drift, which

@@ -91,7 +91,7 @@ pub struct AlreadyPrinted(#[source] pub Error);
 
 /// The operator pressed Ctrl-C: exit 130, the shell's convention for SIGINT.
 #[derive(Debug, thiserror::Error)]
-#[error("interrupted")]
+#[error("interrupted before the simulation finished")]
 pub struct Interrupted;
 
 /// What every subcommand gets: the output format and the store, opened on first use.

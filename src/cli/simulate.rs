@@ -246,7 +246,10 @@ fn report_table(r: &Report, kept: bool) -> String {
         ("errors", r.errors.to_string()),
         (
             "duration",
-            format!("{} ms ({} claims/s)", r.duration_ms, r.claims_per_sec),
+            format!(
+                "{} ms ({} claims/s, {} requests/s)",
+                r.duration_ms, r.claims_per_sec, r.requests_per_sec
+            ),
         ),
         (
             "latency",

@@ -372,6 +372,9 @@ pub struct Report {
     pub duration_ms: u64,
     /// `claimed` answers per second of `duration_ms`.
     pub claims_per_sec: f64,
+    /// Answers of any kind per second of `duration_ms` (the store's decision rate; with a small
+    /// inventory most answers are refusals).
+    pub requests_per_sec: f64,
     /// Request latency.
     pub latency_ms: Latency,
     /// What the store held before the run.
@@ -787,6 +790,7 @@ fn report<S, C>(
         errors: read(&p.errors),
         duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         claims_per_sec: per_second(claimed, elapsed),
+        requests_per_sec: per_second(read(&p.requests), elapsed),
         latency_ms: latency(latencies),
         store_before: before,
         store_after: after,
