@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list and end campaigns')
             [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user')
             [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'Show, restock and reconcile a campaign''s inventory')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Fire N concurrent users at a campaign and prove the store kept every invariant')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('jwt', 'jwt', [CompletionResultType]::ParameterValue, 'Mint JWTs for tests and demos (no store needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -175,6 +176,23 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
         'flashsale;inventory;help;help' {
             break
         }
+        'flashsale;simulate' {
+            [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Simulated users, each a concurrent task with its own user id')
+            [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Units of the campaign to create (required unless --campaign)')
+            [CompletionResult]::new('--tabs', '--tabs', [CompletionResultType]::ParameterName, 'Concurrent requests (tabs) a duplicating user sends before one retry')
+            [CompletionResult]::new('--duplicate-ratio', '--duplicate-ratio', [CompletionResultType]::ParameterName, 'Share of users, from 0 to 1, who send tabs and a retry')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Users in flight at once')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the users'' carts and tabs; the report shows it so a run can be repeated [default: random]')
+            [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'Claim from this existing live campaign instead of creating one')
+            [CompletionResult]::new('--cart-min', '--cart-min', [CompletionResultType]::ParameterName, 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]')
+            [CompletionResult]::new('--cart-max', '--cart-max', [CompletionResultType]::ParameterName, 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the campaign the simulation created (it is removed by default)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'flashsale;completions' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
@@ -218,6 +236,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list and end campaigns')
             [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user')
             [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'Show, restock and reconcile a campaign''s inventory')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Fire N concurrent users at a campaign and prove the store kept every invariant')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('jwt', 'jwt', [CompletionResultType]::ParameterValue, 'Mint JWTs for tests and demos (no store needed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -258,6 +277,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;help;inventory;reconcile' {
+            break
+        }
+        'flashsale;help;simulate' {
             break
         }
         'flashsale;help;completions' {

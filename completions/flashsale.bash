@@ -34,6 +34,9 @@ _flashsale() {
             flashsale,jwt)
                 cmd="flashsale__subcmd__jwt"
                 ;;
+            flashsale,simulate)
+                cmd="flashsale__subcmd__simulate"
+                ;;
             flashsale__subcmd__campaign,create)
                 cmd="flashsale__subcmd__campaign__subcmd__create"
                 ;;
@@ -81,6 +84,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help,jwt)
                 cmd="flashsale__subcmd__help__subcmd__jwt"
+                ;;
+            flashsale__subcmd__help,simulate)
+                cmd="flashsale__subcmd__help__subcmd__simulate"
                 ;;
             flashsale__subcmd__help__subcmd__campaign,create)
                 cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__create"
@@ -149,7 +155,7 @@ _flashsale() {
 
     case "${cmd}" in
         flashsale)
-            opts="-h -V --store --output --help --version campaign claim inventory completions jwt help"
+            opts="-h -V --store --output --help --version campaign claim inventory simulate completions jwt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -481,7 +487,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help)
-            opts="campaign claim inventory completions jwt help"
+            opts="campaign claim inventory simulate completions jwt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -679,6 +685,20 @@ _flashsale() {
         flashsale__subcmd__help__subcmd__jwt__subcmd__mint)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__simulate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -936,6 +956,64 @@ _flashsale() {
                     return 0
                     ;;
                 --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__simulate)
+            opts="-h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --cart-min --cart-max --keep --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --users)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inventory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tabs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duplicate-ratio)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --campaign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cart-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cart-max)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand campaign 'Create, inspect, list and end campaigns'
             cand claim 'Claim a discount for a user'
             cand inventory 'Show, restock and reconcile a campaign''s inventory'
+            cand simulate 'Fire N concurrent users at a campaign and prove the store kept every invariant'
             cand completions 'Print a shell completion script to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -150,6 +151,22 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         }
         &'flashsale;inventory;help;help'= {
         }
+        &'flashsale;simulate'= {
+            cand --users 'Simulated users, each a concurrent task with its own user id'
+            cand --inventory 'Units of the campaign to create (required unless --campaign)'
+            cand --tabs 'Concurrent requests (tabs) a duplicating user sends before one retry'
+            cand --duplicate-ratio 'Share of users, from 0 to 1, who send tabs and a retry'
+            cand --concurrency 'Users in flight at once'
+            cand --seed 'Seed of the users'' carts and tabs; the report shows it so a run can be repeated [default: random]'
+            cand --campaign 'Claim from this existing live campaign instead of creating one'
+            cand --cart-min 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]'
+            cand --cart-max 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --keep 'Keep the campaign the simulation created (it is removed by default)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'flashsale;completions'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
@@ -187,6 +204,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand campaign 'Create, inspect, list and end campaigns'
             cand claim 'Claim a discount for a user'
             cand inventory 'Show, restock and reconcile a campaign''s inventory'
+            cand simulate 'Fire N concurrent users at a campaign and prove the store kept every invariant'
             cand completions 'Print a shell completion script to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -217,6 +235,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;help;inventory;add'= {
         }
         &'flashsale;help;inventory;reconcile'= {
+        }
+        &'flashsale;help;simulate'= {
         }
         &'flashsale;help;completions'= {
         }

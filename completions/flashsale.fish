@@ -32,6 +32,7 @@ complete -c flashsale -n "__fish_flashsale_needs_command" -s V -l version -d 'Pr
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "claim" -d 'Claim a discount for a user'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -112,6 +113,20 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fis
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "add" -d 'Restock: add N units to the total and to what remains'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l users -d 'Simulated users, each a concurrent task with its own user id' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l inventory -d 'Units of the campaign to create (required unless --campaign)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l tabs -d 'Concurrent requests (tabs) a duplicating user sends before one retry' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l duplicate-ratio -d 'Share of users, from 0 to 1, who send tabs and a retry' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l concurrency -d 'Users in flight at once' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l seed -d 'Seed of the users\' carts and tabs; the report shows it so a run can be repeated [default: random]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l campaign -d 'Claim from this existing live campaign instead of creating one' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l cart-min -d 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l cart-max -d 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l keep -d 'Keep the campaign the simulation created (it is removed by default)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
@@ -133,12 +148,13 @@ json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "mint" -d 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions jwt help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions jwt help" -f -a "claim" -d 'Claim a discount for a user'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions jwt help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions jwt help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions jwt help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory completions jwt help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "claim" -d 'Claim a discount for a user'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "status" -d 'Show one campaign and its state now'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "list" -d 'List every campaign, oldest first'

@@ -28,6 +28,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod service;
+pub mod simulate;
 pub mod store;
 
 pub use error::Error;

@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod jwt;
 pub mod output;
 pub mod parse;
+pub mod simulate;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -72,6 +73,8 @@ pub enum Command {
     /// Show, restock and reconcile a campaign's inventory.
     #[command(subcommand)]
     Inventory(inventory::InventoryCmd),
+    /// Fire N concurrent users at a campaign and prove the store kept every invariant.
+    Simulate(simulate::SimulateArgs),
     /// Print a shell completion script to stdout.
     Completions(completions::CompletionsArgs),
     /// Mint JWTs for tests and demos (no store needed).
@@ -143,6 +146,18 @@ impl Settings {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// An error whose JSON document the command already printed (simulate's report on a violated
+/// invariant): [`report`] maps the exit code of the wrapped error and prints nothing more, so
+/// stdout holds exactly one document.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AlreadyPrinted(#[source] pub Error);
+
+/// The operator pressed Ctrl-C: exit 130, the shell's convention for SIGINT.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted before the simulation finished")]
+pub struct Interrupted;
 
 /// What every subcommand gets: the output format and the store, opened on first use.
 pub struct Context {
@@ -290,6 +305,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Campaign(cmd) => campaign::run(cmd, &ctx).await,
         Command::Claim(args) => claim::run(args, &ctx).await,
         Command::Inventory(cmd) => inventory::run(cmd, &ctx).await,
+        Command::Simulate(args) => simulate::run(args, &ctx).await,
         Command::Completions(_) | Command::Jwt(_) => Ok(()),
     }
 }
@@ -298,6 +314,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// documented exit code.
 pub fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
     let (code, kind) = classify(err);
+    if output == OutputFormat::Json && err.downcast_ref::<AlreadyPrinted>().is_some() {
+        return ExitCode::from(code);
+    }
     let message = format!("{err:#}");
     match output {
         OutputFormat::Json => {
@@ -318,6 +337,9 @@ pub fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
 /// The exit code and JSON kind of an error anywhere in the chain.
 fn classify(err: &anyhow::Error) -> (u8, &'static str) {
     for cause in err.chain() {
+        if cause.downcast_ref::<Interrupted>().is_some() {
+            return (130, "internal");
+        }
         if let Some(err) = cause.downcast_ref::<Error>() {
             return (err.exit_code(), err.kind());
         }

@@ -1,0 +1,311 @@
+//! `flashsale simulate`: fire N concurrent users at a campaign, then prove from the store that
+//! nothing oversold, nothing was handed out twice and nothing was left unsold.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{AlreadyPrinted, Context, OutputFormat, output};
+use crate::Error;
+use crate::clock::SystemClock;
+use crate::domain::{CampaignId, Cents, Invalid, MAX_INVENTORY};
+use crate::simulate::{self, CartRange, Load, Progress, Report, Simulator};
+
+const EXAMPLES: &str = "\
+Examples:
+  flashsale simulate --users 10000 --inventory 1000 --tabs 3 --duplicate-ratio 0.2
+  flashsale simulate --users 500 --campaign spring --cart-min 20 --cart-max 80 --seed 7
+  flashsale --output json simulate --users 10000 --inventory 1000 --seed 1   # CI
+
+Without --campaign, a fresh live campaign is created (10 % off, at most 5.00, carts from
+20.00, open for an hour) and removed afterwards unless --keep. With --campaign, the users
+claim from that live campaign, whose inventory is what it is: --inventory is refused there.
+Exit 8 when an invariant is violated; the report says which and with what numbers.";
+
+/// Arguments of `simulate`.
+#[derive(Debug, Args)]
+#[command(after_long_help = EXAMPLES)]
+pub struct SimulateArgs {
+    /// Simulated users, each a concurrent task with its own user id.
+    #[arg(long, value_name = "N")]
+    pub users: u64,
+    /// Units of the campaign to create (required unless --campaign).
+    #[arg(
+        long,
+        value_name = "I",
+        required_unless_present = "campaign",
+        conflicts_with = "campaign"
+    )]
+    pub inventory: Option<i64>,
+    /// Concurrent requests (tabs) a duplicating user sends before one retry.
+    #[arg(long, value_name = "T", default_value_t = simulate::DEFAULT_TABS)]
+    pub tabs: u32,
+    /// Share of users, from 0 to 1, who send tabs and a retry.
+    #[arg(long, value_name = "R", default_value_t = simulate::DEFAULT_DUPLICATE_RATIO)]
+    pub duplicate_ratio: f64,
+    /// Users in flight at once.
+    #[arg(long, value_name = "C", default_value_t = simulate::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Seed of the users' carts and tabs; the report shows it so a run can be repeated
+    /// [default: random].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Claim from this existing live campaign instead of creating one.
+    #[arg(long, value_name = "ID")]
+    pub campaign: Option<String>,
+    /// Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00].
+    #[arg(long, value_name = "MONEY", requires = "cart_max")]
+    pub cart_min: Option<String>,
+    /// Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00].
+    #[arg(long, value_name = "MONEY", requires = "cart_min")]
+    pub cart_max: Option<String>,
+    /// Keep the campaign the simulation created (it is removed by default).
+    #[arg(long, conflicts_with = "campaign")]
+    pub keep: bool,
+}
+
+/// Which campaign the users claim from.
+enum Target {
+    Create { inventory: i64, keep: bool },
+    Existing(CampaignId),
+}
+
+/// Turns the flags into a load and a target, checking everything before any store is touched.
+fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
+    let carts = match (&args.cart_min, &args.cart_max) {
+        (Some(min), Some(max)) => CartRange {
+            min: Cents::parse_named(min, "--cart-min")?,
+            max: Cents::parse_named(max, "--cart-max")?,
+        },
+        _ => CartRange::default(),
+    };
+    let load = Load {
+        users: args.users,
+        tabs: args.tabs,
+        duplicate_ratio: args.duplicate_ratio,
+        concurrency: args.concurrency,
+        seed: args.seed.unwrap_or_else(rand_seed),
+        carts,
+    };
+    load.validate()?;
+    let target = match (&args.campaign, args.inventory) {
+        (Some(id), _) => Target::Existing(CampaignId::parse(id)?),
+        (None, Some(inventory)) if (1..=MAX_INVENTORY).contains(&inventory) => Target::Create {
+            inventory,
+            keep: args.keep,
+        },
+        (None, _) => {
+            return Err(Invalid::new(
+                "--inventory",
+                format!("must be from 1 to {MAX_INVENTORY}"),
+            ));
+        }
+    };
+    Ok((load, target))
+}
+
+fn rand_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    // A seed only needs to differ between runs; the clock is a fine fallback.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        return u64::try_from(nanos % u128::from(u64::MAX)).unwrap_or(0);
+    }
+    // Seeds below 2^53 survive a round trip through any JSON reader (JavaScript included).
+    u64::from_le_bytes(bytes) >> 11
+}
+
+/// Runs `simulate`: exit 0 when every invariant held, 8 (after printing the report) when one
+/// did not, 130 on Ctrl-C.
+pub async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<()> {
+    let (load, target) = plan(&args)?;
+    let simulator = Simulator::new(ctx.store().await?.clone(), SystemClock);
+    let (campaign, remove) = match target {
+        Target::Existing(id) => (id, false),
+        Target::Create { inventory, keep } => (
+            simulator
+                .create_campaign(inventory)
+                .await
+                .context("creating the simulation's campaign")?,
+            !keep,
+        ),
+    };
+
+    let progress = Arc::new(Progress::default());
+    let bar = progress_bar(load.users, &progress);
+    let outcome = tokio::select! {
+        report = simulator.run(&load, &campaign, Arc::clone(&progress)) => Some(report),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    if let Some((bar, ticker)) = bar {
+        ticker.abort();
+        bar.finish_and_clear();
+    }
+
+    // Clean up whatever happened: an interrupted or failed run leaves no campaign behind.
+    if remove {
+        simulator
+            .remove_campaign(&campaign)
+            .await
+            .with_context(|| format!("removing the simulation's campaign `{campaign}`"))?;
+    }
+    let Some(report) = outcome else {
+        return Err(super::Interrupted.into());
+    };
+    let report = report?;
+
+    let verdict = (!report.passed).then(|| {
+        Error::InvariantViolation(report.invariants.broken().collect::<Vec<_>>().join(", "))
+    });
+    ctx.emit(&report_json(&report, !remove), || {
+        report_table(&report, !remove)
+    })?;
+    match (verdict, ctx.output) {
+        (None, _) => Ok(()),
+        // The report is the one JSON document; report() must not print a second.
+        (Some(err), OutputFormat::Json) => Err(AlreadyPrinted(err).into()),
+        (Some(err), OutputFormat::Table) => Err(err.into()),
+    }
+}
+
+/// A bar on stderr, redrawn from the counters every 100 ms, only when a person watches.
+fn progress_bar(
+    users: u64,
+    progress: &Arc<Progress>,
+) -> Option<(ProgressBar, tokio::task::JoinHandle<()>)> {
+    if !output::stderr_is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(users);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} users ({per_sec}) {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    let (shown, progress) = (bar.clone(), Arc::clone(progress));
+    let ticker = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tick.tick().await;
+            shown.set_position(progress.users_done());
+            shown.set_message(format!(
+                "{} requests, {} claimed",
+                progress.requests(),
+                progress.claimed()
+            ));
+        }
+    });
+    Some((bar, ticker))
+}
+
+/// The report as one JSON document (the contract's fields, plus `kept`).
+fn report_json(report: &Report, kept: bool) -> serde_json::Value {
+    let mut json = serde_json::to_value(report).unwrap_or_default();
+    if let Some(fields) = json.as_object_mut() {
+        fields.insert("kept".to_owned(), kept.into());
+    }
+    json
+}
+
+/// The report as a table for a person.
+fn report_table(r: &Report, kept: bool) -> String {
+    let verdict = |ok: bool| if ok { "ok" } else { "VIOLATED" };
+    let i = &r.invariants;
+    let mut rows = vec![
+        (
+            "campaign",
+            format!(
+                "{} ({})",
+                r.campaign_id,
+                if kept { "kept" } else { "removed" }
+            ),
+        ),
+        (
+            "users",
+            format!(
+                "{} ({} eligible, {} with {} tabs and a retry; ids {}-N)",
+                r.users, r.eligible_users, r.duplicate_users, r.tabs, r.user_prefix
+            ),
+        ),
+        ("inventory", r.inventory.to_string()),
+        ("seed", r.seed.to_string()),
+        ("concurrency", r.concurrency.to_string()),
+        ("requests", r.requests.to_string()),
+        ("claimed", r.claimed.to_string()),
+        ("replayed", r.replayed.to_string()),
+        ("sold out", r.sold_out.to_string()),
+        ("not eligible", r.not_eligible.to_string()),
+        ("not live", r.not_live.to_string()),
+        ("errors", r.errors.to_string()),
+        (
+            "duration",
+            format!(
+                "{} ms ({} claims/s, {} requests/s)",
+                r.duration_ms, r.claims_per_sec, r.requests_per_sec
+            ),
+        ),
+        (
+            "latency",
+            format!(
+                "p50 {} ms, p95 {} ms, p99 {} ms, max {} ms",
+                r.latency_ms.p50, r.latency_ms.p95, r.latency_ms.p99, r.latency_ms.max
+            ),
+        ),
+        (
+            "store after",
+            format!(
+                "{} claims ({} users, {} tokens), {} of {} remaining",
+                r.store_after.claims,
+                r.store_after.distinct_users,
+                r.store_after.distinct_tokens,
+                r.store_after.remaining,
+                r.store_after.total
+            ),
+        ),
+        ("no oversell", verdict(i.no_oversell).to_owned()),
+        (
+            "one claim per user",
+            verdict(i.one_claim_per_user).to_owned(),
+        ),
+        (
+            "replays consistent",
+            verdict(i.replays_consistent).to_owned(),
+        ),
+        (
+            "inventory conserved",
+            verdict(i.inventory_conserved).to_owned(),
+        ),
+        ("no undersell", verdict(i.no_undersell).to_owned()),
+    ];
+    if let Some(mb) = r.peak_rss_mb {
+        rows.push(("peak memory", format!("{mb} MiB")));
+    }
+    rows.push((
+        "result",
+        if r.passed {
+            "PASSED".to_owned()
+        } else {
+            format!("FAILED\n{}", r.violations.join("\n"))
+        },
+    ));
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if std::env::var_os("NO_COLOR").is_some()
+        || !std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        table.force_no_tty();
+    }
+    for (key, value) in rows {
+        table.add_row(vec![key.to_owned(), value]);
+    }
+    table.to_string()
+}

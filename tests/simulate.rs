@@ -1,0 +1,672 @@
+//! `flashsale simulate` (issue 4): the black-box contract, and proof that its audit catches a
+//! store that breaks the invariants.
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use flashsale::clock::FixedClock;
+use flashsale::domain::{
+    Campaign, CampaignId, Claim, ClaimAttempt, ClaimOutcome, ClaimToken, Refusal, UserId,
+};
+use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
+use flashsale::store::{Audit, ClaimDecision, Reconciliation, Store, StoreError};
+use serde_json::Value;
+use support::TestEnv;
+
+const INVARIANTS: [&str; 5] = [
+    "no_oversell",
+    "one_claim_per_user",
+    "replays_consistent",
+    "inventory_conserved",
+    "no_undersell",
+];
+
+fn n(report: &Value, field: &str) -> u64 {
+    report[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("`{field}` is not a count: {report}"))
+}
+
+fn assert_all_invariants_hold(report: &Value) {
+    for name in INVARIANTS {
+        assert_eq!(report["invariants"][name], true, "{name}: {report}");
+    }
+    assert_eq!(report["passed"], true, "{report}");
+    assert_eq!(report["violations"], serde_json::json!([]), "{report}");
+}
+
+#[test]
+fn a_run_with_tabs_and_duplicates_passes_and_its_numbers_add_up() {
+    let env = TestEnv::new();
+    let (code, report) = env.json([
+        "simulate",
+        "--users",
+        "1500",
+        "--inventory",
+        "400",
+        "--tabs",
+        "3",
+        "--duplicate-ratio",
+        "0.3",
+        "--seed",
+        "5",
+    ]);
+    assert_eq!(code, 0, "{report}");
+    assert_all_invariants_hold(&report);
+
+    let (users, eligible, duplicates) = (
+        n(&report, "users"),
+        n(&report, "eligible_users"),
+        n(&report, "duplicate_users"),
+    );
+    assert_eq!(users, 1500);
+    assert!(eligible > 400 && eligible < users, "{report}");
+    assert!(duplicates > 300 && duplicates < 600, "{report}");
+    // Every eligible user competes for a unit until they run out: exactly min(eligible, units).
+    assert_eq!(n(&report, "claimed"), eligible.min(400));
+    assert_eq!(n(&report, "inventory"), 400);
+    // One request per user, plus 3 tabs - 1 + 1 retry per duplicating user.
+    assert_eq!(n(&report, "requests"), users + 3 * duplicates);
+    let outcomes: u64 = [
+        "claimed",
+        "replayed",
+        "sold_out",
+        "not_eligible",
+        "not_live",
+        "errors",
+    ]
+    .iter()
+    .map(|field| n(&report, field))
+    .sum();
+    assert_eq!(outcomes, n(&report, "requests"));
+    assert!(
+        n(&report, "replayed") > 0 && n(&report, "sold_out") > 0,
+        "{report}"
+    );
+    assert_eq!((n(&report, "not_live"), n(&report, "errors")), (0, 0));
+    assert_eq!(report["store_after"]["claims"], 400);
+    assert_eq!(report["store_after"]["remaining"], 0);
+    for field in ["p50", "p95", "p99", "max"] {
+        assert!(report["latency_ms"][field].as_f64().is_some(), "{report}");
+    }
+    assert!(report["latency_ms"]["p50"].as_f64() <= report["latency_ms"]["max"].as_f64());
+    assert!(report["duration_ms"].is_u64() && report["claims_per_sec"].is_f64());
+    // The campaign the run created is gone again.
+    assert_eq!(report["kept"], false);
+    assert_eq!(env.store_state(), serde_json::json!([]));
+}
+
+/// `FerretDB`'s updates are not atomic under concurrency (DESIGN.md section 5), so this run is
+/// strictly sequential: one user at a time, one tab each; duplicating users still retry, which
+/// exercises replays over the wire. Skips unless `FLASHSALE_TEST_MONGODB_URI` is set.
+#[test]
+fn a_sequential_run_passes_on_mongodb() {
+    let Some(env) = TestEnv::mongo("simulate") else {
+        return;
+    };
+    let (code, report) = env.json([
+        "simulate",
+        "--users",
+        "60",
+        "--inventory",
+        "20",
+        "--tabs",
+        "1",
+        "--duplicate-ratio",
+        "0.3",
+        "--concurrency",
+        "1",
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{report}");
+    assert_all_invariants_hold(&report);
+    assert_eq!(n(&report, "claimed"), n(&report, "eligible_users").min(20));
+    assert_eq!(env.store_state(), serde_json::json!([]));
+}
+
+#[test]
+fn keep_leaves_the_created_campaign_with_the_runs_claims() {
+    let env = TestEnv::new();
+    let (code, report) = env.json(["simulate", "--users", "300", "--inventory", "50", "--keep"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["kept"], true);
+    let list = env.store_state();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list[0]["id"], report["campaign_id"]);
+    assert_eq!(list[0]["claimed"], report["claimed"]);
+    assert_eq!(list[0]["total_inventory"], 50);
+}
+
+#[test]
+fn a_run_against_an_existing_campaign_uses_its_inventory_and_keeps_it() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 50);
+    let args = [
+        "simulate",
+        "--campaign",
+        "spring",
+        "--users",
+        "120",
+        "--cart-min",
+        "20",
+        "--cart-max",
+        "80",
+    ];
+    let (code, first) = env.json(args);
+    assert_eq!(code, 0, "{first}");
+    assert_all_invariants_hold(&first);
+    assert_eq!(first["campaign_id"], "spring");
+    assert_eq!(first["eligible_users"], 120);
+    assert_eq!(first["claimed"], 50);
+    assert_eq!(first["kept"], true);
+
+    // A second run finds the campaign sold out: every request is refused, nothing changes.
+    let (code, second) = env.json(args);
+    assert_eq!(code, 5, "a sold-out campaign is not live: {second}");
+    assert_eq!(second["error"]["kind"], "not_live", "{second}");
+    let (_, status) = env.json(["campaign", "status", "spring"]);
+    assert_eq!(
+        (status["claimed"].as_u64(), status["remaining"].as_u64()),
+        (Some(50), Some(0))
+    );
+}
+
+#[test]
+fn a_campaign_that_is_missing_or_ended_is_refused() {
+    let env = TestEnv::new();
+    let (code, json) = env.json(["simulate", "--campaign", "nope", "--users", "5"]);
+    assert_eq!(
+        (code, &json["error"]["kind"]),
+        (3, &Value::from("not_found")),
+        "{json}"
+    );
+    env.create_campaign("spring", 5);
+    env.json(["campaign", "end", "spring"]);
+    let (code, json) = env.json(["simulate", "--campaign", "spring", "--users", "5"]);
+    assert_eq!(
+        (code, &json["error"]["kind"]),
+        (5, &Value::from("not_live")),
+        "{json}"
+    );
+    let (_, status) = env.json(["campaign", "status", "spring"]);
+    assert_eq!(
+        status["claimed"], 0,
+        "a refused simulation claims nothing: {status}"
+    );
+}
+
+#[test]
+fn invalid_flags_exit_2_before_the_store_is_touched() {
+    let env = TestEnv::new();
+    let cases: &[&[&str]] = &[
+        &["--users", "0", "--inventory", "5"],
+        &["--users", "-1", "--inventory", "5"],
+        &["--users", "ten", "--inventory", "5"],
+        &["--users", "5"],
+        &["--users", "5", "--inventory", "0"],
+        &["--users", "5", "--inventory", "1000000001"],
+        &["--users", "5", "--inventory", "5", "--tabs", "0"],
+        &["--users", "5", "--inventory", "5", "--tabs", "65"],
+        &[
+            "--users",
+            "5",
+            "--inventory",
+            "5",
+            "--duplicate-ratio",
+            "1.5",
+        ],
+        &[
+            "--users",
+            "5",
+            "--inventory",
+            "5",
+            "--duplicate-ratio",
+            "-0.1",
+        ],
+        &[
+            "--users",
+            "5",
+            "--inventory",
+            "5",
+            "--duplicate-ratio",
+            "NaN",
+        ],
+        &["--users", "5", "--inventory", "5", "--concurrency", "0"],
+        &["--users", "5", "--inventory", "5", "--cart-min", "10"],
+        &["--users", "5", "--inventory", "5", "--cart-max", "10"],
+        &[
+            "--users",
+            "5",
+            "--inventory",
+            "5",
+            "--cart-min",
+            "30",
+            "--cart-max",
+            "20",
+        ],
+        &[
+            "--users",
+            "5",
+            "--inventory",
+            "5",
+            "--cart-min",
+            "1.234",
+            "--cart-max",
+            "20",
+        ],
+        &[
+            "--users",
+            "5",
+            "--inventory",
+            "5",
+            "--cart-min",
+            "-1",
+            "--cart-max",
+            "20",
+        ],
+        &["--users", "5", "--inventory", "5", "--campaign", "spring"],
+        &["--users", "5", "--campaign", "spring", "--keep"],
+        &["--users", "5", "--campaign", "Not A Slug"],
+        &["--users", "5", "--inventory", "5", "--seed", "x"],
+    ];
+    for args in cases {
+        let (code, json) = env.json(std::iter::once(&"simulate").chain(args.iter()));
+        assert_eq!(code, 2, "{args:?}: {json}");
+        assert_eq!(json["error"]["kind"], "invalid_input", "{args:?}: {json}");
+        assert!(
+            env.sqlite_file().is_some_and(|file| !file.exists()),
+            "{args:?} created the store"
+        );
+    }
+    // The message names the flag.
+    let (_, json) = env.json([
+        "simulate",
+        "--users",
+        "5",
+        "--inventory",
+        "5",
+        "--tabs",
+        "0",
+    ]);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("--tabs")),
+        "{json}"
+    );
+}
+
+#[test]
+fn the_same_seed_repeats_the_run() {
+    let env = TestEnv::new();
+    let run = |seed: &str| {
+        let (code, report) = env.json([
+            "simulate",
+            "--users",
+            "400",
+            "--inventory",
+            "1000",
+            "--duplicate-ratio",
+            "0.5",
+            "--seed",
+            seed,
+        ]);
+        assert_eq!(code, 0, "{report}");
+        [
+            "eligible_users",
+            "duplicate_users",
+            "requests",
+            "claimed",
+            "replayed",
+            "not_eligible",
+        ]
+        .map(|field| n(&report, field))
+    };
+    assert_eq!(run("11"), run("11"));
+    assert_ne!(run("11"), run("12"));
+}
+
+#[test]
+fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd(["simulate", "--users", "50", "--inventory", "10"])
+        .output()
+        .expect("run flashsale");
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for row in [
+        "claimed",
+        "no oversell",
+        "no undersell",
+        "latency",
+        "PASSED",
+    ] {
+        assert!(stdout.contains(row), "missing {row}: {stdout}");
+    }
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_exits_130_and_removes_the_created_campaign() {
+    let env = TestEnv::new();
+    // Spawned by hand (assert_cmd only runs to completion), with the environment of `env.cmd`.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flashsale"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("FLASHSALE_") {
+            child.env_remove(key);
+        }
+    }
+    let child = child
+        .env("FLASHSALE_STORE", env.store())
+        .env("NO_COLOR", "1")
+        .env("HOME", env.path())
+        .args(["simulate", "--users", "100000000", "--inventory", "10"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start flashsale");
+    // Interrupt only once the run is under way (its campaign exists), when the handler is set.
+    let started = std::time::Instant::now();
+    while env.store_state().as_array().is_none_or(Vec::is_empty) {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the simulation never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: interrupted before the simulation finished\n"
+    );
+    assert_eq!(env.store_state(), serde_json::json!([]));
+}
+
+/// Breaks conservation behind the store's back: `remaining` lowered below `total - claims`,
+/// the stranded units a crash between a reservation and its claim leaves on `MongoDB` until
+/// `inventory reconcile` returns them. (`SQLite`'s CHECKs refuse the opposite drift, which
+/// would oversell; the in-memory stores below cover that.)
+fn corrupt_remaining(env: &TestEnv, id: &str, remaining: i64) {
+    let file = env.sqlite_file().expect("sqlite store");
+    let conn = rusqlite::Connection::open(file).expect("open store");
+    conn.execute(
+        "UPDATE campaigns SET remaining = ?2 WHERE id = ?1",
+        rusqlite::params![id, remaining],
+    )
+    .expect("corrupt");
+}
+
+#[test]
+fn stranded_units_exit_8_with_the_report_as_the_only_json_document() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 10);
+    corrupt_remaining(&env, "spring", 5);
+    let args = [
+        "simulate",
+        "--campaign",
+        "spring",
+        "--users",
+        "100",
+        "--cart-min",
+        "20",
+        "--cart-max",
+        "80",
+    ];
+    let (code, report) = env.json(args);
+    assert_eq!(code, 8, "{report}");
+    assert_eq!(report["claimed"], 5);
+    assert_eq!(
+        report["invariants"]["inventory_conserved"], false,
+        "{report}"
+    );
+    for held in [
+        "no_oversell",
+        "one_claim_per_user",
+        "replays_consistent",
+        "no_undersell",
+    ] {
+        assert_eq!(report["invariants"][held], true, "{held}: {report}");
+    }
+    assert_eq!(report["passed"], false);
+    assert!(report.get("error").is_none(), "{report}");
+    let violations = report["violations"].as_array().expect("violations");
+    assert_eq!(violations.len(), 1, "{report}");
+    assert!(
+        violations[0]
+            .as_str()
+            .is_some_and(|v| v.starts_with("inventory_conserved"))
+    );
+
+    // In table mode the report is on stdout and the verdict on stderr.
+    let env = TestEnv::new();
+    env.create_campaign("spring", 10);
+    corrupt_remaining(&env, "spring", 5);
+    let out = env.cmd(args).output().expect("run flashsale");
+    assert_eq!(out.status.code(), Some(8));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: invariant violated: inventory_conserved\n"
+    );
+}
+
+// --- The audit against a deliberately broken store -------------------------------------------
+
+/// How the in-memory store below misbehaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// None: it keeps every invariant, which shows the fake itself is sound.
+    Sound,
+    /// Reserves with a read, a pause and a write: concurrent claims all see the same
+    /// `remaining`, and each writes `seen - 1` (a lost update that oversells).
+    NonAtomicReserve,
+    /// Forgets to look for an existing claim: a second tab gets a second unit.
+    NoReplay,
+}
+
+#[derive(Default)]
+struct Data {
+    campaigns: HashMap<CampaignId, Campaign>,
+    claims: Vec<Claim>,
+}
+
+#[derive(Clone)]
+struct FakeStore {
+    data: Arc<Mutex<Data>>,
+    fault: Fault,
+}
+
+impl FakeStore {
+    fn new(fault: Fault) -> Self {
+        FakeStore {
+            data: Arc::default(),
+            fault,
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Data) -> T) -> T {
+        f(&mut self.data.lock().expect("lock"))
+    }
+}
+
+impl Store for FakeStore {
+    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
+        self.with(|d| d.campaigns.insert(campaign.id.clone(), campaign.clone()));
+        Ok(())
+    }
+
+    async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
+        Ok(self.with(|d| d.campaigns.get(id).cloned()))
+    }
+
+    async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        Ok(self.with(|d| d.campaigns.values().cloned().collect()))
+    }
+
+    async fn end_campaign(
+        &self,
+        _: &CampaignId,
+        _: DateTime<Utc>,
+    ) -> Result<Option<Campaign>, StoreError> {
+        unimplemented!("not used by the simulator")
+    }
+
+    async fn add_inventory(&self, _: &CampaignId, _: i64) -> Result<Option<Campaign>, StoreError> {
+        unimplemented!("not used by the simulator")
+    }
+
+    async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
+        let (id, user) = (&attempt.campaign_id, &attempt.user_id);
+        let decide = |d: &mut Data| -> Result<ClaimDecision, i64> {
+            if self.fault != Fault::NoReplay
+                && let Some(held) = d
+                    .claims
+                    .iter()
+                    .find(|c| &c.campaign_id == id && &c.user_id == user)
+            {
+                return Ok(Ok(ClaimOutcome::Replayed(held.clone())));
+            }
+            let Some(campaign) = d.campaigns.get_mut(id) else {
+                return Ok(Err(Refusal::NotFound));
+            };
+            let discount = match campaign.admit(attempt.now, attempt.cart) {
+                Ok(discount) => discount,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            if campaign.remaining <= 0 {
+                return Ok(Err(Refusal::SoldOut));
+            }
+            if self.fault == Fault::NonAtomicReserve {
+                return Err(campaign.remaining);
+            }
+            campaign.remaining -= 1;
+            campaign.claimed += 1;
+            let claim = attempt.grant(discount, ClaimToken::random());
+            d.claims.push(claim.clone());
+            Ok(Ok(ClaimOutcome::Claimed(claim)))
+        };
+        let seen = match self.with(decide) {
+            Ok(decision) => return Ok(decision),
+            Err(seen) => seen,
+        };
+        // The broken path: the lock is released between the read and the write.
+        tokio::task::yield_now().await;
+        Ok(self.with(|d| {
+            let campaign = d.campaigns.get_mut(id).expect("campaign");
+            campaign.remaining = seen - 1;
+            campaign.claimed += 1;
+            let discount = campaign.rule.discount_for(attempt.cart).expect("eligible");
+            let claim = attempt.grant(discount, ClaimToken::random());
+            d.claims.push(claim.clone());
+            Ok(ClaimOutcome::Claimed(claim))
+        }))
+    }
+
+    async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
+        Ok(self.with(|d| {
+            d.claims
+                .iter()
+                .find(|c| &c.campaign_id == id && &c.user_id == user)
+                .cloned()
+        }))
+    }
+
+    async fn reconcile(
+        &self,
+        _: &CampaignId,
+        _: bool,
+    ) -> Result<Option<Reconciliation>, StoreError> {
+        unimplemented!("not used by the simulator")
+    }
+
+    async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
+        Ok(self.with(|d| {
+            let campaign = d.campaigns.get(id)?;
+            let claims: Vec<&Claim> = d.claims.iter().filter(|c| &c.campaign_id == id).collect();
+            let count = |set: HashSet<&str>| i64::try_from(set.len()).expect("count");
+            Some(Audit {
+                total: campaign.total,
+                remaining: campaign.remaining,
+                claims: i64::try_from(claims.len()).expect("count"),
+                distinct_users: count(claims.iter().map(|c| c.user_id.as_str()).collect()),
+                distinct_tokens: count(claims.iter().map(|c| c.token.as_str()).collect()),
+            })
+        }))
+    }
+
+    async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
+        Ok(self.with(|d| {
+            d.claims.retain(|c| &c.campaign_id != id);
+            d.campaigns.remove(id).is_some()
+        }))
+    }
+}
+
+/// 400 users, all eligible, half of them with 3 tabs and a retry, against `units` units.
+async fn simulate_on(fault: Fault, units: i64) -> Report {
+    let clock = Arc::new(FixedClock::new(
+        DateTime::from_timestamp(1_800_000_000, 0).expect("instant"),
+    ));
+    let simulator = Simulator::new(FakeStore::new(fault), clock);
+    let campaign = simulator.create_campaign(units).await.expect("campaign");
+    let load = Load {
+        tabs: 3,
+        duplicate_ratio: 0.5,
+        carts: CartRange {
+            min: "50".parse().expect("cart"),
+            max: "100".parse().expect("cart"),
+        },
+        ..Load::new(400, 3)
+    };
+    simulator
+        .run(&load, &campaign, Arc::new(Progress::default()))
+        .await
+        .expect("run")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_passes_a_sound_store() {
+    let report = simulate_on(Fault::Sound, 20).await;
+    assert!(report.passed, "{:?}", report.violations);
+    assert_eq!(report.claimed, 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_flags_oversell_on_a_store_whose_reserve_is_not_atomic() {
+    let report = simulate_on(Fault::NonAtomicReserve, 20).await;
+    assert!(
+        report.claimed > 20,
+        "the broken store did not oversell: {report:?}"
+    );
+    assert!(!report.invariants.no_oversell, "{report:?}");
+    assert!(!report.invariants.inventory_conserved, "{report:?}");
+    assert!(!report.passed);
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.starts_with("no_oversell"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_flags_double_grants_on_a_store_that_forgets_replays() {
+    // Units for every request, so each duplicating user's second tab is granted a second unit.
+    let report = simulate_on(Fault::NoReplay, 2_000).await;
+    assert!(report.claimed > 400, "{report:?}");
+    assert!(!report.invariants.one_claim_per_user, "{report:?}");
+    assert!(!report.invariants.replays_consistent, "{report:?}");
+    assert!(!report.passed);
+}
