@@ -1,7 +1,7 @@
 //! Black-box tests of the `flashsale` binary: every command, every refusal and its exit code,
 //! and proof that refused or invalid requests leave the store unchanged (I6).
 
-mod support;
+use crate::support;
 
 use clap::CommandFactory;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! `completions/` holds generated scripts; this keeps them equal to `flashsale completions`.
-//! Regenerate with `FLASHSALE_BLESS=1 cargo test --test completions`.
+//! Regenerate with `FLASHSALE_BLESS=1 cargo test --test integration completions`.
 
-mod support;
+use crate::support;
 
 use flashsale::cli::completions::{SHELLS, file_name, render};
 
@@ -23,7 +23,7 @@ fn committed_completion_scripts_match_the_command() {
     }
     assert!(
         stale.is_empty(),
-        "stale completion scripts {stale:?}: run `FLASHSALE_BLESS=1 cargo test --test completions`"
+        "stale completion scripts {stale:?}: run `FLASHSALE_BLESS=1 cargo test --test integration completions`"
     );
 }
 

@@ -3,7 +3,7 @@
 //! every claim a client was told succeeded is in the store with the token it was given.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::process::{Child, Stdio};

@@ -4,7 +4,7 @@
 //! and leaves the store byte-for-byte unchanged.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
-mod support;
+use crate::support;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;

@@ -1,7 +1,7 @@
 //! Issue 5: the shopper is who a verified JWT says, and a bad credential writes nothing.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
-mod support;
+use crate::support;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

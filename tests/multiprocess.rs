@@ -1,7 +1,7 @@
 //! Several flashsale processes claiming on one SQLite file at once stay correct: I1, I2, I4
 //! and I5, checked afterwards against the store itself.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::process::{Child, Stdio};

@@ -1,7 +1,7 @@
 //! `flashsale simulate` (issue 4): the black-box contract, and proof that its audit catches a
 //! store that breaks the invariants.
 
-mod support;
+use crate::support;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

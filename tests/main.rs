@@ -1,0 +1,16 @@
+//! Every black-box and cross-module test, compiled into one test binary (STYLE.md section 6):
+//! one link of the crate instead of one per file. Run one area with
+//! `cargo test --test integration <module>`, e.g. `cargo test --test integration hostile`.
+
+mod support;
+
+mod cli;
+mod completions;
+mod crash;
+mod fuzz_parsers;
+mod hostile;
+mod jwt;
+mod multiprocess;
+mod readme;
+mod simulate;
+mod store_conformance;
