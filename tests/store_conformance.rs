@@ -15,6 +15,8 @@ use flashsale::domain::{
 };
 use flashsale::store::{AnyStore, MongoStore, SqliteStore, Store, StoreError, StoreUrl};
 
+use crate::support::{mongo_database_url as database_url, mongo_uri, unique_name};
+
 fn campaign(id: &str, inventory: i64, now: DateTime<Utc>) -> Campaign {
     NewCampaign {
         id: CampaignId::parse(id).unwrap(),
@@ -360,39 +362,99 @@ async fn drop_database(url: &str, database: &str) {
     client.database(database).drop().await.unwrap();
 }
 
-/// The `MongoDB` to test against, or `None` (with a notice) when none is configured; a panic
-/// instead when `FLASHSALE_REQUIRE_MONGODB=1`, so CI cannot skip silently.
-fn mongo_uri(test: &str) -> Option<String> {
-    match std::env::var("FLASHSALE_TEST_MONGODB_URI") {
-        Ok(uri) if !uri.is_empty() => Some(uri),
-        _ => {
-            assert!(
-                std::env::var("FLASHSALE_REQUIRE_MONGODB").as_deref() != Ok("1"),
-                "FLASHSALE_REQUIRE_MONGODB=1 but FLASHSALE_TEST_MONGODB_URI is unset"
-            );
-            eprintln!("skipping {test}: FLASHSALE_TEST_MONGODB_URI is unset");
-            None
+/// A server that accepts connections and never answers is reported as unavailable within
+/// seconds (the driver alone would wait 30 s). Needs no server: a silent listener stands in.
+#[tokio::test]
+async fn a_mongodb_that_never_answers_is_unavailable_within_seconds() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and hold every connection, reading nothing and writing nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let started = Instant::now();
+    let err = MongoStore::open(&format!("mongodb://127.0.0.1:{port}/flashsale"))
+        .await
+        .err()
+        .unwrap();
+    assert!(err.is_unavailable(), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// A claim that outlives the operation timeout answers `store_unavailable` instead of hanging,
+/// and because the algorithm is built for unknown outcomes, retrying is safe: each user ends
+/// with at most one claim, and nothing oversells.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mongodb_operation_past_its_timeout_is_unavailable_and_a_retry_is_safe() {
+    let Some(uri) = mongo_uri("the MongoDB operation timeout") else {
+        return;
+    };
+    let database = unique_name("timeout");
+    let url = database_url(&uri, &database);
+    let patient = MongoStore::open(&url).await.unwrap();
+    let now = SystemClock.now();
+    patient
+        .create_campaign(&campaign("hurry", 3, now))
+        .await
+        .unwrap();
+    let hasty = MongoStore::open_with(
+        &url,
+        flashsale::store::MongoSettings {
+            operation_timeout: Duration::from_millis(1),
+            ..flashsale::store::MongoSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    let users = ["ana", "bo", "cy", "dee", "eve"];
+    let mut timed_out = 0;
+    for user in users {
+        if let Err(err) = hasty.claim(&attempt("hurry", user, "50", now)).await {
+            assert!(err.is_unavailable(), "{err:?}");
+            assert!(err.to_string().contains("claiming"), "{err}");
+            timed_out += 1;
+        }
+        // The claim goes on in its task after the caller stopped waiting. Let it finish before
+        // the next one starts: FerretDB's updates are not atomic, so overlapping claims on it
+        // would test FerretDB, not flashsale (DESIGN.md section 5).
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(
+        timed_out > 0,
+        "a 1 ms bound never fired over a real connection"
+    );
+    let mut tokens = Vec::new();
+    for user in users {
+        match patient
+            .claim(&attempt("hurry", user, "50", now))
+            .await
+            .unwrap()
+        {
+            Ok(outcome) => tokens.push(outcome.claim().token.clone()),
+            Err(refusal) => assert_eq!(refusal, Refusal::SoldOut, "{user}"),
         }
     }
-}
-
-/// A database name no other run uses.
-fn unique_name(test: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("fs_{test}_{}_{nanos}", std::process::id())
-}
-
-/// `uri` with its path set to `database`, its query kept.
-fn database_url(uri: &str, database: &str) -> String {
-    let (scheme, rest) = uri.split_once("://").unwrap();
-    let (head, query) = rest
-        .split_once('?')
-        .map_or((rest, None), |(h, q)| (h, Some(q)));
-    let authority = head.split_once('/').map_or(head, |(a, _)| a);
-    match query {
-        Some(query) => format!("{scheme}://{authority}/{database}?{query}"),
-        None => format!("{scheme}://{authority}/{database}"),
-    }
+    let audit = patient
+        .audit(&CampaignId::parse("hurry").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(audit.claims <= 3 && audit.remaining >= 0, "{audit:?}");
+    assert_eq!(
+        audit.claims,
+        i64::try_from(tokens.len()).unwrap(),
+        "{audit:?}"
+    );
+    assert_eq!(
+        (audit.distinct_users, audit.distinct_tokens),
+        (audit.claims, audit.claims)
+    );
+    drop_database(&url, &database).await;
 }

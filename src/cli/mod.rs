@@ -26,7 +26,7 @@ use tokio::sync::OnceCell;
 use crate::Error;
 use crate::clock::SystemClock;
 use crate::service::{CampaignService, ClaimService};
-use crate::store::{AnyStore, StoreUrl};
+use crate::store::{AnyStore, MongoSettings, StoreUrl};
 pub use output::OutputFormat;
 
 const EXIT_CODES: &str = "\
@@ -90,6 +90,8 @@ pub struct Settings {
     jwt_secret: Option<Vec<u8>>,
     /// Whether claims must carry a JWT (`FLASHSALE_REQUIRE_JWT=1`).
     require_jwt: bool,
+    /// How a `MongoDB` store is opened (`FLASHSALE_MONGODB_TIMEOUT_MS`).
+    mongo: MongoSettings,
 }
 
 /// Never shows the secret.
@@ -98,21 +100,28 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
             .field("require_jwt", &self.require_jwt)
+            .field("mongo", &self.mongo)
             .finish()
     }
 }
 
 impl Settings {
-    /// Reads `FLASHSALE_JWT_SECRET` and `FLASHSALE_REQUIRE_JWT`.
+    /// Reads `FLASHSALE_JWT_SECRET`, `FLASHSALE_REQUIRE_JWT` and
+    /// `FLASHSALE_MONGODB_TIMEOUT_MS`.
     ///
     /// # Errors
-    /// [`Invalid`](crate::domain::Invalid) when `FLASHSALE_REQUIRE_JWT` is neither on nor off:
-    /// a mistyped policy must not silently fall back to the permissive default.
+    /// [`Invalid`](crate::domain::Invalid) when `FLASHSALE_REQUIRE_JWT` is neither on nor off
+    /// (a mistyped policy must not silently fall back to the permissive default), or the
+    /// timeout is not a whole number of milliseconds from 1 to 600000.
     pub fn from_env() -> Result<Self, crate::domain::Invalid> {
-        Self::from_values(
+        let mut settings = Self::from_values(
             std::env::var_os("FLASHSALE_JWT_SECRET"),
             std::env::var_os("FLASHSALE_REQUIRE_JWT").as_deref(),
-        )
+        )?;
+        if let Some(text) = std::env::var_os("FLASHSALE_MONGODB_TIMEOUT_MS") {
+            settings.mongo.operation_timeout = mongo_timeout(&text)?;
+        }
+        Ok(settings)
     }
 
     fn from_values(
@@ -132,6 +141,7 @@ impl Settings {
         Ok(Settings {
             jwt_secret: secret.map(OsString::into_encoded_bytes),
             require_jwt,
+            mongo: MongoSettings::default(),
         })
     }
 
@@ -140,6 +150,20 @@ impl Settings {
     pub fn require_jwt(&self) -> bool {
         self.require_jwt
     }
+}
+
+/// Parses `FLASHSALE_MONGODB_TIMEOUT_MS`: a bound on each `MongoDB` operation, in milliseconds.
+fn mongo_timeout(text: &std::ffi::OsStr) -> Result<std::time::Duration, crate::domain::Invalid> {
+    text.to_str()
+        .and_then(|t| t.parse::<u64>().ok())
+        .filter(|ms| (1..=600_000).contains(ms))
+        .map(std::time::Duration::from_millis)
+        .ok_or_else(|| {
+            crate::domain::Invalid::new(
+                "FLASHSALE_MONGODB_TIMEOUT_MS",
+                "must be a whole number of milliseconds from 1 to 600000",
+            )
+        })
 }
 
 /// A usage mistake the parser cannot see (e.g. a missing field without a terminal): exit 2.
@@ -174,7 +198,7 @@ impl Context {
     pub async fn store(&self) -> anyhow::Result<&AnyStore> {
         self.store
             .get_or_try_init(|| async {
-                AnyStore::open(&self.store_url)
+                AnyStore::open_with(&self.store_url, self.settings.mongo)
                     .await
                     .map_err(Error::from)
                     .with_context(|| format!("opening store {}", self.store_url))
@@ -367,6 +391,15 @@ mod tests {
         assert_eq!(policy(Some("true")), Ok(true));
         assert!(policy(Some("maybe")).is_err());
         assert!(policy(Some("on ")).is_err());
+    }
+
+    #[test]
+    fn mongo_timeout_is_whole_milliseconds_in_range() {
+        let parse = |t: &str| mongo_timeout(std::ffi::OsStr::new(t));
+        assert_eq!(parse("1500"), Ok(std::time::Duration::from_millis(1500)));
+        for bad in ["0", "-1", "1.5", "", "600001", "ten"] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

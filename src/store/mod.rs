@@ -20,7 +20,7 @@ use crate::domain::{
 pub mod mongo;
 pub mod sqlite;
 
-pub use mongo::MongoStore;
+pub use mongo::{MongoSettings, MongoStore};
 pub use sqlite::SqliteStore;
 
 type Source = Arc<dyn std::error::Error + Send + Sync>;
@@ -319,9 +319,17 @@ impl AnyStore {
     /// # Errors
     /// [`StoreError`] when the store cannot be opened or reached.
     pub async fn open(url: &StoreUrl) -> Result<Self, StoreError> {
+        Self::open_with(url, MongoSettings::default()).await
+    }
+
+    /// Like [`AnyStore::open`], with explicit settings for a `MongoDB` store.
+    ///
+    /// # Errors
+    /// As [`AnyStore::open`].
+    pub async fn open_with(url: &StoreUrl, mongo: MongoSettings) -> Result<Self, StoreError> {
         match url {
             StoreUrl::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open(path).await?)),
-            StoreUrl::Mongo(text) => Ok(AnyStore::Mongo(MongoStore::open(text).await?)),
+            StoreUrl::Mongo(text) => Ok(AnyStore::Mongo(MongoStore::open_with(text, mongo).await?)),
         }
     }
 }

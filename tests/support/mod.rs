@@ -25,17 +25,9 @@ impl TestEnv {
         TestEnv { dir, store }
     }
 
-    /// A fresh environment on `MongoDB` (a new database) when `FLASHSALE_TEST_MONGODB_URI` is set.
-    /// Unset: `None` with a notice, or a panic when `FLASHSALE_REQUIRE_MONGODB=1`.
+    /// A fresh environment on `MongoDB` (a new database), when [`mongo_uri`] names a server.
     pub fn mongo(test: &str) -> Option<Self> {
-        let Ok(uri) = std::env::var("FLASHSALE_TEST_MONGODB_URI") else {
-            assert!(
-                std::env::var("FLASHSALE_REQUIRE_MONGODB").as_deref() != Ok("1"),
-                "FLASHSALE_REQUIRE_MONGODB=1 but FLASHSALE_TEST_MONGODB_URI is unset"
-            );
-            eprintln!("skipping {test} on MongoDB: FLASHSALE_TEST_MONGODB_URI is unset");
-            return None;
-        };
+        let uri = mongo_uri(test)?;
         let dir = tempfile::tempdir().expect("temp dir");
         Some(TestEnv {
             dir,
@@ -191,16 +183,29 @@ pub fn unique_name(test: &str) -> String {
     format!("fs_{test}_{}_{nanos}", std::process::id())
 }
 
-/// `uri` with its database path replaced by `database`.
+/// The `MongoDB` to test against (`FLASHSALE_TEST_MONGODB_URI`), or `None` with a notice; a
+/// panic instead when `FLASHSALE_REQUIRE_MONGODB=1`, so CI cannot skip silently.
+pub fn mongo_uri(test: &str) -> Option<String> {
+    match std::env::var("FLASHSALE_TEST_MONGODB_URI") {
+        Ok(uri) if !uri.is_empty() => Some(uri),
+        _ => {
+            assert!(
+                std::env::var("FLASHSALE_REQUIRE_MONGODB").as_deref() != Ok("1"),
+                "FLASHSALE_REQUIRE_MONGODB=1 but FLASHSALE_TEST_MONGODB_URI is unset"
+            );
+            eprintln!("skipping {test} on MongoDB: FLASHSALE_TEST_MONGODB_URI is unset");
+            None
+        }
+    }
+}
+
+/// `uri` with its path set to `database`, its query kept.
 pub fn mongo_database_url(uri: &str, database: &str) -> String {
-    let (scheme, rest) = uri.split_once("://").expect("mongodb URI has a scheme");
-    let (authority, query) = match rest.split_once('/') {
-        Some((authority, path)) => (authority, path.split_once('?').map(|(_, q)| q)),
-        None => (
-            rest.split_once('?').map_or(rest, |(a, _)| a),
-            rest.split_once('?').map(|(_, q)| q),
-        ),
-    };
+    let (scheme, rest) = uri.split_once("://").expect("a MongoDB URI has a scheme");
+    let (head, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(h, q)| (h, Some(q)));
+    let authority = head.split_once('/').map_or(head, |(a, _)| a);
     match query {
         Some(query) => format!("{scheme}://{authority}/{database}?{query}"),
         None => format!("{scheme}://{authority}/{database}"),

@@ -21,6 +21,7 @@ mod ops;
 mod tests;
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -41,6 +42,14 @@ pub struct MongoSettings {
     /// `serverSelectionTimeoutMS` nor `connectTimeoutMS`: short, so an unreachable server is
     /// reported within seconds instead of the driver's default 30 s.
     pub timeout: Duration,
+    /// The longest any one store operation (a claim with all its steps, a read, a restock)
+    /// may take before the caller gets `store_unavailable`. The driver has no socket timeout,
+    /// so without this a server that accepts a request and never answers would hang the
+    /// caller. The operation is not abandoned mid-flight: it runs on in its own task (dropping
+    /// a driver future halfway is what the driver's README warns against), and the claim
+    /// algorithm is built for exactly this unknown outcome: a retry replays the claim if it
+    /// was made, and a unit taken without a confirmed claim is only ever stranded.
+    pub operation_timeout: Duration,
     /// The lease of an in-flight claim (see [`Lease`]).
     pub lease: Lease,
 }
@@ -49,6 +58,7 @@ impl Default for MongoSettings {
     fn default() -> Self {
         MongoSettings {
             timeout: Duration::from_secs(3),
+            operation_timeout: Duration::from_secs(10),
             lease: Lease::default(),
         }
     }
@@ -58,6 +68,7 @@ impl Default for MongoSettings {
 #[derive(Clone)]
 pub struct MongoStore {
     inner: DocStore<DriverOps, SystemClock>,
+    operation_timeout: Duration,
 }
 
 impl MongoStore {
@@ -82,7 +93,37 @@ impl MongoStore {
                 clock: SystemClock,
                 lease: settings.lease,
             },
+            operation_timeout: settings.operation_timeout,
         })
+    }
+
+    /// Runs `work` in its own task and waits at most the operation timeout for its answer
+    /// (see [`MongoSettings::operation_timeout`] for why the task is left to finish).
+    async fn bounded<T, Fut>(
+        &self,
+        doing: &'static str,
+        work: impl FnOnce(DocStore<DriverOps, SystemClock>) -> Fut,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        let task = tokio::spawn(work(self.inner.clone()));
+        match tokio::time::timeout(self.operation_timeout, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(StoreError::backend(doing, join)),
+            Err(_) => Err(StoreError::unavailable(
+                doing,
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "no answer within {} ms (FLASHSALE_MONGODB_TIMEOUT_MS); retrying is safe: \
+                         a claim that was made is replayed",
+                        self.operation_timeout.as_millis()
+                    ),
+                ),
+            )),
+        }
     }
 }
 
@@ -233,45 +274,82 @@ where
 
 impl Store for MongoStore {
     async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
-        self.inner.create_campaign(campaign).await
+        let campaign = campaign.clone();
+        self.bounded("creating a campaign", |store| async move {
+            store.create_campaign(&campaign).await
+        })
+        .await
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
-        self.inner.read(id).await
+        let id = id.clone();
+        self.bounded("reading a campaign", |store| async move {
+            store.read(&id).await
+        })
+        .await
     }
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        self.inner.campaigns().await
+        self.bounded("listing campaigns", |store| async move {
+            store.campaigns().await
+        })
+        .await
     }
     async fn end_campaign(
         &self,
         id: &CampaignId,
         now: DateTime<Utc>,
     ) -> Result<Option<Campaign>, StoreError> {
-        self.inner.end_campaign(id, now).await
+        let id = id.clone();
+        self.bounded("ending a campaign", |store| async move {
+            store.end_campaign(&id, now).await
+        })
+        .await
     }
     async fn add_inventory(
         &self,
         id: &CampaignId,
         units: i64,
     ) -> Result<Option<Campaign>, StoreError> {
-        self.inner.add_inventory(id, units).await
+        let id = id.clone();
+        self.bounded("adding inventory", |store| async move {
+            store.add_inventory(&id, units).await
+        })
+        .await
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
-        Store::claim(&self.inner, attempt).await
+        let attempt = attempt.clone();
+        self.bounded("claiming", |store| async move {
+            Store::claim(&store, &attempt).await
+        })
+        .await
     }
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
-        self.inner.claim_of(id, user).await
+        let (id, user) = (id.clone(), user.clone());
+        self.bounded("reading a claim", |store| async move {
+            store.claim_of(&id, &user).await
+        })
+        .await
     }
     async fn reconcile(
         &self,
         id: &CampaignId,
         apply: bool,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        Store::reconcile(&self.inner, id, apply).await
+        let id = id.clone();
+        self.bounded("reconciling", |store| async move {
+            Store::reconcile(&store, &id, apply).await
+        })
+        .await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
-        self.inner.audit(id).await
+        let id = id.clone();
+        self.bounded("auditing", |store| async move { store.audit(&id).await })
+            .await
     }
     async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
-        Store::delete_campaign(&self.inner, id).await
+        let id = id.clone();
+        self.bounded("deleting a campaign", |store| async move {
+            Store::delete_campaign(&store, &id).await
+        })
+        .await
     }
 }
