@@ -18,6 +18,45 @@
 //! `SQLite` decides inside one `BEGIN IMMEDIATE` transaction (group-committed by one writer
 //! thread); `MongoDB` relies on one conditional single-document update plus unique indexes.
 //!
+//! ```
+//! use chrono::TimeDelta;
+//! use flashsale::auth::Identity;
+//! use flashsale::clock::{Clock, SystemClock};
+//! use flashsale::domain::{CampaignId, ClaimOutcome, Currency, NewCampaign, UserId};
+//! use flashsale::service::{CampaignService, ClaimService};
+//! use flashsale::store::SqliteStore;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! let store = SqliteStore::open(&dir.path().join("flashsale.db")).await?;
+//! let now = SystemClock.now();
+//! CampaignService::new(store.clone(), SystemClock)
+//!     .create(NewCampaign {
+//!         id: CampaignId::parse("spring")?,
+//!         name: "Spring sale".into(),
+//!         inventory: 1,
+//!         percent: "15".parse()?,
+//!         max_discount: "20.00".parse()?,
+//!         min_cart: "0".parse()?,
+//!         currency: Currency::default(),
+//!         starts_at: now,
+//!         ends_at: now + TimeDelta::hours(1),
+//!     })
+//!     .await?;
+//! let claims = ClaimService::new(store, SystemClock);
+//! let ana = Identity::asserted_by_operator(UserId::parse("ana")?);
+//! let spring = CampaignId::parse("spring")?;
+//! let first = claims.claim(&ana, &spring, "64.90".parse()?).await?;
+//! let retry = claims.claim(&ana, &spring, "64.90".parse()?).await?;
+//! assert!(matches!(retry, ClaimOutcome::Replayed(_)));
+//! assert_eq!(first.claim().token, retry.claim().token);
+//! let bo = Identity::asserted_by_operator(UserId::parse("bo")?);
+//! assert!(matches!(claims.claim(&bo, &spring, "64.90".parse()?).await, Err(flashsale::Error::SoldOut(_))));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Invariants every store keeps (DESIGN.md section 3): no oversell (I1), one claim per user and
 //! campaign (I2), conservation (I3), replay (I4), no undersell at rest (I5), and refusals write
 //! nothing (I6).

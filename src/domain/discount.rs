@@ -27,6 +27,20 @@ impl DiscountRule {
     /// `discount = min(floor(cart * bps / 10000), max_discount)`: the floor means a shopper is
     /// never given a fraction of a cent the shop did not offer. The product is computed in
     /// `i128`, so no cart that fits in `Cents` can overflow.
+    ///
+    /// ```
+    /// use flashsale::domain::DiscountRule;
+    ///
+    /// let rule = DiscountRule {
+    ///     percent: "15".parse()?,
+    ///     max_discount: "20.00".parse()?,
+    ///     min_cart: "50.00".parse()?,
+    /// };
+    /// assert_eq!(rule.discount_for("64.90".parse()?), Some("9.73".parse()?)); // 9.735 floors
+    /// assert_eq!(rule.discount_for("500.00".parse()?), Some("20.00".parse()?)); // capped
+    /// assert_eq!(rule.discount_for("49.99".parse()?), None); // below the minimum
+    /// # Ok::<(), flashsale::domain::Invalid>(())
+    /// ```
     #[must_use]
     pub fn discount_for(&self, cart: Cents) -> Option<Cents> {
         if !self.is_eligible(cart) {
