@@ -94,6 +94,17 @@ fn a_run_with_tabs_and_duplicates_passes_and_its_numbers_add_up() {
     }
     assert!(report["latency_ms"]["p50"].as_f64() <= report["latency_ms"]["max"].as_f64());
     assert!(report["duration_ms"].is_u64() && report["claims_per_sec"].is_f64());
+    // Issue 6: every request reached the SQLite writer, and batching shared the commits.
+    let group = &report["group_commit"];
+    assert_eq!(n(group, "requests"), n(&report, "requests"), "{report}");
+    assert!(
+        (1..=n(group, "requests")).contains(&n(group, "commits")),
+        "{report}"
+    );
+    assert!(
+        group["requests_per_commit"].as_f64() >= Some(1.0),
+        "{report}"
+    );
     // The campaign the run created is gone again.
     assert_eq!(report["kept"], false);
     assert_eq!(env.store_state(), serde_json::json!([]));
@@ -125,6 +136,8 @@ fn a_sequential_run_passes_on_mongodb() {
     assert_eq!(code, 0, "{report}");
     assert_all_invariants_hold(&report);
     assert_eq!(n(&report, "claimed"), n(&report, "eligible_users").min(20));
+    // MongoDB does not count commits, so the report has no group-commit figures.
+    assert!(report.get("group_commit").is_none(), "{report}");
     assert_eq!(env.store_state(), serde_json::json!([]));
 }
 
@@ -341,6 +354,7 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     for row in [
         "claimed",
+        "group commit",
         "no oversell",
         "no undersell",
         "latency",

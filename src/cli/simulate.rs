@@ -258,6 +258,17 @@ fn report_table(r: &Report, kept: bool) -> String {
                 r.latency_ms.p50, r.latency_ms.p95, r.latency_ms.p99, r.latency_ms.max
             ),
         ),
+    ];
+    if let Some(g) = &r.group_commit {
+        rows.push((
+            "group commit",
+            format!(
+                "{} requests in {} transactions ({} per fsync)",
+                g.requests, g.commits, g.requests_per_commit
+            ),
+        ));
+    }
+    rows.extend([
         (
             "store after",
             format!(
@@ -283,7 +294,7 @@ fn report_table(r: &Report, kept: bool) -> String {
             verdict(i.inventory_conserved).to_owned(),
         ),
         ("no undersell", verdict(i.no_undersell).to_owned()),
-    ];
+    ]);
     if let Some(mb) = r.peak_rss_mb {
         rows.push(("peak memory", format!("{mb} MiB")));
     }

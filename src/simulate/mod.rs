@@ -33,7 +33,7 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::service::{CampaignService, ClaimService};
-use crate::store::{Audit, Store};
+use crate::store::{Audit, CommitStats, Store};
 
 /// The most users one run may simulate; far above any real sale, and it keeps every count
 /// comfortably inside `i64` and exact in the report's floating-point rates.
@@ -291,6 +291,41 @@ impl From<Audit> for StoreFacts {
     }
 }
 
+/// How the store grouped the run's writes into transactions (issue 6: group commit's gain).
+///
+/// Only for a store that counts its commits (the embedded `SQLite` store); read from the
+/// store's own counters before and after the run, so other writes by this process during the
+/// run would be included (`simulate` makes none).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct GroupCommit {
+    /// Write transactions committed during the run; each costs one fsync of the log.
+    pub commits: u64,
+    /// Claim requests those transactions decided: every request that reached the store is
+    /// one, whether it was granted, replayed or refused.
+    pub requests: u64,
+    /// `requests / commits`, to one decimal: how many requests shared each fsync (1 would
+    /// mean no batching at all).
+    pub requests_per_commit: f64,
+}
+
+impl GroupCommit {
+    fn from_stats(run: CommitStats) -> Self {
+        GroupCommit {
+            commits: run.commits,
+            requests: run.jobs,
+            requests_per_commit: ratio(run.jobs, run.commits),
+        }
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // counts stay far below 2^52, where f64 is exact
+fn ratio(count: u64, per: u64) -> f64 {
+    if per == 0 {
+        return 0.0;
+    }
+    (count as f64 / per as f64 * 10.0).round() / 10.0
+}
+
 /// The verdict on each invariant; `true` means it held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[allow(clippy::struct_excessive_bools)] // one flag per invariant is the report's contract
@@ -377,6 +412,9 @@ pub struct Report {
     pub requests_per_sec: f64,
     /// Request latency.
     pub latency_ms: Latency,
+    /// How the store batched the run's writes, when it counts them (`SQLite`; not `MongoDB`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_commit: Option<GroupCommit>,
     /// What the store held before the run.
     pub store_before: StoreFacts,
     /// What the store held after the run; the invariants are checked against it.
@@ -487,12 +525,20 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             progress: Arc::clone(&progress),
         });
 
+        let commits_before = self.store.commit_stats();
         let started = Instant::now();
         let latencies = drive(&shared).await;
         let elapsed = started.elapsed();
+        // Every request has been answered, and the writer counts a batch before it answers,
+        // so this snapshot holds every commit of the run.
+        let group_commit = commits_before
+            .zip(self.store.commit_stats())
+            .map(|(before, after)| GroupCommit::from_stats(after.since(before)));
 
         let after = self.audit(id).await?;
-        Ok(report(&shared, &latencies, elapsed, before, after))
+        let mut report = report(&shared, &latencies, elapsed, before, after);
+        report.group_commit = group_commit;
+        Ok(report)
     }
 
     async fn audit(&self, id: &CampaignId) -> Result<StoreFacts, Error> {
@@ -792,6 +838,7 @@ fn report<S, C>(
         claims_per_sec: per_second(claimed, elapsed),
         requests_per_sec: per_second(read(&p.requests), elapsed),
         latency_ms: latency(latencies),
+        group_commit: None,
         store_before: before,
         store_after: after,
         passed: invariants.all_hold(),
