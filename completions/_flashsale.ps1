@@ -186,9 +186,13 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'Claim from this existing live campaign instead of creating one')
             [CompletionResult]::new('--cart-min', '--cart-min', [CompletionResultType]::ParameterName, 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]')
             [CompletionResult]::new('--cart-max', '--cart-max', [CompletionResultType]::ParameterName, 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]')
+            [CompletionResult]::new('--jwt-secret-file', '--jwt-secret-file', [CompletionResultType]::ParameterName, 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]')
+            [CompletionResult]::new('--jwt-issuer', '--jwt-issuer', [CompletionResultType]::ParameterName, 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token')
+            [CompletionResult]::new('--jwt-audience', '--jwt-audience', [CompletionResultType]::ParameterName, 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the campaign the simulation created (it is removed by default)')
+            [CompletionResult]::new('--jwt', '--jwt', [CompletionResultType]::ParameterName, 'Claim through JWTs: each user gets one HS256 token, minted before its first request, and every request (each tab and the retry) verifies it; the report times verification. Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a random key that exists only in this process')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

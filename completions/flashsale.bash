@@ -975,7 +975,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__simulate)
-            opts="-h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --cart-min --cart-max --keep --store --output --help"
+            opts="-h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --cart-min --cart-max --keep --jwt --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1014,6 +1014,18 @@ _flashsale() {
                     return 0
                     ;;
                 --cart-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

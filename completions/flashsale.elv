@@ -161,9 +161,13 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --campaign 'Claim from this existing live campaign instead of creating one'
             cand --cart-min 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]'
             cand --cart-max 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]'
+            cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
+            cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
+            cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --keep 'Keep the campaign the simulation created (it is removed by default)'
+            cand --jwt 'Claim through JWTs: each user gets one HS256 token, minted before its first request, and every request (each tab and the retry) verifies it; the report times verification. Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a random key that exists only in this process'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -94,9 +94,82 @@ fn a_run_with_tabs_and_duplicates_passes_and_its_numbers_add_up() {
     }
     assert!(report["latency_ms"]["p50"].as_f64() <= report["latency_ms"]["max"].as_f64());
     assert!(report["duration_ms"].is_u64() && report["claims_per_sec"].is_f64());
+    // Issue 6: every request reached the SQLite writer, and batching shared the commits.
+    let group = &report["group_commit"];
+    assert_eq!(n(group, "requests"), n(&report, "requests"), "{report}");
+    assert!(
+        (1..=n(group, "requests")).contains(&n(group, "commits")),
+        "{report}"
+    );
+    assert!(
+        group["requests_per_commit"].as_f64() >= Some(1.0),
+        "{report}"
+    );
     // The campaign the run created is gone again.
     assert_eq!(report["kept"], false);
     assert_eq!(env.store_state(), serde_json::json!([]));
+}
+
+/// Issue 5: with `--jwt` every user claims through its own token, verified on every request,
+/// and the report times the verification; without it, users are asserted and nothing is timed.
+#[test]
+fn a_jwt_run_passes_and_reports_the_cost_of_verification() {
+    let env = TestEnv::new();
+    let args = [
+        "simulate",
+        "--users",
+        "600",
+        "--inventory",
+        "100",
+        "--tabs",
+        "3",
+        "--duplicate-ratio",
+        "0.3",
+        "--seed",
+        "9",
+    ];
+    let (code, jwt) = env.json(args.iter().copied().chain(["--jwt"]));
+    assert_eq!(code, 0, "{jwt}");
+    assert_all_invariants_hold(&jwt);
+    assert_eq!(jwt["identity"], "jwt", "{jwt}");
+    assert_eq!(n(&jwt, "errors"), 0, "{jwt}");
+    assert_eq!(n(&jwt, "claimed"), 100, "{jwt}");
+    let verification = &jwt["identity_ms"];
+    for field in ["p50", "p95", "p99", "max"] {
+        assert!(verification[field].as_f64().is_some(), "{jwt}");
+    }
+    assert!(verification["p50"].as_f64() > Some(0.0), "{jwt}");
+    assert!(verification["p50"].as_f64() <= verification["max"].as_f64());
+
+    let (code, operator) = env.json(args);
+    assert_eq!(code, 0, "{operator}");
+    assert_eq!(operator["identity"], "operator", "{operator}");
+    assert!(operator.get("identity_ms").is_none(), "{operator}");
+    // The same seed makes the same load whichever way users prove who they are.
+    for field in ["requests", "claimed", "not_eligible", "duplicate_users"] {
+        assert_eq!(n(&jwt, field), n(&operator, field), "{field}");
+    }
+}
+
+#[test]
+fn a_jwt_run_with_a_weak_configured_secret_exits_2_before_the_store_is_touched() {
+    let env = TestEnv::new();
+    let key = env.path().join("jwt.key");
+    std::fs::write(&key, "too short\n").expect("write key");
+    let out = env
+        .cmd(["simulate", "--users", "5", "--inventory", "5", "--jwt"])
+        .arg("--jwt-secret-file")
+        .arg(&key)
+        .output()
+        .expect("run flashsale");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: the JWT secret is shorter"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(env.sqlite_file().is_some_and(|file| !file.exists()));
 }
 
 /// `FerretDB`'s updates are not atomic under concurrency (DESIGN.md section 5), so this run is
@@ -125,6 +198,8 @@ fn a_sequential_run_passes_on_mongodb() {
     assert_eq!(code, 0, "{report}");
     assert_all_invariants_hold(&report);
     assert_eq!(n(&report, "claimed"), n(&report, "eligible_users").min(20));
+    // MongoDB does not count commits, so the report has no group-commit figures.
+    assert!(report.get("group_commit").is_none(), "{report}");
     assert_eq!(env.store_state(), serde_json::json!([]));
 }
 
@@ -341,6 +416,8 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     for row in [
         "claimed",
+        "identity",
+        "group commit",
         "no oversell",
         "no undersell",
         "latency",

@@ -102,14 +102,32 @@ impl SecretArgs {
     /// [`AuthError::NoKey`] without a secret, or the secret's own error.
     pub fn signer(&self, settings: &Settings) -> Result<JwtSigner, AuthError> {
         let secret = self.secret(settings)?.ok_or(AuthError::NoKey)?;
-        let mut signer = JwtSigner::hs256(&secret)?;
+        Ok(self.stamped(JwtSigner::hs256(&secret)?))
+    }
+
+    /// The signer `simulate --jwt` uses: the configured secret when there is one (so its
+    /// tokens are the ones a real deployment would accept), else a random key that exists only
+    /// in this process (a self-contained run needs no setup).
+    ///
+    /// # Errors
+    /// The secret's own error (an unreadable file, a weak secret).
+    pub fn signer_or_random(&self, settings: &Settings) -> Result<JwtSigner, AuthError> {
+        let signer = match self.secret(settings)? {
+            Some(secret) => JwtSigner::hs256(&secret)?,
+            None => JwtSigner::random_hs256(),
+        };
+        Ok(self.stamped(signer))
+    }
+
+    /// `signer` with the configured issuer and audience.
+    fn stamped(&self, mut signer: JwtSigner) -> JwtSigner {
         if let Some(issuer) = &self.jwt_issuer {
             signer = signer.with_issuer(issuer);
         }
         if let Some(audience) = &self.jwt_audience {
             signer = signer.with_audience(audience);
         }
-        Ok(signer)
+        signer
     }
 
     /// The verifier `claim --jwt` uses: the public key when given (RS256 or ES256 by its

@@ -10,17 +10,21 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::jwt::SecretArgs;
 use super::{AlreadyPrinted, Context, OutputFormat, output};
 use crate::Error;
 use crate::clock::SystemClock;
 use crate::domain::{CampaignId, Cents, Invalid, MAX_INVENTORY};
-use crate::simulate::{self, CartRange, Load, Progress, Report, Simulator};
+use crate::simulate::{
+    self, CartRange, Identities, IdentityKind, Load, Progress, Report, Simulator,
+};
 
 const EXAMPLES: &str = "\
 Examples:
   flashsale simulate --users 10000 --inventory 1000 --tabs 3 --duplicate-ratio 0.2
   flashsale simulate --users 500 --campaign spring --cart-min 20 --cart-max 80 --seed 7
   flashsale --output json simulate --users 10000 --inventory 1000 --seed 1   # CI
+  flashsale simulate --users 10000 --inventory 1000 --jwt   # time token verification too
 
 Without --campaign, a fresh live campaign is created (10 % off, at most 5.00, carts from
 20.00, open for an hour) and removed afterwards unless --keep. With --campaign, the users
@@ -67,6 +71,15 @@ pub struct SimulateArgs {
     /// Keep the campaign the simulation created (it is removed by default).
     #[arg(long, conflicts_with = "campaign")]
     pub keep: bool,
+    /// Claim through JWTs: each user gets one HS256 token, minted before its first request,
+    /// and every request (each tab and the retry) verifies it; the report times verification.
+    /// Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a
+    /// random key that exists only in this process.
+    #[arg(long)]
+    pub jwt: bool,
+    /// Key settings for --jwt.
+    #[command(flatten)]
+    pub key: SecretArgs,
 }
 
 /// Which campaign the users claim from.
@@ -126,7 +139,18 @@ fn rand_seed() -> u64 {
 /// did not, 130 on Ctrl-C.
 pub async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<()> {
     let (load, target) = plan(&args)?;
-    let simulator = Simulator::new(ctx.store().await?.clone(), SystemClock);
+    // Before the store is opened: a bad key is a usage error that must touch nothing.
+    let identities = if args.jwt {
+        Identities::jwt(
+            args.key
+                .signer_or_random(&ctx.settings)
+                .map_err(Error::from)?,
+        )
+    } else {
+        Identities::Operator
+    };
+    let simulator =
+        Simulator::new(ctx.store().await?.clone(), SystemClock).with_identities(identities);
     let (campaign, remove) = match target {
         Target::Existing(id) => (id, false),
         Target::Create { inventory, keep } => (
@@ -259,6 +283,34 @@ fn report_table(r: &Report, kept: bool) -> String {
             ),
         ),
         (
+            "identity",
+            match r.identity {
+                IdentityKind::Operator => "operator (asserted, nothing verified)",
+                IdentityKind::Jwt => "jwt (one token per user, verified on every request)",
+            }
+            .to_owned(),
+        ),
+    ];
+    if let Some(v) = &r.identity_ms {
+        rows.push((
+            "jwt verification",
+            format!(
+                "p50 {} ms, p95 {} ms, p99 {} ms, max {} ms",
+                v.p50, v.p95, v.p99, v.max
+            ),
+        ));
+    }
+    if let Some(g) = &r.group_commit {
+        rows.push((
+            "group commit",
+            format!(
+                "{} requests in {} transactions ({} per fsync)",
+                g.requests, g.commits, g.requests_per_commit
+            ),
+        ));
+    }
+    rows.extend([
+        (
             "store after",
             format!(
                 "{} claims ({} users, {} tokens), {} of {} remaining",
@@ -283,7 +335,7 @@ fn report_table(r: &Report, kept: bool) -> String {
             verdict(i.inventory_conserved).to_owned(),
         ),
         ("no undersell", verdict(i.no_undersell).to_owned()),
-    ];
+    ]);
     if let Some(mb) = r.peak_rss_mb {
         rows.push(("peak memory", format!("{mb} MiB")));
     }

@@ -9,8 +9,9 @@
 //!
 //! Memory is bounded whatever the number of users: each user's cart and tab count are derived
 //! from `(seed, user index)` when the user starts, at most [`Load::concurrency`] users are in
-//! flight at once, each user checks its own answers against the store before it ends, and the
-//! only things that grow with the run are counters and a fixed-size latency histogram.
+//! flight at once, each user holds its own token (with `--jwt`) and checks its own answers
+//! against the store before it ends, and the only things that grow with the run are counters
+//! and two fixed-size histograms (request latency and token verification).
 //!
 //! No clap and no progress bar here: the caller polls [`Progress`] from another task.
 
@@ -25,15 +26,15 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use crate::auth::Identity;
-use crate::clock::Clock;
+use crate::auth::{AuthError, Identity, JwtSigner, JwtVerifier};
+use crate::clock::{Clock, SystemClock};
 use crate::domain::{
     CampaignId, CampaignState, Cents, ClaimOutcome, ClaimToken, Currency, DiscountRule, Invalid,
     NewCampaign, Percent, UserId,
 };
 use crate::error::Error;
 use crate::service::{CampaignService, ClaimService};
-use crate::store::{Audit, Store};
+use crate::store::{Audit, CommitStats, Store};
 
 /// The most users one run may simulate; far above any real sale, and it keeps every count
 /// comfortably inside `i64` and exact in the report's floating-point rates.
@@ -189,15 +190,113 @@ impl Load {
     }
 }
 
-/// How each simulated request proves who its user is. Called once per request.
-///
-/// Today that is [`operator_asserted`]; a load that claims through minted JWTs plugs in here.
-pub type Identify = Arc<dyn Fn(&UserId) -> Result<Identity, Error> + Send + Sync>;
+/// How long a simulated user's token lives: far longer than any user's few requests, and well
+/// inside [`crate::auth::MAX_MINT_TTL_HOURS`].
+const TOKEN_TTL_MINUTES: i64 = 60;
 
-/// Every user is vouched for by the operator running the simulation (like `claim --user`).
-#[must_use]
-pub fn operator_asserted() -> Identify {
-    Arc::new(|user| Ok(Identity::asserted_by_operator(user.clone())))
+/// How simulated users prove who they are (issue 5).
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one value per run, cloned once into the run's shared state
+pub enum Identities {
+    /// The operator running the simulation vouches for every user, as `claim --user` does;
+    /// nothing is verified.
+    Operator,
+    /// Every user claims through a JWT, as a shopper behind an identity provider would: the
+    /// token is minted once per user before its first request (untimed, the provider's work),
+    /// and every request, each tab and the retry, verifies it (timed, the server's work).
+    Jwt {
+        /// Mints each user's token.
+        signer: JwtSigner,
+        /// Verifies the token on every request; a token it refuses is an error, not a claim.
+        verifier: JwtVerifier,
+    },
+}
+
+impl Identities {
+    /// JWTs signed by `signer` and verified by its own [`JwtSigner::verifier`].
+    #[must_use]
+    pub fn jwt(signer: JwtSigner) -> Self {
+        Identities::Jwt {
+            verifier: signer.verifier(),
+            signer,
+        }
+    }
+
+    /// How the report names this way of proving identity.
+    #[must_use]
+    pub fn kind(&self) -> IdentityKind {
+        match self {
+            Identities::Operator => IdentityKind::Operator,
+            Identities::Jwt { .. } => IdentityKind::Jwt,
+        }
+    }
+
+    /// What `user` will present with each of its requests.
+    fn credential(&self, user: &UserId) -> Credential {
+        match self {
+            Identities::Operator => Credential::Operator,
+            Identities::Jwt { signer, .. } => {
+                // The verifier checks `nbf` and `exp` against the system clock, not the
+                // simulator's (which tests may fix anywhere), so the token is minted by it too.
+                match signer.mint(
+                    user,
+                    SystemClock.now(),
+                    TimeDelta::minutes(TOKEN_TTL_MINUTES),
+                ) {
+                    Ok(minted) => Credential::Token(minted.token.into()),
+                    Err(_) => Credential::Unminted,
+                }
+            }
+        }
+    }
+
+    /// The identity one request establishes from `credential`, and how long verifying its
+    /// token took in µs (`None` when nothing was verified).
+    fn identify(
+        &self,
+        user: &UserId,
+        credential: &Credential,
+    ) -> (Result<Identity, Error>, Option<u64>) {
+        match (self, credential) {
+            (Identities::Jwt { verifier, .. }, Credential::Token(token)) => {
+                let started = Instant::now();
+                let verified = verifier.verify(token);
+                (
+                    verified.map_err(Error::from),
+                    Some(micros(started.elapsed())),
+                )
+            }
+            (_, Credential::Operator) => (Ok(Identity::asserted_by_operator(user.clone())), None),
+            // A user who was given no token has nothing to present.
+            _ => (Err(AuthError::Missing.into()), None),
+        }
+    }
+}
+
+/// How a run's users proved who they are, as the report names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentityKind {
+    /// Asserted by the operator ([`Identities::Operator`]).
+    Operator,
+    /// A verified JWT per request ([`Identities::Jwt`]).
+    Jwt,
+}
+
+/// What one user presents with each request. Lives in the user's task only, so no token
+/// outlives its user.
+#[derive(Clone)]
+enum Credential {
+    /// Nothing: the operator vouches.
+    Operator,
+    /// The user's token (shared by its tabs without copying).
+    Token(Arc<str>),
+    /// Minting failed, so every request of this user is refused as unauthenticated.
+    Unminted,
+}
+
+fn micros(elapsed: Duration) -> u64 {
+    u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Live counters of a running simulation; the caller may poll them from another task (e.g.
@@ -291,6 +390,41 @@ impl From<Audit> for StoreFacts {
     }
 }
 
+/// How the store grouped the run's writes into transactions (issue 6: group commit's gain).
+///
+/// Only for a store that counts its commits (the embedded `SQLite` store); read from the
+/// store's own counters before and after the run, so other writes by this process during the
+/// run would be included (`simulate` makes none).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct GroupCommit {
+    /// Write transactions committed during the run; each costs one fsync of the log.
+    pub commits: u64,
+    /// Claim requests those transactions decided: every request that reached the store is
+    /// one, whether it was granted, replayed or refused.
+    pub requests: u64,
+    /// `requests / commits`, to one decimal: how many requests shared each fsync (1 would
+    /// mean no batching at all).
+    pub requests_per_commit: f64,
+}
+
+impl GroupCommit {
+    fn from_stats(run: CommitStats) -> Self {
+        GroupCommit {
+            commits: run.commits,
+            requests: run.jobs,
+            requests_per_commit: ratio(run.jobs, run.commits),
+        }
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // counts stay far below 2^52, where f64 is exact
+fn ratio(count: u64, per: u64) -> f64 {
+    if per == 0 {
+        return 0.0;
+    }
+    (count as f64 / per as f64 * 10.0).round() / 10.0
+}
+
 /// The verdict on each invariant; `true` means it held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[allow(clippy::struct_excessive_bools)] // one flag per invariant is the report's contract
@@ -375,8 +509,16 @@ pub struct Report {
     /// Answers of any kind per second of `duration_ms` (the store's decision rate; with a small
     /// inventory most answers are refusals).
     pub requests_per_sec: f64,
-    /// Request latency.
+    /// Request latency (with `--jwt`, token verification included, as a server sees it).
     pub latency_ms: Latency,
+    /// How the users proved who they are.
+    pub identity: IdentityKind,
+    /// Time spent verifying tokens, per request, when the users claimed through JWTs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_ms: Option<Latency>,
+    /// How the store batched the run's writes, when it counts them (`SQLite`; not `MongoDB`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_commit: Option<GroupCommit>,
     /// What the store held before the run.
     pub store_before: StoreFacts,
     /// What the store held after the run; the invariants are checked against it.
@@ -396,7 +538,7 @@ pub struct Report {
 pub struct Simulator<S, C> {
     store: S,
     clock: C,
-    identify: Identify,
+    identities: Identities,
 }
 
 impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
@@ -405,14 +547,14 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         Simulator {
             store,
             clock,
-            identify: operator_asserted(),
+            identities: Identities::Operator,
         }
     }
 
-    /// Makes users prove their identity through `identify` instead.
+    /// Makes users prove who they are with `identities` instead.
     #[must_use]
-    pub fn with_identities(mut self, identify: Identify) -> Self {
-        self.identify = identify;
+    pub fn with_identities(mut self, identities: Identities) -> Self {
+        self.identities = identities;
         self
     }
 
@@ -481,18 +623,26 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             service: ClaimService::new(self.store.clone(), self.clock.clone()),
             campaign: id.clone(),
             rule: campaign.rule,
-            identify: Arc::clone(&self.identify),
+            identities: self.identities.clone(),
             load: load.clone(),
             prefix: format!("sim-{}", random_tag()),
             progress: Arc::clone(&progress),
         });
 
+        let commits_before = self.store.commit_stats();
         let started = Instant::now();
-        let latencies = drive(&shared).await;
+        let timings = drive(&shared).await;
         let elapsed = started.elapsed();
+        // Every request has been answered, and the writer counts a batch before it answers,
+        // so this snapshot holds every commit of the run.
+        let group_commit = commits_before
+            .zip(self.store.commit_stats())
+            .map(|(before, after)| GroupCommit::from_stats(after.since(before)));
 
         let after = self.audit(id).await?;
-        Ok(report(&shared, &latencies, elapsed, before, after))
+        let mut report = report(&shared, &timings, elapsed, before, after);
+        report.group_commit = group_commit;
+        Ok(report)
     }
 
     async fn audit(&self, id: &CampaignId) -> Result<StoreFacts, Error> {
@@ -509,24 +659,47 @@ struct Shared<S, C> {
     service: ClaimService<S, C>,
     campaign: CampaignId,
     rule: DiscountRule,
-    identify: Identify,
+    identities: Identities,
     load: Load,
     prefix: String,
     progress: Arc<Progress>,
 }
 
-/// Runs every user, at most `concurrency` at a time, and merges their latencies.
+/// How long one request took, in µs.
+#[derive(Clone, Copy, Debug)]
+struct Timing {
+    /// The whole request, identity included.
+    request: u64,
+    /// Verifying its token, when one was verified.
+    identity: Option<u64>,
+}
+
+/// The run's timings.
+struct Timings {
+    /// Every request.
+    requests: Histogram<u64>,
+    /// Every token verification (empty without JWTs).
+    identity: Histogram<u64>,
+}
+
+/// Runs every user, at most `concurrency` at a time, and merges their timings.
 ///
-/// Each user is its own task; this loop alone owns the histogram, so recording needs no lock.
+/// Each user is its own task; this loop alone owns the histograms, so recording needs no lock.
 /// It starts user `i + concurrency` only when some earlier user finished, so the number of live
 /// tasks (and of unjoined results) never exceeds `concurrency`.
-async fn drive<S: Store, C: Clock>(shared: &Arc<Shared<S, C>>) -> Histogram<u64> {
-    let mut latencies = new_histogram();
+async fn drive<S: Store, C: Clock>(shared: &Arc<Shared<S, C>>) -> Timings {
+    let mut timings = Timings {
+        requests: new_histogram(),
+        identity: new_histogram(),
+    };
     let mut users = JoinSet::new();
-    let mut merge = |joined: Result<Vec<u64>, tokio::task::JoinError>| match joined {
-        Ok(user_latencies) => {
-            for micros in user_latencies {
-                latencies.saturating_record(micros.max(1));
+    let mut merge = |joined: Result<Vec<Timing>, tokio::task::JoinError>| match joined {
+        Ok(user_timings) => {
+            for timing in user_timings {
+                timings.requests.saturating_record(timing.request.max(1));
+                if let Some(micros) = timing.identity {
+                    timings.identity.saturating_record(micros.max(1));
+                }
             }
         }
         // A user task that panicked answered nobody; count it so the run cannot pass silently
@@ -544,7 +717,7 @@ async fn drive<S: Store, C: Clock>(shared: &Arc<Shared<S, C>>) -> Histogram<u64>
     while let Some(joined) = users.join_next().await {
         merge(joined);
     }
-    latencies
+    timings
 }
 
 fn new_histogram() -> Histogram<u64> {
@@ -560,9 +733,10 @@ enum Answer {
     Refused,
 }
 
-/// One user: its tabs race each other, then it retries once if it duplicates, then it checks
-/// what it was told against the store. Returns the latency of each request in microseconds.
-async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64) -> Vec<u64> {
+/// One user: it gets its credential, its tabs race each other, then it retries once if it
+/// duplicates, then it checks what it was told against the store. Returns each request's
+/// timing.
+async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64) -> Vec<Timing> {
     let plan = shared.load.plan(index);
     let progress = &shared.progress;
     if shared.rule.is_eligible(plan.cart) {
@@ -578,15 +752,20 @@ async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64
         return Vec::new();
     };
 
+    // Handed out before the user's first request and outside its timing, as an identity
+    // provider would have done before the sale.
+    let credential = shared.identities.credential(&user);
+
     let mut answers = Vec::with_capacity(plan.tabs as usize + 1);
     if plan.tabs == 1 {
-        answers.push(request(&shared, &user, plan.cart).await);
+        answers.push(request(&shared, &user, &credential, plan.cart).await);
     } else {
         // Each tab is its own task, so they reach the store as concurrently as real tabs.
         let mut tabs = JoinSet::new();
         for _ in 0..plan.tabs {
-            let (shared, user) = (Arc::clone(&shared), user.clone());
-            tabs.spawn(async move { request(&shared, &user, plan.cart).await });
+            let (shared, user, credential) =
+                (Arc::clone(&shared), user.clone(), credential.clone());
+            tabs.spawn(async move { request(&shared, &user, &credential, plan.cart).await });
         }
         while let Some(joined) = tabs.join_next().await {
             match joined {
@@ -596,12 +775,12 @@ async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64
         }
     }
     if plan.retry {
-        answers.push(request(&shared, &user, plan.cart).await);
+        answers.push(request(&shared, &user, &credential, plan.cart).await);
     }
 
     check_user(&shared, &user, &answers).await;
     bump(&progress.users_done);
-    answers.into_iter().map(|(_, micros)| micros).collect()
+    answers.into_iter().map(|(_, timing)| timing).collect()
 }
 
 /// Checks one user's answers among themselves and against the claim the store holds for them,
@@ -609,7 +788,7 @@ async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64
 async fn check_user<S: Store, C: Clock>(
     shared: &Shared<S, C>,
     user: &UserId,
-    answers: &[(Answer, u64)],
+    answers: &[(Answer, Timing)],
 ) {
     let progress = &shared.progress;
     let mut token: Option<&ClaimToken> = None;
@@ -644,15 +823,19 @@ async fn check_user<S: Store, C: Clock>(
     }
 }
 
-/// Sends one claim and tallies its outcome; returns the answer and its latency in µs.
+/// Establishes the user's identity from `credential`, sends one claim and tallies its outcome;
+/// returns the answer and its timing. A token that fails verification is an error, and no
+/// claim is sent.
 async fn request<S: Store, C: Clock>(
     shared: &Shared<S, C>,
     user: &UserId,
+    credential: &Credential,
     cart: Cents,
-) -> (Answer, u64) {
+) -> (Answer, Timing) {
     let progress = &shared.progress;
     let started = Instant::now();
-    let outcome = match (shared.identify)(user) {
+    let (identity, identity_micros) = shared.identities.identify(user, credential);
+    let outcome = match identity {
         Ok(identity) => {
             shared
                 .service
@@ -661,7 +844,10 @@ async fn request<S: Store, C: Clock>(
         }
         Err(err) => Err(err),
     };
-    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let timing = Timing {
+        request: micros(started.elapsed()),
+        identity: identity_micros,
+    };
     bump(&progress.requests);
     let answer = match outcome {
         Ok(ClaimOutcome::Claimed(claim)) => {
@@ -688,14 +874,14 @@ async fn request<S: Store, C: Clock>(
             Answer::Refused
         }
     };
-    (answer, micros)
+    (answer, timing)
 }
 
 /// Judges the run: every verdict reads the store's state after the run; the users' answers
 /// are compared with it, never trusted instead of it.
 fn report<S, C>(
     shared: &Shared<S, C>,
-    latencies: &Histogram<u64>,
+    timings: &Timings,
     elapsed: Duration,
     before: StoreFacts,
     after: StoreFacts,
@@ -791,7 +977,13 @@ fn report<S, C>(
         duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         claims_per_sec: per_second(claimed, elapsed),
         requests_per_sec: per_second(read(&p.requests), elapsed),
-        latency_ms: latency(latencies),
+        latency_ms: latency(&timings.requests),
+        identity: shared.identities.kind(),
+        identity_ms: match shared.identities {
+            Identities::Operator => None,
+            Identities::Jwt { .. } => Some(latency(&timings.identity)),
+        },
+        group_commit: None,
         store_before: before,
         store_after: after,
         passed: invariants.all_hold(),
@@ -981,6 +1173,48 @@ mod tests {
         for (load, flag) in cases {
             assert_eq!(load.validate().map_err(|e| e.field), Err(flag), "{load:?}");
         }
+    }
+
+    /// Issue 5: a token the server's verifier refuses is an error, never a claim, on every
+    /// tab and retry, and the refused verifications are still timed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_user_whose_token_fails_verification_is_an_error_and_claims_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::SqliteStore::open(&dir.path().join("sim.db"))
+            .await
+            .unwrap();
+        // Tokens signed with one key, checked with another: every signature is bad.
+        let identities = Identities::Jwt {
+            signer: JwtSigner::random_hs256(),
+            verifier: JwtSigner::random_hs256().verifier(),
+        };
+        let simulator = Simulator::new(store, SystemClock).with_identities(identities);
+        let campaign = simulator.create_campaign(10).await.unwrap();
+        let load = Load {
+            tabs: 3,
+            duplicate_ratio: 0.5,
+            ..Load::new(40, 1)
+        };
+        let report = simulator
+            .run(&load, &campaign, Arc::new(Progress::default()))
+            .await
+            .unwrap();
+        assert!(report.duplicate_users > 0, "{report:?}");
+        assert_eq!(report.requests, 40 + 3 * report.duplicate_users);
+        assert_eq!(report.errors, report.requests, "{report:?}");
+        assert_eq!((report.claimed, report.replayed), (0, 0));
+        assert_eq!(report.store_after.claims, 0);
+        assert_eq!(report.store_after.remaining, 10);
+        assert_eq!(report.identity, IdentityKind::Jwt);
+        assert!(
+            report.identity_ms.is_some_and(|v| v.p50 > 0.0),
+            "{report:?}"
+        );
+        // No request reached the store, so its writer committed nothing.
+        assert_eq!(
+            report.group_commit.map(|g| (g.commits, g.requests)),
+            Some((0, 0))
+        );
     }
 
     #[test]

@@ -143,6 +143,31 @@ pub struct Audit {
     pub distinct_tokens: i64,
 }
 
+/// How a store grouped its writes into transactions (issue 6): with group commit, many jobs
+/// share one transaction and so one fsync of the log.
+///
+/// A job is any write the store's writer ran, whatever it decided: a granted claim, a replay
+/// and a refusal are one job each, as are campaign writes. Only jobs of committed transactions
+/// count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    /// Write transactions committed.
+    pub commits: u64,
+    /// Jobs those transactions carried.
+    pub jobs: u64,
+}
+
+impl CommitStats {
+    /// What was committed after `earlier` (a snapshot of the same store) up to `self`.
+    #[must_use]
+    pub fn since(self, earlier: CommitStats) -> CommitStats {
+        CommitStats {
+            commits: self.commits.saturating_sub(earlier.commits),
+            jobs: self.jobs.saturating_sub(earlier.jobs),
+        }
+    }
+}
+
 /// A claim's answer from a store: granted (new or replayed), or refused.
 pub type ClaimDecision = Result<ClaimOutcome, Refusal>;
 
@@ -210,6 +235,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: &CampaignId,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Write transactions committed and jobs they carried since this store was opened, for a
+    /// store that groups its writes (issue 6); `None` for one that does not count them. Cheap
+    /// (no I/O), so `simulate` reads it before and after a run.
+    fn commit_stats(&self) -> Option<CommitStats> {
+        None
+    }
 }
 
 /// Where the store is: `sqlite:PATH` or `mongodb://…` / `mongodb+srv://…`.
@@ -385,6 +417,12 @@ impl Store for AnyStore {
     }
     async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
         forward!(self, s => s.delete_campaign(id))
+    }
+    fn commit_stats(&self) -> Option<CommitStats> {
+        match self {
+            AnyStore::Sqlite(s) => s.commit_stats(),
+            AnyStore::Mongo(s) => s.commit_stats(),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 
 pub use migrations::LATEST as SCHEMA_VERSION;
 
-use super::{Audit, ClaimDecision, Reconciliation, Store, StoreError};
+use super::{Audit, ClaimDecision, CommitStats, Reconciliation, Store, StoreError};
 use crate::domain::{
     Campaign, CampaignId, Cents, Claim, ClaimAttempt, ClaimOutcome, ClaimToken, Currency,
     DiscountRule, MAX_INVENTORY, Percent, Refusal, UserId, Window,
@@ -41,6 +41,7 @@ struct Inner {
     writer_thread: Option<std::thread::JoinHandle<()>>,
     reader: Mutex<Connection>,
     path: PathBuf,
+    commits: Arc<writer::Counters>,
 }
 
 /// Closing the writer's queue and waiting for its thread means the connections close before
@@ -80,14 +81,16 @@ impl SqliteStore {
         migrations::migrate(&writer_conn)?;
         let reader = Connection::open(&path).map_err(|err| classify(&context(), err))?;
         configure(&reader).map_err(|err| classify(&context(), err))?;
-        let (writer, writer_thread) =
-            writer::spawn(writer_conn).map_err(|err| StoreError::unavailable(context(), err))?;
+        let commits = Arc::new(writer::Counters::default());
+        let (writer, writer_thread) = writer::spawn(writer_conn, Arc::clone(&commits))
+            .map_err(|err| StoreError::unavailable(context(), err))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 writer: Some(writer),
                 writer_thread: Some(writer_thread),
                 reader: Mutex::new(reader),
                 path,
+                commits,
             }),
         })
     }
@@ -505,6 +508,12 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    /// This store's writer thread's counts (shared by every clone; other processes writing
+    /// to the same file are not counted).
+    fn commit_stats(&self) -> Option<CommitStats> {
+        Some(self.inner.commits.snapshot())
+    }
 }
 
 #[cfg(test)]
@@ -641,5 +650,103 @@ mod tests {
             let user = UserId::parse(absent).unwrap();
             assert_eq!(store.claim_of(&id, &user).await.unwrap(), None, "{absent}");
         }
+    }
+
+    async fn store_with_campaign(
+        dir: &tempfile::TempDir,
+        inventory: i64,
+    ) -> (SqliteStore, CampaignId, DateTime<Utc>) {
+        let store = SqliteStore::open(&dir.path().join("stats.db"))
+            .await
+            .unwrap();
+        let now = SystemClock.now();
+        let id = CampaignId::parse("stats").unwrap();
+        let campaign = NewCampaign {
+            id: id.clone(),
+            name: "stats".into(),
+            inventory,
+            percent: Percent::from_bps(1_000).unwrap(),
+            max_discount: Cents::new(10_00).unwrap(),
+            min_cart: Cents::new(20_00).unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+            starts_at: now - TimeDelta::minutes(1),
+            ends_at: now + TimeDelta::hours(1),
+        }
+        .validate(now)
+        .unwrap();
+        store.create_campaign(&campaign).await.unwrap();
+        (store, id, now)
+    }
+
+    /// Issue 6: every concurrent claim is one counted job, granted or refused, and they never
+    /// need more transactions than there are claims.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_claims_are_all_counted_in_at_most_as_many_commits() {
+        const CLAIMS: u64 = 300;
+        let dir = tempfile::tempdir().unwrap();
+        // Fewer units than claimers, so refusals are among the counted jobs.
+        let (store, id, now) = store_with_campaign(&dir, 100).await;
+        let before = store.commit_stats().unwrap();
+        let mut claims = tokio::task::JoinSet::new();
+        for i in 0..CLAIMS {
+            let (store, attempt) = (
+                store.clone(),
+                ClaimAttempt {
+                    campaign_id: id.clone(),
+                    user_id: UserId::parse(&format!("user-{i}")).unwrap(),
+                    cart: Cents::new(50_00).unwrap(),
+                    now,
+                },
+            );
+            claims.spawn(async move { store.claim(&attempt).await.unwrap() });
+        }
+        let mut granted = 0;
+        while let Some(decision) = claims.join_next().await {
+            granted += u64::from(decision.unwrap().is_ok());
+        }
+        assert_eq!(granted, 100);
+        let run = store.commit_stats().unwrap().since(before);
+        assert_eq!(run.jobs, CLAIMS, "{run:?}");
+        assert!((1..=CLAIMS).contains(&run.commits), "{run:?}");
+    }
+
+    /// Issue 6: the counts are per transaction, not per job. Claims queued while the writer is
+    /// busy form one batch, which is one commit.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn claims_queued_behind_a_busy_writer_are_counted_as_one_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, id, now) = store_with_campaign(&dir, 10).await;
+        let before = store.commit_stats().unwrap();
+        let queue = store.inner.writer.as_ref().unwrap();
+        let (started, on_started) = mpsc::channel();
+        let (open, gate) = mpsc::channel::<()>();
+        let (gate_job, gate_done) = writer::job(move |_conn| {
+            started.send(()).unwrap();
+            gate.recv().unwrap();
+            Ok(())
+        });
+        queue.send(gate_job).unwrap();
+        on_started.recv().unwrap();
+        let replies: Vec<_> = (0..50)
+            .map(|i| {
+                let (job, reply) = claim_job(&id, &format!("user-{i}"), 50_00, now);
+                queue.send(job).unwrap();
+                reply
+            })
+            .collect();
+        open.send(()).unwrap();
+        gate_done.await.unwrap().unwrap();
+        for reply in replies {
+            reply.await.unwrap().unwrap().ok();
+        }
+        let run = store.commit_stats().unwrap().since(before);
+        // The gate's own batch, then the fifty claims (ten granted, forty sold out) together.
+        assert_eq!(
+            run,
+            CommitStats {
+                commits: 2,
+                jobs: 51
+            }
+        );
     }
 }
