@@ -160,7 +160,7 @@ pub(super) fn spawn(
 }
 
 fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>, counters: &Counters) {
-    if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(err) = run_cached(conn, "BEGIN IMMEDIATE") {
         let err = super::classify("starting a write transaction", err);
         for job in batch.drain(..) {
             job.abort(&err);
@@ -194,9 +194,7 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>, counters: &Cou
     // A broken savepoint leaves the transaction in an unknown state: nothing of it may commit.
     let outcome = match broken {
         Some(err) => Err(err),
-        None => conn
-            .execute_batch("COMMIT")
-            .map_err(|err| super::classify("committing", err)),
+        None => run_cached(conn, "COMMIT").map_err(|err| super::classify("committing", err)),
     };
     if outcome.is_err() && !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
