@@ -4,7 +4,9 @@
 //! ratios between them mean something even on a noisy shared box; the absolute figures do not
 //! travel. Each scenario gets a fresh database file (WAL, `synchronous=FULL`) with the schema
 //! flashsale itself creates, and one live campaign with exactly as many units as it will claim,
-//! so every claim takes the full path: replay lookup, campaign read, guarded decrement, insert.
+//! so every claim is granted and takes the full path: replay lookup, campaign read, guarded
+//! decrement, insert (the raw loops per claim; the store reads and decrements the campaign row
+//! once per batch).
 //!
 //! - (a) raw rusqlite, one claim per `BEGIN IMMEDIATE` transaction: what a naive store gets;
 //! - (b) raw rusqlite, 1,000 claims per transaction: the engine's ceiling for this claim shape;
@@ -315,9 +317,11 @@ fn open_raw(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// The store's claim, statement for statement (see `claim_in_transaction` in
-/// `src/store/sqlite/mod.rs`): replay lookup, campaign read and rules, guarded decrement,
-/// insert with a fresh random token. It skips only the store's mapping into domain types.
+/// The claim transaction shape of issue 6, which is also what the store did per claim before it
+/// learned write-back: replay lookup, campaign read and rules, guarded decrement of the hot row,
+/// insert with a fresh random token. The store now reads and decrements the campaign row once
+/// per batch and probes the claim index once per new claim (see `claim_in_transaction` in
+/// `src/store/sqlite/mod.rs`), which is why (c) can exceed (b).
 fn raw_claim(conn: &Connection, campaign: &str, user: &str, now: i64) -> rusqlite::Result<bool> {
     let replay: Option<String> = conn
         .prepare_cached(

@@ -8,6 +8,7 @@
 mod migrations;
 pub mod writer;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -106,13 +107,20 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        self.submit(writer::job(work)).await
+    }
+
+    /// Queues `job` for the writer and waits for its answer.
+    async fn submit<T>(
+        &self,
+        (job, answer): (Box<dyn writer::Job>, writer::Reply<T>),
+    ) -> Result<T, StoreError> {
         let stopped = || {
             StoreError::backend(
                 "writing",
                 std::io::Error::other("the SQLite writer thread stopped"),
             )
         };
-        let (job, answer) = writer::job(work);
         let sender = self.inner.writer.as_ref().ok_or_else(stopped)?;
         sender.send(job).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -246,35 +254,96 @@ fn select_claim(
     .optional()
 }
 
-/// The whole claim decision, inside the writer's transaction: replay first, then the
-/// campaign's rules, then the guarded decrement and the insert. The decrement and the insert
-/// commit together or not at all, so a claim never exists without its unit.
+/// The batch's copies of the campaign rows its claims read and decrement (see the
+/// write-back note in [`writer`]). A copy is read on a campaign's first claim in the batch and
+/// written back once; `taken` is what the batch's claims took from it so far.
+#[derive(Default)]
+pub(super) struct HotRows {
+    rows: HashMap<CampaignId, HotRow>,
+}
+
+struct HotRow {
+    campaign: Campaign,
+    taken: i64,
+}
+
+impl HotRows {
+    /// The batch's copy of campaign `id`, read from the database on first use.
+    fn get(&mut self, conn: &Connection, id: &CampaignId) -> rusqlite::Result<Option<&mut HotRow>> {
+        if !self.rows.contains_key(id) {
+            let Some(campaign) = select_campaign(conn, id)? else {
+                return Ok(None);
+            };
+            self.rows.insert(id.clone(), HotRow { campaign, taken: 0 });
+        }
+        Ok(self.rows.get_mut(id))
+    }
+
+    /// Writes every copy's decrement back and forgets the copies, so the next reader sees the
+    /// database. The update is guarded like a single claim's (`remaining >= n`): it cannot
+    /// fail while the batch holds the write lock, and if it ever did, the batch would not
+    /// commit rather than oversell.
+    pub(super) fn write_back(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        for (id, row) in self.rows.drain() {
+            if row.taken == 0 {
+                continue;
+            }
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE campaigns SET remaining = remaining - ?2, claimed = claimed + ?2 \
+                     WHERE id = ?1 AND remaining >= ?2",
+                )?
+                .execute(params![id.as_str(), row.taken])?;
+            if changed != 1 {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("campaign `{id}` changed under the batch's write lock").into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The whole claim decision, inside the writer's transaction, on the batch's copy of the
+/// campaign row (as the claims before this one in the batch left it).
+///
+/// A user who already holds a claim gets it back whatever the campaign's state (I4): a refusal
+/// is only answered after looking for one. An admitted claim goes straight to an
+/// `INSERT ... ON CONFLICT (campaign_id, user_id) DO NOTHING`, and a conflict means the user
+/// holds a claim, which is then replayed; so a new claim costs one index probe, not two. The
+/// unit is taken from the copy only once the insert succeeded, and the copy is written back
+/// before COMMIT, so a claim and its decrement commit together or not at all: a claim never
+/// exists without its unit.
 ///
 /// `token` is drawn by the caller, before the job is queued: the OS CSPRNG call then runs on
 /// the caller's thread instead of the single writer thread every claim waits for.
 fn claim_in_transaction(
-    conn: &Connection,
+    tx: &mut writer::Tx<'_>,
     attempt: &ClaimAttempt,
     token: ClaimToken,
 ) -> rusqlite::Result<ClaimDecision> {
-    if let Some(existing) = select_claim(conn, &attempt.campaign_id, &attempt.user_id)? {
-        return Ok(Ok(ClaimOutcome::Replayed(existing)));
-    }
-    let Some(campaign) = select_campaign(conn, &attempt.campaign_id)? else {
+    let conn = tx.conn;
+    let replay = || select_claim(conn, &attempt.campaign_id, &attempt.user_id);
+    let Some(row) = tx.hot.get(conn, &attempt.campaign_id)? else {
+        // No campaign, so no claim on it either (claims reference their campaign).
         return Ok(Err(Refusal::NotFound));
     };
-    let discount = match campaign.admit(attempt.now, attempt.cart) {
-        Ok(discount) => discount,
-        Err(refusal) => return Ok(Err(refusal)),
+    let admitted = match row.campaign.admit(attempt.now, attempt.cart) {
+        Ok(_) if row.campaign.remaining <= 0 => Err(Refusal::SoldOut),
+        other => other,
     };
-    let reserved = conn
-        .prepare_cached("UPDATE campaigns SET remaining = remaining - 1, claimed = claimed + 1 WHERE id = ?1 AND remaining > 0")?
-        .execute([attempt.campaign_id.as_str()])?;
-    if reserved == 0 {
-        return Ok(Err(Refusal::SoldOut));
-    }
+    let discount = match admitted {
+        Ok(discount) => discount,
+        Err(refusal) => {
+            return Ok(match replay()? {
+                Some(existing) => Ok(ClaimOutcome::Replayed(existing)),
+                None => Err(refusal),
+            });
+        }
+    };
     let mut insert = conn.prepare_cached(
-        "INSERT INTO claims (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO claims (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (campaign_id, user_id) DO NOTHING",
     )?;
     // A token collision (144 random bits) is astronomically unlikely; drawing again is the
     // whole remedy, and the bounded loop keeps a broken RNG from spinning forever.
@@ -291,7 +360,16 @@ fn claim_in_transaction(
             claim.claimed_at.timestamp_millis(),
         ]);
         match inserted {
-            Ok(_) => return Ok(Ok(ClaimOutcome::Claimed(claim))),
+            Ok(1) => {
+                row.campaign.remaining -= 1;
+                row.campaign.claimed += 1;
+                row.taken += 1;
+                return Ok(Ok(ClaimOutcome::Claimed(claim)));
+            }
+            Ok(_) => {
+                let existing = replay()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+                return Ok(Ok(ClaimOutcome::Replayed(existing)));
+            }
             Err(err)
                 if attempts_left > 0
                     && err.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) =>
@@ -301,6 +379,14 @@ fn claim_in_transaction(
             Err(err) => return Err(err),
         }
     }
+}
+
+/// A claim as a writer job, with its token drawn here, on the caller's thread.
+fn claim_job(attempt: ClaimAttempt) -> (Box<dyn writer::Job>, writer::Reply<ClaimDecision>) {
+    let token = ClaimToken::random();
+    writer::hot_job(move |tx| {
+        claim_in_transaction(tx, &attempt, token).map_err(|err| classify("claiming", err))
+    })
 }
 
 fn reconcile_in(
@@ -435,12 +521,7 @@ impl Store for SqliteStore {
     }
 
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
-        let attempt = attempt.clone();
-        let token = ClaimToken::random();
-        self.write(move |conn| {
-            claim_in_transaction(conn, &attempt, token).map_err(|err| classify("claiming", err))
-        })
-        .await
+        self.submit(claim_job(attempt.clone())).await
     }
 
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
@@ -529,22 +610,108 @@ mod tests {
 
     type Reply<T> = oneshot::Receiver<Result<T, StoreError>>;
 
-    fn claim_job(
+    /// The store's own claim job, for `user` with `cart` cents.
+    fn user_claim(
         id: &CampaignId,
         user: &str,
         cart: i64,
         now: DateTime<Utc>,
     ) -> (Box<dyn writer::Job>, Reply<ClaimDecision>) {
-        let attempt = ClaimAttempt {
+        claim_job(ClaimAttempt {
             campaign_id: id.clone(),
             user_id: UserId::parse(user).unwrap(),
             cart: Cents::new(cart).unwrap(),
             now,
-        };
-        writer::job(move |conn| {
-            claim_in_transaction(conn, &attempt, ClaimToken::random())
-                .map_err(|err| classify("claiming", err))
         })
+    }
+
+    /// Holds the writer inside a gate job (its batch formed before anything else was queued)
+    /// until `open` is sent, so every job queued meanwhile lands in the next batch together.
+    fn hold_writer(queue: &writer::Queue) -> (mpsc::Sender<()>, Reply<()>) {
+        let (started, on_started) = mpsc::channel();
+        let (open, gate) = mpsc::channel::<()>();
+        let (gate_job, gate_done) = writer::job(move |_conn| {
+            started.send(()).unwrap();
+            gate.recv().unwrap();
+            Ok(())
+        });
+        queue.send(gate_job).unwrap();
+        on_started.recv().unwrap();
+        (open, gate_done)
+    }
+
+    /// Claims work on the batch's copy of the campaign row; a restock and an operator stop in
+    /// the same batch must see the claims before them and be seen by the claims after them.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn other_jobs_in_a_batch_see_and_are_seen_by_its_claims() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, id, now) = store_with_campaign(&dir, 2).await;
+        let queue = store.inner.writer.as_ref().unwrap();
+        let (open, gate_done) = hold_writer(queue);
+
+        let mut claims = Vec::new();
+        for user in ["ana", "bo", "cy"] {
+            let (job, reply) = user_claim(&id, user, 50_00, now);
+            queue.send(job).unwrap();
+            claims.push(reply);
+        }
+        let restock_id = id.clone();
+        let (job, restocked) = writer::job(move |conn| {
+            conn.execute(
+                "UPDATE campaigns SET total = total + 2, remaining = remaining + 2 WHERE id = ?1",
+                [restock_id.as_str()],
+            )
+            .map_err(|err| classify("restocking", err))?;
+            select_campaign(conn, &restock_id).map_err(|err| classify("reading", err))
+        });
+        queue.send(job).unwrap();
+        for user in ["dee", "ed"] {
+            let (job, reply) = user_claim(&id, user, 50_00, now);
+            queue.send(job).unwrap();
+            claims.push(reply);
+        }
+        let end_id = id.clone();
+        let (job, ended) = writer::job(move |conn| {
+            conn.execute(
+                "UPDATE campaigns SET ended_at = ?2 WHERE id = ?1",
+                params![end_id.as_str(), now.timestamp_millis()],
+            )
+            .map(drop)
+            .map_err(|err| classify("ending", err))
+        });
+        queue.send(job).unwrap();
+        let (job, late) = user_claim(&id, "fay", 50_00, now);
+        queue.send(job).unwrap();
+        open.send(()).unwrap();
+        gate_done.await.unwrap().unwrap();
+
+        let mut outcomes = Vec::new();
+        for reply in claims {
+            outcomes.push(match reply.await.unwrap().unwrap() {
+                Ok(ClaimOutcome::Claimed(_)) => "claimed",
+                Err(Refusal::SoldOut) => "sold out",
+                other => panic!("unexpected {other:?}"),
+            });
+        }
+        assert_eq!(
+            outcomes,
+            ["claimed", "claimed", "sold out", "claimed", "claimed"]
+        );
+        // The restock saw the two claims before it: 2 - 2 + 2 remaining.
+        let at_restock = restocked.await.unwrap().unwrap().unwrap();
+        assert_eq!(
+            (at_restock.total, at_restock.claimed, at_restock.remaining),
+            (4, 2, 2)
+        );
+        ended.await.unwrap().unwrap();
+        assert!(matches!(
+            late.await.unwrap().unwrap(),
+            Err(Refusal::NotLive(_))
+        ));
+        let stored = store.campaign(&id).await.unwrap().unwrap();
+        assert_eq!((stored.total, stored.claimed, stored.remaining), (4, 4, 0));
+        let audit = store.audit(&id).await.unwrap().unwrap();
+        assert_eq!((audit.claims, audit.remaining), (4, 0));
     }
 
     /// Issue 6: group commit decides each claim on its own. Eight jobs are queued while the
@@ -574,22 +741,11 @@ mod tests {
         .unwrap();
         store.create_campaign(&campaign).await.unwrap();
         let queue = store.inner.writer.as_ref().unwrap();
+        let (open, gate_done) = hold_writer(queue);
 
-        // The gate job runs alone (its batch formed before anything else was queued) and holds
-        // the writer until everything below is queued.
-        let (started, on_started) = mpsc::channel();
-        let (open, gate) = mpsc::channel::<()>();
-        let (gate_job, gate_done) = writer::job(move |_conn| {
-            started.send(()).unwrap();
-            gate.recv().unwrap();
-            Ok(())
-        });
-        queue.send(gate_job).unwrap();
-        on_started.recv().unwrap();
-
-        let (job, ana) = claim_job(&id, "ana", 50_00, now);
+        let (job, ana) = user_claim(&id, "ana", 50_00, now);
         queue.send(job).unwrap();
-        let (job, too_small) = claim_job(&id, "bo", 10_00, now);
+        let (job, too_small) = user_claim(&id, "bo", 10_00, now);
         queue.send(job).unwrap();
         // Writes a claim of its own and takes a unit, then fails: both must be undone.
         let (job, failing) = writer::job(move |conn: &Connection| -> Result<(), StoreError> {
@@ -609,13 +765,13 @@ mod tests {
             ))
         });
         queue.send(job).unwrap();
-        let (job, cy) = claim_job(&id, "cy", 50_00, now);
+        let (job, cy) = user_claim(&id, "cy", 50_00, now);
         queue.send(job).unwrap();
-        let (job, ana_again) = claim_job(&id, "ana", 90_00, now);
+        let (job, ana_again) = user_claim(&id, "ana", 90_00, now);
         queue.send(job).unwrap();
-        let (job, dee) = claim_job(&id, "dee", 50_00, now);
+        let (job, dee) = user_claim(&id, "dee", 50_00, now);
         queue.send(job).unwrap();
-        let (job, nobody) = claim_job(&CampaignId::parse("nope").unwrap(), "ed", 50_00, now);
+        let (job, nobody) = user_claim(&CampaignId::parse("nope").unwrap(), "ed", 50_00, now);
         queue.send(job).unwrap();
         open.send(()).unwrap();
         gate_done.await.unwrap().unwrap();
@@ -729,7 +885,7 @@ mod tests {
         on_started.recv().unwrap();
         let replies: Vec<_> = (0..50)
             .map(|i| {
-                let (job, reply) = claim_job(&id, &format!("user-{i}"), 50_00, now);
+                let (job, reply) = user_claim(&id, &format!("user-{i}"), 50_00, now);
                 queue.send(job).unwrap();
                 reply
             })
