@@ -304,7 +304,7 @@ fn report_table(r: &Report, kept: bool) -> String {
         rows.push((
             "group commit",
             format!(
-                "{} requests in {} transactions ({} per fsync)",
+                "{} requests in {} transactions ({} per commit)",
                 g.requests, g.commits, g.requests_per_commit
             ),
         ));
