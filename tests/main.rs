@@ -11,6 +11,7 @@ mod fuzz_parsers;
 mod hostile;
 mod jwt;
 mod multiprocess;
+mod prompts;
 mod readme;
 mod simulate;
 mod store_conformance;

@@ -1,0 +1,43 @@
+//! `campaign create` on a terminal asks for what is missing (DESIGN.md section 6), and checks
+//! each answer as it is typed. Runs the real binary on a pseudo-terminal.
+
+use crate::support::TestEnv;
+
+#[test]
+fn campaign_create_prompts_for_missing_fields_on_a_terminal() {
+    let env = TestEnv::new();
+    let cmd = env.std_cmd([
+        "campaign",
+        "create",
+        "--id",
+        "typed",
+        "--name",
+        "Typed sale",
+    ]);
+    let mut tty = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty");
+    tty.exp_string("Inventory (units)")
+        .expect("inventory prompt");
+    tty.send_line("0").expect("type");
+    tty.exp_string("invalid inventory: must be from 1 to")
+        .expect("refused at once");
+    tty.send_line("7").expect("type");
+    tty.exp_string("Percent off").expect("percent prompt");
+    tty.send_line("12.5").expect("type");
+    tty.exp_string("Max discount").expect("cap prompt");
+    tty.send_line("4.50").expect("type");
+    tty.exp_string("Duration").expect("duration prompt");
+    tty.send_line("90m").expect("type");
+    tty.exp_string("typed").expect("the created campaign");
+    tty.exp_eof().expect("the command ends");
+
+    let (code, campaign) = env.json(["campaign", "status", "typed"]);
+    assert_eq!(code, 0, "{campaign}");
+    assert_eq!(campaign["name"], "Typed sale");
+    assert_eq!(campaign["total_inventory"], 7);
+    assert_eq!(campaign["percent_off"], 12.5);
+    assert_eq!(campaign["max_discount_cents"], 450);
+    let starts =
+        chrono::DateTime::parse_from_rfc3339(campaign["starts_at"].as_str().unwrap()).unwrap();
+    let ends = chrono::DateTime::parse_from_rfc3339(campaign["ends_at"].as_str().unwrap()).unwrap();
+    assert_eq!(ends - starts, chrono::TimeDelta::minutes(90));
+}
