@@ -14,7 +14,7 @@
 //! runs inside its own savepoint. A refusal (sold out, not live) writes nothing anyway.
 //!
 //! Write-back of the hot row: every claim of a batch reads and decrements the same campaign
-//! row. Claims therefore work on the batch's copy of that row ([`super::HotRows`]): it is read
+//! row. Claims therefore work on the batch's copy of that row (`HotRows` in the store module): it is read
 //! once per batch, each claim is still decided on its own against the copy as the claims
 //! before it left it, and the copy is written back once, before COMMIT, as one guarded
 //! `remaining = remaining - n` update. That is safe because the batch holds SQLite's write lock
