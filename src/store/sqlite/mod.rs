@@ -645,7 +645,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn other_jobs_in_a_batch_see_and_are_seen_by_its_claims() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, id, now) = store_with_campaign(&dir, 2).await;
+        let (store, id, now) = store_with_campaign(&dir, "stats", 2).await;
         let queue = store.inner.writer.as_ref().unwrap();
         let (open, gate_done) = hold_writer(queue);
 
@@ -721,25 +721,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_refused_or_failing_job_does_not_affect_the_rest_of_its_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("batch.db"))
-            .await
-            .unwrap();
-        let now = SystemClock.now();
-        let id = CampaignId::parse("batch").unwrap();
-        let campaign = NewCampaign {
-            id: id.clone(),
-            name: "batch".into(),
-            inventory: 2,
-            percent: Percent::from_bps(1_000).unwrap(),
-            max_discount: Cents::new(10_00).unwrap(),
-            min_cart: Cents::new(20_00).unwrap(),
-            currency: Currency::parse("EUR").unwrap(),
-            starts_at: now - TimeDelta::minutes(1),
-            ends_at: now + TimeDelta::hours(1),
-        }
-        .validate(now)
-        .unwrap();
-        store.create_campaign(&campaign).await.unwrap();
+        let (store, id, now) = store_with_campaign(&dir, "batch", 2).await;
         let queue = store.inner.writer.as_ref().unwrap();
         let (open, gate_done) = hold_writer(queue);
 
@@ -808,18 +790,21 @@ mod tests {
         }
     }
 
+    /// A store in `dir` with one live campaign `id` of `inventory` units: 10 % off, at most
+    /// 10.00, carts from 20.00.
     async fn store_with_campaign(
         dir: &tempfile::TempDir,
+        id: &str,
         inventory: i64,
     ) -> (SqliteStore, CampaignId, DateTime<Utc>) {
-        let store = SqliteStore::open(&dir.path().join("stats.db"))
+        let store = SqliteStore::open(&dir.path().join("store.db"))
             .await
             .unwrap();
         let now = SystemClock.now();
-        let id = CampaignId::parse("stats").unwrap();
+        let id = CampaignId::parse(id).unwrap();
         let campaign = NewCampaign {
             id: id.clone(),
-            name: "stats".into(),
+            name: id.to_string(),
             inventory,
             percent: Percent::from_bps(1_000).unwrap(),
             max_discount: Cents::new(10_00).unwrap(),
@@ -841,7 +826,7 @@ mod tests {
         const CLAIMS: u64 = 300;
         let dir = tempfile::tempdir().unwrap();
         // Fewer units than claimers, so refusals are among the counted jobs.
-        let (store, id, now) = store_with_campaign(&dir, 100).await;
+        let (store, id, now) = store_with_campaign(&dir, "stats", 100).await;
         let before = store.commit_stats().unwrap();
         let mut claims = tokio::task::JoinSet::new();
         for i in 0..CLAIMS {
@@ -871,7 +856,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn claims_queued_behind_a_busy_writer_are_counted_as_one_commit() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, id, now) = store_with_campaign(&dir, 10).await;
+        let (store, id, now) = store_with_campaign(&dir, "stats", 10).await;
         let before = store.commit_stats().unwrap();
         let queue = store.inner.writer.as_ref().unwrap();
         let (started, on_started) = mpsc::channel();
