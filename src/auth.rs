@@ -49,6 +49,11 @@ pub enum AuthError {
     /// Policy (`FLASHSALE_REQUIRE_JWT=1`) refuses operator assertions.
     #[error("`--user` is refused because FLASHSALE_REQUIRE_JWT is set: pass `--jwt TOKEN` instead")]
     JwtRequired,
+    /// Policy (`FLASHSALE_REQUIRE_JWT=1`) refuses a simulation whose users the operator asserts.
+    #[error(
+        "simulated users asserted by the operator are refused because FLASHSALE_REQUIRE_JWT is set: pass `--jwt`"
+    )]
+    SimulationWithoutJwt,
     /// The token is longer than [`MAX_TOKEN_BYTES`].
     #[error("token is longer than {MAX_TOKEN_BYTES} bytes")]
     TokenTooLong,

@@ -432,18 +432,8 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
 #[test]
 fn ctrl_c_exits_130_and_removes_the_created_campaign() {
     let env = TestEnv::new();
-    // Spawned by hand (assert_cmd only runs to completion), with the environment of `env.cmd`.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flashsale"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("FLASHSALE_") {
-            child.env_remove(key);
-        }
-    }
-    let child = child
-        .env("FLASHSALE_STORE", env.store())
-        .env("NO_COLOR", "1")
-        .env("HOME", env.path())
-        .args(["simulate", "--users", "100000000", "--inventory", "10"])
+    let child = env
+        .std_cmd(["simulate", "--users", "100000000", "--inventory", "10"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -746,4 +736,39 @@ async fn the_audit_flags_double_grants_on_a_store_that_forgets_replays() {
     assert!(!report.invariants.one_claim_per_user, "{report:?}");
     assert!(!report.invariants.replays_consistent, "{report:?}");
     assert!(!report.passed);
+}
+
+#[test]
+fn the_require_jwt_policy_refuses_operator_asserted_simulations() {
+    let env = TestEnv::new();
+    env.cmd(["simulate", "--users", "5", "--inventory", "1"])
+        .env("FLASHSALE_REQUIRE_JWT", "1")
+        .assert()
+        .code(7)
+        .stdout("")
+        .stderr(
+            "error: simulated users asserted by the operator are refused because \
+             FLASHSALE_REQUIRE_JWT is set: pass `--jwt`\n",
+        );
+    assert!(
+        env.store_bytes().is_empty(),
+        "a refused run must not create the store"
+    );
+    let out = env
+        .cmd([
+            "--output",
+            "json",
+            "simulate",
+            "--users",
+            "5",
+            "--inventory",
+            "1",
+            "--jwt",
+        ])
+        .env("FLASHSALE_REQUIRE_JWT", "1")
+        .output()
+        .expect("run flashsale");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON report");
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(report["identity"], "jwt", "with --jwt the policy is met");
 }

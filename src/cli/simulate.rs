@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::jwt::SecretArgs;
 use super::{AlreadyPrinted, Context, OutputFormat, output};
 use crate::Error;
+use crate::auth::AuthError;
 use crate::clock::SystemClock;
 use crate::domain::{CampaignId, Cents, Invalid, MAX_INVENTORY};
 use crate::simulate::{
@@ -140,6 +141,9 @@ fn rand_seed() -> u64 {
 pub async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<()> {
     let (load, target) = plan(&args)?;
     // Before the store is opened: a bad key is a usage error that must touch nothing.
+    if !args.jwt && ctx.settings.require_jwt() {
+        return Err(Error::from(AuthError::SimulationWithoutJwt).into());
+    }
     let identities = if args.jwt {
         Identities::jwt(
             args.key
