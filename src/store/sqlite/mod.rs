@@ -714,6 +714,38 @@ mod tests {
         assert_eq!((audit.claims, audit.remaining), (4, 0));
     }
 
+    /// A job that panics rolls its batch back and leaves the writer alive for the next one.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_panicking_job_rolls_its_batch_back_and_the_writer_lives_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, id, now) = store_with_campaign(&dir, "panic", 2).await;
+        let queue = store.inner.writer.as_ref().unwrap();
+        let (open, gate_done) = hold_writer(queue);
+        let (job, ana) = user_claim(&id, "ana", 50_00, now);
+        queue.send(job).unwrap();
+        let (job, panicked) = writer::job(|_conn| -> Result<(), StoreError> {
+            panic!("injected bug");
+        });
+        queue.send(job).unwrap();
+        open.send(()).unwrap();
+        gate_done.await.unwrap().unwrap();
+        assert!(ana.await.unwrap().is_err(), "the batch was rolled back");
+        assert!(
+            panicked.await.is_err(),
+            "the panicking job's reply was dropped"
+        );
+        assert_eq!(store.audit(&id).await.unwrap().unwrap().claims, 0);
+        // The writer thread is still there: the retry goes through.
+        let retry = ClaimAttempt {
+            campaign_id: id.clone(),
+            user_id: UserId::parse("ana").unwrap(),
+            cart: Cents::new(50_00).unwrap(),
+            now,
+        };
+        let retried = store.claim(&retry).await.unwrap();
+        assert!(matches!(retried, Ok(ClaimOutcome::Claimed(_))));
+    }
+
     /// Issue 6: group commit decides each claim on its own. Eight jobs are queued while the
     /// writer is held inside a gate job, so all of them form the next batch together; among
     /// them a refusal, a sell-out, a replay of a claim made earlier in the same batch, and a job

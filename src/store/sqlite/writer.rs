@@ -25,6 +25,7 @@
 //! Every caller is answered only after COMMIT returned, i.e. after its write is durable. If the
 //! COMMIT itself fails, nothing of the batch was written and every caller gets the error.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -247,7 +248,16 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>, counters: &Cou
             broken = Some(err);
             continue;
         }
-        let answer = job.run(&mut tx);
+        // A panicking job (a bug) must not take the writer thread, and with it every later
+        // write of the process, down: its caller sees its reply dropped, and the batch, whose
+        // state is now unknown, is rolled back whole.
+        let Ok(answer) = panic::catch_unwind(AssertUnwindSafe(|| job.run(&mut tx))) else {
+            broken = Some(StoreError::backend(
+                "writing",
+                std::io::Error::other("a write job panicked; its batch was rolled back"),
+            ));
+            continue;
+        };
         let closed = match (hot, answer.failed()) {
             (true, _) => Ok(()),
             (false, true) => {
