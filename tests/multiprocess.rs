@@ -6,7 +6,7 @@ use crate::support;
 use std::collections::HashMap;
 use std::process::{Child, Stdio};
 
-use flashsale::domain::CampaignId;
+use flashsale::domain::{CampaignId, UserId};
 use flashsale::store::{SqliteStore, Store};
 use serde_json::Value;
 use support::TestEnv;
@@ -99,7 +99,7 @@ fn concurrent_processes_never_oversell_or_double_claim() {
         );
         for (user, seen) in &tokens {
             let held = store
-                .claim_of(&id, &flashsale::domain::UserId::parse(user).expect("user"))
+                .claim_of(&id, &UserId::parse(user).expect("user"))
                 .await
                 .expect("read");
             let held = held.expect("the store holds every acknowledged claim");
@@ -109,5 +109,83 @@ fn concurrent_processes_never_oversell_or_double_claim() {
                 held.token
             );
         }
+    });
+}
+
+/// Several group-committing writers on one file (each `SqliteStore` has its own writer thread
+/// and connections, exactly as separate processes would): thousands of concurrent claims, with
+/// duplicate users across writers, still give exactly the inventory, one claim per user and
+/// one token per user. This is the cross-writer test of the batch's hot-row write-back.
+#[test]
+fn several_group_committing_writers_on_one_file_stay_exact() {
+    const WRITERS: usize = 3;
+    const USERS: usize = 2_500;
+    const INVENTORY: i64 = 1_000;
+    let env = TestEnv::new();
+    env.create_campaign("shared", u32::try_from(INVENTORY).expect("fits"));
+    let file = env.sqlite_file().expect("sqlite");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut stores = Vec::new();
+        for _ in 0..WRITERS {
+            stores.push(SqliteStore::open(&file).await.expect("open store"));
+        }
+        let id = CampaignId::parse("shared").expect("id");
+        let now = flashsale::clock::Clock::now(&flashsale::clock::SystemClock);
+        let mut tasks = tokio::task::JoinSet::new();
+        // Every user claims through two writers, a fifth of them through all three.
+        for user in 0..USERS {
+            let tabs = if user % 5 == 0 { WRITERS } else { 2 };
+            for tab in 0..tabs {
+                let store = stores[(user + tab) % WRITERS].clone();
+                let attempt = flashsale::domain::ClaimAttempt {
+                    campaign_id: id.clone(),
+                    user_id: UserId::parse(&format!("u{user}")).expect("user"),
+                    cart: "50".parse().expect("cart"),
+                    now,
+                };
+                tasks.spawn(async move { (user, store.claim(&attempt).await.expect("claim")) });
+            }
+        }
+        let mut granted: HashMap<usize, Vec<String>> = HashMap::new();
+        let (mut claimed, mut sold_out) = (0, 0);
+        while let Some(joined) = tasks.join_next().await {
+            let (user, decision) = joined.expect("task");
+            match decision {
+                Ok(flashsale::domain::ClaimOutcome::Claimed(c)) => {
+                    claimed += 1;
+                    granted.entry(user).or_default().push(c.token.to_string());
+                }
+                Ok(flashsale::domain::ClaimOutcome::Replayed(c)) => {
+                    granted.entry(user).or_default().push(c.token.to_string());
+                }
+                Err(flashsale::domain::Refusal::SoldOut) => sold_out += 1,
+                Err(other) => panic!("unexpected refusal {other:?}"),
+            }
+        }
+        assert_eq!(claimed, INVENTORY, "exactly the inventory is claimed");
+        assert!(sold_out > 0);
+        assert!(
+            granted
+                .values()
+                .all(|tokens| tokens.iter().all(|t| t == &tokens[0])),
+            "I4"
+        );
+        let audit = stores[0]
+            .audit(&id)
+            .await
+            .expect("audit")
+            .expect("campaign");
+        assert_eq!(
+            (audit.claims, audit.remaining, audit.total),
+            (INVENTORY, 0, INVENTORY)
+        );
+        assert_eq!(
+            (audit.distinct_users, audit.distinct_tokens),
+            (INVENTORY, INVENTORY)
+        );
     });
 }
