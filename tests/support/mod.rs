@@ -1,5 +1,4 @@
 //! Shared helpers for the black-box tests: a hermetic environment around the real binary.
-#![allow(dead_code)] // each test file uses a different subset
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

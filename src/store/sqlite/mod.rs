@@ -602,13 +602,11 @@ mod tests {
     use std::sync::mpsc;
 
     use chrono::TimeDelta;
-    use tokio::sync::oneshot;
 
+    use super::writer::Reply;
     use super::*;
     use crate::clock::{Clock, SystemClock};
     use crate::domain::{CampaignState, NewCampaign};
-
-    type Reply<T> = oneshot::Receiver<Result<T, StoreError>>;
 
     /// The store's own claim job, for `user` with `cart` cents.
     fn user_claim(
@@ -891,15 +889,7 @@ mod tests {
         let (store, id, now) = store_with_campaign(&dir, "stats", 10).await;
         let before = store.commit_stats().unwrap();
         let queue = store.inner.writer.as_ref().unwrap();
-        let (started, on_started) = mpsc::channel();
-        let (open, gate) = mpsc::channel::<()>();
-        let (gate_job, gate_done) = writer::job(move |_conn| {
-            started.send(()).unwrap();
-            gate.recv().unwrap();
-            Ok(())
-        });
-        queue.send(gate_job).unwrap();
-        on_started.recv().unwrap();
+        let (open, gate_done) = hold_writer(queue);
         let replies: Vec<_> = (0..50)
             .map(|i| {
                 let (job, reply) = user_claim(&id, &format!("user-{i}"), 50_00, now);
