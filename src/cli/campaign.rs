@@ -223,7 +223,7 @@ fn prompt_missing(args: &mut CreateArgs) -> anyhow::Result<()> {
                 dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
                     Interrupted("the command").into()
                 }
-                err => err.into(),
+                err @ dialoguer::Error::IO(_) => err.into(),
             })
     }
     if args.name.is_none() {

@@ -49,6 +49,10 @@ pub(crate) struct MintArgs {
 
 /// Where the HS256 secret comes from, and the issuer and audience to sign or require.
 #[derive(Debug, Args)]
+#[expect(
+    clippy::struct_field_names,
+    reason = "clap names each flag after its field: --jwt-secret-file, --jwt-issuer, ..."
+)]
 pub(crate) struct SecretArgs {
     /// File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored)
     /// [default: the value of `FLASHSALE_JWT_SECRET`].

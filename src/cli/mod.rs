@@ -119,7 +119,7 @@ impl Settings {
     /// `FLASHSALE_MONGODB_TIMEOUT_MS`.
     ///
     /// # Errors
-    /// [`Invalid`](crate::domain::Invalid) when `FLASHSALE_REQUIRE_JWT` is neither on nor off
+    /// [`Invalid`] when `FLASHSALE_REQUIRE_JWT` is neither on nor off
     /// (a mistyped policy must not silently fall back to the permissive default), or the
     /// timeout is not a whole number of milliseconds from 1 to 600000.
     fn from_env() -> Result<Self, Invalid> {
