@@ -34,7 +34,7 @@ use output::OutputFormat;
 /// `--help`'s list of exit codes, rendered from [`ErrorKind`]: the code, what it means, and
 /// the `kind` of the JSON error document.
 fn exit_codes_help() -> String {
-    let mut text = String::from("Exit codes (and the JSON error `kind`):");
+    let mut text = String::from("Exit codes:");
     let mut row = |code: u8, meaning: &str, kind: &str| {
         let line = format!("{code:>5}  {meaning:<38}{kind}");
         let _ = write!(text, "\n{}", line.trim_end());
