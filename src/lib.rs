@@ -1,7 +1,7 @@
 //! flashsale: claim flash-sale discounts without ever overselling.
 //!
 //! ```text
-//! cli/        clap, prompts, tables, JSON, progress bars (the only module that knows them)
+//! cli/        clap, prompts, tables, JSON, progress bars (private; the binary calls `run`)
 //!   |
 //! service     ClaimService / CampaignService: validate, read the injected clock, call the store
 //!   |
