@@ -172,7 +172,7 @@ fn complete(mut args: CreateArgs, now: DateTime<Utc>) -> anyhow::Result<NewCampa
 }
 
 /// Parses a unit count in `1..=MAX_INVENTORY`, so a prompt can refuse a bad answer at once.
-pub(crate) fn parse_inventory(text: &str) -> Result<i64, Invalid> {
+fn parse_inventory(text: &str) -> Result<i64, Invalid> {
     let units = text.parse::<i64>().map_err(|_| {
         Invalid::new(
             "inventory",
@@ -219,7 +219,7 @@ fn prompt_missing(args: &mut CreateArgs) -> anyhow::Result<()> {
             .validate_with(|text: &String| check(text).map(|_| ()).map_err(|err| err.to_string()))
             .interact_text()
             .map_err(|err| match err {
-                // Ctrl-C at a prompt reads as a keypress, not a signal.
+                // A prompt reads a raw terminal: Ctrl-C arrives as a key, an interrupted read.
                 dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
                     Interrupted("the command").into()
                 }

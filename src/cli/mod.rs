@@ -91,7 +91,7 @@ enum Command {
     Jwt(jwt::JwtCmd),
 }
 
-/// Settings that come only from the environment, read once in [`run`]: secrets never come
+/// Settings that come only from the environment, read once per command: secrets never come
 /// from a flag's value, and a security policy is not a flag a caller could leave out.
 #[derive(Default, Clone)]
 pub(crate) struct Settings {
