@@ -1,4 +1,5 @@
-//! The library's error type and the one place exit codes are decided.
+//! The library's error type, and the one table of error kinds: each kind's exit code, JSON
+//! `kind`, HTTP status and help line.
 
 use crate::auth::AuthError;
 use crate::domain::{CampaignId, CampaignState, Cents, Invalid};
@@ -7,7 +8,7 @@ use crate::store::StoreError;
 /// Everything a flashsale operation can answer instead of success.
 ///
 /// Refusals of a claim (sold out, not live, not eligible) are errors here because the caller
-/// got no claim; each maps to its own exit code and JSON `kind` (DESIGN.md section 6).
+/// got no claim; each has its own [`ErrorKind`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A value from outside broke a rule.
@@ -49,76 +50,235 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit code for this error (DESIGN.md section 6).
+    /// What kind of failure this is: the exit code, JSON `kind` and HTTP status follow from it.
     #[must_use]
-    pub fn exit_code(&self) -> u8 {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Store(err) if err.is_invalid_input() => 2,
-            Error::Store(_) => 1,
-            Error::Invalid(_) => 2,
-            Error::NotFound(_) => 3,
-            Error::SoldOut(_) => 4,
-            Error::NotLive { .. } => 5,
-            Error::NotEligible { .. } => 6,
+            Error::Invalid(_) => ErrorKind::InvalidInput,
+            Error::Store(err) if err.is_invalid_input() => ErrorKind::InvalidInput,
+            Error::Store(err) if err.is_unavailable() => ErrorKind::StoreUnavailable,
+            Error::Store(_) => ErrorKind::Internal,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::SoldOut(_) => ErrorKind::SoldOut,
+            Error::NotLive { .. } => ErrorKind::NotLive,
+            Error::NotEligible { .. } => ErrorKind::NotEligible,
             // A missing or unusable key is the operator's configuration, not the shopper's
             // credential: a usage error, so scripts do not mistake it for a bad token.
-            Error::Unauthenticated(err) if err.is_configuration() => 2,
-            Error::Unauthenticated(_) => 7,
-            Error::InvariantViolation(_) => 8,
+            Error::Unauthenticated(err) if err.is_configuration() => ErrorKind::InvalidInput,
+            Error::Unauthenticated(_) => ErrorKind::Unauthenticated,
+            Error::InvariantViolation(_) => ErrorKind::InvariantViolation,
+        }
+    }
+}
+
+/// Every way a flashsale operation can fail, as callers must tell them apart.
+///
+/// This is the one place that decides exit codes, JSON kinds and HTTP statuses: the CLI's
+/// `--help`, its error reports and the README's table are all rendered from or checked
+/// against it. Success (exit 0) is not a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The input broke a rule, or the command line was misused.
+    InvalidInput,
+    /// No such campaign.
+    NotFound,
+    /// No unit is left.
+    SoldOut,
+    /// The campaign is scheduled or ended.
+    NotLive,
+    /// The cart is below the campaign's minimum.
+    NotEligible,
+    /// The caller's identity could not be verified.
+    Unauthenticated,
+    /// An audit found a broken invariant.
+    InvariantViolation,
+    /// The store could not be reached or was too busy to answer.
+    StoreUnavailable,
+    /// Anything unexpected.
+    Internal,
+    /// The operator interrupted the command (Ctrl-C).
+    Interrupted,
+}
+
+/// One row of the table.
+struct Row {
+    exit_code: u8,
+    json: &'static str,
+    http_status: u16,
+    help: &'static str,
+}
+
+impl ErrorKind {
+    /// Every kind, in the order `--help` and the README list them (by exit code).
+    pub const ALL: [ErrorKind; 10] = [
+        ErrorKind::StoreUnavailable,
+        ErrorKind::Internal,
+        ErrorKind::InvalidInput,
+        ErrorKind::NotFound,
+        ErrorKind::SoldOut,
+        ErrorKind::NotLive,
+        ErrorKind::NotEligible,
+        ErrorKind::Unauthenticated,
+        ErrorKind::InvariantViolation,
+        ErrorKind::Interrupted,
+    ];
+
+    /// The table. An invariant violation is the service failing its own promise, hence 500.
+    /// An interrupted request was cut short by a shutdown, not refused: 503 tells the client
+    /// to retry, which is safe because a claim replays.
+    const fn row(self) -> Row {
+        let (exit_code, json, http_status, help) = match self {
+            ErrorKind::InvalidInput => (2, "invalid_input", 400, "invalid input or usage"),
+            ErrorKind::NotFound => (3, "not_found", 404, "not found"),
+            ErrorKind::SoldOut => (4, "sold_out", 409, "sold out"),
+            ErrorKind::NotLive => (5, "not_live", 409, "not live (scheduled or ended)"),
+            ErrorKind::NotEligible => (6, "not_eligible", 422, "not eligible (cart below minimum)"),
+            ErrorKind::Unauthenticated => (
+                7,
+                "unauthenticated",
+                401,
+                "unauthenticated (bad or missing JWT)",
+            ),
+            ErrorKind::InvariantViolation => (8, "internal", 500, "invariant violation (simulate)"),
+            ErrorKind::StoreUnavailable => (1, "store_unavailable", 503, "store unavailable"),
+            ErrorKind::Internal => (1, "internal", 500, "internal error"),
+            ErrorKind::Interrupted => (130, "interrupted", 503, "interrupted (Ctrl-C)"),
+        };
+        Row {
+            exit_code,
+            json,
+            http_status,
+            help,
         }
     }
 
-    /// The error's `kind` in JSON output (DESIGN.md section 6).
+    /// The process exit code.
     #[must_use]
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Error::Store(err) if err.is_invalid_input() => "invalid_input",
-            Error::Store(err) if err.is_unavailable() => "store_unavailable",
-            Error::Store(_) | Error::InvariantViolation(_) => "internal",
-            Error::Invalid(_) => "invalid_input",
-            Error::NotFound(_) => "not_found",
-            Error::SoldOut(_) => "sold_out",
-            Error::NotLive { .. } => "not_live",
-            Error::NotEligible { .. } => "not_eligible",
-            Error::Unauthenticated(err) if err.is_configuration() => "invalid_input",
-            Error::Unauthenticated(_) => "unauthenticated",
-        }
+    pub const fn exit_code(self) -> u8 {
+        self.row().exit_code
+    }
+
+    /// The `kind` of the JSON error document.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        self.row().json
+    }
+
+    /// The HTTP status of a response carrying this error.
+    #[must_use]
+    pub const fn http_status(self) -> u16 {
+        self.row().http_status
+    }
+
+    /// What the exit code means, in a few words for `--help`.
+    #[must_use]
+    pub const fn help(self) -> &'static str {
+        self.row().help
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     #[test]
-    fn every_error_has_its_documented_code_and_kind() {
+    fn every_kind_has_its_documented_code_json_kind_and_status() {
+        let table = [
+            (ErrorKind::InvalidInput, 2, "invalid_input", 400),
+            (ErrorKind::NotFound, 3, "not_found", 404),
+            (ErrorKind::SoldOut, 4, "sold_out", 409),
+            (ErrorKind::NotLive, 5, "not_live", 409),
+            (ErrorKind::NotEligible, 6, "not_eligible", 422),
+            (ErrorKind::Unauthenticated, 7, "unauthenticated", 401),
+            (ErrorKind::InvariantViolation, 8, "internal", 500),
+            (ErrorKind::StoreUnavailable, 1, "store_unavailable", 503),
+            (ErrorKind::Internal, 1, "internal", 500),
+            (ErrorKind::Interrupted, 130, "interrupted", 503),
+        ];
+        assert_eq!(table.len(), ErrorKind::ALL.len());
+        for (kind, code, json, status) in table {
+            assert_eq!(
+                (kind.exit_code(), kind.as_str(), kind.http_status()),
+                (code, json, status),
+                "{kind:?}"
+            );
+            assert!(!kind.help().is_empty(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn all_lists_each_kind_once_in_exit_code_order() {
+        assert_eq!(
+            ErrorKind::ALL.iter().collect::<HashSet<_>>().len(),
+            ErrorKind::ALL.len()
+        );
+        assert!(
+            ErrorKind::ALL
+                .windows(2)
+                .all(|pair| pair[0].exit_code() <= pair[1].exit_code())
+        );
+    }
+
+    /// Scripts tell refusals apart by exit code and JSON kind: only the two failures a script
+    /// cannot act on share exit 1, and only an invariant violation (which has its own exit
+    /// code) reports as `internal` besides the internal error itself.
+    #[test]
+    fn codes_and_json_kinds_are_unique_where_scripts_rely_on_them() {
+        let shared_code = [ErrorKind::StoreUnavailable, ErrorKind::Internal];
+        let shared_json = [ErrorKind::Internal, ErrorKind::InvariantViolation];
+        for a in ErrorKind::ALL {
+            assert_ne!(a.exit_code(), 0, "{a:?}: 0 means success");
+            assert_ne!(a.exit_code(), 9, "{a:?}: 9 is reserved for conflicts");
+            for b in ErrorKind::ALL.into_iter().filter(|&b| b != a) {
+                if a.exit_code() == b.exit_code() {
+                    assert!(
+                        shared_code.contains(&a) && shared_code.contains(&b),
+                        "{a:?} {b:?}"
+                    );
+                }
+                if a.as_str() == b.as_str() {
+                    assert!(
+                        shared_json.contains(&a) && shared_json.contains(&b),
+                        "{a:?} {b:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_error_has_its_documented_kind() {
         let id = CampaignId::parse("c").unwrap();
-        let cases: Vec<(Error, u8, &str)> = vec![
-            (Invalid::new("x", "y").into(), 2, "invalid_input"),
+        let cases: Vec<(Error, ErrorKind)> = vec![
+            (Invalid::new("x", "y").into(), ErrorKind::InvalidInput),
             (
                 StoreError::CampaignExists(id.clone()).into(),
-                2,
-                "invalid_input",
+                ErrorKind::InvalidInput,
             ),
             (
                 StoreError::unavailable("opening", std::io::Error::other("down")).into(),
-                1,
-                "store_unavailable",
+                ErrorKind::StoreUnavailable,
             ),
             (
                 StoreError::backend("reading", std::io::Error::other("bad")).into(),
-                1,
-                "internal",
+                ErrorKind::Internal,
             ),
-            (Error::NotFound(id.clone()), 3, "not_found"),
-            (Error::SoldOut(id.clone()), 4, "sold_out"),
+            (Error::NotFound(id.clone()), ErrorKind::NotFound),
+            (Error::SoldOut(id.clone()), ErrorKind::SoldOut),
             (
                 Error::NotLive {
                     id: id.clone(),
                     state: CampaignState::Ended,
                 },
-                5,
-                "not_live",
+                ErrorKind::NotLive,
             ),
             (
                 Error::NotEligible {
@@ -126,16 +286,18 @@ mod tests {
                     cart: Cents::ZERO,
                     min_cart: Cents::ZERO,
                 },
-                6,
-                "not_eligible",
+                ErrorKind::NotEligible,
             ),
-            (AuthError::Missing.into(), 7, "unauthenticated"),
-            (AuthError::Expired.into(), 7, "unauthenticated"),
-            (AuthError::NoKey.into(), 2, "invalid_input"),
-            (Error::InvariantViolation("oversold".into()), 8, "internal"),
+            (AuthError::Missing.into(), ErrorKind::Unauthenticated),
+            (AuthError::Expired.into(), ErrorKind::Unauthenticated),
+            (AuthError::NoKey.into(), ErrorKind::InvalidInput),
+            (
+                Error::InvariantViolation("oversold".into()),
+                ErrorKind::InvariantViolation,
+            ),
         ];
-        for (err, code, kind) in cases {
-            assert_eq!((err.exit_code(), err.kind()), (code, kind), "{err}");
+        for (err, kind) in cases {
+            assert_eq!(err.kind(), kind, "{err}");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! flashsale: claim flash-sale discounts without ever overselling.
 //!
 //! ```text
-//! cli/        clap, prompts, tables, JSON, progress bars (the only module that knows them)
+//! cli/        clap, prompts, tables, JSON, progress bars (private; the binary calls `run`)
 //!   |
 //! service     ClaimService / CampaignService: validate, read the injected clock, call the store
 //!   |
@@ -57,12 +57,12 @@
 //! # }
 //! ```
 //!
-//! Invariants every store keeps (DESIGN.md section 3): no oversell (I1), one claim per user and
+//! Invariants every store keeps: no oversell (I1), one claim per user and
 //! campaign (I2), conservation (I3), replay (I4), no undersell at rest (I5), and refusals write
 //! nothing (I6).
 
 pub mod auth;
-pub mod cli;
+mod cli;
 pub mod clock;
 pub mod domain;
 pub mod error;
@@ -70,4 +70,10 @@ pub mod service;
 pub mod simulate;
 pub mod store;
 
-pub use error::Error;
+pub use error::{Error, ErrorKind};
+
+/// Runs the `flashsale` command line over `args` (the program name first) and returns its exit
+/// code. This is the binary's only entry: the CLI's types stay private to the crate.
+pub async fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> std::process::ExitCode {
+    cli::main(args).await
+}

@@ -1,18 +1,9 @@
-//! The `flashsale` binary: parse, run, map the error to an exit code. Nothing else.
+//! The `flashsale` binary. [`flashsale::run`] parses, runs and reports, and returns the exit
+//! code instead of exiting, so that destructors run: stores close and stdout is flushed.
 
 use std::process::ExitCode;
 
-use flashsale::cli::{self, Cli};
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = match Cli::parse_args() {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    let output = cli.output;
-    match cli::run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => cli::report(&err, output),
-    }
+    flashsale::run(std::env::args_os()).await
 }

@@ -3,14 +3,8 @@
 
 use crate::support;
 
-use clap::CommandFactory;
 use serde_json::Value;
 use support::TestEnv;
-
-#[test]
-fn clap_definitions_are_consistent() {
-    flashsale::cli::Cli::command().debug_assert();
-}
 
 #[test]
 fn campaign_create_prints_the_contract_json() {

@@ -4,13 +4,14 @@ use std::io::IsTerminal;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
+use rand::Rng as _;
 
-use super::{Context, UsageError, output, parse};
+use super::{Context, Interrupted, UsageError, output, parse};
 use crate::domain::{CampaignId, Cents, Currency, Invalid, MAX_INVENTORY, NewCampaign, Percent};
 
 /// Campaign subcommands.
 #[derive(Debug, Subcommand)]
-pub enum CampaignCmd {
+pub(crate) enum CampaignCmd {
     /// Create a campaign (prompts for missing fields on a terminal).
     #[command(after_long_help = CREATE_EXAMPLES)]
     Create(Box<CreateArgs>),
@@ -32,48 +33,48 @@ Examples:
 
 /// Arguments of `campaign create`. Money is a decimal with at most two fraction digits.
 #[derive(Debug, Args)]
-pub struct CreateArgs {
+pub(crate) struct CreateArgs {
     /// Campaign name (1 to 200 characters).
     #[arg(long)]
-    pub name: Option<String>,
+    name: Option<String>,
     /// Units on sale (how many claims can succeed).
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
-    pub inventory: Option<String>,
+    inventory: Option<String>,
     /// Percent off the cart, in (0, 100], e.g. 15 or 12.5.
     #[arg(long, value_name = "P", allow_hyphen_values = true)]
-    pub percent_off: Option<String>,
+    percent_off: Option<String>,
     /// Cap on one discount, e.g. 20.00.
     #[arg(long, value_name = "MONEY", allow_hyphen_values = true)]
-    pub max_discount: Option<String>,
+    max_discount: Option<String>,
     /// Smallest eligible cart [default: 0].
     #[arg(long, value_name = "MONEY", allow_hyphen_values = true)]
-    pub min_cart: Option<String>,
+    min_cart: Option<String>,
     /// Currency code [default: EUR].
     #[arg(long, value_name = "CODE")]
-    pub currency: Option<String>,
+    currency: Option<String>,
     /// Campaign id, a slug of [a-z0-9-]{1,64} [default: derived from the name].
     #[arg(long, value_name = "SLUG")]
-    pub id: Option<String>,
+    id: Option<String>,
     /// When claims open: RFC 3339 time or `now` [default: now].
     #[arg(long, value_name = "RFC3339|now")]
-    pub starts_at: Option<String>,
+    starts_at: Option<String>,
     /// When claims close: RFC 3339 time.
     #[arg(long, value_name = "RFC3339", conflicts_with = "duration")]
-    pub ends_at: Option<String>,
+    ends_at: Option<String>,
     /// How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m.
     #[arg(long, value_name = "DURATION")]
-    pub duration: Option<String>,
+    duration: Option<String>,
 }
 
 /// A campaign id argument.
 #[derive(Debug, Args)]
-pub struct IdArgs {
+pub(crate) struct IdArgs {
     /// The campaign id.
-    pub id: String,
+    id: String,
 }
 
 /// Runs a campaign subcommand.
-pub async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
+pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
     match cmd {
         CampaignCmd::Create(args) => {
             let now = crate::clock::Clock::now(&crate::clock::SystemClock);
@@ -170,9 +171,8 @@ fn complete(mut args: CreateArgs, now: DateTime<Utc>) -> anyhow::Result<NewCampa
     })
 }
 
-/// Parses a positive unit count (the domain checks its range).
 /// Parses a unit count in `1..=MAX_INVENTORY`, so a prompt can refuse a bad answer at once.
-pub(crate) fn parse_inventory(text: &str) -> Result<i64, Invalid> {
+fn parse_inventory(text: &str) -> Result<i64, Invalid> {
     let units = text.parse::<i64>().map_err(|_| {
         Invalid::new(
             "inventory",
@@ -199,14 +199,12 @@ fn parse_max_discount(text: &str) -> Result<Cents, Invalid> {
     }
 }
 
+/// Six random characters that keep ids derived from the same name apart.
 fn random_suffix() -> String {
-    let token = crate::domain::ClaimToken::random();
-    token
-        .as_str()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .take(6)
+    const SLUG_CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..6)
+        .map(|_| char::from(SLUG_CHARS[rng.random_range(0..SLUG_CHARS.len())]))
         .collect()
 }
 
@@ -216,10 +214,17 @@ fn prompt_missing(args: &mut CreateArgs) -> anyhow::Result<()> {
         prompt: &str,
         check: impl Fn(&String) -> Result<T, Invalid>,
     ) -> anyhow::Result<String> {
-        Ok(Input::<String>::new()
+        Input::<String>::new()
             .with_prompt(prompt)
             .validate_with(|text: &String| check(text).map(|_| ()).map_err(|err| err.to_string()))
-            .interact_text()?)
+            .interact_text()
+            .map_err(|err| match err {
+                // A prompt reads a raw terminal: Ctrl-C arrives as a key, an interrupted read.
+                dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
+                    Interrupted("the command").into()
+                }
+                err @ dialoguer::Error::IO(_) => err.into(),
+            })
     }
     if args.name.is_none() {
         args.name = Some(ask("Name", |t| Ok(t.clone()))?);

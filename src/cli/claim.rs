@@ -16,14 +16,14 @@ use crate::domain::{CampaignId, Cents, UserId};
     after_long_help = "Examples:\n  flashsale claim --campaign spring --user ana@example.com --cart 64.90\n  \
 flashsale claim --campaign spring --jwt \"$TOKEN\" --jwt-secret-file /etc/flashsale/jwt.key --cart 64.90"
 )]
-pub struct ClaimArgs {
+pub(crate) struct ClaimArgs {
     /// The campaign to claim from.
     #[arg(long, value_name = "ID")]
-    pub campaign: String,
+    campaign: String,
     /// The user, asserted by the operator (1 to 128 characters). Refused when
     /// `FLASHSALE_REQUIRE_JWT=1`.
     #[arg(long, value_name = "ID")]
-    pub user: Option<String>,
+    user: Option<String>,
     /// The shopper's JWT: the user is its verified `sub`.
     #[arg(
         long,
@@ -31,7 +31,7 @@ pub struct ClaimArgs {
         env = "FLASHSALE_JWT",
         hide_env_values = true
     )]
-    pub jwt: Option<String>,
+    jwt: Option<String>,
     /// PEM public key verifying `--jwt` (RSA: RS256, EC P-256: ES256) instead of the secret.
     #[arg(
         long,
@@ -40,17 +40,17 @@ pub struct ClaimArgs {
         hide_env_values = true,
         conflicts_with = "jwt_secret_file"
     )]
-    pub jwt_public_key_file: Option<PathBuf>,
+    jwt_public_key_file: Option<PathBuf>,
     /// Key settings for `--jwt`.
     #[command(flatten)]
-    pub key: SecretArgs,
+    key: SecretArgs,
     /// The shopper's cart, e.g. 64.90.
     #[arg(long, value_name = "MONEY", allow_hyphen_values = true)]
-    pub cart: String,
+    cart: String,
 }
 
 /// Runs `claim`: exit 0 for claimed or replayed, the refusal's code otherwise.
-pub async fn run(args: ClaimArgs, ctx: &Context) -> anyhow::Result<()> {
+pub(crate) async fn run(args: ClaimArgs, ctx: &Context) -> anyhow::Result<()> {
     // Who comes first: an unauthenticated caller learns nothing about the campaign or the
     // validity of the rest of the request, and the store is not even opened for them.
     let identity = identity(&args, &ctx.settings)?;

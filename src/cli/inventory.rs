@@ -7,7 +7,7 @@ use crate::domain::{CampaignId, Invalid, shown};
 
 /// Inventory subcommands.
 #[derive(Debug, Subcommand)]
-pub enum InventoryCmd {
+pub(crate) enum InventoryCmd {
     /// Show total, claimed and remaining units.
     Show(ShowArgs),
     /// Restock: add N units to the total and to what remains.
@@ -22,33 +22,33 @@ MongoDB a crash between reserving a unit and recording its claim strands the uni
 
 /// Arguments of `inventory show`.
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// The campaign id.
-    pub id: String,
+    id: String,
 }
 
 /// Arguments of `inventory add`.
 #[derive(Debug, Args)]
-pub struct AddArgs {
+pub(crate) struct AddArgs {
     /// The campaign id.
-    pub id: String,
+    id: String,
     /// Units to add (at least 1).
     #[arg(allow_hyphen_values = true)]
-    pub units: String,
+    units: String,
 }
 
 /// Arguments of `inventory reconcile`.
 #[derive(Debug, Args)]
-pub struct ReconcileArgs {
+pub(crate) struct ReconcileArgs {
     /// The campaign id.
-    pub id: String,
+    id: String,
     /// Write the repaired `remaining` (without it, only report).
     #[arg(long)]
-    pub apply: bool,
+    apply: bool,
 }
 
 /// Runs an inventory subcommand.
-pub async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> {
+pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> {
     match cmd {
         InventoryCmd::Show(ShowArgs { id }) => {
             let id = CampaignId::parse(&id)?;

@@ -21,7 +21,7 @@ const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 
 /// JWT subcommands.
 #[derive(Debug, Subcommand)]
-pub enum JwtCmd {
+pub(crate) enum JwtCmd {
     /// Mint an HS256 token for a user, signed with the configured secret (tests and demos).
     #[command(after_long_help = MINT_EXAMPLES)]
     Mint(MintArgs),
@@ -35,21 +35,25 @@ Examples:
 
 /// Arguments of `jwt mint`.
 #[derive(Debug, Args)]
-pub struct MintArgs {
+pub(crate) struct MintArgs {
     /// The user the token speaks for (its `sub`).
     #[arg(long, value_name = "ID")]
-    pub user: String,
+    user: String,
     /// How long the token is valid, e.g. 90s, 15m, 1h (at most 24h).
     #[arg(long, value_name = "DURATION", default_value = "15m")]
-    pub ttl: String,
+    ttl: String,
     /// Key settings.
     #[command(flatten)]
-    pub key: SecretArgs,
+    key: SecretArgs,
 }
 
 /// Where the HS256 secret comes from, and the issuer and audience to sign or require.
 #[derive(Debug, Args)]
-pub struct SecretArgs {
+#[expect(
+    clippy::struct_field_names,
+    reason = "clap names each flag after its field: --jwt-secret-file, --jwt-issuer, ..."
+)]
+pub(crate) struct SecretArgs {
     /// File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored)
     /// [default: the value of `FLASHSALE_JWT_SECRET`].
     #[arg(
@@ -58,7 +62,7 @@ pub struct SecretArgs {
         value_name = "PATH",
         hide_env_values = true
     )]
-    pub jwt_secret_file: Option<PathBuf>,
+    jwt_secret_file: Option<PathBuf>,
     /// Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token.
     #[arg(
         long,
@@ -66,7 +70,7 @@ pub struct SecretArgs {
         value_name = "ISSUER",
         hide_env_values = true
     )]
-    pub jwt_issuer: Option<String>,
+    jwt_issuer: Option<String>,
     /// Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token.
     #[arg(
         long,
@@ -74,7 +78,7 @@ pub struct SecretArgs {
         value_name = "AUDIENCE",
         hide_env_values = true
     )]
-    pub jwt_audience: Option<String>,
+    jwt_audience: Option<String>,
 }
 
 impl SecretArgs {
@@ -100,7 +104,7 @@ impl SecretArgs {
     ///
     /// # Errors
     /// [`AuthError::NoKey`] without a secret, or the secret's own error.
-    pub fn signer(&self, settings: &Settings) -> Result<JwtSigner, AuthError> {
+    pub(crate) fn signer(&self, settings: &Settings) -> Result<JwtSigner, AuthError> {
         let secret = self.secret(settings)?.ok_or(AuthError::NoKey)?;
         Ok(self.stamped(JwtSigner::hs256(&secret)?))
     }
@@ -111,7 +115,7 @@ impl SecretArgs {
     ///
     /// # Errors
     /// The secret's own error (an unreadable file, a weak secret).
-    pub fn signer_or_random(&self, settings: &Settings) -> Result<JwtSigner, AuthError> {
+    pub(crate) fn signer_or_random(&self, settings: &Settings) -> Result<JwtSigner, AuthError> {
         let signer = match self.secret(settings)? {
             Some(secret) => JwtSigner::hs256(&secret)?,
             None => JwtSigner::random_hs256(),
@@ -135,7 +139,7 @@ impl SecretArgs {
     ///
     /// # Errors
     /// [`AuthError::NoKey`] without any key, or the key's own error.
-    pub fn verifier(
+    pub(crate) fn verifier(
         &self,
         public_key_file: Option<&Path>,
         settings: &Settings,
@@ -173,7 +177,7 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>, AuthError> {
 }
 
 /// Runs a JWT subcommand; it needs no store.
-pub fn run(cmd: &JwtCmd, output: OutputFormat, settings: &Settings) -> anyhow::Result<()> {
+pub(crate) fn run(cmd: &JwtCmd, output: OutputFormat, settings: &Settings) -> anyhow::Result<()> {
     match cmd {
         JwtCmd::Mint(args) => {
             let user = UserId::parse(&args.user)?;

@@ -5,17 +5,18 @@
 //! its arguments *before* it asks [`Context::store`] to open the store, so that invalid input
 //! never creates or touches a store.
 
-pub mod campaign;
-pub mod claim;
-pub mod completions;
-pub mod inventory;
-pub mod jwt;
-pub mod output;
-pub mod parse;
-pub mod simulate;
+mod campaign;
+mod claim;
+mod completions;
+mod hint;
+mod inventory;
+mod jwt;
+mod output;
+mod parse;
+mod simulate;
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -23,24 +24,32 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use tokio::sync::OnceCell;
 
-use crate::Error;
 use crate::clock::SystemClock;
+use crate::domain::Invalid;
+use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
 use crate::store::{AnyStore, MongoSettings, StoreUrl};
-pub use output::OutputFormat;
+use output::OutputFormat;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  ok (claimed or replayed)      5  not live (scheduled or ended)
-  1  internal or store error       6  not eligible (cart below minimum)
-  2  invalid input or usage        7  unauthenticated (bad or missing JWT)
-  3  not found                     8  invariant violation (simulate)
-  4  sold out";
+/// `--help`'s list of exit codes, rendered from [`ErrorKind`]: the code, what it means, and
+/// the `kind` of the JSON error document.
+fn exit_codes_help() -> String {
+    let mut text = String::from("Exit codes:");
+    let mut row = |code: u8, meaning: &str, kind: &str| {
+        let line = format!("{code:>5}  {meaning:<38}{kind}");
+        let _ = write!(text, "\n{}", line.trim_end());
+    };
+    row(0, "ok (claimed or replayed)", "");
+    for kind in ErrorKind::ALL {
+        row(kind.exit_code(), kind.help(), kind.as_str());
+    }
+    text
+}
 
 /// Claim flash-sale discounts without ever overselling.
 #[derive(Debug, Parser)]
-#[command(name = "flashsale", version, after_help = EXIT_CODES, max_term_width = 100)]
-pub struct Cli {
+#[command(name = "flashsale", version, after_help = exit_codes_help(), max_term_width = 100)]
+pub(crate) struct Cli {
     /// Where campaigns and claims live (`sqlite:PATH` or `mongodb://HOST/DB`).
     #[arg(
         help = "Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB \
@@ -51,20 +60,20 @@ pub struct Cli {
         value_name = "URL",
         hide_env_values = true
     )]
-    pub store: Option<String>,
+    store: Option<String>,
 
     /// How to print results: `table` for people, `json` for scripts (one document, errors too).
     #[arg(long, global = true, env = "FLASHSALE_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    output: OutputFormat,
 
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+enum Command {
     /// Create, inspect, list and end campaigns.
     #[command(subcommand)]
     Campaign(campaign::CampaignCmd),
@@ -82,10 +91,10 @@ pub enum Command {
     Jwt(jwt::JwtCmd),
 }
 
-/// Settings that come only from the environment, read once in [`run`]: secrets never come
+/// Settings that come only from the environment, read once per command: secrets never come
 /// from a flag's value, and a security policy is not a flag a caller could leave out.
 #[derive(Default, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The HS256 secret (`FLASHSALE_JWT_SECRET`), as bytes.
     jwt_secret: Option<Vec<u8>>,
     /// Whether claims must carry a JWT (`FLASHSALE_REQUIRE_JWT=1`).
@@ -110,10 +119,10 @@ impl Settings {
     /// `FLASHSALE_MONGODB_TIMEOUT_MS`.
     ///
     /// # Errors
-    /// [`Invalid`](crate::domain::Invalid) when `FLASHSALE_REQUIRE_JWT` is neither on nor off
+    /// [`Invalid`] when `FLASHSALE_REQUIRE_JWT` is neither on nor off
     /// (a mistyped policy must not silently fall back to the permissive default), or the
     /// timeout is not a whole number of milliseconds from 1 to 600000.
-    pub fn from_env() -> Result<Self, crate::domain::Invalid> {
+    fn from_env() -> Result<Self, Invalid> {
         let mut settings = Self::from_values(
             std::env::var_os("FLASHSALE_JWT_SECRET"),
             std::env::var_os("FLASHSALE_REQUIRE_JWT").as_deref(),
@@ -127,12 +136,12 @@ impl Settings {
     fn from_values(
         secret: Option<OsString>,
         require: Option<&std::ffi::OsStr>,
-    ) -> Result<Self, crate::domain::Invalid> {
+    ) -> Result<Self, Invalid> {
         let require_jwt = match require.map(std::ffi::OsStr::to_str) {
             None | Some(Some("" | "0" | "false" | "no")) => false,
             Some(Some("1" | "true" | "yes")) => true,
             Some(_) => {
-                return Err(crate::domain::Invalid::new(
+                return Err(Invalid::new(
                     "FLASHSALE_REQUIRE_JWT",
                     "must be 1 (require a JWT for claims) or 0",
                 ));
@@ -147,55 +156,63 @@ impl Settings {
 
     /// Whether claims must carry a JWT.
     #[must_use]
-    pub fn require_jwt(&self) -> bool {
+    pub(crate) fn require_jwt(&self) -> bool {
         self.require_jwt
     }
 }
 
 /// Parses `FLASHSALE_MONGODB_TIMEOUT_MS`: a bound on each `MongoDB` operation, in milliseconds.
-fn mongo_timeout(text: &std::ffi::OsStr) -> Result<std::time::Duration, crate::domain::Invalid> {
+fn mongo_timeout(text: &std::ffi::OsStr) -> Result<std::time::Duration, Invalid> {
     text.to_str()
         .and_then(|t| t.parse::<u64>().ok())
         .filter(|ms| (1..=600_000).contains(ms))
         .map(std::time::Duration::from_millis)
         .ok_or_else(|| {
-            crate::domain::Invalid::new(
+            Invalid::new(
                 "FLASHSALE_MONGODB_TIMEOUT_MS",
                 "must be a whole number of milliseconds from 1 to 600000",
             )
         })
 }
 
-/// A usage mistake the parser cannot see (e.g. a missing field without a terminal): exit 2.
+/// A usage mistake the parser cannot see (e.g. a missing field without a terminal).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub(crate) String);
 
-/// An error whose JSON document the command already printed (simulate's report on a violated
-/// invariant): [`report`] maps the exit code of the wrapped error and prints nothing more, so
-/// stdout holds exactly one document.
+/// The operator pressed Ctrl-C before the work it names (e.g. "the simulation") finished.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct AlreadyPrinted(#[source] pub Error);
-
-/// The operator pressed Ctrl-C: exit 130, the shell's convention for SIGINT.
-#[derive(Debug, thiserror::Error)]
-#[error("interrupted before the simulation finished")]
-pub struct Interrupted;
+#[error("interrupted before {0} finished")]
+pub(crate) struct Interrupted(pub(crate) &'static str);
 
 /// What every subcommand gets: the output format and the store, opened on first use.
-pub struct Context {
+pub(crate) struct Context {
     /// The chosen output format.
-    pub output: OutputFormat,
+    output: OutputFormat,
     /// Settings read from the environment.
-    pub settings: Settings,
+    settings: Settings,
     store_url: StoreUrl,
     store: OnceCell<AnyStore>,
 }
 
 impl Context {
+    /// Reads the settings and the store URL; opens nothing yet.
+    fn new(store: Option<&str>, output: OutputFormat) -> anyhow::Result<Context> {
+        let settings = Settings::from_env()?;
+        let store_url = match store {
+            Some(url) => url.parse::<StoreUrl>().map_err(Error::from)?,
+            None => StoreUrl::default_location().map_err(Error::from)?,
+        };
+        Ok(Context {
+            output,
+            settings,
+            store_url,
+            store: OnceCell::new(),
+        })
+    }
+
     /// The store, opened (and its schema created) on the first call.
-    pub async fn store(&self) -> anyhow::Result<&AnyStore> {
+    async fn store(&self) -> anyhow::Result<&AnyStore> {
         self.store
             .get_or_try_init(|| async {
                 AnyStore::open_with(&self.store_url, self.settings.mongo)
@@ -207,7 +224,7 @@ impl Context {
     }
 
     /// A campaign service over the store.
-    pub async fn campaigns(&self) -> anyhow::Result<CampaignService<AnyStore, SystemClock>> {
+    async fn campaigns(&self) -> anyhow::Result<CampaignService<AnyStore, SystemClock>> {
         Ok(CampaignService::new(
             self.store().await?.clone(),
             SystemClock,
@@ -215,16 +232,12 @@ impl Context {
     }
 
     /// A claim service over the store.
-    pub async fn claims(&self) -> anyhow::Result<ClaimService<AnyStore, SystemClock>> {
+    async fn claims(&self) -> anyhow::Result<ClaimService<AnyStore, SystemClock>> {
         Ok(ClaimService::new(self.store().await?.clone(), SystemClock))
     }
 
     /// Prints `json` in JSON mode, else `table`.
-    pub fn emit(
-        &self,
-        json: &serde_json::Value,
-        table: impl FnOnce() -> String,
-    ) -> anyhow::Result<()> {
+    fn emit(&self, json: &serde_json::Value, table: impl FnOnce() -> String) -> anyhow::Result<()> {
         match self.output {
             OutputFormat::Json => output::print_json(json)?,
             OutputFormat::Table => output::print(&table())?,
@@ -234,14 +247,9 @@ impl Context {
 }
 
 impl Cli {
-    /// Parses the process arguments. Help and version print and exit 0; a usage error is
-    /// reported like any other error (one JSON document in JSON mode) and exits 2.
-    pub fn parse_args() -> Result<Cli, ExitCode> {
-        Self::parse_from_args(std::env::args_os())
-    }
-
-    /// [`Cli::parse_args`] over explicit arguments.
-    pub fn parse_from_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> {
+    /// Parses `args`. Help and version print and exit 0; a usage error is reported like any
+    /// other error (one JSON document in JSON mode) and exits 2.
+    fn parse_from_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, ExitCode> {
         let args: Vec<OsString> = args.into_iter().collect();
         Cli::try_parse_from(&args).map_err(|err| {
             if !err.use_stderr() {
@@ -257,7 +265,7 @@ impl Cli {
             if output == OutputFormat::Table && !quotes_huge_value {
                 // clap's own rendering keeps the usage line and suggestions for a person.
                 let _ = err.print();
-                return ExitCode::from(2);
+                return ExitCode::from(ErrorKind::InvalidInput.exit_code());
             }
             // The first paragraph is the message; clap's usage lines follow it on a terminal.
             let first = rendered.split("\n\n").next().unwrap_or_default();
@@ -303,77 +311,95 @@ fn requested_output(args: &[OsString]) -> OutputFormat {
     }
 }
 
-/// Runs a parsed command line.
+/// The whole command line: parse `args`, run, report any error; returns the exit code.
+pub(crate) async fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::parse_from_args(args) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let output = cli.output;
+    match run(cli).await {
+        Ok(code) => code,
+        Err(err) => report(&err, output),
+    }
+}
+
+/// Runs a parsed command line and returns its exit code: success, or an outcome that is not an
+/// error but still fails (simulate's report of a broken invariant).
+///
+/// Ctrl-C ends any command with [`Interrupted`] (exit 130). Simulate listens for it itself,
+/// because it must remove the campaign it created before it returns.
 ///
 /// # Errors
 /// Any failure, with context; [`report`] turns it into a message and an exit code.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::Completions(args) = &cli.command {
-        return completions::run(args);
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let simulating = matches!(cli.command, Command::Simulate(_));
+    let command = dispatch(cli);
+    if simulating {
+        return command.await;
     }
-    let settings = Settings::from_env()?;
-    if let Command::Jwt(cmd) = &cli.command {
-        return jwt::run(cmd, cli.output, &settings);
-    }
-    let store_url = match &cli.store {
-        Some(url) => url.parse::<StoreUrl>().map_err(Error::from)?,
-        None => StoreUrl::default_location().map_err(Error::from)?,
-    };
-    let ctx = Context {
-        output: cli.output,
-        settings,
-        store_url,
-        store: OnceCell::new(),
-    };
-    match cli.command {
-        Command::Campaign(cmd) => campaign::run(cmd, &ctx).await,
-        Command::Claim(args) => claim::run(args, &ctx).await,
-        Command::Inventory(cmd) => inventory::run(cmd, &ctx).await,
-        Command::Simulate(args) => simulate::run(args, &ctx).await,
-        Command::Completions(_) | Command::Jwt(_) => Ok(()),
+    tokio::select! {
+        // Listening first, so that the handler is in place before any command starts (a
+        // prompt blocks its thread, and raises SIGINT itself when Ctrl-C is typed).
+        biased;
+        _ = tokio::signal::ctrl_c() => Err(Interrupted("the command").into()),
+        result = command => result,
     }
 }
 
-/// Prints `err` (to stderr, or as one JSON document on stdout in JSON mode) and returns the
-/// documented exit code.
-pub fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
-    let (code, kind) = classify(err);
-    if output == OutputFormat::Json && err.downcast_ref::<AlreadyPrinted>().is_some() {
-        return ExitCode::from(code);
+/// Runs one command: the ones that need no store first, then the others with a [`Context`].
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let context = || Context::new(cli.store.as_deref(), cli.output);
+    match cli.command {
+        Command::Completions(args) => completions::run(&args)?,
+        Command::Jwt(cmd) => jwt::run(&cmd, cli.output, &Settings::from_env()?)?,
+        Command::Campaign(cmd) => campaign::run(cmd, &context()?).await?,
+        Command::Claim(args) => claim::run(args, &context()?).await?,
+        Command::Inventory(cmd) => inventory::run(cmd, &context()?).await?,
+        Command::Simulate(args) => return simulate::run(args, &context()?).await,
     }
-    let message = format!("{err:#}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints `err` (to stderr, or as one JSON document on stdout in JSON mode), with the flag or
+/// variable that fixes it when there is one, and returns its kind's exit code.
+fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
+    let kind = kind_of(err);
+    let message = match hint::hint(err) {
+        Some(hint) => format!("{err:#}: {hint}"),
+        None => format!("{err:#}"),
+    };
     match output {
         OutputFormat::Json => {
-            let _ = output::print_json(&json!({"error": {"kind": kind, "message": message}}));
+            let _ =
+                output::print_json(&json!({"error": {"kind": kind.as_str(), "message": message}}));
         }
-        OutputFormat::Table => {
-            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            if colour {
-                eprintln!("\x1b[1;31merror\x1b[0m: {message}");
-            } else {
-                eprintln!("error: {message}");
-            }
-        }
+        OutputFormat::Table => print_error(&message),
     }
-    ExitCode::from(code)
+    ExitCode::from(kind.exit_code())
 }
 
-/// The exit code and JSON kind of an error anywhere in the chain.
-fn classify(err: &anyhow::Error) -> (u8, &'static str) {
+/// Prints `error: message` to stderr, `error` in bold red when stderr is a terminal and
+/// `NO_COLOR` is unset.
+fn print_error(message: &str) {
+    const ERROR: anstyle::Style = anstyle::AnsiColor::Red.on_default().bold();
+    anstream::eprintln!("{ERROR}error{ERROR:#}: {message}");
+}
+
+/// The kind of the first error in the chain that has one.
+fn kind_of(err: &anyhow::Error) -> ErrorKind {
     for cause in err.chain() {
-        if cause.downcast_ref::<Interrupted>().is_some() {
-            return (130, "internal");
+        if cause.is::<Interrupted>() {
+            return ErrorKind::Interrupted;
         }
         if let Some(err) = cause.downcast_ref::<Error>() {
-            return (err.exit_code(), err.kind());
+            return err.kind();
         }
-        if cause.downcast_ref::<UsageError>().is_some()
-            || cause.downcast_ref::<crate::domain::Invalid>().is_some()
-        {
-            return (2, "invalid_input");
+        if cause.is::<UsageError>() || cause.is::<Invalid>() {
+            return ErrorKind::InvalidInput;
         }
     }
-    (1, "internal")
+    ErrorKind::Internal
 }
 
 #[cfg(test)]

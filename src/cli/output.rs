@@ -13,7 +13,7 @@ use crate::store::Reconciliation;
 
 /// `--output`: a table for people (default) or exactly one JSON document on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// Human-readable tables.
     Table,
     /// One JSON document per command, errors included.
@@ -21,18 +21,18 @@ pub enum OutputFormat {
 }
 
 /// An instant as the contract writes it: RFC 3339, UTC, millisecond precision.
-pub fn rfc3339(instant: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(instant: DateTime<Utc>) -> String {
     instant.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Writes `text` and a newline to stdout. A closed pipe (`flashsale … | head`) means the reader
 /// went away, which is not an error.
-pub fn print(text: &str) -> io::Result<()> {
+pub(crate) fn print(text: &str) -> io::Result<()> {
     write_stdout(&format!("{text}\n"))
 }
 
 /// Writes `text` to stdout exactly as given; a closed pipe is not an error (see [`print()`]).
-pub fn write_stdout(text: &str) -> io::Result<()> {
+pub(crate) fn write_stdout(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -41,15 +41,17 @@ pub fn write_stdout(text: &str) -> io::Result<()> {
 }
 
 /// Prints `value` as one pretty JSON document.
-pub fn print_json(value: &Value) -> io::Result<()> {
+pub(crate) fn print_json(value: &Value) -> io::Result<()> {
     print(&serde_json::to_string_pretty(value).map_err(io::Error::other)?)
 }
 
 /// Whether stderr is a terminal a person watches (progress bars and colour go there only).
-pub fn stderr_is_terminal() -> bool {
+pub(crate) fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()
 }
 
+/// The one table style: condensed UTF-8 borders, plain when stdout is no terminal or
+/// `NO_COLOR` is set.
 fn table() -> Table {
     let mut table = Table::new();
     table
@@ -61,7 +63,8 @@ fn table() -> Table {
     table
 }
 
-fn key_values(rows: &[(&str, String)]) -> String {
+/// Rows of a key and its value, as a two-column table.
+pub(crate) fn key_values(rows: &[(&str, String)]) -> String {
     let mut t = table();
     for (key, value) in rows {
         t.add_row(vec![(*key).to_owned(), value.clone()]);
@@ -70,7 +73,7 @@ fn key_values(rows: &[(&str, String)]) -> String {
 }
 
 /// The contract's campaign JSON.
-pub fn campaign_json(view: &CampaignView) -> Value {
+pub(crate) fn campaign_json(view: &CampaignView) -> Value {
     let c = &view.campaign;
     json!({
         "id": c.id,
@@ -90,7 +93,7 @@ pub fn campaign_json(view: &CampaignView) -> Value {
 }
 
 /// A campaign as a two-column table.
-pub fn campaign_table(view: &CampaignView) -> String {
+pub(crate) fn campaign_table(view: &CampaignView) -> String {
     let c = &view.campaign;
     let money = |cents: crate::domain::Cents| format!("{cents} {}", c.currency.as_str());
     key_values(&[
@@ -120,7 +123,7 @@ pub fn campaign_table(view: &CampaignView) -> String {
 }
 
 /// Campaigns as one row each.
-pub fn campaigns_table(views: &[CampaignView]) -> String {
+pub(crate) fn campaigns_table(views: &[CampaignView]) -> String {
     if views.is_empty() {
         return "no campaigns yet: create one with `flashsale campaign create`".to_owned();
     }
@@ -157,7 +160,7 @@ pub fn campaigns_table(views: &[CampaignView]) -> String {
 }
 
 /// The contract's claim JSON.
-pub fn claim_json(outcome: &ClaimOutcome) -> Value {
+pub(crate) fn claim_json(outcome: &ClaimOutcome) -> Value {
     let c = outcome.claim();
     json!({
         "outcome": outcome.as_str(),
@@ -173,7 +176,7 @@ pub fn claim_json(outcome: &ClaimOutcome) -> Value {
 }
 
 /// A claim as a two-column table.
-pub fn claim_table(outcome: &ClaimOutcome) -> String {
+pub(crate) fn claim_table(outcome: &ClaimOutcome) -> String {
     let c = outcome.claim();
     let outcome = match outcome {
         ClaimOutcome::Claimed(_) => "claimed".to_owned(),
@@ -193,13 +196,13 @@ pub fn claim_table(outcome: &ClaimOutcome) -> String {
 }
 
 /// The contract's inventory JSON.
-pub fn inventory_json(view: &CampaignView) -> Value {
+pub(crate) fn inventory_json(view: &CampaignView) -> Value {
     let c = &view.campaign;
     json!({"campaign_id": c.id, "total": c.total, "claimed": c.claimed, "remaining": c.remaining})
 }
 
 /// Inventory as a two-column table.
-pub fn inventory_table(view: &CampaignView) -> String {
+pub(crate) fn inventory_table(view: &CampaignView) -> String {
     let c = &view.campaign;
     key_values(&[
         ("campaign", c.id.to_string()),
@@ -210,7 +213,7 @@ pub fn inventory_table(view: &CampaignView) -> String {
 }
 
 /// `inventory reconcile`'s JSON.
-pub fn reconciliation_json(r: &Reconciliation) -> Value {
+pub(crate) fn reconciliation_json(r: &Reconciliation) -> Value {
     json!({
         "campaign_id": r.campaign_id,
         "total": r.total,
@@ -223,7 +226,7 @@ pub fn reconciliation_json(r: &Reconciliation) -> Value {
 }
 
 /// `inventory reconcile` as a two-column table.
-pub fn reconciliation_table(r: &Reconciliation) -> String {
+pub(crate) fn reconciliation_table(r: &Reconciliation) -> String {
     let verdict = match (r.drift(), r.applied) {
         (0, _) => "no drift".to_owned(),
         (drift, true) => format!(

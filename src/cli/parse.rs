@@ -1,21 +1,20 @@
 //! Parsers for operator-typed values that clap does not know: durations and instants.
 //!
-//! They are public so the fuzz and property tests reach them; every failure is an
-//! [`Invalid`] naming the flag.
+//! Every failure is an [`Invalid`] naming the flag.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{Invalid, shown};
 
 /// The longest campaign a `--duration` may describe (a year): anything longer is a typo.
-pub const MAX_DURATION_DAYS: i64 = 366;
+pub(crate) const MAX_DURATION_DAYS: i64 = 366;
 
 /// Parses a duration such as `90s`, `30m`, `2h`, `1d` or `1h30m` (units s, m, h, d; at least
 /// one second; at most [`MAX_DURATION_DAYS`]).
 ///
 /// # Errors
 /// [`Invalid`] naming `--duration` for anything else.
-pub fn duration(text: &str) -> Result<TimeDelta, Invalid> {
+pub(crate) fn duration(text: &str) -> Result<TimeDelta, Invalid> {
     duration_named(text, "--duration")
 }
 
@@ -23,7 +22,7 @@ pub fn duration(text: &str) -> Result<TimeDelta, Invalid> {
 ///
 /// # Errors
 /// [`Invalid`] naming `flag` for anything [`duration`] refuses.
-pub fn duration_named(text: &str, flag: &'static str) -> Result<TimeDelta, Invalid> {
+pub(crate) fn duration_named(text: &str, flag: &'static str) -> Result<TimeDelta, Invalid> {
     let bad = |reason: &str| Invalid::new(flag, format!("`{}` {reason}", shown(text)));
     let mut total: i64 = 0;
     let mut digits = String::new();
@@ -71,7 +70,7 @@ pub fn duration_named(text: &str, flag: &'static str) -> Result<TimeDelta, Inval
 ///
 /// # Errors
 /// [`Invalid`] naming `flag` for anything else.
-pub fn instant(
+pub(crate) fn instant(
     text: &str,
     flag: &'static str,
     now: DateTime<Utc>,
@@ -94,7 +93,87 @@ pub fn instant(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// An error a person can read: one line, and short even when the input was a megabyte.
+    fn assert_short_one_line(message: &str) {
+        assert!(
+            !message.contains('\n') && !message.contains('\r'),
+            "{message:?}"
+        );
+        assert!(
+            message.chars().count() <= 200,
+            "{} chars: {message:.80}",
+            message.chars().count()
+        );
+    }
+
+    fn epoch() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default()
+    }
+
+    /// Text shaped like durations and instants, mixed with anything at all.
+    fn near_miss() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[0-9.\\-+e ]{0,30}",
+            "[0-9]{0,12}[smhdw]{0,2}[0-9]{0,6}[smhd]?",
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})",
+        ]
+    }
+
+    proptest! {
+        /// Any text is either a duration of 1 s to 366 days or a short one-line refusal.
+        #[test]
+        fn duration_parsing_never_panics(text in near_miss()) {
+            match duration(&text) {
+                Ok(d) => prop_assert!(d >= TimeDelta::seconds(1) && d <= TimeDelta::days(MAX_DURATION_DAYS)),
+                Err(err) => assert_short_one_line(&err.to_string()),
+            }
+        }
+
+        /// Hours and minutes add up exactly.
+        #[test]
+        fn durations_add_their_parts(h in 0i64..100, m in 0i64..1000, s in 1i64..1000) {
+            let parsed = duration(&format!("{h}h{m}m{s}s"));
+            prop_assert_eq!(parsed.ok(), Some(TimeDelta::seconds(h * 3600 + m * 60 + s)));
+        }
+
+        /// Any text is either an instant or a short one-line refusal.
+        #[test]
+        fn instant_parsing_never_panics(text in near_miss()) {
+            if let Err(err) = instant(&text, "--ends-at", epoch(), true) {
+                assert_short_one_line(&err.to_string());
+            }
+        }
+
+        /// Every millisecond instant from year 1 to 9999 prints as RFC 3339 that parses back.
+        #[test]
+        fn instants_round_trip(millis in -62_135_596_800_000i64..253_402_300_799_000) {
+            let parsed = DateTime::from_timestamp_millis(millis).unwrap_or_default();
+            let text = parsed.to_rfc3339();
+            prop_assert_eq!(instant(&text, "--ends-at", epoch(), false), Ok(parsed));
+        }
+    }
+
+    /// A megabyte of anything gets a short one-line refusal.
+    #[test]
+    fn megabyte_inputs_get_short_one_line_errors() {
+        for unit in ["9", "a", "\u{7}", "é", "1.", "-", "9h", "\n"] {
+            let huge = unit.repeat(1_000_000 / unit.len());
+            let refusals = [
+                duration(&huge).err(),
+                instant(&huge, "--ends-at", epoch(), true).err(),
+            ];
+            for (i, refusal) in refusals.into_iter().enumerate() {
+                let refusal =
+                    refusal.unwrap_or_else(|| panic!("parser {i} accepted a megabyte of {unit:?}"));
+                assert_short_one_line(&refusal.to_string());
+            }
+        }
+    }
 
     #[test]
     fn durations_parse_in_seconds_minutes_hours_days() {

@@ -1,17 +1,17 @@
 //! `flashsale simulate`: fire N concurrent users at a campaign, then prove from the store that
 //! nothing oversold, nothing was handed out twice and nothing was left unsold.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+use futures::FutureExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::jwt::SecretArgs;
-use super::{AlreadyPrinted, Context, OutputFormat, output};
+use super::{Context, Interrupted, OutputFormat, hint, output};
 use crate::Error;
 use crate::auth::AuthError;
 use crate::clock::SystemClock;
@@ -35,10 +35,10 @@ Exit 8 when an invariant is violated; the report says which and with what number
 /// Arguments of `simulate`.
 #[derive(Debug, Args)]
 #[command(after_long_help = EXAMPLES)]
-pub struct SimulateArgs {
+pub(crate) struct SimulateArgs {
     /// Simulated users, each a concurrent task with its own user id.
     #[arg(long, value_name = "N")]
-    pub users: u64,
+    users: u64,
     /// Units of the campaign to create (required unless --campaign).
     #[arg(
         long,
@@ -46,41 +46,41 @@ pub struct SimulateArgs {
         required_unless_present = "campaign",
         conflicts_with = "campaign"
     )]
-    pub inventory: Option<i64>,
+    inventory: Option<i64>,
     /// Concurrent requests (tabs) a duplicating user sends before one retry.
     #[arg(long, value_name = "T", default_value_t = simulate::DEFAULT_TABS)]
-    pub tabs: u32,
+    tabs: u32,
     /// Share of users, from 0 to 1, who send tabs and a retry.
     #[arg(long, value_name = "R", default_value_t = simulate::DEFAULT_DUPLICATE_RATIO)]
-    pub duplicate_ratio: f64,
+    duplicate_ratio: f64,
     /// Users in flight at once.
     #[arg(long, value_name = "C", default_value_t = simulate::DEFAULT_CONCURRENCY)]
-    pub concurrency: usize,
+    concurrency: usize,
     /// Seed of the users' carts and tabs; the report shows it so a run can be repeated
     /// [default: random].
     #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
+    seed: Option<u64>,
     /// Claim from this existing live campaign instead of creating one.
     #[arg(long, value_name = "ID")]
-    pub campaign: Option<String>,
+    campaign: Option<String>,
     /// Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00].
     #[arg(long, value_name = "MONEY", requires = "cart_max")]
-    pub cart_min: Option<String>,
+    cart_min: Option<String>,
     /// Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00].
     #[arg(long, value_name = "MONEY", requires = "cart_min")]
-    pub cart_max: Option<String>,
+    cart_max: Option<String>,
     /// Keep the campaign the simulation created (it is removed by default).
     #[arg(long, conflicts_with = "campaign")]
-    pub keep: bool,
+    keep: bool,
     /// Claim through JWTs: each user gets one HS256 token, minted before its first request,
     /// and every request (each tab and the retry) verifies it; the report times verification.
     /// Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a
     /// random key that exists only in this process.
     #[arg(long)]
-    pub jwt: bool,
+    jwt: bool,
     /// Key settings for --jwt.
     #[command(flatten)]
-    pub key: SecretArgs,
+    key: SecretArgs,
 }
 
 /// Which campaign the users claim from.
@@ -106,7 +106,7 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
         seed: args.seed.unwrap_or_else(rand_seed),
         carts,
     };
-    load.validate()?;
+    load.validate().map_err(hint::name_load_flag)?;
     let target = match (&args.campaign, args.inventory) {
         (Some(id), _) => Target::Existing(CampaignId::parse(id)?),
         (None, Some(inventory)) if (1..=MAX_INVENTORY).contains(&inventory) => Target::Create {
@@ -124,21 +124,19 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
 }
 
 fn rand_seed() -> u64 {
-    let mut bytes = [0u8; 8];
-    // A seed only needs to differ between runs; the clock is a fine fallback.
-    if getrandom::fill(&mut bytes).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        return u64::try_from(nanos % u128::from(u64::MAX)).unwrap_or(0);
-    }
     // Seeds below 2^53 survive a round trip through any JSON reader (JavaScript included).
-    u64::from_le_bytes(bytes) >> 11
+    rand::random::<u64>() >> 11
 }
 
 /// Runs `simulate`: exit 0 when every invariant held, 8 (after printing the report) when one
 /// did not, 130 on Ctrl-C.
-pub async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<()> {
+pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    // Listening from the start: Ctrl-C while the store opens or the campaign is created ends
+    // the run as soon as it starts, and the campaign is still removed.
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    if interrupted.as_mut().now_or_never().is_some() {
+        return Err(Interrupted("the simulation").into());
+    }
     let (load, target) = plan(&args)?;
     // Before the store is opened: a bad key is a usage error that must touch nothing.
     if !args.jwt && ctx.settings.require_jwt() {
@@ -170,7 +168,7 @@ pub async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<()> {
     let bar = progress_bar(load.users, &progress);
     let outcome = tokio::select! {
         report = simulator.run(&load, &campaign, Arc::clone(&progress)) => Some(report),
-        _ = tokio::signal::ctrl_c() => None,
+        _ = interrupted => None,
     };
     if let Some((bar, ticker)) = bar {
         ticker.abort();
@@ -185,7 +183,7 @@ pub async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<()> {
             .with_context(|| format!("removing the simulation's campaign `{campaign}`"))?;
     }
     let Some(report) = outcome else {
-        return Err(super::Interrupted.into());
+        return Err(Interrupted("the simulation").into());
     };
     let report = report?;
 
@@ -195,12 +193,14 @@ pub async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<()> {
     ctx.emit(&report_json(&report, !remove), || {
         report_table(&report, !remove)
     })?;
-    match (verdict, ctx.output) {
-        (None, _) => Ok(()),
-        // The report is the one JSON document; report() must not print a second.
-        (Some(err), OutputFormat::Json) => Err(AlreadyPrinted(err).into()),
-        (Some(err), OutputFormat::Table) => Err(err.into()),
+    let Some(violation) = verdict else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    // In JSON mode the report is the one document; a person also reads the verdict on stderr.
+    if ctx.output == OutputFormat::Table {
+        super::print_error(&violation.to_string());
     }
+    Ok(ExitCode::from(violation.kind().exit_code()))
 }
 
 /// A bar on stderr, redrawn from the counters every 100 ms, only when a person watches.
@@ -351,17 +351,5 @@ fn report_table(r: &Report, kept: bool) -> String {
             format!("FAILED\n{}", r.violations.join("\n"))
         },
     ));
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if std::env::var_os("NO_COLOR").is_some()
-        || !std::io::IsTerminal::is_terminal(&std::io::stdout())
-    {
-        table.force_no_tty();
-    }
-    for (key, value) in rows {
-        table.add_row(vec![key.to_owned(), value]);
-    }
-    table.to_string()
+    output::key_values(&rows)
 }

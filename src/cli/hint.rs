@@ -1,0 +1,174 @@
+//! What the CLI adds to a library error: the flag or environment variable that fixes it.
+//!
+//! The library speaks of the domain, because it also answers shoppers over HTTP; only the CLI
+//! knows its flags. [`hint`] is appended to the reported message
+//! (`error: <library message>: <hint>`), so an operator still learns what to type.
+
+use crate::Error;
+use crate::auth::AuthError;
+use crate::domain::Invalid;
+use crate::store::StoreError;
+
+/// The hint for the first error in `err`'s chain that has one.
+pub(super) fn hint(err: &anyhow::Error) -> Option<&'static str> {
+    err.chain().find_map(|cause| {
+        if let Some(err) = cause.downcast_ref::<Error>() {
+            return match err {
+                Error::Store(err) => store_hint(err),
+                Error::Unauthenticated(err) => auth_hint(err),
+                _ => None,
+            };
+        }
+        if let Some(err) = cause.downcast_ref::<StoreError>() {
+            return store_hint(err);
+        }
+        cause.downcast_ref::<AuthError>().and_then(auth_hint)
+    })
+}
+
+fn store_hint(err: &StoreError) -> Option<&'static str> {
+    match err {
+        StoreError::CampaignExists(_) => Some("choose another `--id`"),
+        // No URL means none was given and the platform has no data directory to default to.
+        StoreError::InvalidUrl { url, .. } if url.is_empty() => Some("pass `--store sqlite:PATH`"),
+        _ => None,
+    }
+}
+
+fn auth_hint(err: &AuthError) -> Option<&'static str> {
+    match err {
+        AuthError::Missing => Some("pass `--jwt TOKEN` (or set FLASHSALE_JWT)"),
+        AuthError::JwtRequired => {
+            Some("FLASHSALE_REQUIRE_JWT is set: pass `--jwt TOKEN` instead of `--user`")
+        }
+        AuthError::SimulationWithoutJwt => Some("FLASHSALE_REQUIRE_JWT is set: pass `--jwt`"),
+        AuthError::NoKey => Some(
+            "set FLASHSALE_JWT_SECRET, or pass `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`",
+        ),
+        AuthError::WrongIssuer => {
+            Some("the issuer is set by `--jwt-issuer` (FLASHSALE_JWT_ISSUER)")
+        }
+        AuthError::WrongAudience => {
+            Some("the audience is set by `--jwt-audience` (FLASHSALE_JWT_AUDIENCE)")
+        }
+        _ => None,
+    }
+}
+
+/// The `simulate` flag that sets a field of [`crate::simulate::Load`].
+fn load_flag(field: &str) -> Option<&'static str> {
+    match field {
+        "users" => Some("--users"),
+        "tabs" => Some("--tabs"),
+        "duplicate ratio" => Some("--duplicate-ratio"),
+        "concurrency" => Some("--concurrency"),
+        "cart range" => Some("--cart-min"),
+        _ => None,
+    }
+}
+
+/// `err` from checking a simulation's load, naming the flag instead of the field: the operator
+/// reads `invalid --users: must be from 1 to ...`, as they typed it.
+pub(super) fn name_load_flag(err: Invalid) -> Invalid {
+    match load_flag(err.field) {
+        Some(flag) => Invalid { field: flag, ..err },
+        None => err,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CampaignId;
+
+    fn hint_of(err: impl Into<Error>) -> Option<&'static str> {
+        hint(&anyhow::Error::new(err.into()))
+    }
+
+    #[test]
+    fn store_errors_name_the_flag_that_fixes_them() {
+        let id = CampaignId::parse("spring").unwrap();
+        assert_eq!(
+            hint_of(StoreError::CampaignExists(id.clone())),
+            Some("choose another `--id`")
+        );
+        let no_data_dir = StoreError::InvalidUrl {
+            url: String::new(),
+            reason: "no data directory on this platform".into(),
+        };
+        assert_eq!(hint_of(no_data_dir), Some("pass `--store sqlite:PATH`"));
+        let bad_url = StoreError::InvalidUrl {
+            url: "postgres://x".into(),
+            reason: "unknown scheme".into(),
+        };
+        assert_eq!(hint_of(bad_url), None);
+        assert_eq!(hint_of(StoreError::InventoryLimit(id)), None);
+    }
+
+    #[test]
+    fn auth_errors_name_the_flag_or_variable_that_fixes_them() {
+        for (err, expected) in [
+            (
+                AuthError::Missing,
+                "pass `--jwt TOKEN` (or set FLASHSALE_JWT)",
+            ),
+            (
+                AuthError::JwtRequired,
+                "FLASHSALE_REQUIRE_JWT is set: pass `--jwt TOKEN` instead of `--user`",
+            ),
+            (
+                AuthError::SimulationWithoutJwt,
+                "FLASHSALE_REQUIRE_JWT is set: pass `--jwt`",
+            ),
+            (
+                AuthError::NoKey,
+                "set FLASHSALE_JWT_SECRET, or pass `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`",
+            ),
+            (
+                AuthError::WrongIssuer,
+                "the issuer is set by `--jwt-issuer` (FLASHSALE_JWT_ISSUER)",
+            ),
+            (
+                AuthError::WrongAudience,
+                "the audience is set by `--jwt-audience` (FLASHSALE_JWT_AUDIENCE)",
+            ),
+        ] {
+            assert_eq!(hint_of(err), Some(expected));
+        }
+        // A shopper's bad token is not the operator's to fix with a flag.
+        assert_eq!(hint_of(AuthError::Expired), None);
+        assert_eq!(hint_of(AuthError::BadSignature), None);
+    }
+
+    #[test]
+    fn hints_are_found_through_context_and_on_bare_library_errors() {
+        let wrapped = anyhow::Error::new(Error::from(AuthError::Missing)).context("claiming");
+        assert_eq!(
+            hint(&wrapped),
+            Some("pass `--jwt TOKEN` (or set FLASHSALE_JWT)")
+        );
+        let bare = anyhow::Error::new(AuthError::NoKey);
+        assert!(hint(&bare).is_some_and(|h| h.contains("FLASHSALE_JWT_SECRET")));
+        let none = anyhow::Error::new(Error::NotFound(CampaignId::parse("x").unwrap()));
+        assert_eq!(hint(&none), None);
+    }
+
+    #[test]
+    fn load_fields_are_named_by_their_simulate_flags() {
+        for (field, flag) in [
+            ("users", "--users"),
+            ("tabs", "--tabs"),
+            ("duplicate ratio", "--duplicate-ratio"),
+            ("concurrency", "--concurrency"),
+            ("cart range", "--cart-min"),
+        ] {
+            let named = name_load_flag(Invalid::new(field, "must be from 1 to 2"));
+            assert_eq!(
+                named.to_string(),
+                format!("invalid {flag}: must be from 1 to 2")
+            );
+        }
+        let other = name_load_flag(Invalid::new("inventory", "must be from 1 to 2"));
+        assert_eq!(other.field, "inventory");
+    }
+}
