@@ -24,6 +24,7 @@ use serde_json::json;
 use tokio::sync::OnceCell;
 
 use crate::Error;
+use crate::auth::AuthError;
 use crate::clock::SystemClock;
 use crate::service::{CampaignService, ClaimService};
 use crate::store::{AnyStore, MongoSettings, StoreUrl};
@@ -341,7 +342,10 @@ pub fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
     if output == OutputFormat::Json && err.downcast_ref::<AlreadyPrinted>().is_some() {
         return ExitCode::from(code);
     }
-    let message = format!("{err:#}");
+    let message = match auth_hint(err) {
+        Some(hint) => format!("{err:#}: {hint}"),
+        None => format!("{err:#}"),
+    };
     match output {
         OutputFormat::Json => {
             let _ = output::print_json(&json!({"error": {"kind": kind, "message": message}}));
@@ -356,6 +360,32 @@ pub fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
         }
     }
     ExitCode::from(code)
+}
+
+/// How the operator fixes an authentication error with this CLI's flags and environment: the
+/// library's message names only what failed.
+fn auth_hint(err: &anyhow::Error) -> Option<&'static str> {
+    let auth = err.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<AuthError>()
+            .or_else(|| match cause.downcast_ref::<Error>() {
+                Some(Error::Unauthenticated(auth)) => Some(auth),
+                _ => None,
+            })
+    })?;
+    Some(match auth {
+        AuthError::Missing => "pass `--jwt TOKEN` (or set FLASHSALE_JWT)",
+        AuthError::JwtRequired => {
+            "FLASHSALE_REQUIRE_JWT is set: pass `--jwt TOKEN` instead of `--user`"
+        }
+        AuthError::SimulationWithoutJwt => "FLASHSALE_REQUIRE_JWT is set: pass `--jwt`",
+        AuthError::NoKey => {
+            "set FLASHSALE_JWT_SECRET, or pass `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`"
+        }
+        AuthError::WrongIssuer => "check FLASHSALE_JWT_ISSUER",
+        AuthError::WrongAudience => "check FLASHSALE_JWT_AUDIENCE",
+        _ => return None,
+    })
 }
 
 /// The exit code and JSON kind of an error anywhere in the chain.
