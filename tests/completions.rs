@@ -33,13 +33,10 @@ fn the_command_prints_exactly_the_rendered_script() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let script = render(shell.parse().expect("shell"));
         assert!(script.contains("flashsale"), "{shell}");
-        env.cmd(["completions", shell])
-            .assert()
-            .success()
-            .stdout(script)
-            .stderr("");
+        env.run(["completions", shell]).stdout(script).check();
     }
-    env.cmd(["completions", "tcsh"]).assert().code(2).stdout("");
+    let refused = env.run(["completions", "tcsh"]).code(2).run();
+    assert_eq!(refused.stdout, "");
     assert!(
         env.store_bytes().is_empty(),
         "completions must not create a store"
