@@ -3,6 +3,8 @@
 
 use crate::support;
 
+use std::fmt::Write as _;
+
 use serde_json::{Value, json};
 use support::{TestEnv, normalise};
 
@@ -318,7 +320,7 @@ fn key_value_table(rows: &[(&str, String)]) -> String {
     };
     let mut table = rule("┌", "┬", "┐");
     for (k, v) in rows {
-        table.push_str(&format!("│ {k:<key$} ┆ {v:<value$} │\n"));
+        writeln!(table, "│ {k:<key$} ┆ {v:<value$} │").expect("write to a String");
     }
     table.push_str(&rule("└", "┴", "┘"));
     table
