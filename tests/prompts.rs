@@ -1,4 +1,4 @@
-//! `campaign create` on a terminal asks for what is missing (DESIGN.md section 6), and checks
+//! `campaign create` on a terminal asks for what is missing, and checks
 //! each answer as it is typed. Runs the real binary on a pseudo-terminal.
 
 use crate::support::TestEnv;

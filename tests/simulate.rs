@@ -167,7 +167,7 @@ fn a_jwt_run_with_a_weak_configured_secret_exits_2_before_the_store_is_touched()
     assert!(env.sqlite_file().is_some_and(|file| !file.exists()));
 }
 
-/// `FerretDB`'s updates are not atomic under concurrency (DESIGN.md section 5), so this run is
+/// `FerretDB`'s updates are not atomic under concurrency, so this run is
 /// strictly sequential: one user at a time, one tab each; duplicating users still retry, which
 /// exercises replays over the wire. Skips unless `FLASHSALE_TEST_MONGODB_URI` is set.
 #[test]

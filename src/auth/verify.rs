@@ -44,7 +44,7 @@ impl JwtVerifier {
     /// A verifier of HS256 tokens signed with `secret`.
     ///
     /// # Errors
-    /// [`AuthError::WeakSecret`] when the secret is shorter than [`MIN_SECRET_BYTES`].
+    /// [`AuthError::WeakSecret`] when the secret is shorter than [`super::MIN_SECRET_BYTES`].
     pub fn hs256(secret: &[u8]) -> Result<Self, AuthError> {
         check_secret(secret)?;
         Ok(Self::new(
