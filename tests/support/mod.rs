@@ -382,3 +382,14 @@ pub fn normalise(text: &str, known: &[(&str, &str)]) -> String {
     }
     out
 }
+
+#[test]
+fn normalise_fixes_times_and_known_values_and_keeps_widths() {
+    let table = "│ token ┆ abc123 │\n│ at    ┆ 2026-11-25T20:53:51.420Z │\n";
+    assert_eq!(
+        normalise(table, &[("abc123", "<t>")]),
+        "│ token ┆ <t>    │\n│ at    ┆ YYYY-MM-DDTHH:MM:SS.mmmZ │\n"
+    );
+    // Not a timestamp as the binary prints one: left alone.
+    assert_eq!(normalise("2026-11-25 20:53", &[]), "2026-11-25 20:53");
+}
