@@ -15,13 +15,7 @@ fn committed_completion_scripts_match_the_command() {
     // Every shell clap_complete knows: one it gains shows up here as a missing script.
     for shell in Shell::value_variants() {
         let name = shell.to_possible_value().expect("a named shell");
-        let out = env
-            .cmd(["completions", name.get_name()])
-            .output()
-            .expect("run flashsale");
-        assert_eq!(out.status.code(), Some(0), "{shell}");
-        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{shell}");
-        let script = String::from_utf8(out.stdout).expect("utf-8 script");
+        let script = env.run(["completions", name.get_name()]).stderr("").run().stdout;
         assert!(script.contains("flashsale"), "{shell}: {script}");
         let path = dir.join(shell.file_name("flashsale"));
         if bless {
@@ -44,5 +38,6 @@ fn committed_completion_scripts_match_the_command() {
 #[test]
 fn an_unknown_shell_is_a_usage_error() {
     let env = TestEnv::new();
-    env.cmd(["completions", "tcsh"]).assert().code(2).stdout("");
+    let refused = env.run(["completions", "tcsh"]).code(2).stdout("").run();
+    assert!(refused.stderr.contains("invalid value 'tcsh'"), "{}", refused.stderr);
 }

@@ -6,66 +6,56 @@
 use crate::support;
 
 use std::collections::BTreeMap;
+use std::os::unix::process::ExitStatusExt as _;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use flashsale::domain::{CampaignId, UserId};
 use flashsale::store::{SqliteStore, Store};
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 use serde_json::Value;
 use support::TestEnv;
 
 const INVENTORY: u32 = 40;
 const ROUNDS: u32 = 6;
 const USERS_PER_ROUND: u32 = 12;
-
-/// A small xorshift generator: kill moments vary per run without a dependency.
-struct Jitter(u64);
-
-impl Jitter {
-    fn next_ms(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
+const SIGKILL: i32 = 9;
 
 fn spawn_claim(env: &TestEnv, user: &str) -> Child {
-    // assert_cmd runs to completion; killing needs a plain child with TestEnv's environment.
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flashsale"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("FLASHSALE_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("FLASHSALE_STORE", env.store())
-        .env("HOME", env.path())
-        .args([
-            "claim",
-            "--campaign",
-            "drop",
-            "--user",
-            user,
-            "--cart",
-            "50",
-        ])
-        .args(["--output", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    env.std_cmd([
+        "claim",
+        "--campaign",
+        "drop",
+        "--user",
+        user,
+        "--cart",
+        "50",
+        "--output",
+        "json",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap()
+}
+
+/// The seed of the kill moments: `FLASHSALE_TEST_CRASH_SEED` to repeat a run, else random.
+fn seed() -> u64 {
+    let seed = std::env::var("FLASHSALE_TEST_CRASH_SEED")
+        .ok()
+        .map_or_else(rand::random, |text| {
+            text.parse().expect("FLASHSALE_TEST_CRASH_SEED is a u64")
+        });
+    eprintln!("crash test seed {seed} (repeat with FLASHSALE_TEST_CRASH_SEED={seed})");
+    seed
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_claim_loses_no_acknowledged_claim_and_breaks_no_invariant() {
     let env = TestEnv::new();
     env.create_campaign("drop", INVENTORY);
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| u64::from(d.subsec_nanos()) ^ d.as_secs())
-        | 1;
-    eprintln!("crash test seed {seed}");
-    let mut jitter = Jitter(seed);
+    let mut rng = StdRng::seed_from_u64(seed());
     // user -> the token the client was told it holds.
     let mut acknowledged: BTreeMap<String, String> = BTreeMap::new();
     let mut killed = 0;
@@ -78,27 +68,58 @@ async fn sigkill_mid_claim_loses_no_acknowledged_claim_and_breaks_no_invariant()
             .iter()
             .map(|u| (u.clone(), spawn_claim(&env, u)))
             .collect();
-        let deadline = Instant::now() + Duration::from_millis(jitter.next_ms(60));
-        while Instant::now() < deadline {
+        // Kill once one of the round has answered, so that however slow the machine, the
+        // round both acknowledges a claim and catches the others at a random point after it:
+        // mid-transaction, mid-commit, or still starting.
+        let started = Instant::now();
+        while !children
+            .iter_mut()
+            .any(|(_, child)| child.try_wait().unwrap().is_some())
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no claim of round {round} answered"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..15)));
         for (_, child) in &mut children {
             // SIGKILL: no destructor, no rollback handler, no flush gets to run.
             if child.try_wait().unwrap().is_none() {
                 child.kill().unwrap();
-                killed += 1;
             }
         }
         for (user, child) in children {
             let out = child.wait_with_output().unwrap();
-            if out.status.code() == Some(0) {
-                let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-                assert_eq!(json["claim"]["user_id"], user.as_str());
-                acknowledged.insert(user, json["claim"]["token"].as_str().unwrap().to_owned());
+            // Counted from how each process ended: one that exited on its own just before
+            // the kill was not killed.
+            if out.status.signal() == Some(SIGKILL) {
+                killed += 1;
+                continue;
+            }
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            assert_eq!(stderr, "", "{user}: JSON mode prints nothing on stderr");
+            let json: Value = serde_json::from_str(&stdout)
+                .unwrap_or_else(|err| panic!("{user}: not one JSON document ({err}): {stdout}"));
+            match out.status.code() {
+                Some(0) => {
+                    assert_eq!(json["outcome"], "claimed", "{user}: {json}");
+                    assert_eq!(json["claim"]["user_id"], user.as_str(), "{json}");
+                    let token = json["claim"]["token"].as_str().unwrap().to_owned();
+                    acknowledged.insert(user, token);
+                }
+                Some(4) => assert_eq!(json["error"]["kind"], "sold_out", "{user}: {json}"),
+                other => panic!("{user}: exit {other:?}: {json}"),
             }
         }
     }
     eprintln!("{} acknowledged, {killed} killed", acknowledged.len());
+    assert!(killed > 0, "no process was killed: the test proved nothing");
+    assert!(
+        !acknowledged.is_empty(),
+        "no claim was acknowledged: the test proved nothing"
+    );
 
     let path = env.sqlite_file().unwrap();
     let integrity: String = rusqlite::Connection::open(&path)
@@ -130,10 +151,9 @@ async fn sigkill_mid_claim_loses_no_acknowledged_claim_and_breaks_no_invariant()
     drop(store);
 
     // I4 through the real CLI after the crashes: a replay hands back the acknowledged token.
-    if let Some((user, token)) = acknowledged.iter().next() {
-        let (code, json) = env.claim("drop", user, "50");
-        assert_eq!(code, 0, "{json}");
-        assert_eq!(json["outcome"], "replayed");
-        assert_eq!(json["claim"]["token"], token.as_str());
+    for (user, token) in acknowledged.iter().take(3) {
+        let json = env.claim("drop", user, "50").json();
+        assert_eq!(json["outcome"], "replayed", "{json}");
+        assert_eq!(json["claim"]["token"], token.as_str(), "{json}");
     }
 }

@@ -9,8 +9,6 @@ use crate::support;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
-use serde_json::Value;
-
 type Snapshot = std::collections::BTreeMap<std::path::PathBuf, (usize, u64)>;
 use support::TestEnv;
 
@@ -70,15 +68,16 @@ impl Hostile {
 fn populated() -> TestEnv {
     let env = TestEnv::new();
     env.create_campaign("spring", 3);
-    let (code, json) = env.claim("spring", "ana", "50");
-    assert_eq!(code, 0, "{json}");
+    env.claim("spring", "ana", "50").json();
     // A read closes the store cleanly, which checkpoints SQLite's WAL into the main file: the
     // baseline is then the at-rest layout, and a later read-only open changes no byte.
     env.store_state();
     env
 }
 
-/// Runs `args` in JSON and in table mode and checks the refusal contract for each.
+/// Runs `args` in JSON and in table mode and checks the refusal contract for each: one JSON
+/// document with a short one-line message, and in table mode that same message as the only
+/// line on stderr (clap's usage errors add their usage paragraphs for a person).
 fn assert_refused(env: &TestEnv, args: &[OsString], code: i32, kind: &str) {
     let shown: Vec<String> = args
         .iter()
@@ -86,26 +85,20 @@ fn assert_refused(env: &TestEnv, args: &[OsString], code: i32, kind: &str) {
         .collect();
     let before = env.store_bytes();
 
-    let out = env
-        .cmd(args)
-        .args(["--output", "json"])
+    let json = env
+        .run(args)
         .env("FLASHSALE_JWT_SECRET", SECRET)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{shown:?}: {stdout}{stderr}");
-    assert!(
-        stderr.is_empty(),
-        "{shown:?}: stderr in JSON mode: {stderr}"
+        .code(code)
+        .json();
+    let message = json["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(
+        json,
+        serde_json::json!({"error": {"kind": kind, "message": message}}),
+        "{shown:?}"
     );
-    let json: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{shown:?}: not one JSON document ({e}): {stdout}"));
-    assert_eq!(json["error"]["kind"], kind, "{shown:?}: {json}");
-    let message = json["error"]["message"].as_str().unwrap();
     assert!(
-        !message.contains('\n'),
-        "{shown:?}: multi-line message {message:?}"
+        !message.is_empty() && !message.contains('\n'),
+        "{shown:?}: message {message:?}"
     );
     assert!(
         message.len() < 400,
@@ -113,26 +106,35 @@ fn assert_refused(env: &TestEnv, args: &[OsString], code: i32, kind: &str) {
         message.len()
     );
 
-    let out = env
-        .cmd(args)
+    let table = env
+        .run(args)
         .env("FLASHSALE_JWT_SECRET", SECRET)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{shown:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{shown:?}: stdout on error");
-    assert!(stderr.starts_with("error: "), "{shown:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{shown:?}: {stderr}");
-    let first = stderr.lines().next().unwrap_or_default();
-    assert!(
-        first.len() < 400,
-        "{shown:?}: {}-byte first line",
-        first.len()
-    );
-    // Our own errors are exactly one line; clap's usage errors add a hint for a person.
-    let one_line = stderr.ends_with('\n') && stderr.matches('\n').count() == 1;
-    let clap_usage = stderr.ends_with("For more information, try '--help'.\n");
-    assert!(one_line || clap_usage, "{shown:?}: {stderr:?}");
+        .code(code)
+        .stdout("")
+        .run();
+    let ours = format!("error: {message}\n");
+    if table.stderr != ours {
+        // clap's usage error: the same message (clap wraps it), then usage lines, then the hint.
+        let paragraphs: Vec<&str> = table.stderr.split("\n\n").collect();
+        let first = paragraphs[0]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(first, ours.trim_end(), "{shown:?}: {:?}", table.stderr);
+        assert_eq!(
+            paragraphs.last(),
+            Some(&"For more information, try '--help'.\n"),
+            "{shown:?}: {:?}",
+            table.stderr
+        );
+        for middle in &paragraphs[1..paragraphs.len() - 1] {
+            assert!(
+                middle.starts_with("Usage: flashsale ") || middle.starts_with("  tip: "),
+                "{shown:?}: {:?}",
+                table.stderr
+            );
+        }
+    }
 
     assert_unchanged(&before, &env.store_bytes(), &shown);
 }
@@ -301,9 +303,17 @@ fn campaign_create_refuses_rule_breaking_values() {
 fn a_duplicate_campaign_id_changes_nothing() {
     let env = populated();
     let before = env.store_state();
-    let (code, json) = env.json(create_with("--id", &OsString::from("spring")));
-    assert_eq!(code, 2, "{json}");
-    assert_eq!(json["error"]["kind"], "invalid_input");
+    let json = env
+        .run(create_with("--id", &OsString::from("spring")))
+        .code(2)
+        .json();
+    assert_eq!(
+        json,
+        serde_json::json!({"error": {
+            "kind": "invalid_input",
+            "message": "campaign `spring` already exists: choose another `--id`"
+        }})
+    );
     assert_eq!(env.store_state(), before);
 }
 

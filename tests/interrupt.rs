@@ -46,7 +46,7 @@ fn interrupt(child: Child) -> Output {
 }
 
 /// A claim against a `MongoDB` that never answers: nothing listens on the discard port, and
-/// the driver keeps looking for a server for a minute.
+/// the driver is told to look for a server for a minute.
 fn blocked_claim(env: &TestEnv, output: &str) -> Child {
     env.std_cmd([
         "--output",
@@ -59,7 +59,7 @@ fn blocked_claim(env: &TestEnv, output: &str) -> Child {
         "--cart",
         "50",
     ])
-    .env("FLASHSALE_STORE", "mongodb://127.0.0.1:9/flashsale")
+    .env("FLASHSALE_STORE", "mongodb://127.0.0.1:9/flashsale?serverSelectionTimeoutMS=60000")
     .env("FLASHSALE_MONGODB_TIMEOUT_MS", "60000")
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use support::TestEnv;
+use support::{TestEnv, normalise};
 
 const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
 const RSA_PUBLIC: &str = concat!(
@@ -34,66 +34,79 @@ fn b64(value: &Value) -> String {
     URL_SAFE_NO_PAD.encode(value.to_string())
 }
 
-/// `flashsale --output json ARGS` with the test secret configured.
-fn json_with_secret(env: &TestEnv, args: &[&str]) -> (i32, Value) {
-    let out = env
-        .cmd(args)
-        .args(["--output", "json"])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
-        .output()
-        .unwrap();
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let value = serde_json::from_slice(&out.stdout).unwrap();
-    (out.status.code().unwrap(), value)
+/// A claim on `spring` presenting `token`, with the test secret configured.
+fn claim_with<'a>(env: &'a TestEnv, token: &str) -> support::Run<'a> {
+    env.run([
+        "claim",
+        "--campaign",
+        "spring",
+        "--jwt",
+        token,
+        "--cart",
+        "50",
+    ])
+    .env("FLASHSALE_JWT_SECRET", SECRET)
 }
 
-fn claim_with(env: &TestEnv, token: &str) -> (i32, Value) {
-    json_with_secret(
-        env,
-        &[
-            "claim",
-            "--campaign",
-            "spring",
-            "--jwt",
-            token,
-            "--cart",
-            "50",
-        ],
-    )
+/// Whether `text` has the shape of a compact JWT: three non-empty base64url segments.
+fn is_compact_jwt(text: &str) -> bool {
+    let segments: Vec<&str> = text.split('.').collect();
+    segments.len() == 3
+        && segments.iter().all(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+fn refusal(message: &str) -> Value {
+    json!({"error": {"kind": "unauthenticated", "message": message}})
 }
 
 #[test]
 fn a_minted_token_claims_as_its_user_and_replays() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
-    let (code, minted) = json_with_secret(&env, &["jwt", "mint", "--user", "ana", "--ttl", "5m"]);
-    assert_eq!(code, 0, "{minted}");
-    assert_eq!(minted["user_id"], "ana");
-    assert!(minted["expires_at"].as_str().unwrap().ends_with('Z'));
+    let minted = env
+        .run(["jwt", "mint", "--user", "ana", "--ttl", "5m"])
+        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .json();
     let token = minted["token"].as_str().unwrap();
-    let (code, first) = claim_with(&env, token);
-    assert_eq!(code, 0, "{first}");
-    assert_eq!(first["outcome"], "claimed");
-    assert_eq!(first["claim"]["user_id"], "ana");
-    let (code, again) = claim_with(&env, token);
-    assert_eq!(code, 0);
-    assert_eq!(again["outcome"], "replayed");
-    assert_eq!(again["claim"]["token"], first["claim"]["token"]);
+    assert!(is_compact_jwt(token), "{minted}");
+    let expires_at = minted["expires_at"].as_str().unwrap();
+    assert_eq!(normalise(expires_at, &[]), "YYYY-MM-DDTHH:MM:SS.mmmZ");
+    let lifetime = chrono::DateTime::parse_from_rfc3339(expires_at)
+        .unwrap()
+        .timestamp()
+        - now();
+    assert!((295..=300).contains(&lifetime), "{lifetime}");
+    assert_eq!(
+        minted,
+        json!({"token": token, "user_id": "ana", "expires_at": expires_at})
+    );
+    let first = claim_with(&env, token).json();
+    assert_eq!(
+        (&first["outcome"], &first["claim"]["user_id"]),
+        (&json!("claimed"), &json!("ana")),
+        "{first}"
+    );
+    let again = claim_with(&env, token).json();
+    assert_eq!(
+        again,
+        json!({"outcome": "replayed", "claim": first["claim"]})
+    );
 }
 
 #[test]
 fn jwt_mint_in_table_mode_prints_the_bare_token() {
     let env = TestEnv::new();
-    env.cmd(["jwt", "mint", "--user", "ana"])
+    let out = env
+        .run(["jwt", "mint", "--user", "ana"])
         .env("FLASHSALE_JWT_SECRET", SECRET)
-        .assert()
-        .success()
         .stderr("")
-        .stdout(predicates::str::is_match(r"^[\w-]+\.[\w-]+\.[\w-]+\n$").unwrap());
+        .run();
+    let token = out.stdout.strip_suffix('\n').unwrap_or_default();
+    assert!(is_compact_jwt(token), "{:?}", out.stdout);
     // Minting needs no store: none was created.
     assert!(!env.sqlite_file().unwrap().exists());
 }
@@ -103,23 +116,16 @@ fn the_token_comes_from_flashsale_jwt_too() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
     let token = hs256(&json!({"sub": "bo", "exp": now() + 300}));
-    let out = env
-        .cmd([
-            "claim",
-            "--campaign",
-            "spring",
-            "--cart",
-            "50",
-            "--output",
-            "json",
-        ])
+    let value = env
+        .run(["claim", "--campaign", "spring", "--cart", "50"])
         .env("FLASHSALE_JWT_SECRET", SECRET)
         .env("FLASHSALE_JWT", &token)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(value["claim"]["user_id"], "bo");
+        .json();
+    assert_eq!(
+        (&value["outcome"], &value["claim"]["user_id"]),
+        (&json!("claimed"), &json!("bo")),
+        "{value}"
+    );
 }
 
 #[test]
@@ -132,54 +138,59 @@ fn bad_tokens_are_unauthenticated_and_write_nothing() {
     let (header, rest) = good.split_once('.').unwrap();
     let signature = rest.split_once('.').unwrap().1;
     let forged_key = EncodingKey::from_secret(b"some-other-secret-that-is-long-enough!!");
+    let malformed = "token is not a well-formed JWT";
     let cases = [
         (
-            "alg none",
             format!(
                 "{}.{}.",
                 b64(&json!({"alg": "none", "typ": "JWT"})),
                 b64(&json!({"sub": "ana", "exp": t + 300}))
             ),
+            "token algorithm `none` is not accepted: the configured key verifies HS256 only",
         ),
         (
-            "tampered payload",
             format!(
                 "{header}.{}.{signature}",
                 b64(&json!({"sub": "mallory", "exp": t + 300}))
             ),
+            "token signature is invalid",
         ),
         (
-            "wrong signature",
             jsonwebtoken::encode(
                 &Header::new(Algorithm::HS256),
                 &json!({"sub": "ana", "exp": t + 300}),
                 &forged_key,
             )
             .unwrap(),
+            "token signature is invalid",
         ),
-        ("expired", hs256(&json!({"sub": "ana", "exp": t - 3600}))),
         (
-            "not yet valid",
+            hs256(&json!({"sub": "ana", "exp": t - 3600})),
+            "token has expired",
+        ),
+        (
             hs256(&json!({"sub": "ana", "exp": t + 7200, "nbf": t + 3600})),
+            "token is not valid yet (its `nbf` is in the future)",
         ),
-        ("missing sub", hs256(&json!({"exp": t + 300}))),
         (
-            "control character in sub",
-            hs256(&json!({"sub": "a\u{1b}[31m", "exp": t + 300})),
+            hs256(&json!({"exp": t + 300})),
+            "token has no valid `sub` claim",
         ),
-        ("garbage", "not-a-token".to_owned()),
-        ("empty", String::new()),
+        (
+            hs256(&json!({"sub": "a\u{1b}[31m", "exp": t + 300})),
+            // The escape sequence is shown defused, never sent to the operator's terminal.
+            "token `sub` is not a valid user id: invalid user id: `a\u{fffd}[31m` contains a control character",
+        ),
+        ("not-a-token".to_owned(), malformed),
+        (String::new(), malformed),
     ];
-    for (case, token) in cases {
-        let (code, value) = claim_with(&env, &token);
-        assert_eq!(code, 7, "{case}: {value}");
-        assert_eq!(value["error"]["kind"], "unauthenticated", "{case}");
-        if !token.is_empty() {
-            assert!(
-                !value.to_string().contains(&token),
-                "{case}: the token was echoed"
-            );
-        }
+    for (token, message) in cases {
+        // The message names what failed and never echoes the token.
+        assert_eq!(claim_with(&env, &token).code(7).json(), refusal(message));
+        claim_with(&env, &token)
+            .code(7)
+            .stderr(format!("error: {message}\n"))
+            .check();
     }
     assert_eq!(
         env.store_bytes(),
@@ -191,8 +202,11 @@ fn bad_tokens_are_unauthenticated_and_write_nothing() {
 #[test]
 fn a_refused_token_does_not_even_create_the_store() {
     let env = TestEnv::new();
-    let (code, _) = claim_with(&env, &hs256(&json!({"sub": "ana", "exp": now() - 3600})));
-    assert_eq!(code, 7);
+    let expired = hs256(&json!({"sub": "ana", "exp": now() - 3600}));
+    assert_eq!(
+        claim_with(&env, &expired).code(7).json(),
+        refusal("token has expired")
+    );
     assert!(!env.sqlite_file().unwrap().exists());
 }
 
@@ -219,13 +233,12 @@ fn an_hs256_token_signed_with_the_public_key_is_refused_by_an_rs256_config() {
         "50",
         "--jwt-public-key-file",
         RSA_PUBLIC,
-        "--output",
-        "json",
     ];
-    let out = env.cmd(args).arg("--jwt").arg(&forged).output().unwrap();
-    assert_eq!(out.status.code(), Some(7));
-    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(value["error"]["kind"], "unauthenticated");
+    let value = env.run(args).arg("--jwt").arg(&forged).code(7).json();
+    assert_eq!(
+        value,
+        refusal("token algorithm `HS256` is not accepted: the configured key verifies RS256 only")
+    );
     assert_eq!(env.store_bytes(), before);
     // The genuine RS256 token is accepted by the same configuration.
     let genuine = jsonwebtoken::encode(
@@ -234,12 +247,11 @@ fn an_hs256_token_signed_with_the_public_key_is_refused_by_an_rs256_config() {
         &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap(),
     )
     .unwrap();
-    let out = env.cmd(args).arg("--jwt").arg(&genuine).output().unwrap();
+    let value = env.run(args).arg("--jwt").arg(&genuine).json();
     assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+        (&value["outcome"], &value["claim"]["user_id"]),
+        (&json!("claimed"), &json!("ana")),
+        "{value}"
     );
 }
 
@@ -249,42 +261,45 @@ fn issuer_and_audience_are_checked_when_configured() {
     env.create_campaign("spring", 5);
     let t = now();
     let run = |token: &str| {
-        env.cmd([
-            "claim",
-            "--campaign",
-            "spring",
-            "--cart",
-            "50",
-            "--jwt",
-            token,
-        ])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
-        .env("FLASHSALE_JWT_ISSUER", "https://id.shop")
-        .env("FLASHSALE_JWT_AUDIENCE", "flashsale")
-        .output()
-        .unwrap()
-        .status
-        .code()
+        claim_with(&env, token)
+            .env("FLASHSALE_JWT_ISSUER", "https://id.shop")
+            .env("FLASHSALE_JWT_AUDIENCE", "flashsale")
     };
-    assert_eq!(run(&hs256(&json!({"sub": "ana", "exp": t + 300}))), Some(7));
-    assert_eq!(
-        run(&hs256(
-            &json!({"sub": "ana", "exp": t + 300, "iss": "https://evil", "aud": "flashsale"})
-        )),
-        Some(7)
+    // Both configured claims are missing; the verifier reports whichever it checks first.
+    let neither = run(&hs256(&json!({"sub": "ana", "exp": t + 300})))
+        .code(7)
+        .run();
+    assert!(
+        [
+            "error: token has no valid `iss` claim\n",
+            "error: token has no valid `aud` claim\n"
+        ]
+        .contains(&neither.stderr.as_str()),
+        "{:?}",
+        neither.stderr
     );
-    assert_eq!(
-        run(&hs256(
-            &json!({"sub": "ana", "exp": t + 300, "iss": "https://id.shop", "aud": "other"})
-        )),
-        Some(7)
-    );
-    assert_eq!(
-        run(&hs256(
-            &json!({"sub": "ana", "exp": t + 300, "iss": "https://id.shop", "aud": "flashsale"})
-        )),
-        Some(0)
-    );
+    assert_eq!(neither.stdout, "");
+    run(&hs256(
+        &json!({"sub": "ana", "exp": t + 300, "iss": "https://evil", "aud": "flashsale"}),
+    ))
+    .code(7)
+    .stderr(
+        "error: token issuer does not match the configured issuer: check FLASHSALE_JWT_ISSUER\n",
+    )
+    .check();
+    run(&hs256(
+        &json!({"sub": "ana", "exp": t + 300, "iss": "https://id.shop", "aud": "other"}),
+    ))
+    .code(7)
+    .stderr(
+        "error: token audience does not match the configured audience: check FLASHSALE_JWT_AUDIENCE\n",
+    )
+    .check();
+    let accepted = run(&hs256(
+        &json!({"sub": "ana", "exp": t + 300, "iss": "https://id.shop", "aud": "flashsale"}),
+    ))
+    .json();
+    assert_eq!(accepted["claim"]["user_id"], "ana", "{accepted}");
 }
 
 #[test]
@@ -292,14 +307,7 @@ fn require_jwt_policy_refuses_operator_assertions() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
     let before = env.store_bytes();
-    env.cmd(["claim", "--campaign", "spring", "--user", "ana", "--cart", "50"])
-        .env("FLASHSALE_REQUIRE_JWT", "1")
-        .assert()
-        .code(7)
-        .stdout("")
-        .stderr("error: `--user` is refused because FLASHSALE_REQUIRE_JWT is set: pass `--jwt TOKEN` instead\n");
-    assert_eq!(env.store_bytes(), before);
-    env.cmd([
+    let args = [
         "claim",
         "--campaign",
         "spring",
@@ -307,20 +315,34 @@ fn require_jwt_policy_refuses_operator_assertions() {
         "ana",
         "--cart",
         "50",
-    ])
-    .env("FLASHSALE_REQUIRE_JWT", "0")
-    .assert()
-    .success();
+    ];
+    env.run(args)
+        .env("FLASHSALE_REQUIRE_JWT", "1")
+        .code(7)
+        .stderr(
+            "error: an operator-asserted user is refused by policy: a verified JWT is required: \
+             FLASHSALE_REQUIRE_JWT is set: pass `--jwt TOKEN` instead of `--user`\n",
+        )
+        .check();
+    assert_eq!(env.store_bytes(), before);
+    let claimed = env.run(args).env("FLASHSALE_REQUIRE_JWT", "0").json();
+    assert_eq!(claimed["outcome"], "claimed", "{claimed}");
 }
 
 #[test]
 fn user_and_jwt_are_mutually_exclusive_and_one_is_required() {
     let env = TestEnv::new();
-    env.cmd(["claim", "--campaign", "spring", "--cart", "50"])
-        .assert()
+    let usage = "Usage: flashsale claim --campaign <ID> --cart <MONEY> --store <URL> \
+                 <--user <ID>|--jwt <TOKEN>>\n\n\
+                 For more information, try '--help'.\n";
+    env.run(["claim", "--campaign", "spring", "--cart", "50"])
         .code(2)
-        .stdout("");
-    env.cmd([
+        .stderr(format!(
+            "error: the following required arguments were not provided:\n  \
+             <--user <ID>|--jwt <TOKEN>>\n\n{usage}"
+        ))
+        .check();
+    env.run([
         "claim",
         "--campaign",
         "spring",
@@ -331,16 +353,18 @@ fn user_and_jwt_are_mutually_exclusive_and_one_is_required() {
         "--jwt",
         "x",
     ])
-    .assert()
     .code(2)
-    .stdout("");
+    .stderr(format!(
+        "error: the argument '--user <ID>' cannot be used with '--jwt <TOKEN>'\n\n{usage}"
+    ))
+    .check();
 }
 
 #[test]
 fn key_configuration_errors_are_usage_errors_and_name_the_fix() {
     let env = TestEnv::new();
     let token = hs256(&json!({"sub": "ana", "exp": now() + 300}));
-    env.cmd([
+    let args = [
         "claim",
         "--campaign",
         "spring",
@@ -348,41 +372,32 @@ fn key_configuration_errors_are_usage_errors_and_name_the_fix() {
         "50",
         "--jwt",
         &token,
-    ])
-    .assert()
-    .code(2)
-    .stdout("")
-    .stderr(predicates::str::contains(
-        "no JWT key configured: set FLASHSALE_JWT_SECRET",
-    ));
-    env.cmd([
-        "claim",
-        "--campaign",
-        "spring",
-        "--cart",
-        "50",
-        "--jwt",
-        &token,
-    ])
-    .env("FLASHSALE_JWT_SECRET", "short")
-    .assert()
-    .code(2)
-    .stderr(predicates::str::contains("shorter than 32 bytes"));
+    ];
+    env.run(args)
+        .code(2)
+        .stderr(
+            "error: no JWT key configured: set FLASHSALE_JWT_SECRET, or pass \
+             `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`\n",
+        )
+        .check();
+    env.run(args)
+        .env("FLASHSALE_JWT_SECRET", "short")
+        .code(2)
+        .stderr(
+            "error: the JWT secret is shorter than 32 bytes: use a random secret of at least \
+             256 bits\n",
+        )
+        .check();
     let missing = env.path().join("missing.key");
-    env.cmd([
-        "claim",
-        "--campaign",
-        "spring",
-        "--cart",
-        "50",
-        "--jwt",
-        &token,
-    ])
-    .arg("--jwt-secret-file")
-    .arg(&missing)
-    .assert()
-    .code(2)
-    .stderr(predicates::str::contains("cannot read JWT key file"));
+    env.run(args)
+        .arg("--jwt-secret-file")
+        .arg(&missing)
+        .code(2)
+        .stderr(format!(
+            "error: cannot read JWT key file `{}`: No such file or directory (os error 2)\n",
+            missing.display()
+        ))
+        .check();
     assert!(!env.sqlite_file().unwrap().exists());
 }
 
@@ -393,32 +408,33 @@ fn a_secret_file_with_a_trailing_newline_verifies_tokens() {
     let file = env.path().join("jwt.key");
     std::fs::write(&file, format!("{SECRET}\n")).unwrap();
     let token = hs256(&json!({"sub": "ana", "exp": now() + 300}));
-    env.cmd([
-        "claim",
-        "--campaign",
-        "spring",
-        "--cart",
-        "50",
-        "--jwt",
-        &token,
-    ])
-    .arg("--jwt-secret-file")
-    .arg(&file)
-    .assert()
-    .success();
+    let claimed = env
+        .run([
+            "claim",
+            "--campaign",
+            "spring",
+            "--cart",
+            "50",
+            "--jwt",
+            &token,
+        ])
+        .arg("--jwt-secret-file")
+        .arg(&file)
+        .json();
+    assert_eq!(claimed["claim"]["user_id"], "ana", "{claimed}");
 }
 
 #[test]
 fn tokens_never_show_in_help() {
     let env = TestEnv::new();
-    let out = env
-        .cmd(["claim", "--help"])
+    let help = env
+        .run(["claim", "--help"])
         .env("FLASHSALE_JWT", "secret-token-value")
         .env("FLASHSALE_JWT_SECRET", SECRET)
-        .output()
-        .unwrap();
-    let help = String::from_utf8(out.stdout).unwrap();
-    assert!(help.contains("--jwt <TOKEN>"));
+        .stderr("")
+        .run()
+        .stdout;
+    assert!(help.contains("--jwt <TOKEN>"), "{help}");
     assert!(
         !help.contains("secret-token-value") && !help.contains(SECRET),
         "{help}"

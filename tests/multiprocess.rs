@@ -48,10 +48,22 @@ fn concurrent_processes_never_oversell_or_double_claim() {
     for (user, child) in children {
         let out = child.wait_with_output().expect("wait for claim");
         let json: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+        assert!(
+            out.stderr.is_empty(),
+            "{user}: stderr in JSON mode: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         match (out.status.code(), json["outcome"].as_str()) {
             (Some(0), Some("claimed")) => claimed += 1,
             (Some(0), Some("replayed")) => replayed += 1,
             (Some(4), None) => {
+                assert_eq!(
+                    json,
+                    serde_json::json!({"error": {
+                        "kind": "sold_out",
+                        "message": "campaign `rush` is sold out"
+                    }})
+                );
                 sold_out += 1;
                 continue;
             }

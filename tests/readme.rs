@@ -9,12 +9,11 @@ fn readme() -> String {
 
 /// The `--help` output of `flashsale ARGS --help`.
 fn help(args: &[&str]) -> String {
-    let out = TestEnv::new()
-        .cmd(args.iter().chain(&["--help"]))
-        .output()
-        .expect("run flashsale");
-    assert_eq!(out.status.code(), Some(0), "{args:?}");
-    String::from_utf8(out.stdout).expect("utf-8 help")
+    TestEnv::new()
+        .run(args.iter().chain(&["--help"]))
+        .stderr("")
+        .run()
+        .stdout
 }
 
 /// The lines of the help section that starts with `heading`, up to the next blank line.

@@ -41,20 +41,21 @@ fn assert_all_invariants_hold(report: &Value) {
 #[test]
 fn a_run_with_tabs_and_duplicates_passes_and_its_numbers_add_up() {
     let env = TestEnv::new();
-    let (code, report) = env.json([
-        "simulate",
-        "--users",
-        "1500",
-        "--inventory",
-        "400",
-        "--tabs",
-        "3",
-        "--duplicate-ratio",
-        "0.3",
-        "--seed",
-        "5",
-    ]);
-    assert_eq!(code, 0, "{report}");
+    let report = env
+        .run([
+            "simulate",
+            "--users",
+            "1500",
+            "--inventory",
+            "400",
+            "--tabs",
+            "3",
+            "--duplicate-ratio",
+            "0.3",
+            "--seed",
+            "5",
+        ])
+        .json();
     assert_all_invariants_hold(&report);
 
     let (users, eligible, duplicates) = (
@@ -128,8 +129,7 @@ fn a_jwt_run_passes_and_reports_the_cost_of_verification() {
         "--seed",
         "9",
     ];
-    let (code, jwt) = env.json(args.iter().copied().chain(["--jwt"]));
-    assert_eq!(code, 0, "{jwt}");
+    let jwt = env.run(args).arg("--jwt").json();
     assert_all_invariants_hold(&jwt);
     assert_eq!(jwt["identity"], "jwt", "{jwt}");
     assert_eq!(n(&jwt, "errors"), 0, "{jwt}");
@@ -141,8 +141,7 @@ fn a_jwt_run_passes_and_reports_the_cost_of_verification() {
     assert!(verification["p50"].as_f64() > Some(0.0), "{jwt}");
     assert!(verification["p50"].as_f64() <= verification["max"].as_f64());
 
-    let (code, operator) = env.json(args);
-    assert_eq!(code, 0, "{operator}");
+    let operator = env.run(args).json();
     assert_eq!(operator["identity"], "operator", "{operator}");
     assert!(operator.get("identity_ms").is_none(), "{operator}");
     // The same seed makes the same load whichever way users prove who they are.
@@ -156,23 +155,19 @@ fn a_jwt_run_with_a_weak_configured_secret_exits_2_before_the_store_is_touched()
     let env = TestEnv::new();
     let key = env.path().join("jwt.key");
     std::fs::write(&key, "too short\n").expect("write key");
-    let out = env
-        .cmd(["simulate", "--users", "5", "--inventory", "5", "--jwt"])
+    env.run(["simulate", "--users", "5", "--inventory", "5", "--jwt"])
         .arg("--jwt-secret-file")
         .arg(&key)
-        .output()
-        .expect("run flashsale");
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
-    assert!(
-        String::from_utf8_lossy(&out.stderr).starts_with("error: the JWT secret is shorter"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .code(2)
+        .stderr(
+            "error: the JWT secret is shorter than 32 bytes: use a random secret of at least \
+             256 bits\n",
+        )
+        .check();
     assert!(env.sqlite_file().is_some_and(|file| !file.exists()));
 }
 
-/// `FerretDB`'s updates are not atomic under concurrency (DESIGN.md section 5), so this run is
+/// `FerretDB`'s updates are not atomic under concurrency, so this run is
 /// strictly sequential: one user at a time, one tab each; duplicating users still retry, which
 /// exercises replays over the wire. Skips unless `FLASHSALE_TEST_MONGODB_URI` is set.
 #[test]
@@ -180,22 +175,23 @@ fn a_sequential_run_passes_on_mongodb() {
     let Some(env) = TestEnv::mongo("simulate") else {
         return;
     };
-    let (code, report) = env.json([
-        "simulate",
-        "--users",
-        "60",
-        "--inventory",
-        "20",
-        "--tabs",
-        "1",
-        "--duplicate-ratio",
-        "0.3",
-        "--concurrency",
-        "1",
-        "--seed",
-        "3",
-    ]);
-    assert_eq!(code, 0, "{report}");
+    let report = env
+        .run([
+            "simulate",
+            "--users",
+            "60",
+            "--inventory",
+            "20",
+            "--tabs",
+            "1",
+            "--duplicate-ratio",
+            "0.3",
+            "--concurrency",
+            "1",
+            "--seed",
+            "3",
+        ])
+        .json();
     assert_all_invariants_hold(&report);
     assert_eq!(n(&report, "claimed"), n(&report, "eligible_users").min(20));
     // MongoDB does not count commits, so the report has no group-commit figures.
@@ -206,8 +202,9 @@ fn a_sequential_run_passes_on_mongodb() {
 #[test]
 fn keep_leaves_the_created_campaign_with_the_runs_claims() {
     let env = TestEnv::new();
-    let (code, report) = env.json(["simulate", "--users", "300", "--inventory", "50", "--keep"]);
-    assert_eq!(code, 0, "{report}");
+    let report = env
+        .run(["simulate", "--users", "300", "--inventory", "50", "--keep"])
+        .json();
     assert_eq!(report["kept"], true);
     let list = env.store_state();
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
@@ -231,8 +228,7 @@ fn a_run_against_an_existing_campaign_uses_its_inventory_and_keeps_it() {
         "--cart-max",
         "80",
     ];
-    let (code, first) = env.json(args);
-    assert_eq!(code, 0, "{first}");
+    let first = env.run(args).json();
     assert_all_invariants_hold(&first);
     assert_eq!(first["campaign_id"], "spring");
     assert_eq!(first["eligible_users"], 120);
@@ -240,10 +236,16 @@ fn a_run_against_an_existing_campaign_uses_its_inventory_and_keeps_it() {
     assert_eq!(first["kept"], true);
 
     // A second run finds the campaign sold out: every request is refused, nothing changes.
-    let (code, second) = env.json(args);
-    assert_eq!(code, 5, "a sold-out campaign is not live: {second}");
-    assert_eq!(second["error"]["kind"], "not_live", "{second}");
-    let (_, status) = env.json(["campaign", "status", "spring"]);
+    let second = env.run(args).code(5).json();
+    assert_eq!(
+        second,
+        serde_json::json!({"error": {
+            "kind": "not_live",
+            "message": "campaign `spring` is not live: it is sold_out"
+        }}),
+        "a sold-out campaign is not live"
+    );
+    let status = env.run(["campaign", "status", "spring"]).json();
     assert_eq!(
         (status["claimed"].as_u64(), status["remaining"].as_u64()),
         (Some(50), Some(0))
@@ -253,21 +255,24 @@ fn a_run_against_an_existing_campaign_uses_its_inventory_and_keeps_it() {
 #[test]
 fn a_campaign_that_is_missing_or_ended_is_refused() {
     let env = TestEnv::new();
-    let (code, json) = env.json(["simulate", "--campaign", "nope", "--users", "5"]);
-    assert_eq!(
-        (code, &json["error"]["kind"]),
-        (3, &Value::from("not_found")),
-        "{json}"
-    );
+    env.run(["simulate", "--campaign", "nope", "--users", "5"])
+        .code(3)
+        .stderr("error: campaign `nope` not found\n")
+        .check();
     env.create_campaign("spring", 5);
-    env.json(["campaign", "end", "spring"]);
-    let (code, json) = env.json(["simulate", "--campaign", "spring", "--users", "5"]);
+    env.run(["campaign", "end", "spring"]).json();
+    let json = env
+        .run(["simulate", "--campaign", "spring", "--users", "5"])
+        .code(5)
+        .json();
     assert_eq!(
-        (code, &json["error"]["kind"]),
-        (5, &Value::from("not_live")),
-        "{json}"
+        json,
+        serde_json::json!({"error": {
+            "kind": "not_live",
+            "message": "campaign `spring` is not live: it is ended"
+        }})
     );
-    let (_, status) = env.json(["campaign", "status", "spring"]);
+    let status = env.run(["campaign", "status", "spring"]).json();
     assert_eq!(
         status["claimed"], 0,
         "a refused simulation claims nothing: {status}"
@@ -277,120 +282,163 @@ fn a_campaign_that_is_missing_or_ended_is_refused() {
 #[test]
 fn invalid_flags_exit_2_before_the_store_is_touched() {
     let env = TestEnv::new();
-    let cases: &[&[&str]] = &[
-        &["--users", "0", "--inventory", "5"],
-        &["--users", "-1", "--inventory", "5"],
-        &["--users", "ten", "--inventory", "5"],
-        &["--users", "5"],
-        &["--users", "5", "--inventory", "0"],
-        &["--users", "5", "--inventory", "1000000001"],
-        &["--users", "5", "--inventory", "5", "--tabs", "0"],
-        &["--users", "5", "--inventory", "5", "--tabs", "65"],
-        &[
-            "--users",
-            "5",
-            "--inventory",
-            "5",
-            "--duplicate-ratio",
-            "1.5",
-        ],
-        &[
-            "--users",
-            "5",
-            "--inventory",
-            "5",
-            "--duplicate-ratio",
-            "-0.1",
-        ],
-        &[
-            "--users",
-            "5",
-            "--inventory",
-            "5",
-            "--duplicate-ratio",
-            "NaN",
-        ],
-        &["--users", "5", "--inventory", "5", "--concurrency", "0"],
-        &["--users", "5", "--inventory", "5", "--cart-min", "10"],
-        &["--users", "5", "--inventory", "5", "--cart-max", "10"],
-        &[
-            "--users",
-            "5",
-            "--inventory",
-            "5",
-            "--cart-min",
-            "30",
-            "--cart-max",
-            "20",
-        ],
-        &[
-            "--users",
-            "5",
-            "--inventory",
-            "5",
-            "--cart-min",
-            "1.234",
-            "--cart-max",
-            "20",
-        ],
-        &[
-            "--users",
-            "5",
-            "--inventory",
-            "5",
-            "--cart-min",
-            "-1",
-            "--cart-max",
-            "20",
-        ],
-        &["--users", "5", "--inventory", "5", "--campaign", "spring"],
-        &["--users", "5", "--campaign", "spring", "--keep"],
-        &["--users", "5", "--campaign", "Not A Slug"],
-        &["--users", "5", "--inventory", "5", "--seed", "x"],
+    let users = "invalid --users: must be from 1 to 1000000000";
+    let inventory = "invalid --inventory: must be from 1 to 1000000000";
+    let tabs = "invalid --tabs: must be from 1 to 64";
+    let ratio = "invalid --duplicate-ratio: must be a number from 0 to 1, e.g. 0.2";
+    let cases: &[(&[&str], &str)] = &[
+        (&["--users", "0", "--inventory", "5"], users),
+        (
+            &["--users", "-1", "--inventory", "5"],
+            "unexpected argument '-1' found",
+        ),
+        (
+            &["--users", "ten", "--inventory", "5"],
+            "invalid value 'ten' for '--users <N>': invalid digit found in string",
+        ),
+        (
+            &["--users", "5"],
+            "the following required arguments were not provided: --inventory <I>",
+        ),
+        (&["--users", "5", "--inventory", "0"], inventory),
+        (&["--users", "5", "--inventory", "1000000001"], inventory),
+        (&["--users", "5", "--inventory", "5", "--tabs", "0"], tabs),
+        (&["--users", "5", "--inventory", "5", "--tabs", "65"], tabs),
+        (
+            &[
+                "--users",
+                "5",
+                "--inventory",
+                "5",
+                "--duplicate-ratio",
+                "1.5",
+            ],
+            ratio,
+        ),
+        (
+            &[
+                "--users",
+                "5",
+                "--inventory",
+                "5",
+                "--duplicate-ratio",
+                "-0.1",
+            ],
+            "unexpected argument '-0' found",
+        ),
+        (
+            &[
+                "--users",
+                "5",
+                "--inventory",
+                "5",
+                "--duplicate-ratio",
+                "NaN",
+            ],
+            ratio,
+        ),
+        (
+            &["--users", "5", "--inventory", "5", "--concurrency", "0"],
+            "invalid --concurrency: must be from 1 to 100000",
+        ),
+        (
+            &["--users", "5", "--inventory", "5", "--cart-min", "10"],
+            "the following required arguments were not provided: --cart-max <MONEY>",
+        ),
+        (
+            &["--users", "5", "--inventory", "5", "--cart-max", "10"],
+            "the following required arguments were not provided: --cart-min <MONEY>",
+        ),
+        (
+            &[
+                "--users",
+                "5",
+                "--inventory",
+                "5",
+                "--cart-min",
+                "30",
+                "--cart-max",
+                "20",
+            ],
+            "invalid --cart-min: 30.00 is above --cart-max 20.00",
+        ),
+        (
+            &[
+                "--users",
+                "5",
+                "--inventory",
+                "5",
+                "--cart-min",
+                "1.234",
+                "--cart-max",
+                "20",
+            ],
+            "invalid --cart-min: `1.234` has more than 2 decimal places",
+        ),
+        (
+            &[
+                "--users",
+                "5",
+                "--inventory",
+                "5",
+                "--cart-min",
+                "-1",
+                "--cart-max",
+                "20",
+            ],
+            "unexpected argument '-1' found",
+        ),
+        (
+            &["--users", "5", "--inventory", "5", "--campaign", "spring"],
+            "the argument '--inventory <I>' cannot be used with '--campaign <ID>'",
+        ),
+        (
+            &["--users", "5", "--campaign", "spring", "--keep"],
+            "the argument '--campaign <ID>' cannot be used with '--keep'",
+        ),
+        (
+            &["--users", "5", "--campaign", "Not A Slug"],
+            "invalid campaign id: `Not A Slug` must be 1 to 64 characters of a-z, 0-9 and -",
+        ),
+        (
+            &["--users", "5", "--inventory", "5", "--seed", "x"],
+            "invalid value 'x' for '--seed <S>': invalid digit found in string",
+        ),
     ];
-    for args in cases {
-        let (code, json) = env.json(std::iter::once(&"simulate").chain(args.iter()));
-        assert_eq!(code, 2, "{args:?}: {json}");
-        assert_eq!(json["error"]["kind"], "invalid_input", "{args:?}: {json}");
+    for (args, message) in cases {
+        let json = env
+            .run(std::iter::once(&"simulate").chain(args.iter()))
+            .code(2)
+            .json();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"kind": "invalid_input", "message": message}}),
+            "{args:?}"
+        );
         assert!(
             env.sqlite_file().is_some_and(|file| !file.exists()),
             "{args:?} created the store"
         );
     }
-    // The message names the flag.
-    let (_, json) = env.json([
-        "simulate",
-        "--users",
-        "5",
-        "--inventory",
-        "5",
-        "--tabs",
-        "0",
-    ]);
-    assert!(
-        json["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("--tabs")),
-        "{json}"
-    );
 }
 
 #[test]
 fn the_same_seed_repeats_the_run() {
     let env = TestEnv::new();
     let run = |seed: &str| {
-        let (code, report) = env.json([
-            "simulate",
-            "--users",
-            "400",
-            "--inventory",
-            "1000",
-            "--duplicate-ratio",
-            "0.5",
-            "--seed",
-            seed,
-        ]);
-        assert_eq!(code, 0, "{report}");
+        let report = env
+            .run([
+                "simulate",
+                "--users",
+                "400",
+                "--inventory",
+                "1000",
+                "--duplicate-ratio",
+                "0.5",
+                "--seed",
+                seed,
+            ])
+            .json();
         [
             "eligible_users",
             "duplicate_users",
@@ -409,23 +457,97 @@ fn the_same_seed_repeats_the_run() {
 fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
     let env = TestEnv::new();
     let out = env
-        .cmd(["simulate", "--users", "50", "--inventory", "10"])
-        .output()
-        .expect("run flashsale");
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    for row in [
-        "claimed",
-        "identity",
-        "group commit",
-        "no oversell",
-        "no undersell",
-        "latency",
-        "PASSED",
+        .run(["simulate", "--users", "50", "--inventory", "10"])
+        .stderr("")
+        .run();
+    let rows = report_rows(&out.stdout);
+    let keys: Vec<&str> = rows.iter().map(|(key, _)| key.as_str()).collect();
+    assert_eq!(keys, REPORT_ROWS, "{}", out.stdout);
+    let value = |key: &str| {
+        rows.iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    // The rows that do not depend on timing or on the random seed, whole.
+    for (key, expected) in [
+        ("inventory", "10"),
+        ("concurrency", "1000"),
+        ("claimed", "10"),
+        ("not live", "0"),
+        ("errors", "0"),
+        ("identity", "operator (asserted, nothing verified)"),
+        (
+            "store after",
+            "10 claims (10 users, 10 tokens), 0 of 10 remaining",
+        ),
+        ("no oversell", "ok"),
+        ("one claim per user", "ok"),
+        ("replays consistent", "ok"),
+        ("inventory conserved", "ok"),
+        ("no undersell", "ok"),
+        ("result", "PASSED"),
     ] {
-        assert!(stdout.contains(row), "missing {row}: {stdout}");
+        assert_eq!(value(key), expected, "{key}: {}", out.stdout);
     }
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(
+        value("campaign").starts_with("sim-") && value("campaign").ends_with(" (removed)"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Every row of the table report, in order.
+const REPORT_ROWS: [&str; 24] = [
+    "campaign",
+    "users",
+    "inventory",
+    "seed",
+    "concurrency",
+    "requests",
+    "claimed",
+    "replayed",
+    "sold out",
+    "not eligible",
+    "not live",
+    "errors",
+    "duration",
+    "latency",
+    "identity",
+    "group commit",
+    "store after",
+    "no oversell",
+    "one claim per user",
+    "replays consistent",
+    "inventory conserved",
+    "no undersell",
+    "peak memory",
+    "result",
+];
+
+/// The (key, value) rows of a two-column table, after checking every line is a border or a
+/// row of it.
+fn report_rows(table: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines.len() > 2
+            && lines[0].starts_with('┌')
+            && lines[lines.len() - 1].starts_with('└')
+            && table.ends_with('\n'),
+        "{table}"
+    );
+    lines[1..lines.len() - 1]
+        .iter()
+        .map(|line| {
+            let inner = line
+                .strip_prefix("│ ")
+                .and_then(|l| l.strip_suffix(" │"))
+                .unwrap_or_else(|| panic!("not a table row: {line:?}"));
+            let (key, value) = inner
+                .split_once(" ┆ ")
+                .unwrap_or_else(|| panic!("not a key and a value: {line:?}"));
+            (key.trim_end().to_owned(), value.trim_end().to_owned())
+        })
+        .collect()
 }
 
 #[cfg(unix)]
@@ -491,8 +613,7 @@ fn stranded_units_exit_8_with_the_report_as_the_only_json_document() {
         "--cart-max",
         "80",
     ];
-    let (code, report) = env.json(args);
-    assert_eq!(code, 8, "{report}");
+    let report = env.run(args).code(8).json();
     assert_eq!(report["claimed"], 5);
     assert_eq!(
         report["invariants"]["inventory_conserved"], false,
@@ -520,13 +641,20 @@ fn stranded_units_exit_8_with_the_report_as_the_only_json_document() {
     let env = TestEnv::new();
     env.create_campaign("spring", 10);
     corrupt_remaining(&env, "spring", 5);
-    let out = env.cmd(args).output().expect("run flashsale");
-    assert_eq!(out.status.code(), Some(8));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED"));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "error: invariant violated: inventory_conserved\n"
-    );
+    let out = env
+        .run(args)
+        .code(8)
+        .stderr("error: invariant violated: inventory_conserved\n")
+        .run();
+    let rows = report_rows(&out.stdout);
+    let value = |key: &str| {
+        rows.iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    assert_eq!(value("result"), "FAILED", "{}", out.stdout);
+    assert_eq!(value("inventory conserved"), "VIOLATED", "{}", out.stdout);
+    assert_eq!(value("no oversell"), "ok", "{}", out.stdout);
 }
 
 // --- The audit against a deliberately broken store -------------------------------------------
@@ -741,34 +869,21 @@ async fn the_audit_flags_double_grants_on_a_store_that_forgets_replays() {
 #[test]
 fn the_require_jwt_policy_refuses_operator_asserted_simulations() {
     let env = TestEnv::new();
-    env.cmd(["simulate", "--users", "5", "--inventory", "1"])
+    env.run(["simulate", "--users", "5", "--inventory", "1"])
         .env("FLASHSALE_REQUIRE_JWT", "1")
-        .assert()
         .code(7)
-        .stdout("")
         .stderr(
-            "error: simulated users asserted by the operator are refused because \
-             FLASHSALE_REQUIRE_JWT is set: pass `--jwt`\n",
-        );
+            "error: simulated users asserted by the operator are refused by policy: verified \
+             JWTs are required: FLASHSALE_REQUIRE_JWT is set: pass `--jwt`\n",
+        )
+        .check();
     assert!(
         env.store_bytes().is_empty(),
         "a refused run must not create the store"
     );
-    let out = env
-        .cmd([
-            "--output",
-            "json",
-            "simulate",
-            "--users",
-            "5",
-            "--inventory",
-            "1",
-            "--jwt",
-        ])
+    let report = env
+        .run(["simulate", "--users", "5", "--inventory", "1", "--jwt"])
         .env("FLASHSALE_REQUIRE_JWT", "1")
-        .output()
-        .expect("run flashsale");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON report");
-    assert_eq!(out.status.code(), Some(0), "{report}");
+        .json();
     assert_eq!(report["identity"], "jwt", "with --jwt the policy is met");
 }

@@ -46,10 +46,10 @@ fn auth_hint(err: &AuthError) -> Option<&'static str> {
             "set FLASHSALE_JWT_SECRET, or pass `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`",
         ),
         AuthError::WrongIssuer => {
-            Some("the issuer is set by `--jwt-issuer` (FLASHSALE_JWT_ISSUER)")
+            Some("check FLASHSALE_JWT_ISSUER")
         }
         AuthError::WrongAudience => {
-            Some("the audience is set by `--jwt-audience` (FLASHSALE_JWT_AUDIENCE)")
+            Some("check FLASHSALE_JWT_AUDIENCE")
         }
         _ => None,
     }
@@ -126,11 +126,11 @@ mod tests {
             ),
             (
                 AuthError::WrongIssuer,
-                "the issuer is set by `--jwt-issuer` (FLASHSALE_JWT_ISSUER)",
+                "check FLASHSALE_JWT_ISSUER",
             ),
             (
                 AuthError::WrongAudience,
-                "the audience is set by `--jwt-audience` (FLASHSALE_JWT_AUDIENCE)",
+                "check FLASHSALE_JWT_AUDIENCE",
             ),
         ] {
             assert_eq!(hint_of(err), Some(expected));

@@ -183,7 +183,13 @@ pub(crate) fn run(cmd: &JwtCmd, output: OutputFormat, settings: &Settings) -> an
             let user = UserId::parse(&args.user)?;
             let ttl = parse::duration_named(&args.ttl, "--ttl")?;
             let signer = args.key.signer(settings).map_err(Error::from)?;
-            let minted = signer.mint(&user, SystemClock.now(), ttl)?;
+            // The library names the lifetime; the operator set it with `--ttl`.
+            let minted = signer.mint(&user, SystemClock.now(), ttl).map_err(|err| {
+                crate::domain::Invalid {
+                    field: "--ttl",
+                    ..err
+                }
+            })?;
             match output {
                 OutputFormat::Json => output::print_json(&json!({
                     "token": minted.token,

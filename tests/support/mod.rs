@@ -1,9 +1,11 @@
 //! Shared helpers for the black-box tests: a hermetic environment around the real binary.
 
 use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -34,11 +36,6 @@ impl TestEnv {
         })
     }
 
-    /// The store URL every command of this environment uses.
-    pub fn store(&self) -> &str {
-        &self.store
-    }
-
     /// The temp dir.
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -49,24 +46,35 @@ impl TestEnv {
         self.store.strip_prefix("sqlite:").map(PathBuf::from)
     }
 
-    /// The binary with a hermetic environment: no inherited `FLASHSALE_*`, no colour, HOME in
-    /// the temp dir, and this environment's store.
-    pub fn cmd<I, S>(&self, args: I) -> Command
+    /// A run of the binary with `args`, to be told what it must answer: the builder checks
+    /// the exit code, stdout and stderr exactly, and each is expected to be 0, empty and empty
+    /// unless the test states otherwise.
+    pub fn run<I, S>(&self, args: I) -> Run<'_>
     where
         I: IntoIterator<Item = S>,
-        S: AsRef<std::ffi::OsStr>,
+        S: AsRef<OsStr>,
     {
-        Command::from_std(self.std_cmd(args))
+        Run {
+            env: self,
+            args: args.into_iter().map(|a| a.as_ref().to_owned()).collect(),
+            envs: Vec::new(),
+            stdin: None,
+            code: 0,
+            stdout: None,
+            stderr: None,
+        }
     }
 
-    /// [`TestEnv::cmd`] as a plain `std::process::Command`, for tests that spawn processes and
-    /// let them run at once.
-    pub fn std_cmd<I, S>(&self, args: I) -> std::process::Command
+    /// The binary with this environment's hermetic settings, as a plain command: only for tests
+    /// that spawn processes, run them at once, and kill or interrupt them. Everything else uses
+    /// [`TestEnv::run`].
+    pub fn std_cmd<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
-        S: AsRef<std::ffi::OsStr>,
+        S: AsRef<OsStr>,
     {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flashsale"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flashsale"));
+        // No inherited `FLASHSALE_*`, no colour, HOME in the temp dir, and this store.
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("FLASHSALE_") {
                 cmd.env_remove(key);
@@ -80,30 +88,9 @@ impl TestEnv {
         cmd
     }
 
-    /// Runs with `--output json`; returns the exit code and the single JSON document on
-    /// stdout (asserting stderr is empty).
-    pub fn json<I, S>(&self, args: I) -> (i32, Value)
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<std::ffi::OsStr>,
-    {
-        let out = self
-            .cmd(args)
-            .arg("--output")
-            .arg("json")
-            .output()
-            .expect("run flashsale");
-        let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.is_empty(), "unexpected stderr: {stderr}");
-        let value: Value = serde_json::from_str(&stdout)
-            .unwrap_or_else(|err| panic!("not one JSON document ({err}): {stdout}"));
-        (out.status.code().expect("exit code"), value)
-    }
-
     /// Creates a live campaign with `inventory` units, 10 % off capped at 5.00, min cart 20.00.
     pub fn create_campaign(&self, id: &str, inventory: u32) -> Value {
-        let (code, json) = self.json([
+        self.run([
             "campaign",
             "create",
             "--id",
@@ -120,14 +107,13 @@ impl TestEnv {
             "20",
             "--duration",
             "1h",
-        ]);
-        assert_eq!(code, 0, "{json}");
-        json
+        ])
+        .json()
     }
 
-    /// Claims for `user` with `cart`; returns exit code and JSON.
-    pub fn claim(&self, campaign: &str, user: &str, cart: &str) -> (i32, Value) {
-        self.json([
+    /// `claim` for `user` with `cart`: a run to be told its code and to end in `.json()`.
+    pub fn claim(&self, campaign: &str, user: &str, cart: &str) -> Run<'_> {
+        self.run([
             "claim",
             "--campaign",
             campaign,
@@ -163,9 +149,7 @@ impl TestEnv {
 
     /// What the store holds, as the CLI reports it: every campaign and its inventory.
     pub fn store_state(&self) -> Value {
-        let (code, list) = self.json(["campaign", "list"]);
-        assert_eq!(code, 0, "{list}");
-        list
+        self.run(["campaign", "list"]).json()
     }
 }
 
@@ -209,4 +193,203 @@ pub fn mongo_database_url(uri: &str, database: &str) -> String {
         Some(query) => format!("{scheme}://{authority}/{database}?{query}"),
         None => format!("{scheme}://{authority}/{database}"),
     }
+}
+
+/// One run of the binary and what it must answer (see [`TestEnv::run`]).
+#[must_use = "nothing runs until `.check()`, `.run()` or `.json()`"]
+pub struct Run<'a> {
+    env: &'a TestEnv,
+    args: Vec<OsString>,
+    envs: Vec<(OsString, Option<OsString>)>,
+    stdin: Option<String>,
+    code: i32,
+    stdout: Option<String>,
+    stderr: Option<String>,
+}
+
+/// What a run answered, once its stated expectations held.
+#[derive(Debug)]
+pub struct Output {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output (always valid UTF-8: the binary never prints anything else).
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run<'_> {
+    /// Sets an environment variable for this run.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.envs
+            .push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
+        self
+    }
+
+    /// Removes an environment variable the environment would set (e.g. `FLASHSALE_STORE`).
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.envs.push((key.as_ref().to_owned(), None));
+        self
+    }
+
+    /// Appends one more argument (paths, non-UTF-8 values).
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    /// Feeds `text` on standard input (otherwise stdin is empty, never a terminal).
+    pub fn stdin(mut self, text: impl Into<String>) -> Self {
+        self.stdin = Some(text.into());
+        self
+    }
+
+    /// The exit code the run must end with (0 unless stated).
+    pub fn code(mut self, code: i32) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// Exactly what stdout must hold (empty unless stated).
+    pub fn stdout(mut self, text: impl Into<String>) -> Self {
+        self.stdout = Some(text.into());
+        self
+    }
+
+    /// Exactly what stderr must hold (empty unless stated).
+    pub fn stderr(mut self, text: impl Into<String>) -> Self {
+        self.stderr = Some(text.into());
+        self
+    }
+
+    /// Runs, and checks the code, stdout and stderr exactly.
+    pub fn check(self) -> Output {
+        let stdout = self.stdout.clone().unwrap_or_default();
+        let stderr = self.stderr.clone().unwrap_or_default();
+        let (shown, out) = self.execute();
+        assert_eq!(out.stdout, stdout, "{shown}: stdout");
+        assert_eq!(out.stderr, stderr, "{shown}: stderr");
+        out
+    }
+
+    /// Runs, checks the code and whatever stdout or stderr was stated, and hands back the
+    /// output for the caller to check the rest: for output that holds values no test can know
+    /// in advance (timings, clap's usage text). Compare it whole after [`normalise`].
+    pub fn run(self) -> Output {
+        let (stdout, stderr) = (self.stdout.clone(), self.stderr.clone());
+        let (shown, out) = self.execute();
+        if let Some(stdout) = stdout {
+            assert_eq!(out.stdout, stdout, "{shown}: stdout");
+        }
+        if let Some(stderr) = stderr {
+            assert_eq!(out.stderr, stderr, "{shown}: stderr");
+        }
+        out
+    }
+
+    /// Runs with `--output json`, checks the code and stderr (empty unless stated), and
+    /// returns stdout parsed as exactly one JSON document.
+    pub fn json(mut self) -> Value {
+        assert!(self.stdout.is_none(), "`.json()` checks stdout itself");
+        self.args.extend(["--output".into(), "json".into()]);
+        let stderr = self.stderr.clone().unwrap_or_default();
+        let (shown, out) = self.execute();
+        assert_eq!(out.stderr, stderr, "{shown}: stderr");
+        assert!(
+            out.stdout.ends_with('\n'),
+            "{shown}: stdout does not end its document with a newline: {:?}",
+            out.stdout
+        );
+        serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|err| panic!("{shown}: not one JSON document ({err}): {}", out.stdout))
+    }
+
+    /// Runs the command and checks its exit code; returns the command line as shown in
+    /// failures, and the output.
+    fn execute(self) -> (String, Output) {
+        let shown = self
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().chars().take(40).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = self.env.std_cmd(&self.args);
+        for (key, value) in &self.envs {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start flashsale");
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        // Written before waiting, and dropped to close the pipe: the binary sees EOF.
+        stdin
+            .write_all(self.stdin.as_deref().unwrap_or_default().as_bytes())
+            .expect("write stdin");
+        drop(stdin);
+        let out = child.wait_with_output().expect("wait for flashsale");
+        let output = Output {
+            code: out
+                .status
+                .code()
+                .unwrap_or_else(|| panic!("{shown}: killed by a signal")),
+            stdout: String::from_utf8(out.stdout)
+                .unwrap_or_else(|err| panic!("{shown}: stdout is not UTF-8: {err}")),
+            stderr: String::from_utf8(out.stderr)
+                .unwrap_or_else(|err| panic!("{shown}: stderr is not UTF-8: {err}")),
+        };
+        assert_eq!(
+            output.code, self.code,
+            "{shown}: exit code\nstdout: {}\nstderr: {}",
+            output.stdout, output.stderr
+        );
+        (shown, output)
+    }
+}
+
+/// `text` with its dynamic parts made fixed, so whole tables and messages can be compared:
+/// every RFC 3339 UTC timestamp as the binary prints it becomes `YYYY-MM-DDTHH:MM:SS.mmmZ`,
+/// and each `(value, label)` of `known` (tokens, generated ids) becomes its label padded with
+/// spaces to the value's width, so table borders stay aligned.
+pub fn normalise(text: &str, known: &[(&str, &str)]) -> String {
+    const SHAPE: &str = "dddd-dd-ddTdd:dd:dd.dddZ";
+    let mut text = text.to_owned();
+    for (value, label) in known {
+        assert!(!value.is_empty(), "an empty value to normalise");
+        let width = value.chars().count();
+        text = text.replace(value, &format!("{label:<width$}"));
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let shape: Vec<char> = SHAPE.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let fits = chars.len() - i >= shape.len()
+            && shape.iter().zip(&chars[i..]).all(|(want, got)| match want {
+                'd' => got.is_ascii_digit(),
+                other => other == got,
+            });
+        if fits {
+            out.push_str("YYYY-MM-DDTHH:MM:SS.mmmZ");
+            i += shape.len();
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn normalise_fixes_times_and_known_values_and_keeps_widths() {
+    let table = "│ token ┆ abc123 │\n│ at    ┆ 2026-11-25T20:53:51.420Z │\n";
+    assert_eq!(
+        normalise(table, &[("abc123", "<t>")]),
+        "│ token ┆ <t>    │\n│ at    ┆ YYYY-MM-DDTHH:MM:SS.mmmZ │\n"
+    );
+    // Not a timestamp as the binary prints one: left alone.
+    assert_eq!(normalise("2026-11-25 20:53", &[]), "2026-11-25 20:53");
 }
