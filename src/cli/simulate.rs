@@ -106,7 +106,18 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
         seed: args.seed.unwrap_or_else(rand_seed),
         carts,
     };
-    load.validate()?;
+    // The library names the load's fields; the operator typed flags. (Stand-in for the CLI's
+    // own field-to-flag mapping on its branch.)
+    load.validate().map_err(|err| {
+        let field = match err.field {
+            "users" => "--users",
+            "tabs" => "--tabs",
+            "duplicate ratio" => "--duplicate-ratio",
+            "concurrency" => "--concurrency",
+            _ => "--cart-min",
+        };
+        Invalid { field, ..err }
+    })?;
     let target = match (&args.campaign, args.inventory) {
         (Some(id), _) => Target::Existing(CampaignId::parse(id)?),
         (None, Some(inventory)) if (1..=MAX_INVENTORY).contains(&inventory) => Target::Create {
