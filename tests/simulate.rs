@@ -836,6 +836,21 @@ async fn the_audit_passes_a_sound_store() {
     let report = simulate_on(Fault::Sound, 20).await;
     assert!(report.passed, "{:?}", report.violations);
     assert_eq!(report.claimed, 20);
+    // Every user is eligible, so the units sell out, each to its own user with its own token.
+    assert_eq!(
+        report.store_after,
+        Audit {
+            total: 20,
+            remaining: 0,
+            claims: 20,
+            distinct_users: 20,
+            distinct_tokens: 20,
+        }
+    );
+    assert_eq!(
+        (report.store_before.claims, report.store_before.remaining),
+        (0, 20)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -129,7 +129,7 @@ impl Reconciliation {
 }
 
 /// Facts an audit reads straight from the store, to check the invariants against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Audit {
     /// Units ever put on sale.
     pub total: i64,

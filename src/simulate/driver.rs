@@ -1,0 +1,408 @@
+//! The driver: creates and removes a run's campaign, fires the users at it, each in its own
+//! task, and hands what it saw to the judgement.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+use tokio::task::JoinSet;
+
+use super::identities::{Credential, Identities};
+use super::load::{Load, cents};
+use super::progress::{Progress, bump};
+use super::report::{GroupCommit, Report, Run, Timings, judge};
+use crate::clock::Clock;
+use crate::domain::{
+    CampaignId, CampaignState, Cents, ClaimOutcome, ClaimToken, Currency, DiscountRule,
+    NewCampaign, Percent, UserId,
+};
+use crate::error::Error;
+use crate::service::{CampaignService, ClaimService};
+use crate::store::{Audit, Store};
+
+/// Runs simulations on a store, reading time from a clock.
+pub struct Simulator<S, C> {
+    store: S,
+    clock: C,
+    identities: Identities,
+}
+
+impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
+    /// A simulator whose users are asserted by the operator.
+    pub fn new(store: S, clock: C) -> Self {
+        Simulator {
+            store,
+            clock,
+            identities: Identities::Operator,
+        }
+    }
+
+    /// Makes users prove who they are with `identities` instead.
+    #[must_use]
+    pub fn with_identities(mut self, identities: Identities) -> Self {
+        self.identities = identities;
+        self
+    }
+
+    /// Creates a fresh live campaign for a run: `inventory` units, 10 % off capped at 5.00,
+    /// carts of 20.00 or more, open from now for an hour, id `sim-<random>`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for inventory out of range, [`Error::Store`].
+    pub async fn create_campaign(&self, inventory: i64) -> Result<CampaignId, Error> {
+        let service = CampaignService::new(self.store.clone(), self.clock.clone());
+        let now = service.now();
+        let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
+        let new = NewCampaign {
+            id: id.clone(),
+            name: "flashsale simulate".to_owned(),
+            inventory,
+            percent: Percent::from_bps(1_000)?,
+            max_discount: cents(500), // 5.00
+            min_cart: cents(2_000),   // 20.00
+            currency: Currency::default(),
+            starts_at: now,
+            ends_at: now + TimeDelta::hours(1),
+        };
+        service.create(new).await?;
+        Ok(id)
+    }
+
+    /// Deletes a campaign and its claims (the clean-up after a run). `false` when it was gone.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn remove_campaign(&self, id: &CampaignId) -> Result<bool, Error> {
+        Ok(self.store.delete_campaign(id).await?)
+    }
+
+    /// Fires `load` at the live campaign `id`, then audits the store and returns the report.
+    ///
+    /// The campaign should see no other traffic during the run: the audit attributes every
+    /// claim added meanwhile to the simulation.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a load out of bounds, [`Error::NotFound`], [`Error::NotLive`] for
+    /// a campaign that is not live now, [`Error::Store`] when the audit cannot be read. A
+    /// broken invariant is not an error here: it is in the report.
+    pub async fn run(
+        &self,
+        load: &Load,
+        id: &CampaignId,
+        progress: Arc<Progress>,
+    ) -> Result<Report, Error> {
+        load.validate()?;
+        let campaign = self
+            .store
+            .campaign(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        let state = campaign.state(self.clock.now());
+        if state != CampaignState::Live {
+            return Err(Error::NotLive {
+                id: id.clone(),
+                state,
+            });
+        }
+        let before = self.audit(id).await?;
+        let shared = Arc::new(Shared {
+            service: ClaimService::new(self.store.clone(), self.clock.clone()),
+            store: self.store.clone(),
+            campaign: id.clone(),
+            rule: campaign.rule,
+            identities: self.identities.clone(),
+            load: load.clone(),
+            prefix: format!("sim-{}", random_tag()),
+            progress,
+        });
+
+        let commits_before = self.store.commit_stats();
+        let started = Instant::now();
+        let timings = drive(&shared).await;
+        let elapsed = started.elapsed();
+        // Every request has been answered, and the writer counts a batch before it answers,
+        // so this snapshot holds every commit of the run.
+        let group_commit = commits_before
+            .zip(self.store.commit_stats())
+            .map(|(before, after)| GroupCommit::from_stats(after.since(before)));
+
+        let after = self.audit(id).await?;
+        let run = Run {
+            campaign: &shared.campaign,
+            load: &shared.load,
+            user_prefix: &shared.prefix,
+            identity: shared.identities.kind(),
+            progress: &shared.progress,
+            timings: &timings,
+            elapsed,
+            group_commit,
+        };
+        Ok(judge(&run, before, after))
+    }
+
+    async fn audit(&self, id: &CampaignId) -> Result<Audit, Error> {
+        self.store
+            .audit(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))
+    }
+}
+
+/// Eight random hex digits: fresh campaign ids and user prefixes, so runs never collide.
+fn random_tag() -> String {
+    format!("{:08x}", rand::random::<u32>())
+}
+
+/// What every user task shares.
+struct Shared<S, C> {
+    service: ClaimService<S, C>,
+    /// Where each user reads back the claim it was told about.
+    store: S,
+    campaign: CampaignId,
+    rule: DiscountRule,
+    identities: Identities,
+    load: Load,
+    prefix: String,
+    progress: Arc<Progress>,
+}
+
+/// How long one request took, in µs.
+#[derive(Clone, Copy, Debug)]
+struct Timing {
+    /// The whole request, identity included.
+    request: u64,
+    /// Verifying its token, when one was verified.
+    identity: Option<u64>,
+}
+
+/// Runs every user, at most `concurrency` at a time, and merges their timings.
+///
+/// Each user is its own task; this loop alone owns the histograms, so recording needs no lock.
+/// It starts user `i + concurrency` only when some earlier user finished, so the number of live
+/// tasks (and of unjoined results) never exceeds `concurrency`.
+async fn drive<S: Store, C: Clock>(shared: &Arc<Shared<S, C>>) -> Timings {
+    let mut timings = Timings::new();
+    let mut users = JoinSet::new();
+    let mut merge = |joined: Result<Vec<Timing>, tokio::task::JoinError>| match joined {
+        Ok(user_timings) => {
+            for timing in user_timings {
+                timings.record(timing.request, timing.identity);
+            }
+        }
+        // A user task that panicked answered nobody; count it so the run cannot pass silently
+        // with fewer requests than it planned.
+        Err(_) => bump(&shared.progress.errors),
+    };
+    for index in 0..shared.load.users {
+        if users.len() >= shared.load.concurrency
+            && let Some(joined) = users.join_next().await
+        {
+            merge(joined);
+        }
+        users.spawn(simulate_user(Arc::clone(shared), index));
+    }
+    while let Some(joined) = users.join_next().await {
+        merge(joined);
+    }
+    timings
+}
+
+/// One answer a user received.
+#[derive(Debug)]
+enum Answer {
+    Granted { fresh: bool, token: ClaimToken },
+    Refused,
+}
+
+/// One user: it gets its credential, its tabs race each other, then it retries once if it
+/// duplicates, then it checks what it was told against the store. Returns each request's
+/// timing.
+async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64) -> Vec<Timing> {
+    let plan = shared.load.plan(index);
+    let progress = &shared.progress;
+    if shared.rule.is_eligible(plan.cart) {
+        bump(&progress.eligible_users);
+    }
+    if plan.retry {
+        bump(&progress.duplicate_users);
+    }
+    let Ok(user) = UserId::parse(&format!("{}-{index}", shared.prefix)) else {
+        // The prefix is ASCII and short, so this cannot happen; if it did, it is an error.
+        bump(&progress.errors);
+        bump(&progress.users_done);
+        return Vec::new();
+    };
+
+    // Handed out before the user's first request and outside its timing, as an identity
+    // provider would have done before the sale.
+    let credential = shared.identities.credential(&user);
+
+    let mut answers = Vec::with_capacity(plan.tabs as usize + 1);
+    if plan.tabs == 1 {
+        answers.push(request(&shared, &user, &credential, plan.cart).await);
+    } else {
+        // Each tab is its own task, so they reach the store as concurrently as real tabs.
+        let mut tabs = JoinSet::new();
+        for _ in 0..plan.tabs {
+            let (shared, user, credential) =
+                (Arc::clone(&shared), user.clone(), credential.clone());
+            tabs.spawn(async move { request(&shared, &user, &credential, plan.cart).await });
+        }
+        while let Some(joined) = tabs.join_next().await {
+            match joined {
+                Ok(answer) => answers.push(answer),
+                Err(_) => bump(&progress.errors),
+            }
+        }
+    }
+    if plan.retry {
+        answers.push(request(&shared, &user, &credential, plan.cart).await);
+    }
+
+    check_user(&shared, &user, &answers).await;
+    bump(&progress.users_done);
+    answers.into_iter().map(|(_, timing)| timing).collect()
+}
+
+/// Checks one user's answers among themselves and against the claim the store holds for them,
+/// inside the user's task, so no token outlives its user.
+async fn check_user<S: Store, C: Clock>(
+    shared: &Shared<S, C>,
+    user: &UserId,
+    answers: &[(Answer, Timing)],
+) {
+    let progress = &shared.progress;
+    let mut token: Option<&ClaimToken> = None;
+    let mut fresh = 0;
+    let mut mismatch = false;
+    for (answer, _) in answers {
+        if let Answer::Granted { fresh: f, token: t } = answer {
+            fresh += usize::from(*f);
+            match token {
+                None => token = Some(t),
+                Some(first) => mismatch |= first != t,
+            }
+        }
+    }
+    if fresh > 1 {
+        bump(&progress.double_grants);
+    }
+    if mismatch {
+        bump(&progress.token_mismatches);
+    }
+    if let Some(token) = token {
+        match shared.store.claim_of(&shared.campaign, user).await {
+            Ok(Some(held)) if &held.token == token => {}
+            Ok(_) => bump(&progress.store_mismatches),
+            Err(_) => bump(&progress.unverified),
+        }
+    }
+}
+
+/// Establishes the user's identity from `credential`, sends one claim and tallies its outcome;
+/// returns the answer and its timing. A token that fails verification is an error, and no
+/// claim is sent.
+async fn request<S: Store, C: Clock>(
+    shared: &Shared<S, C>,
+    user: &UserId,
+    credential: &Credential,
+    cart: Cents,
+) -> (Answer, Timing) {
+    let progress = &shared.progress;
+    let started = Instant::now();
+    let (identity, verifying) = shared.identities.identify(user, credential);
+    let outcome = match identity {
+        Ok(identity) => {
+            shared
+                .service
+                .claim(&identity, &shared.campaign, cart)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    let timing = Timing {
+        request: micros(started.elapsed()),
+        identity: verifying.map(micros),
+    };
+    bump(&progress.requests);
+    let answer = match outcome {
+        Ok(ClaimOutcome::Claimed(claim)) => {
+            bump(&progress.claimed);
+            Answer::Granted {
+                fresh: true,
+                token: claim.token,
+            }
+        }
+        Ok(ClaimOutcome::Replayed(claim)) => {
+            bump(&progress.replayed);
+            Answer::Granted {
+                fresh: false,
+                token: claim.token,
+            }
+        }
+        Err(err) => {
+            bump(match err {
+                Error::SoldOut(_) => &progress.sold_out,
+                Error::NotEligible { .. } => &progress.not_eligible,
+                Error::NotLive { .. } => &progress.not_live,
+                _ => &progress.errors,
+            });
+            Answer::Refused
+        }
+    };
+    (answer, timing)
+}
+
+fn micros(elapsed: Duration) -> u64 {
+    u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::JwtSigner;
+    use crate::clock::SystemClock;
+    use crate::simulate::IdentityKind;
+
+    /// Issue 5: a token the server's verifier refuses is an error, never a claim, on every
+    /// tab and retry, and the refused verifications are still timed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_user_whose_token_fails_verification_is_an_error_and_claims_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::SqliteStore::open(&dir.path().join("sim.db"))
+            .await
+            .unwrap();
+        // Tokens signed with one key, checked with another: every signature is bad.
+        let identities = Identities::Jwt {
+            signer: JwtSigner::random_hs256(),
+            verifier: JwtSigner::random_hs256().verifier(),
+        };
+        let simulator = Simulator::new(store, SystemClock).with_identities(identities);
+        let campaign = simulator.create_campaign(10).await.unwrap();
+        let load = Load {
+            tabs: 3,
+            duplicate_ratio: 0.5,
+            ..Load::new(40, 1)
+        };
+        let report = simulator
+            .run(&load, &campaign, Arc::new(Progress::default()))
+            .await
+            .unwrap();
+        assert!(report.duplicate_users > 0, "{report:?}");
+        assert_eq!(report.requests, 40 + 3 * report.duplicate_users);
+        assert_eq!(report.errors, report.requests, "{report:?}");
+        assert_eq!((report.claimed, report.replayed), (0, 0));
+        assert_eq!(report.store_after.claims, 0);
+        assert_eq!(report.store_after.remaining, 10);
+        assert_eq!(report.identity, IdentityKind::Jwt);
+        assert!(
+            report.identity_ms.is_some_and(|v| v.p50 > 0.0),
+            "{report:?}"
+        );
+        // No request reached the store, so its writer committed nothing.
+        assert_eq!(
+            report.group_commit.map(|g| (g.commits, g.requests)),
+            Some((0, 0))
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! The load a run applies, and each user's share of it.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::domain::{Cents, Invalid};
+
+/// The most users one run may simulate; far above any real sale, and it keeps every count
+/// comfortably inside `i64` and exact in the report's floating-point rates.
+pub const MAX_USERS: u64 = 1_000_000_000;
+
+/// The most tabs one user may open: a person with more tabs is a bot, and a bound keeps one
+/// user's fan-out (tasks in flight) small.
+pub const MAX_TABS: u32 = 64;
+
+/// The most users in flight at once.
+pub const MAX_CONCURRENCY: usize = 100_000;
+
+/// Users in flight at once by default: enough to keep the embedded store's group commit
+/// batching full, few enough that memory stays small.
+pub const DEFAULT_CONCURRENCY: usize = 1_000;
+
+/// Tabs a duplicating user opens by default.
+pub const DEFAULT_TABS: u32 = 2;
+
+/// Share of duplicating users by default: the headline check is one claim per user, so the
+/// default run exercises tabs and retries.
+pub const DEFAULT_DUPLICATE_RATIO: f64 = 0.1;
+
+/// The range carts are drawn from, inclusive at both ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CartRange {
+    /// Smallest cart.
+    pub min: Cents,
+    /// Largest cart.
+    pub max: Cents,
+}
+
+impl Default for CartRange {
+    /// 10.00 to 150.00: against the 20.00 minimum of the campaign
+    /// [`Simulator::create_campaign`](super::Simulator::create_campaign) makes, about 93 % of
+    /// users are eligible and a few are refused, so both paths run.
+    fn default() -> Self {
+        CartRange {
+            min: cents(1_000),  // 10.00
+            max: cents(15_000), // 150.00
+        }
+    }
+}
+
+/// A constant amount; only ever called with non-negative literals.
+pub(super) fn cents(minor_units: i64) -> Cents {
+    Cents::new(minor_units).unwrap_or(Cents::ZERO)
+}
+
+/// The load a simulation applies.
+#[derive(Clone, Debug)]
+pub struct Load {
+    /// Simulated users, each one a task.
+    pub users: u64,
+    /// Concurrent requests a duplicating user sends.
+    pub tabs: u32,
+    /// Share of users, in `[0, 1]`, who duplicate: they send `tabs` concurrent requests, then
+    /// one retry after those answered (a refresh).
+    pub duplicate_ratio: f64,
+    /// Users in flight at once.
+    pub concurrency: usize,
+    /// Seed of every user's cart and tab count; the same seed repeats the same run.
+    pub seed: u64,
+    /// Where carts are drawn from.
+    pub carts: CartRange,
+}
+
+/// What one user does, derived from `(seed, user index)` alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserPlan {
+    /// The user's cart.
+    pub cart: Cents,
+    /// Concurrent first requests (1 for a user who does not duplicate).
+    pub tabs: u32,
+    /// Whether the user claims once more after the first requests answered.
+    pub retry: bool,
+}
+
+impl Load {
+    /// A load of `users` users with the defaults for everything else and the given `seed`.
+    #[must_use]
+    pub fn new(users: u64, seed: u64) -> Self {
+        Load {
+            users,
+            tabs: DEFAULT_TABS,
+            duplicate_ratio: DEFAULT_DUPLICATE_RATIO,
+            concurrency: DEFAULT_CONCURRENCY,
+            seed,
+            carts: CartRange::default(),
+        }
+    }
+
+    /// Checks every bound. The error names the field in the load's own words ("users",
+    /// "tabs", "duplicate ratio", "concurrency", "cart range"), so a front end can point at
+    /// whatever set it.
+    ///
+    /// # Errors
+    /// [`Invalid`] for users, tabs or concurrency out of range, a ratio outside `[0, 1]`, or
+    /// a cart range whose minimum is above its maximum.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        if !(1..=MAX_USERS).contains(&self.users) {
+            return Err(Invalid::new(
+                "users",
+                format!("must be from 1 to {MAX_USERS}"),
+            ));
+        }
+        if !(1..=MAX_TABS).contains(&self.tabs) {
+            return Err(Invalid::new(
+                "tabs",
+                format!("must be from 1 to {MAX_TABS}"),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.duplicate_ratio) {
+            return Err(Invalid::new(
+                "duplicate ratio",
+                "must be a number from 0 to 1, e.g. 0.2",
+            ));
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
+            return Err(Invalid::new(
+                "concurrency",
+                format!("must be from 1 to {MAX_CONCURRENCY}"),
+            ));
+        }
+        if self.carts.min > self.carts.max {
+            return Err(Invalid::new(
+                "cart range",
+                format!(
+                    "the minimum {} is above the maximum {}",
+                    self.carts.min, self.carts.max
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The plan of user `index`: a pure function of the seed and the index, so a run repeats
+    /// and no plan is ever stored.
+    #[must_use]
+    pub fn plan(&self, index: u64) -> UserPlan {
+        // The key holds seed and index side by side, so every (seed, index) pair has its own
+        // ChaCha stream and no two users' draws are correlated.
+        let mut key = [0u8; 32];
+        key[..8].copy_from_slice(&self.seed.to_le_bytes());
+        key[8..16].copy_from_slice(&index.to_le_bytes());
+        let mut rng = StdRng::from_seed(key);
+        let cart = rng.random_range(self.carts.min.get()..=self.carts.max.get());
+        let duplicates = rng.random_bool(self.duplicate_ratio.clamp(0.0, 1.0));
+        UserPlan {
+            // cart lies between two valid amounts, so it is a valid amount.
+            cart: Cents::new(cart).unwrap_or(self.carts.min),
+            tabs: if duplicates { self.tabs } else { 1 },
+            retry: duplicates,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_users_plan_depends_only_on_seed_and_index() {
+        let load = Load {
+            duplicate_ratio: 0.5,
+            tabs: 3,
+            ..Load::new(1_000, 42)
+        };
+        let first: Vec<UserPlan> = (0..1_000).map(|i| load.plan(i)).collect();
+        let again: Vec<UserPlan> = (0..1_000).rev().map(|i| load.plan(i)).rev().collect();
+        assert_eq!(first, again);
+        let other_seed = Load {
+            seed: 43,
+            ..load.clone()
+        };
+        let different = (0..1_000)
+            .filter(|&i| other_seed.plan(i) != load.plan(i))
+            .count();
+        assert!(
+            different > 900,
+            "only {different} plans changed with the seed"
+        );
+    }
+
+    #[test]
+    fn plans_follow_the_cart_range_and_the_duplicate_ratio() {
+        let load = Load {
+            duplicate_ratio: 0.2,
+            tabs: 4,
+            ..Load::new(10_000, 7)
+        };
+        let plans: Vec<UserPlan> = (0..10_000).map(|i| load.plan(i)).collect();
+        assert!(
+            plans
+                .iter()
+                .all(|p| load.carts.min <= p.cart && p.cart <= load.carts.max)
+        );
+        let duplicating = plans.iter().filter(|p| p.retry).count();
+        assert!((1_700..=2_300).contains(&duplicating), "{duplicating}");
+        assert!(
+            plans
+                .iter()
+                .all(|p| if p.retry { p.tabs == 4 } else { p.tabs == 1 })
+        );
+        let none = Load {
+            duplicate_ratio: 0.0,
+            ..load.clone()
+        };
+        assert!((0..1_000).all(|i| !none.plan(i).retry));
+        let all = Load {
+            duplicate_ratio: 1.0,
+            ..load
+        };
+        assert!((0..1_000).all(|i| all.plan(i).retry));
+    }
+
+    #[test]
+    fn out_of_bounds_loads_name_their_field_in_domain_words() {
+        let ok = Load::new(10, 1);
+        assert_eq!(ok.validate(), Ok(()));
+        let at_the_bounds = Load {
+            users: MAX_USERS,
+            tabs: MAX_TABS,
+            duplicate_ratio: 1.0,
+            concurrency: MAX_CONCURRENCY,
+            carts: CartRange {
+                min: cents(7),
+                max: cents(7),
+            },
+            ..ok.clone()
+        };
+        assert_eq!(at_the_bounds.validate(), Ok(()));
+        let cases = [
+            (
+                Load {
+                    users: 0,
+                    ..ok.clone()
+                },
+                "users",
+            ),
+            (
+                Load {
+                    users: MAX_USERS + 1,
+                    ..ok.clone()
+                },
+                "users",
+            ),
+            (
+                Load {
+                    tabs: 0,
+                    ..ok.clone()
+                },
+                "tabs",
+            ),
+            (
+                Load {
+                    tabs: MAX_TABS + 1,
+                    ..ok.clone()
+                },
+                "tabs",
+            ),
+            (
+                Load {
+                    duplicate_ratio: 1.5,
+                    ..ok.clone()
+                },
+                "duplicate ratio",
+            ),
+            (
+                Load {
+                    duplicate_ratio: -0.1,
+                    ..ok.clone()
+                },
+                "duplicate ratio",
+            ),
+            (
+                Load {
+                    duplicate_ratio: f64::NAN,
+                    ..ok.clone()
+                },
+                "duplicate ratio",
+            ),
+            (
+                Load {
+                    concurrency: 0,
+                    ..ok.clone()
+                },
+                "concurrency",
+            ),
+            (
+                Load {
+                    concurrency: MAX_CONCURRENCY + 1,
+                    ..ok.clone()
+                },
+                "concurrency",
+            ),
+            (
+                Load {
+                    carts: CartRange {
+                        min: cents(2),
+                        max: cents(1),
+                    },
+                    ..ok.clone()
+                },
+                "cart range",
+            ),
+        ];
+        for (load, field) in cases {
+            let err = load.validate().expect_err(field);
+            assert_eq!(err.field, field, "{load:?}");
+            assert!(!err.reason.contains("--"), "a flag in {err}");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The live counters of a run: filled by the user tasks, polled by whoever shows progress, and
+//! read once more by the judgement after every task has ended.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Live counters of a running simulation; the caller may poll them from another task (e.g.
+/// for a progress bar) while [`Simulator::run`](super::Simulator::run) fills them.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub(super) users_done: AtomicU64,
+    pub(super) requests: AtomicU64,
+    pub(super) claimed: AtomicU64,
+    pub(super) replayed: AtomicU64,
+    pub(super) sold_out: AtomicU64,
+    pub(super) not_eligible: AtomicU64,
+    pub(super) not_live: AtomicU64,
+    pub(super) errors: AtomicU64,
+    pub(super) eligible_users: AtomicU64,
+    pub(super) duplicate_users: AtomicU64,
+    /// Users who got more than one `claimed` answer (I2 broken in front of their eyes).
+    pub(super) double_grants: AtomicU64,
+    /// Users whose answers carried different tokens (I4).
+    pub(super) token_mismatches: AtomicU64,
+    /// Users holding a token the store does not hold for them (I4).
+    pub(super) store_mismatches: AtomicU64,
+    /// Users whose claim could not be read back, so nothing proves it (I4 unproven).
+    pub(super) unverified: AtomicU64,
+}
+
+/// Counts one more.
+pub(super) fn bump(counter: &AtomicU64) {
+    // Relaxed: each counter is an independent tally; the report reads them only after every
+    // task has been joined, which orders all the increments before the reads.
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The count so far.
+pub(super) fn read(counter: &AtomicU64) -> u64 {
+    counter.load(Ordering::Relaxed)
+}
+
+impl Progress {
+    /// Users who have finished (all their requests answered and checked).
+    pub fn users_done(&self) -> u64 {
+        read(&self.users_done)
+    }
+
+    /// Requests answered so far.
+    pub fn requests(&self) -> u64 {
+        read(&self.requests)
+    }
+
+    /// `claimed` answers so far.
+    pub fn claimed(&self) -> u64 {
+        read(&self.claimed)
+    }
+}

@@ -1,0 +1,496 @@
+//! The report of a run and its judgement: every verdict is read from the store's state after
+//! the run; what the users were told is compared with it, never trusted instead of it.
+
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use super::identities::IdentityKind;
+use super::load::Load;
+use super::progress::{Progress, read};
+use crate::domain::CampaignId;
+use crate::store::{Audit, CommitStats};
+
+/// Upper bound of the latency histograms (an hour, in microseconds); slower requests are
+/// recorded at the bound rather than dropped.
+const LATENCY_MAX_MICROS: u64 = 3_600_000_000;
+
+/// Latency percentiles of every request, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Latency {
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Slowest request.
+    pub max: f64,
+}
+
+/// How the store grouped the run's writes into transactions (issue 6: group commit's gain).
+///
+/// Only for a store that counts its commits (the embedded `SQLite` store); read from the
+/// store's own counters before and after the run, so other writes by this process during the
+/// run would be included (a simulation makes none).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct GroupCommit {
+    /// Write transactions committed during the run; each costs one fsync of the log.
+    pub commits: u64,
+    /// Claim requests those transactions decided: every request that reached the store is
+    /// one, whether it was granted, replayed or refused.
+    pub requests: u64,
+    /// `requests / commits`, to one decimal: how many requests shared each fsync (1 would
+    /// mean no batching at all).
+    pub requests_per_commit: f64,
+}
+
+impl GroupCommit {
+    /// The batching of the writes counted in `run`.
+    pub(super) fn from_stats(run: CommitStats) -> Self {
+        GroupCommit {
+            commits: run.commits,
+            requests: run.jobs,
+            requests_per_commit: ratio(run.jobs, run.commits),
+        }
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // counts stay far below 2^52, where f64 is exact
+fn ratio(count: u64, per: u64) -> f64 {
+    if per == 0 {
+        return 0.0;
+    }
+    (count as f64 / per as f64 * 10.0).round() / 10.0
+}
+
+/// The verdict on each invariant; `true` means it held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[allow(clippy::struct_excessive_bools)] // one flag per invariant is the report's contract
+pub struct Invariants {
+    /// I1: the store holds no more claims than units, and no more `claimed` answers went out.
+    pub no_oversell: bool,
+    /// I2: one claim record per user, one token per claim, one `claimed` answer per user.
+    pub one_claim_per_user: bool,
+    /// I4: every answer a user got carries the one token the store holds for that user.
+    pub replays_consistent: bool,
+    /// I3: `remaining == total - claims`, and the run added exactly one claim per `claimed`
+    /// answer.
+    pub inventory_conserved: bool,
+    /// I5: nobody was told "sold out" while a unit was left.
+    pub no_undersell: bool,
+}
+
+impl Invariants {
+    /// Whether every invariant held.
+    #[must_use]
+    pub fn all_hold(&self) -> bool {
+        self.no_oversell
+            && self.one_claim_per_user
+            && self.replays_consistent
+            && self.inventory_conserved
+            && self.no_undersell
+    }
+
+    /// The names of the invariants that did not hold, as the report's JSON spells them.
+    pub fn broken(&self) -> impl Iterator<Item = &'static str> {
+        [
+            ("no_oversell", self.no_oversell),
+            ("one_claim_per_user", self.one_claim_per_user),
+            ("replays_consistent", self.replays_consistent),
+            ("inventory_conserved", self.inventory_conserved),
+            ("no_undersell", self.no_undersell),
+        ]
+        .into_iter()
+        .filter_map(|(name, held)| (!held).then_some(name))
+    }
+}
+
+/// The outcome of a simulation: what was sent, what came back, and what the store holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The campaign the users claimed from.
+    pub campaign_id: CampaignId,
+    /// The seed; the same seed repeats the run.
+    pub seed: u64,
+    /// Simulated users (their ids are `<user_prefix>-<index>`).
+    pub users: u64,
+    /// Prefix of this run's user ids, fresh for every run.
+    pub user_prefix: String,
+    /// Users whose cart met the campaign's minimum.
+    pub eligible_users: u64,
+    /// Users who sent tabs and a retry.
+    pub duplicate_users: u64,
+    /// Tabs per duplicating user.
+    pub tabs: u32,
+    /// Users in flight at once.
+    pub concurrency: usize,
+    /// Units of the campaign (its total after the run).
+    pub inventory: i64,
+    /// Claim requests sent.
+    pub requests: u64,
+    /// `claimed` answers.
+    pub claimed: u64,
+    /// `replayed` answers.
+    pub replayed: u64,
+    /// `sold out` refusals.
+    pub sold_out: u64,
+    /// `not eligible` refusals.
+    pub not_eligible: u64,
+    /// `not live` refusals.
+    pub not_live: u64,
+    /// Requests that failed otherwise (store errors, a missing campaign, …).
+    pub errors: u64,
+    /// Wall time from the first request to the last answer.
+    pub duration_ms: u64,
+    /// `claimed` answers per second of `duration_ms`.
+    pub claims_per_sec: f64,
+    /// Answers of any kind per second of `duration_ms` (the store's decision rate; with a small
+    /// inventory most answers are refusals).
+    pub requests_per_sec: f64,
+    /// Request latency (with JWT identities, token verification included, as a server sees
+    /// it).
+    pub latency_ms: Latency,
+    /// How the users proved who they are.
+    pub identity: IdentityKind,
+    /// Time spent verifying tokens, per request, when the users claimed through JWTs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_ms: Option<Latency>,
+    /// How the store batched the run's writes, when it counts them (`SQLite`; not `MongoDB`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_commit: Option<GroupCommit>,
+    /// What the store held before the run.
+    pub store_before: Audit,
+    /// What the store held after the run; the invariants are checked against it.
+    pub store_after: Audit,
+    /// The verdicts.
+    pub invariants: Invariants,
+    /// One sentence per broken invariant, with the numbers that broke it.
+    pub violations: Vec<String>,
+    /// Whether every invariant held.
+    pub passed: bool,
+    /// The process's peak resident memory, when the platform reports it (Linux).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// The run's latencies in µs, in fixed-size histograms whatever the number of requests.
+pub(super) struct Timings {
+    /// Every request.
+    requests: Histogram<u64>,
+    /// Every token verification (empty without JWTs).
+    identity: Histogram<u64>,
+}
+
+impl Timings {
+    pub(super) fn new() -> Self {
+        Timings {
+            requests: new_histogram(),
+            identity: new_histogram(),
+        }
+    }
+
+    /// Records one request: its whole time, and its token verification when one was verified.
+    pub(super) fn record(&mut self, request_micros: u64, identity_micros: Option<u64>) {
+        self.requests.saturating_record(request_micros.max(1));
+        if let Some(micros) = identity_micros {
+            self.identity.saturating_record(micros.max(1));
+        }
+    }
+}
+
+fn new_histogram() -> Histogram<u64> {
+    // Three significant digits from 1 µs to an hour: about 200 KB, fixed whatever the run.
+    Histogram::new_with_bounds(1, LATENCY_MAX_MICROS, 3)
+        .expect("1 µs to an hour at 3 significant digits is a valid histogram")
+}
+
+/// What the driver saw of a run, for [`judge`].
+pub(super) struct Run<'a> {
+    pub(super) campaign: &'a CampaignId,
+    pub(super) load: &'a Load,
+    pub(super) user_prefix: &'a str,
+    pub(super) identity: IdentityKind,
+    pub(super) progress: &'a Progress,
+    pub(super) timings: &'a Timings,
+    /// From the first request to the last answer.
+    pub(super) elapsed: Duration,
+    pub(super) group_commit: Option<GroupCommit>,
+}
+
+/// Judges the run: every verdict reads the store's state after the run (`after`); the users'
+/// answers are compared with it, never trusted instead of it.
+pub(super) fn judge(run: &Run<'_>, before: Audit, after: Audit) -> Report {
+    let p = run.progress;
+    let claimed = read(&p.claimed);
+    let sold_out = read(&p.sold_out);
+    let claimed_i64 = i64::try_from(claimed).unwrap_or(i64::MAX);
+    let mut violations = Vec::new();
+    let mut holds = |ok: bool, why: String| {
+        if !ok {
+            violations.push(why);
+        }
+        ok
+    };
+
+    let no_oversell = holds(
+        after.claims <= after.total && after.remaining >= 0 && claimed_i64 <= after.total,
+        format!(
+            "no_oversell: the store holds {} claims and remaining {} for {} units; {claimed} \
+             users were told `claimed`",
+            after.claims, after.remaining, after.total
+        ),
+    );
+    let (double_grants, token_mismatches, store_mismatches, unverified) = (
+        read(&p.double_grants),
+        read(&p.token_mismatches),
+        read(&p.store_mismatches),
+        read(&p.unverified),
+    );
+    let one_claim_per_user = holds(
+        after.claims == after.distinct_users
+            && after.claims == after.distinct_tokens
+            && double_grants == 0,
+        format!(
+            "one_claim_per_user: {} claims for {} distinct users with {} distinct tokens; \
+             {double_grants} users were told `claimed` more than once",
+            after.claims, after.distinct_users, after.distinct_tokens
+        ),
+    );
+    let replays_consistent = holds(
+        token_mismatches == 0 && store_mismatches == 0 && unverified == 0,
+        format!(
+            "replays_consistent: {token_mismatches} users got different tokens, \
+             {store_mismatches} hold a token the store does not hold for them, {unverified} \
+             could not be read back"
+        ),
+    );
+    let added = after.claims - before.claims;
+    let inventory_conserved = holds(
+        after.remaining == after.total - after.claims && added == claimed_i64,
+        format!(
+            "inventory_conserved: remaining {} but total {} - claims {} = {}; the run added \
+             {added} claims for {claimed} `claimed` answers",
+            after.remaining,
+            after.total,
+            after.claims,
+            after.total - after.claims
+        ),
+    );
+    let no_undersell = holds(
+        sold_out == 0 || after.remaining == 0,
+        format!(
+            "no_undersell: {sold_out} requests were refused as sold out, yet {} units remain",
+            after.remaining
+        ),
+    );
+    let invariants = Invariants {
+        no_oversell,
+        one_claim_per_user,
+        replays_consistent,
+        inventory_conserved,
+        no_undersell,
+    };
+
+    Report {
+        campaign_id: run.campaign.clone(),
+        seed: run.load.seed,
+        users: run.load.users,
+        user_prefix: run.user_prefix.to_owned(),
+        eligible_users: read(&p.eligible_users),
+        duplicate_users: read(&p.duplicate_users),
+        tabs: run.load.tabs,
+        concurrency: run.load.concurrency,
+        inventory: after.total,
+        requests: read(&p.requests),
+        claimed,
+        replayed: read(&p.replayed),
+        sold_out,
+        not_eligible: read(&p.not_eligible),
+        not_live: read(&p.not_live),
+        errors: read(&p.errors),
+        duration_ms: u64::try_from(run.elapsed.as_millis()).unwrap_or(u64::MAX),
+        claims_per_sec: per_second(claimed, run.elapsed),
+        requests_per_sec: per_second(read(&p.requests), run.elapsed),
+        latency_ms: latency(&run.timings.requests),
+        identity: run.identity,
+        identity_ms: match run.identity {
+            IdentityKind::Operator => None,
+            IdentityKind::Jwt => Some(latency(&run.timings.identity)),
+        },
+        group_commit: run.group_commit,
+        store_before: before,
+        store_after: after,
+        passed: invariants.all_hold(),
+        invariants,
+        violations,
+        peak_rss_mb: peak_rss_mb(),
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // counts stay far below 2^52, where f64 is exact
+fn per_second(count: u64, elapsed: Duration) -> f64 {
+    let seconds = elapsed.as_secs_f64().max(1e-6);
+    (count as f64 / seconds * 10.0).round() / 10.0
+}
+
+#[allow(clippy::cast_precision_loss)] // microseconds below an hour are exact in f64
+fn latency(histogram: &Histogram<u64>) -> Latency {
+    let ms = |micros: u64| (micros as f64 / 1_000.0 * 1_000.0).round() / 1_000.0;
+    if histogram.is_empty() {
+        return Latency {
+            p50: 0.0,
+            p95: 0.0,
+            p99: 0.0,
+            max: 0.0,
+        };
+    }
+    Latency {
+        p50: ms(histogram.value_at_quantile(0.50)),
+        p95: ms(histogram.value_at_quantile(0.95)),
+        p99: ms(histogram.value_at_quantile(0.99)),
+        max: ms(histogram.max()),
+    }
+}
+
+/// The process's peak resident set size in MiB (`VmHWM` on Linux), if the platform says.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some((kib / 1_024.0 * 10.0).round() / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    use super::*;
+
+    fn audit(total: i64, remaining: i64, claims: i64) -> Audit {
+        Audit {
+            total,
+            remaining,
+            claims,
+            distinct_users: claims,
+            distinct_tokens: claims,
+        }
+    }
+
+    /// Judges a run of 10 users who were told `claimed` `claimed` times and `sold out`
+    /// `sold_out` times, against the store's `after` state (it held nothing before).
+    fn judged(claimed: u64, sold_out: u64, after: Audit) -> Report {
+        let progress = Progress {
+            claimed: AtomicU64::new(claimed),
+            sold_out: AtomicU64::new(sold_out),
+            requests: AtomicU64::new(10),
+            ..Progress::default()
+        };
+        let run = Run {
+            campaign: &CampaignId::parse("sim-test").expect("id"),
+            load: &Load::new(10, 1),
+            user_prefix: "sim-test",
+            identity: IdentityKind::Operator,
+            progress: &progress,
+            timings: &Timings::new(),
+            elapsed: Duration::from_secs(2),
+            group_commit: None,
+        };
+        judge(&run, audit(after.total, after.total, 0), after)
+    }
+
+    #[test]
+    fn a_sound_run_passes_with_its_counts_and_rates() {
+        let report = judged(4, 6, audit(4, 0, 4));
+        assert!(report.passed, "{:?}", report.violations);
+        assert_eq!(report.violations, Vec::<String>::new());
+        assert_eq!(
+            (report.claimed, report.sold_out, report.inventory),
+            (4, 6, 4)
+        );
+        assert_eq!((report.claims_per_sec, report.requests_per_sec), (2.0, 5.0));
+        assert_eq!(report.identity_ms, None);
+        // No request was timed, so every percentile reads zero rather than failing.
+        let untimed = Latency {
+            p50: 0.0,
+            p95: 0.0,
+            p99: 0.0,
+            max: 0.0,
+        };
+        assert_eq!(report.latency_ms, untimed);
+    }
+
+    #[test]
+    fn each_invariant_is_judged_from_the_stores_numbers() {
+        // The store says 5 claims for 4 units; the users were told 4 times.
+        let oversold = judged(4, 0, audit(4, -1, 5));
+        assert_eq!(
+            oversold.invariants.broken().collect::<Vec<_>>(),
+            ["no_oversell", "inventory_conserved"]
+        );
+        assert!(!oversold.passed);
+        assert!(oversold.violations[0].starts_with("no_oversell: the store holds 5 claims"));
+
+        // Two claim records for one user.
+        let doubled = judged(
+            2,
+            0,
+            Audit {
+                distinct_users: 1,
+                ..audit(4, 2, 2)
+            },
+        );
+        assert_eq!(
+            doubled.invariants.broken().collect::<Vec<_>>(),
+            ["one_claim_per_user"]
+        );
+
+        // `remaining` drifted below what the claims leave, and someone was refused for it.
+        let stranded = judged(2, 3, audit(4, 0, 2));
+        assert_eq!(
+            stranded.invariants.broken().collect::<Vec<_>>(),
+            ["inventory_conserved"]
+        );
+        let undersold = judged(2, 3, audit(4, 2, 2));
+        assert_eq!(
+            undersold.invariants.broken().collect::<Vec<_>>(),
+            ["no_undersell"]
+        );
+        assert_eq!(
+            undersold.violations,
+            ["no_undersell: 3 requests were refused as sold out, yet 2 units remain"]
+        );
+    }
+
+    #[test]
+    fn group_commit_rounds_requests_per_commit_to_one_decimal() {
+        let batched = GroupCommit::from_stats(CommitStats {
+            commits: 3,
+            jobs: 10,
+        });
+        assert_eq!(
+            batched,
+            GroupCommit {
+                commits: 3,
+                requests: 10,
+                requests_per_commit: 3.3,
+            }
+        );
+        let idle = GroupCommit::from_stats(CommitStats::default());
+        assert_eq!((idle.commits, idle.requests_per_commit), (0, 0.0));
+    }
+
+    #[test]
+    fn peak_rss_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(peak_rss_mb().is_some_and(|mb| mb > 0.0));
+        }
+    }
+}
