@@ -30,7 +30,7 @@ use crate::auth::{AuthError, Identity, JwtSigner, JwtVerifier};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
     CampaignId, CampaignState, Cents, ClaimOutcome, ClaimToken, Currency, DiscountRule, Invalid,
-    NewCampaign, Percent, UserId,
+    NewCampaign, Percent, Units, UserId,
 };
 use crate::error::Error;
 use crate::service::{CampaignService, ClaimService};
@@ -563,7 +563,7 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
     ///
     /// # Errors
     /// [`Error::Invalid`] for inventory out of range, [`Error::Store`].
-    pub async fn create_campaign(&self, inventory: i64) -> Result<CampaignId, Error> {
+    pub async fn create_campaign(&self, inventory: Units) -> Result<CampaignId, Error> {
         let service = CampaignService::new(self.store.clone(), self.clock.clone());
         let now = service.now();
         let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
@@ -621,6 +621,7 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         let before = self.audit(id).await?;
         let shared = Arc::new(Shared {
             service: ClaimService::new(self.store.clone(), self.clock.clone()),
+            store: self.store.clone(),
             campaign: id.clone(),
             rule: campaign.rule,
             identities: self.identities.clone(),
@@ -657,6 +658,7 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
 /// What every user task shares.
 struct Shared<S, C> {
     service: ClaimService<S, C>,
+    store: S,
     campaign: CampaignId,
     rule: DiscountRule,
     identities: Identities,
@@ -810,12 +812,7 @@ async fn check_user<S: Store, C: Clock>(
         bump(&progress.token_mismatches);
     }
     if let Some(token) = token {
-        match shared
-            .service
-            .store()
-            .claim_of(&shared.campaign, user)
-            .await
-        {
+        match shared.store.claim_of(&shared.campaign, user).await {
             Ok(Some(held)) if &held.token == token => {}
             Ok(_) => bump(&progress.store_mismatches),
             Err(_) => bump(&progress.unverified),
@@ -1189,7 +1186,7 @@ mod tests {
             verifier: JwtSigner::random_hs256().verifier(),
         };
         let simulator = Simulator::new(store, SystemClock).with_identities(identities);
-        let campaign = simulator.create_campaign(10).await.unwrap();
+        let campaign = simulator.create_campaign(Units::new(10).unwrap()).await.unwrap();
         let load = Load {
             tabs: 3,
             duplicate_ratio: 0.5,

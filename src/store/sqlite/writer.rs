@@ -14,7 +14,7 @@
 //! runs inside its own savepoint. A refusal (sold out, not live) writes nothing anyway.
 //!
 //! Write-back of the hot row: every claim of a batch reads and decrements the same campaign
-//! row. Claims therefore work on the batch's copy of that row (`HotRows` in the store module): it is read
+//! row. Claims therefore work on the batch's copy of that row (`HotRows` in `claim.rs`): it is read
 //! once per batch, each claim is still decided on its own against the copy as the claims
 //! before it left it, and the copy is written back once, before COMMIT, as one guarded
 //! `remaining = remaining - n` update. That is safe because the batch holds SQLite's write lock
@@ -51,7 +51,7 @@ pub(super) struct Tx<'c> {
     /// The write connection, inside `BEGIN IMMEDIATE`.
     pub(super) conn: &'c Connection,
     /// The batch's copies of hot campaign rows (see the module comment).
-    pub(super) hot: super::HotRows,
+    pub(super) hot: super::claim::HotRows,
 }
 
 /// A unit of work for the writer.
@@ -225,7 +225,7 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>, counters: &Cou
     let mut broken = None;
     let mut tx = Tx {
         conn,
-        hot: super::HotRows::default(),
+        hot: super::claim::HotRows::default(),
     };
     for job in batch.drain(..) {
         let hot = job.uses_hot_rows();
