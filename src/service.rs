@@ -162,7 +162,11 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// # Errors
     /// [`Error::NotFound`], or [`Error::Store`] (including a restock past the inventory limit,
     /// exit 2).
-    pub async fn add_inventory(&self, id: &CampaignId, units: Units) -> Result<CampaignView, Error> {
+    pub async fn add_inventory(
+        &self,
+        id: &CampaignId,
+        units: Units,
+    ) -> Result<CampaignView, Error> {
         let campaign = self
             .store
             .add_inventory(id, units)

@@ -602,7 +602,7 @@ impl Store for FakeStore {
         let (id, user) = (&attempt.campaign_id, &attempt.user_id);
         // Sound: read, decide and write under one lock. The faults break the read (no replay)
         // or split the write from the read (a lost update).
-        let decide = |d: &mut Data| -> Result<Decision, (Campaign, Claim)> {
+        let decide = |d: &mut Data| -> Result<Decision, Box<(Campaign, Claim)>> {
             let held = d
                 .claims
                 .iter()
@@ -615,7 +615,7 @@ impl Store for FakeStore {
             };
             let campaign = d.campaigns.get_mut(id).expect("a grant has a campaign");
             if self.fault == Fault::NonAtomicReserve {
-                return Err((campaign.clone(), claim.clone()));
+                return Err(Box::new((campaign.clone(), claim.clone())));
             }
             campaign.take_unit();
             d.claims.push(claim.clone());
@@ -623,7 +623,7 @@ impl Store for FakeStore {
         };
         let (mut seen, claim) = match self.with(decide) {
             Ok(decision) => return Ok(decision),
-            Err(read) => read,
+            Err(read) => *read,
         };
         // The broken path: the lock is released between the read and the write, which puts
         // back the copy read before the pause, minus one unit.

@@ -123,7 +123,11 @@ async fn story<S: Store>(store: S, concurrency: usize) {
     );
 
     // Refusals write nothing.
-    store.add_inventory(&cid, Units::new(2).unwrap()).await.unwrap().unwrap();
+    store
+        .add_inventory(&cid, Units::new(2).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         refusal(&*store, id, "eve", "19.99", now).await,
         Refusal::NotEligible {
@@ -160,7 +164,13 @@ async fn story<S: Store>(store: S, concurrency: usize) {
     );
     assert_eq!(store.campaign(&ghost).await.unwrap(), None);
     assert_eq!(store.end_campaign(&ghost, now).await.unwrap(), None);
-    assert_eq!(store.add_inventory(&ghost, Units::new(1).unwrap()).await.unwrap(), None);
+    assert_eq!(
+        store
+            .add_inventory(&ghost, Units::new(1).unwrap())
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(store.reconcile(&ghost, true).await.unwrap(), None);
     assert_eq!(store.audit(&ghost).await.unwrap(), None);
     assert!(!store.delete_campaign(&ghost).await.unwrap());

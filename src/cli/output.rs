@@ -103,7 +103,9 @@ pub fn campaign_table(view: &CampaignView) -> String {
             "inventory",
             format!(
                 "{} claimed, {} remaining of {}",
-                c.claimed(), c.remaining(), c.total()
+                c.claimed(),
+                c.remaining(),
+                c.total()
             ),
         ),
         (

@@ -229,8 +229,7 @@ impl Campaign {
 
     /// Whether claims are accepted at `now`, inventory aside: inside the window and not
     /// stopped by an operator.
-    #[must_use]
-    pub fn accepts_claims_at(&self, now: DateTime<Utc>) -> bool {
+    fn accepts_claims_at(&self, now: DateTime<Utc>) -> bool {
         self.ended_at.is_none() && self.window.contains(now)
     }
 

@@ -48,10 +48,17 @@ mod tests {
     #[test]
     fn malformed_texts_are_named_for_what_is_wrong() {
         for text in ["", ".5", "1.", "+5", "-5", " 5", "1e3", "1.2.3", "1,5"] {
-            assert_eq!(parse_fixed(text, 2), Err(DecimalError::Malformed), "{text:?}");
+            assert_eq!(
+                parse_fixed(text, 2),
+                Err(DecimalError::Malformed),
+                "{text:?}"
+            );
         }
         assert_eq!(parse_fixed("1.234", 2), Err(DecimalError::TooManyPlaces));
-        assert_eq!(parse_fixed("92233720368547758.08", 2), Err(DecimalError::TooLarge));
+        assert_eq!(
+            parse_fixed("92233720368547758.08", 2),
+            Err(DecimalError::TooLarge)
+        );
         assert_eq!(parse_fixed(&"9".repeat(40), 2), Err(DecimalError::TooLarge));
     }
 

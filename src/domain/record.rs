@@ -8,8 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Campaign, CampaignId, Cents, Claim, ClaimToken, Currency, DiscountRule, Percent, UserId,
-    Window,
+    Campaign, CampaignId, Cents, Claim, ClaimToken, Currency, DiscountRule, Percent, UserId, Window,
 };
 
 /// A stored value that no longer satisfies its domain rule (the store was damaged or written
@@ -178,15 +177,54 @@ mod tests {
         let record = CampaignRecord::from(&campaign);
         assert_eq!(Campaign::try_from(record.clone()), Ok(campaign));
         let damaged = [
-            (CampaignRecord { id: "No Slug".into(), ..record.clone() }, "campaign id"),
-            (CampaignRecord { percent_bps: 0, ..record.clone() }, "percent"),
-            (CampaignRecord { min_cart_cents: -1, ..record.clone() }, "amount"),
-            (CampaignRecord { currency: "euro".into(), ..record.clone() }, "currency"),
-            (CampaignRecord { remaining: -1, ..record.clone() }, "inventory"),
-            (CampaignRecord { created_at: i64::MAX, ..record.clone() }, "timestamp"),
+            (
+                CampaignRecord {
+                    id: "No Slug".into(),
+                    ..record.clone()
+                },
+                "campaign id",
+            ),
+            (
+                CampaignRecord {
+                    percent_bps: 0,
+                    ..record.clone()
+                },
+                "percent",
+            ),
+            (
+                CampaignRecord {
+                    min_cart_cents: -1,
+                    ..record.clone()
+                },
+                "amount",
+            ),
+            (
+                CampaignRecord {
+                    currency: "euro".into(),
+                    ..record.clone()
+                },
+                "currency",
+            ),
+            (
+                CampaignRecord {
+                    remaining: -1,
+                    ..record.clone()
+                },
+                "inventory",
+            ),
+            (
+                CampaignRecord {
+                    created_at: i64::MAX,
+                    ..record.clone()
+                },
+                "timestamp",
+            ),
         ];
         for (record, what) in damaged {
-            assert_eq!(Campaign::try_from(record).unwrap_err().to_string(), format!("stored {what} is not valid"));
+            assert_eq!(
+                Campaign::try_from(record).unwrap_err().to_string(),
+                format!("stored {what} is not valid")
+            );
         }
         let claim = ClaimAttempt {
             campaign_id: CampaignId::parse("spring").unwrap(),
@@ -197,7 +235,10 @@ mod tests {
         .grant("5".parse().unwrap(), ClaimToken::random());
         let record = ClaimRecord::from(&claim);
         assert_eq!(Claim::try_from(record.clone()), Ok(claim));
-        let bad_user = ClaimRecord { user_id: String::new(), ..record };
+        let bad_user = ClaimRecord {
+            user_id: String::new(),
+            ..record
+        };
         assert_eq!(Claim::try_from(bad_user), Err(Corrupt("user id")));
     }
 }

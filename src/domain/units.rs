@@ -31,9 +31,9 @@ impl Units {
     /// # Errors
     /// [`Invalid`] naming `field` when `text` is not a whole number in `1..=MAX_INVENTORY`.
     pub fn parse_named(text: &str, field: &'static str) -> Result<Self, Invalid> {
-        let count = text.parse::<i64>().map_err(|_| {
-            Invalid::new(field, format!("`{}` is not a whole number", shown(text)))
-        })?;
+        let count = text
+            .parse::<i64>()
+            .map_err(|_| Invalid::new(field, format!("`{}` is not a whole number", shown(text))))?;
         Self::checked(count, field)
     }
 
@@ -41,7 +41,10 @@ impl Units {
         if (1..=MAX_INVENTORY).contains(&count) {
             Ok(Units(count))
         } else {
-            Err(Invalid::new(field, format!("must be from 1 to {MAX_INVENTORY}")))
+            Err(Invalid::new(
+                field,
+                format!("must be from 1 to {MAX_INVENTORY}"),
+            ))
         }
     }
 
@@ -94,7 +97,10 @@ mod tests {
     #[test]
     fn refusals_name_the_field_and_the_rule() {
         let err = Units::parse_named("ten", "inventory").unwrap_err();
-        assert_eq!(err.to_string(), "invalid inventory: `ten` is not a whole number");
+        assert_eq!(
+            err.to_string(),
+            "invalid inventory: `ten` is not a whole number"
+        );
         let err = Units::parse_named("0", "inventory").unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -311,13 +311,8 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
             return Ok(None);
         };
         let held = ops.count_claims(c, None).await?;
-        let report = Reconciliation::new(
-            id.clone(),
-            campaign.total,
-            held,
-            campaign.remaining,
-            apply,
-        );
+        let report =
+            Reconciliation::new(id.clone(), campaign.total, held, campaign.remaining, apply);
         if !apply || report.drift() == 0 {
             return Ok(Some(report));
         }

@@ -33,7 +33,9 @@ use self::driver::DriverOps;
 use self::ops::{CampaignOps, Inserted};
 use super::{Audit, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
-use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, MAX_INVENTORY, Units, UserId};
+use crate::domain::{
+    Campaign, CampaignId, Claim, ClaimAttempt, Decision, MAX_INVENTORY, Units, UserId,
+};
 
 /// How a [`MongoStore`] connects and how long it trusts an in-flight claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -542,7 +542,10 @@ async fn the_document_store_answers_like_a_store() {
         .unwrap();
     assert_eq!(again, ClaimOutcome::Replayed(first.claim().clone()));
     let stored = store.campaign(&id).await.unwrap().unwrap();
-    assert_eq!((stored.total(), stored.claimed(), stored.remaining()), (2, 1, 1));
+    assert_eq!(
+        (stored.total(), stored.claimed(), stored.remaining()),
+        (2, 1, 1)
+    );
     let audit = store.audit(&id).await.unwrap().unwrap();
     assert_eq!((audit.claims, audit.distinct_tokens), (1, 1));
     assert_eq!(
@@ -564,7 +567,9 @@ async fn the_document_store_answers_like_a_store() {
         "a refusal wrote something"
     );
     assert!(matches!(
-        store.add_inventory(&id, Units::new(MAX_INVENTORY).unwrap()).await,
+        store
+            .add_inventory(&id, Units::new(MAX_INVENTORY).unwrap())
+            .await,
         Err(StoreError::InventoryLimit(_))
     ));
     assert!(Store::delete_campaign(&store, &id).await.unwrap());

@@ -8,19 +8,19 @@
 mod claim;
 mod migrations;
 mod rows;
-pub mod writer;
+mod writer;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-pub use migrations::LATEST as SCHEMA_VERSION;
-
 use self::claim::claim_job;
-use self::rows::{CAMPAIGN_COLUMNS, campaign_from_row, insert_campaign, select_campaign, select_claim};
+use self::rows::{
+    CAMPAIGN_COLUMNS, campaign_from_row, insert_campaign, select_campaign, select_claim,
+};
 use super::{Audit, CommitStats, Reconciliation, Store, StoreError};
 use crate::domain::{
     Campaign, CampaignId, Claim, ClaimAttempt, Decision, MAX_INVENTORY, Units, UserId,
@@ -43,7 +43,6 @@ struct Inner {
     writer: Option<writer::Queue>,
     writer_thread: Option<std::thread::JoinHandle<()>>,
     reader: Mutex<Connection>,
-    path: PathBuf,
     commits: Arc<writer::Counters>,
 }
 
@@ -68,21 +67,21 @@ impl SqliteStore {
     /// [`StoreError::Unavailable`] when the file cannot be created or opened.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(path))
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
             .await
             .map_err(|err| StoreError::backend("opening the store", err))?
     }
 
-    fn open_blocking(path: PathBuf) -> Result<Self, StoreError> {
+    fn open_blocking(path: &Path) -> Result<Self, StoreError> {
         let context = || format!("opening `{}`", path.display());
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|err| StoreError::unavailable(context(), err))?;
         }
-        let writer_conn = Connection::open(&path).map_err(|err| classify(&context(), err))?;
+        let writer_conn = Connection::open(path).map_err(|err| classify(&context(), err))?;
         configure(&writer_conn).map_err(|err| classify(&context(), err))?;
         migrations::migrate(&writer_conn)?;
-        let reader = Connection::open(&path).map_err(|err| classify(&context(), err))?;
+        let reader = Connection::open(path).map_err(|err| classify(&context(), err))?;
         configure(&reader).map_err(|err| classify(&context(), err))?;
         let commits = Arc::new(writer::Counters::default());
         let (writer, writer_thread) = writer::spawn(writer_conn, Arc::clone(&commits))
@@ -92,16 +91,9 @@ impl SqliteStore {
                 writer: Some(writer),
                 writer_thread: Some(writer_thread),
                 reader: Mutex::new(reader),
-                path,
                 commits,
             }),
         })
-    }
-
-    /// The file this store lives in.
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.inner.path
     }
 
     /// Runs `work` on the writer thread, in the next batch.

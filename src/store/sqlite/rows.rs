@@ -3,9 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 
-use crate::domain::{
-    Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, Corrupt, UserId,
-};
+use crate::domain::{Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, Corrupt, UserId};
 
 pub(super) const CAMPAIGN_COLUMNS: &str = "id, name, starts_at, ends_at, ended_at, total, claimed, \
      remaining, percent_bps, max_discount_cents, min_cart_cents, currency, created_at";

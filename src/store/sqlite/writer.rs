@@ -44,7 +44,7 @@ use crate::store::{CommitStats, StoreError};
 /// second. Batching cannot hurt a caller's latency much: a job in a full batch was queued behind
 /// that many others anyway. The bound keeps one transaction (and the write lock other processes
 /// wait on) to tens of milliseconds.
-pub const MAX_BATCH: usize = 8192;
+const MAX_BATCH: usize = 8192;
 
 /// The write transaction a batch runs in.
 pub(super) struct Tx<'c> {
@@ -214,6 +214,11 @@ pub(super) fn spawn(
 }
 
 fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>, counters: &Counters) {
+    // BEGIN and COMMIT run from the statement cache, not through rusqlite's `Transaction`
+    // guard, which parses them afresh (`execute_batch`) for every batch; the same change for
+    // the per-job savepoints saved a tenth of the writer's time (see `run_cached`). The
+    // guard's one service, rolling back on every exit, is the explicit ROLLBACK below, which
+    // also skips the case where SQLite already rolled back on its own.
     if let Err(err) = run_cached(conn, "BEGIN IMMEDIATE") {
         let err = super::classify("starting a write transaction", err);
         for job in batch.drain(..) {
