@@ -1,6 +1,6 @@
 //! The embedded store: one `SQLite` file in WAL mode, the zero-setup default.
 //!
-//! Writes go through one writer thread that group-commits (see [`writer`]); each write runs in
+//! Writes go through one writer thread that group-commits (see `writer.rs`); each write runs in
 //! `BEGIN IMMEDIATE`, so several flashsale processes on one file serialise on `SQLite`'s write
 //! lock (waiting up to [`BUSY_TIMEOUT`]) and each claim is decided inside the transaction that
 //! records it. Reads use a separate connection and see the last committed state.
