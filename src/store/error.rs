@@ -104,3 +104,38 @@ impl StoreError {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Library errors are read by any caller (an HTTP API too): the CLI adds flag hints.
+    #[test]
+    fn store_errors_name_no_flag_and_no_environment_variable() {
+        let id = CampaignId::parse("spring").unwrap();
+        let errors = [
+            StoreError::CampaignExists(id.clone()),
+            StoreError::InventoryLimit(id),
+            StoreError::NoDataDir,
+            StoreError::TimedOut {
+                context: "claiming".into(),
+                after_ms: 250,
+            },
+        ];
+        for err in &errors {
+            let text = err.to_string();
+            assert!(
+                !text.contains("--") && !text.contains("FLASHSALE_"),
+                "{text}"
+            );
+        }
+        assert_eq!(errors[0].to_string(), "campaign `spring` already exists");
+        assert!(errors[0].is_invalid_input() && errors[2].is_invalid_input());
+        assert!(errors[3].is_unavailable() && !errors[3].is_invalid_input());
+        assert_eq!(
+            errors[3].to_string(),
+            "store unavailable while claiming: no answer within 250 ms; retrying is safe: a \
+             claim that was made is replayed"
+        );
+    }
+}
