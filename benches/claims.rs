@@ -33,7 +33,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
-    CampaignId, Cents, ClaimAttempt, ClaimOutcome, ClaimToken, Currency, NewCampaign, Percent,
+    CampaignId, Cents, ClaimAttempt, ClaimToken, Currency, Decision, NewCampaign, Percent, Units,
     UserId,
 };
 use flashsale::store::{SqliteStore, Store};
@@ -162,7 +162,7 @@ impl Bench {
         let campaign = NewCampaign {
             id: id.clone(),
             name: format!("bench {name}"),
-            inventory: i64::try_from(units)?,
+            inventory: Units::new(i64::try_from(units)?)?,
             percent: Percent::from_bps(1_500)?,
             max_discount: Cents::new(50_00)?,
             min_cart: Cents::new(20_00)?,
@@ -291,7 +291,7 @@ async fn claimer(
         let start = Instant::now();
         let decision = store.claim(&attempt).await?;
         latencies.push(start.elapsed());
-        if !matches!(decision, Ok(ClaimOutcome::Claimed(_))) {
+        if !matches!(decision, Decision::Grant(_)) {
             return Err(format!("claim {user} was not granted: {decision:?}").into());
         }
     }

@@ -5,7 +5,7 @@
 use chrono::TimeDelta;
 use flashsale::auth::Identity;
 use flashsale::clock::{Clock, SystemClock};
-use flashsale::domain::{CampaignId, Cents, ClaimOutcome, Currency, NewCampaign, UserId};
+use flashsale::domain::{CampaignId, Cents, ClaimOutcome, Currency, NewCampaign, Units, UserId};
 use flashsale::service::{CampaignService, ClaimService};
 use flashsale::store::SqliteStore;
 
@@ -21,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create(NewCampaign {
             id: CampaignId::parse("spring")?,
             name: "Spring sale".into(),
-            inventory: 100,
+            inventory: Units::new(100)?,
             percent: "15".parse()?,
             max_discount: "20.00".parse()?,
             min_cart: "50.00".parse()?,
@@ -32,7 +32,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!(
         "created `{}`: {} units, state {}",
-        spring.campaign.id, spring.campaign.total, spring.state
+        spring.campaign.id,
+        spring.campaign.total(),
+        spring.state
     );
 
     let ana = Identity::asserted_by_operator(UserId::parse("ana")?);
@@ -59,7 +61,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let left = campaigns.status(&spring.campaign.id).await?;
     println!(
         "{} of {} units left",
-        left.campaign.remaining, left.campaign.total
+        left.campaign.remaining(),
+        left.campaign.total()
     );
     drop((campaigns, claims));
     std::fs::remove_dir_all(&dir)?;

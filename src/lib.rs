@@ -22,7 +22,7 @@
 //! use chrono::TimeDelta;
 //! use flashsale::auth::Identity;
 //! use flashsale::clock::{Clock, SystemClock};
-//! use flashsale::domain::{CampaignId, ClaimOutcome, Currency, NewCampaign, UserId};
+//! use flashsale::domain::{CampaignId, ClaimOutcome, Currency, NewCampaign, Units, UserId};
 //! use flashsale::service::{CampaignService, ClaimService};
 //! use flashsale::store::SqliteStore;
 //!
@@ -35,7 +35,7 @@
 //!     .create(NewCampaign {
 //!         id: CampaignId::parse("spring")?,
 //!         name: "Spring sale".into(),
-//!         inventory: 1,
+//!         inventory: Units::new(1)?,
 //!         percent: "15".parse()?,
 //!         max_discount: "20.00".parse()?,
 //!         min_cart: "0".parse()?,

@@ -6,8 +6,8 @@
 use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, Cents, ClaimAttempt, ClaimOutcome, Invalid, NewCampaign,
-    Refusal,
+    Campaign, CampaignId, CampaignState, Cents, ClaimAttempt, ClaimOutcome, NewCampaign, Refusal,
+    Units,
 };
 use crate::error::Error;
 use crate::store::{Reconciliation, Store};
@@ -66,12 +66,8 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
         self.store
             .claim(&attempt)
             .await?
+            .into_outcome()
             .map_err(|refusal| refused(&attempt, refusal))
-    }
-
-    /// The store this service claims on.
-    pub fn store(&self) -> &S {
-        &self.store
     }
 }
 
@@ -164,16 +160,13 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// Restocks a campaign with `units` more units.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for zero or negative units, [`Error::NotFound`], or [`Error::Store`]
-    /// (including a restock past the inventory limit, exit 2).
-    pub async fn add_inventory(&self, id: &CampaignId, units: i64) -> Result<CampaignView, Error> {
-        if !(1..=crate::domain::MAX_INVENTORY).contains(&units) {
-            return Err(Invalid::new(
-                "units",
-                format!("must be from 1 to {}", crate::domain::MAX_INVENTORY),
-            )
-            .into());
-        }
+    /// [`Error::NotFound`], or [`Error::Store`] (including a restock past the inventory limit,
+    /// exit 2).
+    pub async fn add_inventory(
+        &self,
+        id: &CampaignId,
+        units: Units,
+    ) -> Result<CampaignView, Error> {
         let campaign = self
             .store
             .add_inventory(id, units)
@@ -191,10 +184,5 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .reconcile(id, apply)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))
-    }
-
-    /// The store this service manages.
-    pub fn store(&self) -> &S {
-        &self.store
     }
 }

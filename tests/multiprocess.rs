@@ -159,7 +159,12 @@ fn several_group_committing_writers_on_one_file_stay_exact() {
                     cart: "50".parse().expect("cart"),
                     now,
                 };
-                tasks.spawn(async move { (user, store.claim(&attempt).await.expect("claim")) });
+                tasks.spawn(async move {
+                    (
+                        user,
+                        store.claim(&attempt).await.expect("claim").into_outcome(),
+                    )
+                });
             }
         }
         let mut granted: HashMap<usize, Vec<String>> = HashMap::new();

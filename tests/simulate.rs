@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use flashsale::clock::FixedClock;
 use flashsale::domain::{
-    Campaign, CampaignId, Claim, ClaimAttempt, ClaimOutcome, ClaimToken, Refusal, UserId,
+    Campaign, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Units, UserId,
 };
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
-use flashsale::store::{Audit, ClaimDecision, Reconciliation, Store, StoreError};
+use flashsale::store::{Audit, Reconciliation, Store, StoreError};
 use serde_json::Value;
 use support::TestEnv;
 
@@ -718,54 +718,49 @@ impl Store for FakeStore {
         unimplemented!("not used by the simulator")
     }
 
-    async fn add_inventory(&self, _: &CampaignId, _: i64) -> Result<Option<Campaign>, StoreError> {
+    async fn add_inventory(
+        &self,
+        _: &CampaignId,
+        _: Units,
+    ) -> Result<Option<Campaign>, StoreError> {
         unimplemented!("not used by the simulator")
     }
 
-    async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
+    async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         let (id, user) = (&attempt.campaign_id, &attempt.user_id);
-        let decide = |d: &mut Data| -> Result<ClaimDecision, i64> {
-            if self.fault != Fault::NoReplay
-                && let Some(held) = d
-                    .claims
-                    .iter()
-                    .find(|c| &c.campaign_id == id && &c.user_id == user)
-            {
-                return Ok(Ok(ClaimOutcome::Replayed(held.clone())));
-            }
-            let Some(campaign) = d.campaigns.get_mut(id) else {
-                return Ok(Err(Refusal::NotFound));
+        // Sound: read, decide and write under one lock. The faults break the read (no replay)
+        // or split the write from the read (a lost update).
+        let decide = |d: &mut Data| -> Result<Decision, Box<(Campaign, Claim)>> {
+            let held = d
+                .claims
+                .iter()
+                .find(|c| &c.campaign_id == id && &c.user_id == user)
+                .filter(|_| self.fault != Fault::NoReplay)
+                .cloned();
+            let decision = attempt.decide(held, d.campaigns.get(id), ClaimToken::random());
+            let Decision::Grant(claim) = &decision else {
+                return Ok(decision);
             };
-            let discount = match campaign.admit(attempt.now, attempt.cart) {
-                Ok(discount) => discount,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            if campaign.remaining <= 0 {
-                return Ok(Err(Refusal::SoldOut));
-            }
+            let campaign = d.campaigns.get_mut(id).expect("a grant has a campaign");
             if self.fault == Fault::NonAtomicReserve {
-                return Err(campaign.remaining);
+                return Err(Box::new((campaign.clone(), claim.clone())));
             }
-            campaign.remaining -= 1;
-            campaign.claimed += 1;
-            let claim = attempt.grant(discount, ClaimToken::random());
+            campaign.take_unit();
             d.claims.push(claim.clone());
-            Ok(Ok(ClaimOutcome::Claimed(claim)))
+            Ok(decision)
         };
-        let seen = match self.with(decide) {
+        let (mut seen, claim) = match self.with(decide) {
             Ok(decision) => return Ok(decision),
-            Err(seen) => seen,
+            Err(read) => *read,
         };
-        // The broken path: the lock is released between the read and the write.
+        // The broken path: the lock is released between the read and the write, which puts
+        // back the copy read before the pause, minus one unit.
         tokio::task::yield_now().await;
         Ok(self.with(|d| {
-            let campaign = d.campaigns.get_mut(id).expect("campaign");
-            campaign.remaining = seen - 1;
-            campaign.claimed += 1;
-            let discount = campaign.rule.discount_for(attempt.cart).expect("eligible");
-            let claim = attempt.grant(discount, ClaimToken::random());
+            seen.take_unit();
+            d.campaigns.insert(id.clone(), seen);
             d.claims.push(claim.clone());
-            Ok(ClaimOutcome::Claimed(claim))
+            Decision::Grant(claim)
         }))
     }
 
@@ -792,8 +787,8 @@ impl Store for FakeStore {
             let claims: Vec<&Claim> = d.claims.iter().filter(|c| &c.campaign_id == id).collect();
             let count = |set: HashSet<&str>| i64::try_from(set.len()).expect("count");
             Some(Audit {
-                total: campaign.total,
-                remaining: campaign.remaining,
+                total: campaign.total(),
+                remaining: campaign.remaining(),
                 claims: i64::try_from(claims.len()).expect("count"),
                 distinct_users: count(claims.iter().map(|c| c.user_id.as_str()).collect()),
                 distinct_tokens: count(claims.iter().map(|c| c.token.as_str()).collect()),
@@ -815,6 +810,7 @@ async fn simulate_on(fault: Fault, units: i64) -> Report {
         DateTime::from_timestamp(1_800_000_000, 0).expect("instant"),
     ));
     let simulator = Simulator::new(FakeStore::new(fault), clock);
+    let units = Units::new(units).expect("units");
     let campaign = simulator.create_campaign(units).await.expect("campaign");
     let load = Load {
         tabs: 3,

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use rand::Rng as _;
 
 use super::{Context, Interrupted, UsageError, output, parse};
-use crate::domain::{CampaignId, Cents, Currency, Invalid, MAX_INVENTORY, NewCampaign, Percent};
+use crate::domain::{CampaignId, Cents, Currency, Invalid, NewCampaign, Percent, Units};
 
 /// Campaign subcommands.
 #[derive(Debug, Subcommand)]
@@ -171,22 +171,9 @@ fn complete(mut args: CreateArgs, now: DateTime<Utc>) -> anyhow::Result<NewCampa
     })
 }
 
-/// Parses a unit count in `1..=MAX_INVENTORY`, so a prompt can refuse a bad answer at once.
-fn parse_inventory(text: &str) -> Result<i64, Invalid> {
-    let units = text.parse::<i64>().map_err(|_| {
-        Invalid::new(
-            "inventory",
-            format!("`{}` is not a whole number", crate::domain::shown(text)),
-        )
-    })?;
-    if (1..=MAX_INVENTORY).contains(&units) {
-        Ok(units)
-    } else {
-        Err(Invalid::new(
-            "inventory",
-            format!("must be from 1 to {MAX_INVENTORY}"),
-        ))
-    }
+/// Parses a unit count, so a prompt can refuse a bad answer at once.
+fn parse_inventory(text: &str) -> Result<Units, Invalid> {
+    Units::parse_named(text, "inventory")
 }
 
 /// Parses the cap on one discount, which must be more than zero.

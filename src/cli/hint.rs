@@ -29,8 +29,10 @@ pub(super) fn hint(err: &anyhow::Error) -> Option<&'static str> {
 fn store_hint(err: &StoreError) -> Option<&'static str> {
     match err {
         StoreError::CampaignExists(_) => Some("choose another `--id`"),
-        // No URL means none was given and the platform has no data directory to default to.
-        StoreError::InvalidUrl { url, .. } if url.is_empty() => Some("pass `--store sqlite:PATH`"),
+        StoreError::NoDataDir => Some("pass `--store sqlite:PATH`"),
+        StoreError::TimedOut { .. } => {
+            Some("FLASHSALE_MONGODB_TIMEOUT_MS sets how long an operation may take")
+        }
         _ => None,
     }
 }
@@ -92,11 +94,15 @@ mod tests {
             hint_of(StoreError::CampaignExists(id.clone())),
             Some("choose another `--id`")
         );
-        let no_data_dir = StoreError::InvalidUrl {
-            url: String::new(),
-            reason: "no data directory on this platform".into(),
+        assert_eq!(
+            hint_of(StoreError::NoDataDir),
+            Some("pass `--store sqlite:PATH`")
+        );
+        let timed_out = StoreError::TimedOut {
+            context: "claiming".into(),
+            after_ms: 10,
         };
-        assert_eq!(hint_of(no_data_dir), Some("pass `--store sqlite:PATH`"));
+        assert!(hint_of(timed_out).is_some_and(|h| h.contains("FLASHSALE_MONGODB_TIMEOUT_MS")));
         let bad_url = StoreError::InvalidUrl {
             url: "postgres://x".into(),
             reason: "unknown scheme".into(),

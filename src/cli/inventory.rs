@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 
 use super::{Context, output};
-use crate::domain::{CampaignId, Invalid, shown};
+use crate::domain::{CampaignId, Units};
 
 /// Inventory subcommands.
 #[derive(Debug, Subcommand)]
@@ -59,24 +59,8 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
         }
         InventoryCmd::Add(AddArgs { id, units }) => {
             let id = CampaignId::parse(&id)?;
-            let units: i64 = units.parse().map_err(|_| {
-                Invalid::new(
-                    "units",
-                    format!("`{}` is not a whole number", shown(&units)),
-                )
-            })?;
-            // The whole range is checked before the store is opened, so a refused restock
-            // never touches the store (the service checks it again).
-            if units < 1 {
-                return Err(Invalid::new("units", "must be at least 1").into());
-            }
-            if units > crate::domain::MAX_INVENTORY {
-                return Err(Invalid::new(
-                    "units",
-                    format!("must be from 1 to {}", crate::domain::MAX_INVENTORY),
-                )
-                .into());
-            }
+            // Checked before the store is opened, so a refused restock never touches it.
+            let units: Units = units.parse()?;
             let view = ctx.campaigns().await?.add_inventory(&id, units).await?;
             ctx.emit(&output::inventory_json(&view), || {
                 output::inventory_table(&view)

@@ -81,9 +81,9 @@ pub(crate) fn campaign_json(view: &CampaignView) -> Value {
         "state": view.state,
         "starts_at": rfc3339(c.window.starts_at),
         "ends_at": rfc3339(c.window.ends_at),
-        "total_inventory": c.total,
-        "claimed": c.claimed,
-        "remaining": c.remaining,
+        "total_inventory": c.total(),
+        "claimed": c.claimed(),
+        "remaining": c.remaining(),
         "percent_off": c.rule.percent.to_json_number(),
         "max_discount_cents": c.rule.max_discount.get(),
         "min_cart_cents": c.rule.min_cart.get(),
@@ -106,7 +106,9 @@ pub(crate) fn campaign_table(view: &CampaignView) -> String {
             "inventory",
             format!(
                 "{} claimed, {} remaining of {}",
-                c.claimed, c.remaining, c.total
+                c.claimed(),
+                c.remaining(),
+                c.total()
             ),
         ),
         (
@@ -144,9 +146,9 @@ pub(crate) fn campaigns_table(views: &[CampaignView]) -> String {
             c.id.to_string(),
             c.name.clone(),
             view.state.to_string(),
-            c.claimed.to_string(),
-            c.remaining.to_string(),
-            c.total.to_string(),
+            c.claimed().to_string(),
+            c.remaining().to_string(),
+            c.total().to_string(),
             format!(
                 "{} (max {} {})",
                 c.rule.percent,
@@ -198,7 +200,7 @@ pub(crate) fn claim_table(outcome: &ClaimOutcome) -> String {
 /// The contract's inventory JSON.
 pub(crate) fn inventory_json(view: &CampaignView) -> Value {
     let c = &view.campaign;
-    json!({"campaign_id": c.id, "total": c.total, "claimed": c.claimed, "remaining": c.remaining})
+    json!({"campaign_id": c.id, "total": c.total(), "claimed": c.claimed(), "remaining": c.remaining()})
 }
 
 /// Inventory as a two-column table.
@@ -206,9 +208,9 @@ pub(crate) fn inventory_table(view: &CampaignView) -> String {
     let c = &view.campaign;
     key_values(&[
         ("campaign", c.id.to_string()),
-        ("total", c.total.to_string()),
-        ("claimed", c.claimed.to_string()),
-        ("remaining", c.remaining.to_string()),
+        ("total", c.total().to_string()),
+        ("claimed", c.claimed().to_string()),
+        ("remaining", c.remaining().to_string()),
     ])
 }
 

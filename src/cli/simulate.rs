@@ -15,7 +15,7 @@ use super::{Context, Interrupted, OutputFormat, hint, output};
 use crate::Error;
 use crate::auth::AuthError;
 use crate::clock::SystemClock;
-use crate::domain::{CampaignId, Cents, Invalid, MAX_INVENTORY};
+use crate::domain::{CampaignId, Cents, Invalid, Units};
 use crate::simulate::{
     self, CartRange, Identities, IdentityKind, Load, Progress, Report, Simulator,
 };
@@ -85,7 +85,7 @@ pub(crate) struct SimulateArgs {
 
 /// Which campaign the users claim from.
 enum Target {
-    Create { inventory: i64, keep: bool },
+    Create { inventory: Units, keep: bool },
     Existing(CampaignId),
 }
 
@@ -109,16 +109,11 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
     load.validate().map_err(hint::name_load_flag)?;
     let target = match (&args.campaign, args.inventory) {
         (Some(id), _) => Target::Existing(CampaignId::parse(id)?),
-        (None, Some(inventory)) if (1..=MAX_INVENTORY).contains(&inventory) => Target::Create {
-            inventory,
+        (None, inventory) => Target::Create {
+            inventory: Units::new(inventory.unwrap_or(0))
+                .map_err(|err| Invalid::new("--inventory", err.reason))?,
             keep: args.keep,
         },
-        (None, _) => {
-            return Err(Invalid::new(
-                "--inventory",
-                format!("must be from 1 to {MAX_INVENTORY}"),
-            ));
-        }
     };
     Ok((load, target))
 }

@@ -7,11 +7,7 @@ use serde::Serialize;
 
 use super::claim::Refusal;
 use super::money::shown;
-use super::{Cents, DiscountRule, Invalid, Percent};
-
-/// The most units one campaign can hold; far above any real flash sale, and low enough that
-/// restocks can never overflow the 64-bit counters of any store.
-pub const MAX_INVENTORY: i64 = 1_000_000_000;
+use super::{Cents, DiscountRule, Invalid, Percent, Units};
 
 /// A campaign's id: a slug of 1 to 64 characters from `[a-z0-9-]`, safe in URLs and shells.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -180,12 +176,11 @@ pub struct Campaign {
     pub rule: DiscountRule,
     /// The currency every amount of this campaign is in.
     pub currency: Currency,
-    /// Units ever put on sale (initial inventory plus restocks).
-    pub total: i64,
-    /// Units handed out (the number of claims).
-    pub claimed: i64,
-    /// Units still available to claim.
-    pub remaining: i64,
+    /// The stock counters, behind methods: only a granted claim ([`Campaign::take_unit`]) and
+    /// a store's own atomic writes change them.
+    pub(super) total: i64,
+    pub(super) claimed: i64,
+    pub(super) remaining: i64,
     /// When an operator stopped the campaign, if one did.
     pub ended_at: Option<DateTime<Utc>>,
     /// When the campaign was created.
@@ -193,6 +188,31 @@ pub struct Campaign {
 }
 
 impl Campaign {
+    /// Units ever put on sale (initial inventory plus restocks).
+    #[must_use]
+    pub fn total(&self) -> i64 {
+        self.total
+    }
+
+    /// Units handed out (the number of claims).
+    #[must_use]
+    pub fn claimed(&self) -> i64 {
+        self.claimed
+    }
+
+    /// Units still available to claim.
+    #[must_use]
+    pub fn remaining(&self) -> i64 {
+        self.remaining
+    }
+
+    /// Records one unit handed out, when a store carries out a
+    /// [`Decision::Grant`](super::Decision::Grant) on its copy of the campaign.
+    pub fn take_unit(&mut self) {
+        self.remaining -= 1;
+        self.claimed += 1;
+    }
+
     /// The campaign's state at `now`.
     #[must_use]
     pub fn state(&self, now: DateTime<Utc>) -> CampaignState {
@@ -209,24 +229,30 @@ impl Campaign {
 
     /// Whether claims are accepted at `now`, inventory aside: inside the window and not
     /// stopped by an operator.
-    #[must_use]
-    pub fn accepts_claims_at(&self, now: DateTime<Utc>) -> bool {
+    fn accepts_claims_at(&self, now: DateTime<Utc>) -> bool {
         self.ended_at.is_none() && self.window.contains(now)
     }
 
-    /// Decides everything about a new claim that does not depend on inventory: the campaign
-    /// must be live and the cart eligible. Returns the discount the claim would carry.
+    /// Admission of a new claim, by a user who holds none on this campaign: the campaign
+    /// must be live at `now`, the cart eligible and a unit left, checked in that order.
+    /// Returns the discount the claim would carry. Replay comes first and is decided by
+    /// [`ClaimAttempt::decide`](super::ClaimAttempt::decide).
     ///
     /// # Errors
     /// [`Refusal::NotLive`] outside the window or after an operator stop;
-    /// [`Refusal::NotEligible`] for a cart below the minimum.
+    /// [`Refusal::NotEligible`] for a cart below the minimum; [`Refusal::SoldOut`] when no
+    /// unit is left.
     pub fn admit(&self, now: DateTime<Utc>, cart: Cents) -> Result<Cents, Refusal> {
         if !self.accepts_claims_at(now) {
             return Err(Refusal::NotLive(self.state(now)));
         }
-        self.rule.discount_for(cart).ok_or(Refusal::NotEligible {
+        let discount = self.rule.discount_for(cart).ok_or(Refusal::NotEligible {
             min_cart: self.rule.min_cart,
-        })
+        })?;
+        if self.remaining <= 0 {
+            return Err(Refusal::SoldOut);
+        }
+        Ok(discount)
     }
 }
 
@@ -237,8 +263,8 @@ pub struct NewCampaign {
     pub id: CampaignId,
     /// The name (1 to 200 characters).
     pub name: String,
-    /// Units on sale (1 to [`MAX_INVENTORY`]).
-    pub inventory: i64,
+    /// Units on sale.
+    pub inventory: Units,
     /// Percent off.
     pub percent: Percent,
     /// Cap on one discount (more than zero).
@@ -258,8 +284,8 @@ impl NewCampaign {
     /// campaign, with all of its inventory remaining.
     ///
     /// # Errors
-    /// [`Invalid`] for an empty, over-long or control-character name, inventory outside
-    /// `1..=MAX_INVENTORY`, a zero cap, or a window that ends before it starts or in the past.
+    /// [`Invalid`] for an empty, over-long or control-character name, a zero cap, or a window
+    /// that ends before it starts or in the past.
     pub fn validate(self, now: DateTime<Utc>) -> Result<Campaign, Invalid> {
         let name = self.name.trim();
         if name.is_empty() {
@@ -270,12 +296,6 @@ impl NewCampaign {
         }
         if name.chars().any(char::is_control) {
             return Err(Invalid::new("name", "must not contain control characters"));
-        }
-        if !(1..=MAX_INVENTORY).contains(&self.inventory) {
-            return Err(Invalid::new(
-                "inventory",
-                format!("must be from 1 to {MAX_INVENTORY}"),
-            ));
         }
         if self.max_discount <= Cents::ZERO {
             return Err(Invalid::new("max discount", "must be more than 0"));
@@ -299,9 +319,9 @@ impl NewCampaign {
                 min_cart: self.min_cart,
             },
             currency: self.currency,
-            total: self.inventory,
+            total: self.inventory.get(),
             claimed: 0,
-            remaining: self.inventory,
+            remaining: self.inventory.get(),
             ended_at: None,
             created_at: now,
         })
@@ -310,19 +330,18 @@ impl NewCampaign {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeDelta;
-
     use super::*;
 
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
     }
 
-    fn campaign() -> Campaign {
-        NewCampaign {
+    #[test]
+    fn sold_out_is_a_state_inside_the_window_only() {
+        let mut c = NewCampaign {
             id: CampaignId::parse("spring").unwrap(),
             name: "Spring".into(),
-            inventory: 2,
+            inventory: Units::new(1).unwrap(),
             percent: "15".parse().unwrap(),
             max_discount: "10".parse().unwrap(),
             min_cart: "20".parse().unwrap(),
@@ -331,62 +350,13 @@ mod tests {
             ends_at: at(100),
         }
         .validate(at(-10))
-        .unwrap()
-    }
-
-    #[test]
-    fn the_window_includes_both_ends() {
-        let c = campaign();
-        let ms = TimeDelta::milliseconds(1);
-        assert_eq!(c.state(at(0) - ms), CampaignState::Scheduled);
-        assert_eq!(c.state(at(0)), CampaignState::Live);
-        assert_eq!(c.state(at(100)), CampaignState::Live);
-        assert_eq!(c.state(at(100) + ms), CampaignState::Ended);
-        assert!(c.admit(at(0), "20".parse().unwrap()).is_ok());
-        assert!(c.admit(at(100), "20".parse().unwrap()).is_ok());
-        assert_eq!(
-            c.admit(at(0) - ms, "20".parse().unwrap()),
-            Err(Refusal::NotLive(CampaignState::Scheduled))
-        );
-        assert_eq!(
-            c.admit(at(100) + ms, "20".parse().unwrap()),
-            Err(Refusal::NotLive(CampaignState::Ended))
-        );
-    }
-
-    #[test]
-    fn an_operator_stop_ends_the_campaign_inside_its_window() {
-        let mut c = campaign();
-        c.ended_at = Some(at(10));
-        assert_eq!(c.state(at(50)), CampaignState::Ended);
-        assert_eq!(
-            c.admit(at(50), "50".parse().unwrap()),
-            Err(Refusal::NotLive(CampaignState::Ended))
-        );
-    }
-
-    #[test]
-    fn sold_out_is_a_state_inside_the_window_only() {
-        let mut c = campaign();
-        c.remaining = 0;
+        .unwrap();
+        assert_eq!(c.state(at(50)), CampaignState::Live);
+        c.take_unit();
+        assert_eq!((c.total(), c.claimed(), c.remaining()), (1, 1, 0));
         assert_eq!(c.state(at(50)), CampaignState::SoldOut);
         assert_eq!(c.state(at(101)), CampaignState::Ended);
         assert_eq!(c.state(at(-1)), CampaignState::Scheduled);
-    }
-
-    #[test]
-    fn admission_checks_the_minimum_cart() {
-        let c = campaign();
-        assert_eq!(
-            c.admit(at(1), "19.99".parse().unwrap()),
-            Err(Refusal::NotEligible {
-                min_cart: "20".parse().unwrap()
-            })
-        );
-        assert_eq!(
-            c.admit(at(1), "50".parse().unwrap()),
-            Ok("7.50".parse().unwrap())
-        );
     }
 
     #[test]
@@ -394,7 +364,7 @@ mod tests {
         let base = || NewCampaign {
             id: CampaignId::parse("x").unwrap(),
             name: "X".into(),
-            inventory: 1,
+            inventory: Units::new(1).unwrap(),
             percent: "10".parse().unwrap(),
             max_discount: "1".parse().unwrap(),
             min_cart: Cents::ZERO,
@@ -425,20 +395,6 @@ mod tests {
                     ..base()
                 },
                 "name",
-            ),
-            (
-                NewCampaign {
-                    inventory: 0,
-                    ..base()
-                },
-                "inventory",
-            ),
-            (
-                NewCampaign {
-                    inventory: MAX_INVENTORY + 1,
-                    ..base()
-                },
-                "inventory",
             ),
             (
                 NewCampaign {

@@ -1,20 +1,27 @@
 //! Pure types and rules of a flash sale: no I/O, no async, no clock reads.
 //!
-//! Time is always a parameter (`now`), so every rule here is tested at exact instants.
+//! Time is always a parameter (`now`), so every rule here is tested at exact instants. Each
+//! rule lives in one place: a claim's decision in [`Decision`] and [`Campaign::admit`], unit
+//! counts in [`Units`], decimals in one fixed-point parser, stored values in [`CampaignRecord`] and [`ClaimRecord`].
 
 mod campaign;
 mod claim;
+mod decimal;
+mod decision;
 mod discount;
 mod money;
 mod percent;
+mod record;
+mod units;
 
-pub use campaign::{
-    Campaign, CampaignId, CampaignState, Currency, MAX_INVENTORY, NewCampaign, Window,
-};
+pub use campaign::{Campaign, CampaignId, CampaignState, Currency, NewCampaign, Window};
 pub use claim::{Claim, ClaimAttempt, ClaimOutcome, ClaimToken, Refusal, UserId};
+pub use decision::Decision;
 pub use discount::DiscountRule;
 pub use money::Cents;
 pub use percent::Percent;
+pub use record::{CampaignRecord, ClaimRecord, Corrupt};
+pub use units::{MAX_INVENTORY, Units};
 
 pub(crate) use money::shown;
 

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::Invalid;
+use super::decimal::{DecimalError, parse_fixed};
 
 /// An amount of money in minor units of the campaign's currency (cents for EUR/USD).
 ///
@@ -49,33 +50,11 @@ impl Cents {
         if text.starts_with('-') {
             return Err(bad("must not be negative"));
         }
-        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("is not an amount like 12.50"));
-        }
-        if text.contains('.')
-            && (fraction.is_empty() || !fraction.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(bad("is not an amount like 12.50"));
-        }
-        if fraction.len() > 2 {
-            return Err(bad("has more than 2 decimal places"));
-        }
-        let fraction_cents: i64 = match fraction.len() {
-            0 => 0,
-            1 => i64::from(fraction.as_bytes()[0] - b'0') * 10,
-            _ => {
-                i64::from(fraction.as_bytes()[0] - b'0') * 10
-                    + i64::from(fraction.as_bytes()[1] - b'0')
-            }
-        };
-        whole
-            .parse::<i64>()
-            .ok()
-            .and_then(|units| units.checked_mul(100))
-            .and_then(|cents| cents.checked_add(fraction_cents))
-            .map(Cents)
-            .ok_or_else(|| bad("is too large"))
+        parse_fixed(text, 2).map(Cents).map_err(|err| match err {
+            DecimalError::Malformed => bad("is not an amount like 12.50"),
+            DecimalError::TooManyPlaces => bad("has more than 2 decimal places"),
+            DecimalError::TooLarge => bad("is too large"),
+        })
     }
 }
 
@@ -110,7 +89,18 @@ pub(crate) fn shown(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// What an amount displays as parses back to the same amount.
+        #[test]
+        fn display_round_trips(minor_units in 0_i64..=i64::MAX) {
+            let amount = Cents(minor_units);
+            prop_assert_eq!(amount.to_string().parse::<Cents>(), Ok(amount));
+        }
+    }
 
     #[test]
     fn decimal_amounts_parse_to_exact_cents() {

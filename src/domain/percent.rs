@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::Invalid;
+use super::decimal::{DecimalError, parse_fixed};
 use super::money::shown;
 
 /// A discount percentage in basis points: `1500` is 15 %, `1250` is 12.5 %.
@@ -55,25 +56,16 @@ impl FromStr for Percent {
     /// Parses `15`, `12.5` or `12.25` (at most two decimal places, which is one basis point).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let bad = |reason: &str| Invalid::new("percent off", format!("`{}` {reason}", shown(text)));
-        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(whole) || (text.contains('.') && !digits(fraction)) {
-            return Err(bad("is not a percentage like 15 or 12.5"));
+        let out_of_range = || bad("must be more than 0 and at most 100");
+        match parse_fixed(text, 2) {
+            Ok(bps) => u16::try_from(bps)
+                .ok()
+                .and_then(|bps| Percent::from_bps(bps).ok())
+                .ok_or_else(out_of_range),
+            Err(DecimalError::Malformed) => Err(bad("is not a percentage like 15 or 12.5")),
+            Err(DecimalError::TooManyPlaces) => Err(bad("has more than 2 decimal places")),
+            Err(DecimalError::TooLarge) => Err(out_of_range()),
         }
-        if fraction.len() > 2 {
-            return Err(bad("has more than 2 decimal places"));
-        }
-        let whole: u32 = if whole.len() > 3 {
-            u32::MAX
-        } else {
-            whole.parse().unwrap_or(u32::MAX)
-        };
-        let fraction: u32 = format!("{fraction:0<2}").parse().unwrap_or(0);
-        let bps = whole.saturating_mul(100).saturating_add(fraction);
-        u16::try_from(bps)
-            .ok()
-            .and_then(|bps| Percent::from_bps(bps).ok())
-            .ok_or_else(|| bad("must be more than 0 and at most 100"))
     }
 }
 
@@ -90,7 +82,19 @@ impl fmt::Display for Percent {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// What a percentage displays as (without its `%`) parses back to the same percentage.
+        #[test]
+        fn display_round_trips(bps in 1_u16..=Percent::FULL_BPS) {
+            let percent = Percent(bps);
+            let shown = percent.to_string();
+            prop_assert_eq!(shown.trim_end_matches('%').parse::<Percent>(), Ok(percent));
+        }
+    }
 
     #[test]
     fn percentages_parse_to_basis_points() {

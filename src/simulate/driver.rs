@@ -14,7 +14,7 @@ use super::report::{GroupCommit, Report, Run, Timings, judge};
 use crate::clock::Clock;
 use crate::domain::{
     CampaignId, CampaignState, Cents, ClaimOutcome, ClaimToken, Currency, DiscountRule,
-    NewCampaign, Percent, UserId,
+    NewCampaign, Percent, Units, UserId,
 };
 use crate::error::Error;
 use crate::service::{CampaignService, ClaimService};
@@ -48,8 +48,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
     /// carts of 20.00 or more, open from now for an hour, id `sim-<random>`.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for inventory out of range, [`Error::Store`].
-    pub async fn create_campaign(&self, inventory: i64) -> Result<CampaignId, Error> {
+    /// [`Error::Store`].
+    pub async fn create_campaign(&self, inventory: Units) -> Result<CampaignId, Error> {
         let service = CampaignService::new(self.store.clone(), self.clock.clone());
         let now = service.now();
         let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;

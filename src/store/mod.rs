@@ -4,104 +4,26 @@
 //! concurrent callers: a claim is granted only against a unit it reserved (I1), at most one
 //! claim per (campaign, user) (I2), and a second claim by the same user returns the first (I4).
 //! The backend is chosen at run time from a [`StoreUrl`]; both are always built.
+//!
+//! Stores decide nothing: every claim is decided by the domain ([`ClaimAttempt::decide`]) on
+//! what the store read inside its atomic step, and the store carries the [`Decision`] out.
 
-use std::fmt;
 use std::future::Future;
-use std::path::PathBuf;
-use std::str::FromStr;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
-use crate::domain::{
-    Campaign, CampaignId, Claim, ClaimAttempt, ClaimOutcome, Invalid, Refusal, UserId,
-};
+use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
+mod error;
 pub mod mongo;
 pub mod sqlite;
+mod url;
 
+pub use error::StoreError;
 pub use mongo::{MongoSettings, MongoStore};
 pub use sqlite::SqliteStore;
-
-type Source = Arc<dyn std::error::Error + Send + Sync>;
-
-/// A store failure, with the driver's error kept as the source (never exposed as its type).
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StoreError {
-    /// `create_campaign` found the id taken.
-    #[error("campaign `{0}` already exists: choose another `--id`")]
-    CampaignExists(CampaignId),
-    /// A restock would take the campaign past the inventory limit.
-    #[error("campaign `{0}` would exceed the inventory limit of {max}", max = crate::domain::MAX_INVENTORY)]
-    InventoryLimit(CampaignId),
-    /// The store URL is malformed.
-    #[error("invalid store URL `{url}`: {reason}")]
-    InvalidUrl {
-        /// The URL, with any password redacted.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The store could not be reached, or was too busy to answer in time.
-    #[error("store unavailable while {context}")]
-    Unavailable {
-        /// What flashsale was doing.
-        context: String,
-        /// The driver's error (shown as the next link of the error chain).
-        #[source]
-        source: Source,
-    },
-    /// The store answered with something flashsale did not expect.
-    #[error("store error while {context}")]
-    Backend {
-        /// What flashsale was doing.
-        context: String,
-        /// The driver's error (shown as the next link of the error chain).
-        #[source]
-        source: Source,
-    },
-}
-
-impl StoreError {
-    /// The store could not be reached while doing `context`.
-    pub fn unavailable(
-        context: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        StoreError::Unavailable {
-            context: context.into(),
-            source: Arc::new(source),
-        }
-    }
-
-    /// The store failed unexpectedly while doing `context`.
-    pub fn backend(
-        context: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        StoreError::Backend {
-            context: context.into(),
-            source: Arc::new(source),
-        }
-    }
-
-    /// Whether the caller's input caused this error (exit code 2).
-    #[must_use]
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self,
-            StoreError::CampaignExists(_)
-                | StoreError::InventoryLimit(_)
-                | StoreError::InvalidUrl { .. }
-        )
-    }
-
-    /// Whether the store was unreachable or busy (JSON kind `store_unavailable`).
-    #[must_use]
-    pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Unavailable { .. })
-    }
-}
+pub use url::StoreUrl;
 
 /// What `inventory reconcile` found (and, with `apply`, repaired).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +43,32 @@ pub struct Reconciliation {
 }
 
 impl Reconciliation {
+    /// What a recount found: `held` claims (for `MongoDB`, every claim document, since a
+    /// reservation may hold a unit) against `total` units, with `remaining` as stored.
+    ///
+    /// The expected remainder is `max(0, total - held)` on every store. A store never holds
+    /// negative stock (the guarded decrement and `SQLite`'s CHECK stop at zero), so a count
+    /// above `total` (possible only on `MongoDB`, whose count includes reservations that hold
+    /// no unit) means no unit is left to hand out, not a debt; `SQLite`, whose claims can
+    /// never exceed `total`, gets the same answer from the same rule.
+    #[must_use]
+    pub fn new(
+        campaign_id: CampaignId,
+        total: i64,
+        held: i64,
+        remaining: i64,
+        applied: bool,
+    ) -> Self {
+        Reconciliation {
+            campaign_id,
+            total,
+            claimed: held,
+            remaining,
+            expected_remaining: (total - held).max(0),
+            applied,
+        }
+    }
+
     /// Units that `remaining` is short by (positive: stranded units; zero: no drift).
     #[must_use]
     pub fn drift(&self) -> i64 {
@@ -129,7 +77,7 @@ impl Reconciliation {
 }
 
 /// Facts an audit reads straight from the store, to check the invariants against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Audit {
     /// Units ever put on sale.
     pub total: i64,
@@ -168,9 +116,6 @@ impl CommitStats {
     }
 }
 
-/// A claim's answer from a store: granted (new or replayed), or refused.
-pub type ClaimDecision = Result<ClaimOutcome, Refusal>;
-
 /// The operations flashsale needs from a store; each is atomic on its own.
 pub trait Store: Send + Sync + 'static {
     /// Saves a new campaign. [`StoreError::CampaignExists`] when the id is taken.
@@ -195,19 +140,22 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Campaign>, StoreError>> + Send;
 
-    /// Adds `units` to both the total and the remaining inventory. `None` when it does not exist.
+    /// Adds `units` to both the total and the remaining inventory. `None` when it does not
+    /// exist; [`StoreError::InventoryLimit`] when the total would pass
+    /// [`MAX_INVENTORY`](crate::domain::MAX_INVENTORY).
     fn add_inventory(
         &self,
         id: &CampaignId,
-        units: i64,
+        units: Units,
     ) -> impl Future<Output = Result<Option<Campaign>, StoreError>> + Send;
 
-    /// Decides a claim atomically: replay an existing claim, or refuse, or reserve one unit and
-    /// record the claim with a fresh random token.
+    /// Carries out a claim atomically: reads the user's claim and the campaign, has the domain
+    /// decide ([`ClaimAttempt::decide`]), and performs the decision (a grant takes one unit and
+    /// records the claim with a fresh random token). Answers the decision carried out.
     fn claim(
         &self,
         attempt: &ClaimAttempt,
-    ) -> impl Future<Output = Result<ClaimDecision, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Decision, StoreError>> + Send;
 
     /// The claim a user holds on a campaign, if any.
     fn claim_of(
@@ -241,98 +189,6 @@ pub trait Store: Send + Sync + 'static {
     /// (no I/O), so `simulate` reads it before and after a run.
     fn commit_stats(&self) -> Option<CommitStats> {
         None
-    }
-}
-
-/// Where the store is: `sqlite:PATH` or `mongodb://…` / `mongodb+srv://…`.
-#[derive(Clone, PartialEq, Eq)]
-pub enum StoreUrl {
-    /// An `SQLite` file (created with its parent folders).
-    Sqlite(PathBuf),
-    /// A `MongoDB` connection string.
-    Mongo(String),
-}
-
-impl StoreUrl {
-    /// The default store: `sqlite:<data dir>/flashsale/flashsale.db`.
-    ///
-    /// # Errors
-    /// [`StoreError::InvalidUrl`] when the platform has no data directory (no `$HOME`).
-    pub fn default_location() -> Result<Self, StoreError> {
-        dirs::data_dir()
-            .map(|dir| StoreUrl::Sqlite(dir.join("flashsale").join("flashsale.db")))
-            .ok_or_else(|| StoreError::InvalidUrl {
-                url: String::new(),
-                reason: "no data directory on this platform: pass `--store sqlite:PATH`".into(),
-            })
-    }
-}
-
-impl FromStr for StoreUrl {
-    type Err = Invalid;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = |reason: &str| {
-            Invalid::new(
-                "store URL",
-                format!("`{}` {reason}", redact(&crate::domain::shown(text))),
-            )
-        };
-        if let Some(path) = text.strip_prefix("sqlite:") {
-            let path = path.strip_prefix("//").unwrap_or(path);
-            if path.is_empty() {
-                return Err(bad("has no path: use `sqlite:PATH`"));
-            }
-            if path.contains('\0') {
-                return Err(bad("has a NUL byte in its path"));
-            }
-            return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
-        }
-        if let Some(rest) = text
-            .strip_prefix("mongodb://")
-            .or_else(|| text.strip_prefix("mongodb+srv://"))
-        {
-            if rest.is_empty() || rest.starts_with('/') {
-                return Err(bad("has no host"));
-            }
-            if text.chars().any(char::is_control) {
-                return Err(bad("contains a control character"));
-            }
-            return Ok(StoreUrl::Mongo(text.to_owned()));
-        }
-        Err(bad("must start with `sqlite:` or `mongodb://`"))
-    }
-}
-
-impl fmt::Display for StoreUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreUrl::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
-            StoreUrl::Mongo(url) => f.write_str(&redact(url)),
-        }
-    }
-}
-
-/// Debug output is the redacted URL too, so a password never reaches a log.
-impl fmt::Debug for StoreUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StoreUrl({self})")
-    }
-}
-
-/// Replaces the password of `scheme://user:password@host` with `***`.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
     }
 }
 
@@ -395,11 +251,11 @@ impl Store for AnyStore {
     async fn add_inventory(
         &self,
         id: &CampaignId,
-        units: i64,
+        units: Units,
     ) -> Result<Option<Campaign>, StoreError> {
         forward!(self, s => s.add_inventory(id, units))
     }
-    async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
+    async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         forward!(self, s => s.claim(attempt))
     }
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
@@ -423,59 +279,5 @@ impl Store for AnyStore {
             AnyStore::Sqlite(s) => s.commit_stats(),
             AnyStore::Mongo(s) => s.commit_stats(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn store_urls_parse_by_scheme() {
-        assert_eq!(
-            "sqlite:/tmp/x.db".parse::<StoreUrl>().unwrap(),
-            StoreUrl::Sqlite("/tmp/x.db".into())
-        );
-        assert_eq!(
-            "sqlite://rel/x.db".parse::<StoreUrl>().unwrap(),
-            StoreUrl::Sqlite("rel/x.db".into())
-        );
-        assert!(matches!(
-            "mongodb://localhost:27017/fs".parse::<StoreUrl>().unwrap(),
-            StoreUrl::Mongo(_)
-        ));
-        assert!(matches!(
-            "mongodb+srv://cluster.example/fs"
-                .parse::<StoreUrl>()
-                .unwrap(),
-            StoreUrl::Mongo(_)
-        ));
-        for bad in [
-            "",
-            "sqlite:",
-            "postgres://x",
-            "mongodb://",
-            "mongodb:///db",
-            "/tmp/x.db",
-        ] {
-            assert!(bad.parse::<StoreUrl>().is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn passwords_never_show_in_store_urls() {
-        let url: StoreUrl = "mongodb://ana:s3cret@db.local:27017/fs?authSource=admin"
-            .parse()
-            .unwrap();
-        assert_eq!(
-            url.to_string(),
-            "mongodb://ana:***@db.local:27017/fs?authSource=admin"
-        );
-        assert!(!format!("{url:?}").contains("s3cret"));
-        let bad = "mongodbx://ana:s3cret@host"
-            .parse::<StoreUrl>()
-            .unwrap_err()
-            .to_string();
-        assert!(!bad.contains("s3cret"), "{bad}");
     }
 }

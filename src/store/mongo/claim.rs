@@ -27,12 +27,16 @@
 //!                                          took stays stranded (never handed back here)
 //! ```
 //!
+//! What to answer is never decided here: at b, and on the re-read after a missed decrement at
+//! d, the domain decides ([`ClaimAttempt::decide`]) on what was read; this module only chooses
+//! the writes and their order.
+//!
 //! Only `claimed` documents are claims: replay, `claim_of`, the `claimed` count and the audit
 //! look at nothing else.
 //!
 //! **Duplicate tabs** are serialised by the unique index on (`campaign_id`, `user_id`) at step
 //! c, BEFORE any unit is taken. So no claim request ever takes a second unit for a user, and
-//! no claim request ever hands a unit back. That removes the I5 hazard of DESIGN.md section 4
+//! no claim request ever hands a unit back. That removes the I5 hazard of the design
 //! ("sold out while a duplicate tab is about to give its unit back"): `remaining` only goes
 //! down during a sale, so a request that read `remaining == 0` (step b) or failed the guarded
 //! decrement (step d) saw a value that stays 0 until an operator restocks or reconciles.
@@ -101,8 +105,8 @@ use chrono::TimeDelta;
 use super::docs::{ClaimDoc, Status, date};
 use super::ops::{DocOps, Inserted, Seen};
 use crate::clock::Clock;
-use crate::domain::{CampaignId, ClaimAttempt, ClaimOutcome, ClaimToken, Refusal};
-use crate::store::{ClaimDecision, Reconciliation, StoreError};
+use crate::domain::{CampaignId, Claim, ClaimAttempt, ClaimToken, Decision};
+use crate::store::{Reconciliation, StoreError};
 
 /// How long a `reserving` document is trusted to belong to a live request, and how a
 /// duplicate tab waits for it.
@@ -147,13 +151,14 @@ fn lease_start_before<K: Clock>(clock: &K, lease: &Lease) -> mongodb::bson::Date
     )
 }
 
-/// Decides one claim (steps a to e above).
+/// Carries out one claim (steps a to e above); the domain decides at b and again after a
+/// missed decrement at d.
 pub(super) async fn claim<O: DocOps, K: Clock>(
     ops: &O,
     clock: &K,
     lease: &Lease,
     attempt: &ClaimAttempt,
-) -> Result<ClaimDecision, StoreError> {
+) -> Result<Decision, StoreError> {
     let c = attempt.campaign_id.as_str();
     let u = attempt.user_id.as_str();
     let mut pause = lease.poll_min;
@@ -166,15 +171,22 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         // The reads of a. and b. go out together: a new claim (the common case) then waits for
         // one round trip instead of two, and two separate reads were never one snapshot anyway.
         let (existing, campaign) = tokio::join!(ops.find_claim(c, u), ops.find_campaign(c));
-        if let Some(doc) = existing? {
-            if doc.status == Status::Claimed {
-                return Ok(Ok(ClaimOutcome::Replayed(doc.to_claim()?)));
-            }
-            if doc.created_at < lease_start_before(clock, lease) {
-                // A crashed request's reservation: remove it (never a claimed doc, never a
-                // newer doc: the filter is its token and status) and start over.
-                ops.delete_reserving(&doc.token).await?;
-            } else {
+        let held = match existing? {
+            Some(doc) if doc.status == Status::Claimed => Some(doc.to_claim()?),
+            Some(doc) => {
+                if doc.created_at < lease_start_before(clock, lease) {
+                    // A crashed request's reservation: remove it (never a claimed doc, never a
+                    // newer doc: the filter is its token and status) and start over.
+                    ops.delete_reserving(&doc.token).await?;
+                    rounds += 1;
+                    if rounds >= MAX_ROUNDS {
+                        return Err(gave_up(
+                            "claiming",
+                            "too many concurrent claims of this user: try again",
+                        ));
+                    }
+                    continue;
+                }
                 if tokio::time::Instant::now() >= give_up_at {
                     return Err(gave_up(
                         "claiming",
@@ -185,33 +197,30 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
                 pause = (pause * 2).min(lease.poll_max);
                 continue;
             }
-        } else {
-            // b. Refusals write nothing (I6).
-            let Some(campaign) = campaign? else {
-                return Ok(Err(Refusal::NotFound));
-            };
-            let campaign = campaign.into_domain(0)?;
-            let discount = match campaign.admit(attempt.now, attempt.cart) {
-                Ok(discount) => discount,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            if campaign.remaining <= 0 {
-                return Ok(Err(Refusal::SoldOut));
-            }
-            // c. The reservation document: from here on, other tabs of this user wait for us.
-            let doc =
-                ClaimDoc::reserving(&attempt.grant(discount, ClaimToken::random()), clock.now());
-            match ops.insert_claim(&doc).await {
-                Ok(Inserted::Yes) => return reserve_and_confirm(ops, attempt, &doc).await,
-                // Another tab of this user inserted first (or, astronomically rarely, the
-                // token was taken): look again.
-                Ok(Inserted::Duplicate) => {}
-                Err(err) => {
-                    // Unknown outcome; if the doc exists it holds no unit, so deleting it is
-                    // always safe. If this fails as well, it is deleted when stale.
-                    let _ = ops.delete_reserving(&doc.token).await;
-                    return Err(err);
-                }
+            None => None,
+        };
+        // b. The domain decides: a held claim is replayed (I4) whatever the campaign read
+        // gave; a refusal writes nothing (I6).
+        let campaign = match held {
+            Some(_) => None,
+            None => campaign?.map(|doc| doc.into_domain(0)).transpose()?,
+        };
+        let claim = match attempt.decide(held, campaign.as_ref(), ClaimToken::random()) {
+            Decision::Grant(claim) => claim,
+            other => return Ok(other),
+        };
+        // c. The reservation document: from here on, other tabs of this user wait for us.
+        let doc = ClaimDoc::reserving(&claim, clock.now());
+        match ops.insert_claim(&doc).await {
+            Ok(Inserted::Yes) => return reserve_and_confirm(ops, attempt, claim, &doc).await,
+            // Another tab of this user inserted first (or, astronomically rarely, the
+            // token was taken): look again.
+            Ok(Inserted::Duplicate) => {}
+            Err(err) => {
+                // Unknown outcome; if the doc exists it holds no unit, so deleting it is
+                // always safe. If this fails as well, it is deleted when stale.
+                let _ = ops.delete_reserving(&doc.token).await;
+                return Err(err);
             }
         }
         rounds += 1;
@@ -224,41 +233,41 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
     }
 }
 
-/// Steps d and e, for the reserving document `doc` we inserted.
+/// Steps d and e, for the reserving document `doc` we inserted for `claim`.
 async fn reserve_and_confirm<O: DocOps>(
     ops: &O,
     attempt: &ClaimAttempt,
+    claim: Claim,
     doc: &ClaimDoc,
-) -> Result<ClaimDecision, StoreError> {
+) -> Result<Decision, StoreError> {
     let c = attempt.campaign_id.as_str();
     let mut rounds = 0;
     // d. One guarded decrement. An error here leaves the outcome unknown: we neither repeat it
     // nor give anything back (see the module comment); the doc stays reserving.
     while !ops.reserve_unit(c, date(attempt.now)).await? {
-        // No match: we hold no unit. Find out why before answering.
-        let refusal = match ops.find_campaign(c).await? {
-            None => Refusal::NotFound,
-            Some(campaign) => {
-                let campaign = campaign.into_domain(0)?;
-                if !campaign.accepts_claims_at(attempt.now) {
-                    Refusal::NotLive(campaign.state(attempt.now))
-                } else if campaign.remaining <= 0 {
-                    Refusal::SoldOut
-                } else {
-                    // Restocked or reconciled since the decrement missed: try again.
-                    rounds += 1;
-                    if rounds < MAX_ROUNDS {
-                        continue;
-                    }
-                    ops.delete_reserving(&doc.token).await?;
-                    return Err(gave_up("claiming", "the campaign kept changing: try again"));
+        // No match: we hold no unit. Ask the domain why, on the campaign as it is now (our
+        // reservation is not a claim, so nothing is held).
+        let campaign = ops
+            .find_campaign(c)
+            .await?
+            .map(|doc| doc.into_domain(0))
+            .transpose()?;
+        let refusal = match attempt.decide(None, campaign.as_ref(), claim.token.clone()) {
+            Decision::Grant(_) => {
+                // Restocked or reconciled since the decrement missed: try again.
+                rounds += 1;
+                if rounds < MAX_ROUNDS {
+                    continue;
                 }
+                ops.delete_reserving(&doc.token).await?;
+                return Err(gave_up("claiming", "the campaign kept changing: try again"));
             }
+            refusal => refusal,
         };
         // The reservation holds no unit: remove it so the refusal leaves nothing behind (I6).
         // If that fails the error is answered instead, and the doc goes once stale.
         ops.delete_reserving(&doc.token).await?;
-        return Ok(Err(refusal));
+        return Ok(refusal);
     }
     // e. Confirm. A miss means our doc was deleted as stale: the unit stays stranded.
     let confirmed = match ops.confirm_claim(&doc.token).await {
@@ -274,9 +283,7 @@ async fn reserve_and_confirm<O: DocOps>(
         }
     };
     if confirmed {
-        let mut claimed = doc.clone();
-        claimed.status = Status::Claimed;
-        Ok(Ok(ClaimOutcome::Claimed(claimed.to_claim()?)))
+        Ok(Decision::Grant(claim))
     } else {
         Err(gave_up(
             "confirming a claim",
@@ -304,14 +311,8 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
             return Ok(None);
         };
         let held = ops.count_claims(c, None).await?;
-        let report = Reconciliation {
-            campaign_id: id.clone(),
-            total: campaign.total,
-            claimed: held,
-            remaining: campaign.remaining,
-            expected_remaining: (campaign.total - held).max(0),
-            applied: apply,
-        };
+        let report =
+            Reconciliation::new(id.clone(), campaign.total, held, campaign.remaining, apply);
         if !apply || report.drift() == 0 {
             return Ok(Some(report));
         }

@@ -6,9 +6,7 @@ use chrono::{DateTime, Utc};
 use mongodb::bson;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{
-    Campaign, CampaignId, Cents, Claim, ClaimToken, Currency, DiscountRule, Percent, UserId, Window,
-};
+use crate::domain::{Campaign, CampaignRecord, Claim, ClaimRecord, Corrupt};
 use crate::store::StoreError;
 
 /// A document of the `campaigns` collection.
@@ -66,84 +64,71 @@ pub(super) fn date(instant: DateTime<Utc>) -> bson::DateTime {
     bson::DateTime::from_millis(instant.timestamp_millis())
 }
 
-fn corrupt(what: &str) -> StoreError {
-    StoreError::backend(
-        "reading a document",
-        std::io::Error::other(format!("stored {what} is not valid")),
-    )
-}
-
-fn instant(value: bson::DateTime) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_millis(value.timestamp_millis()).ok_or_else(|| corrupt("timestamp"))
-}
-
-fn cents(value: i64) -> Result<Cents, StoreError> {
-    Cents::new(value).map_err(|_| corrupt("amount"))
+/// A document the domain refuses to read back (see [`Corrupt`]).
+fn corrupt(err: Corrupt) -> StoreError {
+    StoreError::backend("reading a document", err)
 }
 
 impl CampaignDoc {
     /// The document a new campaign is stored as.
     pub fn new(campaign: &Campaign) -> Self {
+        let r = CampaignRecord::from(campaign);
         CampaignDoc {
-            id: campaign.id.as_str().to_owned(),
-            name: campaign.name.clone(),
-            starts_at: date(campaign.window.starts_at),
-            ends_at: date(campaign.window.ends_at),
-            ended: campaign.ended_at.is_some(),
-            ended_at: campaign.ended_at.map(date),
-            total: campaign.total,
-            remaining: campaign.remaining,
+            id: r.id,
+            name: r.name,
+            starts_at: bson::DateTime::from_millis(r.starts_at),
+            ends_at: bson::DateTime::from_millis(r.ends_at),
+            ended: r.ended_at.is_some(),
+            ended_at: r.ended_at.map(bson::DateTime::from_millis),
+            total: r.total,
+            remaining: r.remaining,
             epoch: 0,
-            percent_bps: i32::from(campaign.rule.percent.bps()),
-            max_discount_cents: campaign.rule.max_discount.get(),
-            min_cart_cents: campaign.rule.min_cart.get(),
-            currency: campaign.currency.as_str().to_owned(),
-            created_at: date(campaign.created_at),
+            percent_bps: i32::try_from(r.percent_bps).unwrap_or(i32::MAX),
+            max_discount_cents: r.max_discount_cents,
+            min_cart_cents: r.min_cart_cents,
+            currency: r.currency,
+            created_at: bson::DateTime::from_millis(r.created_at),
         }
     }
 
     /// The domain campaign, with `claimed` counted by the caller (the number of `claimed`
     /// claim documents; see `mod.rs`).
     pub fn into_domain(self, claimed: i64) -> Result<Campaign, StoreError> {
-        Ok(Campaign {
-            id: CampaignId::parse(&self.id).map_err(|_| corrupt("campaign id"))?,
+        let ended_at = match (self.ended, self.ended_at) {
+            (true, Some(at)) => Some(at.timestamp_millis()),
+            (true, None) => Some(self.ends_at.timestamp_millis()),
+            (false, _) => None,
+        };
+        Campaign::try_from(CampaignRecord {
+            id: self.id,
             name: self.name,
-            window: Window {
-                starts_at: instant(self.starts_at)?,
-                ends_at: instant(self.ends_at)?,
-            },
-            rule: DiscountRule {
-                percent: u16::try_from(self.percent_bps)
-                    .ok()
-                    .and_then(|bps| Percent::from_bps(bps).ok())
-                    .ok_or_else(|| corrupt("percent"))?,
-                max_discount: cents(self.max_discount_cents)?,
-                min_cart: cents(self.min_cart_cents)?,
-            },
-            currency: Currency::parse(&self.currency).map_err(|_| corrupt("currency"))?,
+            starts_at: self.starts_at.timestamp_millis(),
+            ends_at: self.ends_at.timestamp_millis(),
+            ended_at,
             total: self.total,
             claimed,
             remaining: self.remaining,
-            ended_at: match (self.ended, self.ended_at) {
-                (true, Some(at)) => Some(instant(at)?),
-                (true, None) => Some(instant(self.ends_at)?),
-                (false, _) => None,
-            },
-            created_at: instant(self.created_at)?,
+            percent_bps: i64::from(self.percent_bps),
+            max_discount_cents: self.max_discount_cents,
+            min_cart_cents: self.min_cart_cents,
+            currency: self.currency,
+            created_at: self.created_at.timestamp_millis(),
         })
+        .map_err(corrupt)
     }
 }
 
 impl ClaimDoc {
     /// A `reserving` document for `claim`, whose lease starts at `now`.
     pub fn reserving(claim: &Claim, now: DateTime<Utc>) -> Self {
+        let r = ClaimRecord::from(claim);
         ClaimDoc {
-            campaign_id: claim.campaign_id.as_str().to_owned(),
-            user_id: claim.user_id.as_str().to_owned(),
-            token: claim.token.as_str().to_owned(),
-            discount_cents: claim.discount.get(),
-            cart_cents: claim.cart.get(),
-            claimed_at: date(claim.claimed_at),
+            campaign_id: r.campaign_id,
+            user_id: r.user_id,
+            token: r.token,
+            discount_cents: r.discount_cents,
+            cart_cents: r.cart_cents,
+            claimed_at: bson::DateTime::from_millis(r.claimed_at),
             status: Status::Reserving,
             created_at: date(now),
         }
@@ -151,14 +136,14 @@ impl ClaimDoc {
 
     /// The domain claim this document records.
     pub fn to_claim(&self) -> Result<Claim, StoreError> {
-        Ok(Claim {
-            campaign_id: CampaignId::parse(&self.campaign_id)
-                .map_err(|_| corrupt("campaign id"))?,
-            user_id: UserId::parse(&self.user_id).map_err(|_| corrupt("user id"))?,
-            token: ClaimToken::from_stored(self.token.clone()),
-            discount: cents(self.discount_cents)?,
-            cart: cents(self.cart_cents)?,
-            claimed_at: instant(self.claimed_at)?,
+        Claim::try_from(ClaimRecord {
+            campaign_id: self.campaign_id.clone(),
+            user_id: self.user_id.clone(),
+            token: self.token.clone(),
+            discount_cents: self.discount_cents,
+            cart_cents: self.cart_cents,
+            claimed_at: self.claimed_at.timestamp_millis(),
         })
+        .map_err(corrupt)
     }
 }

@@ -31,9 +31,11 @@ pub use claim::Lease;
 use self::docs::{CampaignDoc, Status, date};
 use self::driver::DriverOps;
 use self::ops::{CampaignOps, Inserted};
-use super::{Audit, ClaimDecision, Reconciliation, Store, StoreError};
+use super::{Audit, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
-use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, MAX_INVENTORY, UserId};
+use crate::domain::{
+    Campaign, CampaignId, Claim, ClaimAttempt, Decision, MAX_INVENTORY, Units, UserId,
+};
 
 /// How a [`MongoStore`] connects and how long it trusts an in-flight claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,17 +114,10 @@ impl MongoStore {
         match tokio::time::timeout(self.operation_timeout, task).await {
             Ok(Ok(result)) => result,
             Ok(Err(join)) => Err(StoreError::backend(doing, join)),
-            Err(_) => Err(StoreError::unavailable(
-                doing,
-                std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!(
-                        "no answer within {} ms (FLASHSALE_MONGODB_TIMEOUT_MS); retrying is safe: \
-                         a claim that was made is replayed",
-                        self.operation_timeout.as_millis()
-                    ),
-                ),
-            )),
+            Err(_) => Err(StoreError::TimedOut {
+                context: doing.to_owned(),
+                after_ms: u64::try_from(self.operation_timeout.as_millis()).unwrap_or(u64::MAX),
+            }),
         }
     }
 }
@@ -182,8 +177,9 @@ impl<O: CampaignOps, K: Clock> DocStore<O, K> {
     async fn add_inventory(
         &self,
         id: &CampaignId,
-        units: i64,
+        units: Units,
     ) -> Result<Option<Campaign>, StoreError> {
+        let units = units.get();
         let max_total = MAX_INVENTORY.saturating_sub(units);
         match self
             .ops
@@ -247,11 +243,11 @@ where
     async fn add_inventory(
         &self,
         id: &CampaignId,
-        units: i64,
+        units: Units,
     ) -> Result<Option<Campaign>, StoreError> {
         DocStore::add_inventory(self, id, units).await
     }
-    async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
+    async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         claim::claim(&self.ops, &self.clock, &self.lease, attempt).await
     }
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
@@ -307,7 +303,7 @@ impl Store for MongoStore {
     async fn add_inventory(
         &self,
         id: &CampaignId,
-        units: i64,
+        units: Units,
     ) -> Result<Option<Campaign>, StoreError> {
         let id = id.clone();
         self.bounded("adding inventory", |store| async move {
@@ -315,7 +311,7 @@ impl Store for MongoStore {
         })
         .await
     }
-    async fn claim(&self, attempt: &ClaimAttempt) -> Result<ClaimDecision, StoreError> {
+    async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         let attempt = attempt.clone();
         self.bounded("claiming", |store| async move {
             Store::claim(&store, &attempt).await

@@ -17,10 +17,13 @@ use super::model::{CrashOps, Faults, MemoryOps, Snapshot};
 use super::ops::{CampaignOps as _, DocOps as _, Seen};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, Currency, MAX_INVENTORY,
-    NewCampaign, Refusal, UserId,
+    Campaign, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, Currency, Decision,
+    MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
 };
-use crate::store::{ClaimDecision, Store, StoreError};
+use crate::store::{Store, StoreError};
+
+/// A claim's answer as a caller sees it.
+type Answer = Result<Result<ClaimOutcome, Refusal>, StoreError>;
 
 const ID: &str = "rush";
 
@@ -28,7 +31,7 @@ fn campaign(total: i64, now: DateTime<Utc>) -> Campaign {
     NewCampaign {
         id: CampaignId::parse(ID).unwrap(),
         name: "Rush".into(),
-        inventory: total,
+        inventory: Units::new(total).unwrap(),
         percent: "10".parse().unwrap(),
         max_discount: "5".parse().unwrap(),
         min_cart: "10".parse().unwrap(),
@@ -85,7 +88,7 @@ struct Rush {
 
 /// What happened in a rush.
 struct Report {
-    answers: Vec<(usize, Result<ClaimDecision, StoreError>)>,
+    answers: Vec<(usize, Answer)>,
     died: usize,
     /// Violations seen by the monitor while the rush ran.
     during: Vec<String>,
@@ -211,7 +214,7 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
     for task in tasks {
         let (user, answer, dead) = task.await.unwrap();
         died += usize::from(dead);
-        answers.push((user, answer));
+        answers.push((user, answer.map(Decision::into_outcome)));
     }
     done.store(true, Ordering::Relaxed);
     let (during, samples) = monitor.await.unwrap();
@@ -469,7 +472,7 @@ async fn a_tab_waits_for_the_tab_in_flight_and_replays_its_claim() {
     tokio::time::sleep(Duration::from_millis(30)).await;
     assert!(!waiting.is_finished(), "the tab did not wait");
     ops.set_status(&doc.token, Status::Claimed);
-    let answer = waiting.await.unwrap().unwrap().unwrap();
+    let answer = waiting.await.unwrap().unwrap().into_outcome().unwrap();
     assert_eq!(answer, ClaimOutcome::Replayed(first));
     assert_eq!(ops.snapshot().campaigns[ID].remaining, 5);
 }
@@ -483,6 +486,7 @@ async fn a_crashed_reservation_is_cleared_once_its_lease_ran_out() {
     let answer = claim::claim(&*ops, &SystemClock, &patient_lease(), &attempt(1, now))
         .await
         .unwrap()
+        .into_outcome()
         .unwrap();
     let ClaimOutcome::Claimed(new) = answer else {
         panic!("expected a new claim, got {answer:?}")
@@ -528,15 +532,20 @@ async fn the_document_store_answers_like_a_store() {
     let first = Store::claim(&store, &attempt(1, now))
         .await
         .unwrap()
+        .into_outcome()
         .unwrap();
     assert!(matches!(first, ClaimOutcome::Claimed(_)));
     let again = Store::claim(&store, &attempt(1, now))
         .await
         .unwrap()
+        .into_outcome()
         .unwrap();
     assert_eq!(again, ClaimOutcome::Replayed(first.claim().clone()));
     let stored = store.campaign(&id).await.unwrap().unwrap();
-    assert_eq!((stored.total, stored.claimed, stored.remaining), (2, 1, 1));
+    assert_eq!(
+        (stored.total(), stored.claimed(), stored.remaining()),
+        (2, 1, 1)
+    );
     let audit = store.audit(&id).await.unwrap().unwrap();
     assert_eq!((audit.claims, audit.distinct_tokens), (1, 1));
     assert_eq!(
@@ -551,14 +560,16 @@ async fn the_document_store_answers_like_a_store() {
     assert_eq!(ended.state(now), CampaignState::Ended);
     assert_eq!(
         Store::claim(&store, &attempt(2, now)).await.unwrap(),
-        Err(Refusal::NotLive(CampaignState::Ended))
+        Decision::Refuse(Refusal::NotLive(CampaignState::Ended))
     );
     assert!(
         store.ops.snapshot().claims.len() == 1,
         "a refusal wrote something"
     );
     assert!(matches!(
-        store.add_inventory(&id, MAX_INVENTORY).await,
+        store
+            .add_inventory(&id, Units::new(MAX_INVENTORY).unwrap())
+            .await,
         Err(StoreError::InventoryLimit(_))
     ));
     assert!(Store::delete_campaign(&store, &id).await.unwrap());
@@ -733,18 +744,18 @@ async fn claims_over_the_wire(
     let answer = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
         .await
         .unwrap();
-    let Ok(ClaimOutcome::Claimed(claim)) = answer else {
+    let Decision::Grant(claim) = answer else {
         panic!("expected a claim, got {answer:?}")
     };
     assert_ne!(claim.token.as_str(), stale.token);
     let replay = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
         .await
         .unwrap();
-    assert_eq!(replay, Ok(ClaimOutcome::Replayed(claim)));
+    assert_eq!(replay, Decision::Replay(claim));
     let refused = claim::claim(ops, &SystemClock, &lease, &attempt(3, now))
         .await
         .unwrap();
-    assert_eq!(refused, Err(Refusal::SoldOut));
+    assert_eq!(refused, Decision::Refuse(Refusal::SoldOut));
     assert_eq!(
         ops.count_claims(ID, None).await.unwrap(),
         1,

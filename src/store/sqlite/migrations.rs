@@ -1,7 +1,7 @@
 //! The `SQLite` schema, as an append-only list of migrations; `PRAGMA user_version` records how
 //! many have run. A shipped migration is never edited: add the next one instead.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::store::StoreError;
 
@@ -38,41 +38,33 @@ const MIGRATIONS: &[&str] = &[
 
 /// The schema version this build writes.
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations
-pub const LATEST: i64 = MIGRATIONS.len() as i64;
+const LATEST: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the schema up to [`LATEST`], inside one `BEGIN IMMEDIATE` transaction so that
-/// several processes opening a fresh file at once migrate it exactly once.
+/// several processes opening a fresh file at once migrate it exactly once. The guard rolls
+/// back on every early return.
 pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let classify = |err| super::classify("migrating the schema", err);
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(classify)?;
-    let result = (|| {
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(classify)?;
-        if version > LATEST {
-            return Err(StoreError::backend(
-                "opening the store",
-                std::io::Error::other(format!(
-                    "schema version {version} was written by a newer flashsale (this one knows {LATEST}): upgrade flashsale"
-                )),
-            ));
-        }
-        for (index, sql) in MIGRATIONS
-            .iter()
-            .enumerate()
-            .skip(usize::try_from(version).unwrap_or(0))
-        {
-            conn.execute_batch(sql).map_err(classify)?;
-            conn.pragma_update(None, "user_version", index + 1)
-                .map_err(classify)?;
-        }
-        Ok(())
-    })();
-    match result {
-        Ok(()) => conn.execute_batch("COMMIT").map_err(classify),
-        Err(err) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(err)
-        }
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(classify)?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(classify)?;
+    if version > LATEST {
+        return Err(StoreError::backend(
+            "opening the store",
+            std::io::Error::other(format!(
+                "schema version {version} was written by a newer flashsale (this one knows {LATEST}): upgrade flashsale"
+            )),
+        ));
     }
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
+        tx.execute_batch(sql).map_err(classify)?;
+        tx.pragma_update(None, "user_version", index + 1)
+            .map_err(classify)?;
+    }
+    tx.commit().map_err(classify)
 }

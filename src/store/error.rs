@@ -1,0 +1,141 @@
+//! Store failures: typed, and worded for any caller (they never name a CLI flag or an
+//! environment variable; the CLI adds those as hints).
+
+use std::sync::Arc;
+
+use crate::domain::{CampaignId, MAX_INVENTORY};
+
+type Source = Arc<dyn std::error::Error + Send + Sync>;
+
+/// A store failure, with the driver's error kept as the source (never exposed as its type).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// `create_campaign` found the id taken.
+    #[error("campaign `{0}` already exists")]
+    CampaignExists(CampaignId),
+    /// A restock would take the campaign past the inventory limit.
+    #[error("campaign `{0}` would exceed the inventory limit of {max}", max = MAX_INVENTORY)]
+    InventoryLimit(CampaignId),
+    /// The store URL is malformed.
+    #[error("invalid store URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL, with any password redacted.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The default store location needs a data directory, and the platform has none (no
+    /// `$HOME`).
+    #[error("no data directory on this platform")]
+    NoDataDir,
+    /// An operation got no answer within its time limit. Retrying is safe: a claim that was
+    /// made is replayed, and a unit taken without a confirmed claim is only ever stranded.
+    #[error(
+        "store unavailable while {context}: no answer within {after_ms} ms; retrying is safe: \
+         a claim that was made is replayed"
+    )]
+    TimedOut {
+        /// What flashsale was doing.
+        context: String,
+        /// The limit that ran out, in milliseconds.
+        after_ms: u64,
+    },
+    /// The store could not be reached, or was too busy to answer in time.
+    #[error("store unavailable while {context}")]
+    Unavailable {
+        /// What flashsale was doing.
+        context: String,
+        /// The driver's error (shown as the next link of the error chain).
+        #[source]
+        source: Source,
+    },
+    /// The store answered with something flashsale did not expect.
+    #[error("store error while {context}")]
+    Backend {
+        /// What flashsale was doing.
+        context: String,
+        /// The driver's error (shown as the next link of the error chain).
+        #[source]
+        source: Source,
+    },
+}
+
+impl StoreError {
+    /// The store could not be reached while doing `context`.
+    pub fn unavailable(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Unavailable {
+            context: context.into(),
+            source: Arc::new(source),
+        }
+    }
+
+    /// The store failed unexpectedly while doing `context`.
+    pub fn backend(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Backend {
+            context: context.into(),
+            source: Arc::new(source),
+        }
+    }
+
+    /// Whether the caller's input caused this error (exit code 2).
+    #[must_use]
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            StoreError::CampaignExists(_)
+                | StoreError::InventoryLimit(_)
+                | StoreError::InvalidUrl { .. }
+                | StoreError::NoDataDir
+        )
+    }
+
+    /// Whether the store was unreachable or busy (JSON kind `store_unavailable`).
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable { .. } | StoreError::TimedOut { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Library errors are read by any caller (an HTTP API too): the CLI adds flag hints.
+    #[test]
+    fn store_errors_name_no_flag_and_no_environment_variable() {
+        let id = CampaignId::parse("spring").unwrap();
+        let errors = [
+            StoreError::CampaignExists(id.clone()),
+            StoreError::InventoryLimit(id),
+            StoreError::NoDataDir,
+            StoreError::TimedOut {
+                context: "claiming".into(),
+                after_ms: 250,
+            },
+        ];
+        for err in &errors {
+            let text = err.to_string();
+            assert!(
+                !text.contains("--") && !text.contains("FLASHSALE_"),
+                "{text}"
+            );
+        }
+        assert_eq!(errors[0].to_string(), "campaign `spring` already exists");
+        assert!(errors[0].is_invalid_input() && errors[2].is_invalid_input());
+        assert!(errors[3].is_unavailable() && !errors[3].is_invalid_input());
+        assert_eq!(
+            errors[3].to_string(),
+            "store unavailable while claiming: no answer within 250 ms; retrying is safe: a \
+             claim that was made is replayed"
+        );
+    }
+}

@@ -1,0 +1,324 @@
+//! The `SQLite` store's own tests: group commit and the batch's hot-row copies.
+
+use std::sync::mpsc;
+
+use chrono::TimeDelta;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::claim::claim_job;
+use super::rows::select_campaign;
+use super::writer::Reply;
+use super::{SqliteStore, classify, writer};
+use crate::clock::{Clock, SystemClock};
+use crate::domain::{
+    CampaignId, CampaignState, Cents, ClaimAttempt, Currency, Decision, NewCampaign, Percent,
+    Refusal, Units, UserId,
+};
+use crate::store::{CommitStats, Store, StoreError};
+
+/// The store's own claim job, for `user` with `cart` cents.
+fn user_claim(
+    id: &CampaignId,
+    user: &str,
+    cart: i64,
+    now: DateTime<Utc>,
+) -> (Box<dyn writer::Job>, Reply<Decision>) {
+    claim_job(ClaimAttempt {
+        campaign_id: id.clone(),
+        user_id: UserId::parse(user).unwrap(),
+        cart: Cents::new(cart).unwrap(),
+        now,
+    })
+}
+
+/// Holds the writer inside a gate job (its batch formed before anything else was queued)
+/// until `open` is sent, so every job queued meanwhile lands in the next batch together.
+fn hold_writer(queue: &writer::Queue) -> (mpsc::Sender<()>, Reply<()>) {
+    let (started, on_started) = mpsc::channel();
+    let (open, gate) = mpsc::channel::<()>();
+    let (gate_job, gate_done) = writer::job(move |_conn| {
+        started.send(()).unwrap();
+        gate.recv().unwrap();
+        Ok(())
+    });
+    queue.send(gate_job).unwrap();
+    on_started.recv().unwrap();
+    (open, gate_done)
+}
+
+/// Claims work on the batch's copy of the campaign row; a restock and an operator stop in
+/// the same batch must see the claims before them and be seen by the claims after them.
+#[tokio::test(flavor = "multi_thread")]
+async fn other_jobs_in_a_batch_see_and_are_seen_by_its_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id, now) = store_with_campaign(&dir, "stats", 2).await;
+    let queue = store.inner.writer.as_ref().unwrap();
+    let (open, gate_done) = hold_writer(queue);
+
+    let mut claims = Vec::new();
+    for user in ["ana", "bo", "cy"] {
+        let (job, reply) = user_claim(&id, user, 50_00, now);
+        queue.send(job).unwrap();
+        claims.push(reply);
+    }
+    let restock_id = id.clone();
+    let (job, restocked) = writer::job(move |conn| {
+        conn.execute(
+            "UPDATE campaigns SET total = total + 2, remaining = remaining + 2 WHERE id = ?1",
+            [restock_id.as_str()],
+        )
+        .map_err(|err| classify("restocking", err))?;
+        select_campaign(conn, &restock_id).map_err(|err| classify("reading", err))
+    });
+    queue.send(job).unwrap();
+    for user in ["dee", "ed"] {
+        let (job, reply) = user_claim(&id, user, 50_00, now);
+        queue.send(job).unwrap();
+        claims.push(reply);
+    }
+    let end_id = id.clone();
+    let (job, ended) = writer::job(move |conn| {
+        conn.execute(
+            "UPDATE campaigns SET ended_at = ?2 WHERE id = ?1",
+            params![end_id.as_str(), now.timestamp_millis()],
+        )
+        .map(drop)
+        .map_err(|err| classify("ending", err))
+    });
+    queue.send(job).unwrap();
+    let (job, late) = user_claim(&id, "fay", 50_00, now);
+    queue.send(job).unwrap();
+    open.send(()).unwrap();
+    gate_done.await.unwrap().unwrap();
+
+    let mut outcomes = Vec::new();
+    for reply in claims {
+        outcomes.push(match reply.await.unwrap().unwrap() {
+            Decision::Grant(_) => "claimed",
+            Decision::Refuse(Refusal::SoldOut) => "sold out",
+            other => panic!("unexpected {other:?}"),
+        });
+    }
+    assert_eq!(
+        outcomes,
+        ["claimed", "claimed", "sold out", "claimed", "claimed"]
+    );
+    // The restock saw the two claims before it: 2 - 2 + 2 remaining.
+    let at_restock = restocked.await.unwrap().unwrap().unwrap();
+    assert_eq!(
+        (at_restock.total(), at_restock.claimed(), at_restock.remaining()),
+        (4, 2, 2)
+    );
+    ended.await.unwrap().unwrap();
+    assert!(matches!(
+        late.await.unwrap().unwrap(),
+        Decision::Refuse(Refusal::NotLive(_))
+    ));
+    let stored = store.campaign(&id).await.unwrap().unwrap();
+    assert_eq!((stored.total(), stored.claimed(), stored.remaining()), (4, 4, 0));
+    let audit = store.audit(&id).await.unwrap().unwrap();
+    assert_eq!((audit.claims, audit.remaining), (4, 0));
+}
+
+/// A job that panics rolls its batch back and leaves the writer alive for the next one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panicking_job_rolls_its_batch_back_and_the_writer_lives_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id, now) = store_with_campaign(&dir, "panic", 2).await;
+    let queue = store.inner.writer.as_ref().unwrap();
+    let (open, gate_done) = hold_writer(queue);
+    let (job, ana) = user_claim(&id, "ana", 50_00, now);
+    queue.send(job).unwrap();
+    let (job, panicked) = writer::job(|_conn| -> Result<(), StoreError> {
+        panic!("injected bug");
+    });
+    queue.send(job).unwrap();
+    open.send(()).unwrap();
+    gate_done.await.unwrap().unwrap();
+    assert!(ana.await.unwrap().is_err(), "the batch was rolled back");
+    assert!(
+        panicked.await.is_err(),
+        "the panicking job's reply was dropped"
+    );
+    assert_eq!(store.audit(&id).await.unwrap().unwrap().claims, 0);
+    // The writer thread is still there: the retry goes through.
+    let retry = ClaimAttempt {
+        campaign_id: id.clone(),
+        user_id: UserId::parse("ana").unwrap(),
+        cart: Cents::new(50_00).unwrap(),
+        now,
+    };
+    let retried = store.claim(&retry).await.unwrap();
+    assert!(matches!(retried, Decision::Grant(_)));
+}
+
+/// Issue 6: group commit decides each claim on its own. Eight jobs are queued while the
+/// writer is held inside a gate job, so all of them form the next batch together; among
+/// them a refusal, a sell-out, a replay of a claim made earlier in the same batch, and a job
+/// that writes and then fails. Only the failing job's writes are rolled back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_or_failing_job_does_not_affect_the_rest_of_its_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id, now) = store_with_campaign(&dir, "batch", 2).await;
+    let queue = store.inner.writer.as_ref().unwrap();
+    let (open, gate_done) = hold_writer(queue);
+
+    let (job, ana) = user_claim(&id, "ana", 50_00, now);
+    queue.send(job).unwrap();
+    let (job, too_small) = user_claim(&id, "bo", 10_00, now);
+    queue.send(job).unwrap();
+    // Writes a claim of its own and takes a unit, then fails: both must be undone.
+    let (job, failing) = writer::job(move |conn: &Connection| -> Result<(), StoreError> {
+        conn.execute(
+            "UPDATE campaigns SET remaining = remaining - 1, claimed = claimed + 1 WHERE id = 'batch'",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO claims VALUES ('batch', 'mallory', 'forged', 0, 5000, 0)",
+            [],
+        )
+        .unwrap();
+        Err(StoreError::backend(
+            "testing",
+            std::io::Error::other("injected failure"),
+        ))
+    });
+    queue.send(job).unwrap();
+    let (job, cy) = user_claim(&id, "cy", 50_00, now);
+    queue.send(job).unwrap();
+    let (job, ana_again) = user_claim(&id, "ana", 90_00, now);
+    queue.send(job).unwrap();
+    let (job, dee) = user_claim(&id, "dee", 50_00, now);
+    queue.send(job).unwrap();
+    let (job, nobody) = user_claim(&CampaignId::parse("nope").unwrap(), "ed", 50_00, now);
+    queue.send(job).unwrap();
+    open.send(()).unwrap();
+    gate_done.await.unwrap().unwrap();
+
+    let granted = |reply: Result<Decision, StoreError>| match reply.unwrap() {
+        Decision::Grant(claim) => claim,
+        other => panic!("expected a new claim, got {other:?}"),
+    };
+    let ana = granted(ana.await.unwrap());
+    assert_eq!(
+        too_small.await.unwrap().unwrap(),
+        Decision::Refuse(Refusal::NotEligible {
+            min_cart: Cents::new(20_00).unwrap()
+        })
+    );
+    assert!(failing.await.unwrap().is_err());
+    // The failing job's unit was given back, so cy gets the second one.
+    let cy = granted(cy.await.unwrap());
+    assert_eq!(
+        ana_again.await.unwrap().unwrap(),
+        Decision::Replay(ana.clone())
+    );
+    assert_eq!(dee.await.unwrap().unwrap(), Decision::Refuse(Refusal::SoldOut));
+    assert_eq!(nobody.await.unwrap().unwrap(), Decision::Refuse(Refusal::NotFound));
+
+    let stored = store.campaign(&id).await.unwrap().unwrap();
+    assert_eq!((stored.claimed, stored.remaining), (2, 0));
+    assert_eq!(stored.state(now), CampaignState::SoldOut);
+    assert_eq!(store.claim_of(&id, &ana.user_id).await.unwrap(), Some(ana));
+    assert_eq!(store.claim_of(&id, &cy.user_id).await.unwrap(), Some(cy));
+    for absent in ["bo", "mallory", "dee"] {
+        let user = UserId::parse(absent).unwrap();
+        assert_eq!(store.claim_of(&id, &user).await.unwrap(), None, "{absent}");
+    }
+}
+
+/// A store in `dir` with one live campaign `id` of `inventory` units: 10 % off, at most
+/// 10.00, carts from 20.00.
+async fn store_with_campaign(
+    dir: &tempfile::TempDir,
+    id: &str,
+    inventory: i64,
+) -> (SqliteStore, CampaignId, DateTime<Utc>) {
+    let store = SqliteStore::open(&dir.path().join("store.db"))
+        .await
+        .unwrap();
+    let now = SystemClock.now();
+    let id = CampaignId::parse(id).unwrap();
+    let campaign = NewCampaign {
+        id: id.clone(),
+        name: id.to_string(),
+        inventory: Units::new(inventory).unwrap(),
+        percent: Percent::from_bps(1_000).unwrap(),
+        max_discount: Cents::new(10_00).unwrap(),
+        min_cart: Cents::new(20_00).unwrap(),
+        currency: Currency::parse("EUR").unwrap(),
+        starts_at: now - TimeDelta::minutes(1),
+        ends_at: now + TimeDelta::hours(1),
+    }
+    .validate(now)
+    .unwrap();
+    store.create_campaign(&campaign).await.unwrap();
+    (store, id, now)
+}
+
+/// Issue 6: every concurrent claim is one counted job, granted or refused, and they never
+/// need more transactions than there are claims.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_are_all_counted_in_at_most_as_many_commits() {
+    const CLAIMS: u64 = 300;
+    let dir = tempfile::tempdir().unwrap();
+    // Fewer units than claimers, so refusals are among the counted jobs.
+    let (store, id, now) = store_with_campaign(&dir, "stats", 100).await;
+    let before = store.commit_stats().unwrap();
+    let mut claims = tokio::task::JoinSet::new();
+    for i in 0..CLAIMS {
+        let (store, attempt) = (
+            store.clone(),
+            ClaimAttempt {
+                campaign_id: id.clone(),
+                user_id: UserId::parse(&format!("user-{i}")).unwrap(),
+                cart: Cents::new(50_00).unwrap(),
+                now,
+            },
+        );
+        claims.spawn(async move { store.claim(&attempt).await.unwrap() });
+    }
+    let mut granted = 0;
+    while let Some(decision) = claims.join_next().await {
+        granted += u64::from(matches!(decision.unwrap(), Decision::Grant(_)));
+    }
+    assert_eq!(granted, 100);
+    let run = store.commit_stats().unwrap().since(before);
+    assert_eq!(run.jobs, CLAIMS, "{run:?}");
+    assert!((1..=CLAIMS).contains(&run.commits), "{run:?}");
+}
+
+/// Issue 6: the counts are per transaction, not per job. Claims queued while the writer is
+/// busy form one batch, which is one commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn claims_queued_behind_a_busy_writer_are_counted_as_one_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id, now) = store_with_campaign(&dir, "stats", 10).await;
+    let before = store.commit_stats().unwrap();
+    let queue = store.inner.writer.as_ref().unwrap();
+    let (open, gate_done) = hold_writer(queue);
+    let replies: Vec<_> = (0..50)
+        .map(|i| {
+            let (job, reply) = user_claim(&id, &format!("user-{i}"), 50_00, now);
+            queue.send(job).unwrap();
+            reply
+        })
+        .collect();
+    open.send(()).unwrap();
+    gate_done.await.unwrap().unwrap();
+    for reply in replies {
+        reply.await.unwrap().unwrap();
+    }
+    let run = store.commit_stats().unwrap().since(before);
+    // The gate's own batch, then the fifty claims (ten granted, forty sold out) together.
+    assert_eq!(
+        run,
+        CommitStats {
+            commits: 2,
+            jobs: 51
+        }
+    );
+}
