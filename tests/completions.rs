@@ -15,7 +15,11 @@ fn committed_completion_scripts_match_the_command() {
     // Every shell clap_complete knows: one it gains shows up here as a missing script.
     for shell in Shell::value_variants() {
         let name = shell.to_possible_value().expect("a named shell");
-        let script = env.run(["completions", name.get_name()]).stderr("").run().stdout;
+        let script = env
+            .run(["completions", name.get_name()])
+            .stderr("")
+            .run()
+            .stdout;
         assert!(script.contains("flashsale"), "{shell}: {script}");
         let path = dir.join(shell.file_name("flashsale"));
         if bless {
@@ -39,5 +43,9 @@ fn committed_completion_scripts_match_the_command() {
 fn an_unknown_shell_is_a_usage_error() {
     let env = TestEnv::new();
     let refused = env.run(["completions", "tcsh"]).code(2).stdout("").run();
-    assert!(refused.stderr.contains("invalid value 'tcsh'"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("invalid value 'tcsh'"),
+        "{}",
+        refused.stderr
+    );
 }

@@ -59,7 +59,10 @@ fn blocked_claim(env: &TestEnv, output: &str) -> Child {
         "--cart",
         "50",
     ])
-    .env("FLASHSALE_STORE", "mongodb://127.0.0.1:9/flashsale?serverSelectionTimeoutMS=60000")
+    .env(
+        "FLASHSALE_STORE",
+        "mongodb://127.0.0.1:9/flashsale?serverSelectionTimeoutMS=60000",
+    )
     .env("FLASHSALE_MONGODB_TIMEOUT_MS", "60000")
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())

@@ -47,12 +47,8 @@ fn auth_hint(err: &AuthError) -> Option<&'static str> {
         AuthError::NoKey => Some(
             "set FLASHSALE_JWT_SECRET, or pass `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`",
         ),
-        AuthError::WrongIssuer => {
-            Some("check FLASHSALE_JWT_ISSUER")
-        }
-        AuthError::WrongAudience => {
-            Some("check FLASHSALE_JWT_AUDIENCE")
-        }
+        AuthError::WrongIssuer => Some("check FLASHSALE_JWT_ISSUER"),
+        AuthError::WrongAudience => Some("check FLASHSALE_JWT_AUDIENCE"),
         _ => None,
     }
 }
@@ -130,14 +126,8 @@ mod tests {
                 AuthError::NoKey,
                 "set FLASHSALE_JWT_SECRET, or pass `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`",
             ),
-            (
-                AuthError::WrongIssuer,
-                "check FLASHSALE_JWT_ISSUER",
-            ),
-            (
-                AuthError::WrongAudience,
-                "check FLASHSALE_JWT_AUDIENCE",
-            ),
+            (AuthError::WrongIssuer, "check FLASHSALE_JWT_ISSUER"),
+            (AuthError::WrongAudience, "check FLASHSALE_JWT_AUDIENCE"),
         ] {
             assert_eq!(hint_of(err), Some(expected));
         }
