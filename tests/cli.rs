@@ -725,12 +725,12 @@ fn inventory_show_add_and_reconcile() {
         (
             vec!["inventory", "add", "spring", "0"],
             2,
-            "invalid units: must be at least 1",
+            "invalid units: must be from 1 to 1000000000",
         ),
         (
             vec!["inventory", "add", "spring", "-1"],
             2,
-            "invalid units: must be at least 1",
+            "invalid units: must be from 1 to 1000000000",
         ),
         (
             vec!["inventory", "add", "spring", "x"],

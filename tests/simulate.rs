@@ -360,7 +360,7 @@ fn invalid_flags_exit_2_before_the_store_is_touched() {
                 "--cart-max",
                 "20",
             ],
-            "invalid --cart-min: 30.00 is above --cart-max 20.00",
+            "invalid --cart-min: the minimum 30.00 is above the maximum 20.00",
         ),
         (
             &[
