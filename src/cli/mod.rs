@@ -223,6 +223,14 @@ impl Context {
             .await
     }
 
+    /// Closes the store if a command opened it, before the runtime shuts down (see
+    /// [`AnyStore::close`]).
+    async fn close(&self) {
+        if let Some(store) = self.store.get() {
+            store.close().await;
+        }
+    }
+
     /// A campaign service over the store.
     async fn campaigns(&self) -> anyhow::Result<CampaignService<AnyStore, SystemClock>> {
         Ok(CampaignService::new(
@@ -349,16 +357,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Runs one command: the ones that need no store first, then the others with a [`Context`].
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let context = || Context::new(cli.store.as_deref(), cli.output);
-    match cli.command {
-        Command::Completions(args) => completions::run(&args)?,
-        Command::Jwt(cmd) => jwt::run(&cmd, cli.output, &Settings::from_env()?)?,
-        Command::Campaign(cmd) => campaign::run(cmd, &context()?).await?,
-        Command::Claim(args) => claim::run(args, &context()?).await?,
-        Command::Inventory(cmd) => inventory::run(cmd, &context()?).await?,
-        Command::Simulate(args) => return simulate::run(args, &context()?).await,
-    }
-    Ok(ExitCode::SUCCESS)
+    let ctx = match cli.command {
+        Command::Completions(args) => return completions::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Jwt(cmd) => {
+            return jwt::run(&cmd, cli.output, &Settings::from_env()?).map(|()| ExitCode::SUCCESS);
+        }
+        _ => Context::new(cli.store.as_deref(), cli.output)?,
+    };
+    let done = |result: anyhow::Result<()>| result.map(|()| ExitCode::SUCCESS);
+    let result = match cli.command {
+        Command::Campaign(cmd) => done(campaign::run(cmd, &ctx).await),
+        Command::Claim(args) => done(claim::run(args, &ctx).await),
+        Command::Inventory(cmd) => done(inventory::run(cmd, &ctx).await),
+        Command::Simulate(args) => simulate::run(args, &ctx).await,
+        Command::Completions(_) | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
+    };
+    ctx.close().await;
+    result
 }
 
 /// Prints `err` (to stderr, or as one JSON document on stdout in JSON mode), with the flag or

@@ -220,6 +220,15 @@ impl AnyStore {
             StoreUrl::Mongo(text) => Ok(AnyStore::Mongo(MongoStore::open_with(text, mongo).await?)),
         }
     }
+
+    /// Closes the store before the process ends: a `MongoDB` client stops its background
+    /// workers (see [`MongoStore::close`]); an `SQLite` store needs nothing here, since dropping
+    /// its last clone joins its writer thread.
+    pub async fn close(&self) {
+        if let AnyStore::Mongo(store) = self {
+            store.close().await;
+        }
+    }
 }
 
 macro_rules! forward {

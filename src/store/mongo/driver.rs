@@ -168,6 +168,14 @@ impl DriverOps {
     }
 }
 
+impl DriverOps {
+    /// Stops the driver's background workers and closes its connections: see
+    /// [`super::MongoStore::close`].
+    pub(super) async fn shutdown(&self) {
+        self.campaigns.client().clone().shutdown().immediate(true).await;
+    }
+}
+
 impl DocOps for DriverOps {
     async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
         self.campaigns

@@ -99,6 +99,18 @@ impl MongoStore {
         })
     }
 
+    /// Stops the driver's background work and closes its connections; every clone of this
+    /// store refuses operations afterwards. A process calls it before its runtime shuts down:
+    /// a runtime torn down under the driver's connection-pool workers can make an operation
+    /// still finishing on another thread panic inside the driver. Bounded by the operation
+    /// timeout, since ending the server's sessions is a round trip to a server that may not
+    /// answer.
+    pub async fn close(&self) {
+        let ops = self.inner.ops.clone();
+        let _ = tokio::time::timeout(self.operation_timeout, async move { ops.shutdown().await })
+            .await;
+    }
+
     /// Runs `work` in its own task and waits at most the operation timeout for its answer
     /// (see [`MongoSettings::operation_timeout`] for why the task is left to finish).
     async fn bounded<T, Fut>(
