@@ -378,7 +378,10 @@ mod tests {
             verifier: JwtSigner::random_hs256().verifier(),
         };
         let simulator = Simulator::new(store, SystemClock).with_identities(identities);
-        let campaign = simulator.create_campaign(Units::new(10).unwrap()).await.unwrap();
+        let campaign = simulator
+            .create_campaign(Units::new(10).unwrap())
+            .await
+            .unwrap();
         let load = Load {
             tabs: 3,
             duplicate_ratio: 0.5,

@@ -10,14 +10,14 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 /// A temp dir with its own store; every command runs with a clean `FLASHSALE_*` environment.
-pub struct TestEnv {
+pub(crate) struct TestEnv {
     dir: TempDir,
     store: String,
 }
 
 impl TestEnv {
     /// A fresh environment on an `SQLite` file inside a temp dir.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = format!(
             "sqlite:{}",
@@ -27,7 +27,7 @@ impl TestEnv {
     }
 
     /// A fresh environment on `MongoDB` (a new database), when [`mongo_uri`] names a server.
-    pub fn mongo(test: &str) -> Option<Self> {
+    pub(crate) fn mongo(test: &str) -> Option<Self> {
         let uri = mongo_uri(test)?;
         let dir = tempfile::tempdir().expect("temp dir");
         Some(TestEnv {
@@ -37,19 +37,19 @@ impl TestEnv {
     }
 
     /// The temp dir.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// The `SQLite` file, when the store is `SQLite`.
-    pub fn sqlite_file(&self) -> Option<PathBuf> {
+    pub(crate) fn sqlite_file(&self) -> Option<PathBuf> {
         self.store.strip_prefix("sqlite:").map(PathBuf::from)
     }
 
     /// A run of the binary with `args`, to be told what it must answer: the builder checks
     /// the exit code, stdout and stderr exactly, and each is expected to be 0, empty and empty
     /// unless the test states otherwise.
-    pub fn run<I, S>(&self, args: I) -> Run<'_>
+    pub(crate) fn run<I, S>(&self, args: I) -> Run<'_>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -68,7 +68,7 @@ impl TestEnv {
     /// The binary with this environment's hermetic settings, as a plain command: only for tests
     /// that spawn processes, run them at once, and kill or interrupt them. Everything else uses
     /// [`TestEnv::run`].
-    pub fn std_cmd<I, S>(&self, args: I) -> Command
+    pub(crate) fn std_cmd<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -89,7 +89,7 @@ impl TestEnv {
     }
 
     /// Creates a live campaign with `inventory` units, 10 % off capped at 5.00, min cart 20.00.
-    pub fn create_campaign(&self, id: &str, inventory: u32) -> Value {
+    pub(crate) fn create_campaign(&self, id: &str, inventory: u32) -> Value {
         self.run([
             "campaign",
             "create",
@@ -112,7 +112,7 @@ impl TestEnv {
     }
 
     /// `claim` for `user` with `cart`: a run to be told its code and to end in `.json()`.
-    pub fn claim(&self, campaign: &str, user: &str, cart: &str) -> Run<'_> {
+    pub(crate) fn claim(&self, campaign: &str, user: &str, cart: &str) -> Run<'_> {
         self.run([
             "claim",
             "--campaign",
@@ -127,7 +127,7 @@ impl TestEnv {
     /// Every file of the store's folder with its length and a hash of its bytes (minus
     /// SQLite's `-shm` index, which is shared memory, not data), to prove a command wrote
     /// nothing.
-    pub fn store_bytes(&self) -> BTreeMap<PathBuf, (usize, u64)> {
+    pub(crate) fn store_bytes(&self) -> BTreeMap<PathBuf, (usize, u64)> {
         let Some(file) = self.sqlite_file() else {
             return BTreeMap::new();
         };
@@ -148,13 +148,13 @@ impl TestEnv {
     }
 
     /// What the store holds, as the CLI reports it: every campaign and its inventory.
-    pub fn store_state(&self) -> Value {
+    pub(crate) fn store_state(&self) -> Value {
         self.run(["campaign", "list"]).json()
     }
 }
 
 /// A name unique to this test run, usable as a `MongoDB` database name.
-pub fn unique_name(test: &str) -> String {
+pub(crate) fn unique_name(test: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
@@ -168,7 +168,7 @@ pub fn unique_name(test: &str) -> String {
 
 /// The `MongoDB` to test against (`FLASHSALE_TEST_MONGODB_URI`), or `None` with a notice; a
 /// panic instead when `FLASHSALE_REQUIRE_MONGODB=1`, so CI cannot skip silently.
-pub fn mongo_uri(test: &str) -> Option<String> {
+pub(crate) fn mongo_uri(test: &str) -> Option<String> {
     match std::env::var("FLASHSALE_TEST_MONGODB_URI") {
         Ok(uri) if !uri.is_empty() => Some(uri),
         _ => {
@@ -183,7 +183,7 @@ pub fn mongo_uri(test: &str) -> Option<String> {
 }
 
 /// `uri` with its path set to `database`, its query kept.
-pub fn mongo_database_url(uri: &str, database: &str) -> String {
+pub(crate) fn mongo_database_url(uri: &str, database: &str) -> String {
     let (scheme, rest) = uri.split_once("://").expect("a MongoDB URI has a scheme");
     let (head, query) = rest
         .split_once('?')
@@ -197,7 +197,7 @@ pub fn mongo_database_url(uri: &str, database: &str) -> String {
 
 /// One run of the binary and what it must answer (see [`TestEnv::run`]).
 #[must_use = "nothing runs until `.check()`, `.run()` or `.json()`"]
-pub struct Run<'a> {
+pub(crate) struct Run<'a> {
     env: &'a TestEnv,
     args: Vec<OsString>,
     envs: Vec<(OsString, Option<OsString>)>,
@@ -209,7 +209,7 @@ pub struct Run<'a> {
 
 /// What a run answered, once its stated expectations held.
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
     /// The exit code.
     pub code: i32,
     /// Standard output (always valid UTF-8: the binary never prints anything else).
@@ -220,50 +220,50 @@ pub struct Output {
 
 impl Run<'_> {
     /// Sets an environment variable for this run.
-    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+    pub(crate) fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.envs
             .push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
         self
     }
 
     /// Removes an environment variable the environment would set (e.g. `FLASHSALE_STORE`).
-    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+    pub(crate) fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
         self.envs.push((key.as_ref().to_owned(), None));
         self
     }
 
     /// Appends one more argument (paths, non-UTF-8 values).
-    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+    pub(crate) fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
         self.args.push(arg.as_ref().to_owned());
         self
     }
 
     /// Feeds `text` on standard input (otherwise stdin is empty, never a terminal).
-    pub fn stdin(mut self, text: impl Into<String>) -> Self {
+    pub(crate) fn stdin(mut self, text: impl Into<String>) -> Self {
         self.stdin = Some(text.into());
         self
     }
 
     /// The exit code the run must end with (0 unless stated).
-    pub fn code(mut self, code: i32) -> Self {
+    pub(crate) fn code(mut self, code: i32) -> Self {
         self.code = code;
         self
     }
 
     /// Exactly what stdout must hold (empty unless stated).
-    pub fn stdout(mut self, text: impl Into<String>) -> Self {
+    pub(crate) fn stdout(mut self, text: impl Into<String>) -> Self {
         self.stdout = Some(text.into());
         self
     }
 
     /// Exactly what stderr must hold (empty unless stated).
-    pub fn stderr(mut self, text: impl Into<String>) -> Self {
+    pub(crate) fn stderr(mut self, text: impl Into<String>) -> Self {
         self.stderr = Some(text.into());
         self
     }
 
     /// Runs, and checks the code, stdout and stderr exactly.
-    pub fn check(self) -> Output {
+    pub(crate) fn check(self) -> Output {
         let stdout = self.stdout.clone().unwrap_or_default();
         let stderr = self.stderr.clone().unwrap_or_default();
         let (shown, out) = self.execute();
@@ -275,7 +275,7 @@ impl Run<'_> {
     /// Runs, checks the code and whatever stdout or stderr was stated, and hands back the
     /// output for the caller to check the rest: for output that holds values no test can know
     /// in advance (timings, clap's usage text). Compare it whole after [`normalise`].
-    pub fn run(self) -> Output {
+    pub(crate) fn run(self) -> Output {
         let (stdout, stderr) = (self.stdout.clone(), self.stderr.clone());
         let (shown, out) = self.execute();
         if let Some(stdout) = stdout {
@@ -289,7 +289,7 @@ impl Run<'_> {
 
     /// Runs with `--output json`, checks the code and stderr (empty unless stated), and
     /// returns stdout parsed as exactly one JSON document.
-    pub fn json(mut self) -> Value {
+    pub(crate) fn json(mut self) -> Value {
         assert!(self.stdout.is_none(), "`.json()` checks stdout itself");
         self.args.extend(["--output".into(), "json".into()]);
         let stderr = self.stderr.clone().unwrap_or_default();
@@ -354,7 +354,7 @@ impl Run<'_> {
 /// every RFC 3339 UTC timestamp as the binary prints it becomes `YYYY-MM-DDTHH:MM:SS.mmmZ`,
 /// and each `(value, label)` of `known` (tokens, generated ids) becomes its label padded with
 /// spaces to the value's width, so table borders stay aligned.
-pub fn normalise(text: &str, known: &[(&str, &str)]) -> String {
+pub(crate) fn normalise(text: &str, known: &[(&str, &str)]) -> String {
     const SHAPE: &str = "dddd-dd-ddTdd:dd:dd.dddZ";
     let mut text = text.to_owned();
     for (value, label) in known {

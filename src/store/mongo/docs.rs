@@ -71,7 +71,7 @@ fn corrupt(err: Corrupt) -> StoreError {
 
 impl CampaignDoc {
     /// The document a new campaign is stored as.
-    pub fn new(campaign: &Campaign) -> Self {
+    pub(super) fn new(campaign: &Campaign) -> Self {
         let r = CampaignRecord::from(campaign);
         CampaignDoc {
             id: r.id,
@@ -93,7 +93,7 @@ impl CampaignDoc {
 
     /// The domain campaign, with `claimed` counted by the caller (the number of `claimed`
     /// claim documents; see `mod.rs`).
-    pub fn into_domain(self, claimed: i64) -> Result<Campaign, StoreError> {
+    pub(super) fn into_domain(self, claimed: i64) -> Result<Campaign, StoreError> {
         let ended_at = match (self.ended, self.ended_at) {
             (true, Some(at)) => Some(at.timestamp_millis()),
             (true, None) => Some(self.ends_at.timestamp_millis()),
@@ -120,7 +120,7 @@ impl CampaignDoc {
 
 impl ClaimDoc {
     /// A `reserving` document for `claim`, whose lease starts at `now`.
-    pub fn reserving(claim: &Claim, now: DateTime<Utc>) -> Self {
+    pub(super) fn reserving(claim: &Claim, now: DateTime<Utc>) -> Self {
         let r = ClaimRecord::from(claim);
         ClaimDoc {
             campaign_id: r.campaign_id,
@@ -135,7 +135,7 @@ impl ClaimDoc {
     }
 
     /// The domain claim this document records.
-    pub fn to_claim(&self) -> Result<Claim, StoreError> {
+    pub(super) fn to_claim(&self) -> Result<Claim, StoreError> {
         Claim::try_from(ClaimRecord {
             campaign_id: self.campaign_id.clone(),
             user_id: self.user_id.clone(),

@@ -90,7 +90,7 @@ impl DriverOps {
     /// Connects, with `timeout` as server selection and connect timeout unless the URL sets
     /// them, and write concern `majority` + journaled unless the URL sets one; then creates the
     /// indexes (idempotent: `createIndexes` with an existing identical index is a no-op).
-    pub async fn connect(url: &str, timeout: Duration) -> Result<Self, StoreError> {
+    pub(super) async fn connect(url: &str, timeout: Duration) -> Result<Self, StoreError> {
         let shown = StoreUrl::Mongo(url.to_owned()).to_string();
         let context = format!("connecting to `{shown}`");
         let mut options = ClientOptions::parse(url).await.map_err(|err| {
@@ -172,7 +172,12 @@ impl DriverOps {
     /// Stops the driver's background workers and closes its connections: see
     /// [`super::MongoStore::close`].
     pub(super) async fn shutdown(&self) {
-        self.campaigns.client().clone().shutdown().immediate(true).await;
+        self.campaigns
+            .client()
+            .clone()
+            .shutdown()
+            .immediate(true)
+            .await;
     }
 }
 

@@ -107,8 +107,8 @@ impl MongoStore {
     /// answer.
     pub async fn close(&self) {
         let ops = self.inner.ops.clone();
-        let _ = tokio::time::timeout(self.operation_timeout, async move { ops.shutdown().await })
-            .await;
+        let _ =
+            tokio::time::timeout(self.operation_timeout, async move { ops.shutdown().await }).await;
     }
 
     /// Runs `work` in its own task and waits at most the operation timeout for its answer

@@ -55,7 +55,7 @@ fn live(doc: &CampaignDoc, now: bson::DateTime) -> bool {
 
 impl MemoryOps {
     /// An empty model whose reserve is a broken read-then-write.
-    pub fn racy() -> Self {
+    pub(super) fn racy() -> Self {
         MemoryOps {
             racy_reserve: true,
             ..MemoryOps::default()
@@ -64,7 +64,7 @@ impl MemoryOps {
 
     /// Both collections, consistently: the locks are taken in a fixed order, and no operation
     /// holds two, so this cannot deadlock and sees no operation half done.
-    pub fn snapshot(&self) -> Snapshot {
+    pub(super) fn snapshot(&self) -> Snapshot {
         let campaigns = lock(&self.campaigns);
         let claims = lock(&self.claims);
         Snapshot {
@@ -74,7 +74,7 @@ impl MemoryOps {
     }
 
     /// Puts a claim document in place directly (a request from the past).
-    pub fn put_claim(&self, doc: ClaimDoc) {
+    pub(super) fn put_claim(&self, doc: ClaimDoc) {
         let mut claims = lock(&self.claims);
         claims.by_user.insert(
             (doc.campaign_id.clone(), doc.user_id.clone()),
@@ -84,7 +84,7 @@ impl MemoryOps {
     }
 
     /// Sets a claim's status directly (the request from the past finishing).
-    pub fn set_status(&self, token: &str, status: Status) {
+    pub(super) fn set_status(&self, token: &str, status: Status) {
         if let Some(doc) = lock(&self.claims).by_token.get_mut(token) {
             doc.status = status;
         }
@@ -345,7 +345,7 @@ pub(super) struct CrashOps<'a, O> {
 
 impl<'a, O: DocOps> CrashOps<'a, O> {
     /// `inner` as seen by one request suffering `faults`.
-    pub fn new(inner: &'a O, faults: Faults) -> Self {
+    pub(super) fn new(inner: &'a O, faults: Faults) -> Self {
         CrashOps {
             inner,
             faults,
@@ -354,7 +354,7 @@ impl<'a, O: DocOps> CrashOps<'a, O> {
     }
 
     /// Whether the request died.
-    pub fn died(&self) -> bool {
+    pub(super) fn died(&self) -> bool {
         self.dead.load(Ordering::Relaxed)
     }
 
