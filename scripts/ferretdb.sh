@@ -2,7 +2,7 @@
 # A throw-away FerretDB v1.24.2 (MongoDB wire protocol, SQLite backend) on loopback, for the
 # MongoDB store's integration tests. FerretDB's updates are not atomic under concurrency: use it
 # to prove the store works over the real driver, one request at a time, never to prove
-# concurrency (DESIGN.md section 5).
+# concurrency (docs/ARCHITECTURE.md, "How it is proven").
 #
 #   uri=$(scripts/ferretdb.sh start DIR)   # prints only mongodb://127.0.0.1:PORT/ on stdout
 #   scripts/ferretdb.sh stop DIR

@@ -1,4 +1,4 @@
-//! Every black-box and cross-module test, compiled into one test binary (STYLE.md section 6):
+//! Every black-box and cross-module test, compiled into one test binary:
 //! one link of the crate instead of one per file. Run one area with
 //! `cargo test --test integration <module>`, e.g. `cargo test --test integration hostile`.
 
