@@ -155,12 +155,11 @@ fn readme_command(block: &[String], head: &str) -> Vec<String> {
     let mut text = String::new();
     for line in &block[start..] {
         let line = line.split("   #").next().unwrap_or_default().trim_end();
-        match line.strip_suffix('\\') {
-            Some(continued) => text.push_str(continued),
-            None => {
-                text.push_str(line);
-                break;
-            }
+        if let Some(continued) = line.strip_suffix('\\') {
+            text.push_str(continued);
+        } else {
+            text.push_str(line);
+            break;
         }
     }
     let mut args = Vec::new();
