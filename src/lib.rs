@@ -3,7 +3,7 @@
 //! ```text
 //! cli/        clap, prompts, tables, JSON, progress bars (private; the binary calls `run`)
 //!   |
-//! service     ClaimService / CampaignService: validate, read the injected clock, call the store
+//! service     ClaimService / CampaignService: read the injected clock, call the store
 //!   |
 //! domain/     pure rules: Campaign, Window, DiscountRule, Cents, Percent, UserId, ClaimToken
 //! store/      trait Store + SqliteStore (embedded default) + MongoDB (production)
@@ -12,11 +12,13 @@
 //! ```
 //!
 //! A claim flows down: the service stamps it with `now` and hands a [`domain::ClaimAttempt`] to
-//! [`store::Store::claim`], which decides it atomically: replay an existing claim of the same
-//! user, or refuse (not found, not live, not eligible, sold out), or reserve one unit and
-//! record the claim with a fresh 144-bit token. Atomicity lives in the store and nowhere else:
-//! `SQLite` decides inside one `BEGIN IMMEDIATE` transaction (group-committed by one writer
-//! thread); `MongoDB` relies on one conditional single-document update plus unique indexes.
+//! [`store::Store::claim`]. The store reads what the decision needs (the user's claim, the
+//! campaign), the domain decides ([`domain::ClaimAttempt::decide`]: replay an existing claim of
+//! the same user, or refuse as not found, not live, not eligible or sold out, or grant a claim
+//! with a fresh 144-bit token), and the store carries out that [`domain::Decision`] atomically:
+//! `SQLite` inside one `BEGIN IMMEDIATE` transaction (group-committed by one writer thread);
+//! `MongoDB` with one conditional single-document update plus unique indexes. See
+//! `docs/ARCHITECTURE.md` for where every rule lives.
 //!
 //! ```
 //! use chrono::TimeDelta;

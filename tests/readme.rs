@@ -1,7 +1,7 @@
 //! The README documents every subcommand and every exit code, as the binary's own `--help`
 //! lists them.
 
-use crate::support::TestEnv;
+use crate::support::{TestEnv, table_rows};
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md")
@@ -206,40 +206,17 @@ fn the_readme_claim_example_is_what_the_binary_prints() {
     assert_eq!(printed, documented);
 }
 
-/// The rows of a key/value table as the binary prints it (`│ key ┆ value │`).
-fn table_rows(lines: &[String]) -> Vec<(String, String)> {
-    lines
-        .iter()
-        .filter_map(|line| line.split_once('┆'))
-        .map(|(key, value)| {
-            (
-                key.trim_matches(|c: char| c == '│' || c.is_whitespace())
-                    .to_owned(),
-                value
-                    .trim_matches(|c: char| c == '│' || c.is_whitespace())
-                    .to_owned(),
-            )
-        })
-        .collect()
-}
-
 /// Issue 9: the simulate sample in the README has the rows the binary prints, in its order, and
 /// the same values wherever a run with the same seed must repeat them (who wins a unit, and so
 /// the replay and sold-out counts and the timings, depends on scheduling).
 #[test]
 fn the_readme_simulate_sample_is_what_the_binary_prints() {
     let readme = readme();
-    let sample = table_rows(&block_with(&readme, "result"));
+    let sample = table_rows(&(block_with(&readme, "result").join("\n") + "\n"));
     let command = readme_command(&block_with(&readme, "--seed 42"), "simulate");
     let env = TestEnv::new();
     let printed = env.run(&command).stderr("").run();
-    let printed = table_rows(
-        &printed
-            .stdout
-            .lines()
-            .map(str::to_owned)
-            .collect::<Vec<_>>(),
-    );
+    let printed = table_rows(&printed.stdout);
     let keys = |rows: &[(String, String)]| rows.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
     assert_eq!(keys(&sample), keys(&printed));
     let repeatable = [

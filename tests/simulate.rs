@@ -460,7 +460,7 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
         .run(["simulate", "--users", "50", "--inventory", "10"])
         .stderr("")
         .run();
-    let rows = report_rows(&out.stdout);
+    let rows = support::table_rows(&out.stdout);
     let keys: Vec<&str> = rows.iter().map(|(key, _)| key.as_str()).collect();
     assert_eq!(keys, REPORT_ROWS, "{}", out.stdout);
     let value = |key: &str| {
@@ -523,32 +523,6 @@ const REPORT_ROWS: [&str; 24] = [
     "peak memory",
     "result",
 ];
-
-/// The (key, value) rows of a two-column table, after checking every line is a border or a
-/// row of it.
-fn report_rows(table: &str) -> Vec<(String, String)> {
-    let lines: Vec<&str> = table.lines().collect();
-    assert!(
-        lines.len() > 2
-            && lines[0].starts_with('┌')
-            && lines[lines.len() - 1].starts_with('└')
-            && table.ends_with('\n'),
-        "{table}"
-    );
-    lines[1..lines.len() - 1]
-        .iter()
-        .map(|line| {
-            let inner = line
-                .strip_prefix("│ ")
-                .and_then(|l| l.strip_suffix(" │"))
-                .unwrap_or_else(|| panic!("not a table row: {line:?}"));
-            let (key, value) = inner
-                .split_once(" ┆ ")
-                .unwrap_or_else(|| panic!("not a key and a value: {line:?}"));
-            (key.trim_end().to_owned(), value.trim_end().to_owned())
-        })
-        .collect()
-}
 
 #[cfg(unix)]
 #[test]
@@ -646,7 +620,7 @@ fn stranded_units_exit_8_with_the_report_as_the_only_json_document() {
         .code(8)
         .stderr("error: invariant violated: inventory_conserved\n")
         .run();
-    let rows = report_rows(&out.stdout);
+    let rows = support::table_rows(&out.stdout);
     let value = |key: &str| {
         rows.iter()
             .find(|(k, _)| k == key)

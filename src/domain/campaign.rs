@@ -207,8 +207,12 @@ impl Campaign {
     }
 
     /// Records one unit handed out, when a store carries out a
-    /// [`Decision::Grant`](super::Decision::Grant) on its copy of the campaign.
+    /// [`Decision::Grant`](super::Decision::Grant) on its copy of the campaign. A grant is only
+    /// ever decided with a unit left ([`Campaign::admit`] refuses sold out), so this never
+    /// takes `remaining` below zero; the assertion catches a store that carries out anything
+    /// else.
     pub fn take_unit(&mut self) {
+        debug_assert!(self.remaining > 0, "a unit taken from a sold-out campaign");
         self.remaining -= 1;
         self.claimed += 1;
     }

@@ -53,6 +53,14 @@ impl Units {
     pub const fn get(self) -> i64 {
         self.0
     }
+
+    /// The largest total a campaign may have for this restock to be taken: a restock never
+    /// takes a campaign past [`MAX_INVENTORY`]. Stores make it the condition of their one
+    /// atomic update (`total <= ceiling`).
+    #[must_use]
+    pub const fn restock_ceiling(self) -> i64 {
+        MAX_INVENTORY - self.0
+    }
 }
 
 impl FromStr for Units {
@@ -76,6 +84,13 @@ mod tests {
     use super::*;
 
     proptest! {
+        /// A restock is taken exactly while the total stays within the maximum.
+        #[test]
+        fn a_restock_fits_exactly_under_its_ceiling(units in 1..=MAX_INVENTORY, total in 0..=MAX_INVENTORY) {
+            let units = Units::new(units).unwrap();
+            prop_assert_eq!(total <= units.restock_ceiling(), total + units.get() <= MAX_INVENTORY);
+        }
+
         /// Exactly the counts from 1 to the maximum are units, by number and by text.
         #[test]
         fn units_are_one_to_the_maximum(count in any::<i64>()) {

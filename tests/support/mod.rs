@@ -393,3 +393,29 @@ fn normalise_fixes_times_and_known_values_and_keeps_widths() {
     // Not a timestamp as the binary prints one: left alone.
     assert_eq!(normalise("2026-11-25 20:53", &[]), "2026-11-25 20:53");
 }
+
+/// The (key, value) rows of a two-column table, after checking every line is a border or a
+/// row of it.
+pub(crate) fn table_rows(table: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines.len() > 2
+            && lines[0].starts_with('┌')
+            && lines[lines.len() - 1].starts_with('└')
+            && table.ends_with('\n'),
+        "{table}"
+    );
+    lines[1..lines.len() - 1]
+        .iter()
+        .map(|line| {
+            let inner = line
+                .strip_prefix("│ ")
+                .and_then(|l| l.strip_suffix(" │"))
+                .unwrap_or_else(|| panic!("not a table row: {line:?}"));
+            let (key, value) = inner
+                .split_once(" ┆ ")
+                .unwrap_or_else(|| panic!("not a key and a value: {line:?}"));
+            (key.trim_end().to_owned(), value.trim_end().to_owned())
+        })
+        .collect()
+}

@@ -36,8 +36,9 @@
 //!
 //! **Duplicate tabs** are serialised by the unique index on (`campaign_id`, `user_id`) at step
 //! c, BEFORE any unit is taken. So no claim request ever takes a second unit for a user, and
-//! no claim request ever hands a unit back. That removes the I5 hazard of the design
-//! ("sold out while a duplicate tab is about to give its unit back"): `remaining` only goes
+//! no claim request ever hands a unit back. That removes the I5 hazard of a
+//! compensating design (another user told "sold out" while a duplicate tab is about to give its
+//! unit back): `remaining` only goes
 //! down during a sale, so a request that read `remaining == 0` (step b) or failed the guarded
 //! decrement (step d) saw a value that stays 0 until an operator restocks or reconciles.
 //!
@@ -82,8 +83,8 @@
 //! a reserve adds 1 to `held` and takes 1 from `remaining`; a restock adds the same to `T` and
 //! `remaining`; deleting a doc only lowers `held`. Only the reconcile write could break it.
 //! `remaining` changes only by a reserve (down), a restock (which also changes `total`) or a
-//! reconcile write (which also bumps `epoch`; the lead's design filtered on `remaining` and
-//! `total` only, which a second reconcile writing `R` back would fool). So if the write matches
+//! reconcile write (which also bumps `epoch`: a filter on `remaining` and `total` alone would be
+//! fooled by a second reconcile writing `R` back, the ABA case). So if the write matches
 //! `{remaining: R, total: T, epoch: E}`, no restock and no reconcile happened since step 2, so
 //! `remaining` could only have gone down, and since it is still `R`, no reserve happened
 //! either. Therefore every doc holding a unit at the write decremented before step 2, so it

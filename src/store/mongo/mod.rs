@@ -33,9 +33,7 @@ use self::driver::DriverOps;
 use self::ops::{CampaignOps, Inserted};
 use super::{Audit, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
-use crate::domain::{
-    Campaign, CampaignId, Claim, ClaimAttempt, Decision, MAX_INVENTORY, Units, UserId,
-};
+use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
 /// How a [`MongoStore`] connects and how long it trusts an in-flight claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,11 +189,9 @@ impl<O: CampaignOps, K: Clock> DocStore<O, K> {
         id: &CampaignId,
         units: Units,
     ) -> Result<Option<Campaign>, StoreError> {
-        let units = units.get();
-        let max_total = MAX_INVENTORY.saturating_sub(units);
         match self
             .ops
-            .add_inventory(id.as_str(), units, max_total)
+            .add_inventory(id.as_str(), units.get(), units.restock_ceiling())
             .await?
         {
             Some(doc) => Ok(Some(self.with_claimed(doc).await?)),

@@ -22,9 +22,7 @@ use self::rows::{
     CAMPAIGN_COLUMNS, campaign_from_row, insert_campaign, select_campaign, select_claim,
 };
 use super::{Audit, CommitStats, Reconciliation, Store, StoreError};
-use crate::domain::{
-    Campaign, CampaignId, Claim, ClaimAttempt, Decision, MAX_INVENTORY, Units, UserId,
-};
+use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
 /// How long a write waits for another process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -267,12 +265,12 @@ impl Store for SqliteStore {
         id: &CampaignId,
         units: Units,
     ) -> Result<Option<Campaign>, StoreError> {
-        let (id, units) = (id.clone(), units.get());
+        let (id, ceiling, units) = (id.clone(), units.restock_ceiling(), units.get());
         self.write(move |conn| {
             let run = || -> rusqlite::Result<(usize, Option<Campaign>)> {
                 let changed = conn.execute(
-                    "UPDATE campaigns SET total = total + ?2, remaining = remaining + ?2 WHERE id = ?1 AND total + ?2 <= ?3",
-                    params![id.as_str(), units, MAX_INVENTORY],
+                    "UPDATE campaigns SET total = total + ?2, remaining = remaining + ?2 WHERE id = ?1 AND total <= ?3",
+                    params![id.as_str(), units, ceiling],
                 )?;
                 Ok((changed, select_campaign(conn, &id)?))
             };
