@@ -6,8 +6,8 @@
 use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, Cents, Claim, ClaimAttempt, ClaimOutcome, NewCampaign, Refusal,
-    Units,
+    Campaign, CampaignId, CampaignState, Cents, Claim, ClaimAttempt, ClaimOutcome, NewCampaign,
+    Refusal, Units,
 };
 use crate::error::Error;
 use crate::store::{Reconciliation, Store};

@@ -392,8 +392,7 @@ fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
     };
     match output {
         OutputFormat::Json => {
-            let _ =
-                output::print_json(&crate::json::error_json(kind, &message));
+            let _ = output::print_json(&crate::json::error_json(kind, &message));
         }
         OutputFormat::Table => print_error(&message),
     }

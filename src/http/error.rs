@@ -20,8 +20,8 @@ pub(crate) struct ApiError {
 impl ApiError {
     /// An answer of `kind` with its contract status.
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        let status = StatusCode::from_u16(kind.http_status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         ApiError {
             status,
             kind,

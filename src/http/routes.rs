@@ -93,14 +93,21 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
     api.merge(ops)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(Arc::clone(&app), observe::<S>))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            observe::<S>,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .with_state(app)
 }
 
 /// Counts, times and logs every request: one log line each, with the method, the path, the
 /// status and the time taken. Never a header, so never a token.
-async fn observe<S: Store>(State(app): State<Arc<App<S>>>, request: Request, next: Next) -> Response {
+async fn observe<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let _in_flight = app.metrics.start();
     let method = request.method().as_str().to_owned();
@@ -133,9 +140,8 @@ struct ClaimBody {
 
 /// A campaign id from the path, checked before anything else uses it.
 fn campaign_id(path: Result<Path<String>, PathRejection>) -> Result<CampaignId, ApiError> {
-    let Path(text) = path.map_err(|err| {
-        ApiError::from(Invalid::new("campaign id", err.body_text()))
-    })?;
+    let Path(text) =
+        path.map_err(|err| ApiError::from(Invalid::new("campaign id", err.body_text())))?;
     Ok(CampaignId::parse(&text)?)
 }
 
@@ -152,12 +158,17 @@ fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
             ApiError::new(ErrorKind::InvalidInput, err.body_text())
         }
     })?;
-    let body: ClaimBody = serde_json::from_slice(&bytes).map_err(|err| {
+    let refused = |err: serde_json::Error| {
         Invalid::new(
             "body",
             format!("must be a JSON object {{\"cart_cents\": N}}: {err}"),
         )
-    })?;
+    };
+    // Read as an object first: serde would otherwise also accept the struct as an array
+    // (`[5000]`), which is not the contract's body.
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(refused)?;
+    let body = ClaimBody::deserialize(serde_json::Value::Object(object)).map_err(refused)?;
     Ok(Cents::new(body.cart_cents).map_err(|err| Invalid {
         field: "cart_cents",
         ..err
