@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use flashsale::auth::JwtSigner;
+use flashsale::clock::{Clock as _, SystemClock};
 use flashsale::domain::{CampaignId, UserId};
 use flashsale::store::{SqliteStore, Store};
 use reqwest::StatusCode;
@@ -116,7 +117,7 @@ fn token_signed(secret: &str, user: &str) -> String {
         .unwrap()
         .mint(
             &UserId::parse(user).unwrap(),
-            Utc::now(),
+            SystemClock.now(),
             TimeDelta::minutes(15),
         )
         .unwrap()

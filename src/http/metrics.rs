@@ -115,7 +115,7 @@ impl Metrics {
             .inc();
     }
 
-    /// Everything, in the OpenMetrics text format.
+    /// Everything, in the `OpenMetrics` text format.
     pub(crate) fn render(&self) -> String {
         let mut text = String::new();
         // Writing into a String cannot fail.
