@@ -648,3 +648,16 @@ async fn an_overloaded_server_sheds_load_with_503_and_retry_after() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(server.stop().code(), Some(0));
 }
+
+#[test]
+fn ctrl_c_stops_the_server_like_sigterm() {
+    let env = TestEnv::new();
+    let server = Server::start(&env, &[]);
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = server.wait(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}

@@ -93,6 +93,7 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let bound = listener.local_addr().context("reading the bound address")?;
+    let shutdown = shutdown_signal()?;
     let store = ctx.store().await?.clone();
     let router = http::router(App::new(store, verifier), &limits);
     // The one line on stdout: scripts and tests read the address (with port 0, the port).
@@ -100,7 +101,7 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         OutputFormat::Json => output::print(&json!({"listening": bound.to_string()}).to_string())?,
         OutputFormat::Table => output::print(&format!("listening on http://{bound}"))?,
     }
-    let drained = http::serve(listener, router, &limits, shutdown_signal()).await;
+    let drained = http::serve(listener, router, &limits, shutdown).await;
     if drained {
         tracing::info!("stopped");
     } else {
@@ -127,25 +128,27 @@ fn init_logging(format: OutputFormat) {
 }
 
 /// Completes on SIGTERM (how service managers and orchestrators stop a server) or Ctrl-C.
-async fn shutdown_signal() {
+///
+/// The handlers are installed when this is called, not when the future is first polled: a
+/// signal that arrives right after the listening line must stop the server gracefully, not
+/// kill it.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = terminate.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
+        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
             }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot listen for SIGTERM; Ctrl-C only");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
