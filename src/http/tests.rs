@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -27,6 +28,8 @@ struct Counting {
     inner: SqliteStore,
     calls: Arc<AtomicUsize>,
     failing: Arc<AtomicBool>,
+    /// Every claim first waits this long (to hold requests in flight).
+    slow: Option<Duration>,
 }
 
 impl Counting {
@@ -73,6 +76,9 @@ impl Store for Counting {
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         self.called()?;
+        if let Some(delay) = self.slow {
+            tokio::time::sleep(delay).await;
+        }
         self.inner.claim(attempt).await
     }
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
@@ -118,6 +124,7 @@ async fn fixture(dir: &tempfile::TempDir) -> Counting {
         inner,
         calls: Arc::new(AtomicUsize::new(0)),
         failing: Arc::new(AtomicBool::new(false)),
+        slow: None,
     }
 }
 
@@ -140,12 +147,32 @@ async fn send(
     auth: Option<&str>,
     body: impl Into<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, Value) {
-    let app = App::new(store.clone(), JwtVerifier::hs256(SECRET).unwrap());
+    send_to(
+        &router(
+            App::new(store.clone(), JwtVerifier::hs256(SECRET).unwrap()),
+            &Limits::default(),
+        ),
+        method,
+        uri,
+        auth,
+        body,
+    )
+    .await
+}
+
+async fn send_to(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    body: impl Into<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(auth) = auth {
         request = request.header(header::AUTHORIZATION, auth);
     }
-    let response = router(app, &Limits::default())
+    let response = router
+        .clone()
         .oneshot(request.body(body.into()).unwrap())
         .await
         .unwrap();
@@ -295,5 +322,87 @@ async fn readiness_follows_the_store_and_503_says_when_to_retry() {
     assert!(!json.to_string().contains("down"), "{json}");
     // Liveness does not depend on the store.
     let (status, _, _) = send(&store, "GET", "/healthz", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_request_past_the_timeout_is_answered_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Counting {
+        slow: Some(Duration::from_secs(5)),
+        ..fixture(&dir).await
+    };
+    let limits = Limits {
+        request_timeout: Duration::from_millis(50),
+        ..Limits::default()
+    };
+    let router = router(
+        App::new(store, JwtVerifier::hs256(SECRET).unwrap()),
+        &limits,
+    );
+    let (status, headers, json) = send_to(
+        &router,
+        "POST",
+        "/v1/campaigns/spring/claim",
+        Some(&bearer("ana")),
+        r#"{"cart_cents": 5000}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+    assert_eq!(json["error"]["kind"], "store_unavailable");
+}
+
+#[tokio::test]
+async fn past_the_in_flight_limit_requests_are_shed_not_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Counting {
+        slow: Some(Duration::from_millis(500)),
+        ..fixture(&dir).await
+    };
+    let limits = Limits {
+        max_in_flight: 1,
+        ..Limits::default()
+    };
+    let router = router(
+        App::new(store.clone(), JwtVerifier::hs256(SECRET).unwrap()),
+        &limits,
+    );
+    let (ana, bo) = (bearer("ana"), bearer("bo"));
+    let body = r#"{"cart_cents": 5000}"#;
+    let holding = send_to(
+        &router,
+        "POST",
+        "/v1/campaigns/spring/claim",
+        Some(&ana),
+        body,
+    );
+    let late = async {
+        // Once the first claim holds the only slot.
+        while store.calls.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let started = std::time::Instant::now();
+        let answer = send_to(
+            &router,
+            "POST",
+            "/v1/campaigns/spring/claim",
+            Some(&bo),
+            body,
+        )
+        .await;
+        (answer, started.elapsed())
+    };
+    let (first, ((status, headers, json), waited)) = tokio::join!(holding, late);
+    assert_eq!(first.0, StatusCode::CREATED, "{}", first.2);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+    assert_eq!(json["error"]["kind"], "store_unavailable");
+    assert!(
+        waited < Duration::from_millis(250),
+        "the shed request waited {waited:?}"
+    );
+    // Health is outside the limit.
+    let (status, _, _) = send_to(&router, "GET", "/healthz", None, "").await;
     assert_eq!(status, StatusCode::OK);
 }
