@@ -370,12 +370,20 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         "flashsale_http_requests_total{method=\"POST\",route=\"/v1/campaigns/{id}/claim\",status=\"201\"} 1",
         "flashsale_http_requests_in_flight 1",
         "# TYPE flashsale_http_request_duration_seconds histogram",
+        "# TYPE flashsale_store_commits counter",
+        "# TYPE flashsale_store_commit_jobs counter",
     ] {
         assert!(
             metrics.lines().any(|l| l == line),
             "no `{line}` in\n{metrics}"
         );
     }
+    // The claim was committed in at least one transaction.
+    let commits = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("flashsale_store_commits_total "))
+        .unwrap_or_else(|| panic!("no store commits in\n{metrics}"));
+    assert!(commits.parse::<u64>().unwrap() >= 1, "{metrics}");
 
     let status = server.stop();
     assert_eq!(status.code(), Some(0), "{status:?}");

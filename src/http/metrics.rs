@@ -1,14 +1,19 @@
 //! What `/metrics` reports, in Prometheus' text format: requests by route, method and status,
-//! claims by outcome, a latency histogram by route, and the requests in flight.
+//! claims by outcome, a latency histogram by route, the requests in flight, and (for a store
+//! that groups its writes) the commits and the writes they carried.
 
 use std::sync::Arc;
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric as _};
+use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+
+use crate::store::Store;
 
 /// A request's labels.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -49,8 +54,10 @@ fn latency_histogram() -> Histogram {
 }
 
 impl Metrics {
-    pub(crate) fn new() -> Self {
+    /// The metrics of a server over `store`.
+    pub(crate) fn new<S: Store + Clone>(store: S) -> Self {
         let mut registry = Registry::default();
+        registry.register_collector(Box::new(StoreCommits(store)));
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "flashsale_http_requests",
@@ -130,5 +137,44 @@ pub(crate) struct InFlight(Gauge);
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.dec();
+    }
+}
+
+/// The store's group-commit counters, read at each scrape (cheap: no I/O).
+struct StoreCommits<S>(S);
+
+impl<S> std::fmt::Debug for StoreCommits<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreCommits")
+    }
+}
+
+impl<S: Store> Collector for StoreCommits<S> {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        // A store that does not group its writes has nothing to report.
+        let Some(stats) = self.0.commit_stats() else {
+            return Ok(());
+        };
+        for (name, help, value) in [
+            (
+                "flashsale_store_commits",
+                "Write transactions the store committed since this server started",
+                stats.commits,
+            ),
+            (
+                "flashsale_store_commit_jobs",
+                "Writes (claims and others) those transactions carried: jobs / commits is the mean batch size",
+                stats.jobs,
+            ),
+        ] {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
+        Ok(())
     }
 }

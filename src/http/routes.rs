@@ -44,9 +44,9 @@ impl<S: Store + Clone> App<S> {
     pub fn new(store: S, verifier: JwtVerifier) -> Self {
         App {
             claims: ClaimService::new(store.clone(), SystemClock),
-            campaigns: CampaignService::new(store, SystemClock),
+            campaigns: CampaignService::new(store.clone(), SystemClock),
             verifier,
-            metrics: Metrics::new(),
+            metrics: Metrics::new(store),
         }
     }
 }
