@@ -669,3 +669,54 @@ fn ctrl_c_stops_the_server_like_sigterm() {
     let status = server.wait(Duration::from_secs(30));
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
+
+/// On `MongoDB` (one request at a time: the FerretDB this runs against is not atomic under
+/// concurrency) the server claims, replays and refuses, and a SIGTERM closes the driver
+/// cleanly (exit 0, nothing on stderr but log lines).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_mongodb_claims_and_stops_cleanly() {
+    let Some(env) = TestEnv::mongo("serve") else {
+        return;
+    };
+    env.create_campaign("drop", 1);
+    let server = Server::start(&env, &[]);
+    let http = client();
+    let url = server.url("/v1/campaigns/drop/claim");
+    let cart = json!({"cart_cents": 5000});
+    let (status, _, _, first) = answer(http.post(&url).bearer_auth(token("ana")).json(&cart)).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, _, _, replay) =
+        answer(http.post(&url).bearer_auth(token("ana")).json(&cart)).await;
+    assert_eq!(
+        (status, &replay["claim"]),
+        (StatusCode::OK, &first["claim"])
+    );
+    let (status, _, _, body) = answer(http.post(&url).bearer_auth(token("bo")).json(&cart)).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::CONFLICT,
+            error("sold_out", "campaign `drop` is sold out")
+        )
+    );
+    let (status, _, _, own) = answer(http.get(&url).bearer_auth(token("ana"))).await;
+    assert_eq!(
+        (status, own),
+        (StatusCode::OK, json!({"claim": first["claim"]}))
+    );
+    let (status, _, _, _) = answer(http.get(server.url("/readyz"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(server.stop().code(), Some(0));
+    let log = std::fs::read_dir(env.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".log"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<String>();
+    for line in log.lines() {
+        let line: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a log line: {line}\n{log}"));
+        assert_ne!(line["level"], "ERROR", "{log}");
+    }
+    assert_eq!(env.run(["inventory", "show", "drop"]).json()["claimed"], 1);
+}
