@@ -34,6 +34,9 @@ _flashsale() {
             flashsale,jwt)
                 cmd="flashsale__subcmd__jwt"
                 ;;
+            flashsale,serve)
+                cmd="flashsale__subcmd__serve"
+                ;;
             flashsale,simulate)
                 cmd="flashsale__subcmd__simulate"
                 ;;
@@ -84,6 +87,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help,jwt)
                 cmd="flashsale__subcmd__help__subcmd__jwt"
+                ;;
+            flashsale__subcmd__help,serve)
+                cmd="flashsale__subcmd__help__subcmd__serve"
                 ;;
             flashsale__subcmd__help,simulate)
                 cmd="flashsale__subcmd__help__subcmd__simulate"
@@ -155,7 +161,7 @@ _flashsale() {
 
     case "${cmd}" in
         flashsale)
-            opts="-h -V --store --output --help --version campaign claim inventory simulate completions jwt help"
+            opts="-h -V --store --output --help --version campaign claim inventory simulate completions jwt serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,7 +493,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help)
-            opts="campaign claim inventory simulate completions jwt help"
+            opts="campaign claim inventory simulate completions jwt serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -685,6 +691,20 @@ _flashsale() {
         flashsale__subcmd__help__subcmd__jwt__subcmd__mint)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -956,6 +976,64 @@ _flashsale() {
                     return 0
                     ;;
                 --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__serve)
+            opts="-h --listen --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --grace --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-public-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-in-flight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

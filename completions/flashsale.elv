@@ -30,6 +30,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand simulate 'Fire N concurrent users at a campaign and prove the store kept every invariant'
             cand completions 'Print a shell completion script to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
+            cand serve 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign'= {
@@ -204,6 +205,21 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         }
         &'flashsale;jwt;help;help'= {
         }
+        &'flashsale;serve'= {
+            cand --listen 'Address to listen on (port 0 picks a free port; the bound address is printed)'
+            cand --jwt-public-key-file 'PEM public key verifying shoppers'' JWTs (RSA: RS256, EC P-256: ES256) instead of the secret'
+            cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
+            cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
+            cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'
+            cand --request-timeout 'Longest time one request may take before it is answered 503'
+            cand --header-timeout 'Longest time a client may take to send a request''s headers, or stay idle between requests, before it is disconnected'
+            cand --max-in-flight 'Requests served at once; more are answered 503 with Retry-After at once'
+            cand --grace 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'flashsale;help'= {
             cand campaign 'Create, inspect, list and end campaigns'
             cand claim 'Claim a discount for a user'
@@ -211,6 +227,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand simulate 'Fire N concurrent users at a campaign and prove the store kept every invariant'
             cand completions 'Print a shell completion script to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
+            cand serve 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;help;campaign'= {
@@ -248,6 +265,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand mint 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
         }
         &'flashsale;help;jwt;mint'= {
+        }
+        &'flashsale;help;serve'= {
         }
         &'flashsale;help;help'= {
         }

@@ -35,6 +35,7 @@ complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "inventory" -d '
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
@@ -152,13 +153,27 @@ json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "mint" -d 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "claim" -d 'Claim a discount for a user'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port; the bound address is printed)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-public-key-file -d 'PEM public key verifying shoppers\' JWTs (RSA: RS256, EC P-256: ES256) instead of the secret' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l request-timeout -d 'Longest time one request may take before it is answered 503' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l header-timeout -d 'Longest time a client may take to send a request\'s headers, or stay idle between requests, before it is disconnected' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l max-in-flight -d 'Requests served at once; more are answered 503 with Retry-After at once' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l grace -d 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "claim" -d 'Claim a discount for a user'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "status" -d 'Show one campaign and its state now'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "list" -d 'List every campaign, oldest first'

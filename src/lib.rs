@@ -9,6 +9,7 @@
 //! store/      trait Store + SqliteStore (embedded default) + MongoDB (production)
 //! simulate/   N concurrent users against the service, then an audit of the store
 //! auth        Identity: from a verified JWT or an explicit operator assertion, nothing else
+//! http/       `serve`: routes, JSON bodies, status codes, middleware; calls the service only
 //! ```
 //!
 //! A claim flows down: the service stamps it with `now` and hands a [`domain::ClaimAttempt`] to
@@ -68,6 +69,8 @@ mod cli;
 pub mod clock;
 pub mod domain;
 pub mod error;
+pub mod http;
+mod json;
 pub mod service;
 pub mod simulate;
 pub mod store;

@@ -6,8 +6,8 @@
 use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, Cents, ClaimAttempt, ClaimOutcome, NewCampaign, Refusal,
-    Units,
+    Campaign, CampaignId, CampaignState, Cents, Claim, ClaimAttempt, ClaimOutcome, NewCampaign,
+    Refusal, Units,
 };
 use crate::error::Error;
 use crate::store::{Reconciliation, Store};
@@ -68,6 +68,20 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
             .await?
             .into_outcome()
             .map_err(|refusal| refused(&attempt, refusal))
+    }
+}
+
+impl<S: Store, C: Clock> ClaimService<S, C> {
+    /// The claim `identity` holds on `campaign`, if any. Reads only: it never creates one.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the store fails.
+    pub async fn claim_of(
+        &self,
+        identity: &Identity,
+        campaign: &CampaignId,
+    ) -> Result<Option<Claim>, Error> {
+        Ok(self.store.claim_of(campaign, identity.user()).await?)
     }
 }
 

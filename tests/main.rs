@@ -14,5 +14,6 @@ mod jwt;
 mod multiprocess;
 mod prompts;
 mod readme;
+mod serve;
 mod simulate;
 mod store_conformance;

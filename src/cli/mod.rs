@@ -13,6 +13,7 @@ mod inventory;
 mod jwt;
 mod output;
 mod parse;
+mod serve;
 mod simulate;
 
 use std::ffi::OsString;
@@ -21,7 +22,6 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use serde_json::json;
 use tokio::sync::OnceCell;
 
 use crate::clock::SystemClock;
@@ -89,6 +89,8 @@ enum Command {
     /// Mint JWTs for tests and demos (no store needed).
     #[command(subcommand)]
     Jwt(jwt::JwtCmd),
+    /// Serve the claim flow as an HTTP API (shoppers authenticate with JWTs).
+    Serve(serve::ServeArgs),
 }
 
 /// Settings that come only from the environment, read once per command: secrets never come
@@ -335,15 +337,18 @@ pub(crate) async fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Runs a parsed command line and returns its exit code: success, or an outcome that is not an
 /// error but still fails (simulate's report of a broken invariant).
 ///
-/// Ctrl-C ends any command with [`Interrupted`] (exit 130). Simulate listens for it itself,
+/// Ctrl-C ends any command with [`Interrupted`] (exit 130). Serve stops gracefully instead (exit
+/// 0); simulate listens for it itself,
 /// because it must remove the campaign it created before it returns.
 ///
 /// # Errors
 /// Any failure, with context; [`report`] turns it into a message and an exit code.
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let simulating = matches!(cli.command, Command::Simulate(_));
+    // Simulate and serve listen for Ctrl-C themselves: one must clean up, the other must
+    // finish the requests in flight and exit 0.
+    let own_signals = matches!(cli.command, Command::Simulate(_) | Command::Serve(_));
     let command = dispatch(cli);
-    if simulating {
+    if own_signals {
         return command.await;
     }
     tokio::select! {
@@ -370,6 +375,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Claim(args) => done(claim::run(args, &ctx).await),
         Command::Inventory(cmd) => done(inventory::run(cmd, &ctx).await),
         Command::Simulate(args) => simulate::run(args, &ctx).await,
+        Command::Serve(args) => done(serve::run(args, &ctx).await),
         Command::Completions(_) | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
     };
     ctx.close().await;
@@ -386,8 +392,7 @@ fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
     };
     match output {
         OutputFormat::Json => {
-            let _ =
-                output::print_json(&json!({"error": {"kind": kind.as_str(), "message": message}}));
+            let _ = output::print_json(&crate::json::error_json(kind, &message));
         }
         OutputFormat::Table => print_error(&message),
     }

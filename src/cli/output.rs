@@ -2,7 +2,6 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use serde_json::{Value, json};
@@ -11,6 +10,9 @@ use crate::domain::ClaimOutcome;
 use crate::service::CampaignView;
 use crate::store::Reconciliation;
 
+// The JSON documents are shared with the HTTP API.
+pub(crate) use crate::json::{campaign_json, claim_json, rfc3339};
+
 /// `--output`: a table for people (default) or exactly one JSON document on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum OutputFormat {
@@ -18,11 +20,6 @@ pub(crate) enum OutputFormat {
     Table,
     /// One JSON document per command, errors included.
     Json,
-}
-
-/// An instant as the contract writes it: RFC 3339, UTC, millisecond precision.
-pub(crate) fn rfc3339(instant: DateTime<Utc>) -> String {
-    instant.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Writes `text` and a newline to stdout. A closed pipe (`flashsale … | head`) means the reader
@@ -70,26 +67,6 @@ pub(crate) fn key_values(rows: &[(&str, String)]) -> String {
         t.add_row(vec![(*key).to_owned(), value.clone()]);
     }
     t.to_string()
-}
-
-/// The contract's campaign JSON.
-pub(crate) fn campaign_json(view: &CampaignView) -> Value {
-    let c = &view.campaign;
-    json!({
-        "id": c.id,
-        "name": c.name,
-        "state": view.state,
-        "starts_at": rfc3339(c.window.starts_at),
-        "ends_at": rfc3339(c.window.ends_at),
-        "total_inventory": c.total(),
-        "claimed": c.claimed(),
-        "remaining": c.remaining(),
-        "percent_off": c.rule.percent.to_json_number(),
-        "max_discount_cents": c.rule.max_discount.get(),
-        "min_cart_cents": c.rule.min_cart.get(),
-        "currency": c.currency,
-        "created_at": rfc3339(c.created_at),
-    })
 }
 
 /// A campaign as a two-column table.
@@ -159,22 +136,6 @@ pub(crate) fn campaigns_table(views: &[CampaignView]) -> String {
         ]);
     }
     t.to_string()
-}
-
-/// The contract's claim JSON.
-pub(crate) fn claim_json(outcome: &ClaimOutcome) -> Value {
-    let c = outcome.claim();
-    json!({
-        "outcome": outcome.as_str(),
-        "claim": {
-            "campaign_id": c.campaign_id,
-            "user_id": c.user_id,
-            "token": c.token,
-            "discount_cents": c.discount.get(),
-            "cart_cents": c.cart.get(),
-            "claimed_at": rfc3339(c.claimed_at),
-        }
-    })
 }
 
 /// A claim as a two-column table.

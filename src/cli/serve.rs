@@ -1,0 +1,154 @@
+//! `flashsale serve`: the HTTP API (see [`crate::http`]) on a listening address.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use super::{Context, OutputFormat, jwt::SecretArgs, output, parse};
+use crate::Error;
+use crate::domain::Invalid;
+use crate::http::{self, App, Limits};
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+#[command(after_long_help = "Examples:\n  \
+export FLASHSALE_JWT_SECRET=\"$(openssl rand -hex 32)\"\n  \
+flashsale serve --listen 0.0.0.0:8080\n  \
+flashsale serve --jwt-public-key-file /etc/flashsale/issuer.pem --output json")]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the bound address is printed).
+    #[arg(
+        long,
+        env = "FLASHSALE_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    listen: String,
+    /// PEM public key verifying shoppers' JWTs (RSA: RS256, EC P-256: ES256) instead of the
+    /// secret.
+    #[arg(
+        long,
+        env = "FLASHSALE_JWT_PUBLIC_KEY_FILE",
+        value_name = "PATH",
+        hide_env_values = true,
+        conflicts_with = "jwt_secret_file"
+    )]
+    jwt_public_key_file: Option<PathBuf>,
+    /// Key settings for verifying shoppers' JWTs.
+    #[command(flatten)]
+    key: SecretArgs,
+    /// Longest time one request may take before it is answered 503.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    request_timeout: String,
+    /// Longest time a client may take to send a request's headers, or stay idle between
+    /// requests, before it is disconnected.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    header_timeout: String,
+    /// Requests served at once; more are answered 503 with Retry-After at once.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_in_flight)]
+    max_in_flight: usize,
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    grace: String,
+}
+
+fn seconds(text: &str, flag: &'static str) -> Result<Duration, Invalid> {
+    let delta = parse::duration_named(text, flag)?;
+    Ok(Duration::from_secs(delta.num_seconds().unsigned_abs()))
+}
+
+/// Runs `serve` until SIGTERM or Ctrl-C, then shuts down gracefully (exit 0).
+pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
+    // The key first: without one, no shopper could ever be verified, so the server refuses to
+    // start (exit 2) before it binds or opens anything.
+    let verifier = args
+        .key
+        .verifier(args.jwt_public_key_file.as_deref(), &ctx.settings)
+        .map_err(Error::from)?;
+    let listen: SocketAddr = args.listen.parse().map_err(|_| {
+        Invalid::new(
+            "--listen",
+            format!(
+                "`{}` is not an address like 127.0.0.1:8080",
+                crate::domain::shown(&args.listen)
+            ),
+        )
+    })?;
+    if args.max_in_flight == 0 {
+        return Err(Invalid::new("--max-in-flight", "must be at least 1").into());
+    }
+    let limits = Limits {
+        request_timeout: seconds(&args.request_timeout, "--request-timeout")?,
+        header_timeout: seconds(&args.header_timeout, "--header-timeout")?,
+        max_in_flight: args.max_in_flight,
+        grace: seconds(&args.grace, "--grace")?,
+    };
+    init_logging(ctx.output);
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let bound = listener.local_addr().context("reading the bound address")?;
+    let shutdown = shutdown_signal()?;
+    let store = ctx.store().await?.clone();
+    let router = http::router(App::new(store, verifier), &limits);
+    // The one line on stdout: scripts and tests read the address (with port 0, the port).
+    match ctx.output {
+        OutputFormat::Json => output::print(&json!({"listening": bound.to_string()}).to_string())?,
+        OutputFormat::Table => output::print(&format!("listening on http://{bound}"))?,
+    }
+    let drained = http::serve(listener, router, &limits, shutdown).await;
+    if drained {
+        tracing::info!("stopped");
+    } else {
+        tracing::warn!(
+            grace_seconds = limits.grace.as_secs(),
+            "stopped with requests still in flight after the grace period"
+        );
+    }
+    Ok(())
+}
+
+/// One log line per event on stderr: JSON lines with `--output json`, plain text otherwise.
+fn init_logging(format: OutputFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    // A second `serve` in one process (tests) keeps the first subscriber.
+    let _ = match format {
+        OutputFormat::Json => builder.json().flatten_event(true).try_init(),
+        OutputFormat::Table => builder
+            .with_ansi(output::stderr_is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .try_init(),
+    };
+}
+
+/// Completes on SIGTERM (how service managers and orchestrators stop a server) or Ctrl-C.
+///
+/// The handlers are installed when this is called, not when the future is first polled: a
+/// signal that arrives right after the listening line must stop the server gracefully, not
+/// kill it.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}

@@ -1,0 +1,180 @@
+//! What `/metrics` reports, in Prometheus' text format: requests by route, method and status,
+//! claims by outcome, a latency histogram by route, the requests in flight, and (for a store
+//! that groups its writes) the commits and the writes they carried.
+
+use std::sync::Arc;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric as _};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::store::Store;
+
+/// A request's labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+/// A claim's outcome: `claimed`, `replayed`, or the error kind that refused it.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+/// A route, as its pattern (never the raw path, which a client could make unbounded).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+}
+
+type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+/// The server's metrics. Cheap to clone; clones share the counters.
+#[derive(Clone)]
+pub(crate) struct Metrics {
+    registry: Arc<Registry>,
+    requests: Family<RequestLabels, Counter>,
+    claims: Family<OutcomeLabels, Counter>,
+    latency: LatencyFamily,
+    in_flight: Gauge,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms to about 8 s: a group-committed claim takes a millisecond or so, a queued one
+    // under a flood tens of milliseconds.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+}
+
+impl Metrics {
+    /// The metrics of a server over `store`.
+    pub(crate) fn new<S: Store + Clone>(store: S) -> Self {
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(StoreCommits(store)));
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "flashsale_http_requests",
+            "HTTP requests answered, by route, method and status",
+            requests.clone(),
+        );
+        let claims = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "flashsale_claims",
+            "Claim requests answered, by outcome (claimed, replayed, or the error kind)",
+            claims.clone(),
+        );
+        let latency = LatencyFamily::new_with_constructor(latency_histogram);
+        registry.register(
+            "flashsale_http_request_duration_seconds",
+            "Time from a request's arrival to its answer, by route",
+            latency.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "flashsale_http_requests_in_flight",
+            "HTTP requests being served now",
+            in_flight.clone(),
+        );
+        Metrics {
+            registry: Arc::new(registry),
+            requests,
+            claims,
+            latency,
+            in_flight,
+        }
+    }
+
+    /// A request started; the guard marks it finished when dropped (a cancelled request too).
+    pub(crate) fn start(&self) -> InFlight {
+        self.in_flight.inc();
+        InFlight(self.in_flight.clone())
+    }
+
+    /// A request was answered.
+    pub(crate) fn answered(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    /// A claim request ended with `outcome`.
+    pub(crate) fn claim(&self, outcome: &str) {
+        self.claims
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Everything, in the `OpenMetrics` text format.
+    pub(crate) fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
+
+/// One request in flight, counted until dropped.
+pub(crate) struct InFlight(Gauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// The store's group-commit counters, read at each scrape (cheap: no I/O).
+struct StoreCommits<S>(S);
+
+impl<S> std::fmt::Debug for StoreCommits<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreCommits")
+    }
+}
+
+impl<S: Store> Collector for StoreCommits<S> {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        // A store that does not group its writes has nothing to report.
+        let Some(stats) = self.0.commit_stats() else {
+            return Ok(());
+        };
+        for (name, help, value) in [
+            (
+                "flashsale_store_commits",
+                "Write transactions the store committed since this server started",
+                stats.commits,
+            ),
+            (
+                "flashsale_store_commit_jobs",
+                "Writes (claims and others) those transactions carried: jobs / commits is the mean batch size",
+                stats.jobs,
+            ),
+        ] {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,62 @@
+//! `flashsale serve`: the claim flow as a stateless HTTP API.
+//!
+//! This layer turns requests into calls of the same [`ClaimService`](crate::service::ClaimService)
+//! and [`CampaignService`](crate::service::CampaignService) the CLI uses, and their answers
+//! into the contract's JSON and status codes (from [`ErrorKind::http_status`]); it decides no
+//! rule. The shopper is only ever the verified JWT's `sub`: nothing in a path or a body names
+//! a user. A request that fails authentication, has a bad campaign id, a malformed body or a
+//! body over [`MAX_BODY_BYTES`] is answered before the service is called, so it never reaches
+//! the store.
+//!
+//! - [`router`]: the routes and their middleware (a request timeout, the body limit, and load
+//!   shedding: past [`Limits::max_in_flight`] concurrent API requests the server answers 503
+//!   with `Retry-After` at once instead of queueing without bound);
+//! - [`serve`]: the accept loop on hyper, with a header-read timeout (a slow or idle client
+//!   cannot hold a connection open) and graceful shutdown;
+//! - metrics for `/metrics` in Prometheus' text format (`prometheus-client`).
+//!
+//! [`ErrorKind::http_status`]: crate::ErrorKind::http_status
+
+mod error;
+mod metrics;
+mod routes;
+mod server;
+
+pub use routes::{App, router};
+pub use server::serve;
+
+use std::time::Duration;
+
+/// The largest request body accepted, in bytes; a larger one is answered 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// How long a client may wait before retrying after a 503, in seconds (`Retry-After`).
+pub const RETRY_AFTER_SECONDS: u64 = 1;
+
+/// The server's bounds on time and concurrency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest an API request may take, body included, before it is answered 503.
+    pub request_timeout: Duration,
+    /// The longest a client may take to send a request's headers, and the longest an idle
+    /// keep-alive connection stays open; the connection is closed after it.
+    pub header_timeout: Duration,
+    /// API requests served at once; more are shed with 503 and `Retry-After`.
+    pub max_in_flight: usize,
+    /// How long a shutdown waits for in-flight requests before it stops anyway.
+    pub grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            max_in_flight: 4096,
+            grace: Duration::from_secs(30),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

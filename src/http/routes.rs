@@ -1,0 +1,310 @@
+//! The routes, their handlers and the middleware around them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+
+use super::error::ApiError;
+use super::metrics::Metrics;
+use super::{Limits, MAX_BODY_BYTES};
+use crate::auth::{AuthError, Identity, JwtVerifier};
+use crate::clock::SystemClock;
+use crate::domain::{CampaignId, Cents, ClaimOutcome, Invalid};
+use crate::error::{Error, ErrorKind};
+use crate::json::{campaign_json, claim_json, claim_record_json};
+use crate::service::{CampaignService, ClaimService};
+use crate::store::Store;
+
+/// How long `/readyz` waits for the store before it answers 503.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What every handler shares: the services, the verifier and the metrics.
+pub struct App<S> {
+    claims: ClaimService<S, SystemClock>,
+    campaigns: CampaignService<S, SystemClock>,
+    verifier: JwtVerifier,
+    metrics: Metrics,
+}
+
+impl<S: Store + Clone> App<S> {
+    /// The API over `store`, with shoppers verified by `verifier`.
+    pub fn new(store: S, verifier: JwtVerifier) -> Self {
+        App {
+            claims: ClaimService::new(store.clone(), SystemClock),
+            campaigns: CampaignService::new(store.clone(), SystemClock),
+            verifier,
+            metrics: Metrics::new(store),
+        }
+    }
+}
+
+impl<S> App<S> {
+    /// The shopper a request speaks for: its bearer token's verified `sub`.
+    fn identity(&self, headers: &HeaderMap) -> Result<Identity, ApiError> {
+        let value = headers
+            .get(header::AUTHORIZATION)
+            .ok_or(AuthError::Missing)?;
+        let text = value.to_str().map_err(|_| AuthError::Malformed)?;
+        let (scheme, token) = text.split_once(' ').ok_or(AuthError::Malformed)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AuthError::Missing.into());
+        }
+        Ok(self.verifier.verify(token.trim())?)
+    }
+}
+
+/// The whole API over `app`. The claim and campaign routes are bounded by `limits` (timeout,
+/// load shedding) and [`MAX_BODY_BYTES`]; the health, readiness and metrics routes are not shed,
+/// so that an overloaded server is not also reported dead.
+pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
+    let app = Arc::new(app);
+    let api = Router::new()
+        .route(
+            "/v1/campaigns/{id}/claim",
+            get(get_claim::<S>).post(post_claim::<S>),
+        )
+        .route("/v1/campaigns/{id}", get(get_campaign::<S>))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(shed_or_timeout))
+                .load_shed()
+                // One semaphore for every route: a per-route limit would multiply the bound.
+                .layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight))
+                .timeout(limits.request_timeout),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let ops = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz::<S>))
+        .route("/metrics", get(metrics::<S>));
+    api.merge(ops)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            observe::<S>,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .with_state(app)
+}
+
+/// Counts, times and logs every request: one log line each, with the method, the path, the
+/// status and the time taken. Never a header, so never a token.
+async fn observe<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let _in_flight = app.metrics.start();
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    app.metrics
+        .answered(&method, &route, status, elapsed.as_secs_f64());
+    tracing::info!(
+        method,
+        path = %crate::domain::shown(&path),
+        status,
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// The body of a claim request: the cart, and nothing else (the user comes from the token).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimBody {
+    cart_cents: i64,
+}
+
+/// A campaign id from the path, checked before anything else uses it.
+fn campaign_id(path: Result<Path<String>, PathRejection>) -> Result<CampaignId, ApiError> {
+    let Path(text) =
+        path.map_err(|err| ApiError::from(Invalid::new("campaign id", err.body_text())))?;
+    Ok(CampaignId::parse(&text)?)
+}
+
+/// The cart of a claim body: a JSON object `{"cart_cents": N}` of at most [`MAX_BODY_BYTES`].
+fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
+    let bytes = body.map_err(|err| {
+        if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                ErrorKind::InvalidInput,
+                format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+            )
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+        } else {
+            ApiError::new(ErrorKind::InvalidInput, err.body_text())
+        }
+    })?;
+    let refused = |err: serde_json::Error| {
+        Invalid::new(
+            "body",
+            format!("must be a JSON object {{\"cart_cents\": N}}: {err}"),
+        )
+    };
+    // Read as an object first: serde would otherwise also accept the struct as an array
+    // (`[5000]`), which is not the contract's body.
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(refused)?;
+    let body = ClaimBody::deserialize(serde_json::Value::Object(object)).map_err(refused)?;
+    Ok(Cents::new(body.cart_cents).map_err(|err| Invalid {
+        field: "cart_cents",
+        ..err
+    })?)
+}
+
+/// `POST /v1/campaigns/{id}/claim`: 201 for a new claim, 200 for a replay.
+async fn post_claim<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let answer = async {
+        // Who comes first: an unauthenticated caller learns nothing about the campaign or the
+        // rest of its request.
+        let identity = app.identity(&headers)?;
+        let id = campaign_id(path)?;
+        let cart = cart(body)?;
+        Ok::<_, ApiError>(app.claims.claim(&identity, &id, cart).await?)
+    }
+    .await;
+    match answer {
+        Ok(outcome) => {
+            app.metrics.claim(outcome.as_str());
+            let status = match outcome {
+                ClaimOutcome::Claimed(_) => StatusCode::CREATED,
+                ClaimOutcome::Replayed(_) => StatusCode::OK,
+            };
+            (status, Json(claim_json(&outcome))).into_response()
+        }
+        Err(err) => {
+            app.metrics.claim(err.kind().as_str());
+            err.into_response()
+        }
+    }
+}
+
+/// `GET /v1/campaigns/{id}/claim`: the caller's own claim, or 404. Never creates one.
+async fn get_claim<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let identity = app.identity(&headers)?;
+    let id = campaign_id(path)?;
+    match app.claims.claim_of(&identity, &id).await? {
+        Some(claim) => Ok(Json(json!({"claim": claim_record_json(&claim)})).into_response()),
+        None => Err(ApiError::new(
+            ErrorKind::NotFound,
+            format!("you hold no claim on campaign `{id}`"),
+        )),
+    }
+}
+
+/// `GET /v1/campaigns/{id}`: the campaign, public.
+async fn get_campaign<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = campaign_id(path)?;
+    let view = app.campaigns.status(&id).await?;
+    Ok(Json(campaign_json(&view)).into_response())
+}
+
+/// `GET /healthz`: the process runs.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: 200 when the store answers a read within [`READY_TIMEOUT`], 503 otherwise.
+async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, ApiError> {
+    // A read of a campaign no one can create (ids are lowercase slugs; this one is only ever
+    // looked up): "not found" is the store answering.
+    let probe = CampaignId::parse("readyz-probe").map_err(Error::from)?;
+    match tokio::time::timeout(READY_TIMEOUT, app.campaigns.status(&probe)).await {
+        Ok(Ok(_) | Err(Error::NotFound(_))) => Ok(Json(json!({"status": "ready"})).into_response()),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            Err(ApiError::new(
+                ErrorKind::StoreUnavailable,
+                "the store does not answer",
+            ))
+        }
+        Err(_) => Err(ApiError::new(
+            ErrorKind::StoreUnavailable,
+            format!(
+                "the store did not answer within {} s",
+                READY_TIMEOUT.as_secs()
+            ),
+        )),
+    }
+}
+
+/// `GET /metrics`: Prometheus' text format.
+async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorKind::NotFound, "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(ErrorKind::InvalidInput, "method not allowed on this route")
+        .with_status(StatusCode::METHOD_NOT_ALLOWED)
+}
+
+/// A request the server would not take now: too many in flight (shed at once, never queued), or
+/// one that ran past the request timeout. Both are 503 with `Retry-After`; retrying a claim is
+/// safe, since a claim that was made is replayed.
+async fn shed_or_timeout(err: tower::BoxError) -> ApiError {
+    if err.is::<tower::load_shed::error::Overloaded>() {
+        ApiError::new(
+            ErrorKind::StoreUnavailable,
+            "the server is at its limit of requests in flight; retry shortly",
+        )
+    } else if err.is::<tower::timeout::error::Elapsed>() {
+        ApiError::new(
+            ErrorKind::StoreUnavailable,
+            "the request timed out; retrying is safe: a claim that was made is replayed",
+        )
+    } else {
+        tracing::warn!(error = %err, "middleware failed");
+        ApiError::new(ErrorKind::Internal, "internal error")
+    }
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::new(ErrorKind::Internal, "internal error").into_response()
+}

@@ -1,0 +1,408 @@
+//! The router against a store that counts every call: requests refused for their credential,
+//! path or body never reach it.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+use super::{App, Limits, router};
+use crate::auth::{JwtSigner, JwtVerifier};
+use crate::clock::{Clock as _, SystemClock};
+use crate::domain::{
+    Campaign, CampaignId, Claim, ClaimAttempt, Currency, Decision, NewCampaign, Units, UserId,
+};
+use crate::store::{Audit, Reconciliation, SqliteStore, Store, StoreError};
+
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+/// A store that counts its calls, and fails every one while `failing`.
+#[derive(Clone)]
+struct Counting {
+    inner: SqliteStore,
+    calls: Arc<AtomicUsize>,
+    failing: Arc<AtomicBool>,
+    /// Every claim first waits this long (to hold requests in flight).
+    slow: Option<Duration>,
+}
+
+impl Counting {
+    fn called(&self) -> Result<(), StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::unavailable(
+                "testing",
+                std::io::Error::other("down"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Store for Counting {
+    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
+        self.called()?;
+        self.inner.create_campaign(campaign).await
+    }
+    async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
+        self.called()?;
+        self.inner.campaign(id).await
+    }
+    async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        self.called()?;
+        self.inner.campaigns().await
+    }
+    async fn end_campaign(
+        &self,
+        id: &CampaignId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Campaign>, StoreError> {
+        self.called()?;
+        self.inner.end_campaign(id, now).await
+    }
+    async fn add_inventory(
+        &self,
+        id: &CampaignId,
+        units: Units,
+    ) -> Result<Option<Campaign>, StoreError> {
+        self.called()?;
+        self.inner.add_inventory(id, units).await
+    }
+    async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
+        self.called()?;
+        if let Some(delay) = self.slow {
+            tokio::time::sleep(delay).await;
+        }
+        self.inner.claim(attempt).await
+    }
+    async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
+        self.called()?;
+        self.inner.claim_of(id, user).await
+    }
+    async fn reconcile(
+        &self,
+        id: &CampaignId,
+        apply: bool,
+    ) -> Result<Option<Reconciliation>, StoreError> {
+        self.called()?;
+        self.inner.reconcile(id, apply).await
+    }
+    async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
+        self.called()?;
+        self.inner.audit(id).await
+    }
+    async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
+        self.called()?;
+        self.inner.delete_campaign(id).await
+    }
+}
+
+async fn fixture(dir: &tempfile::TempDir) -> Counting {
+    let inner = SqliteStore::open(&dir.path().join("db")).await.unwrap();
+    let now = SystemClock.now();
+    let campaign = NewCampaign {
+        id: CampaignId::parse("spring").unwrap(),
+        name: "Spring".into(),
+        inventory: Units::new(5).unwrap(),
+        percent: "10".parse().unwrap(),
+        max_discount: "5.00".parse().unwrap(),
+        min_cart: "0".parse().unwrap(),
+        currency: Currency::default(),
+        starts_at: now,
+        ends_at: now + TimeDelta::hours(1),
+    }
+    .validate(now)
+    .unwrap();
+    inner.create_campaign(&campaign).await.unwrap();
+    Counting {
+        inner,
+        calls: Arc::new(AtomicUsize::new(0)),
+        failing: Arc::new(AtomicBool::new(false)),
+        slow: None,
+    }
+}
+
+fn bearer(user: &str) -> String {
+    let minted = JwtSigner::hs256(SECRET)
+        .unwrap()
+        .mint(
+            &UserId::parse(user).unwrap(),
+            SystemClock.now(),
+            TimeDelta::minutes(5),
+        )
+        .unwrap();
+    format!("Bearer {}", minted.token)
+}
+
+async fn send(
+    store: &Counting,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    body: impl Into<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    send_to(
+        &router(
+            App::new(store.clone(), JwtVerifier::hs256(SECRET).unwrap()),
+            &Limits::default(),
+        ),
+        method,
+        uri,
+        auth,
+        body,
+    )
+    .await
+}
+
+async fn send_to(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    body: impl Into<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(auth) = auth {
+        request = request.header(header::AUTHORIZATION, auth);
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(body.into()).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (parts.status, parts.headers, json)
+}
+
+#[tokio::test]
+async fn refused_requests_never_reach_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture(&dir).await;
+    let ana = bearer("ana");
+    let good = r#"{"cart_cents": 5000}"#;
+    let claim = "/v1/campaigns/spring/claim";
+    let huge = format!(
+        r#"{{"cart_cents": 1, "x": "{}"}}"#,
+        "x".repeat(super::MAX_BODY_BYTES)
+    );
+    let cases: Vec<(&str, &str, Option<&str>, String, StatusCode)> = vec![
+        ("POST", claim, None, good.into(), StatusCode::UNAUTHORIZED),
+        (
+            "POST",
+            claim,
+            Some("Basic YW5hOnB3"),
+            good.into(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "POST",
+            claim,
+            Some("Bearer x.y.z"),
+            good.into(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("GET", claim, None, String::new(), StatusCode::UNAUTHORIZED),
+        (
+            "POST",
+            "/v1/campaigns/Not_A_Slug/claim",
+            Some(&ana),
+            good.into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/v1/campaigns/Not_A_Slug/claim",
+            Some(&ana),
+            String::new(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            "/v1/campaigns/Not_A_Slug",
+            None,
+            String::new(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            claim,
+            Some(&ana),
+            "{".into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            claim,
+            Some(&ana),
+            "[5000]".into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            claim,
+            Some(&ana),
+            r#"{"cart_cents": 1, "user_id": "eve"}"#.into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            claim,
+            Some(&ana),
+            r#"{"cart_cents": -5}"#.into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            claim,
+            Some(&ana),
+            huge,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            "DELETE",
+            claim,
+            Some(&ana),
+            String::new(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+    ];
+    for (method, uri, auth, body, status) in cases {
+        let (got, headers, json) = send(&store, method, uri, auth, body).await;
+        assert_eq!(got, status, "{method} {uri} {auth:?}: {json}");
+        assert!(json["error"]["kind"].is_string(), "{json}");
+        if status == StatusCode::UNAUTHORIZED {
+            assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
+        }
+        assert_eq!(
+            store.calls.load(Ordering::SeqCst),
+            0,
+            "{method} {uri} reached the store"
+        );
+    }
+    // The counter can see a call: a good request reaches the store.
+    let (status, _, json) = send(&store, "POST", claim, Some(&ana), good).await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    assert!(store.calls.load(Ordering::SeqCst) > 0);
+}
+
+#[tokio::test]
+async fn readiness_follows_the_store_and_503_says_when_to_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture(&dir).await;
+    let (status, _, json) = send(&store, "GET", "/readyz", None, "").await;
+    assert_eq!((status, json), (StatusCode::OK, json!({"status": "ready"})));
+    store.failing.store(true, Ordering::SeqCst);
+    let (status, headers, json) = send(&store, "GET", "/readyz", None, "").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+    assert_eq!(
+        json,
+        json!({"error": {"kind": "store_unavailable", "message": "the store does not answer"}})
+    );
+    // A failing store during a claim: 503, and the store's own words stay in the log.
+    let (status, headers, json) = send(
+        &store,
+        "POST",
+        "/v1/campaigns/spring/claim",
+        Some(&bearer("ana")),
+        r#"{"cart_cents": 5000}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+    assert_eq!(json["error"]["kind"], "store_unavailable");
+    assert!(!json.to_string().contains("down"), "{json}");
+    // Liveness does not depend on the store.
+    let (status, _, _) = send(&store, "GET", "/healthz", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_request_past_the_timeout_is_answered_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Counting {
+        slow: Some(Duration::from_secs(5)),
+        ..fixture(&dir).await
+    };
+    let limits = Limits {
+        request_timeout: Duration::from_millis(50),
+        ..Limits::default()
+    };
+    let router = router(
+        App::new(store, JwtVerifier::hs256(SECRET).unwrap()),
+        &limits,
+    );
+    let (status, headers, json) = send_to(
+        &router,
+        "POST",
+        "/v1/campaigns/spring/claim",
+        Some(&bearer("ana")),
+        r#"{"cart_cents": 5000}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+    assert_eq!(json["error"]["kind"], "store_unavailable");
+}
+
+#[tokio::test]
+async fn past_the_in_flight_limit_requests_are_shed_not_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Counting {
+        slow: Some(Duration::from_millis(500)),
+        ..fixture(&dir).await
+    };
+    let limits = Limits {
+        max_in_flight: 1,
+        ..Limits::default()
+    };
+    let router = router(
+        App::new(store.clone(), JwtVerifier::hs256(SECRET).unwrap()),
+        &limits,
+    );
+    let (ana, bo) = (bearer("ana"), bearer("bo"));
+    let body = r#"{"cart_cents": 5000}"#;
+    let holding = send_to(
+        &router,
+        "POST",
+        "/v1/campaigns/spring/claim",
+        Some(&ana),
+        body,
+    );
+    let late = async {
+        // Once the first claim holds the only slot.
+        while store.calls.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let started = std::time::Instant::now();
+        let answer = send_to(
+            &router,
+            "POST",
+            "/v1/campaigns/spring/claim",
+            Some(&bo),
+            body,
+        )
+        .await;
+        (answer, started.elapsed())
+    };
+    let (first, ((status, headers, json), waited)) = tokio::join!(holding, late);
+    assert_eq!(first.0, StatusCode::CREATED, "{}", first.2);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{json}");
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+    assert_eq!(json["error"]["kind"], "store_unavailable");
+    assert!(
+        waited < Duration::from_millis(250),
+        "the shed request waited {waited:?}"
+    );
+    // Health is outside the limit.
+    let (status, _, _) = send_to(&router, "GET", "/healthz", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -1,0 +1,722 @@
+//! Issue 11: `flashsale serve`, black-box over loopback HTTP. Each test starts its own server
+//! on 127.0.0.1 port 0 (it prints the bound address), and stops it by pid.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+
+use crate::support;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::os::unix::process::ExitStatusExt as _;
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+use flashsale::auth::JwtSigner;
+use flashsale::clock::{Clock as _, SystemClock};
+use flashsale::domain::{CampaignId, UserId};
+use flashsale::store::{SqliteStore, Store};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::TestEnv;
+
+const SECRET: &str = "serve-test-secret-0123456789abcdef";
+
+/// A running `flashsale serve`.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Starts `serve` on a free port of 127.0.0.1 with the test secret and `extra` arguments,
+    /// and waits for the line that gives its address. Logs go to a file in the temp dir (a
+    /// full pipe nobody reads would block the server).
+    fn start(env: &TestEnv, extra: &[&str]) -> Server {
+        let log = std::fs::File::create(
+            env.path()
+                .join(format!("serve-{}.log", support::unique_name("log"))),
+        )
+        .unwrap();
+        let mut child = env
+            .std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"])
+            .args(extra)
+            .env("FLASHSALE_JWT_SECRET", SECRET)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let json: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|err| panic!("not the listening line ({err}): {line:?}"));
+        let address = json["listening"].as_str().unwrap().to_owned();
+        Server {
+            child,
+            base: format!("http://{address}"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn address(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+
+    /// Sends SIGTERM to the server's pid.
+    fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the server to exit, at most `within`.
+    fn wait(mut self, within: Duration) -> std::process::ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < within,
+                "the server did not stop in {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM, and the exit status.
+    fn stop(self) -> std::process::ExitStatus {
+        self.terminate();
+        self.wait(Duration::from_secs(30))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A failed test must not leave a server behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token(user: &str) -> String {
+    token_signed(SECRET, user)
+}
+
+fn token_signed(secret: &str, user: &str) -> String {
+    JwtSigner::hs256(secret.as_bytes())
+        .unwrap()
+        .mint(
+            &UserId::parse(user).unwrap(),
+            SystemClock.now(),
+            TimeDelta::minutes(15),
+        )
+        .unwrap()
+        .token
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// A request's status, `WWW-Authenticate` and `Retry-After`, and its body as JSON.
+async fn answer(
+    request: reqwest::RequestBuilder,
+) -> (StatusCode, Option<String>, Option<String>, Value) {
+    let response = request.send().await.unwrap();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let (auth, retry) = (header("www-authenticate"), header("retry-after"));
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, auth, retry, body)
+}
+
+fn error(kind: &str, message: &str) -> Value {
+    json!({"error": {"kind": kind, "message": message}})
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_key_and_opens_nothing() {
+    let env = TestEnv::new();
+    env.run(["serve", "--listen", "127.0.0.1:0"])
+        .code(2)
+        .stderr(
+            "error: no JWT key configured: set FLASHSALE_JWT_SECRET, or pass \
+             `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`\n",
+        )
+        .check();
+    let json = env.run(["serve", "--listen", "127.0.0.1:0"]).code(2).json();
+    assert_eq!(json["error"]["kind"], "invalid_input", "{json}");
+    env.run(["serve", "--listen", "nowhere"])
+        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .code(2)
+        .stderr("error: invalid --listen: `nowhere` is not an address like 127.0.0.1:8080\n")
+        .check();
+    assert!(
+        env.store_bytes().is_empty(),
+        "a refused start created the store"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store() {
+    let env = TestEnv::new();
+    env.create_campaign("drop", 1);
+    let server = Server::start(&env, &[]);
+    let http = client();
+    let claim_url = server.url("/v1/campaigns/drop/claim");
+    let before = env.store_bytes();
+
+    // Refused before the service is called: no credential, a bad or foreign one, a bad path,
+    // a malformed, hostile or oversized body.
+    let (status, auth, _, body) =
+        answer(http.post(&claim_url).json(&json!({"cart_cents": 5000}))).await;
+    assert_eq!(
+        (status, auth.as_deref()),
+        (StatusCode::UNAUTHORIZED, Some("Bearer"))
+    );
+    assert_eq!(body, error("unauthenticated", "no identity given"));
+    let (status, auth, _, body) = answer(
+        http.post(&claim_url)
+            .bearer_auth("not.a.jwt")
+            .json(&json!({"cart_cents": 5000})),
+    )
+    .await;
+    assert_eq!(
+        (status, auth.as_deref()),
+        (StatusCode::UNAUTHORIZED, Some("Bearer"))
+    );
+    assert_eq!(
+        body,
+        error("unauthenticated", "token is not a well-formed JWT")
+    );
+    let foreign = token_signed("another-secret-0123456789abcdefghij", "ana");
+    let (status, _, _, body) = answer(
+        http.post(&claim_url)
+            .bearer_auth(&foreign)
+            .json(&json!({"cart_cents": 5000})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, error("unauthenticated", "token signature is invalid"));
+    let ana = token("ana");
+    let (status, _, _, body) = answer(
+        http.post(server.url("/v1/campaigns/NOT%20A%20SLUG/claim"))
+            .bearer_auth(&ana)
+            .json(&json!({"cart_cents": 5000})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["kind"], "invalid_input", "{body}");
+    for bad in [
+        "",
+        "{",
+        "[5000]",
+        r#"{"cart_cents": "50.00"}"#,
+        r#"{"cart_cents": 5000, "user_id": "eve"}"#,
+    ] {
+        let (status, _, _, body) = answer(http.post(&claim_url).bearer_auth(&ana).body(bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["error"]["kind"], "invalid_input", "{bad}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid body: must be a JSON object"),
+            "{body}"
+        );
+    }
+    let (status, _, _, body) = answer(
+        http.post(&claim_url)
+            .bearer_auth(&ana)
+            .json(&json!({"cart_cents": -1})),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["kind"]),
+        (StatusCode::BAD_REQUEST, &json!("invalid_input")),
+        "{body}"
+    );
+    let huge = format!(
+        r#"{{"cart_cents": 5000, "pad": "{}"}}"#,
+        "x".repeat(17 * 1024)
+    );
+    let (status, _, _, body) = answer(http.post(&claim_url).bearer_auth(&ana).body(huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        body,
+        error(
+            "invalid_input",
+            "the request body is larger than 16384 bytes"
+        )
+    );
+    // Reading one's own claim before there is one: 404, and nothing is created.
+    let (status, _, _, body) = answer(http.get(&claim_url).bearer_auth(&ana)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body,
+        error("not_found", "you hold no claim on campaign `drop`")
+    );
+    assert_eq!(
+        env.store_bytes(),
+        before,
+        "a refused request wrote to the store"
+    );
+
+    // The claim flow: 201 for the claim, 200 for its replay, 409 once sold out; the user is
+    // the token's `sub`.
+    let (status, _, _, first) = answer(
+        http.post(&claim_url)
+            .bearer_auth(&ana)
+            .json(&json!({"cart_cents": 5000})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["outcome"], "claimed");
+    assert_eq!(first["claim"]["user_id"], "ana");
+    assert_eq!(first["claim"]["campaign_id"], "drop");
+    assert_eq!(first["claim"]["discount_cents"], 500);
+    assert_eq!(first["claim"]["cart_cents"], 5000);
+    let (status, _, _, replay) = answer(
+        http.post(&claim_url)
+            .bearer_auth(&ana)
+            .json(&json!({"cart_cents": 9000})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(replay["outcome"], "replayed");
+    assert_eq!(
+        replay["claim"], first["claim"],
+        "a replay is the first claim unchanged"
+    );
+    let (status, _, _, own) = answer(http.get(&claim_url).bearer_auth(&ana)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(own, json!({"claim": first["claim"]}));
+    let (status, _, _, body) = answer(
+        http.post(&claim_url)
+            .bearer_auth(token("bo"))
+            .json(&json!({"cart_cents": 5000})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body, error("sold_out", "campaign `drop` is sold out"));
+    let (status, _, _, body) = answer(
+        http.post(server.url("/v1/campaigns/nope/claim"))
+            .bearer_auth(&ana)
+            .json(&json!({"cart_cents": 5000})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, error("not_found", "campaign `nope` not found"));
+
+    // The campaign is public, and the same JSON as the CLI's.
+    let (status, _, _, campaign) = answer(http.get(server.url("/v1/campaigns/drop"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(campaign, env.run(["campaign", "status", "drop"]).json());
+    assert_eq!(
+        (campaign["claimed"].clone(), campaign["state"].clone()),
+        (json!(1), json!("sold_out"))
+    );
+    let (status, _, _, body) = answer(http.get(server.url("/v1/campaigns/nope"))).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::NOT_FOUND,
+            error("not_found", "campaign `nope` not found")
+        )
+    );
+    let (status, _, _, body) = answer(http.get(server.url("/nowhere"))).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::NOT_FOUND, error("not_found", "no such route"))
+    );
+
+    // Health, readiness, metrics.
+    let (status, _, _, body) = answer(http.get(server.url("/healthz"))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+    let (status, _, _, body) = answer(http.get(server.url("/readyz"))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ready"})));
+    let metrics = http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "flashsale_claims_total{outcome=\"claimed\"} 1",
+        "flashsale_claims_total{outcome=\"replayed\"} 1",
+        "flashsale_claims_total{outcome=\"sold_out\"} 1",
+        "flashsale_claims_total{outcome=\"unauthenticated\"} 3",
+        "flashsale_http_requests_total{method=\"POST\",route=\"/v1/campaigns/{id}/claim\",status=\"201\"} 1",
+        "flashsale_http_requests_in_flight 1",
+        "# TYPE flashsale_http_request_duration_seconds histogram",
+        "# TYPE flashsale_store_commits counter",
+        "# TYPE flashsale_store_commit_jobs counter",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}` in\n{metrics}"
+        );
+    }
+    // The claim was committed in at least one transaction.
+    let commits = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("flashsale_store_commits_total "))
+        .unwrap_or_else(|| panic!("no store commits in\n{metrics}"));
+    assert!(commits.parse::<u64>().unwrap() >= 1, "{metrics}");
+
+    let status = server.stop();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let log = std::fs::read_dir(env.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".log"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<String>();
+    // One JSON line per request, and never a token.
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["message"] == "request"
+            && l["status"] == 201
+            && l["path"] == "/v1/campaigns/drop/claim"),
+        "{log}"
+    );
+    assert!(
+        !log.contains(&ana) && !log.contains(first["claim"]["token"].as_str().unwrap()),
+        "{log}"
+    );
+}
+
+/// Hammers `claim_url` with one claim per user from `users` concurrent tasks, recording every
+/// 2xx answer's token, until every user has had an answer or the server went away.
+async fn claim_rush(
+    base: Vec<String>,
+    users: usize,
+    concurrency: usize,
+    answered: Arc<AtomicUsize>,
+) -> BTreeMap<String, String> {
+    let http = client();
+    let next = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (http, next, answered, base) = (
+                http.clone(),
+                Arc::clone(&next),
+                Arc::clone(&answered),
+                base.clone(),
+            );
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= users {
+                        return acknowledged;
+                    }
+                    let user = format!("u{i}");
+                    let url = format!("{}/v1/campaigns/rush/claim", base[i % base.len()]);
+                    let Ok(response) = http
+                        .post(&url)
+                        .bearer_auth(token(&user))
+                        .json(&json!({"cart_cents": 5000}))
+                        .send()
+                        .await
+                    else {
+                        continue; // refused or cut: the server is stopping or gone
+                    };
+                    let status = response.status();
+                    let Ok(body) = response.json::<Value>().await else {
+                        continue;
+                    };
+                    answered.fetch_add(1, Ordering::Relaxed);
+                    if status.is_success() {
+                        assert_eq!(body["claim"]["user_id"], user.as_str(), "{body}");
+                        acknowledged
+                            .push((user, body["claim"]["token"].as_str().unwrap().to_owned()));
+                    } else {
+                        assert!(matches!(status.as_u16(), 409 | 503), "{status}: {body}");
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut all = BTreeMap::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all
+}
+
+/// Every acknowledged claim is in the store with its token, and I1-I3 hold.
+async fn check_store(env: &TestEnv, acknowledged: &BTreeMap<String, String>) -> i64 {
+    let store = SqliteStore::open(&env.sqlite_file().unwrap())
+        .await
+        .unwrap();
+    let id = CampaignId::parse("rush").unwrap();
+    let audit = store.audit(&id).await.unwrap().unwrap();
+    assert!(audit.claims <= audit.total, "I1 oversold: {audit:?}");
+    assert_eq!(audit.distinct_users, audit.claims, "I2: {audit:?}");
+    assert_eq!(audit.distinct_tokens, audit.claims, "tokens: {audit:?}");
+    assert_eq!(audit.remaining, audit.total - audit.claims, "I3: {audit:?}");
+    for (user, token) in acknowledged {
+        let claim = store
+            .claim_of(&id, &UserId::parse(user).unwrap())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("the answered claim of {user} is not in the store"));
+        assert_eq!(claim.token.as_str(), token, "{user}");
+    }
+    audit.claims
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_finishes_in_flight_claims_and_exits_0() {
+    let env = TestEnv::new();
+    env.create_campaign("rush", 400);
+    let server = Server::start(&env, &[]);
+    let answered = Arc::new(AtomicUsize::new(0));
+    let rush = tokio::spawn(claim_rush(
+        vec![server.base.clone()],
+        2000,
+        64,
+        Arc::clone(&answered),
+    ));
+    while answered.load(Ordering::Relaxed) < 200 {
+        assert!(!rush.is_finished(), "the rush ended before the signal");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    server.terminate();
+    let status = server.wait(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let acknowledged = rush.await.unwrap();
+    eprintln!(
+        "{} answered, {} acknowledged claims",
+        answered.load(Ordering::Relaxed),
+        acknowledged.len()
+    );
+    assert!(
+        answered.load(Ordering::Relaxed) < 2000,
+        "every request was answered: the signal came too late to prove anything"
+    );
+    assert!(!acknowledged.is_empty());
+    check_store(&env, &acknowledged).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_load_loses_no_answered_claim() {
+    let env = TestEnv::new();
+    env.create_campaign("rush", 400);
+    let mut server = Server::start(&env, &[]);
+    let answered = Arc::new(AtomicUsize::new(0));
+    let rush = tokio::spawn(claim_rush(
+        vec![server.base.clone()],
+        2000,
+        64,
+        Arc::clone(&answered),
+    ));
+    while answered.load(Ordering::Relaxed) < 200 {
+        assert!(!rush.is_finished(), "the rush ended before the kill");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    server.child.kill().unwrap(); // SIGKILL, by pid
+    let status = server.wait(Duration::from_secs(10));
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    let acknowledged = rush.await.unwrap();
+    assert!(!acknowledged.is_empty());
+    let claims = check_store(&env, &acknowledged).await;
+    assert!(claims >= i64::try_from(acknowledged.len()).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_sqlite_file_never_oversell() {
+    let env = TestEnv::new();
+    env.create_campaign("rush", 150);
+    let (a, b) = (Server::start(&env, &[]), Server::start(&env, &[]));
+    let bases = vec![a.base.clone(), b.base.clone()];
+    // Every user claims twice, once on each server (a second tab behind a load balancer).
+    let answered = Arc::new(AtomicUsize::new(0));
+    let (first, second) = tokio::join!(
+        claim_rush(bases.clone(), 400, 32, Arc::clone(&answered)),
+        claim_rush(
+            bases.into_iter().rev().collect(),
+            400,
+            32,
+            Arc::clone(&answered)
+        ),
+    );
+    assert_eq!(
+        answered.load(Ordering::Relaxed),
+        800,
+        "every request is answered"
+    );
+    for (user, token) in &second {
+        if let Some(other) = first.get(user) {
+            assert_eq!(other, token, "{user} got two different claims");
+        }
+    }
+    let mut acknowledged = first;
+    acknowledged.extend(second);
+    assert_eq!(
+        acknowledged.len(),
+        150,
+        "every unit went to exactly one user"
+    );
+    assert_eq!(a.stop().code(), Some(0));
+    assert_eq!(b.stop().code(), Some(0));
+    assert_eq!(
+        check_store(&env, &acknowledged).await,
+        150,
+        "I5: nothing left while users were refused"
+    );
+}
+
+#[test]
+fn idle_and_slow_clients_are_disconnected() {
+    let env = TestEnv::new();
+    let server = Server::start(&env, &["--header-timeout", "1s"]);
+    let closed_within = |sent: &[u8]| {
+        let mut stream = std::net::TcpStream::connect(server.address()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(sent).unwrap();
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        // EOF (or a reset) once the server gives up on the client.
+        let _ = stream.read_to_end(&mut rest);
+        started.elapsed()
+    };
+    let idle = closed_within(b"");
+    let slow = closed_within(b"GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    assert!(
+        idle < Duration::from_secs(5),
+        "an idle client held its connection {idle:?}"
+    );
+    assert!(
+        slow < Duration::from_secs(5),
+        "a slow client held its connection {slow:?}"
+    );
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overloaded_server_sheds_load_with_503_and_retry_after() {
+    let env = TestEnv::new();
+    env.create_campaign("rush", 1000);
+    let server = Server::start(&env, &["--max-in-flight", "1"]);
+    let http = client();
+    let requests = (0..200).map(|i| {
+        let request = http
+            .post(server.url("/v1/campaigns/rush/claim"))
+            .bearer_auth(token(&format!("u{i}")))
+            .json(&json!({"cart_cents": 5000}));
+        answer(request)
+    });
+    let answers = futures::future::join_all(requests).await;
+    let shed: Vec<_> = answers
+        .iter()
+        .filter(|a| a.0 == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert!(
+        !shed.is_empty(),
+        "200 concurrent claims against a limit of 1: none was shed"
+    );
+    for (_, _, retry, body) in &shed {
+        assert_eq!(retry.as_deref(), Some("1"));
+        assert_eq!(body["error"]["kind"], "store_unavailable", "{body}");
+    }
+    assert!(
+        answers.iter().all(|a| matches!(a.0.as_u16(), 201 | 503)),
+        "{answers:?}"
+    );
+    // Health is never shed.
+    let (status, _, _, _) = answer(http.get(server.url("/healthz"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn ctrl_c_stops_the_server_like_sigterm() {
+    let env = TestEnv::new();
+    let server = Server::start(&env, &[]);
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = server.wait(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+/// On `MongoDB` (one request at a time: the FerretDB this runs against is not atomic under
+/// concurrency) the server claims, replays and refuses, and a SIGTERM closes the driver
+/// cleanly (exit 0, nothing on stderr but log lines).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_mongodb_claims_and_stops_cleanly() {
+    let Some(env) = TestEnv::mongo("serve") else {
+        return;
+    };
+    env.create_campaign("drop", 1);
+    let server = Server::start(&env, &[]);
+    let http = client();
+    let url = server.url("/v1/campaigns/drop/claim");
+    let cart = json!({"cart_cents": 5000});
+    let (status, _, _, first) = answer(http.post(&url).bearer_auth(token("ana")).json(&cart)).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, _, _, replay) =
+        answer(http.post(&url).bearer_auth(token("ana")).json(&cart)).await;
+    assert_eq!(
+        (status, &replay["claim"]),
+        (StatusCode::OK, &first["claim"])
+    );
+    let (status, _, _, body) = answer(http.post(&url).bearer_auth(token("bo")).json(&cart)).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::CONFLICT,
+            error("sold_out", "campaign `drop` is sold out")
+        )
+    );
+    let (status, _, _, own) = answer(http.get(&url).bearer_auth(token("ana"))).await;
+    assert_eq!(
+        (status, own),
+        (StatusCode::OK, json!({"claim": first["claim"]}))
+    );
+    let (status, _, _, _) = answer(http.get(server.url("/readyz"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(server.stop().code(), Some(0));
+    let log = std::fs::read_dir(env.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".log"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<String>();
+    for line in log.lines() {
+        let line: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a log line: {line}\n{log}"));
+        assert_ne!(line["level"], "ERROR", "{log}");
+    }
+    assert_eq!(env.run(["inventory", "show", "drop"]).json()["claimed"], 1);
+}
