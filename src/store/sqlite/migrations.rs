@@ -40,23 +40,21 @@ const MIGRATIONS: &[&str] = &[
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
-/// Brings the schema up to [`LATEST`], inside one `BEGIN IMMEDIATE` transaction so that
-/// several processes opening a fresh file at once migrate it exactly once. The guard rolls
-/// back on every early return.
+/// Brings the schema up to [`LATEST`].
+///
+/// A schema that is already current is only read: every command opens the store, and a
+/// read-only command must not wait for (or block) another process's write transaction. Only
+/// an older schema takes the write lock, in one `BEGIN IMMEDIATE` transaction, and reads the
+/// version again inside it, so that several processes opening a fresh file at once migrate it
+/// exactly once. The guard rolls back on every early return.
 pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let classify = |err| super::classify("migrating the schema", err);
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(classify)?;
-    let version: i64 = tx
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(classify)?;
-    if version > LATEST {
-        return Err(StoreError::backend(
-            "opening the store",
-            std::io::Error::other(format!(
-                "schema version {version} was written by a newer flashsale (this one knows {LATEST}): upgrade flashsale"
-            )),
-        ));
+    // Outside any transaction: in WAL mode this read never waits for a writer.
+    if checked_version(conn)? == LATEST {
+        return Ok(());
     }
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(classify)?;
+    let version = checked_version(&tx)?;
     for (index, sql) in MIGRATIONS
         .iter()
         .enumerate()
@@ -67,4 +65,20 @@ pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
             .map_err(classify)?;
     }
     tx.commit().map_err(classify)
+}
+
+/// The schema version, refused when a newer flashsale wrote it.
+fn checked_version(conn: &Connection) -> Result<i64, StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|err| super::classify("reading the schema version", err))?;
+    if version > LATEST {
+        return Err(StoreError::backend(
+            "opening the store",
+            std::io::Error::other(format!(
+                "schema version {version} was written by a newer flashsale (this one knows {LATEST}): upgrade flashsale"
+            )),
+        ));
+    }
+    Ok(version)
 }
