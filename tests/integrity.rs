@@ -44,3 +44,202 @@ fn read_only_commands_answer_while_another_connection_writes() {
     }
     writer.execute_batch("ROLLBACK").expect("release the lock");
 }
+
+/// Claims in the reported file.
+const CLAIMS: i64 = 5_000;
+
+/// A sold-out campaign `rush` of [`CLAIMS`] units and as many claims, written the way the store
+/// writes them (claims and both counters in one transaction), then closed so that the WAL is
+/// checkpointed into the file.
+fn sold_out_file() -> TestEnv {
+    let env = TestEnv::new();
+    env.create_campaign("rush", u32::try_from(CLAIMS).unwrap());
+    let file = env.sqlite_file().expect("an SQLite store");
+    let mut conn = Connection::open(&file).expect("open the store file");
+    let tx = conn.transaction().expect("begin");
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO claims (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at)
+                 VALUES ('rush', ?1, ?2, 500, 5000, 1800000000000)",
+            )
+            .expect("prepare");
+        for i in 0..CLAIMS {
+            insert
+                .execute([
+                    format!("shopper-{i:05}"),
+                    format!("token-{i:05}-{}", i * 7919),
+                ])
+                .expect("insert a claim");
+        }
+    }
+    tx.execute(
+        "UPDATE campaigns SET claimed = ?1, remaining = 0 WHERE id = 'rush'",
+        [CLAIMS],
+    )
+    .expect("count the claims");
+    tx.commit().expect("commit");
+    drop(conn);
+    let status = env.run(["inventory", "show", "rush"]).json();
+    assert_eq!(
+        (status["claimed"].as_i64(), status["remaining"].as_i64()),
+        (Some(CLAIMS), Some(0)),
+        "{status}"
+    );
+    env
+}
+
+/// A new shopper claiming on the damaged campaign: never granted, whatever the store says.
+fn assert_no_new_claim(env: &TestEnv) {
+    // Sold out (4) when the counter was read, or damaged (1) when a malformed page was:
+    // which one depends on where the damage fell, so the test takes either.
+    let out = env
+        .std_cmd([
+            "--output",
+            "json",
+            "claim",
+            "--campaign",
+            "rush",
+            "--user",
+            "newcomer",
+            "--cart",
+            "50",
+        ])
+        .output()
+        .expect("run a claim");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        matches!(out.status.code(), Some(1 | 4)),
+        "a new claim was not refused: {:?} {stdout}",
+        out.status.code()
+    );
+    assert!(!stdout.contains("\"claimed\""), "{stdout}");
+}
+
+/// Issue 14, defect 1 (rows deleted behind the store's back): 2,000 of 5,000 claims vanish.
+/// SQLite never strands a unit, so the drift is damage: `reconcile --apply` refuses it, writes
+/// nothing, and names `--force`; a new shopper still finds the campaign sold out. Only
+/// `--apply --force` repairs it.
+#[test]
+fn reconcile_refuses_a_drift_no_crash_explains_unless_forced() {
+    let env = sold_out_file();
+    let file = env.sqlite_file().expect("an SQLite store");
+    let conn = Connection::open(&file).expect("open the store file");
+    let deleted = conn
+        .execute("DELETE FROM claims WHERE user_id >= 'shopper-03000'", [])
+        .expect("delete behind the store's back");
+    assert_eq!(deleted, 2_000);
+    drop(conn);
+
+    let report = env.run(["inventory", "reconcile", "rush"]).json();
+    assert_eq!(
+        (report["claimed"].as_i64(), report["drift"].as_i64()),
+        (Some(3_000), Some(2_000)),
+        "{report}"
+    );
+    let before = env.store_bytes();
+    env.run(["inventory", "reconcile", "rush", "--apply"])
+        .code(1)
+        .stderr(
+            "error: campaign `rush`: remaining is off by 2000 units, more than a crash can strand \
+             (at most 0 on this store); nothing was written: the claims or the counter were \
+             damaged or edited: if you know why (a restored backup, a manual edit), \
+             `--apply --force` repairs it anyway\n",
+        )
+        .check();
+    let json = env
+        .run(["inventory", "reconcile", "rush", "--apply"])
+        .code(1)
+        .json();
+    assert_eq!(json["error"]["kind"], "internal", "{json}");
+    assert_eq!(env.store_bytes(), before, "a refused repair wrote");
+    assert_no_new_claim(&env);
+
+    let forced = env
+        .run(["inventory", "reconcile", "rush", "--apply", "--force"])
+        .json();
+    assert_eq!(
+        (
+            forced["expected_remaining"].as_i64(),
+            forced["applied"].as_bool()
+        ),
+        (Some(2_000), Some(true)),
+        "{forced}"
+    );
+    let shown = env.run(["inventory", "show", "rush"]).json();
+    assert_eq!(
+        (shown["claimed"].as_i64(), shown["remaining"].as_i64()),
+        (Some(3_000), Some(2_000)),
+        "{shown}"
+    );
+    env.run(["inventory", "reconcile", "rush", "--force"])
+        .code(2)
+        .run();
+}
+
+/// Issue 14, defect 1 as reported: bit flips in the data pages of a file with 5,000 claims.
+/// `reconcile --apply` must find the damage before it counts, refuse with kind `internal`,
+/// and write nothing (not even with `--force`); a new shopper must not get a unit.
+#[test]
+fn reconcile_refuses_a_damaged_file_and_new_claims_do_not_oversell() {
+    let env = sold_out_file();
+    let file = env.sqlite_file().expect("an SQLite store");
+    let mut bytes = std::fs::read(&file).expect("read the store file");
+    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    assert!(
+        bytes.len() / page_size > 50,
+        "{} pages",
+        bytes.len() / page_size
+    );
+    // Pages 1 and 2 hold the schema and the campaign; from page 3 on, the claims and their
+    // token index. One bit near the end of every other page: inside the cells, which SQLite
+    // fills from the end of a page.
+    for page in (2..bytes.len() / page_size).step_by(2) {
+        bytes[page * page_size + page_size - 37] ^= 0x04;
+    }
+    std::fs::write(&file, &bytes).expect("write the damage");
+
+    let before = env.store_bytes();
+    for args in [
+        &["inventory", "reconcile", "rush", "--apply"][..],
+        &["inventory", "reconcile", "rush", "--apply", "--force"],
+    ] {
+        let json = env.run(args).code(1).json();
+        assert_eq!(json["error"]["kind"], "internal", "{args:?}: {json}");
+        let message = json["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("the store is damaged (")
+                && message.ends_with("restore it from a backup"),
+            "{args:?}: {message}"
+        );
+        assert_eq!(
+            env.store_bytes(),
+            before,
+            "{args:?} wrote to a damaged store"
+        );
+    }
+    assert_no_new_claim(&env);
+}
+
+/// Issue 14, defect 1 (the cheap check at open): a file whose tables are not flashsale's is
+/// refused by every command, as damage, before anything reads it as data.
+#[test]
+fn a_store_whose_schema_was_changed_is_refused_at_open() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 10);
+    let file = env.sqlite_file().expect("an SQLite store");
+    let conn = Connection::open(&file).expect("open the store file");
+    conn.execute_batch("DROP TABLE claims")
+        .expect("drop a table behind the store's back");
+    drop(conn);
+    let before = env.store_bytes();
+    env.run(["campaign", "list"])
+        .code(1)
+        .stderr(format!(
+            "error: opening store sqlite:{}: the store is damaged (table `claims` is missing): \
+             restore it from a backup\n",
+            file.display()
+        ))
+        .check();
+    assert_eq!(env.store_bytes(), before);
+}

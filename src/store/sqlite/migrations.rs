@@ -67,6 +67,72 @@ pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
     tx.commit().map_err(classify)
 }
 
+/// The columns of each table once every migration ran, in order. A migration that changes a
+/// table changes its line here (and `schema_is_as_expected` fails until it does).
+const COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "campaigns",
+        &[
+            "id",
+            "name",
+            "starts_at",
+            "ends_at",
+            "ended_at",
+            "total",
+            "claimed",
+            "remaining",
+            "percent_bps",
+            "max_discount_cents",
+            "min_cart_cents",
+            "currency",
+            "created_at",
+        ],
+    ),
+    (
+        "claims",
+        &[
+            "campaign_id",
+            "user_id",
+            "token",
+            "discount_cents",
+            "cart_cents",
+            "claimed_at",
+        ],
+    ),
+];
+
+/// The cheap check every open runs: the schema is the one this build writes (each table with
+/// its columns). It reads only the schema pages, so it costs the same on an empty file and on
+/// one with millions of claims, and it catches a file that is not flashsale's, a damaged
+/// schema page (`SQLite` then fails to parse it) and tables changed behind the store's back.
+/// A full `PRAGMA quick_check` would read every page of the file on every command, a claim
+/// included: that belongs before a repair, not on the hot path.
+pub(super) fn check_schema(conn: &Connection) -> Result<(), StoreError> {
+    let mut columns_of = conn
+        .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
+        .map_err(|err| super::classify("checking the schema", err))?;
+    for (table, expected) in COLUMNS {
+        let found: Vec<String> = columns_of
+            .query_map([table], |row| row.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|err| super::classify("checking the schema", err))?;
+        if found != *expected {
+            return Err(StoreError::Damaged {
+                findings: if found.is_empty() {
+                    format!("table `{table}` is missing")
+                } else {
+                    format!(
+                        "table `{table}` has columns ({}), expected ({})",
+                        found.join(", "),
+                        expected.join(", ")
+                    )
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The schema version, refused when a newer flashsale wrote it.
 fn checked_version(conn: &Connection) -> Result<i64, StoreError> {
     let version: i64 = conn
