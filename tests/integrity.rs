@@ -243,3 +243,148 @@ fn a_store_whose_schema_was_changed_is_refused_at_open() {
         .check();
     assert_eq!(env.store_bytes(), before);
 }
+
+/// A `127.0.0.1` port nothing listens on: bound, read, and released.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// `text` with every byte outside the unreserved set percent-encoded.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Every message a caller could print for `url`: the parsed URL's Display and Debug, or the
+/// parse error; and the error of opening it (Display with its whole chain, and Debug).
+async fn messages_about(url: &str) -> Vec<String> {
+    use flashsale::store::{AnyStore, MongoSettings, StoreUrl};
+    let mut messages = Vec::new();
+    match url.parse::<StoreUrl>() {
+        Ok(parsed) => {
+            messages.push(parsed.to_string());
+            messages.push(format!("{parsed:?}"));
+            let settings = MongoSettings {
+                timeout: Duration::from_millis(30),
+                ..MongoSettings::default()
+            };
+            match AnyStore::open_with(&parsed, settings).await {
+                Ok(store) => {
+                    store.close().await;
+                    messages.push("opened".into());
+                }
+                Err(err) => {
+                    let err = anyhow::Error::new(err).context(format!("opening store {parsed}"));
+                    messages.push(format!("{err:#}"));
+                    messages.push(format!("{err:?}"));
+                }
+            }
+        }
+        Err(err) => {
+            messages.push(err.to_string());
+            messages.push(format!("{err:?}"));
+        }
+    }
+    messages
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Issue 14, defect 6: random `MongoDB` URLs carrying a password (with `/`, `?`, `@`, `:`,
+    /// raw or percent-encoded) and credentials in query options, through the URL parser and the
+    /// store's opening path (malformed URLs, and a server that does not answer): no message
+    /// holds a secret, in any spelling.
+    #[test]
+    fn no_message_about_a_store_url_holds_a_credential(
+        user in "[a-z]{3,8}",
+        password in "[A-Za-z0-9/?@:%]{6,14}",
+        encode in proptest::bool::ANY,
+        option_secret in "[A-Za-z0-9]{10,16}",
+        option in 0usize..6,
+        broken in proptest::bool::ANY,
+    ) {
+        // A marker makes each secret distinctive, so no message can hold it by chance.
+        let password = format!("Pw{password}");
+        let option_secret = format!("Qx{option_secret}");
+        let written = if encode { percent_encoded(&password) } else { password.clone() };
+        let query = match option {
+            0 => format!("tlsCertificateKeyFilePassword={option_secret}"),
+            1 => format!("authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:{option_secret}"),
+            2 => format!("appName=fs&clientSecret={option_secret}"),
+            3 => format!("authSource=admin&apiToken={option_secret}"),
+            // Options this driver build accepts: the URL reaches the server-selection path.
+            4 => "authSource=admin".to_owned(),
+            _ => "authMechanism=SCRAM-SHA-256".to_owned(),
+        };
+        let extra = if broken { "&maxPoolSize=banana" } else { "" };
+        let url = format!(
+            "mongodb://{user}:{written}@127.0.0.1:{}/fs?{query}{extra}",
+            closed_port()
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let messages = runtime.block_on(messages_about(&url));
+        // A well-formed URL with only accepted options must fail for the server, not the URL:
+        // this is what proves the unreachable-server path is exercised.
+        if encode && !broken && option >= 4 {
+            proptest::prop_assert!(
+                messages.iter().any(|m| m.contains("no server answered in time")),
+                "{url}: {messages:?}"
+            );
+        }
+        for message in &messages {
+            for secret in [&password, &written, &percent_encoded(&password), &option_secret] {
+                proptest::prop_assert!(
+                    !message.contains(secret.as_str()),
+                    "{url}: {secret} in {message}"
+                );
+            }
+        }
+    }
+}
+
+/// Issue 14, defect 6, as an operator sees it: the CLI's report of a store it cannot reach,
+/// or whose URL it refuses, names the server and hides the password and the session token.
+#[test]
+fn the_cli_never_prints_a_store_credential() {
+    let env = TestEnv::new();
+    let port = closed_port();
+    let unreachable =
+        format!("mongodb://ana:pa%2Fss%3Fw0rd@127.0.0.1:{port}/fs?serverSelectionTimeoutMS=50");
+    let shown = format!("mongodb://ana:***@127.0.0.1:{port}/fs?serverSelectionTimeoutMS=50");
+    let out = env
+        .run(["--store", &unreachable, "campaign", "list"])
+        .code(1)
+        .run();
+    assert!(
+        out.stderr.starts_with(&format!(
+            "error: opening store {shown}: store unavailable while connecting to `{shown}`: no server answered in time"
+        )),
+        "{}",
+        out.stderr
+    );
+    let refused = format!(
+        "mongodb://ana:pa/ss?w0rd@127.0.0.1:{port}/fs?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:t0ken-XYZ"
+    );
+    let out = env
+        .run(["--store", &refused, "campaign", "list"])
+        .code(2)
+        .run();
+    for stderr in [&out.stderr] {
+        for secret in ["pa%2Fss%3Fw0rd", "pa/ss?w0rd", "t0ken-XYZ"] {
+            assert!(!stderr.contains(secret), "{secret}: {stderr}");
+        }
+        assert!(stderr.contains("mongodb://ana:***@127.0.0.1:"), "{stderr}");
+    }
+}
