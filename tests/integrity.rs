@@ -388,3 +388,85 @@ fn the_cli_never_prints_a_store_credential() {
         assert!(stderr.contains("mongodb://ana:***@127.0.0.1:"), "{stderr}");
     }
 }
+
+/// A secret no strength check refuses: 32 characters, no repetition.
+const JWT_SECRET: &str = "k7Qm2Xv9pL4sR8tW1yB6nD3fH5jC0gZa";
+
+/// Issue 14, defect 10, on every CLI path: one shopper spelled with surrounding spaces,
+/// invisible characters or decomposed letters is refused as `--user` and as a JWT `sub`,
+/// with exit 2 (the operator's input) or 7 (the shopper's token), and nothing is written.
+#[test]
+fn a_second_spelling_of_a_user_is_refused_on_every_path() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 10);
+    env.claim("spring", "jose\u{301}x", "50").code(2).json();
+    let before = env.store_bytes();
+    for spelling in [
+        " ana",
+        "ana ",
+        "an\u{200b}a",
+        "\u{feff}ana",
+        "ana\u{202e}",
+        "jose\u{301}",
+    ] {
+        let json = env.claim("spring", spelling, "50").code(2).json();
+        assert_eq!(
+            json["error"]["kind"], "invalid_input",
+            "{spelling:?}: {json}"
+        );
+        let exp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs()
+            + 600;
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &serde_json::json!({"sub": spelling, "exp": exp}),
+            &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+        )
+        .expect("sign");
+        let json = env
+            .run([
+                "claim",
+                "--campaign",
+                "spring",
+                "--jwt",
+                &token,
+                "--cart",
+                "50",
+            ])
+            .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
+            .code(7)
+            .json();
+        let message = json["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("token `sub` is not a valid user id: invalid user id: "),
+            "{spelling:?}: {message}"
+        );
+    }
+    assert_eq!(env.store_bytes(), before, "a refused spelling wrote");
+    env.claim("spring", "ana", "50").json();
+}
+
+/// Issue 14, defect 11 (amounts): at 2^53 - 1 minor units an amount is accepted; one cent
+/// more is refused with the bound in the message, as a cart and as a campaign's cap.
+#[test]
+fn amounts_beyond_what_json_keeps_exact_are_refused() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 10);
+    let json = env.claim("spring", "ana", "90071992547409.91").json();
+    assert_eq!(
+        json["claim"]["cart_cents"].as_i64(),
+        Some((1 << 53) - 1),
+        "{json}"
+    );
+    let before = env.store_bytes();
+    env.claim("spring", "bob", "90071992547409.92")
+        .code(2)
+        .stderr(
+            "error: invalid cart: `90071992547409.92` is too large: at most 90071992547409.91 \
+             (2^53 - 1 minor units, the largest amount JSON clients read exactly)\n",
+        )
+        .check();
+    assert_eq!(env.store_bytes(), before);
+}
