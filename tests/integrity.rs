@@ -53,7 +53,7 @@ const CLAIMS: i64 = 5_000;
 /// checkpointed into the file.
 fn sold_out_file() -> TestEnv {
     let env = TestEnv::new();
-    env.create_campaign("rush", u32::try_from(CLAIMS).unwrap());
+    env.create_campaign("rush", u32::try_from(CLAIMS).expect("a u32"));
     let file = env.sqlite_file().expect("an SQLite store");
     let mut conn = Connection::open(&file).expect("open the store file");
     let tx = conn.transaction().expect("begin");

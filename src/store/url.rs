@@ -150,7 +150,9 @@ fn redact_options(text: &str) -> String {
         match piece.split_once('=') {
             Some((name, _)) if is_secret_option(name) => {
                 hiding = true;
-                shown.push_str(&format!("{name}={REDACTED}"));
+                shown.push_str(name);
+                shown.push('=');
+                shown.push_str(REDACTED);
             }
             Some(_) => {
                 hiding = false;
