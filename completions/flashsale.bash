@@ -845,7 +845,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory__subcmd__reconcile)
-            opts="-h --apply --store --output --help"
+            opts="-h --apply --force --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -134,7 +134,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;inventory;reconcile'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
-            cand --apply 'Write the repaired `remaining` (without it, only report)'
+            cand --apply 'Write the repaired `remaining` (without it, only report). Checks the store''s integrity first, and refuses a drift larger than a crash can strand'
+            cand --force 'With --apply: repair even a drift larger than a crash can strand (after a restored backup or a manual edit you know about). A damaged store is still refused'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -271,6 +271,22 @@ mod tests {
                 StoreError::backend("reading", std::io::Error::other("bad")).into(),
                 ErrorKind::Internal,
             ),
+            (
+                StoreError::Damaged {
+                    findings: "x".into(),
+                }
+                .into(),
+                ErrorKind::Internal,
+            ),
+            (
+                StoreError::DriftTooLarge {
+                    id: id.clone(),
+                    drift: 1,
+                    limit: 0,
+                }
+                .into(),
+                ErrorKind::Internal,
+            ),
             (Error::NotFound(id.clone()), ErrorKind::NotFound),
             (Error::SoldOut(id.clone()), ErrorKind::SoldOut),
             (

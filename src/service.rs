@@ -10,7 +10,7 @@ use crate::domain::{
     Refusal, Units,
 };
 use crate::error::Error;
-use crate::store::{Reconciliation, Store};
+use crate::store::{ReconcileMode, Reconciliation, Store};
 
 /// A campaign as seen at an instant: the stored record plus its state then.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,13 +189,20 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         Ok(CampaignView::at(campaign, self.clock.now()))
     }
 
-    /// Compares `remaining` with what the claims say, and repairs it when `apply`.
+    /// Compares `remaining` with what the claims say, and repairs it when `mode` applies (see
+    /// [`ReconcileMode`]: a repair checks the store's integrity first, and refuses a drift no
+    /// crash explains unless forced).
     ///
     /// # Errors
-    /// [`Error::NotFound`], or [`Error::Store`].
-    pub async fn reconcile(&self, id: &CampaignId, apply: bool) -> Result<Reconciliation, Error> {
+    /// [`Error::NotFound`], or [`Error::Store`] (a damaged store or a refused repair: exit 1,
+    /// kind `internal`).
+    pub async fn reconcile(
+        &self,
+        id: &CampaignId,
+        mode: ReconcileMode,
+    ) -> Result<Reconciliation, Error> {
         self.store
-            .reconcile(id, apply)
+            .reconcile(id, mode)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))
     }

@@ -11,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use flashsale::domain::{CampaignId, UserId};
-use flashsale::store::{SqliteStore, Store};
+use flashsale::store::{ReconcileMode, SqliteStore, Store};
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use serde_json::Value;
@@ -136,7 +136,12 @@ async fn sigkill_mid_claim_loses_no_acknowledged_claim_and_breaks_no_invariant()
     assert_eq!(audit.distinct_tokens, audit.claims, "tokens: {audit:?}");
     assert_eq!(audit.remaining, audit.total - audit.claims, "I3: {audit:?}");
     assert_eq!(
-        store.reconcile(&id, false).await.unwrap().unwrap().drift(),
+        store
+            .reconcile(&id, ReconcileMode::Report)
+            .await
+            .unwrap()
+            .unwrap()
+            .drift(),
         0
     );
     assert!(audit.claims >= i64::try_from(acknowledged.len()).unwrap());

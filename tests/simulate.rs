@@ -12,7 +12,7 @@ use flashsale::domain::{
     Campaign, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Units, UserId,
 };
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
-use flashsale::store::{Audit, Reconciliation, Store, StoreError};
+use flashsale::store::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use serde_json::Value;
 use support::TestEnv;
 
@@ -750,7 +750,7 @@ impl Store for FakeStore {
     async fn reconcile(
         &self,
         _: &CampaignId,
-        _: bool,
+        _: ReconcileMode,
     ) -> Result<Option<Reconciliation>, StoreError> {
         unimplemented!("not used by the simulator")
     }

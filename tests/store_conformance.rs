@@ -13,7 +13,9 @@ use flashsale::domain::{
     Campaign, CampaignId, CampaignState, Cents, ClaimAttempt, ClaimOutcome, Currency,
     MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
 };
-use flashsale::store::{AnyStore, MongoStore, SqliteStore, Store, StoreError, StoreUrl};
+use flashsale::store::{
+    AnyStore, MongoStore, ReconcileMode, SqliteStore, Store, StoreError, StoreUrl,
+};
 
 use crate::support::{mongo_database_url as database_url, mongo_uri, unique_name};
 
@@ -171,7 +173,10 @@ async fn story<S: Store>(store: S, concurrency: usize) {
             .unwrap(),
         None
     );
-    assert_eq!(store.reconcile(&ghost, true).await.unwrap(), None);
+    assert_eq!(
+        store.reconcile(&ghost, ReconcileMode::Apply).await.unwrap(),
+        None
+    );
     assert_eq!(store.audit(&ghost).await.unwrap(), None);
     assert!(!store.delete_campaign(&ghost).await.unwrap());
 
@@ -182,8 +187,8 @@ async fn story<S: Store>(store: S, concurrency: usize) {
     ));
 
     // Reconcile finds no drift; the audit agrees with the claims.
-    for apply in [false, true] {
-        let report = store.reconcile(&cid, apply).await.unwrap().unwrap();
+    for mode in [ReconcileMode::Report, ReconcileMode::Apply] {
+        let report = store.reconcile(&cid, mode).await.unwrap().unwrap();
         assert_eq!(
             (
                 report.total,

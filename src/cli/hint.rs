@@ -33,6 +33,9 @@ fn store_hint(err: &StoreError) -> Option<&'static str> {
         StoreError::TimedOut { .. } => {
             Some("FLASHSALE_MONGODB_TIMEOUT_MS sets how long an operation may take")
         }
+        StoreError::DriftTooLarge { .. } => Some(
+            "if you know why (a restored backup, a manual edit), `--apply --force` repairs it anyway",
+        ),
         _ => None,
     }
 }
@@ -104,6 +107,17 @@ mod tests {
             reason: "unknown scheme".into(),
         };
         assert_eq!(hint_of(bad_url), None);
+        let drift = StoreError::DriftTooLarge {
+            id: id.clone(),
+            drift: 4403,
+            limit: 0,
+        };
+        assert!(hint_of(drift).is_some_and(|h| h.contains("`--apply --force`")));
+        // Damage cannot be forced: no flag fixes it.
+        let damaged = StoreError::Damaged {
+            findings: "x".into(),
+        };
+        assert_eq!(hint_of(damaged), None);
         assert_eq!(hint_of(StoreError::InventoryLimit(id)), None);
     }
 

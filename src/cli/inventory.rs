@@ -4,6 +4,7 @@ use clap::{Args, Subcommand};
 
 use super::{Context, output};
 use crate::domain::{CampaignId, Units};
+use crate::store::ReconcileMode;
 
 /// Inventory subcommands.
 #[derive(Debug, Subcommand)]
@@ -15,7 +16,11 @@ pub(crate) enum InventoryCmd {
     /// Recompute `remaining` from the claims and report drift (repair it with --apply).
     #[command(
         after_long_help = "Safe to run while claims are arriving. On SQLite it should always find no drift; on \
-MongoDB a crash between reserving a unit and recording its claim strands the unit until this runs."
+MongoDB a crash between reserving a unit and recording its claim strands the unit until this runs.\n\n\
+--apply first checks the whole store (SQLite: PRAGMA integrity_check, and the campaign's claims, tokens \
+and counters) and writes nothing if it is damaged: restore it from a backup. It also refuses a drift \
+larger than a crash can strand (none on SQLite; the reservations still in flight on MongoDB), since \
+that means the claims or the counter were damaged or edited; --force repairs it anyway."
     )]
     Reconcile(ReconcileArgs),
 }
@@ -42,9 +47,14 @@ pub(crate) struct AddArgs {
 pub(crate) struct ReconcileArgs {
     /// The campaign id.
     id: String,
-    /// Write the repaired `remaining` (without it, only report).
+    /// Write the repaired `remaining` (without it, only report). Checks the store's
+    /// integrity first, and refuses a drift larger than a crash can strand.
     #[arg(long)]
     apply: bool,
+    /// With --apply: repair even a drift larger than a crash can strand (after a restored
+    /// backup or a manual edit you know about). A damaged store is still refused.
+    #[arg(long, requires = "apply")]
+    force: bool,
 }
 
 /// Runs an inventory subcommand.
@@ -66,9 +76,14 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
                 output::inventory_table(&view)
             })
         }
-        InventoryCmd::Reconcile(ReconcileArgs { id, apply }) => {
+        InventoryCmd::Reconcile(ReconcileArgs { id, apply, force }) => {
             let id = CampaignId::parse(&id)?;
-            let report = ctx.campaigns().await?.reconcile(&id, apply).await?;
+            let mode = match (apply, force) {
+                (false, _) => ReconcileMode::Report,
+                (true, false) => ReconcileMode::Apply,
+                (true, true) => ReconcileMode::Force,
+            };
+            let report = ctx.campaigns().await?.reconcile(&id, mode).await?;
             ctx.emit(&output::reconciliation_json(&report), || {
                 output::reconciliation_table(&report)
             })

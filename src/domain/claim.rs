@@ -10,32 +10,66 @@ use serde::Serialize;
 use super::money::shown;
 use super::{CampaignId, CampaignState, Cents, Invalid};
 
-/// A shopper's id, as a verified JWT's `sub` or an operator's assertion gives it:
-/// 1 to 128 characters, none of them control characters.
+/// A shopper's id, as a verified JWT's `sub` or an operator's assertion gives it.
+///
+/// Ids are opaque and compared exactly as issued (RFC 7519 compares `sub` as a case-sensitive
+/// string): nothing is trimmed, folded or normalised, since rewriting an id could merge two
+/// real users. Instead, an id that could name one shopper in several spellings is refused:
+/// white space at either end, invisible format characters (Unicode category Cf: zero-width
+/// characters, bidirectional controls, the byte-order mark), control characters (Cc), line
+/// or paragraph separators, and text not in Unicode normalization form C. What is left is
+/// 1 to 128 characters that look the way they compare.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct UserId(String);
 
 impl UserId {
-    /// Checks a user id.
+    /// Longest id, in characters.
+    pub const MAX_CHARS: usize = 128;
+
+    /// Checks a user id; every path that names a shopper (the CLI's operator assertion, a
+    /// JWT's `sub`, a stored claim) goes through here.
     ///
     /// # Errors
-    /// [`Invalid`] when `text` is empty, longer than 128 characters or holds a control character.
+    /// [`Invalid`] when `text` is empty, longer than [`UserId::MAX_CHARS`] characters, starts
+    /// or ends with white space, holds a control, format or separator character, or is not in
+    /// NFC.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let bad = |reason: String| Invalid::new("user id", reason);
         if text.is_empty() {
-            return Err(Invalid::new("user id", "must not be empty"));
+            return Err(bad("must not be empty".into()));
         }
-        if text.chars().count() > 128 {
-            return Err(Invalid::new(
-                "user id",
-                format!("`{}` is longer than 128 characters", shown(text)),
-            ));
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(bad(format!(
+                "`{}` is longer than {} characters",
+                shown(text),
+                Self::MAX_CHARS
+            )));
         }
         if text.chars().any(char::is_control) {
-            return Err(Invalid::new(
-                "user id",
-                format!("`{}` contains a control character", shown(text)),
-            ));
+            return Err(bad(format!(
+                "`{}` contains a control character",
+                shown(text)
+            )));
+        }
+        // Invisible characters are named by code point: quoting them would show nothing.
+        if let Some(c) = text.chars().find(|&c| hidden(c)) {
+            return Err(bad(format!(
+                "contains U+{:04X}, an invisible format or line separator character",
+                u32::from(c)
+            )));
+        }
+        if text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace) {
+            return Err(bad(format!(
+                "`{}` starts or ends with white space",
+                shown(text)
+            )));
+        }
+        if !unicode_normalization::is_nfc(text) {
+            return Err(bad(format!(
+                "`{}` is not in Unicode normalization form C (NFC): send it composed",
+                shown(text)
+            )));
         }
         Ok(UserId(text.to_owned()))
     }
@@ -45,6 +79,19 @@ impl UserId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Characters an id may not hold anywhere: they are invisible or break a line, so two ids that
+/// differ only by them look identical to the operator reading them.
+fn hidden(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    )
 }
 
 impl fmt::Display for UserId {
@@ -189,6 +236,8 @@ pub enum Refusal {
 mod tests {
     use std::collections::HashSet;
 
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -214,5 +263,101 @@ mod tests {
         assert!(UserId::parse("").is_err());
         assert!(UserId::parse("a\nb").is_err());
         assert!(UserId::parse("a\u{0}b").is_err());
+    }
+
+    /// Issue 14: one shopper, several spellings, several claims. Each spelling is refused with
+    /// a message that names what is wrong.
+    #[test]
+    fn ids_that_could_name_one_shopper_twice_are_refused() {
+        for (text, reason) in [
+            (" ana", "starts or ends with white space"),
+            ("ana ", "starts or ends with white space"),
+            ("ana\u{a0}", "starts or ends with white space"),
+            ("\u{3000}ana", "starts or ends with white space"),
+            ("an\u{200b}a", "U+200B"),
+            ("\u{feff}ana", "U+FEFF"),
+            ("ana\u{202e}", "U+202E"),
+            ("a\u{2066}na", "U+2066"),
+            ("ana\u{200d}", "U+200D"),
+            ("an\u{ad}a", "U+00AD"),
+            ("ana\u{2028}x", "U+2028"),
+            ("ana\tx", "contains a control character"),
+            ("ana\u{85}", "contains a control character"),
+            ("jose\u{301}", "not in Unicode normalization form C"),
+            (
+                "\u{212b}ngstr\u{f6}m",
+                "not in Unicode normalization form C",
+            ),
+        ] {
+            let err = UserId::parse(text).unwrap_err().to_string();
+            assert!(err.contains(reason), "{text:?}: {err}");
+            assert!(err.starts_with("invalid user id: "), "{err}");
+        }
+        // Opaque otherwise: case, inner spaces, symbols and composed letters are kept exactly.
+        for text in [
+            "Ana",
+            "ana",
+            "ana maria",
+            "jos\u{e9}",
+            "auth0|5f7c8ec7",
+            "\u{1f600}",
+        ] {
+            assert_eq!(UserId::parse(text).unwrap().as_str(), text);
+        }
+        assert_ne!(UserId::parse("Ana").unwrap(), UserId::parse("ana").unwrap());
+    }
+
+    fn format_char() -> impl Strategy<Value = char> {
+        prop::sample::select(vec![
+            '\u{ad}',
+            '\u{600}',
+            '\u{61c}',
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200d}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{202a}',
+            '\u{202e}',
+            '\u{2060}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{feff}',
+            '\u{e0001}',
+        ])
+    }
+
+    proptest! {
+        /// Whatever a valid id is, wrapping it in white space, slipping a format or control
+        /// character into it, or decomposing it gives an id that is refused: no second spelling
+        /// of an accepted id is ever accepted.
+        #[test]
+        fn no_second_spelling_of_an_id_is_accepted(
+            id in "[a-zA-Z0-9@._|\u{e0}-\u{ff} -]{1,60}",
+            space in prop::sample::select(vec![' ', '\t', '\u{a0}', '\u{2003}', '\u{3000}', '\n']),
+            format in format_char(),
+            control in prop::char::range('\u{0}', '\u{1f}'),
+            at in 0usize..61,
+        ) {
+            let Ok(valid) = UserId::parse(&id) else {
+                // Only the ends may make a generated id invalid (spaces are in the alphabet).
+                prop_assert!(id.starts_with(' ') || id.ends_with(' '));
+                return Ok(());
+            };
+            prop_assert_eq!(valid.as_str(), id.as_str());
+            let (before, after) = (format!("{space}{id}"), format!("{id}{space}"));
+            prop_assert!(UserId::parse(&before).is_err());
+            prop_assert!(UserId::parse(&after).is_err());
+            let at = id.char_indices().map(|(i, _)| i).chain([id.len()]).nth(at % (id.chars().count() + 1)).unwrap_or(0);
+            for c in [format, control] {
+                let mut spelled = id.clone();
+                spelled.insert(at, c);
+                prop_assert!(UserId::parse(&spelled).is_err(), "{:?}", spelled);
+            }
+            let decomposed: String = unicode_normalization::UnicodeNormalization::nfd(id.as_str()).collect();
+            if decomposed != id {
+                prop_assert!(UserId::parse(&decomposed).is_err());
+            }
+        }
     }
 }

@@ -60,6 +60,8 @@ mod tests {
 
     use super::*;
 
+    const MAX: i64 = Cents::MAX.get();
+
     fn rule(bps: u16, max: i64, min: i64) -> DiscountRule {
         DiscountRule {
             percent: Percent::from_bps(bps).unwrap(),
@@ -72,16 +74,16 @@ mod tests {
     fn known_cases() {
         // (bps, cap, min, cart, expected)
         let cases = [
-            (1500, 1000, 0, 5000, Some(750)),                // 15 % of 50.00
-            (1500, 500, 0, 5000, Some(500)),                 // capped
-            (1250, 100_000, 0, 999, Some(124)),              // 124.875 floors to 124
+            (1500, 1000, 0, 5000, Some(750)),       // 15 % of 50.00
+            (1500, 500, 0, 5000, Some(500)),        // capped
+            (1250, 100_000, 0, 999, Some(124)),     // 124.875 floors to 124
             (10_000, 100_000, 0, 4321, Some(4321)), // 100 % is the whole cart, under the cap
             (1, 100, 0, 9_999, Some(0)),            // 0.01 % of 99.99 floors to 0
             (1, 100, 0, 10_000, Some(1)),           // exact
             (5000, 1_000, 2000, 1999, None),        // one cent below the minimum
             (5000, 1_000, 2000, 2000, Some(1000)),  // exactly the minimum is eligible
             (5000, 1_000, 0, 0, Some(0)),           // an empty cart is eligible for nothing
-            (10_000, i64::MAX, 0, i64::MAX, Some(i64::MAX)), // no overflow at the top
+            (10_000, MAX, 0, MAX, Some(MAX)),       // no overflow at the top
         ];
         for (bps, cap, min, cart, expected) in cases {
             let got = rule(bps, cap, min)
@@ -99,7 +101,7 @@ mod tests {
     proptest! {
         /// The discount never exceeds the cap.
         #[test]
-        fn never_above_the_cap(r in any_rule(), cart in 0i64..i64::MAX) {
+        fn never_above_the_cap(r in any_rule(), cart in 0i64..=MAX) {
             if let Some(d) = r.discount_for(Cents::new(cart).unwrap()) {
                 prop_assert!(d <= r.max_discount);
             }
@@ -107,7 +109,7 @@ mod tests {
 
         /// The discount never exceeds the percentage of the cart (so never the cart itself).
         #[test]
-        fn never_above_the_percentage(r in any_rule(), cart in 0i64..i64::MAX) {
+        fn never_above_the_percentage(r in any_rule(), cart in 0i64..=MAX) {
             if let Some(d) = r.discount_for(Cents::new(cart).unwrap()) {
                 prop_assert!(i128::from(d.get()) * 10_000 <= i128::from(cart) * i128::from(r.percent.bps()));
                 prop_assert!(d.get() <= cart);
@@ -128,7 +130,7 @@ mod tests {
         /// below the exact value, never above it.
         #[test]
         fn exact_floor_rounding(bps in 1u16..=10_000, cart in 0i64..1_000_000_000_000) {
-            let r = rule(bps, i64::MAX, 0);
+            let r = rule(bps, MAX, 0);
             let d = i128::from(r.discount_for(Cents::new(cart).unwrap()).unwrap().get());
             let exact_times_10k = i128::from(cart) * i128::from(bps);
             prop_assert!(d * 10_000 <= exact_times_10k);

@@ -12,23 +12,34 @@ use super::decimal::{DecimalError, parse_fixed};
 ///
 /// Amounts are never negative: carts, caps and minimums are all zero or more, so the type
 /// refuses negative values at every entry point and the discount arithmetic can rely on it.
+/// Nor are they above [`Cents::MAX`] (2^53 - 1 minor units): JSON clients read numbers as
+/// IEEE doubles, which hold every integer only up to there, so a larger amount would reach a
+/// shop's checkout silently rounded.
 #[derive(
     Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
-#[serde(transparent)]
+#[serde(try_from = "i64", into = "i64")]
 pub struct Cents(i64);
 
 impl Cents {
     /// No money.
     pub const ZERO: Cents = Cents(0);
 
-    /// Wraps a count of minor units, refusing negative amounts.
+    /// The largest amount: 2^53 - 1 minor units (90,071,992,547,409.91 in a two-decimal
+    /// currency), the largest integer every JSON client reads exactly.
+    pub const MAX: Cents = Cents((1 << 53) - 1);
+
+    /// Wraps a count of minor units, refusing negative amounts and amounts above
+    /// [`Cents::MAX`].
     ///
     /// # Errors
-    /// [`Invalid`] when `minor_units` is negative.
+    /// [`Invalid`] when `minor_units` is negative or above [`Cents::MAX`].
     pub fn new(minor_units: i64) -> Result<Self, Invalid> {
         if minor_units < 0 {
             return Err(Invalid::new("amount", "must not be negative"));
+        }
+        if minor_units > Self::MAX.0 {
+            return Err(Invalid::new("amount", too_large()));
         }
         Ok(Cents(minor_units))
     }
@@ -50,11 +61,35 @@ impl Cents {
         if text.starts_with('-') {
             return Err(bad("must not be negative"));
         }
-        parse_fixed(text, 2).map(Cents).map_err(|err| match err {
-            DecimalError::Malformed => bad("is not an amount like 12.50"),
-            DecimalError::TooManyPlaces => bad("has more than 2 decimal places"),
-            DecimalError::TooLarge => bad("is too large"),
-        })
+        parse_fixed(text, 2)
+            .map_err(|err| match err {
+                DecimalError::Malformed => bad("is not an amount like 12.50"),
+                DecimalError::TooManyPlaces => bad("has more than 2 decimal places"),
+                DecimalError::TooLarge => bad(&too_large()),
+            })
+            .and_then(|minor_units| Cents::new(minor_units).map_err(|_| bad(&too_large())))
+    }
+}
+
+/// The one wording of the upper bound, for typed and stored amounts alike.
+fn too_large() -> String {
+    format!(
+        "is too large: at most {} (2^53 - 1 minor units, the largest amount JSON clients read exactly)",
+        Cents::MAX
+    )
+}
+
+impl TryFrom<i64> for Cents {
+    type Error = Invalid;
+
+    fn try_from(minor_units: i64) -> Result<Self, Invalid> {
+        Cents::new(minor_units)
+    }
+}
+
+impl From<Cents> for i64 {
+    fn from(amount: Cents) -> i64 {
+        amount.0
     }
 }
 
@@ -96,7 +131,7 @@ mod tests {
     proptest! {
         /// What an amount displays as parses back to the same amount.
         #[test]
-        fn display_round_trips(minor_units in 0_i64..=i64::MAX) {
+        fn display_round_trips(minor_units in 0_i64..=Cents::MAX.0) {
             let amount = Cents(minor_units);
             prop_assert_eq!(amount.to_string().parse::<Cents>(), Ok(amount));
         }
@@ -110,7 +145,7 @@ mod tests {
             ("12.5", 1250),
             ("12.50", 1250),
             ("0.05", 5),
-            ("92233720368547758.07", i64::MAX),
+            ("90071992547409.91", (1 << 53) - 1),
         ] {
             assert_eq!(text.parse::<Cents>().unwrap(), Cents(cents), "{text}");
         }
@@ -128,11 +163,44 @@ mod tests {
             ("+5", "is not an amount"),
             (" 5", "is not an amount"),
             ("92233720368547758.08", "too large"),
+            ("90071992547409.92", "too large: at most 90071992547409.91"),
+            ("92233720368547758.07", "too large"),
             ("1000000000000000000000000000000", "too large"),
         ] {
             let err = text.parse::<Cents>().unwrap_err().to_string();
             assert!(err.contains(reason), "{text:?}: {err}");
         }
+    }
+
+    /// Issue 14: an amount a JSON client would round is refused, at every entry point.
+    #[test]
+    fn amounts_are_bounded_where_json_numbers_stay_exact() {
+        let max = (1_i64 << 53) - 1;
+        for (minor_units, accepted) in [
+            (0, true),
+            (max - 1, true),
+            (max, true),
+            (max + 1, false),
+            (i64::MAX, false),
+        ] {
+            assert_eq!(Cents::new(minor_units).is_ok(), accepted, "{minor_units}");
+            let typed = Cents(minor_units).to_string().parse::<Cents>();
+            assert_eq!(typed.is_ok(), accepted, "{minor_units}");
+            let json = serde_json::from_str::<Cents>(&minor_units.to_string());
+            assert_eq!(json.is_ok(), accepted, "{minor_units}");
+            if !accepted {
+                let err = Cents::new(minor_units).unwrap_err().to_string();
+                assert_eq!(
+                    err,
+                    "invalid amount: is too large: at most 90071992547409.91 (2^53 - 1 minor \
+                     units, the largest amount JSON clients read exactly)"
+                );
+            }
+        }
+        // 2^53 - 1 survives a trip through an IEEE double, as a JSON client makes it.
+        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+        let through_double = (Cents::MAX.get() as f64) as i64;
+        assert_eq!(through_double, Cents::MAX.get());
     }
 
     #[test]

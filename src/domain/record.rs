@@ -200,6 +200,13 @@ mod tests {
             ),
             (
                 CampaignRecord {
+                    max_discount_cents: 1 << 53,
+                    ..record.clone()
+                },
+                "amount",
+            ),
+            (
+                CampaignRecord {
                     currency: "euro".into(),
                     ..record.clone()
                 },

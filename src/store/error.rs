@@ -40,6 +40,29 @@ pub enum StoreError {
         /// The limit that ran out, in milliseconds.
         after_ms: u64,
     },
+    /// The store's integrity check failed: its file or its claims are damaged, so nothing read
+    /// from it can be trusted and no repair may be written from it. Not transient: retrying
+    /// gives the same answer; the store must be restored from a backup.
+    #[error("the store is damaged ({findings}): restore it from a backup")]
+    Damaged {
+        /// What the check found (the first few problems).
+        findings: String,
+    },
+    /// A repair was refused: `remaining` is off by more than any crash can explain, so the
+    /// claims or the counter were damaged or edited, and trusting the claims could oversell.
+    #[error(
+        "campaign `{id}`: remaining is off by {drift} units, more than a crash can strand \
+         (at most {limit} on this store); nothing was written: the claims or the counter were \
+         damaged or edited"
+    )]
+    DriftTooLarge {
+        /// The campaign.
+        id: CampaignId,
+        /// The drift found ([`Reconciliation::drift`](super::Reconciliation::drift)).
+        drift: i64,
+        /// The largest drift a crash explains on this store.
+        limit: i64,
+    },
     /// The store could not be reached, or was too busy to answer in time.
     #[error("store unavailable while {context}")]
     Unavailable {
@@ -121,6 +144,14 @@ mod tests {
                 context: "claiming".into(),
                 after_ms: 250,
             },
+            StoreError::Damaged {
+                findings: "row 3 missing from index".into(),
+            },
+            StoreError::DriftTooLarge {
+                id: CampaignId::parse("spring").unwrap(),
+                drift: 4403,
+                limit: 0,
+            },
         ];
         for err in &errors {
             let text = err.to_string();
@@ -132,6 +163,10 @@ mod tests {
         assert_eq!(errors[0].to_string(), "campaign `spring` already exists");
         assert!(errors[0].is_invalid_input() && errors[2].is_invalid_input());
         assert!(errors[3].is_unavailable() && !errors[3].is_invalid_input());
+        // Damage is not transient: it must not tell a client to retry (store_unavailable).
+        for damaged in &errors[4..] {
+            assert!(!damaged.is_unavailable() && !damaged.is_invalid_input());
+        }
         assert_eq!(
             errors[3].to_string(),
             "store unavailable while claiming: no answer within 250 ms; retrying is safe: a \

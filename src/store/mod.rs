@@ -25,6 +25,33 @@ pub use mongo::{MongoSettings, MongoStore};
 pub use sqlite::SqliteStore;
 pub use url::StoreUrl;
 
+/// What a reconcile may write.
+///
+/// A repair trusts the claims over the counter, so it must first make sure the claims can be
+/// trusted: [`ReconcileMode::Apply`] and [`ReconcileMode::Force`] run the store's full
+/// integrity check first and write nothing when it fails ([`StoreError::Damaged`]), whatever
+/// the mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReconcileMode {
+    /// Recount and report; write nothing.
+    Report,
+    /// Check the store's integrity, then write the repair, unless the drift is larger than
+    /// what a crash can strand ([`StoreError::DriftTooLarge`]): a larger drift means the claims
+    /// or the counter were damaged or edited, and trusting the claims could oversell.
+    Apply,
+    /// Check the store's integrity, then write the repair whatever the drift: for an operator
+    /// who knows why the counter is off (a restored backup, a manual edit).
+    Force,
+}
+
+impl ReconcileMode {
+    /// Whether this mode writes the repair.
+    #[must_use]
+    pub fn applies(self) -> bool {
+        !matches!(self, ReconcileMode::Report)
+    }
+}
+
 /// What `inventory reconcile` found (and, with `apply`, repaired).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconciliation {
@@ -38,6 +65,11 @@ pub struct Reconciliation {
     pub remaining: i64,
     /// `remaining` as the claims say it should be.
     pub expected_remaining: i64,
+    /// The largest drift a crash can explain on this store, in units: 0 on `SQLite` (whose
+    /// transactions are atomic, so a crash strands nothing), the claims still reserving on
+    /// `MongoDB` (requests in flight or crashed mid-claim). [`ReconcileMode::Apply`] refuses a
+    /// larger drift.
+    pub crash_limit: i64,
     /// Whether the repair was written.
     pub applied: bool,
 }
@@ -57,6 +89,7 @@ impl Reconciliation {
         total: i64,
         held: i64,
         remaining: i64,
+        crash_limit: i64,
         applied: bool,
     ) -> Self {
         Reconciliation {
@@ -65,6 +98,7 @@ impl Reconciliation {
             claimed: held,
             remaining,
             expected_remaining: (total - held).max(0),
+            crash_limit,
             applied,
         }
     }
@@ -73,6 +107,26 @@ impl Reconciliation {
     #[must_use]
     pub fn drift(&self) -> i64 {
         self.expected_remaining - self.remaining
+    }
+
+    /// Whether a crash can explain the drift, in either direction (`MongoDB` counts a
+    /// reservation before it takes its unit, so a drift there can also be negative).
+    #[must_use]
+    pub fn within_crash_limit(&self) -> bool {
+        self.drift().abs() <= self.crash_limit
+    }
+
+    /// The refusal of a repair under [`ReconcileMode::Apply`] when the drift is beyond what a
+    /// crash explains; `None` when the repair may go ahead.
+    #[must_use]
+    pub fn refusal(&self, mode: ReconcileMode) -> Option<StoreError> {
+        (mode == ReconcileMode::Apply && !self.within_crash_limit()).then(|| {
+            StoreError::DriftTooLarge {
+                id: self.campaign_id.clone(),
+                drift: self.drift(),
+                limit: self.crash_limit,
+            }
+        })
     }
 }
 
@@ -164,12 +218,14 @@ pub trait Store: Send + Sync + 'static {
         user: &UserId,
     ) -> impl Future<Output = Result<Option<Claim>, StoreError>> + Send;
 
-    /// Recomputes `remaining` from the claims; writes it when `apply`. `None` when the campaign
-    /// does not exist.
+    /// Recomputes `remaining` from the claims; writes it when `mode` applies, after checking the
+    /// store's integrity ([`StoreError::Damaged`]) and, under [`ReconcileMode::Apply`], that a
+    /// crash explains the drift ([`StoreError::DriftTooLarge`]); a refused repair writes
+    /// nothing. `None` when the campaign does not exist.
     fn reconcile(
         &self,
         id: &CampaignId,
-        apply: bool,
+        mode: ReconcileMode,
     ) -> impl Future<Output = Result<Option<Reconciliation>, StoreError>> + Send;
 
     /// Counts read from the store for an invariant audit. `None` when the campaign does not exist.
@@ -273,9 +329,9 @@ impl Store for AnyStore {
     async fn reconcile(
         &self,
         id: &CampaignId,
-        apply: bool,
+        mode: ReconcileMode,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        forward!(self, s => s.reconcile(id, apply))
+        forward!(self, s => s.reconcile(id, mode))
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         forward!(self, s => s.audit(id))

@@ -35,7 +35,9 @@ impl FromStr for StoreUrl {
         let bad = |reason: &str| {
             Invalid::new(
                 "store URL",
-                format!("`{}` {reason}", redact(&crate::domain::shown(text))),
+                // Redacted before it is shortened: cutting first could drop the `@` that tells
+                // where a password ends, and show its first characters.
+                format!("`{}` {reason}", crate::domain::shown(&redact(text))),
             )
         };
         if let Some(path) = text.strip_prefix("sqlite:") {
@@ -80,20 +82,152 @@ impl fmt::Debug for StoreUrl {
     }
 }
 
-/// Replaces the password of `scheme://user:password@host` with `***`.
-pub(super) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+/// The shown form of a secret.
+const REDACTED: &str = "***";
+
+/// Whether a query option of a connection string carries a credential: any option named like
+/// a password, secret, token or key, and `authMechanismProperties` (which carries AWS session
+/// tokens). `authSource` and `authMechanism` name no secret and stay readable.
+fn is_secret_option(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    if name == "authsource" || name == "authmechanism" {
+        return false;
     }
+    [
+        "pass",
+        "secret",
+        "token",
+        "key",
+        "credential",
+        "auth",
+        "sig",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
+}
+
+/// Where the user information of `rest` (a URL after `scheme://`) ends: at its LAST `@`.
+/// A password may hold `/`, `?`, `:` or even `@` that its writer forgot to percent-encode, so
+/// the first `/` or `?` does not end it; taking the last `@` may hide more than the password
+/// (an `@` in an option value), never less.
+fn userinfo_end(rest: &str) -> Option<usize> {
+    rest.rfind('@')
+}
+
+/// A connection string with every credential replaced by `***`: the password of
+/// `scheme://user:password@host`, however it is spelled, and the value of every query option
+/// that carries a credential ([`is_secret_option`]).
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return redact_options(url);
+    };
+    let (userinfo, hosts) = match userinfo_end(rest) {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            let shown = match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:{REDACTED}"),
+                None => userinfo.to_owned(),
+            };
+            (format!("{shown}@"), &rest[at + 1..])
+        }
+        None => (String::new(), rest),
+    };
+    format!("{scheme}://{userinfo}{}", redact_options(hosts))
+}
+
+/// `hosts/db?options` with the value of every credential option replaced. A piece with no `=`
+/// is hidden too: it is either malformed or the tail of a value that held a separator.
+fn redact_options(text: &str) -> String {
+    let Some((head, query)) = text.split_once('?') else {
+        return text.to_owned();
+    };
+    let mut shown = format!("{head}?");
+    let mut hiding = false;
+    for (index, piece) in query.split(['&', ';']).enumerate() {
+        if index > 0 {
+            shown.push('&');
+        }
+        match piece.split_once('=') {
+            Some((name, _)) if is_secret_option(name) => {
+                hiding = true;
+                shown.push_str(name);
+                shown.push('=');
+                shown.push_str(REDACTED);
+            }
+            Some(_) => {
+                hiding = false;
+                shown.push_str(piece);
+            }
+            None if hiding || !piece.is_empty() => shown.push_str(REDACTED),
+            None => {}
+        }
+    }
+    shown
+}
+
+/// Every credential `url` carries, as written and percent-decoded: the password and the
+/// values of credential options. For scrubbing a driver's messages, which quote what the
+/// driver parsed, not what flashsale showed. Secrets shorter than 3 characters are left out:
+/// they would turn every message into asterisks and hide nothing anyway.
+pub(crate) fn secrets(url: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let hosts = match userinfo_end(rest) {
+        Some(at) => {
+            if let Some((_, password)) = rest[..at].split_once(':') {
+                found.push(password.to_owned());
+            }
+            &rest[at + 1..]
+        }
+        None => rest,
+    };
+    if let Some((_, query)) = hosts.split_once('?') {
+        for (name, value) in query.split(['&', ';']).filter_map(|p| p.split_once('=')) {
+            if is_secret_option(name) {
+                found.push(value.to_owned());
+                // Parts of a composite value (`AWS_SESSION_TOKEN:abc,SERVICE_NAME:x`).
+                found.extend(value.split([',', ':']).map(str::to_owned));
+            }
+        }
+    }
+    let decoded: Vec<String> = found.iter().map(|s| percent_decode(s)).collect();
+    found.extend(decoded);
+    found.retain(|secret| secret.chars().count() >= 3);
+    // Longest first, so a secret that contains another is replaced whole.
+    found.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    found.dedup();
+    found
+}
+
+/// `text` with every one of `secrets` replaced by `***`.
+pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_owned(), |text, secret| {
+        text.replace(secret.as_str(), REDACTED)
+    })
+}
+
+/// Decodes `%XX` escapes (as UTF-8, lossily); anything else is kept as it is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -147,5 +281,51 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!bad.contains("s3cret"), "{bad}");
+    }
+
+    /// Issue 14, defect 6: passwords with the characters that used to end the redaction
+    /// early, and credentials in query options.
+    #[test]
+    fn every_spelling_of_a_credential_is_redacted() {
+        for (url, shown) in [
+            (
+                "mongodb://ana:pa/ss@db:27017/fs",
+                "mongodb://ana:***@db:27017/fs",
+            ),
+            (
+                "mongodb://ana:pa?ss@db/fs?w=1",
+                "mongodb://ana:***@db/fs?w=1",
+            ),
+            ("mongodb://ana:p@ss@db/fs", "mongodb://ana:***@db/fs"),
+            ("mongodb://ana:p:a:ss@db", "mongodb://ana:***@db"),
+            ("mongodb://ana:p%40ss%2F@db", "mongodb://ana:***@db"),
+            (
+                "mongodb://db/fs?tls=true&tlsCertificateKeyFilePassword=hunter22&authSource=admin",
+                "mongodb://db/fs?tls=true&tlsCertificateKeyFilePassword=***&authSource=admin",
+            ),
+            (
+                "mongodb://AKIA:sec@db/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:tok3n",
+                "mongodb://AKIA:***@db/?authMechanism=MONGODB-AWS&authMechanismProperties=***",
+            ),
+            (
+                "mongodb://db/?apiToken=abc&x=1;clientSecret=def",
+                "mongodb://db/?apiToken=***&x=1&clientSecret=***",
+            ),
+            (
+                "mongodb://db/?password=a&b",
+                "mongodb://db/?password=***&***",
+            ),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+        }
+        let secrets =
+            secrets("mongodb://ana:p%40ss%2Fw@db/?authMechanismProperties=AWS_SESSION_TOKEN:tok3n");
+        for secret in ["p%40ss%2Fw", "p@ss/w", "tok3n", "AWS_SESSION_TOKEN:tok3n"] {
+            assert!(secrets.iter().any(|s| s == secret), "{secret}: {secrets:?}");
+        }
+        assert_eq!(
+            scrub("bad password p@ss/w for tok3n", &secrets),
+            "bad password *** for ***"
+        );
     }
 }

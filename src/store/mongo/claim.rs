@@ -107,7 +107,7 @@ use super::docs::{ClaimDoc, Status, date};
 use super::ops::{DocOps, Inserted, Seen};
 use crate::clock::Clock;
 use crate::domain::{CampaignId, Claim, ClaimAttempt, ClaimToken, Decision};
-use crate::store::{Reconciliation, StoreError};
+use crate::store::{ReconcileMode, Reconciliation, StoreError};
 
 /// How long a `reserving` document is trusted to belong to a live request, and how a
 /// duplicate tab waits for it.
@@ -294,15 +294,43 @@ async fn reserve_and_confirm<O: DocOps>(
 }
 
 /// Recomputes `remaining` from the claim documents (see the module comment); writes it when
-/// `apply`.
+/// `mode` applies.
+///
+/// Before a repair, the drift is held to what a crash can explain: every unit a crash strands
+/// belongs to a claim document left `reserving` (in flight, or stale once its lease ran out),
+/// and every reservation counted before its decrement is one too, so under
+/// [`ReconcileMode::Apply`] a drift larger than the reserving documents is refused before
+/// anything is written (stale reservations included: deleting them first would erase the
+/// evidence a second attempt needs). A unit stranded by a crashed request whose reservation a
+/// retry of the same shopper already removed leaves no document behind; repairing it needs
+/// [`ReconcileMode::Force`].
 pub(super) async fn reconcile<O: DocOps, K: Clock>(
     ops: &O,
     clock: &K,
     lease: &Lease,
     id: &CampaignId,
-    apply: bool,
+    mode: ReconcileMode,
 ) -> Result<Option<Reconciliation>, StoreError> {
     let c = id.as_str();
+    let apply = mode.applies();
+    let reserving = ops.count_claims(c, Some(Status::Reserving)).await?;
+    if apply {
+        let Some(campaign) = ops.find_campaign(c).await? else {
+            return Ok(None);
+        };
+        let held = ops.count_claims(c, None).await?;
+        let found = Reconciliation::new(
+            id.clone(),
+            campaign.total,
+            held,
+            campaign.remaining,
+            reserving,
+            false,
+        );
+        if let Some(refusal) = found.refusal(mode) {
+            return Err(refusal);
+        }
+    }
     for _ in 0..MAX_ROUNDS {
         if apply {
             ops.delete_stale(c, lease_start_before(clock, lease))
@@ -312,8 +340,14 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
             return Ok(None);
         };
         let held = ops.count_claims(c, None).await?;
-        let report =
-            Reconciliation::new(id.clone(), campaign.total, held, campaign.remaining, apply);
+        let report = Reconciliation::new(
+            id.clone(),
+            campaign.total,
+            held,
+            campaign.remaining,
+            reserving,
+            apply,
+        );
         if !apply || report.drift() == 0 {
             return Ok(Some(report));
         }

@@ -14,6 +14,7 @@ use mongodb::{Client, Collection, IndexModel};
 
 use super::docs::{CampaignDoc, ClaimDoc, Status};
 use super::ops::{CampaignOps, DocOps, Inserted, Seen};
+use crate::store::url::{scrub, secrets};
 use crate::store::{StoreError, StoreUrl};
 
 /// The two collections, with the client's pool behind them.
@@ -40,6 +41,13 @@ impl std::error::Error for DriverError {}
 const TRANSIENT_CODES: [i32; 8] = [6, 7, 89, 91, 189, 10107, 11600, 13435];
 
 fn classify(context: &str, err: &mongodb::error::Error) -> StoreError {
+    classify_scrubbed(context, err, &[])
+}
+
+/// [`classify`], with each of `secrets` blanked out of the driver's message: while connecting,
+/// the driver words its errors from the URL it parsed (decoded), which flashsale's redaction
+/// of the URL as written cannot reach.
+fn classify_scrubbed(context: &str, err: &mongodb::error::Error, secrets: &[String]) -> StoreError {
     let unavailable = err.contains_label("RetryableWriteError")
         || match err.kind.as_ref() {
             ErrorKind::ServerSelection { .. }
@@ -62,6 +70,7 @@ fn classify(context: &str, err: &mongodb::error::Error) -> StoreError {
         },
         kind => kind.to_string(),
     };
+    let text = scrub(&text, secrets);
     if unavailable {
         StoreError::unavailable(context, DriverError(text))
     } else {
@@ -93,14 +102,16 @@ impl DriverOps {
     pub(super) async fn connect(url: &str, timeout: Duration) -> Result<Self, StoreError> {
         let shown = StoreUrl::Mongo(url.to_owned()).to_string();
         let context = format!("connecting to `{shown}`");
+        let secrets = secrets(url);
+        let classify = |err: &mongodb::error::Error| classify_scrubbed(&context, err, &secrets);
         let mut options = ClientOptions::parse(url).await.map_err(|err| {
             if matches!(err.kind.as_ref(), ErrorKind::InvalidArgument { .. }) {
                 StoreError::InvalidUrl {
                     url: shown.clone(),
-                    reason: err.kind.to_string(),
+                    reason: scrub(&err.kind.to_string(), &secrets),
                 }
             } else {
-                classify(&context, &err)
+                classify(&err)
             }
         })?;
         options.server_selection_timeout.get_or_insert(timeout);
@@ -118,15 +129,13 @@ impl DriverOps {
             .default_database
             .clone()
             .unwrap_or_else(|| "flashsale".to_owned());
-        let client = Client::with_options(options).map_err(|err| classify(&context, &err))?;
+        let client = Client::with_options(options).map_err(|err| classify(&err))?;
         let db = client.database(&database);
         let ops = DriverOps {
             campaigns: db.collection("campaigns"),
             claims: db.collection("claims"),
         };
-        ops.ensure_indexes()
-            .await
-            .map_err(|err| classify(&context, &err))?;
+        ops.ensure_indexes().await.map_err(|err| classify(&err))?;
         Ok(ops)
     }
 

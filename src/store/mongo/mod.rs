@@ -31,7 +31,7 @@ pub use claim::Lease;
 use self::docs::{CampaignDoc, Status, date};
 use self::driver::DriverOps;
 use self::ops::{CampaignOps, Inserted};
-use super::{Audit, Reconciliation, Store, StoreError};
+use super::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
@@ -264,9 +264,9 @@ where
     async fn reconcile(
         &self,
         id: &CampaignId,
-        apply: bool,
+        mode: ReconcileMode,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        claim::reconcile(&self.ops, &self.clock, &self.lease, id, apply).await
+        claim::reconcile(&self.ops, &self.clock, &self.lease, id, mode).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         DocStore::audit(self, id).await
@@ -336,11 +336,11 @@ impl Store for MongoStore {
     async fn reconcile(
         &self,
         id: &CampaignId,
-        apply: bool,
+        mode: ReconcileMode,
     ) -> Result<Option<Reconciliation>, StoreError> {
         let id = id.clone();
         self.bounded("reconciling", |store| async move {
-            Store::reconcile(&store, &id, apply).await
+            Store::reconcile(&store, &id, mode).await
         })
         .await
     }

@@ -20,7 +20,7 @@ use crate::domain::{
     Campaign, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, Currency, Decision,
     MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
 };
-use crate::store::{Store, StoreError};
+use crate::store::{ReconcileMode, Store, StoreError};
 
 /// A claim's answer as a caller sees it.
 type Answer = Result<Result<ClaimOutcome, Refusal>, StoreError>;
@@ -175,7 +175,8 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
                 if round % 20 == 0 {
                     ops.add_inventory(ID, 3, MAX_INVENTORY - 3).await.unwrap();
                 }
-                let report = claim::reconcile(&*ops, &SystemClock, &lease, &id, true).await;
+                let report =
+                    claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Force).await;
                 if report.is_ok_and(|r| r.is_some_and(|r| r.drift() != 0)) {
                     repairs += 1;
                 }
@@ -313,7 +314,7 @@ fn violations(snapshot: &Snapshot, report: &Report, at_rest_exact: bool) -> Vec<
 async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) -> i64 {
     tokio::time::sleep(lease.stale_after + Duration::from_millis(5)).await;
     let id = CampaignId::parse(ID).unwrap();
-    let repaired = claim::reconcile(ops, &SystemClock, lease, &id, true)
+    let repaired = claim::reconcile(ops, &SystemClock, lease, &id, ReconcileMode::Force)
         .await
         .unwrap()
         .unwrap();
@@ -328,7 +329,7 @@ async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) -> i64 
         campaign.total - claims_in(&snapshot),
         "I3 after reconcile"
     );
-    let again = claim::reconcile(ops, &SystemClock, lease, &id, true)
+    let again = claim::reconcile(ops, &SystemClock, lease, &id, ReconcileMode::Force)
         .await
         .unwrap()
         .unwrap();
@@ -497,6 +498,53 @@ async fn a_crashed_reservation_is_cleared_once_its_lease_ran_out() {
     assert_eq!(snapshot.campaigns[ID].remaining, 4);
 }
 
+/// Issue 14: a repair trusts the claim documents only as far as a crash explains the drift.
+/// A unit stranded by a crash between reserving and confirming is returned by a plain apply;
+/// a unit missing with no reservation to account for it (a claim deleted behind the store's
+/// back) is refused, writes nothing, and needs force.
+#[tokio::test]
+async fn a_repair_beyond_the_reservations_is_refused_unless_forced() {
+    let now = SystemClock.now();
+    let lease = quick_lease();
+    let id = CampaignId::parse(ID).unwrap();
+    let ops = seeded(MemoryOps::default(), 5, now).await;
+    let grant = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    ops.insert_claim(&ClaimDoc::reserving(&grant, now))
+        .await
+        .unwrap();
+    assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
+    tokio::time::sleep(lease.stale_after * 2).await;
+    let repaired = claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Apply)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((repaired.drift(), repaired.crash_limit), (1, 1));
+    assert_eq!(ops.snapshot().campaigns[ID].remaining, 5);
+
+    // A unit gone with no document: nothing a crash leaves explains it.
+    assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
+    let before = ops.snapshot();
+    let refused = claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Apply).await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::DriftTooLarge {
+                drift: 1,
+                limit: 0,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(ops.snapshot().campaigns[ID], before.campaigns[ID]);
+    let forced = claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Force)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(forced.applied && forced.drift() == 1);
+    assert_eq!(ops.snapshot().campaigns[ID].remaining, 5);
+}
+
 #[tokio::test]
 async fn a_reconcile_write_is_refused_once_anything_moved() {
     let now = SystemClock.now();
@@ -549,7 +597,7 @@ async fn the_document_store_answers_like_a_store() {
     let audit = store.audit(&id).await.unwrap().unwrap();
     assert_eq!((audit.claims, audit.distinct_tokens), (1, 1));
     assert_eq!(
-        Store::reconcile(&store, &id, true)
+        Store::reconcile(&store, &id, ReconcileMode::Apply)
             .await
             .unwrap()
             .unwrap()

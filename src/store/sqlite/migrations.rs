@@ -40,23 +40,21 @@ const MIGRATIONS: &[&str] = &[
 #[allow(clippy::cast_possible_wrap)] // a handful of migrations
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
-/// Brings the schema up to [`LATEST`], inside one `BEGIN IMMEDIATE` transaction so that
-/// several processes opening a fresh file at once migrate it exactly once. The guard rolls
-/// back on every early return.
+/// Brings the schema up to [`LATEST`].
+///
+/// A schema that is already current is only read: every command opens the store, and a
+/// read-only command must not wait for (or block) another process's write transaction. Only
+/// an older schema takes the write lock, in one `BEGIN IMMEDIATE` transaction, and reads the
+/// version again inside it, so that several processes opening a fresh file at once migrate it
+/// exactly once. The guard rolls back on every early return.
 pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let classify = |err| super::classify("migrating the schema", err);
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(classify)?;
-    let version: i64 = tx
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(classify)?;
-    if version > LATEST {
-        return Err(StoreError::backend(
-            "opening the store",
-            std::io::Error::other(format!(
-                "schema version {version} was written by a newer flashsale (this one knows {LATEST}): upgrade flashsale"
-            )),
-        ));
+    // Outside any transaction: in WAL mode this read never waits for a writer.
+    if checked_version(conn)? == LATEST {
+        return Ok(());
     }
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(classify)?;
+    let version = checked_version(&tx)?;
     for (index, sql) in MIGRATIONS
         .iter()
         .enumerate()
@@ -67,4 +65,86 @@ pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
             .map_err(classify)?;
     }
     tx.commit().map_err(classify)
+}
+
+/// The columns of each table once every migration ran, in order. A migration that changes a
+/// table changes its line here (and `schema_is_as_expected` fails until it does).
+const COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "campaigns",
+        &[
+            "id",
+            "name",
+            "starts_at",
+            "ends_at",
+            "ended_at",
+            "total",
+            "claimed",
+            "remaining",
+            "percent_bps",
+            "max_discount_cents",
+            "min_cart_cents",
+            "currency",
+            "created_at",
+        ],
+    ),
+    (
+        "claims",
+        &[
+            "campaign_id",
+            "user_id",
+            "token",
+            "discount_cents",
+            "cart_cents",
+            "claimed_at",
+        ],
+    ),
+];
+
+/// The cheap check every open runs: the schema is the one this build writes (each table with
+/// its columns). It reads only the schema pages, so it costs the same on an empty file and on
+/// one with millions of claims, and it catches a file that is not flashsale's, a damaged
+/// schema page (`SQLite` then fails to parse it) and tables changed behind the store's back.
+/// A full `PRAGMA quick_check` would read every page of the file on every command, a claim
+/// included: that belongs before a repair, not on the hot path.
+pub(super) fn check_schema(conn: &Connection) -> Result<(), StoreError> {
+    let mut columns_of = conn
+        .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
+        .map_err(|err| super::classify("checking the schema", err))?;
+    for (table, expected) in COLUMNS {
+        let found: Vec<String> = columns_of
+            .query_map([table], |row| row.get(0))
+            .and_then(Iterator::collect)
+            .map_err(|err| super::classify("checking the schema", err))?;
+        if found != *expected {
+            return Err(StoreError::Damaged {
+                findings: if found.is_empty() {
+                    format!("table `{table}` is missing")
+                } else {
+                    format!(
+                        "table `{table}` has columns ({}), expected ({})",
+                        found.join(", "),
+                        expected.join(", ")
+                    )
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The schema version, refused when a newer flashsale wrote it.
+fn checked_version(conn: &Connection) -> Result<i64, StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|err| super::classify("reading the schema version", err))?;
+    if version > LATEST {
+        return Err(StoreError::backend(
+            "opening the store",
+            std::io::Error::other(format!(
+                "schema version {version} was written by a newer flashsale (this one knows {LATEST}): upgrade flashsale"
+            )),
+        ));
+    }
+    Ok(version)
 }

@@ -21,7 +21,7 @@ use self::claim::claim_job;
 use self::rows::{
     CAMPAIGN_COLUMNS, campaign_from_row, insert_campaign, select_campaign, select_claim,
 };
-use super::{Audit, CommitStats, Reconciliation, Store, StoreError};
+use super::{Audit, CommitStats, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
 /// How long a write waits for another process's transaction before giving up.
@@ -79,6 +79,7 @@ impl SqliteStore {
         let writer_conn = Connection::open(path).map_err(|err| classify(&context(), err))?;
         configure(&writer_conn).map_err(|err| classify(&context(), err))?;
         migrations::migrate(&writer_conn)?;
+        migrations::check_schema(&writer_conn)?;
         let reader = Connection::open(path).map_err(|err| classify(&context(), err))?;
         configure(&reader).map_err(|err| classify(&context(), err))?;
         let commits = Arc::new(writer::Counters::default());
@@ -152,9 +153,15 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Maps a rusqlite error to a [`StoreError`]: contention and I/O faults mean the store is
+/// Maps a rusqlite error to a [`StoreError`]: a page `SQLite` found malformed means the store
+/// is damaged (never data, and not worth a retry); contention and I/O faults mean it is
 /// unavailable; anything else is unexpected.
 pub(crate) fn classify(context: &str, err: rusqlite::Error) -> StoreError {
+    if err.sqlite_error_code() == Some(ErrorCode::DatabaseCorrupt) {
+        return StoreError::Damaged {
+            findings: format!("{err}, while {context}"),
+        };
+    }
     let unavailable = matches!(
         err.sqlite_error_code(),
         Some(
@@ -176,34 +183,97 @@ pub(crate) fn classify(context: &str, err: rusqlite::Error) -> StoreError {
     }
 }
 
+/// How many problems a [`StoreError::Damaged`] quotes: enough to tell what broke, short
+/// enough for one line.
+const FINDINGS_SHOWN: usize = 3;
+
+/// Recounts a campaign inside the writer's transaction and, when `mode` applies, checks the
+/// whole file and the campaign before writing the repair.
 fn reconcile_in(
     conn: &Connection,
     id: &CampaignId,
-    apply: bool,
-) -> rusqlite::Result<Option<Reconciliation>> {
-    let Some((total, remaining)) = conn
+    mode: ReconcileMode,
+) -> Result<Option<Reconciliation>, StoreError> {
+    let classify = |err| classify("reconciling", err);
+    if mode.applies() {
+        integrity_check(conn)?;
+    }
+    let Some((total, claimed_column, remaining)) = conn
         .query_row(
-            "SELECT total, remaining FROM campaigns WHERE id = ?1",
+            "SELECT total, claimed, remaining FROM campaigns WHERE id = ?1",
             [id.as_str()],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get(2)?)),
         )
-        .optional()?
+        .optional()
+        .map_err(classify)?
     else {
         return Ok(None);
     };
-    let claimed: i64 = conn.query_row(
-        "SELECT count(*) FROM claims WHERE campaign_id = ?1",
-        [id.as_str()],
-        |row| row.get(0),
-    )?;
-    let report = Reconciliation::new(id.clone(), total, claimed, remaining, apply);
-    if apply {
+    let (claims, tokens): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(DISTINCT token) FROM claims WHERE campaign_id = ?1",
+            [id.as_str()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .map_err(classify)?;
+    // A crash strands nothing here: a claim, its unit and both counters move in one
+    // transaction. Any drift is damage or an edit behind the store's back.
+    let report = Reconciliation::new(id.clone(), total, claims, remaining, 0, mode.applies());
+    if mode.applies() {
+        if tokens != claims {
+            return Err(StoreError::Damaged {
+                findings: format!(
+                    "campaign `{id}` holds {claims} claims but only {tokens} distinct tokens"
+                ),
+            });
+        }
+        // The `claimed` counter moves with `remaining`, so it is held to the same limit.
+        let counter_drift = (claimed_column - claims).abs();
+        if let Some(refusal) = report.refusal(mode) {
+            return Err(refusal);
+        }
+        if mode == ReconcileMode::Apply && counter_drift > report.crash_limit {
+            return Err(StoreError::DriftTooLarge {
+                id: id.clone(),
+                drift: claims - claimed_column,
+                limit: report.crash_limit,
+            });
+        }
         conn.execute(
             "UPDATE campaigns SET remaining = ?2, claimed = ?3 WHERE id = ?1",
-            params![id.as_str(), report.expected_remaining, claimed],
-        )?;
+            params![id.as_str(), report.expected_remaining, claims],
+        )
+        .map_err(classify)?;
     }
     Ok(Some(report))
+}
+
+/// `PRAGMA integrity_check` over the whole file: every page, every index against its table,
+/// every CHECK and NOT NULL. O(file size), so it runs before a repair, not at every open.
+fn integrity_check(conn: &Connection) -> Result<(), StoreError> {
+    let run = || -> rusqlite::Result<Vec<String>> {
+        conn.prepare("PRAGMA integrity_check")?
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect()
+    };
+    let findings = run().map_err(|err| classify("checking the store's integrity", err))?;
+    if findings.len() == 1 && findings[0] == "ok" {
+        return Ok(());
+    }
+    let shown: Vec<&str> = findings
+        .iter()
+        .take(FINDINGS_SHOWN)
+        .map(|finding| finding.trim())
+        .collect();
+    // The pragma stops at 100 problems, so a count there is a lower bound.
+    let more = match findings.len().saturating_sub(FINDINGS_SHOWN) {
+        0 => String::new(),
+        more if findings.len() >= 100 => format!("; and at least {more} more problems"),
+        more => format!("; and {more} more problems"),
+    };
+    Err(StoreError::Damaged {
+        findings: format!("{}{more}", shown.join("; ")),
+    })
 }
 
 impl Store for SqliteStore {
@@ -297,15 +367,13 @@ impl Store for SqliteStore {
     async fn reconcile(
         &self,
         id: &CampaignId,
-        apply: bool,
+        mode: ReconcileMode,
     ) -> Result<Option<Reconciliation>, StoreError> {
         let id = id.clone();
-        // Through the writer even without --apply: the count and the counter are then read in
-        // one transaction, never straddling a claim.
-        self.write(move |conn| {
-            reconcile_in(conn, &id, apply).map_err(|err| classify("reconciling", err))
-        })
-        .await
+        // Through the writer even without a repair: the count and the counter are then read
+        // in one transaction, never straddling a claim. A refusal returns before the UPDATE,
+        // and the writer commits nothing else for this job.
+        self.write(move |conn| reconcile_in(conn, &id, mode)).await
     }
 
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
