@@ -834,7 +834,9 @@ async fn the_audit_passes_a_sound_store() {
     assert_eq!(report.claimed, 20);
     // Every user is eligible, so the units sell out, each to its own user with its own token.
     assert_eq!(
-        report.store_after,
+        report
+            .store_after
+            .expect("the store was read after the run"),
         Audit {
             total: 20,
             remaining: 0,
