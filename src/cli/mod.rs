@@ -180,7 +180,8 @@ fn mongo_timeout(text: &std::ffi::OsStr) -> Result<std::time::Duration, Invalid>
 #[error("{0}")]
 pub(crate) struct UsageError(pub(crate) String);
 
-/// The operator pressed Ctrl-C before the work it names (e.g. "the simulation") finished.
+/// The operator pressed Ctrl-C, or SIGTERM arrived, before the work it names (e.g. "the
+/// simulation") finished.
 #[derive(Debug, thiserror::Error)]
 #[error("interrupted before {0} finished")]
 pub(crate) struct Interrupted(pub(crate) &'static str);
@@ -266,6 +267,18 @@ impl Cli {
                 return ExitCode::SUCCESS;
             }
             let output = requested_output(&args);
+            // A missing subcommand (`--output json campaign`) renders the whole help as the
+            // "error", whose first paragraph is the command's description: a script gets one
+            // line naming what is missing instead, wherever `--output` stands.
+            let missing = matches!(
+                err.kind(),
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    | clap::error::ErrorKind::MissingSubcommand
+            );
+            if output == OutputFormat::Json && missing {
+                let message = missing_subcommand(&args);
+                return report(&anyhow::Error::new(UsageError(message)), output);
+            }
             let rendered = err.render().to_string();
             // clap quotes the offending value whole: a 100 kB argument would make a 100 kB
             // message, so such errors get the short one-line form below in table mode too.
@@ -285,6 +298,28 @@ impl Cli {
             report(&anyhow::Error::new(UsageError(clip(&message))), output)
         })
     }
+}
+
+/// "`flashsale campaign` needs a subcommand: create, ...", for the deepest command `args`
+/// name.
+fn missing_subcommand(args: &[OsString]) -> String {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut path = vec![command.get_name().to_owned()];
+    for arg in args.iter().skip(1).filter_map(|a| a.to_str()) {
+        let Some(sub) = command.find_subcommand(arg).cloned() else {
+            continue;
+        };
+        path.push(sub.get_name().to_owned());
+        command = sub;
+    }
+    let choices = command
+        .get_subcommands()
+        .filter(|sub| !sub.is_hide_set())
+        .map(clap::Command::get_name)
+        .filter(|name| *name != "help")
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("`{}` needs a subcommand: one of {choices}", path.join(" "))
 }
 
 /// The longest usage message shown; longer ones are cut (they quote hostile input).
@@ -335,7 +370,7 @@ pub(crate) async fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Runs a parsed command line and returns its exit code: success, or an outcome that is not an
 /// error but still fails (simulate's report of a broken invariant).
 ///
-/// Ctrl-C ends any command with [`Interrupted`] (exit 130). Simulate listens for it itself,
+/// Ctrl-C or SIGTERM ends any command with [`Interrupted`] (exit 130). Simulate listens itself,
 /// because it must remove the campaign it created before it returns.
 ///
 /// # Errors
@@ -350,9 +385,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // Listening first, so that the handler is in place before any command starts (a
         // prompt blocks its thread, and raises SIGINT itself when Ctrl-C is typed).
         biased;
-        _ = tokio::signal::ctrl_c() => Err(Interrupted("the command").into()),
+        () = shutdown_requested() => Err(Interrupted("the command").into()),
         result = command => result,
     }
+}
+
+/// Resolves when the operator or an orchestrator asks the process to stop: Ctrl-C (SIGINT)
+/// or, on Unix, SIGTERM (what CI timeouts, `kill` and container runtimes send). Both end a
+/// command the same way: its clean-up runs, exit 130 and, in JSON mode, one `interrupted`
+/// document. The handlers are installed on the first poll.
+pub(crate) async fn shutdown_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    // Without a SIGTERM handler, Ctrl-C alone; a failure to listen ends the command, as
+    // before, rather than leaving it unstoppable.
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Runs one command: the ones that need no store first, then the others with a [`Context`].
@@ -386,8 +442,11 @@ fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
     };
     match output {
         OutputFormat::Json => {
-            let _ =
-                output::print_json(&json!({"error": {"kind": kind.as_str(), "message": message}}));
+            let document = json!({"error": {"kind": kind.as_str(), "message": message}});
+            // When stdout itself is what failed (a full disk), the error must still be seen.
+            if output::print_json(&document).is_err() {
+                print_error(&message);
+            }
         }
         OutputFormat::Table => print_error(&message),
     }
