@@ -16,3 +16,4 @@ mod prompts;
 mod readme;
 mod simulate;
 mod store_conformance;
+mod trust;
