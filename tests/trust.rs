@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use flashsale::clock::SystemClock;
+use flashsale::clock::{Clock as _, SystemClock};
 use flashsale::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, CommitStats, Reconciliation, SqliteStore, Store, StoreError};
@@ -26,7 +26,7 @@ const RSA_PUBLIC: &str = concat!(
 );
 
 fn now() -> i64 {
-    Utc::now().timestamp()
+    SystemClock.now().timestamp()
 }
 
 fn hs256(claims: &Value) -> String {
@@ -116,7 +116,7 @@ impl Store for Faulty {
                     campaign_id: id.clone(),
                     user_id: UserId::parse(&format!("someone-else-{n}")).unwrap(),
                     cart: "50".parse().unwrap(),
-                    now: Utc::now(),
+                    now: SystemClock.now(),
                 };
                 let decision = self.inner.claim(&other).await?;
                 assert!(matches!(decision, Decision::Grant(_)), "{decision:?}");

@@ -186,7 +186,12 @@ mod tests {
         assert_eq!(identity.user(), &user);
         // A verifier told no audience ignores the token's (issue 14 item 4); one told another
         // audience refuses it.
-        assert!(JwtVerifier::hs256(SECRET).unwrap().verify(&minted.token).is_ok());
+        assert!(
+            JwtVerifier::hs256(SECRET)
+                .unwrap()
+                .verify(&minted.token)
+                .is_ok()
+        );
         assert_eq!(
             JwtVerifier::hs256(SECRET)
                 .unwrap()

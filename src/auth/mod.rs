@@ -260,6 +260,8 @@ mod tests {
     /// random hex and base64 secrets of 256 bits, and random 32-character hex, still pass.
     #[test]
     fn secrets_are_judged_on_diversity_not_only_length() {
+        use base64::Engine as _;
+
         for weak in [
             "a".repeat(32),
             "ab".repeat(20),
@@ -274,10 +276,11 @@ mod tests {
             );
         }
         assert_eq!(check_secret(b"short"), Err(AuthError::WeakSecret));
-        use base64::Engine as _;
         for _ in 0..2_000 {
             let bytes: [u8; 32] = rand::random();
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let hex = bytes
+                .iter()
+                .fold(String::new(), |hex, b| hex + &format!("{b:02x}"));
             let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
             let short_hex = &hex[..32];
             for secret in [hex.as_str(), b64.as_str(), short_hex] {

@@ -404,7 +404,9 @@ mod tests {
         let open = JwtVerifier::hs256(SECRET).unwrap();
         assert_eq!(open.verify(&token).unwrap().user().as_str(), "ana");
         assert_eq!(open.verify(&listed).unwrap().user().as_str(), "ana");
-        let strict = JwtVerifier::hs256(SECRET).unwrap().with_audience("flashsale");
+        let strict = JwtVerifier::hs256(SECRET)
+            .unwrap()
+            .with_audience("flashsale");
         assert_eq!(strict.verify(&token), Err(AuthError::WrongAudience));
         assert_eq!(strict.verify(&listed), Err(AuthError::WrongAudience));
         let right = hs(&json!({"sub": "ana", "exp": t + 600, "aud": ["x", "flashsale"]}));

@@ -172,7 +172,7 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     let bar = progress_bar(load.users, &progress);
     let outcome = tokio::select! {
         report = simulator.run(&load, &campaign, Arc::clone(&progress)) => Some(report),
-        _ = interrupted => None,
+        () = interrupted => None,
     };
     if let Some((bar, ticker)) = bar {
         ticker.abort();
