@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{ArgGroup, Args};
 
-use super::{Context, Settings, jwt::SecretArgs, output};
+use super::{Context, Settings, UsageError, jwt::SecretArgs, output};
 use crate::Error;
 use crate::auth::{AuthError, Identity, MAX_TOKEN_BYTES};
 use crate::domain::{CampaignId, Cents, Invalid, UserId};
@@ -60,6 +60,15 @@ pub(crate) async fn run(args: ClaimArgs, ctx: &Context) -> anyhow::Result<()> {
     let identity = identity(&args, &ctx.settings)?;
     let campaign = CampaignId::parse(&args.campaign)?;
     let cart = Cents::parse_named(&args.cart, "cart")?;
+    if output::stdout_closed() {
+        // The answer (the claim's token) could not be delivered; refusing before the store
+        // is touched leaves nothing behind that the caller cannot know about.
+        return Err(UsageError(
+            "stdout is closed, so the claim's answer could not be delivered: nothing was claimed"
+                .to_owned(),
+        )
+        .into());
+    }
     let outcome = ctx
         .claims()
         .await?

@@ -440,6 +440,12 @@ fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
         Some(hint) => format!("{err:#}: {hint}"),
         None => format!("{err:#}"),
     };
+    // With stdout closed a JSON document would vanish: the error goes where it is seen.
+    let output = if output::stdout_closed() {
+        OutputFormat::Table
+    } else {
+        output
+    };
     match output {
         OutputFormat::Json => {
             let document = json!({"error": {"kind": kind.as_str(), "message": message}});
