@@ -113,7 +113,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
         'flashsale;claim' {
             [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'The campaign to claim from')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The user, asserted by the operator (1 to 128 characters). Refused when `FLASHSALE_REQUIRE_JWT=1`')
-            [CompletionResult]::new('--jwt', '--jwt', [CompletionResultType]::ParameterName, 'The shopper''s JWT: the user is its verified `sub`')
+            [CompletionResult]::new('--jwt', '--jwt', [CompletionResultType]::ParameterName, 'The shopper''s JWT: the user is its verified `sub`. `-` reads it from stdin; the environment variable keeps it out of argv too')
             [CompletionResult]::new('--jwt-public-key-file', '--jwt-public-key-file', [CompletionResultType]::ParameterName, 'PEM public key verifying `--jwt` (RSA: RS256, EC P-256: ES256) instead of the secret')
             [CompletionResult]::new('--jwt-secret-file', '--jwt-secret-file', [CompletionResultType]::ParameterName, 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]')
             [CompletionResult]::new('--jwt-issuer', '--jwt-issuer', [CompletionResultType]::ParameterName, 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token')

@@ -98,7 +98,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;claim'= {
             cand --campaign 'The campaign to claim from'
             cand --user 'The user, asserted by the operator (1 to 128 characters). Refused when `FLASHSALE_REQUIRE_JWT=1`'
-            cand --jwt 'The shopper''s JWT: the user is its verified `sub`'
+            cand --jwt 'The shopper''s JWT: the user is its verified `sub`. `-` reads it from stdin; the environment variable keeps it out of argv too'
             cand --jwt-public-key-file 'PEM public key verifying `--jwt` (RSA: RS256, EC P-256: ES256) instead of the secret'
             cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
             cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'

@@ -79,7 +79,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l campaign -d 'The campaign to claim from' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l user -d 'The user, asserted by the operator (1 to 128 characters). Refused when `FLASHSALE_REQUIRE_JWT=1`' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt -d 'The shopper\'s JWT: the user is its verified `sub`' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt -d 'The shopper\'s JWT: the user is its verified `sub`. `-` reads it from stdin; the environment variable keeps it out of argv too' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt-public-key-file -d 'PEM public key verifying `--jwt` (RSA: RS256, EC P-256: ES256) instead of the secret' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r

@@ -96,7 +96,8 @@ pub enum ErrorKind {
     StoreUnavailable,
     /// Anything unexpected.
     Internal,
-    /// The operator interrupted the command (Ctrl-C).
+    /// The operator interrupted the command (Ctrl-C), or SIGTERM asked it to stop: both are
+    /// exit 130, so a CI timeout reads like the operator's Ctrl-C and the clean-up is the same.
     Interrupted,
 }
 
@@ -142,7 +143,7 @@ impl ErrorKind {
             ErrorKind::InvariantViolation => (8, "internal", 500, "invariant violation (simulate)"),
             ErrorKind::StoreUnavailable => (1, "store_unavailable", 503, "store unavailable"),
             ErrorKind::Internal => (1, "internal", 500, "internal error"),
-            ErrorKind::Interrupted => (130, "interrupted", 503, "interrupted (Ctrl-C)"),
+            ErrorKind::Interrupted => (130, "interrupted", 503, "interrupted (Ctrl-C or SIGTERM)"),
         };
         Row {
             exit_code,

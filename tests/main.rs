@@ -18,3 +18,4 @@ mod readme;
 mod serve;
 mod simulate;
 mod store_conformance;
+mod trust;

@@ -116,7 +116,7 @@ fn the_readme_exit_code_table_is_the_one_help_renders() {
     assert!(
         from_help.contains(&(
             "130".into(),
-            "interrupted (Ctrl-C)".into(),
+            "interrupted (Ctrl-C or SIGTERM)".into(),
             "interrupted".into()
         )),
         "{from_help:?}"
@@ -286,6 +286,7 @@ fn every_environment_variable_is_in_the_configuration_table() {
         &[][..],
         &["claim"],
         &["simulate"],
+        &["serve"],
         &["jwt", "mint"],
         &["campaign", "create"],
     ] {

@@ -485,6 +485,7 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
         ("replays consistent", "ok"),
         ("inventory conserved", "ok"),
         ("no undersell", "ok"),
+        ("run checks", "ok"),
         ("result", "PASSED"),
     ] {
         assert_eq!(value(key), expected, "{key}: {}", out.stdout);
@@ -497,7 +498,7 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
 }
 
 /// Every row of the table report, in order.
-const REPORT_ROWS: [&str; 24] = [
+const REPORT_ROWS: [&str; 25] = [
     "campaign",
     "users",
     "inventory",
@@ -520,6 +521,7 @@ const REPORT_ROWS: [&str; 24] = [
     "replays consistent",
     "inventory conserved",
     "no undersell",
+    "run checks",
     "peak memory",
     "result",
 ];
@@ -808,7 +810,9 @@ async fn the_audit_passes_a_sound_store() {
     assert_eq!(report.claimed, 20);
     // Every user is eligible, so the units sell out, each to its own user with its own token.
     assert_eq!(
-        report.store_after,
+        report
+            .store_after
+            .expect("the store was read after the run"),
         Audit {
             total: 20,
             remaining: 0,

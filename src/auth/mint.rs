@@ -184,9 +184,19 @@ mod tests {
         assert!(!format!("{minted:?}").contains(&minted.token));
         let identity = signer.verifier().verify(&minted.token).unwrap();
         assert_eq!(identity.user(), &user);
-        // A verifier without the issuer/audience refuses the audience it was not told about.
+        // A verifier told no audience ignores the token's (issue 14 item 4); one told another
+        // audience refuses it.
+        assert!(
+            JwtVerifier::hs256(SECRET)
+                .unwrap()
+                .verify(&minted.token)
+                .is_ok()
+        );
         assert_eq!(
-            JwtVerifier::hs256(SECRET).unwrap().verify(&minted.token),
+            JwtVerifier::hs256(SECRET)
+                .unwrap()
+                .with_audience("elsewhere")
+                .verify(&minted.token),
             Err(AuthError::WrongAudience)
         );
         // A random signer's tokens verify with its own verifier and nobody else's.

@@ -46,6 +46,13 @@ pub enum AuthError {
         "simulated users asserted by the operator are refused by policy: verified JWTs are required"
     )]
     SimulationWithoutJwt,
+    /// Policy refuses a simulation on a real campaign whose tokens a throw-away key signs: the
+    /// policy means "verified by the deployment's key", which a key made up for the run is not.
+    #[error(
+        "a simulation on an existing campaign is refused by policy without the configured JWT \
+         key: tokens signed with a throw-away key prove nothing"
+    )]
+    SimulationWithoutKey,
     /// The token is longer than [`MAX_TOKEN_BYTES`].
     #[error("token is longer than {MAX_TOKEN_BYTES} bytes")]
     TokenTooLong,
@@ -89,6 +96,20 @@ pub enum AuthError {
         "the JWT secret is shorter than {MIN_SECRET_BYTES} bytes: use a random secret of at least 256 bits"
     )]
     WeakSecret,
+    /// The HS256 secret is long enough but not random: too few distinct bytes, or one short
+    /// block repeated.
+    #[error(
+        "the JWT secret is too uniform to be random (fewer than {MIN_SECRET_DISTINCT_BYTES} \
+         distinct bytes, or one block repeated): use a random secret of at least 256 bits"
+    )]
+    LowDiversitySecret,
+    /// Both an HS256 secret and a public key are configured: which one verifies is ambiguous,
+    /// and the algorithm follows from the key.
+    #[error(
+        "both a JWT secret and a JWT public key are configured: configure exactly one, the key \
+         decides the algorithm"
+    )]
+    AmbiguousKey,
     /// The public key is not a PEM RSA or EC public key.
     #[error("the JWT public key is not usable: {0}")]
     BadPublicKey(&'static str),
@@ -111,15 +132,36 @@ impl AuthError {
             self,
             AuthError::NoKey
                 | AuthError::WeakSecret
+                | AuthError::LowDiversitySecret
+                | AuthError::AmbiguousKey
                 | AuthError::BadPublicKey(_)
                 | AuthError::KeyFile { .. }
         )
     }
 }
 
+/// The fewest distinct byte values an HS256 secret may have. Length alone lets `aaaa…` (32
+/// times one character) through; a random secret of 32 or more bytes, even one written as hex
+/// (16 symbols), has about 14 distinct bytes or more, and fewer than 8 is a chance below one in
+/// ten million, so real random hex and base64 secrets always pass.
+pub const MIN_SECRET_DISTINCT_BYTES: usize = 8;
+
+/// Refuses a secret too short or too uniform to be random: shorter than
+/// [`MIN_SECRET_BYTES`], made of fewer than [`MIN_SECRET_DISTINCT_BYTES`] distinct bytes, or one
+/// block repeated (`abcdefgh` four times, a password typed twice). Such a secret can be guessed
+/// or brute-forced offline from any token.
 fn check_secret(secret: &[u8]) -> Result<(), AuthError> {
     if secret.len() < MIN_SECRET_BYTES {
         return Err(AuthError::WeakSecret);
+    }
+    let distinct = secret
+        .iter()
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let repeats_a_block = (1..=secret.len() / 2)
+        .any(|period| secret.iter().zip(&secret[period..]).all(|(a, b)| a == b));
+    if distinct < MIN_SECRET_DISTINCT_BYTES || repeats_a_block {
+        return Err(AuthError::LowDiversitySecret);
     }
     Ok(())
 }
@@ -133,7 +175,7 @@ mod fixtures {
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
     use serde_json::{Value, json};
 
-    pub(super) const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+    pub(super) const SECRET: &[u8] = b"7f3a9c2e81d4b06f5e2a7c9d13b8f460";
     pub(super) const RSA_PRIVATE: &[u8] =
         include_bytes!("../../tests/fixtures/jwt/rsa_private.pem");
     pub(super) const RSA_PUBLIC: &[u8] = include_bytes!("../../tests/fixtures/jwt/rsa_public.pem");
@@ -179,6 +221,7 @@ mod tests {
             AuthError::Missing,
             AuthError::JwtRequired,
             AuthError::SimulationWithoutJwt,
+            AuthError::SimulationWithoutKey,
             AuthError::TokenTooLong,
             AuthError::Malformed,
             AuthError::AlgorithmNotAllowed {
@@ -194,6 +237,8 @@ mod tests {
             AuthError::BadSubject(Invalid::new("user id", "must not be empty")),
             AuthError::NoKey,
             AuthError::WeakSecret,
+            AuthError::LowDiversitySecret,
+            AuthError::AmbiguousKey,
             AuthError::BadPublicKey("expected a PEM `BEGIN PUBLIC KEY` block"),
             AuthError::KeyFile {
                 path: "/etc/key".into(),
@@ -209,5 +254,39 @@ mod tests {
         }
         assert_eq!(AuthError::Missing.to_string(), "no identity given");
         assert_eq!(AuthError::NoKey.to_string(), "no JWT key configured");
+    }
+
+    /// Issue 14 item 11: length is not strength. Uniform or repeated secrets are refused;
+    /// random hex and base64 secrets of 256 bits, and random 32-character hex, still pass.
+    #[test]
+    fn secrets_are_judged_on_diversity_not_only_length() {
+        use base64::Engine as _;
+
+        for weak in [
+            "a".repeat(32),
+            "ab".repeat(20),
+            "abcdefgh".repeat(4),
+            "0123456789abcdef0123456789abcdef".to_owned(),
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabcdef".to_owned(),
+        ] {
+            assert_eq!(
+                check_secret(weak.as_bytes()),
+                Err(AuthError::LowDiversitySecret),
+                "{weak}"
+            );
+        }
+        assert_eq!(check_secret(b"short"), Err(AuthError::WeakSecret));
+        for _ in 0..2_000 {
+            let bytes: [u8; 32] = rand::random();
+            let hex = bytes
+                .iter()
+                .fold(String::new(), |hex, b| hex + &format!("{b:02x}"));
+            let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+            let short_hex = &hex[..32];
+            for secret in [hex.as_str(), b64.as_str(), short_hex] {
+                assert_eq!(check_secret(secret.as_bytes()), Ok(()), "{secret}");
+            }
+            assert_eq!(check_secret(&bytes), Ok(()));
+        }
     }
 }

@@ -94,6 +94,11 @@ impl JwtVerifier {
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.required_spec_claims = ["exp", "sub"].map(String::from).into();
+        // An `aud` the operator did not ask about is not checked: most identity providers
+        // always set one, and refusing it would refuse every real token (RFC 7519 section
+        // 4.1.3 leaves the check to a recipient that identifies itself). `with_audience`
+        // turns the check on.
+        validation.validate_aud = false;
         JwtVerifier {
             key,
             algorithm,
@@ -113,6 +118,7 @@ impl JwtVerifier {
     #[must_use]
     pub fn with_audience(mut self, audience: &str) -> Self {
         self.validation.set_audience(&[audience]);
+        self.validation.validate_aud = true;
         self.validation.required_spec_claims.insert("aud".into());
         self
     }
@@ -386,6 +392,25 @@ mod tests {
             verifier.verify(&hs(&no_aud)),
             Err(AuthError::MissingClaim("aud".into()))
         );
+    }
+
+    /// Issue 14 item 4: identity providers set `aud` on every token; without a configured
+    /// audience it is not checked, with one it must match.
+    #[test]
+    fn an_audience_is_checked_only_when_one_is_configured() {
+        let t = now();
+        let token = hs(&json!({"sub": "ana", "exp": t + 600, "aud": "some-shop"}));
+        let listed = hs(&json!({"sub": "ana", "exp": t + 600, "aud": ["a", "b"]}));
+        let open = JwtVerifier::hs256(SECRET).unwrap();
+        assert_eq!(open.verify(&token).unwrap().user().as_str(), "ana");
+        assert_eq!(open.verify(&listed).unwrap().user().as_str(), "ana");
+        let strict = JwtVerifier::hs256(SECRET)
+            .unwrap()
+            .with_audience("flashsale");
+        assert_eq!(strict.verify(&token), Err(AuthError::WrongAudience));
+        assert_eq!(strict.verify(&listed), Err(AuthError::WrongAudience));
+        let right = hs(&json!({"sub": "ana", "exp": t + 600, "aud": ["x", "flashsale"]}));
+        assert!(strict.verify(&right).is_ok());
     }
 
     #[test]

@@ -1,20 +1,23 @@
 //! `flashsale claim`.
 
+use std::io::Read as _;
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use clap::{ArgGroup, Args};
 
-use super::{Context, Settings, jwt::SecretArgs, output};
+use super::{Context, Settings, UsageError, jwt::SecretArgs, output};
 use crate::Error;
-use crate::auth::{AuthError, Identity};
-use crate::domain::{CampaignId, Cents, UserId};
+use crate::auth::{AuthError, Identity, MAX_TOKEN_BYTES};
+use crate::domain::{CampaignId, Cents, Invalid, UserId};
 
 /// Arguments of `claim`.
 #[derive(Debug, Args)]
 #[command(
     group(ArgGroup::new("who").required(true).args(["user", "jwt"])),
     after_long_help = "Examples:\n  flashsale claim --campaign spring --user ana@example.com --cart 64.90\n  \
-flashsale claim --campaign spring --jwt \"$TOKEN\" --jwt-secret-file /etc/flashsale/jwt.key --cart 64.90"
+flashsale claim --campaign spring --jwt \"$TOKEN\" --jwt-secret-file /etc/flashsale/jwt.key --cart 64.90\n  \
+printf '%s' \"$TOKEN\" | flashsale claim --campaign spring --jwt - --cart 64.90   # token not in argv"
 )]
 pub(crate) struct ClaimArgs {
     /// The campaign to claim from.
@@ -24,7 +27,8 @@ pub(crate) struct ClaimArgs {
     /// `FLASHSALE_REQUIRE_JWT=1`.
     #[arg(long, value_name = "ID")]
     user: Option<String>,
-    /// The shopper's JWT: the user is its verified `sub`.
+    /// The shopper's JWT: the user is its verified `sub`. `-` reads it from stdin; the
+    /// environment variable keeps it out of argv too.
     #[arg(
         long,
         value_name = "TOKEN",
@@ -56,14 +60,55 @@ pub(crate) async fn run(args: ClaimArgs, ctx: &Context) -> anyhow::Result<()> {
     let identity = identity(&args, &ctx.settings)?;
     let campaign = CampaignId::parse(&args.campaign)?;
     let cart = Cents::parse_named(&args.cart, "cart")?;
+    if output::stdout_closed() {
+        // The answer (the claim's token) could not be delivered; refusing before the store
+        // is touched leaves nothing behind that the caller cannot know about.
+        return Err(UsageError(
+            "stdout is closed, so the claim's answer could not be delivered: nothing was claimed"
+                .to_owned(),
+        )
+        .into());
+    }
     let outcome = ctx
         .claims()
         .await?
         .claim(&identity, &campaign, cart)
         .await?;
+    // The claim is stored now: a failure to print it must say so, or the operator cannot
+    // tell a lost answer from a lost claim. The token stays out of the message.
     ctx.emit(&output::claim_json(&outcome), || {
         output::claim_table(&outcome)
     })
+    .with_context(|| {
+        format!(
+            "the claim on campaign `{campaign}` was made and is stored, but printing it \
+             failed (claiming again with the same user safely replays it)"
+        )
+    })
+}
+
+/// The token `--jwt` names: its value, or stdin's first line for `-`, so the token need not
+/// appear in argv (and so in `ps` and shell history).
+fn token(value: &str) -> Result<String, Invalid> {
+    if value != "-" {
+        return Ok(value.to_owned());
+    }
+    let mut text = String::new();
+    // One byte more than the longest token (plus a newline) is enough to refuse a longer one.
+    std::io::stdin()
+        .take(MAX_TOKEN_BYTES as u64 + 3)
+        .read_to_string(&mut text)
+        .map_err(|err| {
+            Invalid::new(
+                "--jwt",
+                format!("cannot read the token from stdin: {}", err.kind()),
+            )
+        })?;
+    let token = text.trim_end_matches(['\n', '\r']);
+    if token.is_empty() {
+        return Err(Invalid::new("--jwt", "`-` read no token from stdin"));
+    }
+    Ok(token.to_owned())
 }
 
 /// The verified JWT's subject, or the operator's assertion when policy allows it.
@@ -73,7 +118,7 @@ fn identity(args: &ClaimArgs, settings: &Settings) -> Result<Identity, Error> {
             let verifier = args
                 .key
                 .verifier(args.jwt_public_key_file.as_deref(), settings)?;
-            Ok(verifier.verify(token)?)
+            Ok(verifier.verify(&self::token(token)?)?)
         }
         (None, Some(_)) if settings.require_jwt() => Err(AuthError::JwtRequired.into()),
         (None, Some(user)) => Ok(Identity::asserted_by_operator(UserId::parse(user)?)),

@@ -47,6 +47,12 @@ fn auth_hint(err: &AuthError) -> Option<&'static str> {
             Some("FLASHSALE_REQUIRE_JWT is set: pass `--jwt TOKEN` instead of `--user`")
         }
         AuthError::SimulationWithoutJwt => Some("FLASHSALE_REQUIRE_JWT is set: pass `--jwt`"),
+        AuthError::SimulationWithoutKey => Some(
+            "FLASHSALE_REQUIRE_JWT is set: set FLASHSALE_JWT_SECRET or pass `--jwt-secret-file PATH`",
+        ),
+        AuthError::AmbiguousKey => Some(
+            "unset FLASHSALE_JWT_SECRET and FLASHSALE_JWT_SECRET_FILE, or drop `--jwt-public-key-file`",
+        ),
         AuthError::NoKey => Some(
             "set FLASHSALE_JWT_SECRET, or pass `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`",
         ),
@@ -139,6 +145,14 @@ mod tests {
             (
                 AuthError::NoKey,
                 "set FLASHSALE_JWT_SECRET, or pass `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`",
+            ),
+            (
+                AuthError::SimulationWithoutKey,
+                "FLASHSALE_REQUIRE_JWT is set: set FLASHSALE_JWT_SECRET or pass `--jwt-secret-file PATH`",
+            ),
+            (
+                AuthError::AmbiguousKey,
+                "unset FLASHSALE_JWT_SECRET and FLASHSALE_JWT_SECRET_FILE, or drop `--jwt-public-key-file`",
             ),
             (AuthError::WrongIssuer, "check FLASHSALE_JWT_ISSUER"),
             (AuthError::WrongAudience, "check FLASHSALE_JWT_AUDIENCE"),

@@ -111,14 +111,20 @@ impl SecretArgs {
 
     /// The signer `simulate --jwt` uses: the configured secret when there is one (so its
     /// tokens are the ones a real deployment would accept), else a random key that exists only
-    /// in this process (a self-contained run needs no setup).
+    /// in this process (a self-contained run needs no setup) unless `random_allowed` is false.
     ///
     /// # Errors
-    /// The secret's own error (an unreadable file, a weak secret).
-    pub(crate) fn signer_or_random(&self, settings: &Settings) -> Result<JwtSigner, AuthError> {
+    /// The secret's own error (an unreadable file, a weak secret);
+    /// [`AuthError::SimulationWithoutKey`] without a secret when a random key is not allowed.
+    pub(crate) fn signer_or_random(
+        &self,
+        settings: &Settings,
+        random_allowed: bool,
+    ) -> Result<JwtSigner, AuthError> {
         let signer = match self.secret(settings)? {
             Some(secret) => JwtSigner::hs256(&secret)?,
-            None => JwtSigner::random_hs256(),
+            None if random_allowed => JwtSigner::random_hs256(),
+            None => return Err(AuthError::SimulationWithoutKey),
         };
         Ok(self.stamped(signer))
     }
@@ -145,6 +151,11 @@ impl SecretArgs {
         settings: &Settings,
     ) -> Result<JwtVerifier, AuthError> {
         let mut verifier = match public_key_file {
+            // A secret beside the key would be silently ignored, and the operator may believe
+            // HS256 tokens are checked against it: refused, so exactly one key decides.
+            Some(_) if self.jwt_secret_file.is_some() || settings.jwt_secret.is_some() => {
+                return Err(AuthError::AmbiguousKey);
+            }
             Some(path) => JwtVerifier::from_public_key_pem(&read_key_file(path)?)?,
             None => JwtVerifier::hs256(&self.secret(settings)?.ok_or(AuthError::NoKey)?)?,
         };

@@ -182,7 +182,8 @@ fn mongo_timeout(text: &std::ffi::OsStr) -> Result<std::time::Duration, Invalid>
 #[error("{0}")]
 pub(crate) struct UsageError(pub(crate) String);
 
-/// The operator pressed Ctrl-C before the work it names (e.g. "the simulation") finished.
+/// The operator pressed Ctrl-C, or SIGTERM arrived, before the work it names (e.g. "the
+/// simulation") finished.
 #[derive(Debug, thiserror::Error)]
 #[error("interrupted before {0} finished")]
 pub(crate) struct Interrupted(pub(crate) &'static str);
@@ -268,6 +269,18 @@ impl Cli {
                 return ExitCode::SUCCESS;
             }
             let output = requested_output(&args);
+            // A missing subcommand (`--output json campaign`) renders the whole help as the
+            // "error", whose first paragraph is the command's description: a script gets one
+            // line naming what is missing instead, wherever `--output` stands.
+            let missing = matches!(
+                err.kind(),
+                clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                    | clap::error::ErrorKind::MissingSubcommand
+            );
+            if output == OutputFormat::Json && missing {
+                let message = missing_subcommand(&args);
+                return report(&anyhow::Error::new(UsageError(message)), output);
+            }
             let rendered = err.render().to_string();
             // clap quotes the offending value whole: a 100 kB argument would make a 100 kB
             // message, so such errors get the short one-line form below in table mode too.
@@ -287,6 +300,28 @@ impl Cli {
             report(&anyhow::Error::new(UsageError(clip(&message))), output)
         })
     }
+}
+
+/// "`flashsale campaign` needs a subcommand: create, ...", for the deepest command `args`
+/// name.
+fn missing_subcommand(args: &[OsString]) -> String {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut path = vec![command.get_name().to_owned()];
+    for arg in args.iter().skip(1).filter_map(|a| a.to_str()) {
+        let Some(sub) = command.find_subcommand(arg).cloned() else {
+            continue;
+        };
+        path.push(sub.get_name().to_owned());
+        command = sub;
+    }
+    let choices = command
+        .get_subcommands()
+        .filter(|sub| !sub.is_hide_set())
+        .map(clap::Command::get_name)
+        .filter(|name| *name != "help")
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("`{}` needs a subcommand: one of {choices}", path.join(" "))
 }
 
 /// The longest usage message shown; longer ones are cut (they quote hostile input).
@@ -337,31 +372,13 @@ pub(crate) async fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Runs a parsed command line and returns its exit code: success, or an outcome that is not an
 /// error but still fails (simulate's report of a broken invariant).
 ///
-/// Ctrl-C ends any command with [`Interrupted`] (exit 130). Serve stops gracefully instead (exit
-/// 0); simulate listens for it itself,
+/// Ctrl-C or SIGTERM ends any command with [`Interrupted`] (exit 130). Serve stops gracefully
+/// instead (exit 0); simulate listens itself,
 /// because it must remove the campaign it created before it returns.
 ///
 /// # Errors
 /// Any failure, with context; [`report`] turns it into a message and an exit code.
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    // Simulate and serve listen for Ctrl-C themselves: one must clean up, the other must
-    // finish the requests in flight and exit 0.
-    let own_signals = matches!(cli.command, Command::Simulate(_) | Command::Serve(_));
-    let command = dispatch(cli);
-    if own_signals {
-        return command.await;
-    }
-    tokio::select! {
-        // Listening first, so that the handler is in place before any command starts (a
-        // prompt blocks its thread, and raises SIGINT itself when Ctrl-C is typed).
-        biased;
-        _ = tokio::signal::ctrl_c() => Err(Interrupted("the command").into()),
-        result = command => result,
-    }
-}
-
-/// Runs one command: the ones that need no store first, then the others with a [`Context`].
-async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = match cli.command {
         Command::Completions(args) => return completions::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Jwt(cmd) => {
@@ -369,17 +386,60 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         _ => Context::new(cli.store.as_deref(), cli.output)?,
     };
-    let done = |result: anyhow::Result<()>| result.map(|()| ExitCode::SUCCESS);
-    let result = match cli.command {
-        Command::Campaign(cmd) => done(campaign::run(cmd, &ctx).await),
-        Command::Claim(args) => done(claim::run(args, &ctx).await),
-        Command::Inventory(cmd) => done(inventory::run(cmd, &ctx).await),
-        Command::Simulate(args) => simulate::run(args, &ctx).await,
-        Command::Serve(args) => done(serve::run(args, &ctx).await),
-        Command::Completions(_) | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
+    // Simulate and serve listen for Ctrl-C themselves: one must clean up, the other must
+    // finish the requests in flight and exit 0.
+    let own_signals = matches!(cli.command, Command::Simulate(_) | Command::Serve(_));
+    let command = dispatch(cli.command, &ctx);
+    let result = if own_signals {
+        command.await
+    } else {
+        tokio::select! {
+            // Listening first, so that the handler is in place before any command starts (a
+            // prompt blocks its thread, and raises SIGINT itself when Ctrl-C is typed).
+            biased;
+            () = shutdown_requested() => Err(Interrupted("the command").into()),
+            result = command => result,
+        }
     };
+    // Interrupted or not, the store is closed before the runtime shuts down (see
+    // `AnyStore::close`).
     ctx.close().await;
     result
+}
+
+/// Resolves when the operator or an orchestrator asks the process to stop: Ctrl-C (SIGINT)
+/// or, on Unix, SIGTERM (what CI timeouts, `kill` and container runtimes send). Both end a
+/// command the same way: its clean-up runs, exit 130 and, in JSON mode, one `interrupted`
+/// document. The handlers are installed on the first poll.
+pub(crate) async fn shutdown_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    // Without a SIGTERM handler, Ctrl-C alone; a failure to listen ends the command, as
+    // before, rather than leaving it unstoppable.
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Runs one command that needs the store, on `ctx`.
+async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let done = |result: anyhow::Result<()>| result.map(|()| ExitCode::SUCCESS);
+    match command {
+        Command::Campaign(cmd) => done(campaign::run(cmd, ctx).await),
+        Command::Claim(args) => done(claim::run(args, ctx).await),
+        Command::Inventory(cmd) => done(inventory::run(cmd, ctx).await),
+        Command::Simulate(args) => simulate::run(args, ctx).await,
+        Command::Serve(args) => done(serve::run(args, ctx).await),
+        // Answered in `run` before a context exists.
+        Command::Completions(_) | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// Prints `err` (to stderr, or as one JSON document on stdout in JSON mode), with the flag or
@@ -390,9 +450,19 @@ fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
         Some(hint) => format!("{err:#}: {hint}"),
         None => format!("{err:#}"),
     };
+    // With stdout closed a JSON document would vanish: the error goes where it is seen.
+    let output = if output::stdout_closed() {
+        OutputFormat::Table
+    } else {
+        output
+    };
     match output {
         OutputFormat::Json => {
-            let _ = output::print_json(&crate::json::error_json(kind, &message));
+            let document = crate::json::error_json(kind, &message);
+            // When stdout itself is what failed (a full disk), the error must still be seen.
+            if output::print_json(&document).is_err() {
+                print_error(&message);
+            }
         }
         OutputFormat::Table => print_error(&message),
     }

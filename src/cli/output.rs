@@ -42,6 +42,32 @@ pub(crate) fn print_json(value: &Value) -> io::Result<()> {
     print(&serde_json::to_string_pretty(value).map_err(io::Error::other)?)
 }
 
+/// Whether the process was started with stdout closed (`flashsale … >&-`).
+///
+/// Rust's runtime reopens a closed standard descriptor on `/dev/null` before `main`, so every
+/// write "succeeds" and the answer vanishes. It opens it read-write, which a shell's
+/// `>/dev/null` never does: that is how the two are told apart. Linux only (it reads
+/// `/proc`); elsewhere this answers `false`.
+pub(crate) fn stdout_closed() -> bool {
+    // `O_ACCMODE` and `O_RDWR` on Linux, as `fdinfo` shows them.
+    const ACCESS_MODE: u32 = 0o3;
+    const READ_WRITE: u32 = 0o2;
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let target = std::fs::read_link("/proc/self/fd/1");
+    if !target.is_ok_and(|path| path == std::path::Path::new("/dev/null")) {
+        return false;
+    }
+    std::fs::read_to_string("/proc/self/fdinfo/1")
+        .ok()
+        .and_then(|info| {
+            let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+            u32::from_str_radix(flags.trim(), 8).ok()
+        })
+        .is_some_and(|flags| flags & ACCESS_MODE == READ_WRITE)
+}
+
 /// Whether stderr is a terminal a person watches (progress bars and colour go there only).
 pub(crate) fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::domain::{Invalid, shown};
+use crate::domain::{Invalid, Window, shown};
 
 /// The longest campaign a `--duration` may describe (a year): anything longer is a typo.
 pub(crate) const MAX_DURATION_DAYS: i64 = 366;
@@ -79,8 +79,8 @@ pub(crate) fn instant(
     if allow_now && text == "now" {
         return Ok(now);
     }
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| crate::clock::truncate_to_millis(t.with_timezone(&Utc)))
+    let instant = DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
         .map_err(|_| {
             let example = if allow_now {
                 "an RFC 3339 time like 2026-12-01T09:00:00Z, or `now`"
@@ -88,7 +88,10 @@ pub(crate) fn instant(
                 "an RFC 3339 time like 2026-12-01T09:00:00Z"
             };
             Invalid::new(flag, format!("`{}` is not {example}", shown(text)))
-        })
+        })?;
+    // Checked before truncation, which would turn a leap second into 23:59:59.999 + 1 s.
+    Window::check_instant(flag, instant)?;
+    Ok(crate::clock::truncate_to_millis(instant))
 }
 
 #[cfg(test)]

@@ -124,11 +124,11 @@ fn rand_seed() -> u64 {
 }
 
 /// Runs `simulate`: exit 0 when every invariant held, 8 (after printing the report) when one
-/// did not, 130 on Ctrl-C.
+/// did not, 130 on Ctrl-C or SIGTERM.
 pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    // Listening from the start: Ctrl-C while the store opens or the campaign is created ends
+    // Listening from the start: Ctrl-C or SIGTERM while the store opens or the campaign is created ends
     // the run as soon as it starts, and the campaign is still removed.
-    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut interrupted = std::pin::pin!(super::shutdown_requested());
     if interrupted.as_mut().now_or_never().is_some() {
         return Err(Interrupted("the simulation").into());
     }
@@ -137,17 +137,26 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     if !args.jwt && ctx.settings.require_jwt() {
         return Err(Error::from(AuthError::SimulationWithoutJwt).into());
     }
+    // Under the policy, a throw-away key may only sign for a throw-away campaign: its units
+    // and claims exist for this run alone and are removed with it, and nothing outside the
+    // process accepts the key. A real campaign (`--campaign`), or a run's campaign that
+    // `--keep` leaves behind with its claims, needs the deployment's own key.
+    let throwaway = matches!(target, Target::Create { keep: false, .. });
     let identities = if args.jwt {
         Identities::jwt(
             args.key
-                .signer_or_random(&ctx.settings)
+                .signer_or_random(&ctx.settings, throwaway || !ctx.settings.require_jwt())
                 .map_err(Error::from)?,
         )
     } else {
         Identities::Operator
     };
-    let simulator =
+    let mut simulator =
         Simulator::new(ctx.store().await?.clone(), SystemClock).with_identities(identities);
+    if matches!(target, Target::Existing(_)) {
+        // Anyone may claim on a real campaign while the run is under way.
+        simulator = simulator.sharing_the_campaign();
+    }
     let (campaign, remove) = match target {
         Target::Existing(id) => (id, false),
         Target::Create { inventory, keep } => (
@@ -163,7 +172,7 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     let bar = progress_bar(load.users, &progress);
     let outcome = tokio::select! {
         report = simulator.run(&load, &campaign, Arc::clone(&progress)) => Some(report),
-        _ = interrupted => None,
+        () = interrupted => None,
     };
     if let Some((bar, ticker)) = bar {
         ticker.abort();
@@ -183,7 +192,8 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     let report = report?;
 
     let verdict = (!report.passed).then(|| {
-        Error::InvariantViolation(report.invariants.broken().collect::<Vec<_>>().join(", "))
+        let broken = report.invariants.broken().chain(report.checks.failed());
+        Error::InvariantViolation(broken.collect::<Vec<_>>().join(", "))
     });
     ctx.emit(&report_json(&report, !remove), || {
         report_table(&report, !remove)
@@ -311,13 +321,18 @@ fn report_table(r: &Report, kept: bool) -> String {
     rows.extend([
         (
             "store after",
-            format!(
-                "{} claims ({} users, {} tokens), {} of {} remaining",
-                r.store_after.claims,
-                r.store_after.distinct_users,
-                r.store_after.distinct_tokens,
-                r.store_after.remaining,
-                r.store_after.total
+            r.store_after.map_or_else(
+                || "unreadable".to_owned(),
+                |after| {
+                    format!(
+                        "{} claims ({} users, {} tokens), {} of {} remaining",
+                        after.claims,
+                        after.distinct_users,
+                        after.distinct_tokens,
+                        after.remaining,
+                        after.total
+                    )
+                },
             ),
         ),
         ("no oversell", verdict(i.no_oversell).to_owned()),
@@ -335,6 +350,18 @@ fn report_table(r: &Report, kept: bool) -> String {
         ),
         ("no undersell", verdict(i.no_undersell).to_owned()),
     ]);
+    if r.claims_by_others > 0 {
+        rows.push(("claims by others", r.claims_by_others.to_string()));
+    }
+    let failed = r.checks.failed().collect::<Vec<_>>();
+    rows.push((
+        "run checks",
+        if failed.is_empty() {
+            "ok".to_owned()
+        } else {
+            format!("FAILED: {}", failed.join(", "))
+        },
+    ));
     if let Some(mb) = r.peak_rss_mb {
         rows.push(("peak memory", format!("{mb} MiB")));
     }

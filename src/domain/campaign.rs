@@ -123,6 +123,43 @@ pub struct Window {
 }
 
 impl Window {
+    /// The earliest instant a window may hold: RFC 3339 writes years 0000 to 9999 only.
+    pub const EARLIEST: DateTime<Utc> = match DateTime::from_timestamp_secs(-62_167_219_200) {
+        Some(instant) => instant,
+        None => panic!("0000-01-01T00:00:00Z is a valid instant"),
+    };
+
+    /// The latest instant a window may hold (9999-12-31T23:59:59.999Z): a later `ends_at`
+    /// would print as `+10000-…`, which is not RFC 3339.
+    pub const LATEST: DateTime<Utc> = match DateTime::from_timestamp_millis(253_402_300_799_999) {
+        Some(instant) => instant,
+        None => panic!("9999-12-31T23:59:59.999Z is a valid instant"),
+    };
+
+    /// Checks that `instant` can be stored and printed as given: inside
+    /// [`Window::EARLIEST`]..=[`Window::LATEST`], and not a leap second (`:60`), which chrono
+    /// keeps apart but stores and clients fold into the next second, so the window would move
+    /// by a second between create and status.
+    ///
+    /// # Errors
+    /// [`Invalid`] naming `field`.
+    pub fn check_instant(field: &'static str, instant: DateTime<Utc>) -> Result<(), Invalid> {
+        use chrono::Timelike as _;
+        if instant.nanosecond() >= 1_000_000_000 {
+            return Err(Invalid::new(
+                field,
+                "is a leap second (:60): give :59 or the next minute's :00",
+            ));
+        }
+        if instant < Self::EARLIEST || instant > Self::LATEST {
+            return Err(Invalid::new(
+                field,
+                "must be from year 0000 to 9999 (RFC 3339 writes no other year)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether `now` is inside the window (inclusive at both ends).
     #[must_use]
     pub fn contains(&self, now: DateTime<Utc>) -> bool {
@@ -289,7 +326,8 @@ impl NewCampaign {
     ///
     /// # Errors
     /// [`Invalid`] for an empty, over-long or control-character name, a zero cap, or a window
-    /// that ends before it starts or in the past.
+    /// that ends before it starts or in the past, or holds an instant
+    /// [`Window::check_instant`] refuses.
     pub fn validate(self, now: DateTime<Utc>) -> Result<Campaign, Invalid> {
         let name = self.name.trim();
         if name.is_empty() {
@@ -304,6 +342,8 @@ impl NewCampaign {
         if self.max_discount <= Cents::ZERO {
             return Err(Invalid::new("max discount", "must be more than 0"));
         }
+        Window::check_instant("starts at", self.starts_at)?;
+        Window::check_instant("ends at", self.ends_at)?;
         if self.ends_at <= self.starts_at {
             return Err(Invalid::new("ends at", "must be after the start"));
         }
@@ -426,6 +466,54 @@ mod tests {
         for (new, field) in cases {
             assert_eq!(new.validate(now).unwrap_err().field, field);
         }
+        // Issue 14 item 9: no instant RFC 3339 cannot write, no leap second.
+        let leap = DateTime::parse_from_rfc3339("2026-12-31T23:59:60Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let beyond = Window::LATEST + chrono::TimeDelta::milliseconds(1);
+        let before = Window::EARLIEST - chrono::TimeDelta::milliseconds(1);
+        for (new, field) in [
+            (
+                NewCampaign {
+                    starts_at: leap,
+                    ends_at: leap + chrono::TimeDelta::hours(1),
+                    ..base()
+                },
+                "starts at",
+            ),
+            (
+                NewCampaign {
+                    ends_at: beyond,
+                    ..base()
+                },
+                "ends at",
+            ),
+            (
+                NewCampaign {
+                    starts_at: before,
+                    ..base()
+                },
+                "starts at",
+            ),
+        ] {
+            assert_eq!(new.validate(now).unwrap_err().field, field);
+        }
+        let last = NewCampaign {
+            ends_at: Window::LATEST,
+            ..base()
+        }
+        .validate(now)
+        .unwrap();
+        assert_eq!(
+            last.window
+                .ends_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            Window::EARLIEST.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "0000-01-01T00:00:00.000Z"
+        );
         assert!(
             NewCampaign {
                 name: "n".repeat(200),

@@ -31,4 +31,4 @@ pub use load::{
     MAX_TABS, MAX_USERS, UserPlan,
 };
 pub use progress::Progress;
-pub use report::{GroupCommit, Invariants, Latency, Report};
+pub use report::{GroupCommit, Invariants, Latency, MAX_ERROR_RATIO, Report, RunChecks};

@@ -107,6 +107,38 @@ impl Invariants {
     }
 }
 
+/// The largest share of requests that may fail with an error (neither an answer nor a
+/// refusal) before the run fails: 1 %. A sound store answers every request, so errors mean a
+/// store that is full, read-only, unreachable or overloaded, and a pre-sale gate must not pass
+/// it; the 1 % leaves room for a rare timeout on a busy shared store.
+pub const MAX_ERROR_RATIO: f64 = 0.01;
+
+/// The verdicts on the run itself, beside the store's invariants: a store that answers every
+/// request with an error keeps every invariant, and must still fail the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RunChecks {
+    /// At most [`MAX_ERROR_RATIO`] of the requests failed with an error.
+    pub errors_below_threshold: bool,
+    /// Some user got a claim, or none could have: no eligible user, no unit left after the
+    /// run, or the campaign was not live for some request.
+    pub claimed_when_possible: bool,
+    /// The store could be read after the run (the audit, and every user's claim).
+    pub audit_complete: bool,
+}
+
+impl RunChecks {
+    /// The names of the checks that failed, as the report's JSON spells them.
+    pub fn failed(&self) -> impl Iterator<Item = &'static str> {
+        [
+            ("errors_below_threshold", self.errors_below_threshold),
+            ("claimed_when_possible", self.claimed_when_possible),
+            ("audit_complete", self.audit_complete),
+        ]
+        .into_iter()
+        .filter_map(|(name, held)| (!held).then_some(name))
+    }
+}
+
 /// The outcome of a simulation: what was sent, what came back, and what the store holds.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -162,13 +194,26 @@ pub struct Report {
     pub group_commit: Option<GroupCommit>,
     /// What the store held before the run.
     pub store_before: Audit,
-    /// What the store held after the run; the invariants are checked against it.
-    pub store_after: Audit,
-    /// The verdicts.
+    /// What the store held after the run; the invariants are checked against it. `None`
+    /// when the store could not be read after the run (see `audit_error`).
+    pub store_after: Option<Audit>,
+    /// Claims the store gained during the run beyond this run's `claimed` answers: other
+    /// shoppers on a campaign the run shares (`--campaign`). Always 0 on a campaign the run
+    /// created, where any would be a violation.
+    pub claims_by_others: i64,
+    /// The verdicts on the store. Each is `false` when the audit could not be read: nothing
+    /// was proven.
     pub invariants: Invariants,
-    /// One sentence per broken invariant, with the numbers that broke it.
+    /// The verdicts on the run.
+    pub checks: RunChecks,
+    /// [`MAX_ERROR_RATIO`], the share of errors `checks.errors_below_threshold` allows.
+    pub max_error_ratio: f64,
+    /// Why the store could not be read after the run, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_error: Option<String>,
+    /// One sentence per broken invariant or failed check, with the numbers that broke it.
     pub violations: Vec<String>,
-    /// Whether every invariant held.
+    /// Whether every invariant held and every check passed.
     pub passed: bool,
     /// The process's peak resident memory, when the platform reports it (Linux).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,102 +262,100 @@ pub(super) struct Run<'a> {
     /// From the first request to the last answer.
     pub(super) elapsed: Duration,
     pub(super) group_commit: Option<GroupCommit>,
+    /// Whether others may claim on the campaign during the run (an existing campaign).
+    pub(super) shared: bool,
 }
 
 /// Judges the run: every verdict reads the store's state after the run (`after`); the users'
-/// answers are compared with it, never trusted instead of it.
-pub(super) fn judge(run: &Run<'_>, before: Audit, after: Audit) -> Report {
+/// answers are compared with it, never trusted instead of it. A store that could not be read
+/// after the run (`after` is an error) proves nothing, and the run fails.
+pub(super) fn judge(run: &Run<'_>, before: Audit, after: Result<Audit, String>) -> Report {
     let p = run.progress;
     let claimed = read(&p.claimed);
     let sold_out = read(&p.sold_out);
+    let requests = read(&p.requests);
+    let errors = read(&p.errors);
+    let eligible_users = read(&p.eligible_users);
+    let not_live = read(&p.not_live);
     let claimed_i64 = i64::try_from(claimed).unwrap_or(i64::MAX);
     let mut violations = Vec::new();
+
+    let (invariants, claims_by_others, store_after, audit_error) = match after {
+        Ok(after) => {
+            let (invariants, others) =
+                judge_store(run, &before, &after, claimed_i64, sold_out, &mut violations);
+            (invariants, others, Some(after), None)
+        }
+        Err(err) => {
+            violations.push(format!(
+                "audit_complete: the store could not be read after the run: {err}"
+            ));
+            let unproven = Invariants {
+                no_oversell: false,
+                one_claim_per_user: false,
+                replays_consistent: false,
+                inventory_conserved: false,
+                no_undersell: false,
+            };
+            (unproven, 0, None, Some(err))
+        }
+    };
+
     let mut holds = |ok: bool, why: String| {
         if !ok {
             violations.push(why);
         }
         ok
     };
-
-    let no_oversell = holds(
-        after.claims <= after.total && after.remaining >= 0 && claimed_i64 <= after.total,
+    // errors / requests > MAX_ERROR_RATIO, in integers: errors * 100 > requests.
+    let errors_below_threshold = holds(
+        errors.saturating_mul(100) <= requests,
         format!(
-            "no_oversell: the store holds {} claims and remaining {} for {} units; {claimed} \
-             users were told `claimed`",
-            after.claims, after.remaining, after.total
+            "errors_below_threshold: {errors} of {requests} requests failed with an error \
+             (at most 1 % may)"
         ),
     );
-    let (double_grants, token_mismatches, store_mismatches, unverified) = (
-        read(&p.double_grants),
-        read(&p.token_mismatches),
-        read(&p.store_mismatches),
-        read(&p.unverified),
-    );
-    let one_claim_per_user = holds(
-        after.claims == after.distinct_users
-            && after.claims == after.distinct_tokens
-            && double_grants == 0,
+    let units_left = store_after.as_ref().is_some_and(|a| a.remaining > 0);
+    let claimed_when_possible = holds(
+        claimed > 0 || eligible_users == 0 || !units_left || not_live > 0,
         format!(
-            "one_claim_per_user: {} claims for {} distinct users with {} distinct tokens; \
-             {double_grants} users were told `claimed` more than once",
-            after.claims, after.distinct_users, after.distinct_tokens
+            "claimed_when_possible: no claim was granted although {eligible_users} users were \
+             eligible and {} units remained",
+            store_after.as_ref().map_or(0, |a| a.remaining)
         ),
     );
-    let replays_consistent = holds(
-        token_mismatches == 0 && store_mismatches == 0 && unverified == 0,
-        format!(
-            "replays_consistent: {token_mismatches} users got different tokens, \
-             {store_mismatches} hold a token the store does not hold for them, {unverified} \
-             could not be read back"
-        ),
-    );
-    let added = after.claims - before.claims;
-    let inventory_conserved = holds(
-        after.remaining == after.total - after.claims && added == claimed_i64,
-        format!(
-            "inventory_conserved: remaining {} but total {} - claims {} = {}; the run added \
-             {added} claims for {claimed} `claimed` answers",
-            after.remaining,
-            after.total,
-            after.claims,
-            after.total - after.claims
-        ),
-    );
-    let no_undersell = holds(
-        sold_out == 0 || after.remaining == 0,
-        format!(
-            "no_undersell: {sold_out} requests were refused as sold out, yet {} units remain",
-            after.remaining
-        ),
-    );
-    let invariants = Invariants {
-        no_oversell,
-        one_claim_per_user,
-        replays_consistent,
-        inventory_conserved,
-        no_undersell,
+    let unverified = read(&p.unverified);
+    let audit_complete = holds(
+        audit_error.is_some() || unverified == 0,
+        format!("audit_complete: {unverified} users' claims could not be read back"),
+    ) && audit_error.is_none();
+    let checks = RunChecks {
+        errors_below_threshold,
+        claimed_when_possible,
+        audit_complete,
     };
+    let after = store_after.unwrap_or(before);
 
     Report {
         campaign_id: run.campaign.clone(),
         seed: run.load.seed,
         users: run.load.users,
         user_prefix: run.user_prefix.to_owned(),
-        eligible_users: read(&p.eligible_users),
+        eligible_users,
         duplicate_users: read(&p.duplicate_users),
         tabs: run.load.tabs,
         concurrency: run.load.concurrency,
         inventory: after.total,
-        requests: read(&p.requests),
+        requests,
         claimed,
         replayed: read(&p.replayed),
         sold_out,
         not_eligible: read(&p.not_eligible),
         not_live: read(&p.not_live),
-        errors: read(&p.errors),
+        errors,
         duration_ms: u64::try_from(run.elapsed.as_millis()).unwrap_or(u64::MAX),
         claims_per_sec: per_second(claimed, run.elapsed),
-        requests_per_sec: per_second(read(&p.requests), run.elapsed),
+        requests_per_sec: per_second(requests, run.elapsed),
         latency_ms: latency(&run.timings.requests),
         identity: run.identity,
         identity_ms: match run.identity {
@@ -321,12 +364,134 @@ pub(super) fn judge(run: &Run<'_>, before: Audit, after: Audit) -> Report {
         },
         group_commit: run.group_commit,
         store_before: before,
-        store_after: after,
-        passed: invariants.all_hold(),
+        store_after,
+        claims_by_others,
+        passed: invariants.all_hold() && checks.failed().next().is_none(),
         invariants,
+        checks,
+        max_error_ratio: MAX_ERROR_RATIO,
+        audit_error,
         violations,
         peak_rss_mb: peak_rss_mb(),
     }
+}
+
+/// The five store invariants, read from `after`, and the claims others made during the run.
+/// Each violation sentence states only the conditions that failed, with their numbers.
+fn judge_store(
+    run: &Run<'_>,
+    before: &Audit,
+    after: &Audit,
+    claimed: i64,
+    sold_out: u64,
+    violations: &mut Vec<String>,
+) -> (Invariants, i64) {
+    let p = run.progress;
+    let mut holds = |name: &str, failed: Vec<String>| {
+        if failed.is_empty() {
+            return true;
+        }
+        violations.push(format!("{name}: {}", failed.join("; ")));
+        false
+    };
+    let mut failed = Vec::new();
+    if after.claims > after.total || after.remaining < 0 {
+        failed.push(format!(
+            "the store holds {} claims and remaining {} for {} units",
+            after.claims, after.remaining, after.total
+        ));
+    }
+    if claimed > after.total {
+        failed.push(format!(
+            "{claimed} users were told `claimed` for {} units",
+            after.total
+        ));
+    }
+    let no_oversell = holds("no_oversell", failed);
+
+    let (double_grants, token_mismatches, store_mismatches, unverified) = (
+        read(&p.double_grants),
+        read(&p.token_mismatches),
+        read(&p.store_mismatches),
+        read(&p.unverified),
+    );
+    let mut failed = Vec::new();
+    if after.claims != after.distinct_users || after.claims != after.distinct_tokens {
+        failed.push(format!(
+            "{} claims for {} distinct users with {} distinct tokens",
+            after.claims, after.distinct_users, after.distinct_tokens
+        ));
+    }
+    if double_grants > 0 {
+        failed.push(format!(
+            "{double_grants} users were told `claimed` more than once"
+        ));
+    }
+    let one_claim_per_user = holds("one_claim_per_user", failed);
+
+    let mut failed = Vec::new();
+    if token_mismatches > 0 {
+        failed.push(format!("{token_mismatches} users got different tokens"));
+    }
+    if store_mismatches > 0 {
+        failed.push(format!(
+            "{store_mismatches} hold a token the store does not hold for them"
+        ));
+    }
+    if unverified > 0 {
+        failed.push(format!(
+            "{unverified} could not be read back (a store error during the audit)"
+        ));
+    }
+    let replays_consistent = holds("replays_consistent", failed);
+
+    // On a shared campaign, claims beyond this run's answers are other shoppers'; the run's
+    // own claims were each read back from the store by their user (replays_consistent).
+    let added = after.claims - before.claims;
+    let others = if run.shared {
+        (added - claimed).max(0)
+    } else {
+        0
+    };
+    let mut failed = Vec::new();
+    if after.remaining != after.total - after.claims {
+        failed.push(format!(
+            "remaining is {} but total {} - claims {} = {}",
+            after.remaining,
+            after.total,
+            after.claims,
+            after.total - after.claims
+        ));
+    }
+    if added - others != claimed {
+        failed.push(if run.shared {
+            format!(
+                "the store gained {added} claims during the run, fewer than the run's \
+                 {claimed} `claimed` answers"
+            )
+        } else {
+            format!("the run added {added} claims for {claimed} `claimed` answers")
+        });
+    }
+    let inventory_conserved = holds("inventory_conserved", failed);
+
+    let mut failed = Vec::new();
+    if sold_out > 0 && after.remaining != 0 {
+        failed.push(format!(
+            "{sold_out} requests were refused as sold out, yet {} units remain",
+            after.remaining
+        ));
+    }
+    let no_undersell = holds("no_undersell", failed);
+
+    let invariants = Invariants {
+        no_oversell,
+        one_claim_per_user,
+        replays_consistent,
+        inventory_conserved,
+        no_undersell,
+    };
+    (invariants, others)
 }
 
 #[allow(clippy::cast_precision_loss)] // counts stay far below 2^52, where f64 is exact
@@ -402,8 +567,9 @@ mod tests {
             timings: &Timings::new(),
             elapsed: Duration::from_secs(2),
             group_commit: None,
+            shared: false,
         };
-        judge(&run, audit(after.total, after.total, 0), after)
+        judge(&run, audit(after.total, after.total, 0), Ok(after))
     }
 
     #[test]

@@ -35,6 +35,9 @@ use super::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
+/// The longest [`MongoStore::close`] holds up a process's exit.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How a [`MongoStore`] connects and how long it trusts an in-flight claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MongoSettings {
@@ -100,13 +103,14 @@ impl MongoStore {
     /// Stops the driver's background work and closes its connections; every clone of this
     /// store refuses operations afterwards. A process calls it before its runtime shuts down:
     /// a runtime torn down under the driver's connection-pool workers can make an operation
-    /// still finishing on another thread panic inside the driver. Bounded by the operation
-    /// timeout, since ending the server's sessions is a round trip to a server that may not
-    /// answer.
+    /// still finishing on another thread panic inside the driver. Bounded (by the operation
+    /// timeout, and never more than [`CLOSE_TIMEOUT`]), since ending the server's sessions is a
+    /// round trip to a server that may not answer, and an operator who pressed Ctrl-C waits
+    /// for it.
     pub async fn close(&self) {
         let ops = self.inner.ops.clone();
-        let _ =
-            tokio::time::timeout(self.operation_timeout, async move { ops.shutdown().await }).await;
+        let bound = self.operation_timeout.min(CLOSE_TIMEOUT);
+        let _ = tokio::time::timeout(bound, async move { ops.shutdown().await }).await;
     }
 
     /// Runs `work` in its own task and waits at most the operation timeout for its answer
