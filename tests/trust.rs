@@ -98,9 +98,9 @@ impl Store for Faulty {
     async fn reconcile(
         &self,
         id: &CampaignId,
-        apply: bool,
+        mode: flashsale::store::ReconcileMode,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        self.inner.reconcile(id, apply).await
+        self.inner.reconcile(id, mode).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         let first = self.audits.fetch_add(1, Ordering::SeqCst) == 0;
@@ -764,7 +764,7 @@ fn a_missing_subcommand_in_json_mode_is_one_line() {
         (
             vec![],
             "`flashsale` needs a subcommand: one of campaign, claim, inventory, simulate, \
-             completions, jwt",
+             completions, jwt, serve",
         ),
     ] {
         let document = json!({"error": {"kind": "invalid_input", "message": message}});

@@ -20,7 +20,7 @@ use crate::domain::{
 };
 use crate::store::{Audit, Reconciliation, SqliteStore, Store, StoreError};
 
-const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+const SECRET: &[u8] = b"k7Qm2xV9pL4tR8wZ3nB6yH1cF5jD0gSa";
 
 /// A store that counts its calls, and fails every one while `failing`.
 #[derive(Clone)]
@@ -88,10 +88,10 @@ impl Store for Counting {
     async fn reconcile(
         &self,
         id: &CampaignId,
-        apply: bool,
+        mode: crate::store::ReconcileMode,
     ) -> Result<Option<Reconciliation>, StoreError> {
         self.called()?;
-        self.inner.reconcile(id, apply).await
+        self.inner.reconcile(id, mode).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         self.called()?;
