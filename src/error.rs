@@ -53,19 +53,52 @@ impl Error {
     /// What kind of failure this is: the exit code, JSON `kind` and HTTP status follow from it.
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
+        // Every variant is named (no wildcard), so a new store or auth error cannot get a kind
+        // without a decision here, the one place kinds are decided.
         match self {
             Error::Invalid(_) => ErrorKind::InvalidInput,
-            Error::Store(err) if err.is_invalid_input() => ErrorKind::InvalidInput,
-            Error::Store(err) if err.is_unavailable() => ErrorKind::StoreUnavailable,
-            Error::Store(_) => ErrorKind::Internal,
+            Error::Store(err) => match err {
+                StoreError::CampaignExists(_)
+                | StoreError::InventoryLimit(_)
+                | StoreError::InvalidUrl { .. }
+                | StoreError::NoDataDir => ErrorKind::InvalidInput,
+                StoreError::Unavailable { .. } | StoreError::TimedOut { .. } => {
+                    ErrorKind::StoreUnavailable
+                }
+                // Damage is not transient: a retry gets the same answer, so it must not be
+                // `store_unavailable`, which tells a client to come back.
+                StoreError::Damaged { .. }
+                | StoreError::DriftTooLarge { .. }
+                | StoreError::Backend { .. } => ErrorKind::Internal,
+            },
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::SoldOut(_) => ErrorKind::SoldOut,
             Error::NotLive { .. } => ErrorKind::NotLive,
             Error::NotEligible { .. } => ErrorKind::NotEligible,
-            // A missing or unusable key is the operator's configuration, not the shopper's
-            // credential: a usage error, so scripts do not mistake it for a bad token.
-            Error::Unauthenticated(err) if err.is_configuration() => ErrorKind::InvalidInput,
-            Error::Unauthenticated(_) => ErrorKind::Unauthenticated,
+            Error::Unauthenticated(err) => match err {
+                // A missing or unusable key is the operator's configuration, not the shopper's
+                // credential: a usage error, so scripts do not mistake it for a bad token.
+                AuthError::NoKey
+                | AuthError::WeakSecret
+                | AuthError::LowDiversitySecret
+                | AuthError::AmbiguousKey
+                | AuthError::BadPublicKey(_)
+                | AuthError::KeyFile { .. } => ErrorKind::InvalidInput,
+                AuthError::Missing
+                | AuthError::JwtRequired
+                | AuthError::SimulationWithoutJwt
+                | AuthError::SimulationWithoutKey
+                | AuthError::TokenTooLong
+                | AuthError::Malformed
+                | AuthError::AlgorithmNotAllowed { .. }
+                | AuthError::BadSignature
+                | AuthError::Expired
+                | AuthError::NotYetValid
+                | AuthError::WrongIssuer
+                | AuthError::WrongAudience
+                | AuthError::MissingClaim(_)
+                | AuthError::BadSubject(_) => ErrorKind::Unauthenticated,
+            },
             Error::InvariantViolation(_) => ErrorKind::InvariantViolation,
         }
     }
@@ -260,6 +293,40 @@ mod tests {
         let id = CampaignId::parse("c").unwrap();
         let cases: Vec<(Error, ErrorKind)> = vec![
             (Invalid::new("x", "y").into(), ErrorKind::InvalidInput),
+            (StoreError::NoDataDir.into(), ErrorKind::InvalidInput),
+            (
+                StoreError::TimedOut {
+                    context: "claiming".into(),
+                    after_ms: 1,
+                }
+                .into(),
+                ErrorKind::StoreUnavailable,
+            ),
+            (
+                StoreError::Damaged {
+                    findings: "row 3 missing from index".into(),
+                }
+                .into(),
+                ErrorKind::Internal,
+            ),
+            (
+                StoreError::DriftTooLarge {
+                    id: id.clone(),
+                    drift: 2,
+                    limit: 0,
+                }
+                .into(),
+                ErrorKind::Internal,
+            ),
+            (
+                AuthError::LowDiversitySecret.into(),
+                ErrorKind::InvalidInput,
+            ),
+            (AuthError::AmbiguousKey.into(), ErrorKind::InvalidInput),
+            (
+                AuthError::SimulationWithoutKey.into(),
+                ErrorKind::Unauthenticated,
+            ),
             (
                 StoreError::CampaignExists(id.clone()).into(),
                 ErrorKind::InvalidInput,

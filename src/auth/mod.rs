@@ -123,23 +123,6 @@ pub enum AuthError {
     },
 }
 
-impl AuthError {
-    /// Whether the operator's key configuration is at fault rather than the credential
-    /// presented: such errors are usage errors (exit 2), not refusals of a shopper (exit 7).
-    #[must_use]
-    pub fn is_configuration(&self) -> bool {
-        matches!(
-            self,
-            AuthError::NoKey
-                | AuthError::WeakSecret
-                | AuthError::LowDiversitySecret
-                | AuthError::AmbiguousKey
-                | AuthError::BadPublicKey(_)
-                | AuthError::KeyFile { .. }
-        )
-    }
-}
-
 /// The fewest distinct byte values an HS256 secret may have. Length alone lets `aaaa…` (32
 /// times one character) through; a random secret of 32 or more bytes, even one written as hex
 /// (16 symbols), has about 14 distinct bytes or more, and fewer than 8 is a chance below one in

@@ -105,27 +105,6 @@ impl StoreError {
             source: Arc::new(source),
         }
     }
-
-    /// Whether the caller's input caused this error (exit code 2).
-    #[must_use]
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self,
-            StoreError::CampaignExists(_)
-                | StoreError::InventoryLimit(_)
-                | StoreError::InvalidUrl { .. }
-                | StoreError::NoDataDir
-        )
-    }
-
-    /// Whether the store was unreachable or busy (JSON kind `store_unavailable`).
-    #[must_use]
-    pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Unavailable { .. } | StoreError::TimedOut { .. }
-        )
-    }
 }
 
 #[cfg(test)]
@@ -161,12 +140,6 @@ mod tests {
             );
         }
         assert_eq!(errors[0].to_string(), "campaign `spring` already exists");
-        assert!(errors[0].is_invalid_input() && errors[2].is_invalid_input());
-        assert!(errors[3].is_unavailable() && !errors[3].is_invalid_input());
-        // Damage is not transient: it must not tell a client to retry (store_unavailable).
-        for damaged in &errors[4..] {
-            assert!(!damaged.is_unavailable() && !damaged.is_invalid_input());
-        }
         assert_eq!(
             errors[3].to_string(),
             "store unavailable while claiming: no answer within 250 ms; retrying is safe: a \
