@@ -1,4 +1,4 @@
-//! Minting HS256 tokens: for tests, demos and `simulate`; a shop's identity provider mints
+//! Minting HS256 tokens: for tests, demos and simulations; a shop's identity provider mints
 //! the real ones.
 
 use std::fmt;
@@ -35,7 +35,8 @@ impl fmt::Debug for MintedToken {
     }
 }
 
-/// Mints HS256 tokens (`flashsale jwt mint`, tests, `simulate --jwt`).
+/// Mints HS256 tokens: for tests, demos and simulations, whose shoppers need tokens a verifier
+/// accepts.
 #[derive(Clone)]
 pub struct JwtSigner {
     secret: Vec<u8>,
@@ -82,7 +83,8 @@ impl JwtSigner {
     }
 
     /// A signer with a fresh random 256-bit secret that exists only in this process: what a
-    /// self-contained run (`simulate --jwt`) needs, pairing it with [`JwtSigner::verifier`].
+    /// self-contained simulation ([`crate::simulate::Identities::jwt`]) needs, pairing it with
+    /// [`JwtSigner::verifier`].
     ///
     /// # Panics
     /// If the operating system cannot supply randomness (as [`crate::domain::ClaimToken`]).

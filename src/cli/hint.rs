@@ -9,21 +9,15 @@ use crate::auth::AuthError;
 use crate::domain::Invalid;
 use crate::store::StoreError;
 
-/// The hint for the first error in `err`'s chain that has one.
+/// The hint for the library [`Error`] in `err`'s chain, the same error whose kind decides the
+/// exit code: library errors reach the CLI as an `Error`, never bare.
 pub(super) fn hint(err: &anyhow::Error) -> Option<&'static str> {
-    err.chain().find_map(|cause| {
-        if let Some(err) = cause.downcast_ref::<Error>() {
-            return match err {
-                Error::Store(err) => store_hint(err),
-                Error::Unauthenticated(err) => auth_hint(err),
-                _ => None,
-            };
-        }
-        if let Some(err) = cause.downcast_ref::<StoreError>() {
-            return store_hint(err);
-        }
-        cause.downcast_ref::<AuthError>().and_then(auth_hint)
-    })
+    err.chain()
+        .find_map(|cause| match cause.downcast_ref::<Error>()? {
+            Error::Store(err) => store_hint(err),
+            Error::Unauthenticated(err) => auth_hint(err),
+            _ => None,
+        })
 }
 
 fn store_hint(err: &StoreError) -> Option<&'static str> {
@@ -165,14 +159,14 @@ mod tests {
     }
 
     #[test]
-    fn hints_are_found_through_context_and_on_bare_library_errors() {
+    fn hints_are_found_through_context() {
         let wrapped = anyhow::Error::new(Error::from(AuthError::Missing)).context("claiming");
         assert_eq!(
             hint(&wrapped),
             Some("pass `--jwt TOKEN` (or set FLASHSALE_JWT)")
         );
-        let bare = anyhow::Error::new(AuthError::NoKey);
-        assert!(hint(&bare).is_some_and(|h| h.contains("FLASHSALE_JWT_SECRET")));
+        let no_key = anyhow::Error::new(Error::from(AuthError::NoKey)).context("verifying");
+        assert!(hint(&no_key).is_some_and(|h| h.contains("FLASHSALE_JWT_SECRET")));
         let none = anyhow::Error::new(Error::NotFound(CampaignId::parse("x").unwrap()));
         assert_eq!(hint(&none), None);
     }

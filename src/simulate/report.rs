@@ -198,7 +198,7 @@ pub struct Report {
     /// when the store could not be read after the run (see `audit_error`).
     pub store_after: Option<Audit>,
     /// Claims the store gained during the run beyond this run's `claimed` answers: other
-    /// shoppers on a campaign the run shares (`--campaign`). Always 0 on a campaign the run
+    /// shoppers on a campaign the run shares (an existing campaign). Always 0 on a campaign the run
     /// created, where any would be a violation.
     pub claims_by_others: i64,
     /// The verdicts on the store. Each is `false` when the audit could not be read: nothing

@@ -52,7 +52,7 @@ impl ReconcileMode {
     }
 }
 
-/// What `inventory reconcile` found (and, with `apply`, repaired).
+/// What a recount of a campaign's claims found (and, when the mode allowed it, repaired).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconciliation {
     /// The campaign.

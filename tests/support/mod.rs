@@ -155,15 +155,13 @@ impl TestEnv {
 
 /// A name unique to this test run, usable as a `MongoDB` database name.
 pub(crate) fn unique_name(test: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    let tag: u32 = rand::random();
     let test: String = test
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .take(30)
         .collect();
-    format!("fs_{test}_{}_{nanos}", std::process::id())
+    format!("fs_{test}_{}_{tag:08x}", std::process::id())
 }
 
 /// The `MongoDB` to test against (`FLASHSALE_TEST_MONGODB_URI`), or `None` with a notice; a
