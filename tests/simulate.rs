@@ -545,13 +545,10 @@ fn ctrl_c_exits_130_and_removes_the_created_campaign() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(sent.success());
+    support::Signal::Int.send(&child);
     let out = child.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(130));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "error: interrupted before the simulation finished\n"

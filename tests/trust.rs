@@ -17,7 +17,7 @@ use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, CommitStats, Reconciliation, SqliteStore, Store, StoreError};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use support::TestEnv;
+use support::{Signal, TestEnv};
 
 const SECRET: &str = "trust-secret-7f3a9c2e81d4b06f5e2a7c9d13b8f460";
 const RSA_PUBLIC: &str = concat!(
@@ -407,27 +407,6 @@ fn the_policy_refuses_a_throwaway_key_on_a_real_campaign() {
 
 // --- Item 8: SIGTERM is Ctrl-C ----------------------------------------------------------------
 
-/// Whether `pid` has a handler for SIGTERM (signal 15, bit 14 of `SigCgt`).
-#[cfg(target_os = "linux")]
-fn catches_sigterm(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            let mask = status.lines().find_map(|l| l.strip_prefix("SigCgt:"))?;
-            u64::from_str_radix(mask.trim(), 16).ok()
-        })
-        .is_some_and(|mask| mask & (1 << 14) != 0)
-}
-
-#[cfg(target_os = "linux")]
-fn terminate(child: &std::process::Child) {
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-}
-
 /// The campaigns in the store's file, read as a plain WAL reader: a reader never waits for
 /// the simulation's writer (`campaign list` would open the store and may wait on its lock).
 #[cfg(target_os = "linux")]
@@ -461,11 +440,11 @@ fn sigterm_ends_a_simulation_like_ctrl_c_and_removes_its_campaign() {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while campaigns_in(&env) == 0 || !catches_sigterm(child.id()) {
+    while campaigns_in(&env) == 0 || !Signal::Term.is_caught_by(child.id()) {
         assert!(started.elapsed() < Duration::from_secs(30), "never started");
         std::thread::sleep(Duration::from_millis(50));
     }
-    terminate(&child);
+    Signal::Term.send(&child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
@@ -481,47 +460,7 @@ fn sigterm_ends_a_simulation_like_ctrl_c_and_removes_its_campaign() {
     assert_eq!(env.store_state(), json!([]));
 }
 
-#[cfg(target_os = "linux")]
-#[test]
-fn sigterm_ends_a_blocked_claim_with_exit_130() {
-    let env = TestEnv::new();
-    let child = env
-        .std_cmd([
-            "claim",
-            "--campaign",
-            "spring",
-            "--user",
-            "ana",
-            "--cart",
-            "50",
-        ])
-        .env(
-            "FLASHSALE_STORE",
-            "mongodb://127.0.0.1:9/flashsale?serverSelectionTimeoutMS=60000",
-        )
-        .env("FLASHSALE_MONGODB_TIMEOUT_MS", "60000")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !catches_sigterm(child.id()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "never listened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    terminate(&child);
-    let out = child.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(20));
-    assert_eq!(out.status.code(), Some(130));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "error: interrupted before the command finished\n"
-    );
-}
+// SIGTERM on a blocked claim: `interrupt.rs`, beside Ctrl-C.
 
 // --- Item 9: time edges -------------------------------------------------------------------------
 

@@ -417,3 +417,69 @@ pub(crate) fn table_rows(table: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// A signal a test sends to a flashsale process, as `kill` names it and as Linux numbers it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Signal {
+    /// Ctrl-C.
+    Int,
+    /// What CI timeouts and orchestrators send.
+    Term,
+}
+
+impl Signal {
+    fn number(self) -> u32 {
+        match self {
+            Signal::Int => 2,
+            Signal::Term => 15,
+        }
+    }
+
+    /// Whether process `pid` has a handler for this signal installed, from the "caught signals"
+    /// mask Linux shows in `/proc/PID/status` (signal N is bit N - 1). Before that, the signal
+    /// would kill the process outright, which is not what a test of the handler wants.
+    pub(crate) fn is_caught_by(self, pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                let mask = status.lines().find_map(|l| l.strip_prefix("SigCgt:"))?;
+                u64::from_str_radix(mask.trim(), 16).ok()
+            })
+            .is_some_and(|mask| mask & (1 << (self.number() - 1)) != 0)
+    }
+
+    /// Sends this signal to `child`.
+    pub(crate) fn send(self, child: &std::process::Child) {
+        let name = match self {
+            Signal::Int => "-INT",
+            Signal::Term => "-TERM",
+        };
+        let sent = Command::new("kill")
+            .args([name, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "kill {name} {}", child.id());
+    }
+
+    /// Waits until `child` handles this signal, sends it, and returns what the child printed;
+    /// the child must end within 20 s of the signal.
+    pub(crate) fn interrupt(self, child: std::process::Child) -> std::process::Output {
+        let started = std::time::Instant::now();
+        while !self.is_caught_by(child.id()) {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "flashsale never listened for {self:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        self.send(&child);
+        let sent_at = std::time::Instant::now();
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            sent_at.elapsed() < std::time::Duration::from_secs(20),
+            "{self:?} took {:?} to end the command",
+            sent_at.elapsed()
+        );
+        out
+    }
+}
