@@ -34,6 +34,9 @@ _flashsale() {
             flashsale,jwt)
                 cmd="flashsale__subcmd__jwt"
                 ;;
+            flashsale,man)
+                cmd="flashsale__subcmd__man"
+                ;;
             flashsale,serve)
                 cmd="flashsale__subcmd__serve"
                 ;;
@@ -87,6 +90,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help,jwt)
                 cmd="flashsale__subcmd__help__subcmd__jwt"
+                ;;
+            flashsale__subcmd__help,man)
+                cmd="flashsale__subcmd__help__subcmd__man"
                 ;;
             flashsale__subcmd__help,serve)
                 cmd="flashsale__subcmd__help__subcmd__serve"
@@ -161,7 +167,7 @@ _flashsale() {
 
     case "${cmd}" in
         flashsale)
-            opts="-h -V --store --output --help --version campaign claim inventory simulate completions jwt serve help"
+            opts="-o -h -V --store --output --help --version campaign claim inventory simulate completions man jwt serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,6 +181,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -183,7 +193,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign)
-            opts="-h --store --output --help create status list end help"
+            opts="-o -h --store --output --help create status list end help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,6 +207,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -205,7 +219,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__create)
-            opts="-h --name --inventory --percent-off --max-discount --min-cart --currency --id --starts-at --ends-at --duration --store --output --help"
+            opts="-o -h --name --inventory --percent-off --max-discount --min-cart --currency --id --starts-at --ends-at --duration --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -259,6 +273,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -267,7 +285,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__end)
-            opts="-h --store --output --help"
+            opts="-o -h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,6 +296,10 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -373,7 +395,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__list)
-            opts="-h --store --output --help"
+            opts="-o -h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +406,10 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -395,7 +421,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__status)
-            opts="-h --store --output --help"
+            opts="-o -h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,6 +435,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -417,7 +447,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__claim)
-            opts="-h --campaign --user --jwt --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --cart --store --output --help"
+            opts="-o -h --campaign --user --jwt --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --cart --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,6 +493,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -471,7 +505,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__completions)
-            opts="-h --store --output --help bash elvish fish powershell zsh"
+            opts="-o -h --store --output --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,6 +519,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -493,7 +531,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help)
-            opts="campaign claim inventory simulate completions jwt serve help"
+            opts="campaign claim inventory simulate completions man jwt serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -702,6 +740,20 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -731,7 +783,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory)
-            opts="-h --store --output --help show add reconcile help"
+            opts="-o -h --store --output --help show add reconcile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,6 +797,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -753,7 +809,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory__subcmd__add)
-            opts="-h --store --output --help"
+            opts="-o -h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -764,6 +820,10 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -845,7 +905,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory__subcmd__reconcile)
-            opts="-h --apply --force --store --output --help"
+            opts="-o -h --apply --force --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -856,6 +916,10 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -867,7 +931,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory__subcmd__show)
-            opts="-h --store --output --help"
+            opts="-o -h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -881,6 +945,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -889,7 +957,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__jwt)
-            opts="-h --store --output --help mint help"
+            opts="-o -h --store --output --help mint help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,6 +968,10 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -953,7 +1025,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__jwt__subcmd__mint)
-            opts="-h --user --ttl --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-o -h --user --ttl --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,6 +1059,36 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__man)
+            opts="-o -h --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -995,7 +1097,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__serve)
-            opts="-h --listen --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --grace --store --output --help"
+            opts="-o -h --listen --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --grace --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1045,6 +1147,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1053,7 +1159,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__simulate)
-            opts="-h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --cart-min --cart-max --keep --jwt --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-o -h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --cart-min --cart-max --keep --jwt --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1112,6 +1218,10 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;

@@ -16,20 +16,47 @@ pub(crate) enum CampaignCmd {
     #[command(after_long_help = CREATE_EXAMPLES)]
     Create(Box<CreateArgs>),
     /// Show one campaign and its state now.
+    #[command(after_long_help = STATUS_EXAMPLES)]
     Status(IdArgs),
     /// List every campaign, oldest first.
+    #[command(after_long_help = LIST_EXAMPLES)]
     List,
     /// Stop a campaign now: no new claims are accepted (existing claims still replay).
+    #[command(after_long_help = END_EXAMPLES)]
     End(IdArgs),
 }
 
+/// Examples of `flashsale campaign --help`.
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  flashsale campaign create --name 'Spring sale' --inventory 500 \\
+      --percent-off 15 --max-discount 20 --duration 2h
+  flashsale campaign list
+  flashsale campaign status spring
+  flashsale campaign end spring";
+
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign status spring
+  flashsale -o json campaign status spring";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign list
+  flashsale -o json campaign list";
+
+const END_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign end spring";
+
 const CREATE_EXAMPLES: &str = "\
 Examples:
-  flashsale campaign create --name 'Spring sale' --inventory 500 --percent-off 15 \\
-      --max-discount 20 --min-cart 50 --duration 2h
-  flashsale campaign create --id bf-2026 --name 'Black Friday' --inventory 10000 \\
-      --percent-off 12.5 --max-discount 30 --starts-at 2026-11-27T08:00:00Z \\
-      --ends-at 2026-11-27T20:00:00Z";
+  flashsale campaign create --name 'Spring sale' --inventory 500 \\
+      --percent-off 15 --max-discount 20 --min-cart 50 --duration 2h
+  flashsale campaign create --id bf-2026 --name 'Black Friday' \\
+      --inventory 10000 --percent-off 12.5 --max-discount 30 \\
+      --starts-at 2026-11-27T08:00:00Z --ends-at 2026-11-27T20:00:00Z
+  flashsale campaign create   # on a terminal: asks for each field";
 
 /// Arguments of `campaign create`. Money is a decimal with at most two fraction digits.
 #[derive(Debug, Args)]

@@ -16,8 +16,10 @@ use crate::domain::{CampaignId, Cents, Invalid, UserId};
 #[command(
     group(ArgGroup::new("who").required(true).args(["user", "jwt"])),
     after_long_help = "Examples:\n  flashsale claim --campaign spring --user ana@example.com --cart 64.90\n  \
-flashsale claim --campaign spring --jwt \"$TOKEN\" --jwt-secret-file /etc/flashsale/jwt.key --cart 64.90\n  \
-printf '%s' \"$TOKEN\" | flashsale claim --campaign spring --jwt - --cart 64.90   # token not in argv"
+flashsale claim --campaign spring --jwt \"$TOKEN\" \\\n      \
+--jwt-secret-file /etc/flashsale/jwt.key --cart 64.90\n  \
+# the token read from stdin, so that it is not in the process list:\n  \
+printf '%s' \"$TOKEN\" | flashsale claim --campaign spring --jwt - --cart 64.90"
 )]
 pub(crate) struct ClaimArgs {
     /// The campaign to claim from.

@@ -6,16 +6,28 @@ use super::{Context, output};
 use crate::domain::{CampaignId, Units};
 use crate::store::ReconcileMode;
 
+/// Examples of `flashsale inventory --help`.
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  flashsale inventory show spring
+  flashsale inventory add spring 250
+  flashsale inventory reconcile spring --apply";
+
 /// Inventory subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum InventoryCmd {
     /// Show total, claimed and remaining units.
+    #[command(after_long_help = "Examples:\n  flashsale inventory show spring\n  \
+flashsale -o json inventory show spring")]
     Show(ShowArgs),
     /// Restock: add N units to the total and to what remains.
+    #[command(after_long_help = "Examples:\n  flashsale inventory add spring 250")]
     Add(AddArgs),
     /// Recompute `remaining` from the claims and report drift (repair it with --apply).
     #[command(
-        after_long_help = "Safe to run while claims are arriving. On SQLite it should always find no drift; on \
+        after_long_help = "Examples:\n  flashsale inventory reconcile spring\n  \
+flashsale inventory reconcile spring --apply\n\n\
+Safe to run while claims are arriving. On SQLite it should always find no drift; on \
 MongoDB a crash between reserving a unit and recording its claim strands the unit until this runs.\n\n\
 --apply first checks the whole store (SQLite: PRAGMA integrity_check, and the campaign's claims, tokens \
 and counters) and writes nothing if it is damaged: restore it from a backup. It also refuses a drift \
