@@ -395,12 +395,16 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__list)
-            opts="-o -h --store --output --help"
+            opts="-o -h --state --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -W "scheduled live sold_out ended" -- "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

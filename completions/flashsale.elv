@@ -72,6 +72,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;campaign;list'= {
+            cand --state 'Only the campaigns in this state now'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'

@@ -101,3 +101,228 @@ fn committed_man_page_matches_the_command() {
     );
     assert!(env.store_bytes().is_empty(), "man must not create a store");
 }
+
+/// `text` with each number after the last `  in ` of a line replaced by `N` (the `ends`
+/// column of `campaign list`).
+fn list_relatives(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.rfind("  in ") {
+            Some(at) => format!("{}({})", &line[..at + 2], &line[at + 2..]),
+            None => line.to_owned(),
+        })
+        .map(|line| relatives(&line).replace(['(', ')'], ""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// `text` with each number inside parentheses replaced by `N`: relative times
+/// (`(starts in 1496d 20h)` becomes `(starts in Nd Nh)`) move with the clock, their shape not.
+fn relatives(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    let mut in_number = false;
+    for ch in text.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth > 0 && ch.is_ascii_digit() {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Creates campaign `id` with fixed times, so that local times can be checked whole.
+fn create_scheduled(env: &TestEnv, id: &str, name: &str, currency: &str) {
+    env.run([
+        "campaign",
+        "create",
+        "--id",
+        id,
+        "--name",
+        name,
+        "--inventory",
+        "40",
+        "--percent-off",
+        "15",
+        "--max-discount",
+        "20",
+        "--min-cart",
+        "10",
+        "--currency",
+        currency,
+        "--starts-at",
+        "2030-01-01T09:00:00Z",
+        "--ends-at",
+        "2030-01-01T12:00:00Z",
+    ])
+    .json();
+}
+
+#[test]
+fn tables_show_local_times_with_the_zone_and_relative_times() {
+    let env = TestEnv::new();
+    create_scheduled(&env, "winter", "Winter sale", "usd");
+    let out = env
+        .run(["campaign", "status", "winter"])
+        .env("TZ", "Asia/Kolkata")
+        .stderr("")
+        .run()
+        .stdout;
+    let created = relatives(&out).lines().last().map(str::to_owned);
+    assert_eq!(
+        relatives(&out),
+        format!(
+            "\
+id            winter
+name          Winter sale
+state         scheduled
+starts        2030-01-01 14:30 +05:30 (starts in Nd Nh)
+ends          2030-01-01 17:30 +05:30 (ends in Nd Nh)
+inventory     0 claimed, 40 remaining of 40
+discount      15% off, at most 20.00 USD
+minimum cart  10.00 USD
+{}
+",
+            created.unwrap_or_default()
+        )
+    );
+    assert!(
+        out.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("created       20") && l.ends_with("+05:30 (<1m ago)")),
+        "{out}"
+    );
+    // JSON keeps RFC 3339 in UTC, whatever the zone.
+    let json = env
+        .run(["-o", "json", "campaign", "status", "winter"])
+        .env("TZ", "Asia/Kolkata")
+        .json();
+    assert_eq!(json["starts_at"], "2030-01-01T09:00:00.000Z");
+}
+
+#[test]
+fn claim_tables_give_every_amount_its_currency() {
+    let env = TestEnv::new();
+    env.run([
+        "campaign",
+        "create",
+        "--id",
+        "usd",
+        "--name",
+        "Dollars",
+        "--inventory",
+        "3",
+        "--percent-off",
+        "10",
+        "--max-discount",
+        "5",
+        "--currency",
+        "usd",
+        "--duration",
+        "1h",
+    ])
+    .json();
+    let out = env.claim("usd", "ana", "30").stderr("").run().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.contains(&"discount  3.00 USD"), "{out}");
+    assert!(lines.contains(&"cart      30.00 USD"), "{out}");
+}
+
+#[test]
+fn campaign_list_is_one_plain_line_per_campaign_and_filters_by_state() {
+    let env = TestEnv::new();
+    create_scheduled(&env, "later", "A name far too long to fit in a list", "eur");
+    env.create_campaign("now", 5);
+    let out = env.run(["campaign", "list"]).stderr("").run().stdout;
+    assert_eq!(
+        list_relatives(&out),
+        "\
+id     name                  state      left   off  ends
+later  A name far too long…  scheduled  40/40  15%  in Nd Nh
+now    Campaign now          live       5/5    10%  in Nm
+"
+    );
+    assert!(!out.contains('\t') && !out.contains('│'), "{out:?}");
+    env.run(["campaign", "list", "--state", "live"])
+        .stdout("id   name          state  left  off  ends\nnow  Campaign now  live   5/5   10%  in 59m\n")
+        .check();
+    let ended = env
+        .run(["-o", "json", "campaign", "list", "--state", "ended"])
+        .json();
+    assert_eq!(ended, serde_json::json!([]));
+    env.run(["campaign", "list", "--state", "sold_out"])
+        .stdout("no campaigns in that state\n")
+        .check();
+    let refused = env
+        .run(["campaign", "list", "--state", "gone"])
+        .code(2)
+        .run();
+    assert!(
+        refused.stderr.contains("invalid value 'gone'"),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// `text` without ANSI styling sequences (`ESC [ ... m`).
+fn unstyled(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(ch) = chars.next() {
+        if ch == '\u{1b}' {
+            chars.by_ref().find(|c| *c == 'm');
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[test]
+fn campaign_list_fits_80_columns_on_a_terminal() {
+    let env = TestEnv::new();
+    create_scheduled(
+        &env,
+        "black-friday-2030",
+        "Black Friday with a long name",
+        "eur",
+    );
+    env.create_campaign("spring", 500);
+    let mut cmd = env.std_cmd(["campaign", "list"]);
+    cmd.env_remove("NO_COLOR");
+    let mut tty = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty");
+    // rexpect hands over each byte as a char: back to UTF-8 to count columns.
+    let bytes: Vec<u8> = tty
+        .exp_eof()
+        .expect("the command ends")
+        .chars()
+        .map(|c| u8::try_from(c).expect("a byte"))
+        .collect();
+    let out = String::from_utf8(bytes).expect("UTF-8");
+    assert!(
+        out.contains("\u{1b}["),
+        "a styled header on a terminal: {out:?}"
+    );
+    let plain = unstyled(&out);
+    let lines: Vec<&str> = plain.lines().map(|l| l.trim_end_matches('\r')).collect();
+    // A header and one line per campaign, none wider than 80 columns.
+    assert_eq!(lines.len(), 3, "{plain}");
+    for line in &lines {
+        assert!(line.chars().count() <= 80, "{line:?} in\n{plain}");
+    }
+    assert!(
+        lines[1].starts_with("black-friday-2030  Black Friday with a…  scheduled"),
+        "{plain}"
+    );
+    assert!(lines[2].starts_with("spring"), "{plain}");
+}

@@ -7,7 +7,9 @@ use clap::{Args, Subcommand};
 use rand::Rng as _;
 
 use super::{Context, Interrupted, UsageError, output, parse};
-use crate::domain::{CampaignId, Cents, Currency, Invalid, NewCampaign, Percent, Units};
+use crate::domain::{
+    CampaignId, CampaignState, Cents, Currency, Invalid, NewCampaign, Percent, Units,
+};
 
 /// Campaign subcommands.
 #[derive(Debug, Subcommand)]
@@ -20,7 +22,7 @@ pub(crate) enum CampaignCmd {
     Status(IdArgs),
     /// List every campaign, oldest first.
     #[command(after_long_help = LIST_EXAMPLES)]
-    List,
+    List(ListArgs),
     /// Stop a campaign now: no new claims are accepted (existing claims still replay).
     #[command(after_long_help = END_EXAMPLES)]
     End(IdArgs),
@@ -43,7 +45,8 @@ Examples:
 const LIST_EXAMPLES: &str = "\
 Examples:
   flashsale campaign list
-  flashsale -o json campaign list";
+  flashsale campaign list --state live
+  flashsale -o json campaign list --state ended";
 
 const END_EXAMPLES: &str = "\
 Examples:
@@ -93,6 +96,39 @@ pub(crate) struct CreateArgs {
     duration: Option<String>,
 }
 
+/// Arguments of `campaign list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only the campaigns in this state now.
+    #[arg(long, value_enum)]
+    state: Option<StateFilter>,
+}
+
+/// A campaign state, as `--state` takes it (the JSON names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum StateFilter {
+    /// Before its start.
+    Scheduled,
+    /// Accepting claims.
+    Live,
+    /// Inside its window, no unit left.
+    #[value(name = "sold_out", alias = "sold-out")]
+    SoldOut,
+    /// Past its end, or ended by an operator.
+    Ended,
+}
+
+impl StateFilter {
+    fn state(self) -> CampaignState {
+        match self {
+            StateFilter::Scheduled => CampaignState::Scheduled,
+            StateFilter::Live => CampaignState::Live,
+            StateFilter::SoldOut => CampaignState::SoldOut,
+            StateFilter::Ended => CampaignState::Ended,
+        }
+    }
+}
+
 /// A campaign id argument.
 #[derive(Debug, Args)]
 pub(crate) struct IdArgs {
@@ -121,10 +157,13 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
                 output::campaign_table(&view)
             })
         }
-        CampaignCmd::List => {
-            let views = ctx.campaigns().await?.list().await?;
+        CampaignCmd::List(ListArgs { state }) => {
+            let mut views = ctx.campaigns().await?.list().await?;
+            if let Some(state) = state {
+                views.retain(|view| view.state == state.state());
+            }
             let json = serde_json::Value::Array(views.iter().map(output::campaign_json).collect());
-            ctx.emit(&json, || output::campaigns_table(&views))
+            ctx.emit(&json, || output::campaigns_table(&views, state.is_some()))
         }
         CampaignCmd::End(IdArgs { id }) => {
             let id = CampaignId::parse(&id)?;

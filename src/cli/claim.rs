@@ -78,8 +78,22 @@ pub(crate) async fn run(args: ClaimArgs, ctx: &Context) -> anyhow::Result<()> {
         .await?;
     // The claim is stored now: a failure to print it must say so, or the operator cannot
     // tell a lost answer from a lost claim. The token stays out of the message.
+    // The claim does not record its currency: a table reads it from the campaign, and still
+    // prints the claim (amounts without a currency) if that read fails.
+    let currency = if ctx.output == output::OutputFormat::Table {
+        match ctx.campaigns().await {
+            Ok(campaigns) => campaigns
+                .status(&campaign)
+                .await
+                .ok()
+                .map(|view| view.campaign.currency),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
     ctx.emit(&output::claim_json(&outcome), || {
-        output::claim_table(&outcome)
+        output::claim_table(&outcome, currency.as_ref())
     })
     .with_context(|| {
         format!(
