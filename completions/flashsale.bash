@@ -285,7 +285,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__end)
-            opts="-o -h --store --output --help"
+            opts="-y -o -h --yes --dry-run --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -909,7 +909,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory__subcmd__reconcile)
-            opts="-o -h --apply --force --store --output --help"
+            opts="-y -o -h --apply --yes --dry-run --force --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -76,6 +76,8 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s y -l yes -d 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l dry-run -d 'Show what would change, and change nothing'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show one campaign and its state now'
@@ -114,6 +116,8 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fis
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l apply -d 'Write the repaired `remaining` (without it, only report). Checks the store\'s integrity first, and refuses a drift larger than a crash can strand'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -s y -l yes -d 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l dry-run -d 'Show what would change, and change nothing'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l force -d 'With --apply: repair even a drift larger than a crash can strand (after a restored backup or a manual edit you know about). A damaged store is still refused'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show total, claimed and remaining units'

@@ -352,9 +352,9 @@ b   Campaign b  live   3/3   10%  in 59m
     let status = env.run(["campaign", "status", "b"]).json();
     assert_eq!(status, campaign_doc(&status, "b", "live", 3, 0));
 
-    let ended = env.run(["campaign", "end", "b"]).json();
+    let ended = env.run(["campaign", "end", "b", "--yes"]).json();
     assert_eq!(ended, campaign_doc(&ended, "b", "ended", 3, 0));
-    let again = env.run(["campaign", "end", "b"]).run();
+    let again = env.run(["campaign", "end", "b", "--yes"]).run();
     assert_eq!(
         (normalise_local(&again.stdout, &[]), again.stderr),
         (campaign_table("b", "ended", 0, 3), String::new()),
@@ -518,7 +518,7 @@ fn replay_survives_sell_out_and_end() {
         env.claim("one", "ana", "30").json()["claim"],
         first["claim"]
     );
-    env.run(["campaign", "end", "one"]).json();
+    env.run(["campaign", "end", "one", "--yes"]).json();
     let replay = env.claim("one", "ana", "99").json();
     assert_eq!(
         replay,
@@ -550,7 +550,7 @@ fn every_refusal_has_its_exit_code_and_writes_nothing() {
     ])
     .json();
     env.create_campaign("stopped", 1);
-    env.run(["campaign", "end", "stopped"]).json();
+    env.run(["campaign", "end", "stopped", "--yes"]).json();
     env.claim("one", "ana", "30").json();
     let before = env.store_bytes();
     let before_state = env.store_state();
@@ -704,7 +704,7 @@ fn inventory_show_add_and_reconcile() {
         .stdout(reconcile_table(3, 2, 1, 1, "no drift"))
         .check();
     let applied = env
-        .run(["inventory", "reconcile", "spring", "--apply"])
+        .run(["inventory", "reconcile", "spring", "--apply", "--yes"])
         .json();
     assert_eq!(
         applied,
@@ -915,7 +915,7 @@ fn operator_story(env: &TestEnv) {
     );
     env.claim("story", "cy", "50").json(); // the restock is claimable
     let report = env
-        .run(["inventory", "reconcile", "story", "--apply"])
+        .run(["inventory", "reconcile", "story", "--apply", "--yes"])
         .json();
     assert_eq!(
         report,
@@ -927,7 +927,7 @@ fn operator_story(env: &TestEnv) {
         json!({"campaign_id": "story", "total": 3, "claimed": 3, "remaining": 0})
     );
 
-    let ended = env.run(["campaign", "end", "story"]).json();
+    let ended = env.run(["campaign", "end", "story", "--yes"]).json();
     assert_eq!(ended, campaign_doc(&ended, "story", "ended", 3, 3));
     env.claim("story", "dee", "50").code(5).json();
     let replay = env.claim("story", "ana", "50").json();

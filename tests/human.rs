@@ -326,3 +326,150 @@ fn campaign_list_fits_80_columns_on_a_terminal() {
     );
     assert!(lines[2].starts_with("spring"), "{plain}");
 }
+
+/// Runs `args` on a pseudo-terminal, answers `answer` to the question containing `question`,
+/// and returns everything the terminal showed and the exit code.
+fn answer_on_a_terminal(
+    env: &TestEnv,
+    args: &[&str],
+    question: &str,
+    answer: &str,
+) -> (String, i32) {
+    let cmd = env.std_cmd(args);
+    let mut tty = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty");
+    tty.exp_string(question).expect("the question");
+    tty.send(answer).expect("type");
+    tty.flush().expect("flush");
+    let rest = tty.exp_eof().expect("the command ends");
+    let code = match tty.process.wait().expect("exit status") {
+        rexpect::process::wait::WaitStatus::Exited(_, code) => code,
+        other => panic!("{other:?}"),
+    };
+    (rest, code)
+}
+
+#[test]
+fn campaign_end_asks_on_a_terminal_and_needs_yes_in_a_pipe() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 5);
+    let state = |env: &TestEnv| {
+        env.run(["-o", "json", "campaign", "status", "spring"])
+            .json()["state"]
+            .clone()
+    };
+
+    // No terminal, no --yes: refused before anything changes, with the way out named.
+    env.run(["campaign", "end", "spring"])
+        .code(2)
+        .stdout("")
+        .stderr(
+            "error: `campaign end` changes the store and there is no terminal to confirm on: \
+             pass --yes to go ahead, or --dry-run to see what would change\n",
+        )
+        .check();
+    let json = env
+        .run(["-o", "json", "campaign", "end", "spring"])
+        .code(2)
+        .json();
+    assert_eq!(json["error"]["kind"], "invalid_input", "{json}");
+    assert_eq!(state(&env), "live");
+
+    // --dry-run shows what would change and changes nothing.
+    let dry = env
+        .run(["campaign", "end", "spring", "--dry-run"])
+        .stderr("")
+        .run()
+        .stdout;
+    assert!(
+        dry.ends_with(
+            "\n\ndry run: `campaign end` would stop claims on `spring` now (live, 5 of 5 units \
+             left); nothing was changed\n"
+        ),
+        "{dry}"
+    );
+    let dry = env
+        .run(["-o", "json", "campaign", "end", "spring", "--dry-run"])
+        .json();
+    assert_eq!(
+        (
+            &dry["dry_run"],
+            &dry["would_end"],
+            &dry["campaign"]["state"]
+        ),
+        (&true.into(), &true.into(), &"live".into())
+    );
+    assert_eq!(state(&env), "live");
+    env.run(["campaign", "end", "spring", "--dry-run", "--yes"])
+        .code(2)
+        .run();
+
+    // On a terminal: "n" changes nothing, "y" ends it.
+    let question =
+        "End campaign `spring` now? It is live, 5 of 5 units left; no new claims will be accepted";
+    let (shown, code) = answer_on_a_terminal(&env, &["campaign", "end", "spring"], question, "n");
+    assert_eq!(code, 2, "{shown}");
+    assert!(
+        shown.contains("not confirmed: nothing was changed"),
+        "{shown}"
+    );
+    assert_eq!(state(&env), "live");
+    let (shown, code) = answer_on_a_terminal(&env, &["campaign", "end", "spring"], question, "y");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("state         ended"), "{shown}");
+    assert_eq!(state(&env), "ended");
+}
+
+#[test]
+fn reconcile_apply_asks_with_the_numbers_on_a_terminal() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 5);
+    env.claim("spring", "ana", "30").json();
+    // A claim deleted behind the store's back: one unit of drift.
+    let conn =
+        rusqlite::Connection::open(env.sqlite_file().expect("an SQLite store")).expect("open");
+    conn.execute("DELETE FROM claims", []).expect("delete");
+    drop(conn);
+    let remaining = |env: &TestEnv| {
+        env.run(["-o", "json", "inventory", "show", "spring"])
+            .json()["remaining"]
+            .clone()
+    };
+
+    env.run(["inventory", "reconcile", "spring", "--apply", "--force"])
+        .code(2)
+        .stderr(
+            "error: `inventory reconcile --apply` changes the store and there is no terminal to \
+             confirm on: pass --yes to go ahead, or --dry-run to see what would change\n",
+        )
+        .check();
+    let dry = env
+        .run([
+            "-o",
+            "json",
+            "inventory",
+            "reconcile",
+            "spring",
+            "--apply",
+            "--dry-run",
+        ])
+        .json();
+    assert_eq!(
+        (&dry["drift"], &dry["applied"]),
+        (&1.into(), &false.into()),
+        "{dry}"
+    );
+    assert_eq!(remaining(&env), 4);
+
+    let question = "Set remaining units of `spring` from 4 to 5 (drift of 1)?";
+    let args = ["inventory", "reconcile", "spring", "--apply", "--force"];
+    let (shown, code) = answer_on_a_terminal(&env, &args, question, "n");
+    assert_eq!(code, 2, "{shown}");
+    assert_eq!(remaining(&env), 4);
+    let (shown, code) = answer_on_a_terminal(&env, &args, question, "y");
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("drift of 1 repaired: remaining set to 5"),
+        "{shown}"
+    );
+    assert_eq!(remaining(&env), 5);
+}

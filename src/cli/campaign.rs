@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use rand::Rng as _;
 
+use super::confirm::ConfirmArgs;
 use super::{Context, Interrupted, UsageError, output, parse};
 use crate::domain::{
     CampaignId, CampaignState, Cents, Currency, Invalid, NewCampaign, Percent, Units,
@@ -25,7 +26,7 @@ pub(crate) enum CampaignCmd {
     List(ListArgs),
     /// Stop a campaign now: no new claims are accepted (existing claims still replay).
     #[command(after_long_help = END_EXAMPLES)]
-    End(IdArgs),
+    End(EndArgs),
 }
 
 /// Examples of `flashsale campaign --help`.
@@ -50,7 +51,9 @@ Examples:
 
 const END_EXAMPLES: &str = "\
 Examples:
-  flashsale campaign end spring";
+  flashsale campaign end spring             # on a terminal: asks first
+  flashsale campaign end spring --dry-run   # what would change; changes nothing
+  flashsale campaign end spring --yes       # scripts: no question";
 
 const CREATE_EXAMPLES: &str = "\
 Examples:
@@ -94,6 +97,15 @@ pub(crate) struct CreateArgs {
     /// How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m.
     #[arg(long, value_name = "DURATION")]
     duration: Option<String>,
+}
+
+/// Arguments of `campaign end`.
+#[derive(Debug, Args)]
+pub(crate) struct EndArgs {
+    /// The campaign id.
+    id: String,
+    #[command(flatten)]
+    confirm: ConfirmArgs,
 }
 
 /// Arguments of `campaign list`.
@@ -165,9 +177,28 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             let json = serde_json::Value::Array(views.iter().map(output::campaign_json).collect());
             ctx.emit(&json, || output::campaigns_table(&views, state.is_some()))
         }
-        CampaignCmd::End(IdArgs { id }) => {
+        CampaignCmd::End(EndArgs { id, confirm }) => {
             let id = CampaignId::parse(&id)?;
-            let view = ctx.campaigns().await?.end(&id).await?;
+            confirm.check("`campaign end`")?;
+            let campaigns = ctx.campaigns().await?;
+            let view = campaigns.status(&id).await?;
+            let open = view.state != CampaignState::Ended;
+            if confirm.dry_run {
+                let json = serde_json::json!({
+                    "dry_run": true,
+                    "would_end": open,
+                    "campaign": output::campaign_json(&view),
+                });
+                return ctx.emit(&json, || output::end_preview(&view));
+            }
+            // Ending an ended campaign changes nothing, so it needs no question.
+            if open {
+                confirm.confirm(&format!(
+                    "End campaign `{id}` now? It is {}; no new claims will be accepted",
+                    output::inventory_summary(&view)
+                ))?;
+            }
+            let view = campaigns.end(&id).await?;
             ctx.emit(&output::campaign_json(&view), || {
                 output::campaign_table(&view)
             })

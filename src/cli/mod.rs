@@ -8,6 +8,7 @@
 mod campaign;
 mod claim;
 mod completions;
+mod confirm;
 mod hint;
 mod inventory;
 mod jwt;

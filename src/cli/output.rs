@@ -7,7 +7,7 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Attribute, Cell, ContentArrangement, Table};
 use serde_json::{Value, json};
 
-use crate::domain::{Campaign, Cents, ClaimOutcome, Currency};
+use crate::domain::{Campaign, CampaignState, Cents, ClaimOutcome, Currency};
 use crate::service::CampaignView;
 use crate::store::Reconciliation;
 
@@ -197,6 +197,31 @@ pub(crate) fn campaign_table(view: &CampaignView) -> String {
             format!("{} ({})", local(c.created_at), relative(c.created_at, now)),
         ),
     ])
+}
+
+/// `live, 3 of 5 units left`: what a question about ending a campaign shows.
+pub(crate) fn inventory_summary(view: &CampaignView) -> String {
+    let c = &view.campaign;
+    format!(
+        "{}, {} of {} units left",
+        view.state,
+        c.remaining(),
+        c.total()
+    )
+}
+
+/// What `campaign end --dry-run` prints: the campaign, then what ending it would do.
+pub(crate) fn end_preview(view: &CampaignView) -> String {
+    let verdict = if view.state == CampaignState::Ended {
+        "dry run: already ended, `campaign end` would change nothing".to_owned()
+    } else {
+        format!(
+            "dry run: `campaign end` would stop claims on `{}` now ({}); nothing was changed",
+            view.campaign.id,
+            inventory_summary(view)
+        )
+    };
+    format!("{}\n\n{verdict}", campaign_table(view))
 }
 
 /// When claims stop (or stopped): the planned end, or an operator's earlier `campaign end`.
