@@ -43,21 +43,26 @@ impl ConfirmArgs {
         if self.yes {
             return Ok(());
         }
-        let yes = dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(false)
-            .interact()
-            .map_err(|err| match err {
-                // Ctrl-C at the prompt arrives as an interrupted read.
-                dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
-                    anyhow::Error::new(Interrupted("the command"))
-                }
-                err @ dialoguer::Error::IO(_) => err.into(),
-            })?;
+        let yes = ask(question, false)?;
         if yes {
             Ok(())
         } else {
             Err(UsageError("not confirmed: nothing was changed".to_owned()).into())
         }
     }
+}
+
+/// Asks a yes/no `question` on the terminal, `default` on Enter; Ctrl-C is [`Interrupted`].
+pub(crate) fn ask(question: &str, default: bool) -> anyhow::Result<bool> {
+    dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(default)
+        .interact()
+        .map_err(|err| match err {
+            // Ctrl-C at the prompt arrives as an interrupted read.
+            dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
+                anyhow::Error::new(Interrupted("the command"))
+            }
+            err @ dialoguer::Error::IO(_) => err.into(),
+        })
 }

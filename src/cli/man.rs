@@ -1,4 +1,4 @@
-//! `flashsale man`: the manual page, rendered from the clap definitions by clap_mangen, so
+//! `flashsale man`: the manual page, rendered from the clap definitions by `clap_mangen`, so
 //! that it cannot drift from `--help` (`man/flashsale.1` is a committed copy).
 
 use clap::CommandFactory;

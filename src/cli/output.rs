@@ -127,6 +127,11 @@ fn money(cents: Cents, currency: &Currency) -> String {
     format!("{cents} {}", currency.as_str())
 }
 
+/// The time relative times are counted from.
+fn now() -> DateTime<Utc> {
+    crate::clock::Clock::now(&crate::clock::SystemClock)
+}
+
 /// `delta` for a person, at most two units, rounded down: `2d 3h`, `1h 59m`, `3m`, `<1m`.
 fn span(delta: TimeDelta) -> String {
     let minutes = delta.num_minutes().abs();
@@ -167,7 +172,7 @@ fn when(instant: DateTime<Utc>, now: DateTime<Utc>, future: &str, past: &str) ->
 /// A campaign as a two-column table.
 pub(crate) fn campaign_table(view: &CampaignView) -> String {
     let c = &view.campaign;
-    let now = Utc::now();
+    let now = now();
     key_values(&[
         ("id", c.id.to_string()),
         ("name", c.name.clone()),
@@ -253,7 +258,7 @@ pub(crate) fn campaigns_table(views: &[CampaignView], filtered: bool) -> String 
             "no campaigns yet: create one with `flashsale campaign create`".to_owned()
         };
     }
-    let now = Utc::now();
+    let now = now();
     let mut t = table();
     t.set_header(header(&["id", "name", "state", "left", "off", "ends"]));
     for view in views {
@@ -303,7 +308,7 @@ pub(crate) fn claim_table(outcome: &ClaimOutcome, currency: Option<&Currency>) -
             format!(
                 "{} ({})",
                 local(c.claimed_at),
-                relative(c.claimed_at, Utc::now())
+                relative(c.claimed_at, now())
             ),
         ),
     ])
