@@ -52,7 +52,8 @@ fn campaign_create_prompts_for_missing_fields_on_a_terminal() {
     tty.exp_string("Create?").expect("the confirmation");
     // Time spent before confirming does not shorten the sale: "now" is read on "y".
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let confirmed_at = chrono::Utc::now() - chrono::TimeDelta::milliseconds(1);
+    let confirmed_at = flashsale::clock::Clock::now(&flashsale::clock::SystemClock)
+        - chrono::TimeDelta::milliseconds(1);
     tty.send("y").expect("type");
     tty.flush().expect("flush");
     tty.exp_string("typed").expect("the created campaign");
