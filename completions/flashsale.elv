@@ -19,6 +19,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
     var completions = [
         &'flashsale'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -29,12 +30,14 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand inventory 'Show, restock and reconcile a campaign''s inventory'
             cand simulate 'Fire N concurrent users at a campaign and prove the store kept every invariant'
             cand completions 'Print a shell completion script to stdout'
+            cand man 'Print the manual page (roff) to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand serve 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -56,25 +59,33 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --ends-at 'When claims close: RFC 3339 time'
             cand --duration 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;campaign;status'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;campaign;list'= {
+            cand --state 'Only the campaigns in this state now'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;campaign;end'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -y 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+            cand --yes 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+            cand --dry-run 'Show what would change, and change nothing'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -105,12 +116,14 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'
             cand --cart 'The shopper''s cart, e.g. 64.90'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;inventory'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -121,20 +134,26 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         }
         &'flashsale;inventory;show'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;inventory;add'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;inventory;reconcile'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --apply 'Write the repaired `remaining` (without it, only report). Checks the store''s integrity first, and refuses a drift larger than a crash can strand'
+            cand -y 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+            cand --yes 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+            cand --dry-run 'Show what would change, and change nothing'
             cand --force 'With --apply: repair even a drift larger than a crash can strand (after a restored backup or a manual edit you know about). A damaged store is still refused'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -167,6 +186,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
             cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --keep 'Keep the campaign the simulation created (it is removed by default)'
             cand --jwt 'Claim through JWTs: each user gets one HS256 token, minted before its first request, and every request (each tab and the retry) verifies it; the report times verification. Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a random key that exists only in this process'
@@ -175,12 +195,21 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         }
         &'flashsale;completions'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;man'= {
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;jwt'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -194,6 +223,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
             cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -217,6 +247,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --max-in-flight 'Requests served at once; more are answered 503 with Retry-After at once'
             cand --grace 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -227,6 +258,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand inventory 'Show, restock and reconcile a campaign''s inventory'
             cand simulate 'Fire N concurrent users at a campaign and prove the store kept every invariant'
             cand completions 'Print a shell completion script to stdout'
+            cand man 'Print the manual page (roff) to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand serve 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -261,6 +293,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;help;simulate'= {
         }
         &'flashsale;help;completions'= {
+        }
+        &'flashsale;help;man'= {
         }
         &'flashsale;help;jwt'= {
             cand mint 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_flashsale_global_optspecs
-    string join \n store= output= h/help V/version
+    string join \n store= o/output= h/help V/version
 end
 
 function __fish_flashsale_needs_command
@@ -25,7 +25,7 @@ function __fish_flashsale_using_subcommand
 end
 
 complete -c flashsale -n "__fish_flashsale_needs_command" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_needs_command" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_needs_command" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_needs_command" -s V -l version -d 'Print version'
@@ -34,11 +34,12 @@ complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "claim" -d 'Clai
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "man" -d 'Print the manual page (roff) to stdout'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
@@ -57,20 +58,26 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l ends-at -d 'When claims close: RFC 3339 time' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l duration -d 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l state -d 'Only the campaigns in this state now' -r -f -a "scheduled\t'Before its start'
+live\t'Accepting claims'
+sold_out\t'Inside its window, no unit left'
+ended\t'Past its end, or ended by an operator'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s y -l yes -d 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l dry-run -d 'Show what would change, and change nothing'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show one campaign and its state now'
@@ -86,11 +93,11 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt-issuer
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l cart -d 'The shopper\'s cart, e.g. 64.90' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "show" -d 'Show total, claimed and remaining units'
@@ -98,17 +105,19 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not _
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l apply -d 'Write the repaired `remaining` (without it, only report). Checks the store\'s integrity first, and refuses a drift larger than a crash can strand'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -s y -l yes -d 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l dry-run -d 'Show what would change, and change nothing'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l force -d 'With --apply: repair even a drift larger than a crash can strand (after a restored backup or a manual edit you know about). A damaged store is still refused'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show total, claimed and remaining units'
@@ -128,17 +137,21 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt-sec
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l keep -d 'Keep the campaign the simulation created (it is removed by default)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt -d 'Claim through JWTs: each user gets one HS256 token, minted before its first request, and every request (each tab and the retry) verifies it; the report times verification. Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a random key that exists only in this process'
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand man" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand man" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -f -a "mint" -d 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
@@ -149,7 +162,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "mint" -d 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
@@ -164,17 +177,18 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l header-tim
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l max-in-flight -d 'Requests served at once; more are answered 503 with Retry-After at once' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l grace -d 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "claim" -d 'Claim a discount for a user'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions jwt serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "claim" -d 'Claim a discount for a user'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "man" -d 'Print the manual page (roff) to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "status" -d 'Show one campaign and its state now'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "list" -d 'List every campaign, oldest first'

@@ -322,10 +322,10 @@ fn campaign_ids_are_refused_everywhere_they_are_taken() {
     let env = populated();
     let templates: [&[&str]; 6] = [
         &["campaign", "status", "{}"],
-        &["campaign", "end", "{}"],
+        &["campaign", "end", "{}", "--yes"],
         &["inventory", "show", "{}"],
         &["inventory", "add", "{}", "1"],
-        &["inventory", "reconcile", "{}", "--apply"],
+        &["inventory", "reconcile", "{}", "--apply", "--yes"],
         &["claim", "--campaign", "{}", "--user", "bo", "--cart", "50"],
     ];
     for template in templates {

@@ -138,7 +138,7 @@ fn reconcile_refuses_a_drift_no_crash_explains_unless_forced() {
         "{report}"
     );
     let before = env.store_bytes();
-    env.run(["inventory", "reconcile", "rush", "--apply"])
+    env.run(["inventory", "reconcile", "rush", "--apply", "--yes"])
         .code(1)
         .stderr(
             "error: campaign `rush`: remaining is off by 2000 units, more than a crash can strand \
@@ -148,7 +148,7 @@ fn reconcile_refuses_a_drift_no_crash_explains_unless_forced() {
         )
         .check();
     let json = env
-        .run(["inventory", "reconcile", "rush", "--apply"])
+        .run(["inventory", "reconcile", "rush", "--apply", "--yes"])
         .code(1)
         .json();
     assert_eq!(json["error"]["kind"], "internal", "{json}");
@@ -156,7 +156,14 @@ fn reconcile_refuses_a_drift_no_crash_explains_unless_forced() {
     assert_no_new_claim(&env);
 
     let forced = env
-        .run(["inventory", "reconcile", "rush", "--apply", "--force"])
+        .run([
+            "inventory",
+            "reconcile",
+            "rush",
+            "--apply",
+            "--force",
+            "--yes",
+        ])
         .json();
     assert_eq!(
         (
@@ -201,8 +208,15 @@ fn reconcile_refuses_a_damaged_file_and_new_claims_do_not_oversell() {
 
     let before = env.store_bytes();
     for args in [
-        &["inventory", "reconcile", "rush", "--apply"][..],
-        &["inventory", "reconcile", "rush", "--apply", "--force"],
+        &["inventory", "reconcile", "rush", "--apply", "--yes"][..],
+        &[
+            "inventory",
+            "reconcile",
+            "rush",
+            "--apply",
+            "--force",
+            "--yes",
+        ],
     ] {
         let json = env.run(args).code(1).json();
         assert_eq!(json["error"]["kind"], "internal", "{args:?}: {json}");

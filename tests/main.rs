@@ -9,6 +9,7 @@ mod completions;
 mod crash;
 mod fuzz_parsers;
 mod hostile;
+mod human;
 mod integrity;
 mod interrupt;
 mod jwt;

@@ -260,7 +260,7 @@ fn a_campaign_that_is_missing_or_ended_is_refused() {
         .stderr("error: campaign `nope` not found\n")
         .check();
     env.create_campaign("spring", 5);
-    env.run(["campaign", "end", "spring"]).json();
+    env.run(["campaign", "end", "spring", "--yes"]).json();
     let json = env
         .run(["simulate", "--campaign", "spring", "--users", "5"])
         .code(5)

@@ -703,7 +703,7 @@ fn a_missing_subcommand_in_json_mode_is_one_line() {
         (
             vec![],
             "`flashsale` needs a subcommand: one of campaign, claim, inventory, simulate, \
-             completions, jwt, serve",
+             completions, man, jwt, serve",
         ),
     ] {
         let document = json!({"error": {"kind": "invalid_input", "message": message}});

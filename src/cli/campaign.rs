@@ -1,13 +1,19 @@
 //! `flashsale campaign create | status | list | end`.
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use rand::Rng as _;
 
+use crate::clock::{Clock as _, SystemClock};
+
+use super::confirm::ConfirmArgs;
 use super::{Context, Interrupted, UsageError, output, parse};
-use crate::domain::{CampaignId, Cents, Currency, Invalid, NewCampaign, Percent, Units};
+use crate::domain::{
+    CampaignId, CampaignState, Cents, Currency, Invalid, NewCampaign, Percent, Units,
+};
 
 /// Campaign subcommands.
 #[derive(Debug, Subcommand)]
@@ -16,20 +22,50 @@ pub(crate) enum CampaignCmd {
     #[command(after_long_help = CREATE_EXAMPLES)]
     Create(Box<CreateArgs>),
     /// Show one campaign and its state now.
+    #[command(after_long_help = STATUS_EXAMPLES)]
     Status(IdArgs),
     /// List every campaign, oldest first.
-    List,
+    #[command(after_long_help = LIST_EXAMPLES)]
+    List(ListArgs),
     /// Stop a campaign now: no new claims are accepted (existing claims still replay).
-    End(IdArgs),
+    #[command(after_long_help = END_EXAMPLES)]
+    End(EndArgs),
 }
+
+/// Examples of `flashsale campaign --help`.
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  flashsale campaign create --name 'Spring sale' --inventory 500 \\
+      --percent-off 15 --max-discount 20 --duration 2h
+  flashsale campaign list
+  flashsale campaign status spring
+  flashsale campaign end spring";
+
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign status spring
+  flashsale -o json campaign status spring";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign list
+  flashsale campaign list --state live
+  flashsale -o json campaign list --state ended";
+
+const END_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign end spring             # on a terminal: asks first
+  flashsale campaign end spring --dry-run   # what would change; changes nothing
+  flashsale campaign end spring --yes       # scripts: no question";
 
 const CREATE_EXAMPLES: &str = "\
 Examples:
-  flashsale campaign create --name 'Spring sale' --inventory 500 --percent-off 15 \\
-      --max-discount 20 --min-cart 50 --duration 2h
-  flashsale campaign create --id bf-2026 --name 'Black Friday' --inventory 10000 \\
-      --percent-off 12.5 --max-discount 30 --starts-at 2026-11-27T08:00:00Z \\
-      --ends-at 2026-11-27T20:00:00Z";
+  flashsale campaign create --name 'Spring sale' --inventory 500 \\
+      --percent-off 15 --max-discount 20 --min-cart 50 --duration 2h
+  flashsale campaign create --id bf-2026 --name 'Black Friday' \\
+      --inventory 10000 --percent-off 12.5 --max-discount 30 \\
+      --starts-at 2026-11-27T08:00:00Z --ends-at 2026-11-27T20:00:00Z
+  flashsale campaign create   # on a terminal: asks for each field";
 
 /// Arguments of `campaign create`. Money is a decimal with at most two fraction digits.
 #[derive(Debug, Args)]
@@ -66,6 +102,48 @@ pub(crate) struct CreateArgs {
     duration: Option<String>,
 }
 
+/// Arguments of `campaign end`.
+#[derive(Debug, Args)]
+pub(crate) struct EndArgs {
+    /// The campaign id.
+    id: String,
+    #[command(flatten)]
+    confirm: ConfirmArgs,
+}
+
+/// Arguments of `campaign list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only the campaigns in this state now.
+    #[arg(long, value_enum)]
+    state: Option<StateFilter>,
+}
+
+/// A campaign state, as `--state` takes it (the JSON names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum StateFilter {
+    /// Before its start.
+    Scheduled,
+    /// Accepting claims.
+    Live,
+    /// Inside its window, no unit left.
+    #[value(name = "sold_out", alias = "sold-out")]
+    SoldOut,
+    /// Past its end, or ended by an operator.
+    Ended,
+}
+
+impl StateFilter {
+    fn state(self) -> CampaignState {
+        match self {
+            StateFilter::Scheduled => CampaignState::Scheduled,
+            StateFilter::Live => CampaignState::Live,
+            StateFilter::SoldOut => CampaignState::SoldOut,
+            StateFilter::Ended => CampaignState::Ended,
+        }
+    }
+}
+
 /// A campaign id argument.
 #[derive(Debug, Args)]
 pub(crate) struct IdArgs {
@@ -77,8 +155,7 @@ pub(crate) struct IdArgs {
 pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
     match cmd {
         CampaignCmd::Create(args) => {
-            let now = crate::clock::Clock::now(&crate::clock::SystemClock);
-            let new = complete(*args, now)?;
+            let (new, now) = complete(*args)?;
             // Checked here too, before the store is opened: a refused campaign must not create
             // or touch a store (the service checks again with its own clock).
             new.clone().validate(now)?;
@@ -94,14 +171,36 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
                 output::campaign_table(&view)
             })
         }
-        CampaignCmd::List => {
-            let views = ctx.campaigns().await?.list().await?;
+        CampaignCmd::List(ListArgs { state }) => {
+            let mut views = ctx.campaigns().await?.list().await?;
+            if let Some(state) = state {
+                views.retain(|view| view.state == state.state());
+            }
             let json = serde_json::Value::Array(views.iter().map(output::campaign_json).collect());
-            ctx.emit(&json, || output::campaigns_table(&views))
+            ctx.emit(&json, || output::campaigns_table(&views, state.is_some()))
         }
-        CampaignCmd::End(IdArgs { id }) => {
+        CampaignCmd::End(EndArgs { id, confirm }) => {
             let id = CampaignId::parse(&id)?;
-            let view = ctx.campaigns().await?.end(&id).await?;
+            confirm.check("`campaign end`")?;
+            let campaigns = ctx.campaigns().await?;
+            let view = campaigns.status(&id).await?;
+            let open = view.state != CampaignState::Ended;
+            if confirm.dry_run {
+                let json = serde_json::json!({
+                    "dry_run": true,
+                    "would_end": open,
+                    "campaign": output::campaign_json(&view),
+                });
+                return ctx.emit(&json, || output::end_preview(&view));
+            }
+            // Ending an ended campaign changes nothing, so it needs no question.
+            if open {
+                confirm.confirm(&format!(
+                    "End campaign `{id}` now? It is {}; no new claims will be accepted",
+                    output::inventory_summary(&view)
+                ))?;
+            }
+            let view = campaigns.end(&id).await?;
             ctx.emit(&output::campaign_json(&view), || {
                 output::campaign_table(&view)
             })
@@ -109,9 +208,11 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-/// Turns the flags into a [`NewCampaign`], prompting for missing required fields when stdin
-/// and stderr are terminals; without a terminal a missing field is a usage error.
-fn complete(mut args: CreateArgs, now: DateTime<Utc>) -> anyhow::Result<NewCampaign> {
+/// Turns the flags into a [`NewCampaign`] and the instant "now" meant, prompting for missing
+/// fields when stdin and stderr are terminals; without a terminal a missing field is a usage
+/// error. After prompts, the operator confirms a summary, and "now" is read only then, so
+/// that time spent answering does not shorten the sale.
+fn complete(mut args: CreateArgs) -> anyhow::Result<(NewCampaign, DateTime<Utc>)> {
     let missing: Vec<&str> = [
         ("--name", args.name.is_none()),
         ("--inventory", args.inventory.is_none()),
@@ -126,25 +227,73 @@ fn complete(mut args: CreateArgs, now: DateTime<Utc>) -> anyhow::Result<NewCampa
     .filter_map(|(flag, missing)| missing.then_some(flag))
     .collect();
     if !missing.is_empty() {
-        if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
-            prompt_missing(&mut args)?;
-        } else {
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
             return Err(UsageError(format!(
                 "missing {} (no terminal to ask on)",
                 missing.join(", ")
             ))
             .into());
         }
+        prompt_missing(&mut args)?;
+        // The answers are checked together (e.g. the end after the start) before the question.
+        let preview = build(&args, SystemClock.now(), false)?;
+        preview.clone().validate(SystemClock.now())?;
+        anstream::eprintln!("{}", summary(&args, &preview));
+        if !super::confirm::ask("Create?", true)? {
+            return Err(UsageError("not confirmed: nothing was created".to_owned()).into());
+        }
     }
-    // Each field was either given or prompted for above.
-    let field = |value: Option<String>| value.unwrap_or_default();
-    let name = field(args.name);
+    let now = SystemClock.now();
+    Ok((build(&args, now, true)?, now))
+}
+
+/// What the operator is asked to confirm after the prompts.
+fn summary(args: &CreateArgs, new: &NewCampaign) -> String {
+    let money = |cents: Cents| format!("{cents} {}", new.currency.as_str());
+    let starts = match args.starts_at.as_deref() {
+        None | Some("now") => "now (when you confirm)".to_owned(),
+        Some(_) => new.starts_at.to_rfc3339(),
+    };
+    let ends = match &args.duration {
+        Some(duration) if args.ends_at.is_none() => format!("{duration} after the start"),
+        _ => new.ends_at.to_rfc3339(),
+    };
+    let rows = [
+        ("id", new.id.to_string()),
+        ("name", new.name.clone()),
+        ("inventory", format!("{} units", new.inventory)),
+        (
+            "discount",
+            format!("{} off, at most {}", new.percent, money(new.max_discount)),
+        ),
+        ("minimum cart", money(new.min_cart)),
+        ("starts", starts),
+        ("ends", ends),
+    ];
+    let mut text = String::from("\nThe campaign:");
+    for (key, value) in rows {
+        let _ = write!(text, "\n  {key:<13}{value}");
+    }
+    text
+}
+
+/// The campaign the flags and answers describe, "now" being `now`. `flags` says whether the
+/// fields came from flags (named in errors as `--starts-at`) or could have been answers.
+fn build(args: &CreateArgs, now: DateTime<Utc>, flags: bool) -> anyhow::Result<NewCampaign> {
+    let (start_field, end_field) = if flags {
+        ("--starts-at", "--ends-at")
+    } else {
+        ("start", "end")
+    };
+    // Each required field was either given or prompted for.
+    let field = |value: &Option<String>| value.clone().unwrap_or_default();
+    let name = field(&args.name);
     let starts_at = match &args.starts_at {
-        Some(text) => parse::instant(text, "--starts-at", now, true)?,
+        Some(text) => parse::instant(text, start_field, now, true)?,
         None => now,
     };
     let ends_at = match (&args.ends_at, &args.duration) {
-        (Some(text), _) => parse::instant(text, "--ends-at", now, false)?,
+        (Some(text), _) => parse::instant(text, end_field, now, false)?,
         (None, Some(text)) => starts_at + parse::duration(text)?,
         (None, None) => return Err(UsageError("missing --ends-at or --duration".into()).into()),
     };
@@ -155,9 +304,9 @@ fn complete(mut args: CreateArgs, now: DateTime<Utc>) -> anyhow::Result<NewCampa
     Ok(NewCampaign {
         id,
         name,
-        inventory: parse_inventory(&field(args.inventory))?,
-        percent: field(args.percent_off).parse::<Percent>()?,
-        max_discount: parse_max_discount(&field(args.max_discount))?,
+        inventory: parse_inventory(&field(&args.inventory))?,
+        percent: field(&args.percent_off).parse::<Percent>()?,
+        max_discount: parse_max_discount(&field(&args.max_discount))?,
         min_cart: args
             .min_cart
             .as_deref()
@@ -195,14 +344,20 @@ fn random_suffix() -> String {
         .collect()
 }
 
+/// Asks for every field no flag gave: the required ones, then the optional ones with their
+/// defaults shown (Enter keeps the default). A refused answer names the field, not a flag.
 fn prompt_missing(args: &mut CreateArgs) -> anyhow::Result<()> {
     use dialoguer::Input;
     fn ask<T: Send>(
         prompt: &str,
+        default: Option<String>,
         check: impl Fn(&String) -> Result<T, Invalid>,
     ) -> anyhow::Result<String> {
-        Input::<String>::new()
-            .with_prompt(prompt)
+        let mut input = Input::<String>::new().with_prompt(prompt);
+        if let Some(default) = default {
+            input = input.default(default).show_default(true);
+        }
+        input
             .validate_with(|text: &String| check(text).map(|_| ()).map_err(|err| err.to_string()))
             .interact_text()
             .map_err(|err| match err {
@@ -214,21 +369,57 @@ fn prompt_missing(args: &mut CreateArgs) -> anyhow::Result<()> {
             })
     }
     if args.name.is_none() {
-        args.name = Some(ask("Name", |t| Ok(t.clone()))?);
+        args.name = Some(ask("Name", None, |t| {
+            if t.trim().is_empty() {
+                Err(Invalid::new("name", "must not be empty"))
+            } else {
+                Ok(())
+            }
+        })?);
+    }
+    if args.id.is_none() {
+        let derived =
+            CampaignId::from_name(args.name.as_deref().unwrap_or_default(), &random_suffix());
+        args.id = Some(ask("Id", Some(derived.to_string()), |t| {
+            CampaignId::parse(t)
+        })?);
     }
     if args.inventory.is_none() {
-        args.inventory = Some(ask("Inventory (units)", |t| parse_inventory(t))?);
+        args.inventory = Some(ask("Inventory (units)", None, |t| parse_inventory(t))?);
     }
     if args.percent_off.is_none() {
-        args.percent_off = Some(ask("Percent off (e.g. 15 or 12.5)", |t| {
+        args.percent_off = Some(ask("Percent off (e.g. 15 or 12.5)", None, |t| {
             t.parse::<Percent>()
         })?);
     }
     if args.max_discount.is_none() {
-        args.max_discount = Some(ask("Max discount (e.g. 20.00)", |t| parse_max_discount(t))?);
+        args.max_discount = Some(ask("Max discount (e.g. 20.00)", None, |t| {
+            parse_max_discount(t)
+        })?);
+    }
+    if args.min_cart.is_none() {
+        args.min_cart = Some(ask("Minimum cart", Some("0.00".to_owned()), |t| {
+            Cents::parse_named(t, "min cart")
+        })?);
+    }
+    if args.currency.is_none() {
+        args.currency = Some(ask(
+            "Currency",
+            Some(Currency::default().as_str().to_owned()),
+            |t| Currency::parse(t),
+        )?);
+    }
+    if args.starts_at.is_none() {
+        args.starts_at = Some(ask(
+            "Start (RFC 3339 time, or now)",
+            Some("now".to_owned()),
+            |t| parse::instant(t, "start", SystemClock.now(), true),
+        )?);
     }
     if args.ends_at.is_none() && args.duration.is_none() {
-        args.duration = Some(ask("Duration (e.g. 30m, 2h)", |t| parse::duration(t))?);
+        args.duration = Some(ask("Duration (e.g. 30m, 2h)", None, |t| {
+            parse::duration_named(t, "duration")
+        })?);
     }
     Ok(())
 }

@@ -16,8 +16,10 @@ use crate::domain::{CampaignId, Cents, Invalid, UserId};
 #[command(
     group(ArgGroup::new("who").required(true).args(["user", "jwt"])),
     after_long_help = "Examples:\n  flashsale claim --campaign spring --user ana@example.com --cart 64.90\n  \
-flashsale claim --campaign spring --jwt \"$TOKEN\" --jwt-secret-file /etc/flashsale/jwt.key --cart 64.90\n  \
-printf '%s' \"$TOKEN\" | flashsale claim --campaign spring --jwt - --cart 64.90   # token not in argv"
+flashsale claim --campaign spring --jwt \"$TOKEN\" \\\n      \
+--jwt-secret-file /etc/flashsale/jwt.key --cart 64.90\n  \
+# the token read from stdin, so that it is not in the process list:\n  \
+printf '%s' \"$TOKEN\" | flashsale claim --campaign spring --jwt - --cart 64.90"
 )]
 pub(crate) struct ClaimArgs {
     /// The campaign to claim from.
@@ -76,8 +78,22 @@ pub(crate) async fn run(args: ClaimArgs, ctx: &Context) -> anyhow::Result<()> {
         .await?;
     // The claim is stored now: a failure to print it must say so, or the operator cannot
     // tell a lost answer from a lost claim. The token stays out of the message.
+    // The claim does not record its currency: a table reads it from the campaign, and still
+    // prints the claim (amounts without a currency) if that read fails.
+    let currency = if ctx.output == output::OutputFormat::Table {
+        match ctx.campaigns().await {
+            Ok(campaigns) => campaigns
+                .status(&campaign)
+                .await
+                .ok()
+                .map(|view| view.campaign.currency),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
     ctx.emit(&output::claim_json(&outcome), || {
-        output::claim_table(&outcome)
+        output::claim_table(&outcome, currency.as_ref())
     })
     .with_context(|| {
         format!(

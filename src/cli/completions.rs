@@ -5,6 +5,13 @@ use clap_complete::Shell;
 
 use super::Cli;
 
+/// Examples shown by `flashsale completions --help`.
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  flashsale completions bash > ~/.local/share/bash-completion/completions/flashsale
+  flashsale completions zsh > ~/.zfunc/_flashsale
+  flashsale completions fish > ~/.config/fish/completions/flashsale.fish";
+
 /// Arguments of `completions`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CompletionsArgs {

@@ -2,20 +2,34 @@
 
 use clap::{Args, Subcommand};
 
+use super::confirm::ConfirmArgs;
 use super::{Context, output};
 use crate::domain::{CampaignId, Units};
 use crate::store::ReconcileMode;
+
+/// Examples of `flashsale inventory --help`.
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  flashsale inventory show spring
+  flashsale inventory add spring 250
+  flashsale inventory reconcile spring --apply --yes";
 
 /// Inventory subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum InventoryCmd {
     /// Show total, claimed and remaining units.
+    #[command(after_long_help = "Examples:\n  flashsale inventory show spring\n  \
+flashsale -o json inventory show spring")]
     Show(ShowArgs),
     /// Restock: add N units to the total and to what remains.
+    #[command(after_long_help = "Examples:\n  flashsale inventory add spring 250")]
     Add(AddArgs),
     /// Recompute `remaining` from the claims and report drift (repair it with --apply).
     #[command(
-        after_long_help = "Safe to run while claims are arriving. On SQLite it should always find no drift; on \
+        after_long_help = "Examples:\n  flashsale inventory reconcile spring\n  \
+flashsale inventory reconcile spring --apply          # on a terminal: asks first\n  \
+flashsale inventory reconcile spring --apply --yes    # scripts: no question\n\n\
+Safe to run while claims are arriving. On SQLite it should always find no drift; on \
 MongoDB a crash between reserving a unit and recording its claim strands the unit until this runs.\n\n\
 --apply first checks the whole store (SQLite: PRAGMA integrity_check, and the campaign's claims, tokens \
 and counters) and writes nothing if it is damaged: restore it from a backup. It also refuses a drift \
@@ -51,6 +65,8 @@ pub(crate) struct ReconcileArgs {
     /// integrity first, and refuses a drift larger than a crash can strand.
     #[arg(long)]
     apply: bool,
+    #[command(flatten)]
+    confirm: ConfirmArgs,
     /// With --apply: repair even a drift larger than a crash can strand (after a restored
     /// backup or a manual edit you know about). A damaged store is still refused.
     #[arg(long, requires = "apply")]
@@ -76,14 +92,38 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
                 output::inventory_table(&view)
             })
         }
-        InventoryCmd::Reconcile(ReconcileArgs { id, apply, force }) => {
+        InventoryCmd::Reconcile(ReconcileArgs {
+            id,
+            apply,
+            confirm,
+            force,
+        }) => {
             let id = CampaignId::parse(&id)?;
-            let mode = match (apply, force) {
-                (false, _) => ReconcileMode::Report,
-                (true, false) => ReconcileMode::Apply,
-                (true, true) => ReconcileMode::Force,
-            };
-            let report = ctx.campaigns().await?.reconcile(&id, mode).await?;
+            // `--apply --dry-run` reports what the repair would do, like no `--apply`.
+            let apply = apply && !confirm.dry_run;
+            if apply {
+                confirm.check("`inventory reconcile --apply`")?;
+            }
+            let campaigns = ctx.campaigns().await?;
+            let mut report = campaigns.reconcile(&id, ReconcileMode::Report).await?;
+            if apply {
+                // A repair is asked about with its numbers; with no drift, --apply still runs
+                // (its store checks) but has nothing to ask about.
+                if report.drift() != 0 {
+                    confirm.confirm(&format!(
+                        "Set remaining units of `{id}` from {} to {} (drift of {})?",
+                        report.remaining,
+                        report.expected_remaining,
+                        report.drift()
+                    ))?;
+                }
+                let mode = if force {
+                    ReconcileMode::Force
+                } else {
+                    ReconcileMode::Apply
+                };
+                report = campaigns.reconcile(&id, mode).await?;
+            }
             ctx.emit(&output::reconciliation_json(&report), || {
                 output::reconciliation_table(&report)
             })

@@ -19,6 +19,9 @@ use crate::domain::{UserId, shown};
 /// `--jwt-secret-file /dev/zero` from reading forever.
 const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 
+/// Examples of `flashsale jwt --help`.
+pub(crate) const EXAMPLES: &str = MINT_EXAMPLES;
+
 /// JWT subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum JwtCmd {

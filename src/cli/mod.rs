@@ -8,9 +8,11 @@
 mod campaign;
 mod claim;
 mod completions;
+mod confirm;
 mod hint;
 mod inventory;
 mod jwt;
+mod man;
 mod output;
 mod parse;
 mod serve;
@@ -46,9 +48,33 @@ fn exit_codes_help() -> String {
     text
 }
 
+/// What `flashsale --help` shows after the commands: a few first steps, then the exit codes.
+fn top_level_after_help() -> String {
+    format!("{TOP_EXAMPLES}\n\n{}", exit_codes_help())
+}
+
+/// First steps, each example one whole command line shorter than 80 columns (clap would
+/// otherwise wrap it mid-command).
+const TOP_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign create --name 'Spring sale' --inventory 500 \\
+      --percent-off 15 --max-discount 20 --duration 2h
+  flashsale campaign list --state live
+  flashsale claim --campaign spring --user ana@example.com --cart 64.90
+  flashsale -o json campaign status spring";
+
+/// The heading the flags every command takes are listed under, apart from its own.
+const GLOBAL: &str = "Global options";
+
 /// Claim flash-sale discounts without ever overselling.
 #[derive(Debug, Parser)]
-#[command(name = "flashsale", version, after_help = exit_codes_help(), max_term_width = 100)]
+#[command(
+    name = "flashsale",
+    version,
+    after_help = exit_codes_help(),
+    after_long_help = top_level_after_help(),
+    max_term_width = 100
+)]
 pub(crate) struct Cli {
     /// Where campaigns and claims live (`sqlite:PATH` or `mongodb://HOST/DB`).
     #[arg(
@@ -56,6 +82,7 @@ pub(crate) struct Cli {
                 [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]",
         long,
         global = true,
+        help_heading = GLOBAL,
         env = "FLASHSALE_STORE",
         value_name = "URL",
         hide_env_values = true
@@ -63,7 +90,17 @@ pub(crate) struct Cli {
     store: Option<String>,
 
     /// How to print results: `table` for people, `json` for scripts (one document, errors too).
-    #[arg(long, global = true, env = "FLASHSALE_OUTPUT", value_enum, default_value_t = OutputFormat::Table)]
+    // The value is hidden: clap would otherwise print `[env: FLASHSALE_OUTPUT=]` when unset.
+    #[arg(
+        short = 'o',
+        long,
+        global = true,
+        help_heading = GLOBAL,
+        env = "FLASHSALE_OUTPUT",
+        hide_env_values = true,
+        value_enum,
+        default_value_t = OutputFormat::Table
+    )]
     output: OutputFormat,
 
     /// What to do.
@@ -75,19 +112,23 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create, inspect, list and end campaigns.
-    #[command(subcommand)]
+    #[command(subcommand, after_long_help = campaign::EXAMPLES)]
     Campaign(campaign::CampaignCmd),
     /// Claim a discount for a user.
     Claim(claim::ClaimArgs),
     /// Show, restock and reconcile a campaign's inventory.
-    #[command(subcommand)]
+    #[command(subcommand, after_long_help = inventory::EXAMPLES)]
     Inventory(inventory::InventoryCmd),
     /// Fire N concurrent users at a campaign and prove the store kept every invariant.
     Simulate(simulate::SimulateArgs),
     /// Print a shell completion script to stdout.
+    #[command(after_long_help = completions::EXAMPLES)]
     Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    #[command(after_long_help = man::EXAMPLES)]
+    Man,
     /// Mint JWTs for tests and demos (no store needed).
-    #[command(subcommand)]
+    #[command(subcommand, after_long_help = jwt::EXAMPLES)]
     Jwt(jwt::JwtCmd),
     /// Serve the claim flow as an HTTP API (shoppers authenticate with JWTs).
     Serve(serve::ServeArgs),
@@ -340,12 +381,16 @@ fn clip(message: &str) -> String {
 fn requested_output(args: &[OsString]) -> OutputFormat {
     let mut json = std::env::var("FLASHSALE_OUTPUT").is_ok_and(|v| v == "json");
     for pair in args.windows(2) {
-        if pair[0] == "--output" {
+        if pair[0] == "--output" || pair[0] == "-o" {
             json = pair[1] == "json";
         }
     }
     for arg in args {
-        if let Some(value) = arg.to_str().and_then(|a| a.strip_prefix("--output=")) {
+        let value = arg.to_str().and_then(|a| {
+            a.strip_prefix("--output=")
+                .or_else(|| a.strip_prefix("-o=").or_else(|| a.strip_prefix("-o")))
+        });
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
             json = value == "json";
         }
     }
@@ -381,6 +426,7 @@ pub(crate) async fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = match cli.command {
         Command::Completions(args) => return completions::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Man => return man::run().map(|()| ExitCode::SUCCESS),
         Command::Jwt(cmd) => {
             return jwt::run(&cmd, cli.output, &Settings::from_env()?).map(|()| ExitCode::SUCCESS);
         }
@@ -438,7 +484,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => simulate::run(args, ctx).await,
         Command::Serve(args) => done(serve::run(args, ctx).await),
         // Answered in `run` before a context exists.
-        Command::Completions(_) | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
+        Command::Completions(_) | Command::Man | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
     }
 }
 

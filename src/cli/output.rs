@@ -2,11 +2,12 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+use chrono::{DateTime, Local, TimeDelta, Utc};
+use comfy_table::presets::NOTHING;
+use comfy_table::{Attribute, Cell, ContentArrangement, Table};
 use serde_json::{Value, json};
 
-use crate::domain::ClaimOutcome;
+use crate::domain::{Campaign, CampaignState, Cents, ClaimOutcome, Currency};
 use crate::service::CampaignView;
 use crate::store::Reconciliation;
 
@@ -73,17 +74,43 @@ pub(crate) fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()
 }
 
-/// The one table style: condensed UTF-8 borders, plain when stdout is no terminal or
-/// `NO_COLOR` is set.
+/// The one table style: columns separated by two spaces, no tabs and no box drawing (which
+/// would not fit 80 columns, and are noise to `grep`, `cut` and `awk` when stdout is a pipe).
+/// On a terminal, headers are bold unless `NO_COLOR` is set, and cells wrap to its width.
 fn table() -> Table {
     let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if std::env::var_os("NO_COLOR").is_some() || !io::stdout().is_terminal() {
+    table.load_preset(NOTHING);
+    if io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        table.enforce_styling();
+    } else {
         table.force_no_tty();
     }
+    // A terminal that reports no usable width (a bare pseudo-terminal says 0) gets no wrapping.
+    if io::stdout().is_terminal() && table.width().is_some_and(|w| w >= 40) {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+    }
     table
+}
+
+/// Header cells, bold where [`table`] styles.
+fn header(names: &[&str]) -> Vec<Cell> {
+    names
+        .iter()
+        .map(|name| Cell::new(name).add_attribute(Attribute::Bold))
+        .collect()
+}
+
+/// `table` rendered: each column followed by two spaces instead of padded on both sides, and
+/// no line ending in spaces.
+fn render(mut table: Table) -> String {
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    table
+        .lines()
+        .map(|line| line.trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Rows of a key and its value, as a two-column table.
@@ -92,19 +119,66 @@ pub(crate) fn key_values(rows: &[(&str, String)]) -> String {
     for (key, value) in rows {
         t.add_row(vec![(*key).to_owned(), value.clone()]);
     }
-    t.to_string()
+    render(t)
+}
+
+/// An amount with its currency, e.g. `20.00 EUR`.
+fn money(cents: Cents, currency: &Currency) -> String {
+    format!("{cents} {}", currency.as_str())
+}
+
+/// The time relative times are counted from.
+fn now() -> DateTime<Utc> {
+    crate::clock::Clock::now(&crate::clock::SystemClock)
+}
+
+/// `delta` for a person, at most two units, rounded down: `2d 3h`, `1h 59m`, `3m`, `<1m`.
+fn span(delta: TimeDelta) -> String {
+    let minutes = delta.num_minutes().abs();
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours) {
+        (0, 0) if mins == 0 => "<1m".to_owned(),
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h {mins}m"),
+        _ => format!("{days}d {hours}h"),
+    }
+}
+
+/// `instant` relative to `now`, e.g. `in 1h 59m` or `3m ago`.
+fn relative(instant: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let delta = instant - now;
+    if delta > TimeDelta::zero() {
+        format!("in {}", span(delta))
+    } else {
+        format!("{} ago", span(delta))
+    }
+}
+
+/// `instant` in the local zone, to the minute, with the zone's offset: `2026-11-27 09:00 +01:00`.
+fn local(instant: DateTime<Utc>) -> String {
+    instant
+        .with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
+}
+
+/// `instant` in the local zone and relative to now, the verb in the right tense:
+/// `2026-11-27 09:00 +01:00 (ends in 1h 59m)` or `(ended 3m ago)`.
+fn when(instant: DateTime<Utc>, now: DateTime<Utc>, future: &str, past: &str) -> String {
+    let verb = if instant > now { future } else { past };
+    format!("{} ({verb} {})", local(instant), relative(instant, now))
 }
 
 /// A campaign as a two-column table.
 pub(crate) fn campaign_table(view: &CampaignView) -> String {
     let c = &view.campaign;
-    let money = |cents: crate::domain::Cents| format!("{cents} {}", c.currency.as_str());
+    let now = now();
     key_values(&[
         ("id", c.id.to_string()),
         ("name", c.name.clone()),
         ("state", view.state.to_string()),
-        ("starts at", rfc3339(c.window.starts_at)),
-        ("ends at", rfc3339(c.window.ends_at)),
+        ("starts", when(c.window.starts_at, now, "starts", "started")),
+        ("ends", ends(c, now)),
         (
             "inventory",
             format!(
@@ -119,54 +193,103 @@ pub(crate) fn campaign_table(view: &CampaignView) -> String {
             format!(
                 "{} off, at most {}",
                 c.rule.percent,
-                money(c.rule.max_discount)
+                money(c.rule.max_discount, &c.currency)
             ),
         ),
-        ("minimum cart", money(c.rule.min_cart)),
-        ("created at", rfc3339(c.created_at)),
+        ("minimum cart", money(c.rule.min_cart, &c.currency)),
+        (
+            "created",
+            format!("{} ({})", local(c.created_at), relative(c.created_at, now)),
+        ),
     ])
 }
 
-/// Campaigns as one row each.
-pub(crate) fn campaigns_table(views: &[CampaignView]) -> String {
-    if views.is_empty() {
-        return "no campaigns yet: create one with `flashsale campaign create`".to_owned();
+/// `live, 3 of 5 units left`: what a question about ending a campaign shows.
+pub(crate) fn inventory_summary(view: &CampaignView) -> String {
+    let c = &view.campaign;
+    format!(
+        "{}, {} of {} units left",
+        view.state,
+        c.remaining(),
+        c.total()
+    )
+}
+
+/// What `campaign end --dry-run` prints: the campaign, then what ending it would do.
+pub(crate) fn end_preview(view: &CampaignView) -> String {
+    let verdict = if view.state == CampaignState::Ended {
+        "dry run: already ended, `campaign end` would change nothing".to_owned()
+    } else {
+        format!(
+            "dry run: `campaign end` would stop claims on `{}` now ({}); nothing was changed",
+            view.campaign.id,
+            inventory_summary(view)
+        )
+    };
+    format!("{}\n\n{verdict}", campaign_table(view))
+}
+
+/// When claims stop (or stopped): the planned end, or an operator's earlier `campaign end`.
+fn end_of(c: &Campaign) -> DateTime<Utc> {
+    c.ended_at
+        .map_or(c.window.ends_at, |ended| ended.min(c.window.ends_at))
+}
+
+/// The `ends` row: the end as [`end_of`] has it, and who ended it early.
+fn ends(c: &Campaign, now: DateTime<Utc>) -> String {
+    let end = end_of(c);
+    let text = when(end, now, "ends", "ended");
+    if end < c.window.ends_at {
+        format!("{text}, by an operator")
+    } else {
+        text
     }
+}
+
+/// The longest name `campaign list` shows; longer ones end in `…` (status shows them whole).
+const LIST_NAME_CHARS: usize = 20;
+
+/// Campaigns as one short line each, to fit 80 columns: `campaign status` has the details.
+pub(crate) fn campaigns_table(views: &[CampaignView], filtered: bool) -> String {
+    if views.is_empty() {
+        return if filtered {
+            "no campaigns in that state".to_owned()
+        } else {
+            "no campaigns yet: create one with `flashsale campaign create`".to_owned()
+        };
+    }
+    let now = now();
     let mut t = table();
-    t.set_header(vec![
-        "id",
-        "name",
-        "state",
-        "claimed",
-        "remaining",
-        "total",
-        "discount",
-        "ends at",
-    ]);
+    t.set_header(header(&["id", "name", "state", "left", "off", "ends"]));
     for view in views {
         let c = &view.campaign;
+        let name = if c.name.chars().count() > LIST_NAME_CHARS {
+            let head: String = c.name.chars().take(LIST_NAME_CHARS - 1).collect();
+            format!("{}…", head.trim_end())
+        } else {
+            c.name.clone()
+        };
         t.add_row(vec![
             c.id.to_string(),
-            c.name.clone(),
+            name,
             view.state.to_string(),
-            c.claimed().to_string(),
-            c.remaining().to_string(),
-            c.total().to_string(),
-            format!(
-                "{} (max {} {})",
-                c.rule.percent,
-                c.rule.max_discount,
-                c.currency.as_str()
-            ),
-            rfc3339(c.window.ends_at),
+            format!("{}/{}", c.remaining(), c.total()),
+            c.rule.percent.to_string(),
+            relative(end_of(c), now),
         ]);
     }
-    t.to_string()
+    render(t)
 }
 
 /// A claim as a two-column table.
-pub(crate) fn claim_table(outcome: &ClaimOutcome) -> String {
+/// The amounts carry the campaign's currency when it is known (`None`: the campaign could not
+/// be read after the claim was stored, and the claim is still shown).
+pub(crate) fn claim_table(outcome: &ClaimOutcome, currency: Option<&Currency>) -> String {
     let c = outcome.claim();
+    let amount = |cents: Cents| match currency {
+        Some(currency) => money(cents, currency),
+        None => cents.to_string(),
+    };
     let outcome = match outcome {
         ClaimOutcome::Claimed(_) => "claimed".to_owned(),
         ClaimOutcome::Replayed(_) => {
@@ -178,9 +301,16 @@ pub(crate) fn claim_table(outcome: &ClaimOutcome) -> String {
         ("campaign", c.campaign_id.to_string()),
         ("user", c.user_id.to_string()),
         ("token", c.token.to_string()),
-        ("discount", c.discount.to_string()),
-        ("cart", c.cart.to_string()),
-        ("claimed at", rfc3339(c.claimed_at)),
+        ("discount", amount(c.discount)),
+        ("cart", amount(c.cart)),
+        (
+            "claimed",
+            format!(
+                "{} ({})",
+                local(c.claimed_at),
+                relative(c.claimed_at, now())
+            ),
+        ),
     ])
 }
 

@@ -82,6 +82,8 @@ impl TestEnv {
         }
         cmd.env("FLASHSALE_STORE", &self.store)
             .env("NO_COLOR", "1")
+            // Tables show local times: one zone, whatever the machine's.
+            .env("TZ", "UTC")
             .env("HOME", self.dir.path())
             .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
             .args(args);
@@ -381,6 +383,39 @@ pub(crate) fn normalise(text: &str, known: &[(&str, &str)]) -> String {
     out
 }
 
+/// [`normalise`], then local times as tables print them (`2026-11-25 20:53 +01:00`) become
+/// `YYYY-MM-DD hh:mm +01:00`: the zone stays, since the test chose it with `TZ`.
+pub(crate) fn normalise_local(text: &str, known: &[(&str, &str)]) -> String {
+    const SHAPE: &str = "dddd-dd-dd dd:dd ";
+    let chars: Vec<char> = normalise(text, known).chars().collect();
+    let shape: Vec<char> = SHAPE.chars().collect();
+    let mut out = String::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let fits = chars.len() - i >= shape.len()
+            && shape.iter().zip(&chars[i..]).all(|(want, got)| match want {
+                'd' => got.is_ascii_digit(),
+                other => other == got,
+            });
+        if fits {
+            out.push_str("YYYY-MM-DD hh:mm ");
+            i += shape.len();
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn normalise_local_fixes_local_times_and_keeps_the_zone() {
+    assert_eq!(
+        normalise_local("ends  2026-11-25 20:53 +05:30 (ends in 1h)", &[]),
+        "ends  YYYY-MM-DD hh:mm +05:30 (ends in 1h)"
+    );
+}
+
 #[test]
 fn normalise_fixes_times_and_known_values_and_keeps_widths() {
     let table = "│ token ┆ abc123 │\n│ at    ┆ 2026-11-25T20:53:51.420Z │\n";
@@ -392,28 +427,19 @@ fn normalise_fixes_times_and_known_values_and_keeps_widths() {
     assert_eq!(normalise("2026-11-25 20:53", &[]), "2026-11-25 20:53");
 }
 
-/// The (key, value) rows of a two-column table, after checking every line is a border or a
-/// row of it.
+/// The (key, value) rows of a two-column table as the binary prints it into a pipe: plain
+/// columns, no borders.
 pub(crate) fn table_rows(table: &str) -> Vec<(String, String)> {
-    let lines: Vec<&str> = table.lines().collect();
-    assert!(
-        lines.len() > 2
-            && lines[0].starts_with('┌')
-            && lines[lines.len() - 1].starts_with('└')
-            && table.ends_with('\n'),
-        "{table}"
-    );
-    lines[1..lines.len() - 1]
-        .iter()
+    assert!(table.ends_with('\n') && !table.contains('│'), "{table}");
+    table
+        .lines()
         .map(|line| {
-            let inner = line
-                .strip_prefix("│ ")
-                .and_then(|l| l.strip_suffix(" │"))
-                .unwrap_or_else(|| panic!("not a table row: {line:?}"));
-            let (key, value) = inner
-                .split_once(" ┆ ")
+            // The key column is padded, and two spaces part it from the value; keys hold
+            // single spaces only.
+            let (key, value) = line
+                .split_once("  ")
                 .unwrap_or_else(|| panic!("not a key and a value: {line:?}"));
-            (key.trim_end().to_owned(), value.trim_end().to_owned())
+            (key.to_owned(), value.trim_start().to_owned())
         })
         .collect()
 }
