@@ -369,6 +369,8 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         "flashsale_claims_total{outcome=\"unauthenticated\"} 3",
         "flashsale_http_requests_total{method=\"POST\",route=\"/v1/campaigns/{id}/claim\",status=\"201\"} 1",
         "flashsale_http_requests_in_flight 1",
+        // Read from the store at the scrape: the one unit is gone.
+        "flashsale_campaign_remaining_units{campaign=\"drop\"} 0",
         "# TYPE flashsale_http_request_duration_seconds histogram",
         "# TYPE flashsale_store_commits counter",
         "# TYPE flashsale_store_commit_jobs counter",
