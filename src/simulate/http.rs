@@ -144,7 +144,7 @@ mod tests {
                 "only the scheme, host and port",
             ),
             ("http://u:p@127.0.0.1:8080", "credentials"),
-            ("127.0.0.1:8080", "must be an http:// URL"),
+            ("127.0.0.1:8080", "is not a URL"),
             ("not a url", "is not a URL"),
         ] {
             let err = HttpTarget::parse(url).unwrap_err();
