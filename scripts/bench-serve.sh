@@ -20,7 +20,7 @@ for tool in redis-server redis-cli redis-benchmark wrk python3; do
   }
 done
 # A socket per connection on both ends, plus the store's files.
-ulimit -n "$(ulimit -Hn)"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$(ulimit -n)" -lt 10500 ]; then
   echo "warning: open-files limit $(ulimit -n); 10,000 connections need about 10,100 per process" >&2
 fi
