@@ -34,9 +34,6 @@ _flashsale() {
             flashsale,jwt)
                 cmd="flashsale__subcmd__jwt"
                 ;;
-            flashsale,man)
-                cmd="flashsale__subcmd__man"
-                ;;
             flashsale,serve)
                 cmd="flashsale__subcmd__serve"
                 ;;
@@ -90,9 +87,6 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help,jwt)
                 cmd="flashsale__subcmd__help__subcmd__jwt"
-                ;;
-            flashsale__subcmd__help,man)
-                cmd="flashsale__subcmd__help__subcmd__man"
                 ;;
             flashsale__subcmd__help,serve)
                 cmd="flashsale__subcmd__help__subcmd__serve"
@@ -167,7 +161,7 @@ _flashsale() {
 
     case "${cmd}" in
         flashsale)
-            opts="-o -h -V --store --output --help --version campaign claim inventory simulate completions man jwt serve help"
+            opts="-h -V --store --output --help --version campaign claim inventory simulate completions jwt serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,10 +175,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -193,7 +183,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign)
-            opts="-o -h --store --output --help create status list end help"
+            opts="-h --store --output --help create status list end help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -207,10 +197,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -219,7 +205,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__create)
-            opts="-o -h --name --inventory --percent-off --max-discount --min-cart --currency --id --starts-at --ends-at --duration --store --output --help"
+            opts="-h --name --inventory --percent-off --max-discount --min-cart --currency --id --starts-at --ends-at --duration --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,10 +259,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -285,7 +267,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__end)
-            opts="-y -o -h --yes --dry-run --store --output --help"
+            opts="-h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -296,10 +278,6 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -395,25 +373,17 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__list)
-            opts="-o -h --state --store --output --help"
+            opts="-h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --state)
-                    COMPREPLY=($(compgen -W "scheduled live sold_out ended" -- "${cur}"))
-                    return 0
-                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -425,7 +395,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__status)
-            opts="-o -h --store --output --help"
+            opts="-h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -439,10 +409,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -451,7 +417,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__claim)
-            opts="-o -h --campaign --user --jwt --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --cart --store --output --help"
+            opts="-h --campaign --user --jwt --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --cart --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -497,10 +463,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -509,7 +471,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__completions)
-            opts="-o -h --store --output --help bash elvish fish powershell zsh"
+            opts="-h --store --output --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -523,10 +485,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -535,7 +493,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help)
-            opts="campaign claim inventory simulate completions man jwt serve help"
+            opts="campaign claim inventory simulate completions jwt serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,20 +702,6 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        flashsale__subcmd__help__subcmd__man)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         flashsale__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -787,7 +731,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory)
-            opts="-o -h --store --output --help show add reconcile help"
+            opts="-h --store --output --help show add reconcile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -801,10 +745,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -813,7 +753,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory__subcmd__add)
-            opts="-o -h --store --output --help"
+            opts="-h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -824,10 +764,6 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -909,7 +845,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory__subcmd__reconcile)
-            opts="-y -o -h --apply --yes --dry-run --force --store --output --help"
+            opts="-h --apply --force --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -920,10 +856,6 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -935,7 +867,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory__subcmd__show)
-            opts="-o -h --store --output --help"
+            opts="-h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -949,10 +881,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -961,7 +889,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__jwt)
-            opts="-o -h --store --output --help mint help"
+            opts="-h --store --output --help mint help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -972,10 +900,6 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
@@ -1029,7 +953,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__jwt__subcmd__mint)
-            opts="-o -h --user --ttl --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-h --user --ttl --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1063,36 +987,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        flashsale__subcmd__man)
-            opts="-o -h --store --output --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1101,7 +995,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__serve)
-            opts="-o -h --listen --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --grace --store --output --help"
+            opts="-h --listen --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --grace --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1151,10 +1045,6 @@ _flashsale() {
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1163,7 +1053,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__simulate)
-            opts="-o -h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --cart-min --cart-max --keep --jwt --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --cart-min --cart-max --keep --jwt --target --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1205,6 +1095,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --jwt-secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1222,10 +1116,6 @@ _flashsale() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;

@@ -133,6 +133,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l seed -d
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l campaign -d 'Claim from this existing live campaign instead of creating one' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l cart-min -d 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l cart-max -d 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l target -d 'Claim through a running `flashsale serve` at this URL (http://HOST:PORT) instead of in this process: one keep-alive HTTP client pool, one JWT per user signed with the server\'s key (`FLASHSALE_JWT_SECRET` or `--jwt-secret-file`); `--store` must name the server\'s store, which the audit reads' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r

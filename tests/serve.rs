@@ -369,6 +369,8 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         "flashsale_claims_total{outcome=\"unauthenticated\"} 3",
         "flashsale_http_requests_total{method=\"POST\",route=\"/v1/campaigns/{id}/claim\",status=\"201\"} 1",
         "flashsale_http_requests_in_flight 1",
+        // Read from the store at the scrape: the one unit is gone.
+        "flashsale_campaign_remaining_units{campaign=\"drop\"} 0",
         "# TYPE flashsale_http_request_duration_seconds histogram",
         "# TYPE flashsale_store_commits counter",
         "# TYPE flashsale_store_commit_jobs counter",
@@ -719,4 +721,132 @@ async fn serve_on_mongodb_claims_and_stops_cleanly() {
         assert_ne!(line["level"], "ERROR", "{log}");
     }
     assert_eq!(env.run(["inventory", "show", "drop"]).json()["claimed"], 1);
+}
+
+/// Issue 11: `simulate --target` drives a running server over keep-alive HTTP, one JWT per
+/// shopper signed with the server's key, then audits the server's store and reports the
+/// statuses it was answered.
+#[test]
+fn simulate_through_a_server_passes_its_audit_and_counts_statuses() {
+    let env = TestEnv::new();
+    let server = Server::start(&env, &[]);
+    let report = env
+        .run([
+            "simulate",
+            "--users",
+            "400",
+            "--inventory",
+            "60",
+            "--tabs",
+            "3",
+            "--duplicate-ratio",
+            "0.3",
+            "--seed",
+            "3",
+            "--concurrency",
+            "64",
+            "--target",
+            &server.base,
+        ])
+        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .json();
+    assert_eq!(report["passed"], true, "{report}");
+    assert_eq!(report["target"], server.base.as_str());
+    assert_eq!(report["claimed"], 60, "{report}");
+    assert_eq!(report["store_after"]["claims"], 60, "{report}");
+    let statuses = report["http_status"].as_object().unwrap();
+    let count = |status: &str| statuses.get(status).and_then(Value::as_u64).unwrap_or(0);
+    // Every request got an answer, and the statuses tell the same story as the outcomes.
+    let answered: u64 = statuses.values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(answered, report["requests"].as_u64().unwrap(), "{report}");
+    assert_eq!(count("0"), 0, "{report}");
+    assert_eq!(count("201"), 60, "{report}");
+    assert_eq!(count("200"), report["replayed"].as_u64().unwrap());
+    assert_eq!(count("409"), report["sold_out"].as_u64().unwrap());
+    assert_eq!(count("422"), report["not_eligible"].as_u64().unwrap());
+    assert!(report["replayed"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["audit_ms"].is_u64(), "{report}");
+    // The server's writer committed, not the simulator's: no group-commit numbers of its own.
+    assert!(report.get("group_commit").is_none(), "{report}");
+    assert!(server.stop().success());
+}
+
+/// Tokens signed with another key than the server's are all refused with 401: nothing is
+/// claimed and the run fails (exit 8) with the statuses in its report.
+#[test]
+fn simulate_through_a_server_with_the_wrong_key_claims_nothing_and_fails() {
+    let env = TestEnv::new();
+    let server = Server::start(&env, &[]);
+    let report = env
+        .run([
+            "simulate",
+            "--users",
+            "20",
+            "--inventory",
+            "5",
+            "--target",
+            &server.base,
+        ])
+        .env(
+            "FLASHSALE_JWT_SECRET",
+            "another-secret-0123456789abcdef-xyz",
+        )
+        .code(8)
+        .json();
+    assert_eq!(report["passed"], false, "{report}");
+    assert_eq!(report["claimed"], 0);
+    assert_eq!(report["errors"], report["requests"]);
+    assert_eq!(report["http_status"], json!({"401": report["requests"]}));
+    assert!(server.stop().success());
+}
+
+/// A target that is not `http://HOST:PORT`, or no key to sign with, is a usage error that
+/// touches no store.
+#[test]
+fn simulate_refuses_a_bad_target_or_no_key_before_touching_the_store() {
+    let env = TestEnv::new();
+    for url in [
+        "https://127.0.0.1:8080",
+        "http://127.0.0.1",
+        "http://127.0.0.1:1/v1",
+    ] {
+        let json = env
+            .run([
+                "simulate",
+                "--users",
+                "5",
+                "--inventory",
+                "5",
+                "--target",
+                url,
+            ])
+            .env("FLASHSALE_JWT_SECRET", SECRET)
+            .code(2)
+            .json();
+        assert_eq!(json["error"]["kind"], "invalid_input", "{url}: {json}");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("--target"),
+            "{json}"
+        );
+    }
+    let json = env
+        .run([
+            "simulate",
+            "--users",
+            "5",
+            "--inventory",
+            "5",
+            "--target",
+            "http://127.0.0.1:1",
+        ])
+        .code(2)
+        .json();
+    assert_eq!(json["error"]["kind"], "invalid_input", "{json}");
+    assert!(
+        !env.sqlite_file().unwrap().exists(),
+        "no store may be created"
+    );
 }

@@ -17,7 +17,7 @@ use crate::auth::AuthError;
 use crate::clock::SystemClock;
 use crate::domain::{CampaignId, Cents, Invalid, Units};
 use crate::simulate::{
-    self, CartRange, Identities, IdentityKind, Load, Progress, Report, Simulator,
+    self, CartRange, HttpTarget, Identities, IdentityKind, Load, Progress, Report, Simulator,
 };
 
 const EXAMPLES: &str = "\
@@ -26,6 +26,8 @@ Examples:
   flashsale simulate --users 500 --campaign spring --cart-min 20 --cart-max 80 --seed 7
   flashsale --output json simulate --users 10000 --inventory 1000 --seed 1   # CI
   flashsale simulate --users 10000 --inventory 1000 --jwt   # time token verification too
+  flashsale --store sqlite:shop.db simulate --users 10000 --inventory 1000 \
+      --target http://127.0.0.1:8080   # through `flashsale serve` on that store
 
 Without --campaign, a fresh live campaign is created (10 % off, at most 5.00, carts from
 20.00, open for an hour) and removed afterwards unless --keep. With --campaign, the users
@@ -78,6 +80,12 @@ pub(crate) struct SimulateArgs {
     /// random key that exists only in this process.
     #[arg(long)]
     jwt: bool,
+    /// Claim through a running `flashsale serve` at this URL (http://HOST:PORT) instead of in
+    /// this process: one keep-alive HTTP client pool, one JWT per user signed with the
+    /// server's key (`FLASHSALE_JWT_SECRET` or `--jwt-secret-file`); `--store` must name the
+    /// server's store, which the audit reads.
+    #[arg(long, value_name = "URL")]
+    target: Option<String>,
     /// Key settings for --jwt.
     #[command(flatten)]
     key: SecretArgs,
@@ -133,8 +141,14 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
         return Err(Interrupted("the simulation").into());
     }
     let (load, target) = plan(&args)?;
+    let server = args
+        .target
+        .as_deref()
+        .map(HttpTarget::parse)
+        .transpose()
+        .map_err(|err| Invalid::new("--target", err.reason))?;
     // Before the store is opened: a bad key is a usage error that must touch nothing.
-    if !args.jwt && ctx.settings.require_jwt() {
+    if !args.jwt && server.is_none() && ctx.settings.require_jwt() {
         return Err(Error::from(AuthError::SimulationWithoutJwt).into());
     }
     // Under the policy, a throw-away key may only sign for a throw-away campaign: its units
@@ -142,7 +156,10 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     // process accepts the key. A real campaign (`--campaign`), or a run's campaign that
     // `--keep` leaves behind with its claims, needs the deployment's own key.
     let throwaway = matches!(target, Target::Create { keep: false, .. });
-    let identities = if args.jwt {
+    let identities = if server.is_some() {
+        // The server verifies every token: only its own key signs tokens it accepts.
+        Identities::jwt(args.key.signer(&ctx.settings).map_err(Error::from)?)
+    } else if args.jwt {
         Identities::jwt(
             args.key
                 .signer_or_random(&ctx.settings, throwaway || !ctx.settings.require_jwt())
@@ -153,6 +170,9 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     };
     let mut simulator =
         Simulator::new(ctx.store().await?.clone(), SystemClock).with_identities(identities);
+    if let Some(server) = server {
+        simulator = simulator.through(server);
+    }
     if matches!(target, Target::Existing(_)) {
         // Anyone may claim on a real campaign while the run is under way.
         simulator = simulator.sharing_the_campaign();
@@ -280,8 +300,8 @@ fn report_table(r: &Report, kept: bool) -> String {
         (
             "duration",
             format!(
-                "{} ms ({} claims/s, {} requests/s)",
-                r.duration_ms, r.claims_per_sec, r.requests_per_sec
+                "{} ms ({} claims/s, {} requests/s); audit {} ms",
+                r.duration_ms, r.claims_per_sec, r.requests_per_sec, r.audit_ms
             ),
         ),
         (
@@ -300,6 +320,19 @@ fn report_table(r: &Report, kept: bool) -> String {
             .to_owned(),
         ),
     ];
+    if let Some(url) = &r.target {
+        rows.push(("target", url.clone()));
+    }
+    if let Some(statuses) = &r.http_status {
+        let counts = statuses
+            .iter()
+            .map(|(status, n)| match status {
+                0 => format!("no answer: {n}"),
+                _ => format!("{status}: {n}"),
+            })
+            .collect::<Vec<_>>();
+        rows.push(("http status", counts.join(", ")));
+    }
     if let Some(v) = &r.identity_ms {
         rows.push((
             "jwt verification",

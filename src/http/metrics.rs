@@ -1,6 +1,7 @@
 //! What `/metrics` reports, in Prometheus' text format: requests by route, method and status,
 //! claims by outcome, a latency histogram by route, the requests in flight, and (for a store
-//! that groups its writes) the commits and the writes they carried.
+//! that groups its writes) the commits and the writes they carried, and each campaign's
+//! remaining units, read from the store once per scrape (never per claim request).
 
 use std::sync::Arc;
 
@@ -13,6 +14,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Campaign, CampaignState};
 use crate::store::Store;
 
 /// A request's labels.
@@ -35,6 +39,12 @@ struct RouteLabels {
     route: String,
 }
 
+/// A campaign, by id.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CampaignLabels {
+    campaign: String,
+}
+
 type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 /// The server's metrics. Cheap to clone; clones share the counters.
@@ -45,6 +55,7 @@ pub(crate) struct Metrics {
     claims: Family<OutcomeLabels, Counter>,
     latency: LatencyFamily,
     in_flight: Gauge,
+    remaining: Family<CampaignLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -82,12 +93,19 @@ impl Metrics {
             "HTTP requests being served now",
             in_flight.clone(),
         );
+        let remaining = Family::<CampaignLabels, Gauge>::default();
+        registry.register(
+            "flashsale_campaign_remaining_units",
+            "Units left to claim, per campaign that has not ended, as the store held them at this scrape",
+            remaining.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             requests,
             claims,
             latency,
             in_flight,
+            remaining,
         }
     }
 
@@ -120,6 +138,22 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc();
+    }
+
+    /// Sets the per-campaign gauges from `campaigns` (the store's list, read once for this
+    /// scrape): ended campaigns and deleted ones drop out, so the series stay bounded by the
+    /// campaigns that can still sell.
+    pub(crate) fn campaigns(&self, campaigns: &[Campaign], now: DateTime<Utc>) {
+        self.remaining.clear();
+        for campaign in campaigns {
+            if campaign.state(now) != CampaignState::Ended {
+                self.remaining
+                    .get_or_create(&CampaignLabels {
+                        campaign: campaign.id.to_string(),
+                    })
+                    .set(campaign.remaining());
+            }
+        }
     }
 
     /// Everything, in the `OpenMetrics` text format.

@@ -21,7 +21,7 @@ use super::error::ApiError;
 use super::metrics::Metrics;
 use super::{Limits, MAX_BODY_BYTES};
 use crate::auth::{AuthError, Identity, JwtVerifier};
-use crate::clock::SystemClock;
+use crate::clock::{Clock as _, SystemClock};
 use crate::domain::{CampaignId, Cents, ClaimOutcome, Invalid};
 use crate::error::{Error, ErrorKind};
 use crate::json::{campaign_json, claim_json, claim_record_json};
@@ -37,6 +37,8 @@ pub struct App<S> {
     campaigns: CampaignService<S, SystemClock>,
     verifier: JwtVerifier,
     metrics: Metrics,
+    /// Read by `/metrics` only, once per scrape.
+    store: S,
 }
 
 impl<S: Store + Clone> App<S> {
@@ -46,7 +48,8 @@ impl<S: Store + Clone> App<S> {
             claims: ClaimService::new(store.clone(), SystemClock),
             campaigns: CampaignService::new(store.clone(), SystemClock),
             verifier,
-            metrics: Metrics::new(store),
+            metrics: Metrics::new(store.clone()),
+            store,
         }
     }
 }
@@ -263,8 +266,18 @@ async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, Ap
     }
 }
 
-/// `GET /metrics`: Prometheus' text format.
+/// `GET /metrics`: Prometheus' text format. Each campaign's remaining units come from one
+/// read of the store per scrape, bounded by [`READY_TIMEOUT`]; a store that does not answer
+/// leaves those gauges out of this scrape rather than failing it.
 async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
+    match tokio::time::timeout(READY_TIMEOUT, app.store.campaigns()).await {
+        Ok(Ok(campaigns)) => app.metrics.campaigns(&campaigns, SystemClock.now()),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "metrics could not read the campaigns");
+            app.metrics.campaigns(&[], SystemClock.now());
+        }
+        Err(_) => app.metrics.campaigns(&[], SystemClock.now()),
+    }
     (
         [(
             header::CONTENT_TYPE,

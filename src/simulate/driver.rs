@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::TimeDelta;
 use tokio::task::JoinSet;
 
+use super::http::{HttpAnswer, HttpTarget};
 use super::identities::{Credential, Identities};
 use super::load::{Load, cents};
 use super::progress::{Progress, bump};
@@ -16,7 +17,7 @@ use crate::domain::{
     CampaignId, CampaignState, Cents, ClaimOutcome, ClaimToken, Currency, DiscountRule,
     NewCampaign, Percent, Units, UserId,
 };
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
 use crate::store::{Audit, Store};
 
@@ -26,6 +27,7 @@ pub struct Simulator<S, C> {
     clock: C,
     identities: Identities,
     shared: bool,
+    target: Option<HttpTarget>,
 }
 
 impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
@@ -36,6 +38,7 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             clock,
             identities: Identities::Operator,
             shared: false,
+            target: None,
         }
     }
 
@@ -53,6 +56,17 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
     #[must_use]
     pub fn with_identities(mut self, identities: Identities) -> Self {
         self.identities = identities;
+        self
+    }
+
+    /// Sends every claim to the server at `target` instead of the claim service in this
+    /// process; the store (the server's) is still read directly, before and after the run and
+    /// by each user checking its answer. The users need JWTs the server accepts
+    /// ([`Identities::Jwt`] with the server's key): the server verifies them, this process
+    /// only mints them.
+    #[must_use]
+    pub fn through(mut self, target: HttpTarget) -> Self {
+        self.target = Some(target);
         self
     }
 
@@ -124,6 +138,7 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             campaign: id.clone(),
             rule: campaign.rule,
             identities: self.identities.clone(),
+            target: self.target.clone(),
             load: load.clone(),
             prefix: format!("sim-{}", random_tag()),
             progress,
@@ -133,14 +148,18 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         let started = Instant::now();
         let timings = drive(&shared).await;
         let elapsed = started.elapsed();
+        let audit_started = Instant::now();
         // Every request has been answered, and the writer counts a batch before it answers,
         // so this snapshot holds every commit of the run.
+        // Over HTTP the server's writer commits, not this process's: its counters say nothing.
         let group_commit = commits_before
+            .filter(|_| self.target.is_none())
             .zip(self.store.commit_stats())
             .map(|(before, after)| GroupCommit::from_stats(after.since(before)));
 
         // A store error here fails the run in its report rather than hiding the report.
         let after = self.audit(id).await.map_err(|err| err.to_string());
+        let audit_elapsed = audit_started.elapsed();
         let run = Run {
             campaign: &shared.campaign,
             load: &shared.load,
@@ -149,6 +168,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             progress: &shared.progress,
             timings: &timings,
             elapsed,
+            audit_elapsed,
+            target: self.target.as_ref().map(HttpTarget::url),
             group_commit,
             shared: self.shared,
         };
@@ -176,6 +197,8 @@ struct Shared<S, C> {
     campaign: CampaignId,
     rule: DiscountRule,
     identities: Identities,
+    /// The server claims go to, when not this process's service.
+    target: Option<HttpTarget>,
     load: Load,
     prefix: String,
     progress: Arc<Progress>,
@@ -325,15 +348,20 @@ async fn request<S: Store, C: Clock>(
 ) -> (Answer, Timing) {
     let progress = &shared.progress;
     let started = Instant::now();
-    let (identity, verifying) = shared.identities.identify(user, credential);
-    let outcome = match identity {
-        Ok(identity) => {
-            shared
-                .service
-                .claim(&identity, &shared.campaign, cart)
-                .await
-        }
-        Err(err) => Err(err),
+    let (outcome, verifying) = if let Some(target) = &shared.target {
+        (over_the_wire(shared, target, credential, cart).await, None)
+    } else {
+        let (identity, verifying) = shared.identities.identify(user, credential);
+        let outcome = match identity {
+            Ok(identity) => {
+                shared
+                    .service
+                    .claim(&identity, &shared.campaign, cart)
+                    .await
+            }
+            Err(err) => Err(err),
+        };
+        (Heard::from(outcome), verifying)
     };
     let timing = Timing {
         request: micros(started.elapsed()),
@@ -341,31 +369,68 @@ async fn request<S: Store, C: Clock>(
     };
     bump(&progress.requests);
     let answer = match outcome {
-        Ok(ClaimOutcome::Claimed(claim)) => {
+        Heard::Claimed(token) => {
             bump(&progress.claimed);
-            Answer::Granted {
-                fresh: true,
-                token: claim.token,
-            }
+            Answer::Granted { fresh: true, token }
         }
-        Ok(ClaimOutcome::Replayed(claim)) => {
+        Heard::Replayed(token) => {
             bump(&progress.replayed);
             Answer::Granted {
                 fresh: false,
-                token: claim.token,
+                token,
             }
         }
-        Err(err) => {
-            bump(match err {
-                Error::SoldOut(_) => &progress.sold_out,
-                Error::NotEligible { .. } => &progress.not_eligible,
-                Error::NotLive { .. } => &progress.not_live,
+        Heard::Refused(kind) => {
+            bump(match kind {
+                Some(ErrorKind::SoldOut) => &progress.sold_out,
+                Some(ErrorKind::NotEligible) => &progress.not_eligible,
+                Some(ErrorKind::NotLive) => &progress.not_live,
                 _ => &progress.errors,
             });
             Answer::Refused
         }
     };
     (answer, timing)
+}
+
+/// What one request was answered, however it travelled.
+enum Heard {
+    Claimed(ClaimToken),
+    Replayed(ClaimToken),
+    /// Refused with this kind, or failed without one (no answer at all).
+    Refused(Option<ErrorKind>),
+}
+
+impl From<Result<ClaimOutcome, Error>> for Heard {
+    fn from(outcome: Result<ClaimOutcome, Error>) -> Self {
+        match outcome {
+            Ok(ClaimOutcome::Claimed(claim)) => Heard::Claimed(claim.token),
+            Ok(ClaimOutcome::Replayed(claim)) => Heard::Replayed(claim.token),
+            Err(err) => Heard::Refused(Some(err.kind())),
+        }
+    }
+}
+
+/// One claim sent to the server with the user's token; its status is tallied.
+async fn over_the_wire<S, C>(
+    shared: &Shared<S, C>,
+    target: &HttpTarget,
+    credential: &Credential,
+    cart: Cents,
+) -> Heard {
+    let token = match credential {
+        Credential::Token(token) => token.as_ref(),
+        // No token: the server refuses it as unauthenticated; send it anyway, as a browser
+        // would, so the refusal is the server's.
+        Credential::Operator | Credential::Unminted => "",
+    };
+    let (status, answer) = target.claim(&shared.campaign, token, cart).await;
+    shared.progress.heard(status.map(|s| s.as_u16()));
+    match answer {
+        HttpAnswer::Claimed(token) => Heard::Claimed(token),
+        HttpAnswer::Replayed(token) => Heard::Replayed(token),
+        HttpAnswer::Refused(kind) => Heard::Refused(kind),
+    }
 }
 
 fn micros(elapsed: Duration) -> u64 {

@@ -19,12 +19,14 @@
 //! [`Progress`] from another task.
 
 mod driver;
+mod http;
 mod identities;
 mod load;
 mod progress;
 mod report;
 
 pub use driver::Simulator;
+pub use http::HttpTarget;
 pub use identities::{Identities, IdentityKind};
 pub use load::{
     CartRange, DEFAULT_CONCURRENCY, DEFAULT_DUPLICATE_RATIO, DEFAULT_TABS, Load, MAX_CONCURRENCY,

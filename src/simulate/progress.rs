@@ -1,6 +1,8 @@
 //! The live counters of a run: filled by the user tasks, polled by whoever shows progress, and
 //! read once more by the judgement after every task has ended.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Live counters of a running simulation; the caller may poll them from another task (e.g.
@@ -25,6 +27,8 @@ pub struct Progress {
     pub(super) store_mismatches: AtomicU64,
     /// Users whose claim could not be read back, so nothing proves it (I4 unproven).
     pub(super) unverified: AtomicU64,
+    /// Over HTTP: answers by status; `0` counts requests that got no answer at all.
+    pub(super) http_status: Mutex<BTreeMap<u16, u64>>,
 }
 
 /// Counts one more.
@@ -40,6 +44,25 @@ pub(super) fn read(counter: &AtomicU64) -> u64 {
 }
 
 impl Progress {
+    /// Tallies one HTTP answer's status (`None`: no answer came back).
+    pub(super) fn heard(&self, status: Option<u16>) {
+        // A poisoned lock only means another user's task panicked mid-increment; the tally is
+        // still a tally.
+        let mut counts = self
+            .http_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *counts.entry(status.unwrap_or(0)).or_default() += 1;
+    }
+
+    /// The HTTP statuses tallied so far.
+    pub(super) fn http_statuses(&self) -> BTreeMap<u16, u64> {
+        self.http_status
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// Users who have finished (all their requests answered and checked).
     pub fn users_done(&self) -> u64 {
         read(&self.users_done)

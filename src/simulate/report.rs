@@ -1,6 +1,7 @@
 //! The report of a run and its judgement: every verdict is read from the store's state after
 //! the run; what the users were told is compared with it, never trusted instead of it.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
@@ -174,8 +175,18 @@ pub struct Report {
     pub not_live: u64,
     /// Requests that failed otherwise (store errors, a missing campaign, …).
     pub errors: u64,
-    /// Wall time from the first request to the last answer.
+    /// Wall time of the claim phase: from the first request to the last answer (each user's
+    /// read-back of its own claim included, the final audit not).
     pub duration_ms: u64,
+    /// Wall time of the final audit of the store, after the claim phase.
+    pub audit_ms: u64,
+    /// The server the claims went to (`simulate --target`); absent when they were made in
+    /// this process.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// With a target: the HTTP answers by status (`"0"` counts requests that got no answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<BTreeMap<u16, u64>>,
     /// `claimed` answers per second of `duration_ms`.
     pub claims_per_sec: f64,
     /// Answers of any kind per second of `duration_ms` (the store's decision rate; with a small
@@ -261,6 +272,10 @@ pub(super) struct Run<'a> {
     pub(super) timings: &'a Timings,
     /// From the first request to the last answer.
     pub(super) elapsed: Duration,
+    /// The final audit's time.
+    pub(super) audit_elapsed: Duration,
+    /// The server's URL, when claims went over HTTP.
+    pub(super) target: Option<String>,
     pub(super) group_commit: Option<GroupCommit>,
     /// Whether others may claim on the campaign during the run (an existing campaign).
     pub(super) shared: bool,
@@ -354,13 +369,17 @@ pub(super) fn judge(run: &Run<'_>, before: Audit, after: Result<Audit, String>) 
         not_live: read(&p.not_live),
         errors,
         duration_ms: u64::try_from(run.elapsed.as_millis()).unwrap_or(u64::MAX),
+        audit_ms: u64::try_from(run.audit_elapsed.as_millis()).unwrap_or(u64::MAX),
+        target: run.target.clone(),
+        http_status: run.target.as_ref().map(|_| p.http_statuses()),
         claims_per_sec: per_second(claimed, run.elapsed),
         requests_per_sec: per_second(requests, run.elapsed),
         latency_ms: latency(&run.timings.requests),
         identity: run.identity,
+        // Over HTTP the server verifies the tokens, out of this process's sight.
         identity_ms: match run.identity {
-            IdentityKind::Operator => None,
-            IdentityKind::Jwt => Some(latency(&run.timings.identity)),
+            IdentityKind::Jwt if run.target.is_none() => Some(latency(&run.timings.identity)),
+            _ => None,
         },
         group_commit: run.group_commit,
         store_before: before,
@@ -566,6 +585,8 @@ mod tests {
             progress: &progress,
             timings: &Timings::new(),
             elapsed: Duration::from_secs(2),
+            audit_elapsed: Duration::from_millis(3),
+            target: None,
             group_commit: None,
             shared: false,
         };
