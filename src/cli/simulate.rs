@@ -26,8 +26,8 @@ Examples:
   flashsale simulate --users 500 --campaign spring --cart-min 20 --cart-max 80 --seed 7
   flashsale --output json simulate --users 10000 --inventory 1000 --seed 1   # CI
   flashsale simulate --users 10000 --inventory 1000 --jwt   # time token verification too
-  flashsale --store sqlite:shop.db simulate --users 10000 --inventory 1000 \
-      --target http://127.0.0.1:8080   # through `flashsale serve`
+  flashsale --store sqlite:shop.db simulate --users 10000 --inventory 1000 \\
+      --target http://127.0.0.1:8080   # through `flashsale serve` on that store
 
 Without --campaign, a fresh live campaign is created (10 % off, at most 5.00, carts from
 20.00, open for an hour) and removed afterwards unless --keep. With --campaign, the users
