@@ -550,7 +550,7 @@ fn create_at<'a>(env: &'a TestEnv, starts_at: &str, end: [&str; 2]) -> support::
 
 #[test]
 fn a_leap_second_is_refused_and_writes_nothing() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     for (start, end) in [
         ("2030-06-30T23:59:60Z", ["--duration", "1h"]),
         ("now", ["--ends-at", "2030-12-31T23:59:60Z"]),

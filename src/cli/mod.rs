@@ -28,7 +28,7 @@ use crate::clock::SystemClock;
 use crate::domain::Invalid;
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
-use crate::store::{AnyStore, MongoSettings, StoreUrl};
+use crate::store::{AnyStore, MongoSettings, OpenMode, StoreUrl};
 use output::OutputFormat;
 
 /// `--help`'s list of exit codes, rendered from [`ErrorKind`]: the code, what it means, and
@@ -195,12 +195,15 @@ pub(crate) struct Context {
     /// Settings read from the environment.
     settings: Settings,
     store_url: StoreUrl,
+    /// Whether the command may create the store: only `campaign create` and a simulation
+    /// that creates its own campaign do; every other command needs an existing store.
+    mode: OpenMode,
     store: OnceCell<AnyStore>,
 }
 
 impl Context {
     /// Reads the settings and the store URL; opens nothing yet.
-    fn new(store: Option<&str>, output: OutputFormat) -> anyhow::Result<Context> {
+    fn new(store: Option<&str>, output: OutputFormat, mode: OpenMode) -> anyhow::Result<Context> {
         let settings = Settings::from_env()?;
         let store_url = match store {
             Some(url) => url.parse::<StoreUrl>().map_err(Error::from)?,
@@ -210,18 +213,24 @@ impl Context {
             output,
             settings,
             store_url,
+            mode,
             store: OnceCell::new(),
         })
     }
 
-    /// The store, opened (and its schema created) on the first call.
+    /// The store, opened on the first call (and created, when the command may create it:
+    /// said once on stderr, never on stdout, so JSON mode still prints one document).
     async fn store(&self) -> anyhow::Result<&AnyStore> {
         self.store
             .get_or_try_init(|| async {
-                AnyStore::open_with(&self.store_url, self.settings.mongo)
+                let store = AnyStore::open_as(&self.store_url, self.settings.mongo, self.mode)
                     .await
                     .map_err(Error::from)
-                    .with_context(|| format!("opening store {}", self.store_url))
+                    .with_context(|| format!("opening store {}", self.store_url))?;
+                if store.created() {
+                    eprintln!("created a new store at {}", self.store_url);
+                }
+                Ok(store)
             })
             .await
     }
@@ -384,7 +393,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jwt(cmd) => {
             return jwt::run(&cmd, cli.output, &Settings::from_env()?).map(|()| ExitCode::SUCCESS);
         }
-        _ => Context::new(cli.store.as_deref(), cli.output)?,
+        Command::Campaign(campaign::CampaignCmd::Create(_)) => {
+            Context::new(cli.store.as_deref(), cli.output, OpenMode::Create)?
+        }
+        Command::Simulate(ref args) if args.creates_campaign() => {
+            Context::new(cli.store.as_deref(), cli.output, OpenMode::Create)?
+        }
+        _ => Context::new(cli.store.as_deref(), cli.output, OpenMode::Existing)?,
     };
     // Simulate and serve listen for Ctrl-C themselves: one must clean up, the other must
     // finish the requests in flight and exit 0.

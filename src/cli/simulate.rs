@@ -83,6 +83,13 @@ pub(crate) struct SimulateArgs {
     key: SecretArgs,
 }
 
+impl SimulateArgs {
+    /// Whether the simulation creates its own campaign (and so may create the store).
+    pub(super) fn creates_campaign(&self) -> bool {
+        self.campaign.is_none()
+    }
+}
+
 /// Which campaign the users claim from.
 enum Target {
     Create { inventory: Units, keep: bool },

@@ -21,7 +21,7 @@ use self::claim::claim_job;
 use self::rows::{
     CAMPAIGN_COLUMNS, campaign_from_row, insert_campaign, select_campaign, select_claim,
 };
-use super::{Audit, CommitStats, ReconcileMode, Reconciliation, Store, StoreError};
+use super::{Audit, CommitStats, OpenMode, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
 /// How long a write waits for another process's transaction before giving up.
@@ -42,6 +42,7 @@ struct Inner {
     writer_thread: Option<std::thread::JoinHandle<()>>,
     reader: Mutex<Connection>,
     commits: Arc<writer::Counters>,
+    created: bool,
 }
 
 /// Closing the writer's queue and waiting for its thread means the connections close before
@@ -59,19 +60,48 @@ impl Drop for Inner {
 
 impl SqliteStore {
     /// Opens (creating if needed, with its parent folders) the store at `path` and migrates its
-    /// schema.
+    /// schema. A file that is not a flashsale store is refused untouched
+    /// ([`StoreError::NotAStore`]).
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when the file cannot be created or opened.
+    /// [`StoreError::Unavailable`] when the file cannot be created or opened;
+    /// [`StoreError::NotAStore`] when `path` holds something else.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_as(path, OpenMode::Create).await
+    }
+
+    /// Opens the store at `path`, creating it only under [`OpenMode::Create`]; under
+    /// [`OpenMode::Existing`] a missing (or empty) file is [`StoreError::Missing`] and nothing
+    /// is written.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`], and [`StoreError::Missing`].
+    pub async fn open_as(path: &Path, mode: OpenMode) -> Result<Self, StoreError> {
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, mode))
             .await
             .map_err(|err| StoreError::backend("opening the store", err))?
     }
 
-    fn open_blocking(path: &Path) -> Result<Self, StoreError> {
+    /// Whether this open created the store (a new file, or an empty one given its schema).
+    #[must_use]
+    pub fn created(&self) -> bool {
+        self.inner.created
+    }
+
+    fn open_blocking(path: &Path, mode: OpenMode) -> Result<Self, StoreError> {
         let context = || format!("opening `{}`", path.display());
+        // Inspected before anything opens it for writing: opening read-write would already
+        // switch another application's file to WAL and add our tables to it.
+        let created = match inspect(path)? {
+            Found::Store => false,
+            Found::Nothing | Found::Empty if mode == OpenMode::Existing => {
+                return Err(StoreError::Missing {
+                    path: path.to_owned(),
+                });
+            }
+            Found::Nothing | Found::Empty => true,
+        };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|err| StoreError::unavailable(context(), err))?;
@@ -91,6 +121,7 @@ impl SqliteStore {
                 writer_thread: Some(writer_thread),
                 reader: Mutex::new(reader),
                 commits,
+                created,
             }),
         })
     }
@@ -130,6 +161,94 @@ impl SqliteStore {
         })
         .await
         .map_err(|err| StoreError::backend("reading", err))?
+    }
+}
+
+/// What [`inspect`] found at a store's path.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    /// No file.
+    Nothing,
+    /// An empty file, or an `SQLite` database with no tables and no schema version.
+    Empty,
+    /// A flashsale store (its schema is checked in full once it is opened).
+    Store,
+}
+
+/// The `SQLite` file header, the first 16 bytes of every database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Looks at `path` without writing to it: a regular file with the `SQLite` header, opened
+/// read-only, whose tables are flashsale's and whose schema version is set. Anything else is
+/// [`StoreError::NotAStore`], so that a mistyped `--store` never migrates another
+/// application's database or writes a journal beside a device.
+fn inspect(path: &Path) -> Result<Found, StoreError> {
+    let context = || format!("opening `{}`", path.display());
+    let not_a_store = |reason: String| {
+        Err(StoreError::NotAStore {
+            path: path.to_owned(),
+            reason,
+        })
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
+        Err(err) => return Err(StoreError::unavailable(context(), err)),
+    };
+    if meta.is_dir() {
+        return not_a_store("it is a folder".into());
+    }
+    if !meta.is_file() {
+        return not_a_store("it is not a regular file but a device, pipe or socket".into());
+    }
+    if meta.len() == 0 {
+        return Ok(Found::Empty);
+    }
+    let mut header = [0_u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut header));
+    match read {
+        Ok(()) if &header == SQLITE_HEADER => {}
+        Ok(()) => return not_a_store("it is not an SQLite database".into()),
+        Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return not_a_store("it is not an SQLite database".into());
+        }
+        Err(err) => return Err(StoreError::unavailable(context(), err)),
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|err| classify(&context(), err))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|err| classify(&context(), err))?;
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+        .map_err(|err| classify(&context(), err))?;
+    let foreign: Vec<&str> = tables
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !matches!(*name, "campaigns" | "claims"))
+        .collect();
+    if !foreign.is_empty() {
+        let shown: Vec<String> = foreign.iter().take(3).map(|t| format!("`{t}`")).collect();
+        return not_a_store(format!(
+            "it is another application's database, with tables {}{}",
+            shown.join(", "),
+            if foreign.len() > 3 { ", …" } else { "" }
+        ));
+    }
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|err| classify(&context(), err))?;
+    match (tables.is_empty(), version) {
+        (true, 0) => Ok(Found::Empty),
+        (false, 0) => not_a_store("its tables carry no flashsale schema version".into()),
+        _ => Ok(Found::Store),
     }
 }
 
