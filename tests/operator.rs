@@ -230,3 +230,30 @@ fn a_file_that_is_not_a_flashsale_store_is_refused_untouched() {
     assert!(!env.path().join("other").join("app.db-wal").exists());
     assert!(!Path::new("/dev/null-journal").exists());
 }
+
+#[test]
+fn currency_takes_iso_4217_codes_only() {
+    let env = TestEnv::new();
+    let before = env.store_bytes();
+    let store = env
+        .sqlite_file()
+        .map(|f| format!("sqlite:{}", f.display()))
+        .unwrap();
+    let mut args = create_args(&store, "spring");
+    args.extend(["--currency".into(), "XYZ".into()]);
+    env.run(&args)
+        .code(2)
+        .stderr(
+            "error: invalid currency: `XYZ` is not an ISO 4217 currency code (like EUR, USD or \
+             JPY)\n",
+        )
+        .check();
+    assert_eq!(
+        env.store_bytes(),
+        before,
+        "a refused currency wrote something"
+    );
+    let mut args = create_args(&store, "spring");
+    args.extend(["--currency".into(), "jpy".into()]);
+    assert_eq!(env.run(&args).json()["currency"], "JPY");
+}
