@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('jwt', 'jwt', [CompletionResultType]::ParameterValue, 'Mint JWTs for tests and demos (no store needed)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -254,6 +255,13 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'flashsale;doctor' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'flashsale;help' {
             [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list and end campaigns')
             [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user')
@@ -262,6 +270,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('jwt', 'jwt', [CompletionResultType]::ParameterValue, 'Mint JWTs for tests and demos (no store needed)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -316,6 +325,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;help;serve' {
+            break
+        }
+        'flashsale;help;doctor' {
             break
         }
         'flashsale;help;help' {

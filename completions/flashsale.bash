@@ -25,6 +25,9 @@ _flashsale() {
             flashsale,completions)
                 cmd="flashsale__subcmd__completions"
                 ;;
+            flashsale,doctor)
+                cmd="flashsale__subcmd__doctor"
+                ;;
             flashsale,help)
                 cmd="flashsale__subcmd__help"
                 ;;
@@ -78,6 +81,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help,completions)
                 cmd="flashsale__subcmd__help__subcmd__completions"
+                ;;
+            flashsale__subcmd__help,doctor)
+                cmd="flashsale__subcmd__help__subcmd__doctor"
                 ;;
             flashsale__subcmd__help,help)
                 cmd="flashsale__subcmd__help__subcmd__help"
@@ -161,7 +167,7 @@ _flashsale() {
 
     case "${cmd}" in
         flashsale)
-            opts="-h -V --store --output --help --version campaign claim inventory simulate completions jwt serve help"
+            opts="-h -V --store --output --help --version campaign claim inventory simulate completions jwt serve doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,8 +498,30 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__doctor)
+            opts="-h --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__help)
-            opts="campaign claim inventory simulate completions jwt serve help"
+            opts="campaign claim inventory simulate completions jwt serve doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -591,6 +619,20 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand completions 'Print a shell completion script to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand serve 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
+            cand doctor 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign'= {
@@ -221,6 +222,12 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'flashsale;doctor'= {
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'flashsale;help'= {
             cand campaign 'Create, inspect, list and end campaigns'
             cand claim 'Claim a discount for a user'
@@ -229,6 +236,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand completions 'Print a shell completion script to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand serve 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
+            cand doctor 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;help;campaign'= {
@@ -268,6 +276,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;help;jwt;mint'= {
         }
         &'flashsale;help;serve'= {
+        }
+        &'flashsale;help;doctor'= {
         }
         &'flashsale;help;help'= {
         }

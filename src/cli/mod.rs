@@ -8,6 +8,7 @@
 mod campaign;
 mod claim;
 mod completions;
+mod doctor;
 mod hint;
 mod inventory;
 mod jwt;
@@ -91,6 +92,8 @@ enum Command {
     Jwt(jwt::JwtCmd),
     /// Serve the claim flow as an HTTP API (shoppers authenticate with JWTs).
     Serve(serve::ServeArgs),
+    /// Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Settings that come only from the environment, read once per command: secrets never come
@@ -452,6 +455,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Inventory(cmd) => done(inventory::run(cmd, ctx).await),
         Command::Simulate(args) => simulate::run(args, ctx).await,
         Command::Serve(args) => done(serve::run(args, ctx).await),
+        Command::Doctor(args) => doctor::run(args, ctx).await,
         // Answered in `run` before a context exists.
         Command::Completions(_) | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
     }

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
+pub mod doctor;
 mod error;
 pub mod mongo;
 pub mod sqlite;
