@@ -1095,7 +1095,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__simulate)
-            opts="-h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --cart-min --cart-max --keep --jwt --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --like --yes --cart-min --cart-max --keep --jwt --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1126,6 +1126,10 @@ _flashsale() {
                     return 0
                     ;;
                 --campaign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --like)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -122,7 +122,8 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l tabs -d
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l duplicate-ratio -d 'Share of users, from 0 to 1, who send tabs and a retry' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l concurrency -d 'Users in flight at once' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l seed -d 'Seed of the users\' carts and tabs; the report shows it so a run can be repeated [default: random]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l campaign -d 'Claim from this existing live campaign instead of creating one' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l campaign -d 'Claim from this existing live campaign instead of creating one: spends its real units (asks first; --yes for scripts). Prefer --like' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l like -d 'Rehearse on a throw-away copy of this campaign\'s rule and remaining inventory (the campaign itself is only read; the copy is removed unless --keep)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l cart-min -d 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l cart-max -d 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
@@ -131,6 +132,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt-aud
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l yes -d 'With --campaign: spend the campaign\'s units without asking'
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l keep -d 'Keep the campaign the simulation created (it is removed by default)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt -d 'Claim through JWTs: each user gets one HS256 token, minted before its first request, and every request (each tab and the retry) verifies it; the report times verification. Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a random key that exists only in this process'
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -431,3 +431,68 @@ fn doctor_checks_mongodb_indexes_topology_and_clock() {
         "claims: campaign_user unique (campaign_id, user_id), token unique (token)"
     );
 }
+
+#[test]
+fn simulate_spends_a_real_campaigns_units_only_when_told_to() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 50);
+    let before = env.store_bytes();
+    env.run(["simulate", "--campaign", "spring", "--users", "20"])
+        .code(2)
+        .stderr(
+            "error: simulate may hand up to 20 of campaign `spring`'s 50 remaining units to \
+             simulated users, for good: pass `--yes` to allow it, or rehearse on a throw-away \
+             copy with `--like spring`\n",
+        )
+        .check();
+    assert_eq!(
+        env.store_bytes(),
+        before,
+        "an unconfirmed run wrote something"
+    );
+    let report = env
+        .run(["simulate", "--campaign", "spring", "--users", "20", "--yes"])
+        .json();
+    let claimed = report["claimed"].as_i64().unwrap();
+    assert!(claimed > 0 && claimed <= 20, "{report}");
+    let shown = env.run(["inventory", "show", "spring"]).json();
+    assert_eq!(shown["remaining"], 50 - claimed);
+}
+
+#[test]
+fn simulate_like_rehearses_on_a_copy_and_leaves_the_campaign_alone() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 7);
+    let before = env.run(["campaign", "list"]).json();
+    let report = env
+        .run([
+            "simulate", "--like", "spring", "--users", "30", "--seed", "3",
+        ])
+        .json();
+    assert_eq!(report["inventory"], 7, "{report}");
+    assert_eq!(report["kept"], false);
+    assert_ne!(report["campaign_id"], "spring");
+    assert_eq!(
+        env.run(["campaign", "list"]).json(),
+        before,
+        "the campaign or the copy changed the store"
+    );
+    // --keep leaves the copy, with the same rule and currency.
+    let kept = env
+        .run(["simulate", "--like", "spring", "--users", "3", "--keep"])
+        .json();
+    let copy = env
+        .run(["campaign", "status", kept["campaign_id"].as_str().unwrap()])
+        .json();
+    let original = env.run(["campaign", "status", "spring"]).json();
+    for field in [
+        "percent_off",
+        "max_discount_cents",
+        "min_cart_cents",
+        "currency",
+        "total_inventory",
+    ] {
+        assert_eq!(copy[field], original[field], "{field}");
+    }
+    assert_eq!(original["claimed"], 0);
+}
