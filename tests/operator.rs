@@ -496,3 +496,25 @@ fn simulate_like_rehearses_on_a_copy_and_leaves_the_campaign_alone() {
     }
     assert_eq!(original["claimed"], 0);
 }
+
+#[test]
+fn inventory_add_refuses_an_ended_campaign_and_writes_nothing() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 3);
+    env.run(["campaign", "end", "spring"]).json();
+    let before = env.store_bytes();
+    env.run(["inventory", "add", "spring", "5"])
+        .code(2)
+        .stderr(
+            "error: invalid restock: campaign `spring` has ended, so its units could never be \
+             claimed; nothing was added\n",
+        )
+        .check();
+    assert_eq!(env.store_bytes(), before);
+    // A live campaign still takes a restock.
+    env.create_campaign("autumn", 3);
+    assert_eq!(
+        env.run(["inventory", "add", "autumn", "5"]).json()["total"],
+        8
+    );
+}
