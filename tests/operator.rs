@@ -518,3 +518,43 @@ fn inventory_add_refuses_an_ended_campaign_and_writes_nothing() {
         8
     );
 }
+
+/// On a terminal, `simulate --campaign` asks, defaulting to no: "n" spends nothing, "y" runs.
+#[test]
+fn simulate_campaign_asks_on_a_terminal() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 50);
+    let before = env.store_bytes();
+    let ask = || {
+        let cmd = env.std_cmd([
+            "simulate",
+            "--campaign",
+            "spring",
+            "--users",
+            "5",
+            "--cart-min",
+            "20",
+            "--cart-max",
+            "80",
+        ]);
+        let mut tty = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty");
+        tty.exp_string("simulate may hand up to 5 of campaign `spring`'s 50 remaining units")
+            .expect("the question names the units");
+        tty.exp_string("Go ahead?").expect("prompt");
+        tty
+    };
+    let mut tty = ask();
+    tty.send_line("n").expect("type");
+    tty.exp_string("not confirmed: nothing was spent")
+        .expect("refused");
+    tty.exp_eof().expect("the command ends");
+    assert_eq!(env.store_bytes(), before, "a declined run wrote something");
+    let mut tty = ask();
+    tty.send_line("y").expect("type");
+    tty.exp_string("PASSED").expect("the run's report");
+    tty.exp_eof().expect("the command ends");
+    let remaining = env.run(["inventory", "show", "spring"]).json()["remaining"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(remaining, 45);
+}
