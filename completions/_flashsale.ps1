@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) to stdout')
             [CompletionResult]::new('jwt', 'jwt', [CompletionResultType]::ParameterValue, 'Mint JWTs for tests and demos (no store needed)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -204,7 +205,8 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--duplicate-ratio', '--duplicate-ratio', [CompletionResultType]::ParameterName, 'Share of users, from 0 to 1, who send tabs and a retry')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Users in flight at once')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the users'' carts and tabs; the report shows it so a run can be repeated [default: random]')
-            [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'Claim from this existing live campaign instead of creating one')
+            [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'Claim from this existing live campaign instead of creating one: spends its real units (asks first; --yes for scripts). Prefer --like')
+            [CompletionResult]::new('--like', '--like', [CompletionResultType]::ParameterName, 'Rehearse on a throw-away copy of this campaign''s rule and remaining inventory (the campaign itself is only read; the copy is removed unless --keep)')
             [CompletionResult]::new('--cart-min', '--cart-min', [CompletionResultType]::ParameterName, 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]')
             [CompletionResult]::new('--cart-max', '--cart-max', [CompletionResultType]::ParameterName, 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Claim through a running `flashsale serve` at this URL (http://HOST:PORT) instead of in this process: one keep-alive HTTP client pool, one JWT per user signed with the server''s key (`FLASHSALE_JWT_SECRET` or `--jwt-secret-file`); `--store` must name the server''s store, which the audit reads')
@@ -214,6 +216,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --campaign: spend the campaign''s units without asking')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the campaign the simulation created (it is removed by default)')
             [CompletionResult]::new('--jwt', '--jwt', [CompletionResultType]::ParameterName, 'Claim through JWTs: each user gets one HS256 token, minted before its first request, and every request (each tab and the retry) verifies it; the report times verification. Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a random key that exists only in this process')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -287,6 +290,14 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'flashsale;doctor' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'flashsale;help' {
             [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list and end campaigns')
             [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user')
@@ -296,6 +307,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) to stdout')
             [CompletionResult]::new('jwt', 'jwt', [CompletionResultType]::ParameterValue, 'Mint JWTs for tests and demos (no store needed)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -353,6 +365,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;help;serve' {
+            break
+        }
+        'flashsale;help;doctor' {
             break
         }
         'flashsale;help;help' {

@@ -25,6 +25,9 @@ _flashsale() {
             flashsale,completions)
                 cmd="flashsale__subcmd__completions"
                 ;;
+            flashsale,doctor)
+                cmd="flashsale__subcmd__doctor"
+                ;;
             flashsale,help)
                 cmd="flashsale__subcmd__help"
                 ;;
@@ -81,6 +84,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help,completions)
                 cmd="flashsale__subcmd__help__subcmd__completions"
+                ;;
+            flashsale__subcmd__help,doctor)
+                cmd="flashsale__subcmd__help__subcmd__doctor"
                 ;;
             flashsale__subcmd__help,help)
                 cmd="flashsale__subcmd__help__subcmd__help"
@@ -167,7 +173,7 @@ _flashsale() {
 
     case "${cmd}" in
         flashsale)
-            opts="-o -h -V --store --output --help --version campaign claim inventory simulate completions man jwt serve help"
+            opts="-o -h -V --store --output --help --version campaign claim inventory simulate completions man jwt serve doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,8 +540,34 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__doctor)
+            opts="-o -h --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__help)
-            opts="campaign claim inventory simulate completions man jwt serve help"
+            opts="campaign claim inventory simulate completions man jwt serve doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -633,6 +665,20 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1163,7 +1209,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__simulate)
-            opts="-o -h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --cart-min --cart-max --keep --jwt --target --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-o -h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --like --yes --cart-min --cart-max --keep --jwt --target --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1194,6 +1240,10 @@ _flashsale() {
                     return 0
                     ;;
                 --campaign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --like)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

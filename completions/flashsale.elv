@@ -33,6 +33,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand man 'Print the manual page (roff) to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand serve 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
+            cand doctor 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign'= {
@@ -179,7 +180,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --duplicate-ratio 'Share of users, from 0 to 1, who send tabs and a retry'
             cand --concurrency 'Users in flight at once'
             cand --seed 'Seed of the users'' carts and tabs; the report shows it so a run can be repeated [default: random]'
-            cand --campaign 'Claim from this existing live campaign instead of creating one'
+            cand --campaign 'Claim from this existing live campaign instead of creating one: spends its real units (asks first; --yes for scripts). Prefer --like'
+            cand --like 'Rehearse on a throw-away copy of this campaign''s rule and remaining inventory (the campaign itself is only read; the copy is removed unless --keep)'
             cand --cart-min 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]'
             cand --cart-max 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]'
             cand --target 'Claim through a running `flashsale serve` at this URL (http://HOST:PORT) instead of in this process: one keep-alive HTTP client pool, one JWT per user signed with the server''s key (`FLASHSALE_JWT_SECRET` or `--jwt-secret-file`); `--store` must name the server''s store, which the audit reads'
@@ -189,6 +191,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --yes 'With --campaign: spend the campaign''s units without asking'
             cand --keep 'Keep the campaign the simulation created (it is removed by default)'
             cand --jwt 'Claim through JWTs: each user gets one HS256 token, minted before its first request, and every request (each tab and the retry) verifies it; the report times verification. Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a random key that exists only in this process'
             cand -h 'Print help (see more with ''--help'')'
@@ -253,6 +256,13 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'flashsale;doctor'= {
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'flashsale;help'= {
             cand campaign 'Create, inspect, list and end campaigns'
             cand claim 'Claim a discount for a user'
@@ -262,6 +272,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand man 'Print the manual page (roff) to stdout'
             cand jwt 'Mint JWTs for tests and demos (no store needed)'
             cand serve 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
+            cand doctor 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;help;campaign'= {
@@ -303,6 +314,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;help;jwt;mint'= {
         }
         &'flashsale;help;serve'= {
+        }
+        &'flashsale;help;doctor'= {
         }
         &'flashsale;help;help'= {
         }

@@ -37,6 +37,7 @@ complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "completions" -d
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "man" -d 'Print the manual page (roff) to stdout'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "doctor" -d 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
@@ -130,7 +131,8 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l tabs -d
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l duplicate-ratio -d 'Share of users, from 0 to 1, who send tabs and a retry' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l concurrency -d 'Users in flight at once' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l seed -d 'Seed of the users\' carts and tabs; the report shows it so a run can be repeated [default: random]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l campaign -d 'Claim from this existing live campaign instead of creating one' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l campaign -d 'Claim from this existing live campaign instead of creating one: spends its real units (asks first; --yes for scripts). Prefer --like' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l like -d 'Rehearse on a throw-away copy of this campaign\'s rule and remaining inventory (the campaign itself is only read; the copy is removed unless --keep)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l cart-min -d 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l cart-max -d 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l target -d 'Claim through a running `flashsale serve` at this URL (http://HOST:PORT) instead of in this process: one keep-alive HTTP client pool, one JWT per user signed with the server\'s key (`FLASHSALE_JWT_SECRET` or `--jwt-secret-file`); `--store` must name the server\'s store, which the audit reads' -r
@@ -140,6 +142,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt-aud
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l yes -d 'With --campaign: spend the campaign\'s units without asking'
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l keep -d 'Keep the campaign the simulation created (it is removed by default)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l jwt -d 'Claim through JWTs: each user gets one HS256 token, minted before its first request, and every request (each tab and the retry) verifies it; the report times verification. Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a random key that exists only in this process'
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -181,15 +184,20 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l store -d '
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "claim" -d 'Claim a discount for a user'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "man" -d 'Print the manual page (roff) to stdout'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand doctor" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand doctor" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "claim" -d 'Claim a discount for a user'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "man" -d 'Print the manual page (roff) to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "doctor" -d 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "status" -d 'Show one campaign and its state now'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "list" -d 'List every campaign, oldest first'

@@ -62,9 +62,12 @@ impl Error {
                 | StoreError::InventoryLimit(_)
                 | StoreError::InvalidUrl { .. }
                 | StoreError::NoDataDir => ErrorKind::InvalidInput,
-                StoreError::Unavailable { .. } | StoreError::TimedOut { .. } => {
-                    ErrorKind::StoreUnavailable
-                }
+                // A missing file or a file that is not a store: the store is not there, whoever
+                // mistyped what; nothing was written, and the message names the path.
+                StoreError::Unavailable { .. }
+                | StoreError::TimedOut { .. }
+                | StoreError::Missing { .. }
+                | StoreError::NotAStore { .. } => ErrorKind::StoreUnavailable,
                 // Damage is not transient: a retry gets the same answer, so it must not be
                 // `store_unavailable`, which tells a client to come back.
                 StoreError::Damaged { .. }

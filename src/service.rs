@@ -6,8 +6,8 @@
 use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, Cents, Claim, ClaimAttempt, ClaimOutcome, NewCampaign,
-    Refusal, Units,
+    Campaign, CampaignId, CampaignState, Cents, Claim, ClaimAttempt, ClaimOutcome, Invalid,
+    NewCampaign, Refusal, Units,
 };
 use crate::error::Error;
 use crate::store::{ReconcileMode, Reconciliation, Store};
@@ -171,16 +171,33 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         Ok(CampaignView::at(campaign, now))
     }
 
-    /// Restocks a campaign with `units` more units.
+    /// Restocks a campaign with `units` more units. An ended campaign is refused: its units
+    /// could never be claimed, so a restock there is a mistake (usually the wrong id), and
+    /// answering it with success would hide that.
     ///
     /// # Errors
-    /// [`Error::NotFound`], or [`Error::Store`] (including a restock past the inventory limit,
-    /// exit 2).
+    /// [`Error::NotFound`]; [`Error::Invalid`] for an ended campaign (nothing written);
+    /// [`Error::Store`] (including a restock past the inventory limit, exit 2).
     pub async fn add_inventory(
         &self,
         id: &CampaignId,
         units: Units,
     ) -> Result<CampaignView, Error> {
+        let current = self
+            .store
+            .campaign(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        // Read before the write, not inside it: a restock that races an operator's `end`
+        // adds units that were for sale a moment earlier, which is no worse than the same
+        // restock a moment earlier.
+        if current.state(self.clock.now()) == CampaignState::Ended {
+            return Err(Invalid::new(
+                "restock",
+                format!("campaign `{id}` has ended, so its units could never be claimed; nothing was added"),
+            )
+            .into());
+        }
         let campaign = self
             .store
             .add_inventory(id, units)

@@ -235,7 +235,7 @@ fn campaign_create_refuses_invalid_fields_and_writes_nothing() {
 
 #[test]
 fn campaign_create_without_a_terminal_reports_missing_fields() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     // Answers piped in are not a person at a terminal: nothing is asked or read.
     env.run(["campaign", "create", "--name", "X"])
         .stdin("5\n10\n5\n1h\n")
@@ -778,7 +778,7 @@ fn inventory_show_add_and_reconcile() {
 
 #[test]
 fn usage_errors_exit_2_with_one_json_document() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     let json = env.run(["claim", "--campaign", "x"]).code(2).json();
     assert_eq!(
         json,
@@ -803,7 +803,7 @@ fn usage_errors_exit_2_with_one_json_document() {
         json,
         json!({"error": {
             "kind": "invalid_input",
-            "message": "invalid store URL: `postgres://x` must start with `sqlite:` or `mongodb://`"
+            "message": "invalid store URL: `postgres://x` is not a store URL; use `sqlite:PATH` (`~/` expands) or `mongodb://HOST/DB`"
         }})
     );
     assert!(
@@ -836,18 +836,51 @@ fn help_lists_exit_codes_and_version_works() {
 
 #[test]
 fn default_store_lives_in_the_data_dir() {
-    let env = TestEnv::new();
-    env.run(["campaign", "list", "--output", "json"])
+    let env = TestEnv::without_store();
+    let default = env
+        .path()
+        .join("xdg")
+        .join("flashsale")
+        .join("flashsale.db");
+    // Reading never creates the store (issue 13): the default one is named and left absent.
+    let refused = env
+        .run(["campaign", "list"])
         .env_remove("FLASHSALE_STORE")
-        .stdout("[]\n")
-        .check();
-    assert!(
-        env.path()
-            .join("xdg")
-            .join("flashsale")
-            .join("flashsale.db")
-            .exists()
+        .code(1)
+        .json();
+    assert_eq!(
+        refused,
+        json!({"error": {"kind": "store_unavailable", "message": format!(
+            "opening store sqlite:{0}: store unavailable: there is no store at `{0}`; a store \
+             is created by creating a campaign in it: check `--store` (or FLASHSALE_STORE); \
+             `flashsale campaign create` creates a new store",
+            default.display()
+        )}})
     );
+    assert!(!default.exists());
+    env.run([
+        "campaign",
+        "create",
+        "--name",
+        "x",
+        "--inventory",
+        "1",
+        "--percent-off",
+        "10",
+        "--max-discount",
+        "1",
+        "--duration",
+        "1h",
+        "--output",
+        "json",
+    ])
+    .env_remove("FLASHSALE_STORE")
+    .stderr(format!(
+        "created a new store at sqlite:{}\n",
+        default.display()
+    ))
+    .run();
+    assert!(default.exists());
 }
 
 #[test]

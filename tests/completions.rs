@@ -8,7 +8,7 @@ use crate::support::TestEnv;
 
 #[test]
 fn committed_completion_scripts_match_the_command() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     let bless = std::env::var_os("FLASHSALE_BLESS").is_some();
     let mut stale = Vec::new();

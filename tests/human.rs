@@ -79,7 +79,7 @@ fn output_has_a_short_flag() {
 /// Regenerate with `FLASHSALE_BLESS=1 cargo test --test integration human`.
 #[test]
 fn committed_man_page_matches_the_command() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     let page = env.run(["man"]).stderr("").run().stdout;
     for needle in [
         ".TH flashsale 1",

@@ -99,7 +99,7 @@ fn a_minted_token_claims_as_its_user_and_replays() {
 
 #[test]
 fn jwt_mint_in_table_mode_prints_the_bare_token() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     let out = env
         .run(["jwt", "mint", "--user", "ana"])
         .env("FLASHSALE_JWT_SECRET", SECRET)
@@ -201,7 +201,7 @@ fn bad_tokens_are_unauthenticated_and_write_nothing() {
 
 #[test]
 fn a_refused_token_does_not_even_create_the_store() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     let expired = hs256(&json!({"sub": "ana", "exp": now() - 3600}));
     assert_eq!(
         claim_with(&env, &expired).code(7).json(),
@@ -362,7 +362,7 @@ fn user_and_jwt_are_mutually_exclusive_and_one_is_required() {
 
 #[test]
 fn key_configuration_errors_are_usage_errors_and_name_the_fix() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     let token = hs256(&json!({"sub": "ana", "exp": now() + 300}));
     let args = [
         "claim",

@@ -14,6 +14,7 @@ mod integrity;
 mod interrupt;
 mod jwt;
 mod multiprocess;
+mod operator;
 mod prompts;
 mod readme;
 mod serve;

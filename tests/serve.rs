@@ -155,7 +155,7 @@ fn error(kind: &str, message: &str) -> Value {
 
 #[test]
 fn serve_refuses_to_start_without_a_key_and_opens_nothing() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     env.run(["serve", "--listen", "127.0.0.1:0"])
         .code(2)
         .stderr(

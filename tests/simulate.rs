@@ -152,7 +152,7 @@ fn a_jwt_run_passes_and_reports_the_cost_of_verification() {
 
 #[test]
 fn a_jwt_run_with_a_weak_configured_secret_exits_2_before_the_store_is_touched() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     let key = env.path().join("jwt.key");
     std::fs::write(&key, "too short\n").expect("write key");
     env.run(["simulate", "--users", "5", "--inventory", "5", "--jwt"])
@@ -221,6 +221,7 @@ fn a_run_against_an_existing_campaign_uses_its_inventory_and_keeps_it() {
         "simulate",
         "--campaign",
         "spring",
+        "--yes",
         "--users",
         "120",
         "--cart-min",
@@ -281,7 +282,7 @@ fn a_campaign_that_is_missing_or_ended_is_refused() {
 
 #[test]
 fn invalid_flags_exit_2_before_the_store_is_touched() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     let users = "invalid --users: must be from 1 to 1000000000";
     let inventory = "invalid --inventory: must be from 1 to 1000000000";
     let tabs = "invalid --tabs: must be from 1 to 64";
@@ -579,6 +580,7 @@ fn stranded_units_exit_8_with_the_report_as_the_only_json_document() {
         "simulate",
         "--campaign",
         "spring",
+        "--yes",
         "--users",
         "100",
         "--cart-min",
@@ -854,7 +856,7 @@ async fn the_audit_flags_double_grants_on_a_store_that_forgets_replays() {
 
 #[test]
 fn the_require_jwt_policy_refuses_operator_asserted_simulations() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     env.run(["simulate", "--users", "5", "--inventory", "1"])
         .env("FLASHSALE_REQUIRE_JWT", "1")
         .code(7)
@@ -870,6 +872,10 @@ fn the_require_jwt_policy_refuses_operator_asserted_simulations() {
     let report = env
         .run(["simulate", "--users", "5", "--inventory", "1", "--jwt"])
         .env("FLASHSALE_REQUIRE_JWT", "1")
+        .stderr(format!(
+            "created a new store at sqlite:{}\n",
+            env.sqlite_file().unwrap().display()
+        ))
         .json();
     assert_eq!(report["identity"], "jwt", "with --jwt the policy is met");
 }

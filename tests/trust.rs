@@ -233,6 +233,7 @@ fn a_failing_store_exits_8_with_the_report_black_box() {
         "simulate",
         "--campaign",
         "spring",
+        "--yes",
         "--users",
         "20",
         "--cart-min",
@@ -286,6 +287,7 @@ fn simulations_at_once_on_one_campaign_all_pass() {
                 "simulate",
                 "--campaign",
                 "spring",
+                "--yes",
                 "--users",
                 "150",
                 "--cart-min",
@@ -369,11 +371,19 @@ fn the_policy_refuses_a_throwaway_key_on_a_real_campaign() {
                    configured JWT key: tokens signed with a throw-away key prove nothing: \
                    FLASHSALE_REQUIRE_JWT is set: set FLASHSALE_JWT_SECRET or pass \
                    `--jwt-secret-file PATH`\n";
-    env.run(["simulate", "--campaign", "spring", "--users", "5", "--jwt"])
-        .env("FLASHSALE_REQUIRE_JWT", "1")
-        .code(7)
-        .stderr(refusal)
-        .check();
+    env.run([
+        "simulate",
+        "--campaign",
+        "spring",
+        "--yes",
+        "--users",
+        "5",
+        "--jwt",
+    ])
+    .env("FLASHSALE_REQUIRE_JWT", "1")
+    .code(7)
+    .stderr(refusal)
+    .check();
     // A kept run's campaign outlives the process with its claims: the same rule.
     env.run([
         "simulate",
@@ -391,7 +401,15 @@ fn the_policy_refuses_a_throwaway_key_on_a_real_campaign() {
     assert_eq!(env.store_state(), before, "a refused run writes nothing");
     // With the deployment's key, the run is what the policy asks for.
     let report = env
-        .run(["simulate", "--campaign", "spring", "--users", "5", "--jwt"])
+        .run([
+            "simulate",
+            "--campaign",
+            "spring",
+            "--yes",
+            "--users",
+            "5",
+            "--jwt",
+        ])
         .arg("--cart-min")
         .arg("20")
         .arg("--cart-max")
@@ -489,7 +507,7 @@ fn create_at<'a>(env: &'a TestEnv, starts_at: &str, end: [&str; 2]) -> support::
 
 #[test]
 fn a_leap_second_is_refused_and_writes_nothing() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     for (start, end) in [
         ("2030-06-30T23:59:60Z", ["--duration", "1h"]),
         ("now", ["--ends-at", "2030-12-31T23:59:60Z"]),
@@ -703,7 +721,7 @@ fn a_missing_subcommand_in_json_mode_is_one_line() {
         (
             vec![],
             "`flashsale` needs a subcommand: one of campaign, claim, inventory, simulate, \
-             completions, man, jwt, serve",
+             completions, man, jwt, serve, doctor",
         ),
     ] {
         let document = json!({"error": {"kind": "invalid_input", "message": message}});

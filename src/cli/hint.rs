@@ -24,6 +24,10 @@ fn store_hint(err: &StoreError) -> Option<&'static str> {
     match err {
         StoreError::CampaignExists(_) => Some("choose another `--id`"),
         StoreError::NoDataDir => Some("pass `--store sqlite:PATH`"),
+        StoreError::Missing { .. } => Some(
+            "check `--store` (or FLASHSALE_STORE); `flashsale campaign create` creates a new store",
+        ),
+        StoreError::NotAStore { .. } => Some("point `--store` at a flashsale store"),
         StoreError::TimedOut { .. } => {
             Some("FLASHSALE_MONGODB_TIMEOUT_MS sets how long an operation may take")
         }

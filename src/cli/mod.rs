@@ -9,6 +9,7 @@ mod campaign;
 mod claim;
 mod completions;
 mod confirm;
+mod doctor;
 mod hint;
 mod inventory;
 mod jwt;
@@ -30,7 +31,7 @@ use crate::clock::SystemClock;
 use crate::domain::Invalid;
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
-use crate::store::{AnyStore, MongoSettings, StoreUrl};
+use crate::store::{AnyStore, MongoSettings, OpenMode, StoreUrl};
 use output::OutputFormat;
 
 /// `--help`'s list of exit codes, rendered from [`ErrorKind`]: the code, what it means, and
@@ -132,6 +133,8 @@ enum Command {
     Jwt(jwt::JwtCmd),
     /// Serve the claim flow as an HTTP API (shoppers authenticate with JWTs).
     Serve(serve::ServeArgs),
+    /// Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Settings that come only from the environment, read once per command: secrets never come
@@ -236,12 +239,15 @@ pub(crate) struct Context {
     /// Settings read from the environment.
     settings: Settings,
     store_url: StoreUrl,
+    /// Whether the command may create the store: only `campaign create` and a simulation
+    /// that creates its own campaign do; every other command needs an existing store.
+    mode: OpenMode,
     store: OnceCell<AnyStore>,
 }
 
 impl Context {
     /// Reads the settings and the store URL; opens nothing yet.
-    fn new(store: Option<&str>, output: OutputFormat) -> anyhow::Result<Context> {
+    fn new(store: Option<&str>, output: OutputFormat, mode: OpenMode) -> anyhow::Result<Context> {
         let settings = Settings::from_env()?;
         let store_url = match store {
             Some(url) => url.parse::<StoreUrl>().map_err(Error::from)?,
@@ -251,18 +257,24 @@ impl Context {
             output,
             settings,
             store_url,
+            mode,
             store: OnceCell::new(),
         })
     }
 
-    /// The store, opened (and its schema created) on the first call.
+    /// The store, opened on the first call (and created, when the command may create it:
+    /// said once on stderr, never on stdout, so JSON mode still prints one document).
     async fn store(&self) -> anyhow::Result<&AnyStore> {
         self.store
             .get_or_try_init(|| async {
-                AnyStore::open_with(&self.store_url, self.settings.mongo)
+                let store = AnyStore::open_as(&self.store_url, self.settings.mongo, self.mode)
                     .await
                     .map_err(Error::from)
-                    .with_context(|| format!("opening store {}", self.store_url))
+                    .with_context(|| format!("opening store {}", self.store_url))?;
+                if store.created() {
+                    eprintln!("created a new store at {}", self.store_url);
+                }
+                Ok(store)
             })
             .await
     }
@@ -430,7 +442,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jwt(cmd) => {
             return jwt::run(&cmd, cli.output, &Settings::from_env()?).map(|()| ExitCode::SUCCESS);
         }
-        _ => Context::new(cli.store.as_deref(), cli.output)?,
+        Command::Campaign(campaign::CampaignCmd::Create(_)) => {
+            Context::new(cli.store.as_deref(), cli.output, OpenMode::Create)?
+        }
+        Command::Simulate(ref args) if args.creates_campaign() => {
+            Context::new(cli.store.as_deref(), cli.output, OpenMode::Create)?
+        }
+        _ => Context::new(cli.store.as_deref(), cli.output, OpenMode::Existing)?,
     };
     // Simulate and serve listen for Ctrl-C themselves: one must clean up, the other must
     // finish the requests in flight and exit 0.
@@ -483,6 +501,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Inventory(cmd) => done(inventory::run(cmd, ctx).await),
         Command::Simulate(args) => simulate::run(args, ctx).await,
         Command::Serve(args) => done(serve::run(args, ctx).await),
+        Command::Doctor(args) => doctor::run(args, ctx).await,
         // Answered in `run` before a context exists.
         Command::Completions(_) | Command::Man | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
     }

@@ -23,15 +23,17 @@ use crate::simulate::{
 const EXAMPLES: &str = "\
 Examples:
   flashsale simulate --users 10000 --inventory 1000 --tabs 3 --duplicate-ratio 0.2
-  flashsale simulate --users 500 --campaign spring --cart-min 20 --cart-max 80 --seed 7
+  flashsale simulate --users 500 --like spring --cart-min 20 --cart-max 80 --seed 7
   flashsale --output json simulate --users 10000 --inventory 1000 --seed 1   # CI
   flashsale simulate --users 10000 --inventory 1000 --jwt   # time token verification too
   flashsale --store sqlite:shop.db simulate --users 10000 --inventory 1000 \\
       --target http://127.0.0.1:8080   # through `flashsale serve` on that store
 
 Without --campaign, a fresh live campaign is created (10 % off, at most 5.00, carts from
-20.00, open for an hour) and removed afterwards unless --keep. With --campaign, the users
-claim from that live campaign, whose inventory is what it is: --inventory is refused there.
+20.00, open for an hour) and removed afterwards unless --keep. --like ID rehearses on a
+throw-away copy of campaign ID's rule and remaining inventory instead (ID is only read).
+With --campaign, the users claim that live campaign's real units: it asks first on a
+terminal and needs --yes otherwise; --inventory is refused there.
 Exit 8 when an invariant is violated; the report says which and with what numbers.";
 
 /// Arguments of `simulate`.
@@ -45,8 +47,8 @@ pub(crate) struct SimulateArgs {
     #[arg(
         long,
         value_name = "I",
-        required_unless_present = "campaign",
-        conflicts_with = "campaign"
+        required_unless_present_any = ["campaign", "like"],
+        conflicts_with_all = ["campaign", "like"]
     )]
     inventory: Option<i64>,
     /// Concurrent requests (tabs) a duplicating user sends before one retry.
@@ -62,9 +64,17 @@ pub(crate) struct SimulateArgs {
     /// [default: random].
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
-    /// Claim from this existing live campaign instead of creating one.
-    #[arg(long, value_name = "ID")]
+    /// Claim from this existing live campaign instead of creating one: spends its real units
+    /// (asks first; --yes for scripts). Prefer --like.
+    #[arg(long, value_name = "ID", conflicts_with = "like")]
     campaign: Option<String>,
+    /// Rehearse on a throw-away copy of this campaign's rule and remaining inventory (the
+    /// campaign itself is only read; the copy is removed unless --keep).
+    #[arg(long, value_name = "ID")]
+    like: Option<String>,
+    /// With --campaign: spend the campaign's units without asking.
+    #[arg(long, requires = "campaign")]
+    yes: bool,
     /// Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00].
     #[arg(long, value_name = "MONEY", requires = "cart_max")]
     cart_min: Option<String>,
@@ -91,9 +101,17 @@ pub(crate) struct SimulateArgs {
     key: SecretArgs,
 }
 
+impl SimulateArgs {
+    /// Whether the simulation creates its own campaign (and so may create the store).
+    pub(super) fn creates_campaign(&self) -> bool {
+        self.campaign.is_none() && self.like.is_none()
+    }
+}
+
 /// Which campaign the users claim from.
 enum Target {
     Create { inventory: Units, keep: bool },
+    Like { model: CampaignId, keep: bool },
     Existing(CampaignId),
 }
 
@@ -115,9 +133,13 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
         carts,
     };
     load.validate().map_err(hint::name_load_flag)?;
-    let target = match (&args.campaign, args.inventory) {
-        (Some(id), _) => Target::Existing(CampaignId::parse(id)?),
-        (None, inventory) => Target::Create {
+    let target = match (&args.campaign, &args.like, args.inventory) {
+        (Some(id), _, _) => Target::Existing(CampaignId::parse(id)?),
+        (None, Some(model), _) => Target::Like {
+            model: CampaignId::parse(model)?,
+            keep: args.keep,
+        },
+        (None, None, inventory) => Target::Create {
             inventory: Units::new(inventory.unwrap_or(0))
                 .map_err(|err| Invalid::new("--inventory", err.reason))?,
             keep: args.keep,
@@ -155,7 +177,10 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     // and claims exist for this run alone and are removed with it, and nothing outside the
     // process accepts the key. A real campaign (`--campaign`), or a run's campaign that
     // `--keep` leaves behind with its claims, needs the deployment's own key.
-    let throwaway = matches!(target, Target::Create { keep: false, .. });
+    let throwaway = matches!(
+        target,
+        Target::Create { keep: false, .. } | Target::Like { keep: false, .. }
+    );
     let identities = if server.is_some() {
         // The server verifies every token: only its own key signs tokens it accepts.
         Identities::jwt(args.key.signer(&ctx.settings).map_err(Error::from)?)
@@ -178,7 +203,21 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
         simulator = simulator.sharing_the_campaign();
     }
     let (campaign, remove) = match target {
-        Target::Existing(id) => (id, false),
+        Target::Existing(id) => {
+            confirm_spending(ctx, &id, load.users, args.yes).await?;
+            (id, false)
+        }
+        Target::Like { model, keep } => {
+            let service = ctx.campaigns().await?;
+            let model = service.status(&model).await?;
+            (
+                simulator
+                    .create_campaign_like(&model.campaign)
+                    .await
+                    .context("creating the rehearsal's campaign")?,
+                !keep,
+            )
+        }
         Target::Create { inventory, keep } => (
             simulator
                 .create_campaign(inventory)
@@ -226,6 +265,52 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
         super::print_error(&violation.to_string());
     }
     Ok(ExitCode::from(violation.kind().exit_code()))
+}
+
+/// Refuses to hand a real campaign's units to simulated users unless the operator agreed:
+/// `--yes`, or "yes" at a prompt on a terminal. Says how many units the run may spend: one
+/// per user at most, never more than are left. A campaign that is missing or not live spends
+/// nothing, and the run reports why itself.
+async fn confirm_spending(
+    ctx: &Context,
+    id: &CampaignId,
+    users: u64,
+    yes: bool,
+) -> anyhow::Result<()> {
+    use crate::store::Store as _;
+    use std::io::IsTerminal as _;
+    let Some(campaign) = ctx.store().await?.campaign(id).await? else {
+        return Ok(());
+    };
+    let now = crate::clock::Clock::now(&SystemClock);
+    if yes || campaign.state(now) != crate::domain::CampaignState::Live {
+        return Ok(());
+    }
+    let may_spend = u64::try_from(campaign.remaining()).unwrap_or(0).min(users);
+    let question = format!(
+        "simulate may hand up to {may_spend} of campaign `{id}`'s {} remaining units to \
+         simulated users, for good",
+        campaign.remaining()
+    );
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        let agreed = dialoguer::Confirm::new()
+            .with_prompt(format!("{question}. Go ahead?"))
+            .default(false)
+            .interact()
+            .map_err(|err| anyhow::anyhow!("reading the confirmation: {err}"))?;
+        if agreed {
+            return Ok(());
+        }
+        return Err(super::UsageError(format!(
+            "not confirmed: nothing was spent; `--like {id}` rehearses on a copy instead"
+        ))
+        .into());
+    }
+    Err(super::UsageError(format!(
+        "{question}: pass `--yes` to allow it, or rehearse on a throw-away copy with \
+         `--like {id}`"
+    ))
+    .into())
 }
 
 /// A bar on stderr, redrawn from the counters every 100 ms, only when a person watches.

@@ -79,17 +79,38 @@ impl fmt::Display for CampaignId {
     }
 }
 
-/// An ISO 4217-style currency code: three upper-case ASCII letters.
+/// An ISO 4217 currency code (three upper-case letters), checked against the `iso_currency`
+/// crate's list of the standard's codes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Currency(String);
 
 impl Currency {
-    /// Checks a currency code.
+    /// Checks a currency code: one of ISO 4217's (any case; it is upper-cased).
     ///
     /// # Errors
-    /// [`Invalid`] unless `text` is three ASCII letters (they are upper-cased).
+    /// [`Invalid`] unless `text` is an ISO 4217 code: `XYZ` is three letters but no currency.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let currency = Self::parse_stored(text)?;
+        if iso_currency::Currency::from_code(currency.as_str()).is_some() {
+            Ok(currency)
+        } else {
+            Err(Invalid::new(
+                "currency",
+                format!(
+                    "`{}` is not an ISO 4217 currency code (like EUR, USD or JPY)",
+                    shown(text)
+                ),
+            ))
+        }
+    }
+
+    /// Reads a code a store holds: three ASCII letters. Not checked against ISO 4217, so that
+    /// a campaign created before codes were checked stays readable.
+    ///
+    /// # Errors
+    /// [`Invalid`] unless `text` is three ASCII letters.
+    pub fn parse_stored(text: &str) -> Result<Self, Invalid> {
         if text.len() == 3 && text.bytes().all(|b| b.is_ascii_alphabetic()) {
             Ok(Currency(text.to_ascii_uppercase()))
         } else {
@@ -104,6 +125,22 @@ impl Currency {
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod currency_tests {
+    use super::Currency;
+
+    #[test]
+    fn only_iso_4217_codes_are_currencies() {
+        assert_eq!(Currency::parse("usd").unwrap().as_str(), "USD");
+        assert_eq!(Currency::parse("JPY").unwrap().as_str(), "JPY");
+        for bad in ["XYZ", "EU", "EURO", "ABC", "", "€"] {
+            assert!(Currency::parse(bad).is_err(), "{bad}");
+        }
+        // A code stored before the check stays readable.
+        assert_eq!(Currency::parse_stored("XYZ").unwrap().as_str(), "XYZ");
     }
 }
 

@@ -115,7 +115,7 @@ impl TryFrom<CampaignRecord> for Campaign {
                 max_discount: cents(r.max_discount_cents)?,
                 min_cart: cents(r.min_cart_cents)?,
             },
-            currency: Currency::parse(&r.currency).map_err(|_| Corrupt("currency"))?,
+            currency: Currency::parse_stored(&r.currency).map_err(|_| Corrupt("currency"))?,
             total: r.total,
             claimed: r.claimed,
             remaining: r.remaining,

@@ -14,7 +14,7 @@ use super::progress::{Progress, bump};
 use super::report::{GroupCommit, Report, Run, Timings, judge};
 use crate::clock::Clock;
 use crate::domain::{
-    CampaignId, CampaignState, Cents, ClaimOutcome, ClaimToken, Currency, DiscountRule,
+    Campaign, CampaignId, CampaignState, Cents, ClaimOutcome, ClaimToken, Currency, DiscountRule,
     NewCampaign, Percent, Units, UserId,
 };
 use crate::error::{Error, ErrorKind};
@@ -87,6 +87,37 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             max_discount: cents(500), // 5.00
             min_cart: cents(2_000),   // 20.00
             currency: Currency::default(),
+            starts_at: now,
+            ends_at: now + TimeDelta::hours(1),
+        };
+        service.create(new).await?;
+        Ok(id)
+    }
+
+    /// Creates a live throw-away copy of `model` for a rehearsal: the same discount rule and
+    /// currency, as many units as `model` has left, open for an hour from now. `model` itself
+    /// is only read.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when `model` has no unit left to rehearse with; [`Error::Store`].
+    pub async fn create_campaign_like(&self, model: &Campaign) -> Result<CampaignId, Error> {
+        let service = CampaignService::new(self.store.clone(), self.clock.clone());
+        let now = service.now();
+        let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
+        let inventory = Units::new(model.remaining()).map_err(|_| {
+            crate::domain::Invalid::new(
+                "campaign",
+                format!("`{}` has no unit left to rehearse with", model.id),
+            )
+        })?;
+        let new = NewCampaign {
+            id: id.clone(),
+            name: format!("flashsale simulate, like {}", model.id),
+            inventory,
+            percent: model.rule.percent,
+            max_discount: model.rule.max_discount,
+            min_cart: model.rule.min_cart,
+            currency: model.currency.clone(),
             starts_at: now,
             ends_at: now + TimeDelta::hours(1),
         };

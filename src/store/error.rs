@@ -28,6 +28,22 @@ pub enum StoreError {
     /// `$HOME`).
     #[error("no data directory on this platform")]
     NoDataDir,
+    /// An `SQLite` store was asked for where there is no file, by an operation that only
+    /// uses an existing store: nothing was created.
+    #[error("store unavailable: there is no store at `{}`; a store is created by creating a campaign in it", path.display())]
+    Missing {
+        /// The path that was asked for.
+        path: std::path::PathBuf,
+    },
+    /// The path holds something that is not a flashsale store (another application's
+    /// database, a device, a folder); it was left untouched.
+    #[error("store unavailable: `{}` is not a flashsale store ({reason}); it was left untouched", path.display())]
+    NotAStore {
+        /// The path that was asked for.
+        path: std::path::PathBuf,
+        /// What was found there instead.
+        reason: String,
+    },
     /// An operation got no answer within its time limit. Retrying is safe: a claim that was
     /// made is replayed, and a unit taken without a confirmed claim is only ever stranded.
     #[error(

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
+pub mod doctor;
 mod error;
 pub mod mongo;
 pub mod sqlite;
@@ -24,6 +25,19 @@ pub use error::StoreError;
 pub use mongo::{MongoSettings, MongoStore};
 pub use sqlite::SqliteStore;
 pub use url::StoreUrl;
+
+/// Whether opening a store may create it.
+///
+/// Only what makes a store's first record (creating a campaign) creates one: every other
+/// operation opens an existing store, so that a mistyped location is an error, never a new
+/// empty store that reads as "no campaigns".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Open a store that exists; a missing `SQLite` file is [`StoreError::Missing`].
+    Existing,
+    /// Create the store (with its parent folders) when it does not exist yet.
+    Create,
+}
 
 /// What a reconcile may write.
 ///
@@ -271,9 +285,33 @@ impl AnyStore {
     /// # Errors
     /// As [`AnyStore::open`].
     pub async fn open_with(url: &StoreUrl, mongo: MongoSettings) -> Result<Self, StoreError> {
+        Self::open_as(url, mongo, OpenMode::Create).await
+    }
+
+    /// Like [`AnyStore::open_with`], creating an `SQLite` store only under
+    /// [`OpenMode::Create`]. (A `MongoDB` database is the server's to create: its collections
+    /// and indexes are set up on first use either way.)
+    ///
+    /// # Errors
+    /// As [`AnyStore::open`], and [`StoreError::Missing`] for a missing `SQLite` file under
+    /// [`OpenMode::Existing`].
+    pub async fn open_as(
+        url: &StoreUrl,
+        mongo: MongoSettings,
+        mode: OpenMode,
+    ) -> Result<Self, StoreError> {
         match url {
-            StoreUrl::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open(path).await?)),
+            StoreUrl::Sqlite(path) => Ok(AnyStore::Sqlite(SqliteStore::open_as(path, mode).await?)),
             StoreUrl::Mongo(text) => Ok(AnyStore::Mongo(MongoStore::open_with(text, mongo).await?)),
+        }
+    }
+
+    /// Whether this open created a new `SQLite` store (always `false` for `MongoDB`).
+    #[must_use]
+    pub fn created(&self) -> bool {
+        match self {
+            AnyStore::Sqlite(store) => store.created(),
+            AnyStore::Mongo(_) => false,
         }
     }
 

@@ -41,14 +41,28 @@ impl FromStr for StoreUrl {
             )
         };
         if let Some(path) = text.strip_prefix("sqlite:") {
-            let path = path.strip_prefix("//").unwrap_or(path);
+            // Only `sqlite:PATH` is documented. `sqlite://x` used to mean the relative path
+            // `x` and `?mode=ro` became part of the file name: a form that other tools read
+            // differently is refused rather than guessed at.
+            if path.starts_with("//") {
+                return Err(bad(&format!(
+                    "is not a supported form (`sqlite://` has no meaning here); {FORMS}"
+                )));
+            }
+            if path.contains('?') {
+                return Err(bad(&format!(
+                    "has a `?query`, which sqlite: store URLs do not take; {FORMS}"
+                )));
+            }
             if path.is_empty() {
-                return Err(bad("has no path: use `sqlite:PATH`"));
+                return Err(bad(&format!("has no path; {FORMS}")));
             }
             if path.contains('\0') {
                 return Err(bad("has a NUL byte in its path"));
             }
-            return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
+            return expand_home(path)
+                .map(StoreUrl::Sqlite)
+                .map_err(|reason| bad(&reason));
         }
         if let Some(rest) = text
             .strip_prefix("mongodb://")
@@ -62,7 +76,7 @@ impl FromStr for StoreUrl {
             }
             return Ok(StoreUrl::Mongo(text.to_owned()));
         }
-        Err(bad("must start with `sqlite:` or `mongodb://`"))
+        Err(bad(&format!("is not a store URL; {FORMS}")))
     }
 }
 
@@ -80,6 +94,31 @@ impl fmt::Debug for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "StoreUrl({self})")
     }
+}
+
+/// The documented store URL forms, named whenever a URL is refused.
+const FORMS: &str = "use `sqlite:PATH` (`~/` expands) or `mongodb://HOST/DB`";
+
+/// `path` with a leading `~` or `~/` replaced by the home directory, as a shell would: a
+/// literal `./~` folder is never what an operator meant. `~user` is not expanded (it would
+/// need the password database) and is refused.
+fn expand_home(path: &str) -> Result<PathBuf, String> {
+    let rest = match path.strip_prefix('~') {
+        None => return Ok(PathBuf::from(path)),
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest.trim_start_matches('/'),
+        Some(_) => {
+            return Err(format!(
+                "starts with `~user`, which is not expanded; {FORMS}"
+            ));
+        }
+    };
+    let home = dirs::home_dir()
+        .ok_or_else(|| "starts with `~`, but there is no home directory".to_owned())?;
+    Ok(if rest.is_empty() {
+        home
+    } else {
+        home.join(rest)
+    })
 }
 
 /// The shown form of a secret.
@@ -241,8 +280,17 @@ mod tests {
             StoreUrl::Sqlite("/tmp/x.db".into())
         );
         assert_eq!(
-            "sqlite://rel/x.db".parse::<StoreUrl>().unwrap(),
+            "sqlite:rel/x.db".parse::<StoreUrl>().unwrap(),
             StoreUrl::Sqlite("rel/x.db".into())
+        );
+        let home = dirs::home_dir().unwrap();
+        assert_eq!(
+            "sqlite:~/x.db".parse::<StoreUrl>().unwrap(),
+            StoreUrl::Sqlite(home.join("x.db"))
+        );
+        assert_eq!(
+            "sqlite:~".parse::<StoreUrl>().unwrap(),
+            StoreUrl::Sqlite(home)
         );
         assert!(matches!(
             "mongodb://localhost:27017/fs".parse::<StoreUrl>().unwrap(),
@@ -261,6 +309,11 @@ mod tests {
             "mongodb://",
             "mongodb:///db",
             "/tmp/x.db",
+            "sqlite://tmp/x.db",
+            "sqlite:///tmp/x.db",
+            "sqlite:/tmp/x.db?mode=ro",
+            "sqlite:~bob/x.db",
+            "file:/tmp/x.db",
         ] {
             assert!(bad.parse::<StoreUrl>().is_err(), "{bad:?}");
         }

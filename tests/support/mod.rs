@@ -16,8 +16,28 @@ pub(crate) struct TestEnv {
 }
 
 impl TestEnv {
-    /// A fresh environment on an `SQLite` file inside a temp dir.
+    /// A fresh environment on an empty `SQLite` store (created, with no campaign) inside a
+    /// temp dir. Only `campaign create` creates a store, so commands that read need one to
+    /// exist; [`TestEnv::without_store`] is the environment where none does.
     pub(crate) fn new() -> Self {
+        let env = Self::without_store();
+        let file = env.sqlite_file().expect("sqlite");
+        // On a thread of its own: a test may already be inside a Tokio runtime.
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(flashsale::store::SqliteStore::open(&file))
+                .expect("create the store");
+        })
+        .join()
+        .expect("store creation thread");
+        env
+    }
+
+    /// An environment whose `SQLite` store does not exist yet (nor its folder).
+    pub(crate) fn without_store() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = format!(
             "sqlite:{}",

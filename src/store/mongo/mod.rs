@@ -13,6 +13,7 @@
 
 mod claim;
 mod docs;
+mod doctor;
 mod driver;
 #[cfg(test)]
 mod model;
@@ -27,6 +28,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use claim::Lease;
+pub(crate) use doctor::diagnose;
 
 use self::docs::{CampaignDoc, Status, date};
 use self::driver::DriverOps;

@@ -133,6 +133,14 @@ pub(super) fn check_schema(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The schema version found and the one this build writes, for `doctor`.
+pub(super) fn version_check(conn: &Connection) -> Result<(i64, i64), StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|err| super::classify("reading the schema version", err))?;
+    Ok((version, LATEST))
+}
+
 /// The schema version, refused when a newer flashsale wrote it.
 fn checked_version(conn: &Connection) -> Result<i64, StoreError> {
     let version: i64 = conn

@@ -21,7 +21,7 @@ use self::claim::claim_job;
 use self::rows::{
     CAMPAIGN_COLUMNS, campaign_from_row, insert_campaign, select_campaign, select_claim,
 };
-use super::{Audit, CommitStats, ReconcileMode, Reconciliation, Store, StoreError};
+use super::{Audit, CommitStats, OpenMode, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 
 /// How long a write waits for another process's transaction before giving up.
@@ -42,6 +42,7 @@ struct Inner {
     writer_thread: Option<std::thread::JoinHandle<()>>,
     reader: Mutex<Connection>,
     commits: Arc<writer::Counters>,
+    created: bool,
 }
 
 /// Closing the writer's queue and waiting for its thread means the connections close before
@@ -59,19 +60,48 @@ impl Drop for Inner {
 
 impl SqliteStore {
     /// Opens (creating if needed, with its parent folders) the store at `path` and migrates its
-    /// schema.
+    /// schema. A file that is not a flashsale store is refused untouched
+    /// ([`StoreError::NotAStore`]).
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when the file cannot be created or opened.
+    /// [`StoreError::Unavailable`] when the file cannot be created or opened;
+    /// [`StoreError::NotAStore`] when `path` holds something else.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_as(path, OpenMode::Create).await
+    }
+
+    /// Opens the store at `path`, creating it only under [`OpenMode::Create`]; under
+    /// [`OpenMode::Existing`] a missing (or empty) file is [`StoreError::Missing`] and nothing
+    /// is written.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`], and [`StoreError::Missing`].
+    pub async fn open_as(path: &Path, mode: OpenMode) -> Result<Self, StoreError> {
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, mode))
             .await
             .map_err(|err| StoreError::backend("opening the store", err))?
     }
 
-    fn open_blocking(path: &Path) -> Result<Self, StoreError> {
+    /// Whether this open created the store (a new file, or an empty one given its schema).
+    #[must_use]
+    pub fn created(&self) -> bool {
+        self.inner.created
+    }
+
+    fn open_blocking(path: &Path, mode: OpenMode) -> Result<Self, StoreError> {
         let context = || format!("opening `{}`", path.display());
+        // Inspected before anything opens it for writing: opening read-write would already
+        // switch another application's file to WAL and add our tables to it.
+        let created = match inspect(path)? {
+            Found::Store => false,
+            Found::Nothing | Found::Empty if mode == OpenMode::Existing => {
+                return Err(StoreError::Missing {
+                    path: path.to_owned(),
+                });
+            }
+            Found::Nothing | Found::Empty => true,
+        };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|err| StoreError::unavailable(context(), err))?;
@@ -91,6 +121,7 @@ impl SqliteStore {
                 writer_thread: Some(writer_thread),
                 reader: Mutex::new(reader),
                 commits,
+                created,
             }),
         })
     }
@@ -130,6 +161,249 @@ impl SqliteStore {
         })
         .await
         .map_err(|err| StoreError::backend("reading", err))?
+    }
+}
+
+/// `doctor`'s checks of the `SQLite` store at `path`, each read-only: reachable (and a
+/// flashsale store), schema version and columns, the unique keys of claims, a full
+/// `quick_check`, the journal mode, clock (n/a) and free disk.
+pub(super) fn diagnose(path: &Path) -> Vec<super::doctor::Check> {
+    use super::doctor::{Check, LOW_DISK_BYTES, Status};
+    let mut checks = Vec::new();
+    let shown = path.display();
+    match inspect(path) {
+        Ok(Found::Store) => checks.push(Check::new(
+            "reachable",
+            Status::Ok,
+            format!("flashsale store at {shown}"),
+        )),
+        Ok(Found::Nothing | Found::Empty) => {
+            checks.push(Check::new(
+                "reachable",
+                Status::Fail,
+                format!("no store at {shown}: creating a campaign creates one"),
+            ));
+            return checks;
+        }
+        Err(err) => {
+            checks.push(Check::new("reachable", Status::Fail, err.to_string()));
+            return checks;
+        }
+    }
+    // Read-write but never creating, and only queries run on it: a read-only connection to a
+    // WAL file cannot remove the `-wal` it opens, and would leave one behind; the last
+    // read-write connection to close removes it, as every other command's does.
+    let conn = match Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) {
+        Ok(conn) => conn,
+        Err(err) => {
+            checks.push(Check::new("reachable", Status::Fail, err.to_string()));
+            return checks;
+        }
+    };
+    let _ = conn.busy_timeout(BUSY_TIMEOUT);
+    checks.push(match migrations::version_check(&conn) {
+        Ok((found, latest)) if found == latest => match migrations::check_schema(&conn) {
+            Ok(()) => Check::new("schema", Status::Ok, format!("version {found}")),
+            Err(err) => Check::new("schema", Status::Fail, err.to_string()),
+        },
+        Ok((found, latest)) if found < latest => Check::new(
+            "schema",
+            Status::Warn,
+            format!("version {found}, this flashsale writes {latest}: the next write upgrades it"),
+        ),
+        Ok((found, latest)) => Check::new(
+            "schema",
+            Status::Fail,
+            format!("version {found} was written by a newer flashsale (this one knows {latest})"),
+        ),
+        Err(err) => Check::new("schema", Status::Fail, err.to_string()),
+    });
+    checks.push(match unique_keys(&conn) {
+        Ok(missing) if missing.is_empty() => Check::new(
+            "indexes",
+            Status::Ok,
+            "claims: primary key (campaign_id, user_id), unique (token)",
+        ),
+        Ok(missing) => Check::new(
+            "indexes",
+            Status::Fail,
+            format!("claims lacks {}", missing.join(" and ")),
+        ),
+        Err(err) => Check::new("indexes", Status::Fail, err.to_string()),
+    });
+    checks.push(match integrity_check(&conn) {
+        Ok(()) => Check::new("integrity", Status::Ok, "integrity_check: ok"),
+        Err(err) => Check::new("integrity", Status::Fail, err.to_string()),
+    });
+    checks.push(
+        match conn.query_row("PRAGMA journal_mode", [], |row| row.get::<_, String>(0)) {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => Check::new(
+                "write concern",
+                Status::Ok,
+                "WAL journal, synchronous=FULL on every connection flashsale opens",
+            ),
+            Ok(mode) => Check::new(
+                "write concern",
+                Status::Warn,
+                format!("journal mode `{mode}`: flashsale switches it to WAL when it writes"),
+            ),
+            Err(err) => Check::new("write concern", Status::Fail, err.to_string()),
+        },
+    );
+    checks.push(Check::new(
+        "topology",
+        Status::Ok,
+        "n/a: an embedded file (several processes on one machine share it safely)",
+    ));
+    checks.push(Check::new(
+        "clock skew",
+        Status::Ok,
+        "n/a: SQLite has no server clock; this machine's clock decides",
+    ));
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    checks.push(match fs4::available_space(folder) {
+        Ok(free) if free < LOW_DISK_BYTES => Check::new(
+            "free disk",
+            Status::Warn,
+            format!(
+                "{} MiB free in {} (warns under {} MiB)",
+                free / (1024 * 1024),
+                folder.display(),
+                LOW_DISK_BYTES / (1024 * 1024)
+            ),
+        ),
+        Ok(free) => Check::new(
+            "free disk",
+            Status::Ok,
+            format!("{} MiB free in {}", free / (1024 * 1024), folder.display()),
+        ),
+        Err(err) => Check::new("free disk", Status::Warn, format!("unknown: {err}")),
+    });
+    checks
+}
+
+/// The unique keys of `claims` that are not there exactly as the schema makes them: the
+/// primary key on (`campaign_id`, `user_id`) (I2) and a unique index on (`token`).
+fn unique_keys(conn: &Connection) -> rusqlite::Result<Vec<&'static str>> {
+    let mut found: Vec<(String, bool, Vec<String>)> = Vec::new();
+    let mut list =
+        conn.prepare("SELECT name, \"unique\", origin FROM pragma_index_list('claims')")?;
+    let indexes: Vec<(String, bool, String)> = list
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut info = conn.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
+    for (name, unique, origin) in indexes {
+        let columns: Vec<String> = info
+            .query_map([&name], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        found.push((origin, unique, columns));
+    }
+    let has = |origin: &str, columns: &[&str]| {
+        found.iter().any(|(o, unique, c)| {
+            o == origin && *unique && c.iter().map(String::as_str).eq(columns.iter().copied())
+        })
+    };
+    let mut missing = Vec::new();
+    if !has("pk", &["campaign_id", "user_id"]) {
+        missing.push("its primary key (campaign_id, user_id)");
+    }
+    if !has("u", &["token"]) {
+        missing.push("its unique index on (token)");
+    }
+    Ok(missing)
+}
+
+/// What [`inspect`] found at a store's path.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    /// No file.
+    Nothing,
+    /// An empty file, or an `SQLite` database with no tables and no schema version.
+    Empty,
+    /// A flashsale store (its schema is checked in full once it is opened).
+    Store,
+}
+
+/// The `SQLite` file header, the first 16 bytes of every database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Looks at `path` without writing to it: a regular file with the `SQLite` header, opened
+/// read-only, whose tables are flashsale's and whose schema version is set. Anything else is
+/// [`StoreError::NotAStore`], so that a mistyped `--store` never migrates another
+/// application's database or writes a journal beside a device.
+fn inspect(path: &Path) -> Result<Found, StoreError> {
+    let context = || format!("opening `{}`", path.display());
+    let not_a_store = |reason: String| {
+        Err(StoreError::NotAStore {
+            path: path.to_owned(),
+            reason,
+        })
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
+        Err(err) => return Err(StoreError::unavailable(context(), err)),
+    };
+    if meta.is_dir() {
+        return not_a_store("it is a folder".into());
+    }
+    if !meta.is_file() {
+        return not_a_store("it is not a regular file but a device, pipe or socket".into());
+    }
+    if meta.len() == 0 {
+        return Ok(Found::Empty);
+    }
+    let mut header = [0_u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut header));
+    match read {
+        Ok(()) if &header == SQLITE_HEADER => {}
+        Ok(()) => return not_a_store("it is not an SQLite database".into()),
+        Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return not_a_store("it is not an SQLite database".into());
+        }
+        Err(err) => return Err(StoreError::unavailable(context(), err)),
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|err| classify(&context(), err))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|err| classify(&context(), err))?;
+    let tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+        .map_err(|err| classify(&context(), err))?;
+    let foreign: Vec<&str> = tables
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !matches!(*name, "campaigns" | "claims"))
+        .collect();
+    if !foreign.is_empty() {
+        let shown: Vec<String> = foreign.iter().take(3).map(|t| format!("`{t}`")).collect();
+        return not_a_store(format!(
+            "it is another application's database, with tables {}{}",
+            shown.join(", "),
+            if foreign.len() > 3 { ", …" } else { "" }
+        ));
+    }
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|err| classify(&context(), err))?;
+    match (tables.is_empty(), version) {
+        (true, 0) => Ok(Found::Empty),
+        (false, 0) => not_a_store("its tables carry no flashsale schema version".into()),
+        _ => Ok(Found::Store),
     }
 }
 

@@ -1,0 +1,266 @@
+//! `doctor`'s checks of a `MongoDB` store, read-only: it connects without creating the
+//! indexes that opening the store would create, so that what it reports is what is there.
+
+use std::time::Duration;
+
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::options::{Acknowledgment, ClientOptions};
+use mongodb::{Client, Database};
+
+use super::MongoSettings;
+use crate::store::doctor::{Check, Status};
+use crate::store::url::{redact, scrub, secrets};
+
+/// Clock skew up to which the clocks agree (`ok`); beyond it `warn`, and beyond
+/// [`SKEW_FAIL`] `fail`. The store takes "now" from the server for the sale window, so skew
+/// shows in logs and in what this machine prints, not in who gets a unit.
+const SKEW_WARN: Duration = Duration::from_secs(1);
+/// Clock skew beyond which the machine's clock is plainly wrong.
+const SKEW_FAIL: Duration = Duration::from_secs(300);
+
+/// Runs the checks against `url`.
+pub(crate) async fn diagnose(url: &str, settings: MongoSettings) -> Vec<Check> {
+    let secrets = secrets(url);
+    let said = |err: &mongodb::error::Error| scrub(&err.to_string(), &secrets);
+    let mut checks = Vec::new();
+    let mut options = match ClientOptions::parse(url).await {
+        Ok(options) => options,
+        Err(err) => {
+            checks.push(Check::new("reachable", Status::Fail, said(&err)));
+            return checks;
+        }
+    };
+    options
+        .server_selection_timeout
+        .get_or_insert(settings.timeout);
+    options.connect_timeout.get_or_insert(settings.timeout);
+    let url_write_concern = options.write_concern.clone();
+    let database = options
+        .default_database
+        .clone()
+        .unwrap_or_else(|| "flashsale".to_owned());
+    let client = match Client::with_options(options) {
+        Ok(client) => client,
+        Err(err) => {
+            checks.push(Check::new("reachable", Status::Fail, said(&err)));
+            return checks;
+        }
+    };
+    let db = client.database(&database);
+    let sent = crate::clock::Clock::now(&crate::clock::SystemClock);
+    let hello = match db.run_command(doc! {"hello": 1}).await {
+        Ok(reply) => Ok(reply),
+        // Servers older than 4.4 (and some compatible ones) know only the legacy name.
+        Err(_) => db.run_command(doc! {"isMaster": 1}).await,
+    };
+    let received = crate::clock::Clock::now(&crate::clock::SystemClock);
+    let hello = match hello {
+        Ok(reply) => reply,
+        Err(err) => {
+            checks.push(Check::new("reachable", Status::Fail, said(&err)));
+            client.shutdown().await;
+            return checks;
+        }
+    };
+    checks.push(Check::new(
+        "reachable",
+        Status::Ok,
+        format!("{} (database `{database}`)", redact(url)),
+    ));
+    checks.push(schema(&db).await);
+    checks.push(indexes(&db).await);
+    checks.push(topology(&hello));
+    checks.push(write_concern(url_write_concern.as_ref()));
+    checks.push(clock_skew(&hello, sent, received));
+    client.shutdown().await;
+    checks
+}
+
+/// Whether both collections exist (`MongoDB` keeps no schema version: documents carry their
+/// fields, and opening the store creates what is missing).
+async fn schema(db: &Database) -> Check {
+    match db.list_collection_names().await {
+        Ok(names) => {
+            let missing: Vec<&str> = ["campaigns", "claims"]
+                .into_iter()
+                .filter(|c| !names.iter().any(|n| n == c))
+                .collect();
+            if missing.is_empty() {
+                Check::new("schema", Status::Ok, "collections campaigns and claims")
+            } else {
+                Check::new(
+                    "schema",
+                    Status::Warn,
+                    format!(
+                        "no collection {} yet: created by the first campaign",
+                        missing.join(" or ")
+                    ),
+                )
+            }
+        }
+        Err(err) => Check::new("schema", Status::Fail, err.to_string()),
+    }
+}
+
+/// Whether `keys` is exactly `wanted`, in order, each ascending (the server may answer the
+/// direction as an int32, int64 or double).
+fn same_keys(keys: &Document, wanted: &[&str]) -> bool {
+    keys.len() == wanted.len()
+        && keys.iter().zip(wanted).all(|((name, direction), want)| {
+            name == want
+                && match direction {
+                    Bson::Int32(1) | Bson::Int64(1) => true,
+                    Bson::Double(d) => (*d - 1.0).abs() < f64::EPSILON,
+                    _ => false,
+                }
+        })
+}
+
+/// The unique indexes of `claims`, compared by keys and uniqueness, whatever their names:
+/// (`campaign_id`, `user_id`) keeps one claim per user (I2), (`token`) one claim per token.
+async fn indexes(db: &Database) -> Check {
+    let claims = db.collection::<Document>("claims");
+    let models = match claims.list_indexes().await {
+        Ok(mut cursor) => {
+            let mut models = Vec::new();
+            loop {
+                match cursor.advance().await {
+                    Ok(true) => match cursor.deserialize_current() {
+                        Ok(model) => models.push(model),
+                        Err(err) => return Check::new("indexes", Status::Fail, err.to_string()),
+                    },
+                    Ok(false) => break,
+                    Err(err) => return Check::new("indexes", Status::Fail, err.to_string()),
+                }
+            }
+            models
+        }
+        Err(err) => {
+            let missing = matches!(
+                err.kind.as_ref(),
+                mongodb::error::ErrorKind::Command(c) if c.code == 26
+            );
+            let detail = if missing {
+                "no claims collection, so no unique index: a command that opens the store \
+                 creates them"
+                    .to_owned()
+            } else {
+                format!("cannot list the indexes of claims: {err}")
+            };
+            return Check::new("indexes", Status::Fail, detail);
+        }
+    };
+    let mut missing = Vec::new();
+    let mut found = Vec::new();
+    for wanted in [&["campaign_id", "user_id"][..], &["token"][..]] {
+        let index = models.iter().find(|m| {
+            same_keys(&m.keys, wanted) && m.options.as_ref().and_then(|o| o.unique) == Some(true)
+        });
+        match index {
+            Some(model) => found.push(format!(
+                "{} unique ({})",
+                model
+                    .options
+                    .as_ref()
+                    .and_then(|o| o.name.clone())
+                    .unwrap_or_default(),
+                wanted.join(", ")
+            )),
+            None => missing.push(format!("unique ({})", wanted.join(", "))),
+        }
+    }
+    if missing.is_empty() {
+        Check::new(
+            "indexes",
+            Status::Ok,
+            format!("claims: {}", found.join(", ")),
+        )
+    } else {
+        Check::new(
+            "indexes",
+            Status::Fail,
+            format!("claims lacks {}", missing.join(" and ")),
+        )
+    }
+}
+
+/// Replica set, sharded cluster or standalone, from the `hello` reply.
+fn topology(hello: &Document) -> Check {
+    if let Ok(name) = hello.get_str("setName") {
+        return Check::new("topology", Status::Ok, format!("replica set `{name}`"));
+    }
+    if hello.get_str("msg") == Ok("isdbgrid") {
+        return Check::new("topology", Status::Ok, "sharded cluster (mongos)");
+    }
+    Check::new(
+        "topology",
+        Status::Warn,
+        "standalone: no retryable writes and no replication; a crash or a lost network \
+         answer leaves claims for `inventory reconcile`",
+    )
+}
+
+/// The write concern claims are written with: majority and journaled unless the URL sets one.
+fn write_concern(from_url: Option<&mongodb::options::WriteConcern>) -> Check {
+    let Some(concern) = from_url else {
+        return Check::new(
+            "write concern",
+            Status::Ok,
+            "majority, journaled (set by flashsale)",
+        );
+    };
+    match concern.w {
+        None | Some(Acknowledgment::Majority) if concern.journal != Some(false) => {
+            Check::new("write concern", Status::Ok, "majority (set by the URL)")
+        }
+        _ => Check::new(
+            "write concern",
+            Status::Warn,
+            format!(
+                "the URL sets {concern:?}: an acknowledged claim can be lost in a failover \
+                 unless writes are majority and journaled"
+            ),
+        ),
+    }
+}
+
+/// The server's clock against this machine's, from the `hello` reply's `localTime`, allowing
+/// for the round trip.
+fn clock_skew(
+    hello: &Document,
+    sent: chrono::DateTime<chrono::Utc>,
+    received: chrono::DateTime<chrono::Utc>,
+) -> Check {
+    let Ok(server) = hello.get_datetime("localTime") else {
+        return Check::new(
+            "clock skew",
+            Status::Warn,
+            "unknown: the server's hello reply has no localTime",
+        );
+    };
+    let Some(server) = chrono::DateTime::from_timestamp_millis(server.timestamp_millis()) else {
+        return Check::new(
+            "clock skew",
+            Status::Warn,
+            "unknown: localTime out of range",
+        );
+    };
+    let midpoint = sent + (received - sent) / 2;
+    let skew = (server - midpoint).abs();
+    let round_trip = received - sent;
+    let slack = chrono::Duration::from_std(SKEW_WARN).unwrap_or_default() + round_trip / 2;
+    let fail = chrono::Duration::from_std(SKEW_FAIL).unwrap_or_default();
+    let detail = format!(
+        "{} ms (round trip {} ms)",
+        (server - midpoint).num_milliseconds(),
+        round_trip.num_milliseconds()
+    );
+    let status = if skew <= slack {
+        Status::Ok
+    } else if skew <= fail {
+        Status::Warn
+    } else {
+        Status::Fail
+    };
+    Check::new("clock skew", status, detail)
+}

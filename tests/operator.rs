@@ -1,0 +1,560 @@
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+//! Issue 13: operator safety. Commands that only read never create a store, store URLs mean
+//! only what the README documents, and a file that is not a flashsale store is left untouched.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::support::TestEnv;
+
+/// `campaign create` arguments for a campaign `id` on `store`, live for an hour.
+fn create_args(store: &str, id: &str) -> Vec<String> {
+    [
+        "--store",
+        store,
+        "campaign",
+        "create",
+        "--id",
+        id,
+        "--name",
+        "x",
+        "--inventory",
+        "3",
+        "--percent-off",
+        "10",
+        "--max-discount",
+        "5",
+        "--duration",
+        "1h",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// Every entry under `dir`, recursively, so a test sees any folder or file a command made.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        found.push(path.display().to_string());
+        if path.is_dir() {
+            found.extend(tree(&path));
+        }
+    }
+    found.sort();
+    found
+}
+
+fn missing_store(path: &Path) -> Value {
+    json!({"error": {"kind": "store_unavailable", "message": format!(
+        "opening store sqlite:{0}: store unavailable: there is no store at `{0}`; a store is \
+         created by creating a campaign in it: check `--store` (or FLASHSALE_STORE); \
+         `flashsale campaign create` creates a new store",
+        path.display()
+    )}})
+}
+
+#[test]
+fn reading_commands_never_create_a_store() {
+    let env = TestEnv::without_store();
+    let typo = env.path().join("nonexistent").join("dir").join("x.db");
+    let store = format!("sqlite:{}", typo.display());
+    let before = tree(env.path());
+    for args in [
+        vec!["campaign", "list"],
+        vec!["campaign", "status", "spring"],
+        vec!["campaign", "end", "spring"],
+        vec![
+            "claim",
+            "--campaign",
+            "spring",
+            "--user",
+            "ana",
+            "--cart",
+            "10",
+        ],
+        vec!["inventory", "show", "spring"],
+        vec!["inventory", "add", "spring", "5"],
+        vec!["inventory", "reconcile", "spring", "--apply"],
+        vec!["simulate", "--users", "2", "--campaign", "spring"],
+    ] {
+        let mut argv = vec!["--store", store.as_str()];
+        argv.extend(args.iter().copied());
+        let json = env.run(&argv).code(1).json();
+        assert_eq!(json, missing_store(&typo), "{args:?}");
+    }
+    assert_eq!(
+        tree(env.path()),
+        before,
+        "a reading command created something"
+    );
+
+    // Creating a campaign creates the store, and says where, once, on stderr only.
+    let created = env
+        .run(create_args(&store, "spring"))
+        .stderr(format!("created a new store at {store}\n"))
+        .json();
+    assert_eq!(created["id"], "spring");
+    env.run(create_args(&store, "autumn")).json();
+    env.run(["--store", store.as_str(), "campaign", "list"])
+        .run();
+}
+
+#[test]
+fn a_tilde_is_the_home_directory() {
+    let env = TestEnv::without_store();
+    // The harness sets HOME to the temp dir.
+    let created = env
+        .run(create_args("sqlite:~/sale.db", "spring"))
+        .stderr(format!(
+            "created a new store at sqlite:{}\n",
+            env.path().join("sale.db").display()
+        ))
+        .json();
+    assert_eq!(created["id"], "spring");
+    assert!(env.path().join("sale.db").is_file());
+    assert!(!env.path().join("~").exists());
+    assert!(
+        !Path::new("~").exists(),
+        "a literal `~` folder in the working directory"
+    );
+}
+
+#[test]
+fn undocumented_url_forms_are_refused_not_reinterpreted() {
+    let env = TestEnv::without_store();
+    let forms = "use `sqlite:PATH` (`~/` expands) or `mongodb://HOST/DB`";
+    for (url, reason) in [
+        (
+            "sqlite://tmp/x.db".to_owned(),
+            format!("is not a supported form (`sqlite://` has no meaning here); {forms}"),
+        ),
+        (
+            "sqlite:///tmp/x.db".to_owned(),
+            format!("is not a supported form (`sqlite://` has no meaning here); {forms}"),
+        ),
+        (
+            format!("sqlite:{}/x.db?mode=ro", env.path().display()),
+            format!("has a `?query`, which sqlite: store URLs do not take; {forms}"),
+        ),
+        (
+            "sqlite:~bob/x.db".to_owned(),
+            format!("starts with `~user`, which is not expanded; {forms}"),
+        ),
+        (
+            "file:x.db".to_owned(),
+            format!("is not a store URL; {forms}"),
+        ),
+    ] {
+        let json = env.run(create_args(&url, "spring")).code(2).json();
+        let shown: String = url.chars().take(40).collect();
+        let shown = if url.chars().count() > 40 {
+            format!("{shown}…")
+        } else {
+            shown
+        };
+        assert_eq!(
+            json,
+            json!({"error": {"kind": "invalid_input", "message":
+                format!("invalid store URL: `{shown}` {reason}")}}),
+            "{url}"
+        );
+    }
+    assert!(tree(env.path()).is_empty(), "{:?}", tree(env.path()));
+}
+
+/// The bytes of every file in `dir`.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    tree(dir)
+        .into_iter()
+        .filter(|p| Path::new(p).is_file())
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read");
+            (p, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_that_is_not_a_flashsale_store_is_refused_untouched() {
+    let env = TestEnv::without_store();
+    let other = env.path().join("other").join("app.db");
+    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&other).unwrap();
+        conn.execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('ana');")
+            .unwrap();
+    }
+    let text = env.path().join("other").join("notes.txt");
+    std::fs::write(&text, "not a database at all\n").unwrap();
+    let folder = env.path().join("other").join("folder.db");
+    std::fs::create_dir(&folder).unwrap();
+    let before = contents(&env.path().join("other"));
+    for (path, reason) in [
+        (
+            other.as_path(),
+            "it is another application's database, with tables `users`",
+        ),
+        (text.as_path(), "it is not an SQLite database"),
+        (folder.as_path(), "it is a folder"),
+        (
+            Path::new("/dev/null"),
+            "it is not a regular file but a device, pipe or socket",
+        ),
+    ] {
+        let store = format!("sqlite:{}", path.display());
+        let message = format!(
+            "opening store {store}: store unavailable: `{}` is not a flashsale store ({reason}); \
+             it was left untouched: point `--store` at a flashsale store",
+            path.display()
+        );
+        // Neither creating a campaign (which may create a store) nor reading touches it.
+        for args in [
+            create_args(&store, "spring"),
+            vec![
+                "--store".into(),
+                store.clone(),
+                "campaign".into(),
+                "list".into(),
+            ],
+        ] {
+            let json = env.run(&args).code(1).json();
+            assert_eq!(
+                json,
+                json!({"error": {"kind": "store_unavailable", "message": message}}),
+                "{args:?}"
+            );
+        }
+    }
+    assert_eq!(contents(&env.path().join("other")), before, "bytes changed");
+    assert!(!env.path().join("other").join("app.db-wal").exists());
+    assert!(!Path::new("/dev/null-journal").exists());
+}
+
+#[test]
+fn currency_takes_iso_4217_codes_only() {
+    let env = TestEnv::new();
+    let before = env.store_bytes();
+    let store = env
+        .sqlite_file()
+        .map(|f| format!("sqlite:{}", f.display()))
+        .unwrap();
+    let mut args = create_args(&store, "spring");
+    args.extend(["--currency".into(), "XYZ".into()]);
+    env.run(&args)
+        .code(2)
+        .stderr(
+            "error: invalid currency: `XYZ` is not an ISO 4217 currency code (like EUR, USD or \
+             JPY)\n",
+        )
+        .check();
+    assert_eq!(
+        env.store_bytes(),
+        before,
+        "a refused currency wrote something"
+    );
+    let mut args = create_args(&store, "spring");
+    args.extend(["--currency".into(), "jpy".into()]);
+    assert_eq!(env.run(&args).json()["currency"], "JPY");
+}
+
+/// `doctor --output json`'s checks as (check, status) pairs, and its exit code.
+fn doctor(env: &TestEnv, code: i32) -> (Value, Vec<(String, String)>) {
+    let json = env.run(["doctor"]).code(code).json();
+    let checks = json["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            (
+                c["check"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (json, checks)
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
+
+#[test]
+fn doctor_passes_a_healthy_sqlite_store_and_writes_nothing() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 3);
+    let before = env.store_bytes();
+    let (json, checks) = doctor(&env, 0);
+    assert_eq!(json["ok"], true);
+    let free_disk = if json["checks"][7]["status"] == "warn" {
+        "warn"
+    } else {
+        "ok"
+    };
+    assert_eq!(
+        checks,
+        pairs(&[
+            ("reachable", "ok"),
+            ("schema", "ok"),
+            ("indexes", "ok"),
+            ("integrity", "ok"),
+            ("write concern", "ok"),
+            ("topology", "ok"),
+            ("clock skew", "ok"),
+            ("free disk", free_disk),
+        ])
+    );
+    assert_eq!(
+        json["checks"][2]["detail"],
+        "claims: primary key (campaign_id, user_id), unique (token)"
+    );
+    assert_eq!(env.store_bytes(), before, "doctor wrote to the store");
+    // The table: one line per check, status first.
+    let out = env.run(["doctor"]).run();
+    let file = env.sqlite_file().unwrap();
+    assert!(
+        out.stdout.starts_with(&format!(
+            "store: sqlite:{}\nok    reachable      flashsale store at {}\nok    schema         version 1\n",
+            file.display(),
+            file.display()
+        )),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn doctor_fails_a_missing_store_without_creating_it() {
+    let env = TestEnv::without_store();
+    let (json, checks) = doctor(&env, 1);
+    assert_eq!(checks, pairs(&[("reachable", "fail")]));
+    assert_eq!(json["ok"], false);
+    assert!(!env.path().join("store").exists());
+}
+
+#[test]
+fn doctor_fails_a_store_whose_unique_token_index_is_gone() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 3);
+    let file = env.sqlite_file().unwrap();
+    {
+        // The claims table rebuilt with the same columns but no UNIQUE on token: every command
+        // still opens it, and only doctor tells that two claims could share a token.
+        let conn = rusqlite::Connection::open(&file).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             BEGIN;
+             CREATE TABLE claims2 (
+                 campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+                 user_id TEXT NOT NULL, token TEXT NOT NULL,
+                 discount_cents INTEGER NOT NULL, cart_cents INTEGER NOT NULL,
+                 claimed_at INTEGER NOT NULL, PRIMARY KEY (campaign_id, user_id)
+             ) STRICT, WITHOUT ROWID;
+             DROP TABLE claims;
+             ALTER TABLE claims2 RENAME TO claims;
+             COMMIT;",
+        )
+        .unwrap();
+    }
+    let (json, checks) = doctor(&env, 1);
+    assert_eq!(checks[2], ("indexes".to_owned(), "fail".to_owned()));
+    assert_eq!(
+        json["checks"][2]["detail"],
+        "claims lacks its unique index on (token)"
+    );
+    assert_eq!(
+        checks.iter().filter(|(_, s)| s == "fail").count(),
+        1,
+        "{checks:?}"
+    );
+}
+
+#[test]
+fn doctor_fails_a_store_with_damaged_pages() {
+    let env = TestEnv::new();
+    env.run([
+        "simulate",
+        "--users",
+        "3000",
+        "--inventory",
+        "3000",
+        "--keep",
+        "--seed",
+        "1",
+    ])
+    .run();
+    let file = env.sqlite_file().unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    assert!(
+        bytes.len() / page_size > 50,
+        "{} pages",
+        bytes.len() / page_size
+    );
+    // One bit inside the cells of every other page past the schema: the claims' rows and
+    // index entries no longer agree.
+    for page in (2..bytes.len() / page_size).step_by(2) {
+        bytes[page * page_size + page_size - 37] ^= 0x04;
+    }
+    std::fs::write(&file, &bytes).unwrap();
+    let (json, checks) = doctor(&env, 1);
+    assert_eq!(json["ok"], false);
+    let integrity = checks.iter().find(|(c, _)| c == "integrity").unwrap();
+    assert_eq!(integrity.1, "fail", "{json}");
+}
+
+#[test]
+fn doctor_checks_mongodb_indexes_topology_and_clock() {
+    let Some(env) = TestEnv::mongo("doctor_checks_mongodb") else {
+        return;
+    };
+    env.create_campaign("spring", 3);
+    let (json, checks) = doctor(&env, 0);
+    // FerretDB is a standalone server: no retryable writes, a warning, not a failure.
+    assert_eq!(
+        checks,
+        pairs(&[
+            ("reachable", "ok"),
+            ("schema", "ok"),
+            ("indexes", "ok"),
+            ("topology", "warn"),
+            ("write concern", "ok"),
+            ("clock skew", "ok"),
+        ]),
+        "{json}"
+    );
+    assert_eq!(
+        json["checks"][2]["detail"],
+        "claims: campaign_user unique (campaign_id, user_id), token unique (token)"
+    );
+}
+
+#[test]
+fn simulate_spends_a_real_campaigns_units_only_when_told_to() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 50);
+    let before = env.store_bytes();
+    env.run(["simulate", "--campaign", "spring", "--users", "20"])
+        .code(2)
+        .stderr(
+            "error: simulate may hand up to 20 of campaign `spring`'s 50 remaining units to \
+             simulated users, for good: pass `--yes` to allow it, or rehearse on a throw-away \
+             copy with `--like spring`\n",
+        )
+        .check();
+    assert_eq!(
+        env.store_bytes(),
+        before,
+        "an unconfirmed run wrote something"
+    );
+    let report = env
+        .run(["simulate", "--campaign", "spring", "--users", "20", "--yes"])
+        .json();
+    let claimed = report["claimed"].as_i64().unwrap();
+    assert!(claimed > 0 && claimed <= 20, "{report}");
+    let shown = env.run(["inventory", "show", "spring"]).json();
+    assert_eq!(shown["remaining"], 50 - claimed);
+}
+
+#[test]
+fn simulate_like_rehearses_on_a_copy_and_leaves_the_campaign_alone() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 7);
+    let before = env.run(["campaign", "list"]).json();
+    let report = env
+        .run([
+            "simulate", "--like", "spring", "--users", "30", "--seed", "3",
+        ])
+        .json();
+    assert_eq!(report["inventory"], 7, "{report}");
+    assert_eq!(report["kept"], false);
+    assert_ne!(report["campaign_id"], "spring");
+    assert_eq!(
+        env.run(["campaign", "list"]).json(),
+        before,
+        "the campaign or the copy changed the store"
+    );
+    // --keep leaves the copy, with the same rule and currency.
+    let kept = env
+        .run(["simulate", "--like", "spring", "--users", "3", "--keep"])
+        .json();
+    let copy = env
+        .run(["campaign", "status", kept["campaign_id"].as_str().unwrap()])
+        .json();
+    let original = env.run(["campaign", "status", "spring"]).json();
+    for field in [
+        "percent_off",
+        "max_discount_cents",
+        "min_cart_cents",
+        "currency",
+        "total_inventory",
+    ] {
+        assert_eq!(copy[field], original[field], "{field}");
+    }
+    assert_eq!(original["claimed"], 0);
+}
+
+#[test]
+fn inventory_add_refuses_an_ended_campaign_and_writes_nothing() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 3);
+    env.run(["campaign", "end", "spring"]).json();
+    let before = env.store_bytes();
+    env.run(["inventory", "add", "spring", "5"])
+        .code(2)
+        .stderr(
+            "error: invalid restock: campaign `spring` has ended, so its units could never be \
+             claimed; nothing was added\n",
+        )
+        .check();
+    assert_eq!(env.store_bytes(), before);
+    // A live campaign still takes a restock.
+    env.create_campaign("autumn", 3);
+    assert_eq!(
+        env.run(["inventory", "add", "autumn", "5"]).json()["total"],
+        8
+    );
+}
+
+/// On a terminal, `simulate --campaign` asks, defaulting to no: "n" spends nothing, "y" runs.
+#[test]
+fn simulate_campaign_asks_on_a_terminal() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 50);
+    let before = env.store_bytes();
+    let ask = || {
+        let cmd = env.std_cmd([
+            "simulate",
+            "--campaign",
+            "spring",
+            "--users",
+            "5",
+            "--cart-min",
+            "20",
+            "--cart-max",
+            "80",
+        ]);
+        let mut tty = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty");
+        tty.exp_string("simulate may hand up to 5 of campaign `spring`'s 50 remaining units")
+            .expect("the question names the units");
+        tty.exp_string("Go ahead?").expect("prompt");
+        tty
+    };
+    let mut tty = ask();
+    tty.send_line("n").expect("type");
+    tty.exp_string("not confirmed: nothing was spent")
+        .expect("refused");
+    tty.exp_eof().expect("the command ends");
+    assert_eq!(env.store_bytes(), before, "a declined run wrote something");
+    let mut tty = ask();
+    tty.send_line("y").expect("type");
+    tty.exp_string("PASSED").expect("the run's report");
+    tty.exp_eof().expect("the command ends");
+    let remaining = env.run(["inventory", "show", "spring"]).json()["remaining"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(remaining, 45);
+}
