@@ -64,7 +64,7 @@ fn reading_commands_never_create_a_store() {
     for args in [
         vec!["campaign", "list"],
         vec!["campaign", "status", "spring"],
-        vec!["campaign", "end", "spring"],
+        vec!["campaign", "end", "spring", "--yes"],
         vec![
             "claim",
             "--campaign",
@@ -76,7 +76,7 @@ fn reading_commands_never_create_a_store() {
         ],
         vec!["inventory", "show", "spring"],
         vec!["inventory", "add", "spring", "5"],
-        vec!["inventory", "reconcile", "spring", "--apply"],
+        vec!["inventory", "reconcile", "spring", "--apply", "--yes"],
         vec!["simulate", "--users", "2", "--campaign", "spring"],
     ] {
         let mut argv = vec!["--store", store.as_str()];
@@ -501,7 +501,7 @@ fn simulate_like_rehearses_on_a_copy_and_leaves_the_campaign_alone() {
 fn inventory_add_refuses_an_ended_campaign_and_writes_nothing() {
     let env = TestEnv::new();
     env.create_campaign("spring", 3);
-    env.run(["campaign", "end", "spring"]).json();
+    env.run(["campaign", "end", "spring", "--yes"]).json();
     let before = env.store_bytes();
     env.run(["inventory", "add", "spring", "5"])
         .code(2)

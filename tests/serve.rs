@@ -804,7 +804,7 @@ fn simulate_through_a_server_with_the_wrong_key_claims_nothing_and_fails() {
 /// touches no store.
 #[test]
 fn simulate_refuses_a_bad_target_or_no_key_before_touching_the_store() {
-    let env = TestEnv::new();
+    let env = TestEnv::without_store();
     for url in [
         "https://127.0.0.1:8080",
         "http://127.0.0.1",
