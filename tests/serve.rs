@@ -71,11 +71,7 @@ impl Server {
 
     /// Sends SIGTERM to the server's pid.
     fn terminate(&self) {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        support::Signal::Term.send(&self.child);
     }
 
     /// Waits for the server to exit, at most `within`.
@@ -663,11 +659,7 @@ async fn an_overloaded_server_sheds_load_with_503_and_retry_after() {
 fn ctrl_c_stops_the_server_like_sigterm() {
     let env = TestEnv::new();
     let server = Server::start(&env, &[]);
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    support::Signal::Int.send(&server.child);
     let status = server.wait(Duration::from_secs(30));
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
