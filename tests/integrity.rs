@@ -7,7 +7,7 @@ use crate::support;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
-use support::TestEnv;
+use support::{JWT_SECRET, TestEnv, hs256, unix_now};
 
 /// Longer than any read takes here, far shorter than the store's 10 s busy timeout: a read
 /// that queued behind the write lock cannot pass.
@@ -403,9 +403,6 @@ fn the_cli_never_prints_a_store_credential() {
     }
 }
 
-/// A secret no strength check refuses: 32 characters, no repetition.
-const JWT_SECRET: &str = "k7Qm2Xv9pL4sR8tW1yB6nD3fH5jC0gZa";
-
 /// Issue 14, defect 10, on every CLI path: one shopper spelled with surrounding spaces,
 /// invisible characters or decomposed letters is refused as `--user` and as a JWT `sub`,
 /// with exit 2 (the operator's input) or 7 (the shopper's token), and nothing is written.
@@ -428,17 +425,7 @@ fn a_second_spelling_of_a_user_is_refused_on_every_path() {
             json["error"]["kind"], "invalid_input",
             "{spelling:?}: {json}"
         );
-        let exp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("after 1970")
-            .as_secs()
-            + 600;
-        let token = jsonwebtoken::encode(
-            &jsonwebtoken::Header::default(),
-            &serde_json::json!({"sub": spelling, "exp": exp}),
-            &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
-        )
-        .expect("sign");
+        let token = hs256(&serde_json::json!({"sub": spelling, "exp": unix_now() + 600}));
         let json = env
             .run([
                 "claim",

@@ -7,28 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use support::{TestEnv, normalise};
+use support::{JWT_SECRET, RSA_PUBLIC_PEM, TestEnv, hs256, normalise, unix_now};
 
-const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
-const RSA_PUBLIC: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/jwt/rsa_public.pem"
-);
 const RSA_PRIVATE: &[u8] = include_bytes!("fixtures/jwt/rsa_private.pem");
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        .try_into()
-        .unwrap()
-}
-
-fn hs256(claims: &Value) -> String {
-    let key = EncodingKey::from_secret(SECRET.as_bytes());
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &key).unwrap()
-}
 
 fn b64(value: &Value) -> String {
     URL_SAFE_NO_PAD.encode(value.to_string())
@@ -45,7 +26,7 @@ fn claim_with<'a>(env: &'a TestEnv, token: &str) -> support::Run<'a> {
         "--cart",
         "50",
     ])
-    .env("FLASHSALE_JWT_SECRET", SECRET)
+    .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
 }
 
 /// Whether `text` has the shape of a compact JWT: three non-empty base64url segments.
@@ -69,7 +50,7 @@ fn a_minted_token_claims_as_its_user_and_replays() {
     env.create_campaign("spring", 5);
     let minted = env
         .run(["jwt", "mint", "--user", "ana", "--ttl", "5m"])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .json();
     let token = minted["token"].as_str().unwrap();
     assert!(is_compact_jwt(token), "{minted}");
@@ -78,7 +59,7 @@ fn a_minted_token_claims_as_its_user_and_replays() {
     let lifetime = chrono::DateTime::parse_from_rfc3339(expires_at)
         .unwrap()
         .timestamp()
-        - now();
+        - unix_now();
     assert!((295..=300).contains(&lifetime), "{lifetime}");
     assert_eq!(
         minted,
@@ -102,7 +83,7 @@ fn jwt_mint_in_table_mode_prints_the_bare_token() {
     let env = TestEnv::without_store();
     let out = env
         .run(["jwt", "mint", "--user", "ana"])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .stderr("")
         .run();
     let token = out.stdout.strip_suffix('\n').unwrap_or_default();
@@ -115,10 +96,10 @@ fn jwt_mint_in_table_mode_prints_the_bare_token() {
 fn the_token_comes_from_flashsale_jwt_too() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
-    let token = hs256(&json!({"sub": "bo", "exp": now() + 300}));
+    let token = hs256(&json!({"sub": "bo", "exp": unix_now() + 300}));
     let value = env
         .run(["claim", "--campaign", "spring", "--cart", "50"])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .env("FLASHSALE_JWT", &token)
         .json();
     assert_eq!(
@@ -133,7 +114,7 @@ fn bad_tokens_are_unauthenticated_and_write_nothing() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
     let before = env.store_bytes();
-    let t = now();
+    let t = unix_now();
     let good = hs256(&json!({"sub": "ana", "exp": t + 300}));
     let (header, rest) = good.split_once('.').unwrap();
     let signature = rest.split_once('.').unwrap().1;
@@ -202,7 +183,7 @@ fn bad_tokens_are_unauthenticated_and_write_nothing() {
 #[test]
 fn a_refused_token_does_not_even_create_the_store() {
     let env = TestEnv::without_store();
-    let expired = hs256(&json!({"sub": "ana", "exp": now() - 3600}));
+    let expired = hs256(&json!({"sub": "ana", "exp": unix_now() - 3600}));
     assert_eq!(
         claim_with(&env, &expired).code(7).json(),
         refusal("token has expired")
@@ -217,8 +198,8 @@ fn an_hs256_token_signed_with_the_public_key_is_refused_by_an_rs256_config() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
     let before = env.store_bytes();
-    let pem = std::fs::read(RSA_PUBLIC).unwrap();
-    let claims = json!({"sub": "mallory", "exp": now() + 300});
+    let pem = std::fs::read(RSA_PUBLIC_PEM).unwrap();
+    let claims = json!({"sub": "mallory", "exp": unix_now() + 300});
     let forged = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
@@ -232,7 +213,7 @@ fn an_hs256_token_signed_with_the_public_key_is_refused_by_an_rs256_config() {
         "--cart",
         "50",
         "--jwt-public-key-file",
-        RSA_PUBLIC,
+        RSA_PUBLIC_PEM,
     ];
     let value = env.run(args).arg("--jwt").arg(&forged).code(7).json();
     assert_eq!(
@@ -243,7 +224,7 @@ fn an_hs256_token_signed_with_the_public_key_is_refused_by_an_rs256_config() {
     // The genuine RS256 token is accepted by the same configuration.
     let genuine = jsonwebtoken::encode(
         &Header::new(Algorithm::RS256),
-        &json!({"sub": "ana", "exp": now() + 300}),
+        &json!({"sub": "ana", "exp": unix_now() + 300}),
         &EncodingKey::from_rsa_pem(RSA_PRIVATE).unwrap(),
     )
     .unwrap();
@@ -259,7 +240,7 @@ fn an_hs256_token_signed_with_the_public_key_is_refused_by_an_rs256_config() {
 fn issuer_and_audience_are_checked_when_configured() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
-    let t = now();
+    let t = unix_now();
     let run = |token: &str| {
         claim_with(&env, token)
             .env("FLASHSALE_JWT_ISSUER", "https://id.shop")
@@ -363,7 +344,7 @@ fn user_and_jwt_are_mutually_exclusive_and_one_is_required() {
 #[test]
 fn key_configuration_errors_are_usage_errors_and_name_the_fix() {
     let env = TestEnv::without_store();
-    let token = hs256(&json!({"sub": "ana", "exp": now() + 300}));
+    let token = hs256(&json!({"sub": "ana", "exp": unix_now() + 300}));
     let args = [
         "claim",
         "--campaign",
@@ -406,8 +387,8 @@ fn a_secret_file_with_a_trailing_newline_verifies_tokens() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
     let file = env.path().join("jwt.key");
-    std::fs::write(&file, format!("{SECRET}\n")).unwrap();
-    let token = hs256(&json!({"sub": "ana", "exp": now() + 300}));
+    std::fs::write(&file, format!("{JWT_SECRET}\n")).unwrap();
+    let token = hs256(&json!({"sub": "ana", "exp": unix_now() + 300}));
     let claimed = env
         .run([
             "claim",
@@ -430,13 +411,13 @@ fn tokens_never_show_in_help() {
     let help = env
         .run(["claim", "--help"])
         .env("FLASHSALE_JWT", "secret-token-value")
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .stderr("")
         .run()
         .stdout;
     assert!(help.contains("--jwt <TOKEN>"), "{help}");
     assert!(
-        !help.contains("secret-token-value") && !help.contains(SECRET),
+        !help.contains("secret-token-value") && !help.contains(JWT_SECRET),
         "{help}"
     );
 }

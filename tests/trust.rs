@@ -15,24 +15,8 @@ use flashsale::clock::{Clock as _, SystemClock};
 use flashsale::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, CommitStats, Reconciliation, SqliteStore, Store, StoreError};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use support::{Signal, TestEnv};
-
-const SECRET: &str = "trust-secret-7f3a9c2e81d4b06f5e2a7c9d13b8f460";
-const RSA_PUBLIC: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/jwt/rsa_public.pem"
-);
-
-fn now() -> i64 {
-    SystemClock.now().timestamp()
-}
-
-fn hs256(claims: &Value) -> String {
-    let key = EncodingKey::from_secret(SECRET.as_bytes());
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &key).unwrap()
-}
+use support::{JWT_SECRET, RSA_PUBLIC_PEM, Signal, TestEnv, hs256, unix_now};
 
 // --- Item 2: the run is judged, not only the store -------------------------------------------
 
@@ -321,7 +305,7 @@ fn simulations_at_once_on_one_campaign_all_pass() {
 fn a_token_with_an_audience_is_accepted_when_none_is_configured() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
-    let token = hs256(&json!({"sub": "ana", "exp": now() + 300, "aud": "any-shop"}));
+    let token = hs256(&json!({"sub": "ana", "exp": unix_now() + 300, "aud": "any-shop"}));
     let claim = env
         .run([
             "claim",
@@ -332,7 +316,7 @@ fn a_token_with_an_audience_is_accepted_when_none_is_configured() {
             "--cart",
             "50",
         ])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .json();
     assert_eq!(
         (
@@ -350,7 +334,7 @@ fn a_token_with_an_audience_is_accepted_when_none_is_configured() {
         "--cart",
         "50",
     ])
-    .env("FLASHSALE_JWT_SECRET", SECRET)
+    .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
     .env("FLASHSALE_JWT_AUDIENCE", "flashsale")
     .code(7)
     .stderr(
@@ -415,7 +399,7 @@ fn the_policy_refuses_a_throwaway_key_on_a_real_campaign() {
         .arg("--cart-max")
         .arg("80")
         .env("FLASHSALE_REQUIRE_JWT", "1")
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .json();
     assert_eq!(
         (report["identity"].as_str(), report["claimed"].as_u64()),
@@ -573,7 +557,7 @@ fn a_uniform_secret_is_refused_as_weak() {
     }
     let token = env
         .run(["jwt", "mint", "--user", "ana"])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .run()
         .stdout;
     assert_eq!(token.matches('.').count(), 2, "{token}");
@@ -584,9 +568,9 @@ fn a_secret_and_a_public_key_together_are_refused_as_ambiguous() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
     let before = env.store_bytes();
-    let token = hs256(&json!({"sub": "ana", "exp": now() + 300}));
+    let token = hs256(&json!({"sub": "ana", "exp": unix_now() + 300}));
     let secret_file = env.path().join("secret.key");
-    std::fs::write(&secret_file, SECRET).unwrap();
+    std::fs::write(&secret_file, JWT_SECRET).unwrap();
     let message = "error: both a JWT secret and a JWT public key are configured: configure \
                    exactly one, the key decides the algorithm: unset FLASHSALE_JWT_SECRET and \
                    FLASHSALE_JWT_SECRET_FILE, or drop `--jwt-public-key-file`\n";
@@ -600,15 +584,15 @@ fn a_secret_and_a_public_key_together_are_refused_as_ambiguous() {
         &token,
     ];
     env.run(claim)
-        .env("FLASHSALE_JWT_SECRET", SECRET)
-        .env("FLASHSALE_JWT_PUBLIC_KEY_FILE", RSA_PUBLIC)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
+        .env("FLASHSALE_JWT_PUBLIC_KEY_FILE", RSA_PUBLIC_PEM)
         .code(2)
         .stderr(message)
         .check();
     // A secret file beside a key file was already a usage error (clap's conflict).
     env.run(claim)
         .env("FLASHSALE_JWT_SECRET_FILE", &secret_file)
-        .env("FLASHSALE_JWT_PUBLIC_KEY_FILE", RSA_PUBLIC)
+        .env("FLASHSALE_JWT_PUBLIC_KEY_FILE", RSA_PUBLIC_PEM)
         .code(2)
         .run();
     assert_eq!(env.store_bytes(), before);
@@ -738,7 +722,7 @@ fn a_missing_subcommand_in_json_mode_is_one_line() {
 fn a_shopper_token_can_come_from_stdin_or_the_environment() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
-    let token = hs256(&json!({"sub": "ana", "exp": now() + 300}));
+    let token = hs256(&json!({"sub": "ana", "exp": unix_now() + 300}));
     let from_stdin = env
         .run([
             "claim",
@@ -749,7 +733,7 @@ fn a_shopper_token_can_come_from_stdin_or_the_environment() {
             "--jwt",
             "-",
         ])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .stdin(format!("{token}\n"))
         .json();
     assert_eq!(
@@ -761,7 +745,7 @@ fn a_shopper_token_can_come_from_stdin_or_the_environment() {
     );
     let from_env = env
         .run(["claim", "--campaign", "spring", "--cart", "50"])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .env("FLASHSALE_JWT", &token)
         .json();
     assert_eq!(from_env["outcome"], "replayed");
@@ -774,7 +758,7 @@ fn a_shopper_token_can_come_from_stdin_or_the_environment() {
         "--jwt",
         "-",
     ])
-    .env("FLASHSALE_JWT_SECRET", SECRET)
+    .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
     .code(2)
     .stderr("error: invalid --jwt: `-` read no token from stdin\n")
     .check();
@@ -791,10 +775,10 @@ fn secrets_and_tokens_never_reach_output() {
     std::fs::write(&secret_file, format!("{file_secret}\n")).unwrap();
     let minted = env
         .run(["jwt", "mint", "--user", "ana"])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_JWT_SECRET", JWT_SECRET)
         .run();
     let token = minted.stdout.trim_end().to_owned();
-    let foreign = hs256(&json!({"sub": "bob", "exp": now() - 3_600}));
+    let foreign = hs256(&json!({"sub": "bob", "exp": unix_now() - 3_600}));
     let mut outputs = vec![("mint stderr", minted.stderr.clone())];
     let runs = [
         // Good and bad tokens, with the secret from the environment and from a file, a key
@@ -859,7 +843,7 @@ fn secrets_and_tokens_never_reach_output() {
                 "--jwt",
                 &token,
             ],
-            Some(RSA_PUBLIC),
+            Some(RSA_PUBLIC_PEM),
         ),
         (
             vec!["jwt", "mint", "--user", "bob", "--ttl", "forever"],
@@ -873,7 +857,7 @@ fn secrets_and_tokens_never_reach_output() {
             if from_file {
                 cmd.env("FLASHSALE_JWT_SECRET_FILE", &secret_file);
             } else {
-                cmd.env("FLASHSALE_JWT_SECRET", SECRET);
+                cmd.env("FLASHSALE_JWT_SECRET", JWT_SECRET);
             }
             if let Some(key) = key {
                 cmd.env("FLASHSALE_JWT_PUBLIC_KEY_FILE", key);
@@ -892,14 +876,14 @@ fn secrets_and_tokens_never_reach_output() {
         .code(2)
         .run();
     outputs.push(("weak stderr", weak.stderr));
-    let pem_line = std::fs::read_to_string(RSA_PUBLIC)
+    let pem_line = std::fs::read_to_string(RSA_PUBLIC_PEM)
         .unwrap()
         .lines()
         .nth(1)
         .unwrap()
         .to_owned();
     for (what, text) in outputs {
-        for secret in [SECRET, file_secret, "s3cr3t-but-short", &pem_line] {
+        for secret in [JWT_SECRET, file_secret, "s3cr3t-but-short", &pem_line] {
             assert!(!text.contains(secret), "{what} shows a secret: {text}");
         }
         for t in [&token, &foreign] {

@@ -529,3 +529,34 @@ impl Signal {
         out
     }
 }
+
+/// The HS256 secret the black-box tests configure: long and varied enough that no strength
+/// check refuses it.
+pub(crate) const JWT_SECRET: &str = "trust-secret-7f3a9c2e81d4b06f5e2a7c9d13b8f460";
+
+/// The RSA public key of `tests/fixtures/jwt`, as a path for `--jwt-public-key-file`.
+pub(crate) const RSA_PUBLIC_PEM: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/jwt/rsa_public.pem"
+);
+
+/// Now, in whole seconds since the Unix epoch (a JWT's `exp` and `nbf`).
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs()
+        .try_into()
+        .expect("seconds fit in i64")
+}
+
+/// A token carrying `claims`, signed HS256 with [`JWT_SECRET`].
+pub(crate) fn hs256(claims: &Value) -> String {
+    let key = jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes());
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &key,
+    )
+    .expect("signing a test token")
+}
