@@ -5,12 +5,16 @@
 
 use crate::auth::Identity;
 use crate::clock::Clock;
+use chrono::{DateTime, Utc};
+
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, Cents, Claim, ClaimAttempt, ClaimOutcome, Invalid,
-    NewCampaign, Refusal, Units,
+    Actor, Campaign, CampaignChange, CampaignId, CampaignState, Cents, Claim, ClaimAttempt,
+    ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus, ClaimToken, Event, EventQuery, ExportPage,
+    Invalid, NewCampaign, OrderId, RedeemAttempt, Refusal, Stamp, Transition, Units, UserId,
+    Verdict, VoidAttempt, Window,
 };
 use crate::error::Error;
-use crate::store::{ReconcileMode, Reconciliation, Store};
+use crate::store::{ReconcileMode, Reconciliation, Store, StoreError};
 
 /// A campaign as seen at an instant: the stored record plus its state then.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +89,177 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
     }
 }
 
+impl<S: Store, C: Clock> ClaimService<S, C> {
+    /// The claim named by `key` on `campaign`, in whatever status. Reads only.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown campaign, [`StoreError::ClaimNotFound`] (kind
+    /// `not_found`) when it holds no such claim, [`Error::Store`] when the store fails.
+    pub async fn show(&self, campaign: &CampaignId, key: &ClaimKey) -> Result<Claim, Error> {
+        let found = match key {
+            ClaimKey::User(user) => self.store.claim_of(campaign, user).await?,
+            ClaimKey::Token(token) => self.store.claim_by_token(campaign, token).await?,
+        };
+        if let Some(claim) = found {
+            return Ok(claim);
+        }
+        if self.store.campaign(campaign).await?.is_none() {
+            return Err(Error::NotFound(campaign.clone()));
+        }
+        Err(StoreError::ClaimNotFound {
+            id: campaign.clone(),
+            by: key.clone(),
+        }
+        .into())
+    }
+
+    /// Redeems the claim carrying `token` for `order_id` with a checkout cart of `cart`; the
+    /// discount is re-priced on that cart. A retry with the same order id replays
+    /// ([`Transition::Replayed`]). With `owner` (a shopper through the API), a token that is
+    /// not theirs is answered as unknown.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`StoreError::ClaimNotFound`], [`Error::NotEligible`] for a cart
+    /// below the minimum, [`StoreError::Conflict`] (kind `conflict`) for a claim redeemed for
+    /// another order, voided, expired or past its hold; each writes nothing.
+    #[allow(clippy::too_many_arguments)] // one request's fields, each checked where it entered
+    pub async fn redeem(
+        &self,
+        campaign: &CampaignId,
+        token: &ClaimToken,
+        order_id: &OrderId,
+        cart: Cents,
+        owner: Option<&UserId>,
+        actor: &Actor,
+    ) -> Result<Transition, Error> {
+        let attempt = RedeemAttempt {
+            campaign_id: campaign.clone(),
+            token: token.clone(),
+            owner: owner.cloned(),
+            order_id: order_id.clone(),
+            cart,
+            stamp: self.stamp(actor),
+        };
+        let verdict = self.store.redeem(&attempt).await?;
+        carried_out(campaign, &ClaimKey::Token(token.clone()), cart, verdict)
+    }
+
+    /// Voids the claim named by `key`: its unit returns to inventory. Voiding a voided claim
+    /// replays it (no second unit).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`StoreError::ClaimNotFound`], [`StoreError::Conflict`] for a
+    /// redeemed or expired claim; each writes nothing.
+    pub async fn void(
+        &self,
+        campaign: &CampaignId,
+        key: &ClaimKey,
+        reason: Option<String>,
+        actor: &Actor,
+    ) -> Result<Transition, Error> {
+        let attempt = VoidAttempt {
+            campaign_id: campaign.clone(),
+            key: key.clone(),
+            reason,
+            stamp: self.stamp(actor),
+        };
+        let verdict = self.store.void(&attempt).await?;
+        carried_out(campaign, key, Cents::ZERO, verdict)
+    }
+
+    /// Pages through every claim of `campaign` (optionally of one `status`) in a stable order,
+    /// `page_size` claims at a time: memory stays bounded at any number of claims.
+    #[must_use]
+    pub fn export(
+        &self,
+        campaign: &CampaignId,
+        status: Option<ClaimStatus>,
+        page_size: usize,
+    ) -> ExportPages<'_, S> {
+        ExportPages {
+            store: &self.store,
+            page: ExportPage {
+                campaign: campaign.clone(),
+                status,
+                after: None,
+                limit: page_size.max(1),
+            },
+            checked: false,
+            done: false,
+        }
+    }
+
+    fn stamp(&self, actor: &Actor) -> Stamp {
+        Stamp {
+            actor: actor.clone(),
+            at: self.clock.now(),
+        }
+    }
+}
+
+/// The pages of an export (see [`ClaimService::export`]).
+pub struct ExportPages<'s, S> {
+    store: &'s S,
+    page: ExportPage,
+    checked: bool,
+    done: bool,
+}
+
+impl<S: Store> ExportPages<'_, S> {
+    /// The next page; `None` once every claim was returned.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown campaign (on the first page), [`Error::Store`].
+    pub async fn next(&mut self) -> Result<Option<Vec<Claim>>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        if !self.checked {
+            if self.store.campaign(&self.page.campaign).await?.is_none() {
+                return Err(Error::NotFound(self.page.campaign.clone()));
+            }
+            self.checked = true;
+        }
+        let claims = self.store.export_page(&self.page).await?;
+        if claims.len() < self.page.limit {
+            self.done = true;
+        }
+        match claims.last() {
+            Some(last) => {
+                self.page.after = Some(last.user_id.clone());
+                Ok(Some(claims))
+            }
+            None => {
+                self.done = true;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The answer to a carried-out [`Verdict`] on a claim.
+fn carried_out(
+    campaign: &CampaignId,
+    key: &ClaimKey,
+    cart: Cents,
+    verdict: Verdict,
+) -> Result<Transition, Error> {
+    verdict.into_outcome().map_err(|refusal| match refusal {
+        ClaimRefusal::CampaignNotFound => Error::NotFound(campaign.clone()),
+        ClaimRefusal::ClaimNotFound => StoreError::ClaimNotFound {
+            id: campaign.clone(),
+            by: key.clone(),
+        }
+        .into(),
+        ClaimRefusal::NotEligible { min_cart } => Error::NotEligible {
+            id: campaign.clone(),
+            cart,
+            min_cart,
+        },
+        ClaimRefusal::Conflict(conflict) => StoreError::Conflict(conflict).into(),
+    })
+}
+
 fn refused(attempt: &ClaimAttempt, refusal: Refusal) -> Error {
     let id = attempt.campaign_id.clone();
     match refusal {
@@ -122,11 +297,11 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// # Errors
     /// [`Error::Invalid`] for a campaign that breaks a rule, [`Error::Store`] for a taken id
     /// (exit 2) or a store failure.
-    pub async fn create(&self, new: NewCampaign) -> Result<CampaignView, Error> {
-        let now = self.clock.now();
-        let campaign = new.validate(now)?;
-        self.store.create_campaign(&campaign).await?;
-        Ok(CampaignView::at(campaign, now))
+    pub async fn create(&self, new: NewCampaign, actor: &Actor) -> Result<CampaignView, Error> {
+        let stamp = self.stamp(actor);
+        let campaign = new.validate(stamp.at)?;
+        self.store.create_campaign(&campaign, &stamp).await?;
+        Ok(CampaignView::at(campaign, stamp.at))
     }
 
     /// The campaign with this id, as it stands now.
@@ -157,18 +332,46 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .collect())
     }
 
-    /// Stops a campaign now; no claim is accepted afterwards (replays still are).
+    /// Stops a campaign now and records when (`ended_at`); no claim is accepted afterwards
+    /// (replays and redeems still are). Ending an ended campaign keeps its first `ended_at`.
     ///
     /// # Errors
     /// [`Error::NotFound`], or [`Error::Store`].
-    pub async fn end(&self, id: &CampaignId) -> Result<CampaignView, Error> {
-        let now = self.clock.now();
-        let campaign = self
-            .store
-            .end_campaign(id, now)
-            .await?
-            .ok_or_else(|| Error::NotFound(id.clone()))?;
-        Ok(CampaignView::at(campaign, now))
+    pub async fn end(&self, id: &CampaignId, actor: &Actor) -> Result<CampaignView, Error> {
+        self.change(id, &CampaignChange::End, actor).await
+    }
+
+    /// Pauses a campaign: new claims are refused as not live (paused) until it is resumed;
+    /// replays and redeems still work.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`StoreError::Conflict`] for an ended or already paused campaign.
+    pub async fn pause(&self, id: &CampaignId, actor: &Actor) -> Result<CampaignView, Error> {
+        self.change(id, &CampaignChange::Pause, actor).await
+    }
+
+    /// Resumes a paused campaign.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`StoreError::Conflict`] for an ended or running campaign.
+    pub async fn resume(&self, id: &CampaignId, actor: &Actor) -> Result<CampaignView, Error> {
+        self.change(id, &CampaignChange::Resume, actor).await
+    }
+
+    /// Moves a campaign's end later, to `ends_at`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an instant no store can keep; [`Error::NotFound`];
+    /// [`StoreError::Conflict`] for an end that is not later, or an ended campaign.
+    pub async fn extend(
+        &self,
+        id: &CampaignId,
+        ends_at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<CampaignView, Error> {
+        Window::check_instant("ends at", ends_at)?;
+        self.change(id, &CampaignChange::Extend { ends_at }, actor)
+            .await
     }
 
     /// Restocks a campaign with `units` more units. An ended campaign is refused: its units
@@ -182,6 +385,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         &self,
         id: &CampaignId,
         units: Units,
+        actor: &Actor,
     ) -> Result<CampaignView, Error> {
         let current = self
             .store
@@ -198,12 +402,64 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             )
             .into());
         }
+        self.change(id, &CampaignChange::AddInventory(units), actor)
+            .await
+    }
+
+    /// Takes `units` units off sale; never below what claims hold.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`StoreError::Conflict`] when fewer than `units` are not held.
+    pub async fn remove_inventory(
+        &self,
+        id: &CampaignId,
+        units: Units,
+        actor: &Actor,
+    ) -> Result<CampaignView, Error> {
+        self.change(id, &CampaignChange::RemoveInventory(units), actor)
+            .await
+    }
+
+    /// Returns the units of every claim past its hold now. Idempotent: a second run finds
+    /// nothing due and writes nothing. Answers how many claims expired.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], or [`Error::Store`].
+    pub async fn expire(&self, id: &CampaignId, actor: &Actor) -> Result<u64, Error> {
+        self.store
+            .expire_holds(id, &self.stamp(actor))
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))
+    }
+
+    /// The events log matching `query`, in sequence order.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, Error> {
+        Ok(self.store.events(query).await?)
+    }
+
+    async fn change(
+        &self,
+        id: &CampaignId,
+        change: &CampaignChange,
+        actor: &Actor,
+    ) -> Result<CampaignView, Error> {
+        let stamp = self.stamp(actor);
         let campaign = self
             .store
-            .add_inventory(id, units)
+            .change_campaign(id, change, &stamp)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))?;
-        Ok(CampaignView::at(campaign, self.clock.now()))
+        Ok(CampaignView::at(campaign, stamp.at))
+    }
+
+    fn stamp(&self, actor: &Actor) -> Stamp {
+        Stamp {
+            actor: actor.clone(),
+            at: self.clock.now(),
+        }
     }
 
     /// Compares `remaining` with what the claims say, and repairs it when `mode` applies (see
@@ -217,9 +473,10 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         &self,
         id: &CampaignId,
         mode: ReconcileMode,
+        actor: &Actor,
     ) -> Result<Reconciliation, Error> {
         self.store
-            .reconcile(id, mode)
+            .reconcile(id, mode, &self.stamp(actor))
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))
     }

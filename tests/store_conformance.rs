@@ -11,8 +11,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use flashsale::ErrorKind;
 use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
-    Campaign, CampaignId, CampaignState, Cents, ClaimAttempt, ClaimOutcome, Currency,
-    MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
+    Actor, Campaign, CampaignChange, CampaignId, CampaignState, Cents, ClaimAttempt, ClaimOutcome,
+    Currency, MAX_INVENTORY, NewCampaign, Refusal, Stamp, Units, UserId,
 };
 use flashsale::store::{
     AnyStore, MongoStore, ReconcileMode, SqliteStore, Store, StoreError, StoreUrl,
@@ -36,9 +36,39 @@ fn campaign(id: &str, inventory: i64, now: DateTime<Utc>) -> Campaign {
         currency: Currency::default(),
         starts_at: now - TimeDelta::minutes(1),
         ends_at: now + TimeDelta::hours(1),
+        hold: None,
     }
     .validate(now)
     .unwrap()
+}
+
+/// An operator acting at `at`.
+fn stamp(at: DateTime<Utc>) -> Stamp {
+    Stamp {
+        actor: Actor::parse("ops").unwrap(),
+        at,
+    }
+}
+
+async fn end<S: Store>(
+    store: &S,
+    id: &CampaignId,
+    at: DateTime<Utc>,
+) -> Result<Option<Campaign>, StoreError> {
+    store
+        .change_campaign(id, &CampaignChange::End, &stamp(at))
+        .await
+}
+
+async fn restock<S: Store>(
+    store: &S,
+    id: &CampaignId,
+    units: i64,
+) -> Result<Option<Campaign>, StoreError> {
+    let change = CampaignChange::AddInventory(Units::new(units).unwrap());
+    store
+        .change_campaign(id, &change, &stamp(SystemClock.now()))
+        .await
 }
 
 fn attempt(id: &str, user: &str, cart: &str, now: DateTime<Utc>) -> ClaimAttempt {
@@ -85,7 +115,10 @@ async fn story<S: Store>(store: S, concurrency: usize) {
     let now = SystemClock.now();
     let id = "spring";
     let cid = CampaignId::parse(id).unwrap();
-    store.create_campaign(&campaign(id, 3, now)).await.unwrap();
+    store
+        .create_campaign(&campaign(id, 3, now), &stamp(now))
+        .await
+        .unwrap();
 
     // Claims until sold out.
     let mut tokens = Vec::new();
@@ -131,11 +164,7 @@ async fn story<S: Store>(store: S, concurrency: usize) {
     );
 
     // Refusals write nothing.
-    store
-        .add_inventory(&cid, Units::new(2).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    restock(&*store, &cid, 2).await.unwrap().unwrap();
     assert_eq!(
         refusal(&*store, id, "eve", "19.99", now).await,
         Refusal::NotEligible {
@@ -158,9 +187,7 @@ async fn story<S: Store>(store: S, concurrency: usize) {
         ClaimOutcome::Claimed(_)
     ));
     assert!(matches!(
-        store
-            .add_inventory(&cid, Units::new(MAX_INVENTORY).unwrap())
-            .await,
+        restock(&*store, &cid, MAX_INVENTORY).await,
         Err(StoreError::InventoryLimit(_))
     ));
 
@@ -171,16 +198,13 @@ async fn story<S: Store>(store: S, concurrency: usize) {
         Refusal::NotFound
     );
     assert_eq!(store.campaign(&ghost).await.unwrap(), None);
-    assert_eq!(store.end_campaign(&ghost, now).await.unwrap(), None);
+    assert_eq!(end(&*store, &ghost, now).await.unwrap(), None);
+    assert_eq!(restock(&*store, &ghost, 1).await.unwrap(), None);
     assert_eq!(
         store
-            .add_inventory(&ghost, Units::new(1).unwrap())
+            .reconcile(&ghost, ReconcileMode::Apply, &stamp(now))
             .await
             .unwrap(),
-        None
-    );
-    assert_eq!(
-        store.reconcile(&ghost, ReconcileMode::Apply).await.unwrap(),
         None
     );
     assert_eq!(store.audit(&ghost).await.unwrap(), None);
@@ -188,13 +212,17 @@ async fn story<S: Store>(store: S, concurrency: usize) {
 
     // A taken id.
     assert!(matches!(
-        store.create_campaign(&campaign(id, 1, now)).await,
+        store.create_campaign(&campaign(id, 1, now), &stamp(now)).await,
         Err(StoreError::CampaignExists(taken)) if taken == cid
     ));
 
     // Reconcile finds no drift; the audit agrees with the claims.
     for mode in [ReconcileMode::Report, ReconcileMode::Apply] {
-        let report = store.reconcile(&cid, mode).await.unwrap().unwrap();
+        let report = store
+            .reconcile(&cid, mode, &stamp(now))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (
                 report.total,
@@ -219,10 +247,9 @@ async fn story<S: Store>(store: S, concurrency: usize) {
 
     // Ended by an operator: no new claim, replays still work, an earlier stop is kept.
     let later = now + TimeDelta::seconds(10);
-    let ended = store.end_campaign(&cid, later).await.unwrap().unwrap();
+    let ended = end(&*store, &cid, later).await.unwrap().unwrap();
     assert_eq!(ended.ended_at, Some(later));
-    let again = store
-        .end_campaign(&cid, later + TimeDelta::seconds(1))
+    let again = end(&*store, &cid, later + TimeDelta::seconds(1))
         .await
         .unwrap()
         .unwrap();
@@ -241,7 +268,10 @@ async fn story<S: Store>(store: S, concurrency: usize) {
     let (n, k) = (40, 25);
     let rush = CampaignId::parse("rush").unwrap();
     store
-        .create_campaign(&campaign("rush", k, now + TimeDelta::milliseconds(1)))
+        .create_campaign(
+            &campaign("rush", k, now + TimeDelta::milliseconds(1)),
+            &stamp(now),
+        )
         .await
         .unwrap();
     let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
@@ -329,7 +359,7 @@ async fn mongodb_urls_open_the_mongodb_store() {
     assert!(matches!(store, AnyStore::Mongo(_)));
     let now = SystemClock.now();
     store
-        .create_campaign(&campaign("via-url", 1, now))
+        .create_campaign(&campaign("via-url", 1, now), &stamp(now))
         .await
         .unwrap();
     assert!(matches!(
@@ -424,7 +454,7 @@ async fn a_mongodb_operation_past_its_timeout_is_unavailable_and_a_retry_is_safe
     let patient = MongoStore::open(&url).await.unwrap();
     let now = SystemClock.now();
     patient
-        .create_campaign(&campaign("hurry", 3, now))
+        .create_campaign(&campaign("hurry", 3, now), &stamp(now))
         .await
         .unwrap();
     let hasty = MongoStore::open_with(

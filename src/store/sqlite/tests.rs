@@ -252,10 +252,17 @@ async fn store_with_campaign(
         currency: Currency::parse("EUR").unwrap(),
         starts_at: now - TimeDelta::minutes(1),
         ends_at: now + TimeDelta::hours(1),
+        hold: None,
     }
     .validate(now)
     .unwrap();
-    store.create_campaign(&campaign).await.unwrap();
+    store
+        .create_campaign(&campaign, &crate::domain::Stamp {
+            actor: crate::domain::Actor::parse("test").unwrap(),
+            at: now,
+        })
+        .await
+        .unwrap();
     (store, id, now)
 }
 
