@@ -297,6 +297,7 @@ impl Context {
 
     /// Who is acting, for the events log: `FLASHSALE_ACTOR`, else the operating system's
     /// user name.
+    #[allow(clippy::unused_self)] // a property of the invocation, next to the others
     fn actor(&self) -> Result<Actor, Invalid> {
         let name = match std::env::var_os("FLASHSALE_ACTOR") {
             Some(value) => value
