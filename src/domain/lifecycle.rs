@@ -294,6 +294,16 @@ pub enum Conflict {
         /// Its current end.
         ends_at: DateTime<Utc>,
     },
+    /// A removal that would leave the campaign no unit at all.
+    #[error(
+        "campaign `{id}` cannot lose all of its {total} units; end it instead; nothing was written"
+    )]
+    NothingLeft {
+        /// The campaign.
+        id: CampaignId,
+        /// Its total.
+        total: i64,
+    },
     /// Pause, resume or extend of an ended campaign.
     #[error("campaign `{id}` has ended and cannot be {action}; nothing was written")]
     Ended {
@@ -665,6 +675,12 @@ impl CampaignChange {
                         id: id.clone(),
                         units: units.get(),
                         remaining: campaign.remaining,
+                    }));
+                }
+                if campaign.total <= units.get() {
+                    return Err(ChangeRefusal::Conflict(Conflict::NothingLeft {
+                        id: id.clone(),
+                        total: campaign.total,
                     }));
                 }
                 after.total -= units.get();
@@ -1134,6 +1150,13 @@ mod tests {
             CampaignChange::RemoveInventory(Units::new(2).unwrap()).apply(&held, at(6)),
             Err(ChangeRefusal::Conflict(Conflict::BelowHeld {
                 remaining: 1,
+                ..
+            }))
+        ));
+        assert!(matches!(
+            CampaignChange::RemoveInventory(Units::new(3).unwrap()).apply(&c, at(6)),
+            Err(ChangeRefusal::Conflict(Conflict::NothingLeft {
+                total: 3,
                 ..
             }))
         ));
