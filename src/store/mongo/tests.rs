@@ -683,31 +683,46 @@ async fn the_document_store_answers_like_a_store() {
 /// the filters, the unique indexes and the `E11000` mapping as a real server applies them.
 #[tokio::test]
 async fn driver_operations_behave_over_the_wire() {
+    over_the_wire("driver", |url| async move {
+        // A URL asking for weaker guarantees changes nothing: the store sets its own.
+        let weak =
+            format!("{url}?w=1&journal=false&readPreference=secondary&readConcernLevel=local");
+        let ops = super::driver::DriverOps::connect(&weak, Duration::from_secs(3))
+            .await
+            .unwrap();
+        let required = "w=Some(Majority) j=Some(true) wtimeout=Some(5s) \
+                        read=Some(ReadPreference(Primary)) level=Some(Majority)";
+        assert_eq!(ops.effective(), vec![required.to_owned(); 2]);
+        exercise_driver(&ops).await;
+    })
+    .await;
+}
+
+/// Runs `test` with the URL of a fresh database on the server named by
+/// `FLASHSALE_TEST_MONGODB_URI` (skipped when unset, unless `FLASHSALE_REQUIRE_MONGODB=1`),
+/// and drops the database afterwards, whatever the test did.
+async fn over_the_wire<F, Fut>(name: &str, test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let Ok(uri) = std::env::var("FLASHSALE_TEST_MONGODB_URI") else {
         assert!(
             std::env::var("FLASHSALE_REQUIRE_MONGODB").as_deref() != Ok("1"),
             "FLASHSALE_REQUIRE_MONGODB=1 but FLASHSALE_TEST_MONGODB_URI is unset"
         );
-        eprintln!("skipping the driver operations test: FLASHSALE_TEST_MONGODB_URI is unset");
+        eprintln!("skipping the {name} test: FLASHSALE_TEST_MONGODB_URI is unset");
         return;
     };
-    let database = format!("fs_driver_{}_{}", std::process::id(), rand::random::<u32>());
+    let database = format!("fs_{name}_{}_{}", std::process::id(), rand::random::<u32>());
     let base = uri.split('?').next().unwrap().trim_end_matches('/');
     let base = match base.split_once("://") {
         Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap()),
         None => base.to_owned(),
     };
     let url = format!("{base}/{database}");
-    // A URL asking for weaker guarantees changes nothing: the store sets its own.
-    let weak = format!("{url}?w=1&journal=false&readPreference=secondary&readConcernLevel=local");
-    let ops = super::driver::DriverOps::connect(&weak, Duration::from_secs(3))
-        .await
-        .unwrap();
-    let required = "w=Some(Majority) j=Some(true) wtimeout=Some(5s) \
-                    read=Some(ReadPreference(Primary)) level=Some(Majority)";
-    assert_eq!(ops.effective(), vec![required.to_owned(); 2]);
-    let result = std::panic::AssertUnwindSafe(exercise_driver(&ops));
-    let outcome = futures::FutureExt::catch_unwind(result).await;
+    let outcome =
+        futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(test(url.clone()))).await;
     mongodb::Client::with_uri_str(&url)
         .await
         .unwrap()
@@ -718,6 +733,145 @@ async fn driver_operations_behave_over_the_wire() {
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// The indexes of `claims` as (name, keys, unique), sorted by name.
+async fn claim_indexes(url: &str) -> Vec<(String, String, bool)> {
+    let client = mongodb::Client::with_uri_str(url).await.unwrap();
+    let claims = client
+        .default_database()
+        .unwrap()
+        .collection::<mongodb::bson::Document>("claims");
+    let models: Vec<mongodb::IndexModel> =
+        futures::TryStreamExt::try_collect(claims.list_indexes().await.unwrap())
+            .await
+            .unwrap();
+    let mut found: Vec<_> = models
+        .into_iter()
+        .map(|m| {
+            let options = m.options.unwrap_or_default();
+            let keys: Vec<&str> = m.keys.keys().map(String::as_str).collect();
+            (
+                options.name.unwrap_or_default(),
+                keys.join(","),
+                options.unique == Some(true),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Creates `index` on `claims` directly, as another version or an operator would have.
+async fn create_index(url: &str, keys: mongodb::bson::Document, name: &str, unique: bool) {
+    let client = mongodb::Client::with_uri_str(url).await.unwrap();
+    client
+        .default_database()
+        .unwrap()
+        .collection::<mongodb::bson::Document>("claims")
+        .create_index(
+            mongodb::IndexModel::builder()
+                .keys(keys)
+                .options(
+                    mongodb::options::IndexOptions::builder()
+                        .name(name.to_owned())
+                        .unique(unique)
+                        .build(),
+                )
+                .build(),
+        )
+        .await
+        .unwrap();
+}
+
+fn ours() -> Vec<(String, String, bool)> {
+    vec![
+        ("_id_".into(), "_id".into(), false),
+        ("campaign_token".into(), "campaign_id,token".into(), false),
+        ("campaign_user".into(), "campaign_id,user_id".into(), true),
+    ]
+}
+
+#[tokio::test]
+async fn a_store_of_the_previous_version_opens_without_its_unique_token_index() {
+    over_the_wire("legacy_indexes", |url| async move {
+        // What the previous version created.
+        create_index(
+            &url,
+            mongodb::bson::doc! {"campaign_id": 1, "user_id": 1},
+            "campaign_user",
+            true,
+        )
+        .await;
+        create_index(&url, mongodb::bson::doc! {"token": 1}, "token", true).await;
+        super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .unwrap();
+        assert_eq!(claim_indexes(&url).await, ours());
+        // Opening again changes nothing.
+        super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .unwrap();
+        assert_eq!(claim_indexes(&url).await, ours());
+    })
+    .await;
+}
+
+/// Opening a store whose `claims` has `index` fails, naming it and what differs.
+async fn refused_index(
+    name: &str,
+    keys: mongodb::bson::Document,
+    index: &str,
+    unique: bool,
+) -> String {
+    let message = Arc::new(std::sync::Mutex::new(String::new()));
+    let out = Arc::clone(&message);
+    over_the_wire(name, |url| async move {
+        create_index(&url, keys, index, unique).await;
+        let err = super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .err()
+            .expect("opened a store with a wrong index");
+        *out.lock().unwrap() = format!("{err}: {}", std::error::Error::source(&err).unwrap());
+    })
+    .await;
+    message.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_index_is_verified_by_its_specification_not_its_name() {
+    use mongodb::bson::doc;
+    if std::env::var("FLASHSALE_TEST_MONGODB_URI").is_err() {
+        return;
+    }
+    assert_eq!(
+        refused_index(
+            "idx_not_unique",
+            doc! {"campaign_id": 1, "user_id": 1},
+            "by_user",
+            false
+        )
+        .await,
+        "store error while checking the indexes of claims: index `by_user` on (campaign_id, \
+         user_id) is not unique; flashsale needs it unique"
+    );
+    assert_eq!(
+        refused_index("idx_other_keys", doc! {"user_id": 1}, "campaign_user", true).await,
+        "store error while checking the indexes of claims: index `campaign_user` has keys \
+         (user_id); flashsale needs `campaign_user` on (campaign_id, user_id), unique"
+    );
+    assert_eq!(
+        refused_index(
+            "idx_foreign_unique",
+            doc! {"user_id": 1, "campaign_id": -1},
+            "mine",
+            true
+        )
+        .await,
+        "store error while checking the indexes of claims: unique index `mine` on (user_id, \
+         campaign_id: -1) is not flashsale's: it could refuse claims flashsale must write, and \
+         a unique index not starting with (campaign_id, user_id) blocks sharding; drop it"
+    );
 }
 
 async fn exercise_driver(ops: &super::driver::DriverOps) {
@@ -732,7 +886,7 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
     assert_eq!(ops.find_campaign(ID).await.unwrap(), Some(doc.clone()));
     assert_eq!(ops.find_campaign("ghost").await.unwrap(), None);
 
-    // Unique indexes: one document per (campaign, user), one per token.
+    // The unique index: one document per (campaign, user).
     let grant =
         |user| attempt(user, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
     let first = ClaimDoc::reserving(&grant(1), now);
@@ -740,14 +894,6 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
     let same_user = ClaimDoc::reserving(&grant(1), now);
     assert_eq!(
         ops.insert_claim(&same_user).await.unwrap(),
-        Inserted::Duplicate
-    );
-    let same_token = ClaimDoc {
-        user_id: "user-2".into(),
-        ..first.clone()
-    };
-    assert_eq!(
-        ops.insert_claim(&same_token).await.unwrap(),
         Inserted::Duplicate
     );
     assert_eq!(
