@@ -1312,3 +1312,232 @@ async fn a_claim_between_the_two_writes_of_a_campaign_deletion_leaves_nothing() 
     let left = ops.snapshot().claims;
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Counts what the algorithms ask of the store: round trips in sequence (operations started
+/// while none of the same request was in flight; the joined reads of steps a and b are one),
+/// all operations, and writes (every one majority-acknowledged in production).
+#[derive(Default)]
+struct Counted<O> {
+    inner: O,
+    in_flight: std::sync::atomic::AtomicUsize,
+    sequential: std::sync::atomic::AtomicUsize,
+    operations: std::sync::atomic::AtomicUsize,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+impl<O> Counted<O> {
+    async fn count<T>(&self, write: bool, op: impl std::future::Future<Output = T>) -> T {
+        if self.in_flight.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.sequential.fetch_add(1, Ordering::SeqCst);
+        }
+        self.operations.fetch_add(1, Ordering::SeqCst);
+        if write {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
+        let result = op.await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// (round trips in sequence, operations, writes) since the last call.
+    fn take(&self) -> (usize, usize, usize) {
+        (
+            self.sequential.swap(0, Ordering::SeqCst),
+            self.operations.swap(0, Ordering::SeqCst),
+            self.writes.swap(0, Ordering::SeqCst),
+        )
+    }
+}
+
+impl<O: super::ops::DocOps> super::ops::DocOps for Counted<O> {
+    fn consistency(&self) -> super::ops::Consistency {
+        self.inner.consistency()
+    }
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        self.count(false, self.inner.server_time()).await
+    }
+    async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
+        self.count(false, self.inner.find_campaign(id)).await
+    }
+    async fn reserve_unit(
+        &self,
+        id: &str,
+        now: mongodb::bson::DateTime,
+    ) -> Result<bool, StoreError> {
+        self.count(true, self.inner.reserve_unit(id, now)).await
+    }
+    async fn set_remaining(
+        &self,
+        id: &str,
+        seen: Seen,
+        remaining: i64,
+    ) -> Result<bool, StoreError> {
+        self.count(true, self.inner.set_remaining(id, seen, remaining))
+            .await
+    }
+    async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
+        self.count(false, self.inner.find_claim(campaign, user)).await
+    }
+    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
+        self.count(true, self.inner.insert_claim(doc)).await
+    }
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.count(true, self.inner.confirm_claim(campaign, user, token))
+            .await
+    }
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.count(true, self.inner.delete_reserving(campaign, user, token))
+            .await
+    }
+    async fn delete_stale(
+        &self,
+        campaign: &str,
+        before: mongodb::bson::DateTime,
+    ) -> Result<u64, StoreError> {
+        self.count(true, self.inner.delete_stale(campaign, before))
+            .await
+    }
+    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
+        self.count(false, self.inner.count_claims(campaign, only))
+            .await
+    }
+}
+
+/// Issue 10's cost of a claim, per kind of request, as (round trips in sequence, operations,
+/// writes). The server's clock is measured once per minute per app server, so it is measured
+/// before the counted requests, as in a running server.
+#[tokio::test]
+async fn round_trips_and_writes_per_claim() {
+    let now = SystemClock.now();
+    let counted = Counted {
+        inner: MemoryOps::default(),
+        ..Counted::default()
+    };
+    counted
+        .inner
+        .insert_campaign(&CampaignDoc::new(&campaign(1, now)))
+        .await
+        .unwrap();
+    let clock = clock();
+    let lease = patient_lease();
+    let attempts: Vec<ClaimAttempt> = (0..3).map(|user| attempt(user, now)).collect();
+    let run = |user: usize| claim::claim(&counted, &clock, &lease, Defects::NONE, &attempts[user]);
+    clock.now(&counted).await.unwrap();
+    assert_eq!(counted.take(), (1, 1, 0), "measuring the server's clock");
+
+    assert!(matches!(run(1).await.unwrap(), Decision::Grant(_)));
+    let new_claim = counted.take();
+    assert!(matches!(run(1).await.unwrap(), Decision::Replay(_)));
+    let replay = counted.take();
+    assert_eq!(run(2).await.unwrap(), Decision::Refuse(Refusal::SoldOut));
+    let after_sell_out = counted.take();
+
+    // A loser before the sell-out: it read a unit left, and lost the decrement to another.
+    counted
+        .inner
+        .insert_campaign(&CampaignDoc {
+            id: "late".into(),
+            ..CampaignDoc::new(&campaign(1, now))
+        })
+        .await
+        .unwrap();
+    let racing = OtherShopperTakesTheLastUnit {
+        inner: &counted,
+        taken: AtomicBool::new(false),
+    };
+    let late = ClaimAttempt {
+        campaign_id: CampaignId::parse("late").unwrap(),
+        ..attempt(3, now)
+    };
+    let answer = claim::claim(&racing, &clock, &lease, Defects::NONE, &late).await;
+    assert_eq!(answer.unwrap(), Decision::Refuse(Refusal::SoldOut));
+    let before_sell_out = counted.take();
+
+    eprintln!(
+        "(round trips in sequence, operations, majority writes): new claim {new_claim:?}, \
+         replay {replay:?}, loser before sell-out {before_sell_out:?}, loser after sell-out \
+         {after_sell_out:?}"
+    );
+    assert_eq!(new_claim, (4, 5, 3));
+    assert_eq!(replay, (1, 2, 0));
+    assert_eq!(before_sell_out, (5, 6, 3));
+    assert_eq!(after_sell_out, (2, 3, 0));
+}
+
+/// Takes the last unit of the campaign just before the request's decrement (not counted).
+struct OtherShopperTakesTheLastUnit<'a> {
+    inner: &'a Counted<MemoryOps>,
+    taken: AtomicBool,
+}
+
+impl super::ops::DocOps for OtherShopperTakesTheLastUnit<'_> {
+    fn consistency(&self) -> super::ops::Consistency {
+        self.inner.consistency()
+    }
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        self.inner.server_time().await
+    }
+    async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
+        self.inner.find_campaign(id).await
+    }
+    async fn reserve_unit(
+        &self,
+        id: &str,
+        now: mongodb::bson::DateTime,
+    ) -> Result<bool, StoreError> {
+        if !self.taken.swap(true, Ordering::SeqCst) {
+            assert!(self.inner.inner.reserve_unit(id, now).await.unwrap());
+        }
+        self.inner.reserve_unit(id, now).await
+    }
+    async fn set_remaining(
+        &self,
+        id: &str,
+        seen: Seen,
+        remaining: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner.set_remaining(id, seen, remaining).await
+    }
+    async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
+        self.inner.find_claim(campaign, user).await
+    }
+    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
+        self.inner.insert_claim(doc).await
+    }
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.confirm_claim(campaign, user, token).await
+    }
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.delete_reserving(campaign, user, token).await
+    }
+    async fn delete_stale(
+        &self,
+        campaign: &str,
+        before: mongodb::bson::DateTime,
+    ) -> Result<u64, StoreError> {
+        self.inner.delete_stale(campaign, before).await
+    }
+    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
+        self.inner.count_claims(campaign, only).await
+    }
+}
