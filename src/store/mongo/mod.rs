@@ -1,9 +1,10 @@
 //! The production store: `MongoDB`, through the official driver.
 //!
 //! Collections `campaigns` and `claims` in the database named by the URL's path (default
-//! `flashsale`); unique indexes on claims (`campaign_id`, `user_id`) and on `token`, created
-//! idempotently when the store is opened. Writes use write concern `majority` + journaled
-//! unless the URL says otherwise. No transaction is used: the claim algorithm
+//! `flashsale`); on claims a unique index on (`campaign_id`, `user_id`) and a non-unique one on
+//! (`campaign_id`, `token`), verified and created when the store is opened. The consistency
+//! (majority journaled writes, primary majority reads, server time) is set in code, whatever
+//! the URL says (`ops::Consistency`). No transaction is used: the claim algorithm
 //! (`claim.rs`, read its module comment) needs only single-document atomicity and
 //! unique indexes, and is proved against an in-memory model of exactly that (`model.rs`).
 //!
@@ -57,9 +58,10 @@ pub struct MongoSettings {
     /// may take before the caller gets `store_unavailable`. The driver has no socket timeout,
     /// so without this a server that accepts a request and never answers would hang the
     /// caller. The operation is not abandoned mid-flight: it runs on in its own task (dropping
-    /// a driver future halfway is what the driver's README warns against), and the claim
-    /// algorithm is built for exactly this unknown outcome: a retry replays the claim if it
-    /// was made, and a unit taken without a confirmed claim is only ever stranded.
+    /// a driver future halfway is what the driver's README warns against), and
+    /// [`MongoStore::close`] waits for it, for up to this long again. Its outcome is unknown
+    /// to the caller: a claim retried replays the claim if it was made (a unit taken without
+    /// a confirmed claim is only ever stranded), and a restock is applied at most once.
     pub operation_timeout: Duration,
     /// The lease of an in-flight claim (see [`Lease`]).
     pub lease: Lease,

@@ -1376,7 +1376,8 @@ impl<O: super::ops::DocOps> super::ops::DocOps for Counted<O> {
             .await
     }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
-        self.count(false, self.inner.find_claim(campaign, user)).await
+        self.count(false, self.inner.find_claim(campaign, user))
+            .await
     }
     async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
         self.count(true, self.inner.insert_claim(doc)).await
