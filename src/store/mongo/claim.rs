@@ -547,7 +547,10 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
             reserving,
             apply,
         );
-        if !apply || report.drift() == 0 || (report.drift() < 0 && !may_lower) {
+        if !apply || report.drift() == 0 {
+            return Ok(Some(report));
+        }
+        if report.drift() < 0 && !may_lower {
             return Ok(Some(Reconciliation {
                 applied: false,
                 ..report

@@ -203,7 +203,7 @@ impl DriverOps {
             db,
             consistency,
         };
-        ops.ensure_indexes().await?;
+        ops.ensure_indexes(&classify).await?;
         Ok(ops)
     }
 
@@ -225,9 +225,13 @@ impl DriverOps {
     /// Creating an existing index is a no-op on `MongoDB`, but `FerretDB` v1 drops the
     /// connection on it, so we list first; two processes racing here both create, which
     /// `MongoDB` accepts for identical specifications.
-    async fn ensure_indexes(&self) -> Result<(), StoreError> {
+    /// `classify` words the driver's errors (those of connecting, typically).
+    async fn ensure_indexes(
+        &self,
+        classify: &impl Fn(&mongodb::error::Error) -> StoreError,
+    ) -> Result<(), StoreError> {
         const CONTEXT: &str = "checking the indexes of claims";
-        let existing = self.list_claim_indexes().await?;
+        let existing = self.list_claim_indexes(classify).await?;
         let mut missing: Vec<&ClaimIndex> = CLAIM_INDEXES.iter().collect();
         for (name, keys, unique) in existing {
             let shape = IndexShape {
@@ -241,7 +245,7 @@ impl DriverOps {
                 self.claims
                     .drop_index(&name)
                     .await
-                    .map_err(|err| classify(CONTEXT, &err))?;
+                    .map_err(|err| classify(&err))?;
                 continue;
             }
             let same_keys = CLAIM_INDEXES.iter().find(|w| shape.has_keys(w.keys));
@@ -297,24 +301,23 @@ impl DriverOps {
             self.claims
                 .create_indexes(missing)
                 .await
-                .map_err(|err| classify(CONTEXT, &err))?;
+                .map_err(|err| classify(&err))?;
         }
         Ok(())
     }
 
     /// The indexes of `claims` as (name, keys, unique); none when there is no collection yet.
-    async fn list_claim_indexes(&self) -> Result<Vec<(String, Document, bool)>, StoreError> {
-        const CONTEXT: &str = "listing the indexes of claims";
+    async fn list_claim_indexes(
+        &self,
+        classify: &impl Fn(&mongodb::error::Error) -> StoreError,
+    ) -> Result<Vec<(String, Document, bool)>, StoreError> {
         let models: Vec<IndexModel> = match self.claims.list_indexes().await {
-            Ok(cursor) => cursor
-                .try_collect()
-                .await
-                .map_err(|err| classify(CONTEXT, &err))?,
+            Ok(cursor) => cursor.try_collect().await.map_err(|err| classify(&err))?,
             // No collection yet (NamespaceNotFound): no index either.
             Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
                 Vec::new()
             }
-            Err(err) => return Err(classify(CONTEXT, &err)),
+            Err(err) => return Err(classify(&err)),
         };
         Ok(models
             .into_iter()
