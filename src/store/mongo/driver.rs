@@ -212,7 +212,7 @@ impl DriverOps {
     /// - (`campaign_id`, `user_id`) unique: one claim document per user and campaign (I2), the
     ///   serialisation point of a user's tabs;
     /// - (`campaign_id`, `token`), NOT unique: looking a claim up by its token. Tokens stay
-    ///   unique without an index: each is 128 random bits, so the chance that two of even a
+    ///   unique without an index: each is 144 random bits, so the chance that two of even a
     ///   billion claims share one is below 10^-20; and a unique index that does not start
     ///   with the shard key (`campaign_id`, `user_id`) cannot exist on a sharded collection.
     ///

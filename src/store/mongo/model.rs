@@ -223,6 +223,8 @@ impl DocOps for MemoryOps {
         let inserted = {
             let mut claims = lock(&self.claims);
             let key = (doc.campaign_id.clone(), doc.user_id.clone());
+            // The server has no unique index on the token (tokens are 144 random bits); this
+            // map is keyed by it, so a repeat is refused here rather than overwriting a doc.
             if claims.by_user.contains_key(&key) || claims.by_token.contains_key(&doc.token) {
                 Inserted::Duplicate
             } else {

@@ -1542,3 +1542,52 @@ impl super::ops::DocOps for OtherShopperTakesTheLastUnit<'_> {
         self.inner.count_claims(campaign, only).await
     }
 }
+
+/// Issue 10, item 5 (the clock): an app server whose clock runs 40 s ahead of the server's
+/// looks at another tab's reservation written 10 s ago (by the server's clock) with a 30 s
+/// lease. Returns whether the reservation survived the look.
+async fn reservation_survives_a_fast_app_server(time: super::ops::TimeSource) -> bool {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::with_time(time), 1, now).await;
+    ops.set_server_skew(TimeDelta::seconds(-40));
+    let server_now = now - TimeDelta::seconds(40);
+    let other_tab = attempt(1, server_now).grant("5".parse().unwrap(), ClaimToken::random());
+    let reservation = ClaimDoc::reserving(&other_tab, server_now - TimeDelta::seconds(10));
+    ops.put_claim(reservation.clone());
+    // The other tab finishes a moment later, unless its reservation was taken from it.
+    let finisher = {
+        let ops = Arc::clone(&ops);
+        let token = reservation.token.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            ops.set_status(&token, Status::Claimed);
+        })
+    };
+    let answer = claim::claim(
+        &*ops,
+        &clock(),
+        &patient_lease(),
+        Defects::NONE,
+        &attempt(1, now),
+    )
+    .await
+    .unwrap();
+    finisher.await.unwrap();
+    let survived =
+        matches!(&answer, Decision::Replay(claim) if claim.token.as_str() == reservation.token);
+    assert!(
+        survived || matches!(answer, Decision::Grant(_)),
+        "{answer:?}"
+    );
+    survived
+}
+
+#[tokio::test]
+async fn leases_run_on_the_servers_clock() {
+    assert!(reservation_survives_a_fast_app_server(super::ops::TimeSource::Server).await);
+}
+
+#[tokio::test]
+async fn on_the_app_servers_clock_a_fast_server_deletes_a_live_reservation() {
+    assert!(!reservation_survives_a_fast_app_server(super::ops::TimeSource::Client).await);
+}
