@@ -1157,3 +1157,88 @@ async fn sqlite_lifecycle_transitions_have_one_winner_under_races() {
         .unwrap();
     races(store).await;
 }
+
+/// `MongoDB` does not carry out the lifecycle yet: each operation says so (exit 1, kind
+/// `internal`) and writes nothing, and a campaign with a hold is refused rather than created
+/// with a promise nothing would keep.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb_refuses_the_lifecycle_it_does_not_carry_out_yet() {
+    let Some(uri) = mongo_uri("the MongoDB lifecycle refusals") else {
+        return;
+    };
+    let database = unique_name("life");
+    let url = database_url(&uri, &database);
+    let store = MongoStore::open(&url).await.unwrap();
+    let now = SystemClock.now();
+    let unsupported = |err: StoreError| {
+        assert!(
+            err.to_string().ends_with("is not supported on MongoDB yet"),
+            "{err}"
+        );
+        assert_eq!(kind_of(err), ErrorKind::Internal);
+    };
+    unsupported(
+        store
+            .create_campaign(&held_campaign("held", 2, now, 60), &stamp(now))
+            .await
+            .unwrap_err(),
+    );
+    let held = CampaignId::parse("held").unwrap();
+    assert_eq!(store.campaign(&held).await.unwrap(), None);
+    store
+        .create_campaign(&campaign("plain", 2, now), &stamp(now))
+        .await
+        .unwrap();
+    let id = CampaignId::parse("plain").unwrap();
+    let ana = claim(&store, "plain", "ana", now).await.claim().clone();
+    let before = counters(&store, &id).await;
+    unsupported(
+        store
+            .redeem(&redeem_attempt(&ana, "o-1", "40", now))
+            .await
+            .unwrap_err(),
+    );
+    unsupported(
+        store
+            .void(&void_attempt(&id, user("ana"), now))
+            .await
+            .unwrap_err(),
+    );
+    unsupported(store.expire_holds(&id, &stamp(now)).await.unwrap_err());
+    unsupported(store.claim_by_token(&id, &ana.token).await.unwrap_err());
+    for change in [
+        CampaignChange::Pause,
+        CampaignChange::Resume,
+        CampaignChange::Extend {
+            ends_at: now + TimeDelta::hours(5),
+        },
+        CampaignChange::RemoveInventory(Units::new(1).unwrap()),
+    ] {
+        unsupported(
+            store
+                .change_campaign(&id, &change, &stamp(now))
+                .await
+                .unwrap_err(),
+        );
+    }
+    let query = EventQuery {
+        campaign: None,
+        after_seq: 0,
+        since: None,
+        limit: 1,
+    };
+    unsupported(store.events(&query).await.unwrap_err());
+    let page = ExportPage {
+        campaign: id.clone(),
+        status: None,
+        after: None,
+        limit: 1,
+    };
+    unsupported(store.export_page(&page).await.unwrap_err());
+    assert_eq!(counters(&store, &id).await, before);
+    let c = store.campaign(&id).await.unwrap().unwrap();
+    assert!(!c.paused);
+    assert_eq!(c.window.ends_at, campaign("plain", 2, now).window.ends_at);
+    assert_eq!(store.claim_of(&id, &ana.user_id).await.unwrap(), Some(ana));
+    drop_database(&url, &database).await;
+}

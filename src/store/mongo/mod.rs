@@ -339,8 +339,7 @@ where
     K: Clock,
 {
     async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
-        DocStore::create_campaign(self, campaign).await?;
-        self.record_created(campaign, stamp).await
+        self.create_recorded(campaign, stamp).await
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
         self.read(id).await
