@@ -924,6 +924,20 @@ async fn lifecycle<S: Store>(store: S) {
         .unwrap();
     assert_eq!(ended.ended_at, Some(late));
     let before = (counters(&store, &id).await, actions(&store, &id).await);
+    let again = store
+        .change_campaign(
+            &id,
+            &CampaignChange::End,
+            &stamp(late + TimeDelta::seconds(1)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        again.ended_at,
+        Some(late),
+        "the first stop is kept, and no event added"
+    );
     for change in [
         CampaignChange::Pause,
         CampaignChange::Resume,

@@ -591,7 +591,8 @@ pub enum CampaignChange {
 
 impl CampaignChange {
     /// Decides the change on `campaign` as read inside the store's atomic step: the campaign
-    /// as it must be written, and the event to append with it.
+    /// as it must be written, and the event to append with it; no event when nothing changes
+    /// (ending an ended campaign), and then the store writes nothing.
     ///
     /// # Errors
     /// [`Conflict`] when the campaign's state forbids it; [`Invalid`] is never returned here
@@ -600,7 +601,7 @@ impl CampaignChange {
         &self,
         campaign: &Campaign,
         now: DateTime<Utc>,
-    ) -> Result<(Campaign, EventKind), ChangeRefusal> {
+    ) -> Result<(Campaign, Option<EventKind>), ChangeRefusal> {
         let id = &campaign.id;
         let ended = campaign.state(now) == CampaignState::Ended;
         let mut after = campaign.clone();
@@ -650,12 +651,12 @@ impl CampaignChange {
                 }
             }
             CampaignChange::End => {
-                if campaign.ended_at.is_none() {
-                    after.ended_at = Some(now);
+                if campaign.ended_at.is_some() {
+                    // Already stopped: the first stop is kept and nothing changes.
+                    return Ok((after, None));
                 }
-                EventKind::CampaignEnded {
-                    ended_at: after.ended_at.unwrap_or(now),
-                }
+                after.ended_at = Some(now);
+                EventKind::CampaignEnded { ended_at: now }
             }
             CampaignChange::AddInventory(units) => {
                 if campaign.total > units.restock_ceiling() {
@@ -692,7 +693,7 @@ impl CampaignChange {
                 }
             }
         };
-        Ok((after, kind))
+        Ok((after, Some(kind)))
     }
 }
 
@@ -1108,7 +1109,7 @@ mod tests {
         let c = campaign(None);
         let (paused, kind) = CampaignChange::Pause.apply(&c, at(5)).unwrap();
         assert!(paused.paused);
-        assert_eq!(kind, EventKind::CampaignPaused);
+        assert_eq!(kind, Some(EventKind::CampaignPaused));
         assert_eq!(paused.state(at(5)), CampaignState::Paused);
         assert!(matches!(
             CampaignChange::Pause.apply(&paused, at(5)),
@@ -1116,8 +1117,9 @@ mod tests {
         ));
         let (ended, _) = CampaignChange::End.apply(&c, at(5)).unwrap();
         assert_eq!(ended.ended_at, Some(at(5)));
-        let (still, _) = CampaignChange::End.apply(&ended, at(9)).unwrap();
+        let (still, nothing) = CampaignChange::End.apply(&ended, at(9)).unwrap();
         assert_eq!(still.ended_at, Some(at(5)), "an earlier stop is kept");
+        assert_eq!((still, nothing), (ended.clone(), None));
         for change in [
             CampaignChange::Pause,
             CampaignChange::Resume,
