@@ -1062,7 +1062,7 @@ async fn races<S: Store>(store: S) {
         match task.await.unwrap() {
             Verdict::Change { .. } => changes += 1,
             Verdict::Replay(c) => assert_eq!(c.status, ClaimStatus::Voided),
-            other => panic!("{other:?}"),
+            other @ Verdict::Refuse(_) => panic!("{other:?}"),
         }
     }
     assert_eq!(changes, 1);
