@@ -1287,7 +1287,7 @@ async fn sqlite_lifecycle_has_one_winner_across_two_writers_on_one_file() {
                     Verdict::Change { .. } => 1,
                     Verdict::Replay(_)
                     | Verdict::Refuse(ClaimRefusal::Conflict(Conflict::VoidExpired)) => 0,
-                    other => panic!("{other:?}"),
+                    other @ Verdict::Refuse(_) => panic!("{other:?}"),
                 }
             }));
         }
