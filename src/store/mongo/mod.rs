@@ -19,6 +19,8 @@ mod driver;
 mod model;
 mod ops;
 #[cfg(test)]
+mod sim;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashSet;
