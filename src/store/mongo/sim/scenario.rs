@@ -46,7 +46,7 @@ impl Setup {
 pub(super) struct Outcome {
     pub violations: Vec<String>,
     pub history: Vec<Event>,
-    /// Per claim request of the sale that ended without a fault: its answer and its cost.
+    /// Per claim request: its answer and its cost.
     pub costs: Vec<(Ans, Cost)>,
     pub faulted: bool,
 }
@@ -312,16 +312,15 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
     if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
         violations.push(stuck);
     }
-    let (sale_end, faulted) = {
+    let faulted = {
         let mut w = lock(&env.world);
         w.faults = Faults {
             replication: 1,
             ..Faults::default()
         };
         w.rs.settle();
-        (w.history.len(), w.faulted)
+        w.faulted
     };
-    let costs = costs(&env.world, sale_end);
     let at_rest = |env: &Env, exact: bool, when: &str, violations: &mut Vec<String>| -> Rest {
         let mut w = lock(&env.world);
         w.rs.settle();
@@ -388,6 +387,7 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
         }
     }
 
+    let costs = costs(&env.world);
     let mut w = lock(&env.world);
     violations.append(&mut w.monitor);
     let history = std::mem::take(&mut w.history);
@@ -401,12 +401,12 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
     }
 }
 
-/// The cost of each claim request of the sale, with its answer.
-fn costs(world: &Shared, sale_end: usize) -> Vec<(Ans, Cost)> {
+/// The cost of each claim request, with its answer.
+fn costs(world: &Shared) -> Vec<(Ans, Cost)> {
     let w = lock(world);
     let mut claims = std::collections::BTreeSet::new();
     let mut answers = Vec::new();
-    for event in &w.history[..sale_end] {
+    for event in &w.history {
         match event {
             Event::Start {
                 task,

@@ -124,6 +124,58 @@ fn the_schedules_cover_every_feature() {
     }
 }
 
+/// Round trips and majority writes per claim, from the simulation's own count of what each
+/// request sent, over runs without faults (where a request's cost is the algorithm's alone).
+#[test]
+fn round_trips_and_writes_per_claim() {
+    #[derive(Default)]
+    struct Sum {
+        n: u32,
+        ops: u32,
+        round_trips: u32,
+        writes: u32,
+        max_round_trips: u32,
+        max_writes: u32,
+    }
+    let mut sums: std::collections::BTreeMap<&str, Sum> = std::collections::BTreeMap::new();
+    for seed in 0..300 {
+        let outcome = run(seed, Setup::REQUIRED);
+        if outcome.faulted {
+            continue;
+        }
+        for (ans, cost) in &outcome.costs {
+            let kind = match ans {
+                Ans::Claimed(_) => "new claim",
+                Ans::Replayed(_) => "replay",
+                Ans::Refused("sold_out") => "loser (sold out)",
+                _ => continue,
+            };
+            let sum = sums.entry(kind).or_default();
+            sum.n += 1;
+            sum.ops += cost.ops;
+            sum.round_trips += cost.round_trips;
+            sum.writes += cost.majority_writes;
+            sum.max_round_trips = sum.max_round_trips.max(cost.round_trips);
+            sum.max_writes = sum.max_writes.max(cost.majority_writes);
+        }
+    }
+    for kind in ["new claim", "replay", "loser (sold out)"] {
+        let sum = &sums[kind];
+        let avg = |x: u32| f64::from(x) / f64::from(sum.n);
+        eprintln!(
+            "{kind:>17}: {:5} requests; per request {:.2} operations, {:.2} sequential round \
+             trips (max {}), {:.2} majority writes (max {})",
+            sum.n,
+            avg(sum.ops),
+            avg(sum.round_trips),
+            sum.max_round_trips,
+            avg(sum.writes),
+            sum.max_writes
+        );
+        assert!(sum.n > 0, "no {kind} was measured");
+    }
+}
+
 #[test]
 #[ignore = "diagnostic"]
 fn tally() {
