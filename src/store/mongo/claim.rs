@@ -99,13 +99,14 @@
 //! counted like the rest, and the read and the count are not one snapshot, so under load the
 //! report is an estimate. With `apply` the write is exact, by the argument above.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::docs::{ClaimDoc, Status, date};
-use super::ops::{DocOps, Inserted, Seen};
-use crate::clock::Clock;
+use super::ops::{DocOps, Inserted, Seen, TimeSource};
+use crate::clock::{Clock, truncate_to_millis};
 use crate::domain::{CampaignId, Claim, ClaimAttempt, ClaimToken, Decision};
 use crate::store::{ReconcileMode, Reconciliation, StoreError};
 
@@ -133,6 +134,55 @@ impl Default for Lease {
     }
 }
 
+/// An algorithm defect a test can switch back on, named after issue 10's items, to show that
+/// the checks catch it. Production builds cannot switch any on ([`Defects::has`] is constant
+/// `false` there). The third algorithm-side defect, the app server's clock instead of the
+/// server's (item 5), is [`TimeSource::Client`](super::ops::TimeSource) of the ops' consistency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Defect {
+    /// Item 1: reconcile `--apply` writes `total - claim docs` even when that lowers
+    /// `remaining`, taking the unit of a reservation counted before its decrement.
+    Item1ReconcileLowers,
+    /// Item 2: a refusal is answered on the campaign read alone, without re-reading the
+    /// user's claim after it.
+    Item2RefuseWithoutRecheck,
+}
+
+/// The defects switched on (none, outside tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Defects {
+    #[cfg(test)]
+    on: [bool; 2],
+}
+
+impl Defects {
+    /// No defect: the algorithm as proved.
+    pub(super) const NONE: Defects = Defects {
+        #[cfg(test)]
+        on: [false; 2],
+    };
+
+    /// `self` with `defect` switched on.
+    #[cfg(test)]
+    #[must_use]
+    pub(super) fn with(mut self, defect: Defect) -> Self {
+        self.on[defect as usize] = true;
+        self
+    }
+
+    /// Whether `defect` is switched on.
+    #[allow(clippy::unused_self)]
+    pub(super) fn has(self, defect: Defect) -> bool {
+        #[cfg(test)]
+        return self.on[defect as usize];
+        #[cfg(not(test))]
+        {
+            let _ = defect;
+            false
+        }
+    }
+}
+
 /// How many times a claim starts over (a duplicate insert, a stale doc deleted, a doc that
 /// vanished while we waited) before giving up; each start-over means another request of the
 /// same user changed things, so this is never reached in practice.
@@ -142,24 +192,104 @@ fn gave_up(context: &str, why: &str) -> StoreError {
     StoreError::backend(context, std::io::Error::other(why.to_owned()))
 }
 
-fn lease_start_before<K: Clock>(clock: &K, lease: &Lease) -> mongodb::bson::DateTime {
+fn lease_start_before(now: DateTime<Utc>, lease: &Lease) -> mongodb::bson::DateTime {
     let stale = TimeDelta::from_std(lease.stale_after).unwrap_or(TimeDelta::MAX);
     date(
-        clock
-            .now()
-            .checked_sub_signed(stale)
+        now.checked_sub_signed(stale)
             .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC),
     )
+}
+
+/// How long a measured offset to the server's clock is trusted before it is measured again.
+const REMEASURE_AFTER: TimeDelta = TimeDelta::seconds(60);
+
+/// The primary's clock as this app server sees it: its own clock plus an offset measured with
+/// [`DocOps::server_time`], re-measured every [`REMEASURE_AFTER`] and after any store error
+/// ([`ServerClock::forget`]).
+///
+/// Why server time: the sale window and the leases must mean the same instant to every app
+/// server. With each app server's own clock, one running 40 s fast deletes the 10 s old
+/// reservation of a live request as stale (its unit is stranded) and opens the sale early.
+/// Why an offset and not a round trip per claim: asking the server adds a sequential round trip
+/// to every claim and every refusal (the expensive part of a claim), while the offset is off by
+/// at most half the round trip it was measured with (a millisecond in a data centre) plus the
+/// local clock's drift over a minute (microseconds); the lease is 30 s and the window is
+/// judged to the millisecond, so that error never matters. A local clock stepped by NTP is
+/// caught by the re-measure (at once if it stepped backwards past the measurement).
+#[derive(Clone)]
+pub(super) struct ServerClock<K> {
+    local: K,
+    offset: Arc<Mutex<Option<Offset>>>,
+}
+
+/// One measurement of the server's clock.
+#[derive(Clone, Copy, Debug)]
+struct Offset {
+    /// The server's clock minus ours.
+    ahead_by: TimeDelta,
+    /// When (by our clock) it was taken.
+    at: DateTime<Utc>,
+}
+
+impl<K: Clock> ServerClock<K> {
+    /// The server's clock, seen from `local`.
+    pub(super) fn new(local: K) -> Self {
+        ServerClock {
+            local,
+            offset: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Drops the measured offset, so the next look measures again (after an error: a failover
+    /// may have moved the primary to a machine with another clock).
+    pub(super) fn forget(&self) {
+        *self.offset.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// "Now" (to the millisecond, like every stored instant) as `ops` is to judge it: the server's clock under [`TimeSource::Server`], our own
+    /// under the test-only `TimeSource::Client`.
+    pub(super) async fn now<O: DocOps>(&self, ops: &O) -> Result<DateTime<Utc>, StoreError> {
+        match ops.consistency().time {
+            TimeSource::Server => {}
+            #[cfg(test)]
+            TimeSource::Client => return Ok(self.local.now()),
+        }
+        let local = self.local.now();
+        let cached = *self.offset.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(Offset { ahead_by, at }) = cached
+            && at <= local
+            && local - at < REMEASURE_AFTER
+        {
+            return Ok(truncate_to_millis(local + ahead_by));
+        }
+        let before = self.local.now();
+        let server = ops.server_time().await?;
+        let after = self.local.now();
+        // The server read its clock somewhere in the round trip: assume the middle.
+        let middle = before + (after - before) / 2;
+        let ahead_by = server - middle;
+        *self.offset.lock().unwrap_or_else(PoisonError::into_inner) = Some(Offset {
+            ahead_by,
+            at: after,
+        });
+        Ok(truncate_to_millis(after + ahead_by))
+    }
 }
 
 /// Carries out one claim (steps a to e above); the domain decides at b and again after a
 /// missed decrement at d.
 pub(super) async fn claim<O: DocOps, K: Clock>(
     ops: &O,
-    clock: &K,
+    clock: &ServerClock<K>,
     lease: &Lease,
+    defects: Defects,
     attempt: &ClaimAttempt,
 ) -> Result<Decision, StoreError> {
+    // The window is judged on the server's clock, like the leases, not on the caller's.
+    let attempt = &ClaimAttempt {
+        now: clock.now(ops).await?,
+        ..attempt.clone()
+    };
     let c = attempt.campaign_id.as_str();
     let u = attempt.user_id.as_str();
     let mut pause = lease.poll_min;
@@ -175,10 +305,10 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         let held = match existing? {
             Some(doc) if doc.status == Status::Claimed => Some(doc.to_claim()?),
             Some(doc) => {
-                if doc.created_at < lease_start_before(clock, lease) {
+                if doc.created_at < lease_start_before(clock.now(ops).await?, lease) {
                     // A crashed request's reservation: remove it (never a claimed doc, never a
                     // newer doc: the filter is its token and status) and start over.
-                    ops.delete_reserving(&doc.token).await?;
+                    ops.delete_reserving(c, u, &doc.token).await?;
                     rounds += 1;
                     if rounds >= MAX_ROUNDS {
                         return Err(gave_up(
@@ -208,10 +338,23 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         };
         let claim = match attempt.decide(held, campaign.as_ref(), ClaimToken::random()) {
             Decision::Grant(claim) => claim,
+            Decision::Refuse(refusal) if !defects.has(Defect::Item2RefuseWithoutRecheck) => {
+                // The two reads of a. and b. are not one snapshot: another tab may have
+                // claimed between our claim read and our campaign read (taking the last
+                // unit, say). Look at the user's claim again, AFTER the campaign read.
+                match ops.find_claim(c, u).await? {
+                    None => return Ok(Decision::Refuse(refusal)),
+                    Some(doc) if doc.status == Status::Claimed => {
+                        return Ok(Decision::Replay(doc.to_claim()?));
+                    }
+                    // Another tab in flight: wait for it like at a.
+                    Some(_) => continue,
+                }
+            }
             other => return Ok(other),
         };
         // c. The reservation document: from here on, other tabs of this user wait for us.
-        let doc = ClaimDoc::reserving(&claim, clock.now());
+        let doc = ClaimDoc::reserving(&claim, clock.now(ops).await?);
         match ops.insert_claim(&doc).await {
             Ok(Inserted::Yes) => return reserve_and_confirm(ops, attempt, claim, &doc).await,
             // Another tab of this user inserted first (or, astronomically rarely, the
@@ -220,7 +363,7 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
             Err(err) => {
                 // Unknown outcome; if the doc exists it holds no unit, so deleting it is
                 // always safe. If this fails as well, it is deleted when stale.
-                let _ = ops.delete_reserving(&doc.token).await;
+                let _ = ops.delete_reserving(c, u, &doc.token).await;
                 return Err(err);
             }
         }
@@ -242,6 +385,7 @@ async fn reserve_and_confirm<O: DocOps>(
     doc: &ClaimDoc,
 ) -> Result<Decision, StoreError> {
     let c = attempt.campaign_id.as_str();
+    let u = attempt.user_id.as_str();
     let mut rounds = 0;
     // d. One guarded decrement. An error here leaves the outcome unknown: we neither repeat it
     // nor give anything back (see the module comment); the doc stays reserving.
@@ -260,22 +404,22 @@ async fn reserve_and_confirm<O: DocOps>(
                 if rounds < MAX_ROUNDS {
                     continue;
                 }
-                ops.delete_reserving(&doc.token).await?;
+                ops.delete_reserving(c, u, &doc.token).await?;
                 return Err(gave_up("claiming", "the campaign kept changing: try again"));
             }
             refusal => refusal,
         };
         // The reservation holds no unit: remove it so the refusal leaves nothing behind (I6).
         // If that fails the error is answered instead, and the doc goes once stale.
-        ops.delete_reserving(&doc.token).await?;
+        ops.delete_reserving(c, u, &doc.token).await?;
         return Ok(refusal);
     }
     // e. Confirm. A miss means our doc was deleted as stale: the unit stays stranded.
-    let confirmed = match ops.confirm_claim(&doc.token).await {
+    let confirmed = match ops.confirm_claim(c, u, &doc.token).await {
         Ok(matched) => matched,
         Err(err) => {
             // Unknown outcome: read it back instead of guessing.
-            match ops.find_claim(c, attempt.user_id.as_str()).await {
+            match ops.find_claim(c, u).await {
                 Ok(Some(found)) if found.token == doc.token && found.status == Status::Claimed => {
                     true
                 }
@@ -306,13 +450,17 @@ async fn reserve_and_confirm<O: DocOps>(
 /// [`ReconcileMode::Force`].
 pub(super) async fn reconcile<O: DocOps, K: Clock>(
     ops: &O,
-    clock: &K,
+    clock: &ServerClock<K>,
     lease: &Lease,
+    defects: Defects,
     id: &CampaignId,
     mode: ReconcileMode,
 ) -> Result<Option<Reconciliation>, StoreError> {
     let c = id.as_str();
     let apply = mode.applies();
+    // A plain repair only ever raises `remaining` (see the module comment); the defect of
+    // issue 10's item 1 also lowers it.
+    let may_lower = mode == ReconcileMode::Force || defects.has(Defect::Item1ReconcileLowers);
     let reserving = ops.count_claims(c, Some(Status::Reserving)).await?;
     if apply {
         let Some(campaign) = ops.find_campaign(c).await? else {
@@ -333,7 +481,7 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
     }
     for _ in 0..MAX_ROUNDS {
         if apply {
-            ops.delete_stale(c, lease_start_before(clock, lease))
+            ops.delete_stale(c, lease_start_before(clock.now(ops).await?, lease))
                 .await?;
         }
         let Some(campaign) = ops.find_campaign(c).await? else {
@@ -348,8 +496,11 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
             reserving,
             apply,
         );
-        if !apply || report.drift() == 0 {
-            return Ok(Some(report));
+        if !apply || report.drift() == 0 || (report.drift() < 0 && !may_lower) {
+            return Ok(Some(Reconciliation {
+                applied: false,
+                ..report
+            }));
         }
         let seen = Seen {
             remaining: campaign.remaining,

@@ -30,6 +30,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use claim::Lease;
+use claim::{Defects, ServerClock};
 pub(crate) use doctor::diagnose;
 
 use self::docs::{CampaignDoc, Status, date};
@@ -37,7 +38,9 @@ use self::driver::DriverOps;
 use self::ops::{CampaignOps, Inserted};
 use super::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
-use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
+use crate::domain::{
+    Campaign, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Units, UserId,
+};
 
 /// The longest [`MongoStore::close`] holds up a process's exit.
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -95,11 +98,11 @@ impl MongoStore {
     /// As [`MongoStore::open`].
     pub async fn open_with(url: &str, settings: MongoSettings) -> Result<Self, StoreError> {
         Ok(MongoStore {
-            inner: DocStore {
-                ops: DriverOps::connect(url, settings.timeout).await?,
-                clock: SystemClock,
-                lease: settings.lease,
-            },
+            inner: DocStore::new(
+                DriverOps::connect(url, settings.timeout).await?,
+                SystemClock,
+                settings.lease,
+            ),
             operation_timeout: settings.operation_timeout,
         })
     }
@@ -140,12 +143,36 @@ impl MongoStore {
     }
 }
 
-/// The store logic over any [`CampaignOps`]: the driver in production, the model in tests.
+/// The store logic over any [`CampaignOps`]: the driver in production, the model and the
+/// simulation in tests.
 #[derive(Clone)]
 struct DocStore<O, K> {
     ops: O,
-    clock: K,
+    /// The server's clock, as this app server measures it.
+    clock: ServerClock<K>,
     lease: Lease,
+    /// Algorithm defects a test switched back on (never any outside tests).
+    defects: Defects,
+}
+
+impl<O, K: Clock> DocStore<O, K> {
+    /// The store over `ops`, with `clock` as this app server's own clock.
+    fn new(ops: O, clock: K, lease: Lease) -> Self {
+        DocStore {
+            ops,
+            clock: ServerClock::new(clock),
+            lease,
+            defects: Defects::NONE,
+        }
+    }
+
+    /// `self` with `defect` switched back on (see [`Defect`]).
+    #[cfg(test)]
+    #[must_use]
+    fn with_defect(mut self, defect: claim::Defect) -> Self {
+        self.defects = self.defects.with(defect);
+        self
+    }
 }
 
 impl<O: CampaignOps, K: Clock> DocStore<O, K> {
@@ -197,9 +224,15 @@ impl<O: CampaignOps, K: Clock> DocStore<O, K> {
         id: &CampaignId,
         units: Units,
     ) -> Result<Option<Campaign>, StoreError> {
+        let op = ClaimToken::random();
         match self
             .ops
-            .add_inventory(id.as_str(), units.get(), units.restock_ceiling())
+            .add_inventory(
+                id.as_str(),
+                units.get(),
+                units.restock_ceiling(),
+                op.as_str(),
+            )
             .await?
         {
             Some(doc) => Ok(Some(self.with_claimed(doc).await?)),
@@ -264,7 +297,11 @@ where
         DocStore::add_inventory(self, id, units).await
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
-        claim::claim(&self.ops, &self.clock, &self.lease, attempt).await
+        let result = claim::claim(&self.ops, &self.clock, &self.lease, self.defects, attempt).await;
+        if result.is_err() {
+            self.clock.forget();
+        }
+        result
     }
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
         DocStore::claim_of(self, id, user).await
@@ -274,7 +311,12 @@ where
         id: &CampaignId,
         mode: ReconcileMode,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        claim::reconcile(&self.ops, &self.clock, &self.lease, id, mode).await
+        let result =
+            claim::reconcile(&self.ops, &self.clock, &self.lease, self.defects, id, mode).await;
+        if result.is_err() {
+            self.clock.forget();
+        }
+        result
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         DocStore::audit(self, id).await

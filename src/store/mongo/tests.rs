@@ -11,14 +11,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::seq::SliceRandom as _;
 
 use super::DocStore;
-use super::claim::{self, Lease};
+use super::claim::{self, Defects, Lease, ServerClock};
 use super::docs::{CampaignDoc, ClaimDoc, Status, date};
 use super::model::{CrashOps, Faults, MemoryOps, Snapshot};
 use super::ops::{CampaignOps as _, DocOps as _, Seen};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, Currency, Decision,
-    MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
+    Campaign, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, ClaimToken, Currency,
+    Decision, MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
 };
 use crate::store::{ReconcileMode, Store, StoreError};
 
@@ -57,6 +57,11 @@ fn attempt(user: usize, now: DateTime<Utc>) -> ClaimAttempt {
         cart: "50".parse().unwrap(),
         now,
     }
+}
+
+/// The server's clock as the model keeps it, measured from this machine's.
+fn clock() -> ServerClock<SystemClock> {
+    ServerClock::new(SystemClock)
 }
 
 fn quick_lease() -> Lease {
@@ -173,10 +178,19 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
             while !done.load(Ordering::Relaxed) {
                 round += 1;
                 if round % 20 == 0 {
-                    ops.add_inventory(ID, 3, MAX_INVENTORY - 3).await.unwrap();
+                    ops.add_inventory(ID, 3, MAX_INVENTORY - 3, ClaimToken::random().as_str())
+                        .await
+                        .unwrap();
                 }
-                let report =
-                    claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Force).await;
+                let report = claim::reconcile(
+                    &*ops,
+                    &clock(),
+                    &lease,
+                    Defects::NONE,
+                    &id,
+                    ReconcileMode::Force,
+                )
+                .await;
                 if report.is_ok_and(|r| r.is_some_and(|r| r.drift() != 0)) {
                     repairs += 1;
                 }
@@ -198,12 +212,14 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
                 match faults {
                     None => (
                         user,
-                        claim::claim(&*ops, &SystemClock, &lease, &attempt).await,
+                        claim::claim(&*ops, &clock(), &lease, Defects::NONE, &attempt).await,
                         false,
                     ),
                     Some(faults) => {
                         let crashing = CrashOps::new(&*ops, faults);
-                        let answer = claim::claim(&crashing, &SystemClock, &lease, &attempt).await;
+                        let answer =
+                            claim::claim(&crashing, &clock(), &lease, Defects::NONE, &attempt)
+                                .await;
                         (user, answer, crashing.died())
                     }
                 }
@@ -314,10 +330,17 @@ fn violations(snapshot: &Snapshot, report: &Report, at_rest_exact: bool) -> Vec<
 async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) -> i64 {
     tokio::time::sleep(lease.stale_after + Duration::from_millis(5)).await;
     let id = CampaignId::parse(ID).unwrap();
-    let repaired = claim::reconcile(ops, &SystemClock, lease, &id, ReconcileMode::Force)
-        .await
-        .unwrap()
-        .unwrap();
+    let repaired = claim::reconcile(
+        ops,
+        &clock(),
+        lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Force,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let snapshot = ops.snapshot();
     let campaign = &snapshot.campaigns[ID];
     assert!(
@@ -329,10 +352,17 @@ async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) -> i64 
         campaign.total - claims_in(&snapshot),
         "I3 after reconcile"
     );
-    let again = claim::reconcile(ops, &SystemClock, lease, &id, ReconcileMode::Force)
-        .await
-        .unwrap()
-        .unwrap();
+    let again = claim::reconcile(
+        ops,
+        &clock(),
+        lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Force,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(again.drift(), 0);
     eprintln!("reconcile returned {} stranded units", repaired.drift());
     repaired.drift()
@@ -466,9 +496,9 @@ async fn a_tab_waits_for_the_tab_in_flight_and_replays_its_claim() {
     ops.put_claim(doc.clone());
     let waiting = {
         let ops = Arc::clone(&ops);
-        tokio::spawn(
-            async move { claim::claim(&*ops, &SystemClock, &lease, &attempt(1, now)).await },
-        )
+        tokio::spawn(async move {
+            claim::claim(&*ops, &clock(), &lease, Defects::NONE, &attempt(1, now)).await
+        })
     };
     tokio::time::sleep(Duration::from_millis(30)).await;
     assert!(!waiting.is_finished(), "the tab did not wait");
@@ -484,11 +514,17 @@ async fn a_crashed_reservation_is_cleared_once_its_lease_ran_out() {
     let ops = seeded(MemoryOps::default(), 5, now).await;
     let old = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
     ops.put_claim(ClaimDoc::reserving(&old, now - TimeDelta::minutes(5)));
-    let answer = claim::claim(&*ops, &SystemClock, &patient_lease(), &attempt(1, now))
-        .await
-        .unwrap()
-        .into_outcome()
-        .unwrap();
+    let answer = claim::claim(
+        &*ops,
+        &clock(),
+        &patient_lease(),
+        Defects::NONE,
+        &attempt(1, now),
+    )
+    .await
+    .unwrap()
+    .into_outcome()
+    .unwrap();
     let ClaimOutcome::Claimed(new) = answer else {
         panic!("expected a new claim, got {answer:?}")
     };
@@ -514,17 +550,32 @@ async fn a_repair_beyond_the_reservations_is_refused_unless_forced() {
         .unwrap();
     assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
     tokio::time::sleep(lease.stale_after * 2).await;
-    let repaired = claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Apply)
-        .await
-        .unwrap()
-        .unwrap();
+    let repaired = claim::reconcile(
+        &*ops,
+        &clock(),
+        &lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Apply,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!((repaired.drift(), repaired.crash_limit), (1, 1));
     assert_eq!(ops.snapshot().campaigns[ID].remaining, 5);
 
     // A unit gone with no document: nothing a crash leaves explains it.
     assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
     let before = ops.snapshot();
-    let refused = claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Apply).await;
+    let refused = claim::reconcile(
+        &*ops,
+        &clock(),
+        &lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Apply,
+    )
+    .await;
     assert!(
         matches!(
             refused,
@@ -537,10 +588,17 @@ async fn a_repair_beyond_the_reservations_is_refused_unless_forced() {
         "{refused:?}"
     );
     assert_eq!(ops.snapshot().campaigns[ID], before.campaigns[ID]);
-    let forced = claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Force)
-        .await
-        .unwrap()
-        .unwrap();
+    let forced = claim::reconcile(
+        &*ops,
+        &clock(),
+        &lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Force,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert!(forced.applied && forced.drift() == 1);
     assert_eq!(ops.snapshot().campaigns[ID].remaining, 5);
 }
@@ -566,11 +624,7 @@ async fn a_reconcile_write_is_refused_once_anything_moved() {
 #[tokio::test]
 async fn the_document_store_answers_like_a_store() {
     let now = SystemClock.now();
-    let store = DocStore {
-        ops: MemoryOps::default(),
-        clock: SystemClock,
-        lease: patient_lease(),
-    };
+    let store = DocStore::new(MemoryOps::default(), SystemClock, patient_lease());
     let id = CampaignId::parse(ID).unwrap();
     store.create_campaign(&campaign(2, now)).await.unwrap();
     assert!(matches!(
@@ -644,9 +698,14 @@ async fn driver_operations_behave_over_the_wire() {
         None => base.to_owned(),
     };
     let url = format!("{base}/{database}");
-    let ops = super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+    // A URL asking for weaker guarantees changes nothing: the store sets its own.
+    let weak = format!("{url}?w=1&journal=false&readPreference=secondary&readConcernLevel=local");
+    let ops = super::driver::DriverOps::connect(&weak, Duration::from_secs(3))
         .await
         .unwrap();
+    let required = "w=Some(Majority) j=Some(true) wtimeout=Some(5s) \
+                    read=Some(ReadPreference(Primary)) level=Some(Majority)";
+    assert_eq!(ops.effective(), vec![required.to_owned(); 2]);
     let result = std::panic::AssertUnwindSafe(exercise_driver(&ops));
     let outcome = futures::FutureExt::catch_unwind(result).await;
     mongodb::Client::with_uri_str(&url)
@@ -703,13 +762,15 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
             .unwrap()
     );
     assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
-    assert!(ops.confirm_claim(&first.token).await.unwrap());
+    assert!(ops.confirm_claim(ID, "user-1", &first.token).await.unwrap());
     assert!(
-        !ops.confirm_claim(&first.token).await.unwrap(),
+        !ops.confirm_claim(ID, "user-1", &first.token).await.unwrap(),
         "confirm is conditional"
     );
     assert!(
-        !ops.delete_reserving(&first.token).await.unwrap(),
+        !ops.delete_reserving(ID, "user-1", &first.token)
+            .await
+            .unwrap(),
         "a claim is never deleted"
     );
     assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
@@ -733,7 +794,11 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
             .unwrap(),
         1
     );
-    assert!(ops.delete_reserving(&fresh.token).await.unwrap());
+    assert!(
+        ops.delete_reserving(ID, "user-3", &fresh.token)
+            .await
+            .unwrap()
+    );
     assert_eq!(ops.count_claims(ID, None).await.unwrap(), 1);
 
     // Reconcile's conditional repair, and the ABA guard.
@@ -749,12 +814,15 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
 
     // Restock with its limit; end once; the audit's pairs; delete.
     let restocked = ops
-        .add_inventory(ID, 3, MAX_INVENTORY - 3)
+        .add_inventory(ID, 3, MAX_INVENTORY - 3, "restock-1")
         .await
         .unwrap()
         .unwrap();
     assert_eq!((restocked.total, restocked.remaining), (5, 4));
-    assert_eq!(ops.add_inventory(ID, 3, 1).await.unwrap(), None);
+    assert_eq!(
+        ops.add_inventory(ID, 3, 1, "restock-2").await.unwrap(),
+        None
+    );
     ops.end_campaign(ID, date(now)).await.unwrap();
     ops.end_campaign(ID, date(now + TimeDelta::seconds(9)))
         .await
@@ -789,18 +857,18 @@ async fn claims_over_the_wire(
     );
     assert_eq!(ops.insert_claim(stale).await.unwrap(), Inserted::Yes);
     let lease = patient_lease();
-    let answer = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
+    let answer = claim::claim(ops, &clock(), &lease, Defects::NONE, &attempt(2, now))
         .await
         .unwrap();
     let Decision::Grant(claim) = answer else {
         panic!("expected a claim, got {answer:?}")
     };
     assert_ne!(claim.token.as_str(), stale.token);
-    let replay = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
+    let replay = claim::claim(ops, &clock(), &lease, Defects::NONE, &attempt(2, now))
         .await
         .unwrap();
     assert_eq!(replay, Decision::Replay(claim));
-    let refused = claim::claim(ops, &SystemClock, &lease, &attempt(3, now))
+    let refused = claim::claim(ops, &clock(), &lease, Defects::NONE, &attempt(3, now))
         .await
         .unwrap();
     assert_eq!(refused, Decision::Refuse(Refusal::SoldOut));
@@ -809,4 +877,206 @@ async fn claims_over_the_wire(
         1,
         "the refusal left nothing"
     );
+}
+
+/// Claims the last unit for the same user from another tab between the first claim read and
+/// the first campaign read of the request under test: the interleaving of issue 10's item 2,
+/// which `tokio::join!` over the model otherwise never produces.
+struct OtherTabBetweenReads<'a> {
+    inner: &'a MemoryOps,
+    now: DateTime<Utc>,
+    claim_read: AtomicBool,
+    other_tab_done: tokio::sync::Notify,
+    campaign_read: AtomicBool,
+}
+
+impl super::ops::DocOps for OtherTabBetweenReads<'_> {
+    fn consistency(&self) -> super::ops::Consistency {
+        self.inner.consistency()
+    }
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        self.inner.server_time().await
+    }
+    async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
+        if !self.campaign_read.swap(true, Ordering::SeqCst) {
+            self.other_tab_done.notified().await;
+        }
+        self.inner.find_campaign(id).await
+    }
+    async fn reserve_unit(
+        &self,
+        id: &str,
+        now: mongodb::bson::DateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner.reserve_unit(id, now).await
+    }
+    async fn set_remaining(
+        &self,
+        id: &str,
+        seen: Seen,
+        remaining: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner.set_remaining(id, seen, remaining).await
+    }
+    async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
+        let found = self.inner.find_claim(campaign, user).await;
+        if !self.claim_read.swap(true, Ordering::SeqCst) {
+            let other = claim::claim(
+                self.inner,
+                &clock(),
+                &patient_lease(),
+                Defects::NONE,
+                &attempt(1, self.now),
+            )
+            .await;
+            assert!(matches!(other, Ok(Decision::Grant(_))), "{other:?}");
+            self.other_tab_done.notify_one();
+        }
+        found
+    }
+    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
+        self.inner.insert_claim(doc).await
+    }
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.confirm_claim(campaign, user, token).await
+    }
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.delete_reserving(campaign, user, token).await
+    }
+    async fn delete_stale(
+        &self,
+        campaign: &str,
+        before: mongodb::bson::DateTime,
+    ) -> Result<u64, StoreError> {
+        self.inner.delete_stale(campaign, before).await
+    }
+    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
+        self.inner.count_claims(campaign, only).await
+    }
+}
+
+/// Issue 10, item 2: the tab that read "no claim" before the other tab claimed the last unit,
+/// and the campaign after, answers the other tab's claim, not "sold out".
+async fn second_tab_answer(defects: Defects) -> Decision {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::default(), 1, now).await;
+    let racing = OtherTabBetweenReads {
+        inner: &ops,
+        now,
+        claim_read: AtomicBool::new(false),
+        other_tab_done: tokio::sync::Notify::new(),
+        campaign_read: AtomicBool::new(false),
+    };
+    claim::claim(
+        &racing,
+        &clock(),
+        &patient_lease(),
+        defects,
+        &attempt(1, now),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_refusal_rechecks_the_users_claim_after_the_campaign_read() {
+    let answer = second_tab_answer(Defects::NONE).await;
+    assert!(matches!(answer, Decision::Replay(_)), "{answer:?}");
+}
+
+#[tokio::test]
+async fn without_the_recheck_a_user_holding_a_claim_is_told_sold_out() {
+    let answer =
+        second_tab_answer(Defects::NONE.with(claim::Defect::Item2RefuseWithoutRecheck)).await;
+    assert_eq!(answer, Decision::Refuse(Refusal::SoldOut));
+}
+
+/// Issue 10, item 1: total 10, 9 claims, X reserving but not yet decremented; a reconcile
+/// `--apply` now must leave X its unit. Returns whether X's decrement then matched, and the
+/// repair the reconcile reported.
+async fn reserve_after_reconcile(
+    defect: Option<claim::Defect>,
+) -> (bool, crate::store::Reconciliation) {
+    let now = SystemClock.now();
+    let mut store = DocStore::new(MemoryOps::default(), SystemClock, patient_lease());
+    if let Some(defect) = defect {
+        store = store.with_defect(defect);
+    }
+    let ops = &store.ops;
+    ops.insert_campaign(&CampaignDoc::new(&campaign(10, now)))
+        .await
+        .unwrap();
+    let grant = |user| attempt(user, now).grant("5".parse().unwrap(), ClaimToken::random());
+    for user in 0..9 {
+        let doc = ClaimDoc {
+            status: Status::Claimed,
+            ..ClaimDoc::reserving(&grant(user), now)
+        };
+        ops.put_claim(doc);
+        assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
+    }
+    ops.put_claim(ClaimDoc::reserving(&grant(9), now));
+    let id = CampaignId::parse(ID).unwrap();
+    let report = Store::reconcile(&store, &id, ReconcileMode::Apply)
+        .await
+        .unwrap()
+        .unwrap();
+    let reserved = ops.reserve_unit(ID, date(now)).await.unwrap();
+    (reserved, report)
+}
+
+#[tokio::test]
+async fn reconcile_never_takes_the_unit_of_a_reservation_not_yet_decremented() {
+    let (reserved, report) = reserve_after_reconcile(None).await;
+    assert!(reserved, "X lost its unit to the reconcile: {report:?}");
+    assert!(!report.applied, "nothing to repair: {report:?}");
+}
+
+#[tokio::test]
+async fn a_reconcile_that_lowers_remaining_strands_the_unit_of_a_reservation_in_flight() {
+    let (reserved, report) =
+        reserve_after_reconcile(Some(claim::Defect::Item1ReconcileLowers)).await;
+    assert!(!reserved && report.applied, "{report:?}");
+}
+
+/// Issue 10, item 5 (the clock): an app server whose clock runs 2 minutes ahead of the
+/// server's sees a campaign that starts 1 minute from now (server time) as live.
+async fn claim_with_a_fast_local_clock(time: super::ops::TimeSource) -> Decision {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::with_time(time), 1, now).await;
+    ops.set_server_skew(TimeDelta::minutes(-2));
+    claim::claim(
+        &*ops,
+        &clock(),
+        &patient_lease(),
+        Defects::NONE,
+        &attempt(1, now),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_window_is_judged_on_the_servers_clock() {
+    let answer = claim_with_a_fast_local_clock(super::ops::TimeSource::Server).await;
+    assert_eq!(
+        answer,
+        Decision::Refuse(Refusal::NotLive(CampaignState::Scheduled))
+    );
+}
+
+#[tokio::test]
+async fn on_the_app_servers_clock_a_skewed_server_opens_the_sale_early() {
+    let answer = claim_with_a_fast_local_clock(super::ops::TimeSource::Client).await;
+    assert!(matches!(answer, Decision::Grant(_)), "{answer:?}");
 }
