@@ -8,8 +8,7 @@ use chrono::{DateTime, Utc};
 use mongodb::bson;
 
 use super::super::docs::{CampaignDoc, ClaimDoc, Status};
-use super::super::ops::{CampaignOps, DocOps, Inserted, Seen};
-use super::consistency::Consistency;
+use super::super::ops::{CampaignOps, Consistency, DocOps, Inserted, Seen};
 use super::world::{Op, Reply, World};
 use crate::clock::Clock;
 use crate::store::StoreError;
@@ -88,18 +87,20 @@ impl SimOps {
             other => Err(unexpected(&other)),
         }
     }
-
-    /// The primary's clock (`hello`'s `localTime`).
-    #[allow(dead_code)] // until the store asks for it
-    pub(super) async fn server_time(&self) -> Result<bson::DateTime, StoreError> {
-        match self.call(Op::ServerTime).await? {
-            Reply::Time(t) => Ok(t),
-            other => Err(unexpected(&other)),
-        }
-    }
 }
 
 impl DocOps for SimOps {
+    fn consistency(&self) -> Consistency {
+        self.consistency
+    }
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        match self.call(Op::ServerTime).await? {
+            Reply::Time(t) => {
+                Ok(DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or_default())
+            }
+            other => Err(unexpected(&other)),
+        }
+    }
     async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
         self.campaign(Op::FindCampaign(id.to_owned())).await
     }
@@ -127,11 +128,23 @@ impl DocOps for SimOps {
     async fn insert_claim(&self, doc: &ClaimDoc) -> Result<Inserted, StoreError> {
         self.inserted(Op::InsertClaim(doc.clone())).await
     }
-    async fn confirm_claim(&self, token: &str) -> Result<bool, StoreError> {
-        self.matched(Op::ConfirmClaim(token.to_owned())).await
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        let op = Op::ConfirmClaim(campaign.to_owned(), user.to_owned(), token.to_owned());
+        self.matched(op).await
     }
-    async fn delete_reserving(&self, token: &str) -> Result<bool, StoreError> {
-        self.matched(Op::DeleteReserving(token.to_owned())).await
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        let op = Op::DeleteReserving(campaign.to_owned(), user.to_owned(), token.to_owned());
+        self.matched(op).await
     }
     async fn delete_stale(
         &self,
@@ -143,7 +156,11 @@ impl DocOps for SimOps {
             .await?;
         Ok(u64::try_from(n).unwrap_or_default())
     }
-    async fn count_claims(&self, campaign: &str, status: Option<Status>) -> Result<i64, StoreError> {
+    async fn count_claims(
+        &self,
+        campaign: &str,
+        status: Option<Status>,
+    ) -> Result<i64, StoreError> {
         self.count(Op::CountClaims(campaign.to_owned(), status))
             .await
     }
@@ -169,9 +186,10 @@ impl CampaignOps for SimOps {
         id: &str,
         units: i64,
         max_total: i64,
+        op: &str,
     ) -> Result<Option<CampaignDoc>, StoreError> {
-        self.campaign(Op::AddInventory(id.to_owned(), units, max_total))
-            .await
+        let op = Op::AddInventory(id.to_owned(), units, max_total, op.to_owned());
+        self.campaign(op).await
     }
     async fn delete_campaign(&self, id: &str) -> Result<bool, StoreError> {
         self.matched(Op::DeleteCampaign(id.to_owned())).await

@@ -13,7 +13,6 @@
 //! alone and prints its history.
 
 mod check;
-mod consistency;
 mod glue;
 mod replica;
 mod scenario;

@@ -271,7 +271,10 @@ impl ReplicaSet {
                 votes >= MAJORITY
             })
             .collect();
-        assert!(!eligible.is_empty(), "simulation bug: no node can be elected");
+        assert!(
+            !eligible.is_empty(),
+            "simulation bug: no node can be elected"
+        );
         let new = eligible[pick(eligible.len())];
         let known = self.nodes.iter().map(|n| n.commit).max().unwrap_or(0);
         assert!(

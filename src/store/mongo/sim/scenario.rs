@@ -14,10 +14,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
+use super::super::claim::Defect;
 use super::super::docs::CampaignDoc;
+use super::super::ops::Consistency;
 use super::super::{DocStore, Lease};
 use super::check::{self, Rest};
-use super::consistency::Consistency;
 use super::glue::{Shared, SimClock, SimOps, lock};
 use super::replica::{Effect, NODES};
 use super::sched::{Exec, block_on};
@@ -33,12 +34,15 @@ const ID: &str = "rush";
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Setup {
     pub consistency: Consistency,
+    /// An algorithm defect switched back on.
+    pub defect: Option<Defect>,
 }
 
 impl Setup {
     /// The store as it ships.
     pub(super) const REQUIRED: Setup = Setup {
         consistency: Consistency::REQUIRED,
+        defect: None,
     };
 }
 
@@ -101,22 +105,51 @@ fn refusal(refusal: &Refusal) -> &'static str {
 #[derive(Clone)]
 struct Env {
     world: Shared,
-    setup: Setup,
+    /// One store per app server: the tasks of one app server share its measured offset to the
+    /// server's clock, as the requests of one process do.
+    app_servers: Vec<DocStore<SimOps, SimClock>>,
+    skews_ms: Vec<i64>,
 }
 
 impl Env {
-    fn store(&self, task: usize, skew_ms: i64) -> DocStore<SimOps, SimClock> {
+    fn new(world: Shared, setup: Setup, skews_ms: &[i64]) -> Self {
+        let app_servers = skews_ms
+            .iter()
+            .map(|&skew_ms| {
+                let store = DocStore::new(
+                    SimOps {
+                        world: Arc::clone(&world),
+                        task: usize::MAX,
+                        consistency: setup.consistency,
+                    },
+                    SimClock {
+                        world: Arc::clone(&world),
+                        skew_ms,
+                    },
+                    LEASE,
+                );
+                match setup.defect {
+                    Some(defect) => store.with_defect(defect),
+                    None => store,
+                }
+            })
+            .collect();
+        Env {
+            world,
+            app_servers,
+            skews_ms: skews_ms.to_vec(),
+        }
+    }
+
+    /// The store of app server `server` as task `task` uses it.
+    fn store(&self, task: usize, server: usize) -> DocStore<SimOps, SimClock> {
+        let base = &self.app_servers[server];
         DocStore {
             ops: SimOps {
-                world: Arc::clone(&self.world),
                 task,
-                consistency: self.setup.consistency,
+                ..base.ops.clone()
             },
-            clock: SimClock {
-                world: Arc::clone(&self.world),
-                skew_ms,
-            },
-            lease: LEASE,
+            ..base.clone()
         }
     }
 
@@ -125,9 +158,13 @@ impl Env {
     }
 
     /// A task that waits `delay`, then sends `req`.
-    fn spawn(&self, exec: &mut Exec, crashable: bool, delay: u64, skew_ms: i64, req: Req) {
+    fn spawn(&self, exec: &mut Exec, crashable: bool, delay: u64, server: usize, req: Req) {
         let task = exec.next_id();
-        let store = self.store(task, skew_ms);
+        let store = self.store(task, server);
+        let clock = SimClock {
+            world: Arc::clone(&self.world),
+            skew_ms: self.skews_ms[server],
+        };
         let env = self.clone();
         exec.spawn(crashable, async move {
             tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -135,13 +172,19 @@ impl Env {
                 task,
                 req: req.clone(),
             });
-            let ans = env.request(&store, &req).await;
+            let ans = env.request(&store, &clock, &req).await;
             env.record(Event::End { task, ans });
         });
     }
 
-    async fn request(&self, store: &DocStore<SimOps, SimClock>, req: &Req) -> Ans {
+    async fn request(
+        &self,
+        store: &DocStore<SimOps, SimClock>,
+        clock: &SimClock,
+        req: &Req,
+    ) -> Ans {
         use crate::clock::Clock as _;
+        let now = clock.now();
         let id = CampaignId::parse(ID).unwrap_or_else(|_| unreachable!("a valid id"));
         let failed = |e: crate::store::StoreError| {
             let mut why = e.to_string();
@@ -161,7 +204,7 @@ impl Env {
                     cart: if *eligible { "50" } else { "5" }
                         .parse()
                         .unwrap_or_else(|_| unreachable!("a valid cart")),
-                    now: store.clock.now(),
+                    now: now,
                 };
                 match store.claim(&attempt).await {
                     Ok(Decision::Grant(c)) => Ans::Claimed(held(&self.world, &c)),
@@ -189,7 +232,7 @@ impl Env {
                     .map_or_else(failed, |_| Ans::Done)
             }
             Req::End => store
-                .end_campaign(&id, store.clock.now())
+                .end_campaign(&id, now)
                 .await
                 .map_or_else(failed, |_| Ans::Done),
         }
@@ -244,7 +287,10 @@ fn plan(rng: &mut StdRng) -> Plan {
     };
     let mut operator = Vec::new();
     if rng.random_bool(0.3) {
-        operator.push((rng.random_range(0..=60), Req::Restock(rng.random_range(1..=2))));
+        operator.push((
+            rng.random_range(0..=60),
+            Req::Restock(rng.random_range(1..=2)),
+        ));
     }
     if rng.random_bool(0.4) {
         operator.push((rng.random_range(0..=60), Req::Reconcile { force: false }));
@@ -274,22 +320,14 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
     let plan = plan(&mut rng);
     let start = tokio::time::Instant::now();
     let epoch_ms = epoch().timestamp_millis();
-    let mut world = World::new(
-        rng.random(),
-        plan.server_skews,
-        epoch_ms,
-        plan.faults,
-    );
+    let mut world = World::new(rng.random(), plan.server_skews, epoch_ms, plan.faults);
     let Some(doc) = campaign(plan.total, epoch()).map(|c| CampaignDoc::new(&c)) else {
         unreachable!("a valid campaign")
     };
     world.rs.write(0, vec![Effect::PutCampaign(doc)]);
     world.rs.settle();
     world.watch = Some(ID.to_owned());
-    let env = Env {
-        world: Arc::new(Mutex::new(world)),
-        setup,
-    };
+    let env = Env::new(Arc::new(Mutex::new(world)), setup, &plan.client_skews);
     let mut exec = Exec::default();
     let mut violations = Vec::new();
 
@@ -297,17 +335,17 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
     for user in 0..plan.users {
         for _ in 0..plan.tabs[user] {
             let delay = rng.random_range(0..=40);
-            let skew = plan.client_skews[rng.random_range(0..2)];
+            let server = rng.random_range(0..plan.client_skews.len());
             let req = Req::Claim {
                 user,
                 eligible: plan.ineligible != Some(user),
             };
-            env.spawn(&mut exec, true, delay, skew, req);
+            env.spawn(&mut exec, true, delay, server, req);
         }
     }
     for (delay, req) in &plan.operator {
-        let skew = plan.client_skews[rng.random_range(0..2)];
-        env.spawn(&mut exec, false, *delay, skew, req.clone());
+        let server = rng.random_range(0..plan.client_skews.len());
+        env.spawn(&mut exec, false, *delay, server, req.clone());
     }
     if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
         violations.push(stuck);
@@ -374,7 +412,9 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
         violations.push(format!("a newcomer after the end was answered {answer:?}"));
     }
     if before != after {
-        violations.push(format!("I6: a refused claim wrote: {before:?} -> {after:?}"));
+        violations.push(format!(
+            "I6: a refused claim wrote: {before:?} -> {after:?}"
+        ));
     }
     if let Some(user) = (0..plan.users).find(|u| after.claimed.contains_key(&format!("user-{u}"))) {
         let req = Req::Claim {

@@ -52,7 +52,11 @@ const MAX_STEPS: usize = 200_000;
 
 impl Exec {
     /// Adds a task (`crashable`: the simulation may drop it); returns its id.
-    pub(super) fn spawn(&mut self, crashable: bool, task: impl Future<Output = ()> + 'static) -> usize {
+    pub(super) fn spawn(
+        &mut self,
+        crashable: bool,
+        task: impl Future<Output = ()> + 'static,
+    ) -> usize {
         let id = self.tasks.len();
         let waker = Waker::from(Arc::new(TaskWaker {
             id,
@@ -105,7 +109,12 @@ impl Exec {
     }
 
     /// Runs every task to its end, and every request to its answer.
-    pub(super) async fn drive(&mut self, world: &Shared, start: tokio::time::Instant, epoch_ms: i64) -> Result<(), String> {
+    pub(super) async fn drive(
+        &mut self,
+        world: &Shared,
+        start: tokio::time::Instant,
+        epoch_ms: i64,
+    ) -> Result<(), String> {
         for _ in 0..MAX_STEPS {
             self.run_ready();
             let mut w = lock(world);
@@ -133,7 +142,9 @@ impl Exec {
                 other => w.act(other),
             }
         }
-        Err(format!("the run did not finish within {MAX_STEPS} decisions"))
+        Err(format!(
+            "the run did not finish within {MAX_STEPS} decisions"
+        ))
     }
 }
 

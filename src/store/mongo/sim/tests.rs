@@ -4,11 +4,91 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use super::super::claim::Defect;
+use super::super::ops::{ReadFrom, ReadLevel, TimeSource, WriteLevel};
 use super::scenario::{Outcome, Setup, run};
 use super::world::{Ans, Event};
 
 /// Seeds `cargo test` runs; `FLASHSALE_SIM_SEEDS` asks for more (the longer run).
-const QUICK_SEEDS: u64 = 2_000;
+const QUICK_SEEDS: u64 = 3_000;
+
+/// Each defect of issue 10, put back: its name (for `FLASHSALE_SIM_DEFECT`), the setup, and
+/// the violation the checker must report for it.
+const DEFECTS: [(&str, Setup, &str); 6] = {
+    let r = Setup::REQUIRED;
+    let c = r.consistency;
+    [
+        (
+            "item1",
+            Setup {
+                defect: Some(Defect::Item1ReconcileLowers),
+                ..r
+            },
+            "I3 (conservation) after the sale",
+        ),
+        (
+            "item2",
+            Setup {
+                defect: Some(Defect::Item2RefuseWithoutRecheck),
+                ..r
+            },
+            "I4 (refused while holding a claim)",
+        ),
+        (
+            "item3-w1",
+            Setup {
+                consistency: super::super::ops::Consistency {
+                    write: WriteLevel::Primary,
+                    ..c
+                },
+                ..r
+            },
+            "I1 (oversell)",
+        ),
+        (
+            "item4-secondary",
+            Setup {
+                consistency: super::super::ops::Consistency {
+                    read_from: ReadFrom::Secondary,
+                    ..c
+                },
+                ..r
+            },
+            "I3 (conservation) after reconcile --apply",
+        ),
+        (
+            "item5-local",
+            Setup {
+                consistency: super::super::ops::Consistency {
+                    read_level: ReadLevel::Local,
+                    ..c
+                },
+                ..r
+            },
+            "I4 (durability)",
+        ),
+        (
+            "item5-client-clock",
+            Setup {
+                consistency: super::super::ops::Consistency {
+                    time: TimeSource::Client,
+                    ..c
+                },
+                ..r
+            },
+            "I3 (conservation) after the sale",
+        ),
+    ]
+};
+
+/// The setup `FLASHSALE_SIM_DEFECT` names (the store as it ships when unset).
+fn setup() -> (String, Setup) {
+    let name = std::env::var("FLASHSALE_SIM_DEFECT").unwrap_or_default();
+    match DEFECTS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, setup, _)) => (format!("FLASHSALE_SIM_DEFECT={name} "), *setup),
+        None => (String::new(), Setup::REQUIRED),
+    }
+}
 
 fn seeds() -> u64 {
     std::env::var("FLASHSALE_SIM_SEEDS")
@@ -24,14 +104,15 @@ fn replay() -> Option<u64> {
         .and_then(|n| n.parse().ok())
 }
 
-fn report(seed: u64, outcome: &Outcome) -> String {
+fn report(seed: u64, env: &str, outcome: &Outcome) -> String {
     let mut text = format!("seed {seed} breaks the invariants:\n");
     for v in &outcome.violations {
         let _ = writeln!(text, "  - {v}");
     }
     let _ = write!(
         text,
-        "replay it exactly: FLASHSALE_SIM_SEED={seed} cargo test --lib sim:: -- --nocapture"
+        "replay it exactly, with its history: {env}FLASHSALE_SIM_SEED={seed} cargo test --lib \
+         sim::tests::every_seed -- --nocapture"
     );
     text
 }
@@ -50,27 +131,65 @@ fn first_failure(setup: Setup, range: std::ops::Range<u64>) -> Option<(u64, Outc
 }
 
 #[test]
-#[ignore = "until the store's fixes of issue 10 (branch i10-store) are merged"]
 fn every_seed_keeps_every_invariant() {
+    let (env, setup) = setup();
     if let Some(seed) = replay() {
-        let outcome = run(seed, Setup::REQUIRED);
+        let outcome = run(seed, setup);
         print_history(&outcome);
-        assert!(outcome.violations.is_empty(), "{}", report(seed, &outcome));
+        assert!(
+            outcome.violations.is_empty(),
+            "{}",
+            report(seed, &env, &outcome)
+        );
         return;
     }
     let started = Instant::now();
     let n = seeds();
-    if let Some((seed, outcome)) = first_failure(Setup::REQUIRED, 0..n) {
-        panic!("{}", report(seed, &outcome));
+    if let Some((seed, outcome)) = first_failure(setup, 0..n) {
+        panic!("{}", report(seed, &env, &outcome));
     }
     eprintln!("{n} seeds kept every invariant in {:?}", started.elapsed());
+}
+
+/// How far the search for a seed that re-finds a defect may go.
+const DEFECT_SEARCH: u64 = 3_000;
+
+/// Each defect of issue 10, put back, is caught on some seed, by the violation it causes.
+#[test]
+fn the_checker_catches_each_defect_of_issue_10() {
+    let mut missed = Vec::new();
+    for (name, setup, expected) in DEFECTS {
+        match first_failure(setup, 0..DEFECT_SEARCH) {
+            Some((seed, outcome)) => {
+                eprintln!(
+                    "{name}: caught at seed {seed}:\n{}",
+                    report(seed, &format!("FLASHSALE_SIM_DEFECT={name} "), &outcome)
+                );
+                let first = (seed..DEFECT_SEARCH).find(|&s| {
+                    run(s, setup)
+                        .violations
+                        .iter()
+                        .any(|v| v.starts_with(expected))
+                });
+                match first {
+                    Some(s) => eprintln!("{name}: first seed with \"{expected}\": {s}"),
+                    None => missed.push(format!("{name} never caused \"{expected}\"")),
+                }
+            }
+            None => missed.push(format!("{name} passed {DEFECT_SEARCH} seeds")),
+        }
+    }
+    assert!(missed.is_empty(), "the checker missed: {missed:?}");
 }
 
 #[test]
 fn a_seed_replays_the_same_history() {
     for seed in [1, 7, 42] {
         let (a, b) = (run(seed, Setup::REQUIRED), run(seed, Setup::REQUIRED));
-        assert!(a.history.len() > 50, "seed {seed} did too little to compare");
+        assert!(
+            a.history.len() > 50,
+            "seed {seed} did too little to compare"
+        );
         assert_eq!(a.history, b.history, "seed {seed} ran two ways");
     }
 }
@@ -174,17 +293,4 @@ fn round_trips_and_writes_per_claim() {
         );
         assert!(sum.n > 0, "no {kind} was measured");
     }
-}
-
-#[test]
-#[ignore = "diagnostic"]
-fn tally() {
-    let mut kinds: std::collections::BTreeMap<String, (usize, u64)> = Default::default();
-    for seed in 0..seeds() {
-        for v in run(seed, Setup::REQUIRED).violations {
-            let k: String = v.chars().take(30).collect();
-            kinds.entry(k).or_insert((0, seed)).0 += 1;
-        }
-    }
-    eprintln!("{kinds:#?}");
 }

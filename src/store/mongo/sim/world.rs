@@ -15,8 +15,8 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
 use super::super::docs::{CampaignDoc, ClaimDoc, Status};
+use super::super::ops::{Consistency, ReadFrom, ReadLevel, WriteLevel};
 use super::super::ops::{Inserted, Seen};
-use super::consistency::{Consistency, ReadFrom, ReadLevel, WriteLevel};
 use super::replica::{Data, Effect, NODES, OpTime, ReplicaSet};
 
 /// One server operation, as the client sent it.
@@ -27,14 +27,14 @@ pub(super) enum Op {
     SetRemaining(String, Seen, i64),
     FindClaim(String, String),
     InsertClaim(ClaimDoc),
-    ConfirmClaim(String),
-    DeleteReserving(String),
+    ConfirmClaim(String, String, String),
+    DeleteReserving(String, String, String),
     DeleteStale(String, bson::DateTime),
     CountClaims(String, Option<Status>),
     InsertCampaign(CampaignDoc),
     ListCampaigns,
     EndCampaign(String, bson::DateTime),
-    AddInventory(String, i64, i64),
+    AddInventory(String, i64, i64, String),
     DeleteCampaign(String),
     ClaimedPairs(String),
     ServerTime,
@@ -120,10 +120,15 @@ pub(super) enum Event {
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Req {
     /// A claim by user `user` (whose cart meets the minimum when `eligible`).
-    Claim { user: usize, eligible: bool },
+    Claim {
+        user: usize,
+        eligible: bool,
+    },
     Restock(i64),
     /// `inventory reconcile --apply` (`--force` when `force`).
-    Reconcile { force: bool },
+    Reconcile {
+        force: bool,
+    },
     End,
 }
 
@@ -234,7 +239,8 @@ impl World {
         let cost = self.costs.entry(task).or_default();
         cost.ops += 1;
         cost.round_trips += u32::from(!outstanding);
-        cost.majority_writes += u32::from(op.is_write() && consistency.write == WriteLevel::Majority);
+        cost.majority_writes +=
+            u32::from(op.is_write() && consistency.write == WriteLevel::MajorityJournaled);
         let speed = match self.rng.random_range(0..10) {
             0 => 1,
             1 | 2 => 3,
@@ -369,7 +375,8 @@ impl World {
             && let Some(found) = super::check::i1(self.rs.majority(), id)
         {
             let at = self.history.len();
-            self.monitor.push(format!("{found} in the committed data at {at}"));
+            self.monitor
+                .push(format!("{found} in the committed data at {at}"));
         }
     }
 
@@ -423,7 +430,6 @@ impl World {
                     let s = self.rs.secondaries();
                     s[pick % s.len()]
                 }
-                ReadFrom::Nearest => pick,
             };
             let data = match c.read_level {
                 ReadLevel::Local => &self.rs.nodes[node].data,
@@ -436,8 +442,8 @@ impl World {
         let (reply, effects) = write(&self.rs.nodes[primary].data, &r.op);
         let at = self.rs.write(primary, effects);
         r.phase = match c.write {
-            WriteLevel::Majority => Phase::Waiting(at, reply),
-            WriteLevel::One => Phase::Answered(Ok(reply)),
+            WriteLevel::MajorityJournaled => Phase::Waiting(at, reply),
+            WriteLevel::Primary => Phase::Answered(Ok(reply)),
         };
     }
 
@@ -495,9 +501,10 @@ fn live(doc: &CampaignDoc, now: bson::DateTime) -> bool {
 /// A write's answer and its effects, as one single-document operation on the primary.
 fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
     let campaign = |id: &str| data.campaigns.get(id).cloned();
-    let reserving = |token: &str| {
-        data.claim_by_token(token)
-            .filter(|d| d.status == Status::Reserving)
+    let reserving = |c: &str, u: &str, token: &str| {
+        data.claims
+            .get(&(c.to_owned(), u.to_owned()))
+            .filter(|d| d.token == token && d.status == Status::Reserving)
             .cloned()
     };
     match op {
@@ -529,14 +536,14 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
                 )
             }
         }
-        Op::ConfirmClaim(token) => match reserving(token) {
+        Op::ConfirmClaim(c, u, token) => match reserving(c, u, token) {
             Some(mut doc) => {
                 doc.status = Status::Claimed;
                 (Reply::Matched(true), vec![Effect::PutClaim(doc)])
             }
             None => (Reply::Matched(false), vec![]),
         },
-        Op::DeleteReserving(token) => match reserving(token) {
+        Op::DeleteReserving(c, u, token) => match reserving(c, u, token) {
             Some(doc) => (
                 Reply::Matched(true),
                 vec![Effect::DelClaim((doc.campaign_id, doc.user_id))],
@@ -575,11 +582,14 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
             }
             None => (Reply::Matched(false), vec![]),
         },
-        Op::AddInventory(id, units, max_total) => {
-            match campaign(id).filter(|d| d.total <= *max_total) {
+        Op::AddInventory(id, units, max_total, op) => {
+            match campaign(id).filter(|d| d.total <= *max_total && !d.ops.contains(op)) {
                 Some(mut doc) => {
                     doc.total += units;
                     doc.remaining += units;
+                    doc.ops.push(op.clone());
+                    let keep = doc.ops.len().saturating_sub(16);
+                    doc.ops.drain(..keep);
                     (
                         Reply::Campaign(Some(doc.clone())),
                         vec![Effect::PutCampaign(doc)],
