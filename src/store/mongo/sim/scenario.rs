@@ -204,7 +204,7 @@ impl Env {
                     cart: if *eligible { "50" } else { "5" }
                         .parse()
                         .unwrap_or_else(|_| unreachable!("a valid cart")),
-                    now: now,
+                    now,
                 };
                 match store.claim(&attempt).await {
                     Ok(Decision::Grant(c)) => Ans::Claimed(held(&self.world, &c)),

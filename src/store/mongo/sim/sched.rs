@@ -117,29 +117,33 @@ impl Exec {
     ) -> Result<(), String> {
         for _ in 0..MAX_STEPS {
             self.run_ready();
-            let mut w = lock(world);
-            if !self.live() && !w.in_flight() {
-                return Ok(());
-            }
-            let actions = w.actions(&self.crashable());
-            let action = w.pick(&actions);
-            let step = w.describe(action);
-            w.history.push(Event::Step(step));
-            match action {
-                Action::Tick => {
-                    let ms = w.rng.random_range(1..=20);
-                    drop(w);
-                    tokio::time::advance(Duration::from_millis(ms)).await;
-                    let elapsed = i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX);
-                    lock(world).now_ms = epoch_ms + elapsed;
+            let tick = {
+                let mut w = lock(world);
+                if !self.live() && !w.in_flight() {
+                    return Ok(());
                 }
-                Action::Crash(task) => {
-                    w.crash(task);
-                    drop(w);
-                    // Dropped here, mid-flight: whatever it sent stays sent.
-                    self.tasks[task] = None;
+                let actions = w.actions(&self.crashable());
+                let action = w.pick(&actions);
+                let step = w.describe(action);
+                w.history.push(Event::Step(step));
+                match action {
+                    Action::Tick => Some(w.rng.random_range(1..=20)),
+                    Action::Crash(task) => {
+                        w.crash(task);
+                        // Dropped here, mid-flight: whatever it sent stays sent.
+                        self.tasks[task] = None;
+                        None
+                    }
+                    other => {
+                        w.act(other);
+                        None
+                    }
                 }
-                other => w.act(other),
+            };
+            if let Some(ms) = tick {
+                tokio::time::advance(Duration::from_millis(ms)).await;
+                let elapsed = i64::try_from(start.elapsed().as_millis()).unwrap_or(i64::MAX);
+                lock(world).now_ms = epoch_ms + elapsed;
             }
         }
         Err(format!(
