@@ -53,6 +53,8 @@ pub(super) struct Outcome {
     /// Per claim request: its answer and its cost.
     pub costs: Vec<(Ans, Cost)>,
     pub faulted: bool,
+    /// Oplog entries rolled back by elections.
+    pub rolled_back: usize,
 }
 
 /// The lease the simulated app servers use: short, so that waiting for a stale reservation
@@ -386,6 +388,10 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
         };
         once(req, &mut violations).await;
     }
+    let replayed = at_rest(&env, !faulted, "after the replays", &mut violations);
+    if replayed != rest {
+        violations.push(format!("I4: replays wrote: {rest:?} -> {replayed:?}"));
+    }
     // ... reconcile (once every lease ran out) makes the counter exact, a restock keeps it so...
     tokio::time::advance(LEASE.stale_after * 3).await;
     lock(&env.world).now_ms = epoch_ms + i64::try_from(start.elapsed().as_millis()).unwrap_or(0);
@@ -438,6 +444,7 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
         history,
         costs,
         faulted,
+        rolled_back: w.rs.rolled_back,
     }
 }
 

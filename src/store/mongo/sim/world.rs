@@ -162,6 +162,8 @@ pub(super) struct Cost {
     pub round_trips: u32,
     /// Writes sent with write concern `majority`.
     pub majority_writes: u32,
+    /// Reads of the server's clock.
+    pub clock_reads: u32,
 }
 
 /// The simulation's state.
@@ -241,6 +243,7 @@ impl World {
         cost.round_trips += u32::from(!outstanding);
         cost.majority_writes +=
             u32::from(op.is_write() && consistency.write == WriteLevel::MajorityJournaled);
+        cost.clock_reads += u32::from(matches!(op, Op::ServerTime));
         let speed = match self.rng.random_range(0..10) {
             0 => 1,
             1 | 2 => 3,
