@@ -1,35 +1,54 @@
 //! The claim and reconcile algorithms of the `MongoDB` store, over [`DocOps`].
 //!
+//! # What the proofs assume
+//!
+//! Every operation runs with [`Consistency::REQUIRED`](super::ops::Consistency): writes are
+//! acknowledged once majority-committed and journaled (no election rolls back a write we were
+//! told about), reads go to the primary with majority read concern (a read never returns what
+//! a rollback may undo, and never a lagging secondary's older state), and "now" is the
+//! primary's clock ([`ServerClock`]). So the operations form one history of single-document
+//! atomic steps, the one the arguments below reason about. Each weaker setting breaks a
+//! step of them (issue 10, items 3 to 5): `w: 1` lets a decrement vanish under a confirmed
+//! claim; a secondary read lets reconcile count a lagging member; a `local` read lets a replay
+//! show a token a rollback takes back; app server clocks let a fast one delete a live
+//! reservation as stale.
+//!
 //! # Why the claim document is written first
 //!
 //! `MongoDB` gives us atomic single-document writes and unique indexes, nothing across two
 //! documents without a transaction (and a transaction on one hot campaign document aborts on
 //! every write conflict). A claim touches two documents: the campaign's `remaining` counter and
 //! the claim. We write the claim document FIRST, as a reservation (`status: reserving`), and
-//! only then take the unit:
+//! only then take the unit. Every write on a claim document names it by (`campaign_id`,
+//! `user_id`), the shard key, plus its token:
 //!
 //! ```text
 //! a. find claim (c, u)        claimed   -> Replayed (I4), no write
-//!                             reserving -> another tab is in flight: poll until it is claimed
+//!    (together with b)        reserving -> another tab is in flight: poll until it is claimed
 //!                                          (-> Replayed) or gone (-> a); past its lease it is
-//!                                          a crashed request: delete it (token + reserving)
-//!                                          and go to a
+//!                                          a crashed request: delete it (c, u, token,
+//!                                          reserving) and go to a
 //! b. read campaign            missing / not live / not eligible / remaining == 0
-//!                                       -> refuse, no write (I6)
+//!                                       -> b'
+//! b'. find claim (c, u) again none      -> refuse, no write (I6)
+//!                             claimed   -> Replayed (another tab claimed since a)
+//!                             reserving -> a (wait for the other tab)
 //! c. insert claim (reserving) E11000    -> a (another tab of the same user got there first)
 //! d. reserve a unit           ONE updateOne({_id, ended: false, starts_at <= now,
 //!                             ends_at >= now, remaining > 0}, {$inc: {remaining: -1}})
-//!                             no match  -> delete our reserving doc (it holds no unit),
-//!                                          re-read: SoldOut / NotLive / NotFound
-//! e. confirm                  updateOne({token, status: reserving}, {$set: claimed})
+//!                             no match  -> re-read the campaign, delete our reserving doc
+//!                                          (it holds no unit): SoldOut / NotLive / NotFound
+//! e. confirm                  updateOne({c, u, token, status: reserving}, {$set: claimed})
 //!                             matched   -> Claimed
 //!                             no match  -> our doc was deleted as stale: error; the unit we
 //!                                          took stays stranded (never handed back here)
 //! ```
 //!
+//! `now` (the window at b and d, the lease start at c, staleness at a) is the server's.
+//!
 //! What to answer is never decided here: at b, and on the re-read after a missed decrement at
 //! d, the domain decides ([`ClaimAttempt::decide`]) on what was read; this module only chooses
-//! the writes and their order.
+//! the reads and writes and their order.
 //!
 //! Only `claimed` documents are claims: replay, `claim_of`, the `claimed` count and the audit
 //! look at nothing else.
@@ -38,9 +57,9 @@
 //! c, BEFORE any unit is taken. So no claim request ever takes a second unit for a user, and
 //! no claim request ever hands a unit back. That removes the I5 hazard of a
 //! compensating design (another user told "sold out" while a duplicate tab is about to give its
-//! unit back): `remaining` only goes
-//! down during a sale, so a request that read `remaining == 0` (step b) or failed the guarded
-//! decrement (step d) saw a value that stays 0 until an operator restocks or reconciles.
+//! unit back): `remaining` only goes down during a sale, so a request that read
+//! `remaining == 0` (step b) or failed the guarded decrement (step d) saw a value that stays 0
+//! until an operator restocks or reconciles.
 //!
 //! **I1 (no oversell)**: a unit is taken only by the guarded decrement, which never takes
 //! `remaining` below 0; a document becomes `claimed` only at step e, after its own decrement
@@ -49,6 +68,19 @@
 //! **I2, I4**: at most one document per (c, u) (unique index); a `claimed` document is never
 //! deleted or changed (every delete and the confirm filter on `status: reserving`), so every
 //! later request of that user replays the same token, discount and cart.
+//!
+//! **A refusal is never given to a user holding a claim** (step b', issue 10 item 2). The reads
+//! of a and b travel on two connections and are not one snapshot: between them another tab of
+//! the same user may claim (taking the last unit, say), so "no claim at a" and "sold out at b"
+//! can both be true while the user holds a claim when b is read. Step b' reads the user's
+//! claim AFTER b answered. If it finds none at instant t', the user held no claim at the
+//! instant t of the campaign read either (t < t', and a claim, once made, is never deleted),
+//! so the refusal is what a request running alone at t would get: it is linearised at t. If
+//! it finds a claim, that claim is replayed (I4). A reservation found at b' is another tab in
+//! flight, which may yet become a claim: we wait for it as at a. A refusal after a missed
+//! decrement at d needs no such look: our own reservation document exists until after the
+//! re-read, and the unique index keeps any other document of the user out meanwhile, so the
+//! user holds no claim at the re-read.
 //!
 //! **What a crash leaves** (or a driver error whose outcome stays unknown after the driver's
 //! one retry):
@@ -61,39 +93,58 @@
 //!   unit back (that could return a unit that was never taken): the doc stays `reserving`, is
 //!   deleted once stale, and the unit stays stranded. That breaks I3 (undersell), never I1,
 //!   until `inventory reconcile` recounts.
-//! - at e with an unknown outcome: confirm is idempotent and we resolve it by reading the doc;
-//!   if it is still not `claimed` we answer an error and the case above applies.
+//! - at e with an unknown outcome: confirm is idempotent and we resolve it by reading the doc
+//!   (majority, so what we read cannot be rolled back); if it is still not `claimed` we answer
+//!   an error and the case above applies.
 //!
 //! A request that is merely slow (longer than the lease between c and e) may find its doc
 //! deleted by a duplicate tab or by reconcile; its confirm then matches nothing and it
 //! answers an error. The unit it took is stranded, never claimed twice.
 //!
-//! # Reconcile (safe while claims arrive)
+//! # Reconcile (safe while claims arrive, exact at rest)
 //!
-//! 1. delete stale `reserving` docs (older than the lease);
+//! 1. delete stale `reserving` docs (older than the lease, by the server's clock);
 //! 2. read `R = remaining`, `T = total`, `E = epoch`;
 //! 3. `N` = count of ALL claim docs of the campaign, any status, in one query (a reserving doc
 //!    may hold a unit, so it is counted pessimistically; one query counts a doc once even if
 //!    it is confirmed meanwhile);
-//! 4. expected = max(0, T - N); with `apply`, `updateOne({_id, remaining: R, total: T,
-//!    epoch: E}, {$set: {remaining: expected}, $inc: {epoch: 1}})`, and on no match start over.
+//! 4. expected = max(0, T - N). Under `--apply`, only when expected > R (a raise):
+//!    `updateOne({_id, remaining: R, total: T, epoch: E}, {$set: {remaining: expected},
+//!    $inc: {epoch: 1}})`, and on no match start over. Expected < R is never written under
+//!    `--apply` (only `--force` writes it).
 //!
-//! Why it never oversells. Let `held` be the number of existing claim docs whose decrement
-//! succeeded (every `claimed` doc is one of them). The invariant is `remaining + held <= T`:
-//! a reserve adds 1 to `held` and takes 1 from `remaining`; a restock adds the same to `T` and
-//! `remaining`; deleting a doc only lowers `held`. Only the reconcile write could break it.
-//! `remaining` changes only by a reserve (down), a restock (which also changes `total`) or a
-//! reconcile write (which also bumps `epoch`: a filter on `remaining` and `total` alone would be
-//! fooled by a second reconcile writing `R` back, the ABA case). So if the write matches
-//! `{remaining: R, total: T, epoch: E}`, no restock and no reconcile happened since step 2, so
-//! `remaining` could only have gone down, and since it is still `R`, no reserve happened
-//! either. Therefore every doc holding a unit at the write decremented before step 2, so it
-//! was inserted before step 2 and, still existing at the write, existed at step 3: it was
-//! counted, `held <= N`. Also `held <= T`. Hence `expected + held <= T`. `claimed <= held`
-//! gives `claimed + remaining <= T`, and `remaining >= 0` gives I1.
+//! **Why a write never oversells.** Let `held` be the number of existing claim docs whose
+//! decrement succeeded (every `claimed` doc is one of them). The invariant is
+//! `remaining + held <= T`: a reserve adds 1 to `held` and takes 1 from `remaining`; a restock
+//! adds the same to `T` and `remaining`; deleting a doc only lowers `held`. Only the reconcile
+//! write could break it. `remaining` changes only by a reserve (down), a restock (which also
+//! changes `total`) or a reconcile write (which also bumps `epoch`: a filter on `remaining` and
+//! `total` alone would be fooled by a second reconcile writing `R` back, the ABA case). So if
+//! the write matches `{remaining: R, total: T, epoch: E}`, no restock and no reconcile
+//! happened since step 2, so `remaining` could only have gone down, and since it is still `R`,
+//! no reserve happened either. Therefore every doc holding a unit at the write decremented
+//! before step 2, so it was inserted before step 2 and, still existing at the write, existed
+//! at step 3 (a majority read on the primary sees every acknowledged insert): it was counted,
+//! `held <= N`. Also `held <= T`. Hence `expected + held <= T`. `claimed <= held` gives
+//! `claimed + remaining <= T`, and `remaining >= 0` gives I1.
 //!
-//! The price of counting reserving docs is undersell, never oversell: a doc counted before its
-//! decrement then also takes a unit. Running reconcile again at rest repairs it.
+//! **Why a plain repair only raises** (issue 10, item 1). `N` also counts reservations that
+//! have not decremented yet. Writing `T - N` when that is BELOW `R` takes their units: total
+//! 10, 9 claims, X reserving but not yet decremented: `R = 1`, `N = 10`, and writing 0 makes
+//! X's decrement miss; X is told sold out and the unit is lost until the next reconcile. A
+//! raise takes nothing from anyone: every request that still decrements finds at least what it
+//! would have found without the repair. And a raise is the only repair a crash ever needs: at
+//! rest (no request in flight, so after step 1 no reservation is left and `held` = `N` =
+//! claims) the invariant gives `R <= T - N`, so the drift is a shortfall (units stranded by
+//! crashes), and the raise to `T - N` makes `remaining + claims = T` exactly. A count LOWER
+//! than `R` says at rest that the invariant itself is broken: damage or an edit, never a crash.
+//! Under `--apply` it is refused when beyond the reservations in flight
+//! ([`StoreError::DriftTooLarge`]) and otherwise reported, never written: during a sale it is
+//! exactly the units of reservations not yet decremented. `--force` writes it.
+//!
+//! While claims arrive a raise may still be one short per reservation counted before its
+//! decrement (it takes its unit after the raise): undersell, never oversell, and the next
+//! reconcile at rest repairs it.
 //!
 //! Without `apply`, reconcile writes nothing at all: stale reservations are not deleted but
 //! counted like the rest, and the read and the count are not one snapshot, so under load the
@@ -496,7 +547,10 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
             reserving,
             apply,
         );
-        if !apply || report.drift() == 0 || (report.drift() < 0 && !may_lower) {
+        if !apply || report.drift() == 0 {
+            return Ok(Some(report));
+        }
+        if report.drift() < 0 && !may_lower {
             return Ok(Some(Reconciliation {
                 applied: false,
                 ..report

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt as _;
-use mongodb::bson::{self, Document, doc};
+use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::options::{
     Acknowledgment, ClientOptions, CollectionOptions, IndexOptions, ReadConcern, ReadPreference,
@@ -203,46 +203,199 @@ impl DriverOps {
             db,
             consistency,
         };
-        ops.ensure_indexes().await.map_err(|err| classify(&err))?;
+        ops.ensure_indexes(&classify).await?;
         Ok(ops)
     }
 
-    /// Creates the unique indexes of `claims` that are missing. Creating an existing index is
-    /// a no-op on `MongoDB`, but `FerretDB` v1 drops the connection on it, so we list first;
-    /// two processes racing here both create, which `MongoDB` accepts for identical specs.
-    async fn ensure_indexes(&self) -> mongodb::error::Result<()> {
-        let existing = match self.claims.list_index_names().await {
-            Ok(names) => names,
-            // No collection yet (NamespaceNotFound): no index either.
-            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
-                Vec::new()
+    /// Makes the indexes of `claims` what the algorithms need, verified by their key
+    /// specification and uniqueness, never by name alone:
+    /// - (`campaign_id`, `user_id`) unique: one claim document per user and campaign (I2), the
+    ///   serialisation point of a user's tabs;
+    /// - (`campaign_id`, `token`), NOT unique: looking a claim up by its token. Tokens stay
+    ///   unique without an index: each is 144 random bits, so the chance that two of even a
+    ///   billion claims share one is below 10^-20; and a unique index that does not start
+    ///   with the shard key (`campaign_id`, `user_id`) cannot exist on a sharded collection.
+    ///
+    /// The unique index on `token` alone that earlier versions created is dropped: nothing
+    /// relies on it (see above), and keeping it would block sharding. Any other unique index,
+    /// and an index whose name or keys we use with another shape, is refused with an error
+    /// naming it: it could refuse claims the algorithm must be able to write, or fail to
+    /// refuse those it relies on being refused. Other non-unique indexes are left alone.
+    ///
+    /// Creating an existing index is a no-op on `MongoDB`, but `FerretDB` v1 drops the
+    /// connection on it, so we list first; two processes racing here both create, which
+    /// `MongoDB` accepts for identical specifications.
+    /// `classify` words the driver's errors (those of connecting, typically).
+    async fn ensure_indexes(
+        &self,
+        classify: &impl Fn(&mongodb::error::Error) -> StoreError,
+    ) -> Result<(), StoreError> {
+        const CONTEXT: &str = "checking the indexes of claims";
+        let existing = self.list_claim_indexes(classify).await?;
+        let mut missing: Vec<&ClaimIndex> = CLAIM_INDEXES.iter().collect();
+        for (name, keys, unique) in existing {
+            let shape = IndexShape {
+                keys: &keys,
+                unique,
+            };
+            if shape.is(&["_id"], true) || shape.is(&["_id"], false) {
+                continue;
             }
-            Err(err) => return Err(err),
-        };
-        let wanted = [
-            ("campaign_user", doc! {"campaign_id": 1, "user_id": 1}),
-            ("token", doc! {"token": 1}),
-        ];
-        let missing: Vec<IndexModel> = wanted
+            if shape.is(LEGACY_TOKEN_INDEX, true) {
+                self.claims
+                    .drop_index(&name)
+                    .await
+                    .map_err(|err| classify(&err))?;
+                continue;
+            }
+            let same_keys = CLAIM_INDEXES.iter().find(|w| shape.has_keys(w.keys));
+            let same_name = CLAIM_INDEXES.iter().find(|w| w.name == name);
+            let problem = match (same_keys, same_name) {
+                (Some(wanted), _) if wanted.unique != unique => Some(format!(
+                    "index `{name}` on ({}) is {}unique; flashsale needs it {}unique",
+                    wanted.keys.join(", "),
+                    if unique { "" } else { "not " },
+                    if wanted.unique { "" } else { "not " },
+                )),
+                (Some(wanted), _) => {
+                    missing.retain(|m| m.keys != wanted.keys);
+                    None
+                }
+                (None, Some(wanted)) => Some(format!(
+                    "index `{name}` has keys ({}); flashsale needs `{name}` on ({}){}",
+                    describe_keys(&keys),
+                    wanted.keys.join(", "),
+                    if wanted.unique { ", unique" } else { "" },
+                )),
+                (None, None) if unique => Some(format!(
+                    "unique index `{name}` on ({}) is not flashsale's: it could refuse claims \
+                     flashsale must write, and a unique index not starting with (campaign_id, \
+                     user_id) blocks sharding; drop it",
+                    describe_keys(&keys),
+                )),
+                (None, None) => None,
+            };
+            if let Some(problem) = problem {
+                return Err(StoreError::backend(CONTEXT, DriverError(problem)));
+            }
+        }
+        let missing: Vec<IndexModel> = missing
             .into_iter()
-            .filter(|(name, _)| !existing.iter().any(|e| e == name))
-            .map(|(name, keys)| {
+            .map(|index| {
+                let mut keys = Document::new();
+                for key in index.keys {
+                    keys.insert(*key, 1_i32);
+                }
                 IndexModel::builder()
                     .keys(keys)
                     .options(
                         IndexOptions::builder()
-                            .unique(true)
-                            .name(name.to_owned())
+                            .unique(index.unique)
+                            .name(index.name.to_owned())
                             .build(),
                     )
                     .build()
             })
             .collect();
         if !missing.is_empty() {
-            self.claims.create_indexes(missing).await?;
+            self.claims
+                .create_indexes(missing)
+                .await
+                .map_err(|err| classify(&err))?;
         }
         Ok(())
     }
+
+    /// The indexes of `claims` as (name, keys, unique); none when there is no collection yet.
+    async fn list_claim_indexes(
+        &self,
+        classify: &impl Fn(&mongodb::error::Error) -> StoreError,
+    ) -> Result<Vec<(String, Document, bool)>, StoreError> {
+        let models: Vec<IndexModel> = match self.claims.list_indexes().await {
+            Ok(cursor) => cursor.try_collect().await.map_err(|err| classify(&err))?,
+            // No collection yet (NamespaceNotFound): no index either.
+            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
+                Vec::new()
+            }
+            Err(err) => return Err(classify(&err)),
+        };
+        Ok(models
+            .into_iter()
+            .map(|model| {
+                let options = model.options.unwrap_or_default();
+                (
+                    options.name.unwrap_or_default(),
+                    model.keys,
+                    options.unique == Some(true),
+                )
+            })
+            .collect())
+    }
+}
+
+/// An index the algorithms rely on.
+pub(super) struct ClaimIndex {
+    pub name: &'static str,
+    /// Its keys, in order, each ascending.
+    pub keys: &'static [&'static str],
+    pub unique: bool,
+}
+
+/// The indexes of `claims` (see [`DriverOps::ensure_indexes`]).
+pub(super) const CLAIM_INDEXES: [ClaimIndex; 2] = [
+    ClaimIndex {
+        name: "campaign_user",
+        keys: &["campaign_id", "user_id"],
+        unique: true,
+    },
+    ClaimIndex {
+        name: "campaign_token",
+        keys: &["campaign_id", "token"],
+        unique: false,
+    },
+];
+
+/// The keys of the unique index on `token` alone that versions before shard-ready addressing
+/// created (named `token`).
+pub(super) const LEGACY_TOKEN_INDEX: &[&str] = &["token"];
+
+/// An existing index's keys and uniqueness.
+pub(super) struct IndexShape<'a> {
+    pub keys: &'a Document,
+    pub unique: bool,
+}
+
+impl IndexShape<'_> {
+    /// Whether the keys are exactly `keys`, in order, each ascending (the server may answer
+    /// the direction as an int32, int64 or double).
+    pub(super) fn has_keys(&self, keys: &[&str]) -> bool {
+        self.keys.len() == keys.len()
+            && self.keys.iter().zip(keys).all(|((name, direction), want)| {
+                name == want
+                    && match direction {
+                        Bson::Int32(1) | Bson::Int64(1) => true,
+                        Bson::Double(d) => (*d - 1.0).abs() < f64::EPSILON,
+                        _ => false,
+                    }
+            })
+    }
+
+    /// Whether this is exactly the index on `keys` with this uniqueness.
+    pub(super) fn is(&self, keys: &[&str], unique: bool) -> bool {
+        self.unique == unique && self.has_keys(keys)
+    }
+}
+
+/// An index key specification as an operator reads it: `a, b: -1`.
+fn describe_keys(keys: &Document) -> String {
+    keys.iter()
+        .map(|(name, direction)| match direction {
+            Bson::Int32(1) | Bson::Int64(1) => name.clone(),
+            Bson::Double(d) if (*d - 1.0).abs() < f64::EPSILON => name.clone(),
+            other => format!("{name}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl DriverOps {

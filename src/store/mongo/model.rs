@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::Notify;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson;
@@ -38,6 +40,11 @@ pub(super) struct MemoryOps {
     server_skew: Mutex<TimeDelta>,
     /// Whose clock the algorithms are to use; every other guarantee the model always gives.
     time: Option<TimeSource>,
+    /// Lose the answer of the next restock after applying it (an unknown outcome).
+    lose_restock_answer: AtomicBool,
+    /// Where a campaign deletion pauses between its two writes, for a test to run a claim
+    /// there: (told when paused, waited on to go on).
+    delete_pause: Mutex<Option<(Arc<Notify>, Arc<Notify>)>>,
 }
 
 /// Both collections at one instant.
@@ -87,6 +94,17 @@ impl MemoryOps {
             time: Some(time),
             ..MemoryOps::default()
         }
+    }
+
+    /// Makes the next campaign deletion pause between its two writes: it notifies the first
+    /// and waits for the second.
+    pub(super) fn pause_next_delete(&self, paused: Arc<Notify>, go_on: Arc<Notify>) {
+        *lock(&self.delete_pause) = Some((paused, go_on));
+    }
+
+    /// Makes the next restock apply and then fail as if its answer was lost.
+    pub(super) fn lose_next_restock_answer(&self) {
+        self.lose_restock_answer.store(true, Ordering::SeqCst);
     }
 
     /// Sets how far the server's clock runs ahead of this machine's (negative: behind).
@@ -205,6 +223,8 @@ impl DocOps for MemoryOps {
         let inserted = {
             let mut claims = lock(&self.claims);
             let key = (doc.campaign_id.clone(), doc.user_id.clone());
+            // The server has no unique index on the token (tokens are 144 random bits); this
+            // map is keyed by it, so a repeat is refused here rather than overwriting a doc.
             if claims.by_user.contains_key(&key) || claims.by_token.contains_key(&doc.token) {
                 Inserted::Duplicate
             } else {
@@ -343,8 +363,7 @@ impl CampaignOps for MemoryOps {
         op: &str,
     ) -> Result<Option<CampaignDoc>, StoreError> {
         round_trip().await;
-        let mut campaigns = lock(&self.campaigns);
-        Ok(campaigns
+        let after = lock(&self.campaigns)
             .get_mut(id)
             .filter(|d| d.total <= max_total && !d.ops.iter().any(|o| o == op))
             .map(|doc| {
@@ -354,12 +373,24 @@ impl CampaignOps for MemoryOps {
                 let keep = doc.ops.len().saturating_sub(16);
                 doc.ops.drain(..keep);
                 doc.clone()
-            }))
+            });
+        if self.lose_restock_answer.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::unavailable(
+                "a test",
+                std::io::Error::other("injected fault: the answer was lost"),
+            ));
+        }
+        Ok(after)
     }
 
     async fn delete_campaign(&self, id: &str) -> Result<bool, StoreError> {
         round_trip().await;
         let existed = lock(&self.campaigns).remove(id).is_some();
+        let pause = lock(&self.delete_pause).take();
+        if let Some((paused, go_on)) = pause {
+            paused.notify_one();
+            go_on.notified().await;
+        }
         round_trip().await;
         {
             let mut claims = lock(&self.claims);
