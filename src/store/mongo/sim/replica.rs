@@ -241,7 +241,7 @@ impl ReplicaSet {
         did || learnt
     }
 
-    /// Whether any secondary lags or diverges.
+    /// The secondaries that lag, diverge, or have yet to learn the commit point.
     pub(super) fn lagging(&self) -> Vec<usize> {
         let Some(p) = self.primary else {
             return Vec::new();

@@ -450,7 +450,7 @@ impl World {
         };
     }
 
-    /// One description of the request `id` for the step log.
+    /// `action` in words, for the step log.
     pub(super) fn describe(&self, action: Action) -> String {
         let op = |id: &u64| {
             self.requests.get(id).map_or_else(String::new, |r| {
