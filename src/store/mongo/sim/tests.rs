@@ -271,7 +271,8 @@ fn round_trips_and_writes_per_claim() {
             let kind = match ans {
                 Ans::Claimed(_) => "new claim",
                 Ans::Replayed(_) => "replay",
-                Ans::Refused("sold_out") => "loser (sold out)",
+                Ans::Refused("sold_out") if cost.majority_writes > 0 => "sold out, raced",
+                Ans::Refused("sold_out") => "sold out, no write",
                 _ => continue,
             };
             let sum = sums.entry(kind).or_default();
@@ -284,11 +285,16 @@ fn round_trips_and_writes_per_claim() {
             sum.max_writes = sum.max_writes.max(cost.majority_writes);
         }
     }
-    for kind in ["new claim", "replay", "loser (sold out)"] {
+    for kind in [
+        "new claim",
+        "replay",
+        "sold out, raced",
+        "sold out, no write",
+    ] {
         let sum = &sums[kind];
         let avg = |x: u32| f64::from(x) / f64::from(sum.n);
         eprintln!(
-            "{kind:>17}: {:5} requests; per request {:.2} operations, {:.2} sequential round \
+            "{kind:>18}: {:5} requests; per request {:.2} operations, {:.2} sequential round \
              trips (max {}; {:.2} of them reading the server's clock), {:.2} majority writes \
              (max {})",
             sum.n,
