@@ -21,6 +21,8 @@ mod lifecycle;
 mod model;
 mod ops;
 #[cfg(test)]
+mod sim;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashSet;

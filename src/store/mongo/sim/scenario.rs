@@ -1,0 +1,473 @@
+//! One seeded run: a flash sale on the simulated replica set, then the operator's actions at
+//! rest, all checked.
+//!
+//! The seed draws everything: the units on sale, the shoppers and their tabs (some below the
+//! minimum cart), when each tab and each operator action (restock, reconcile `--apply`, end)
+//! starts, the clock skews of the servers (small: they are kept in sync) and of the app servers
+//! (sometimes beyond the lease), the replication lag, the faults (lost requests, lost answers,
+//! elections with rollbacks, client crashes), and every scheduling decision.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+
+use super::super::claim::Defect;
+use super::super::docs::CampaignDoc;
+use super::super::ops::Consistency;
+use super::super::{DocStore, Lease};
+use super::check::{self, Rest};
+use super::glue::{Shared, SimClock, SimOps, lock};
+use super::replica::{Effect, NODES};
+use super::sched::{Exec, block_on};
+use super::world::{Ans, Cost, Event, Faults, Held, Req, World};
+use crate::domain::{
+    Campaign, CampaignId, ClaimAttempt, Currency, Decision, NewCampaign, Refusal, Units, UserId,
+};
+use crate::store::{ReconcileMode, Store as _};
+
+const ID: &str = "rush";
+
+/// What a run is checked with: the store as configured, or with a defect put back.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Setup {
+    pub consistency: Consistency,
+    /// An algorithm defect switched back on.
+    pub defect: Option<Defect>,
+}
+
+impl Setup {
+    /// The store as it ships.
+    pub(super) const REQUIRED: Setup = Setup {
+        consistency: Consistency::REQUIRED,
+        defect: None,
+    };
+}
+
+/// What one run found.
+pub(super) struct Outcome {
+    pub violations: Vec<String>,
+    pub history: Vec<Event>,
+    /// Per claim request: its answer and its cost.
+    pub costs: Vec<(Ans, Cost)>,
+    pub faulted: bool,
+    /// Oplog entries rolled back by elections.
+    pub rolled_back: usize,
+}
+
+/// The lease the simulated app servers use: short, so that waiting for a stale reservation
+/// takes few decisions; the skews are drawn against it.
+const LEASE: Lease = Lease {
+    stale_after: Duration::from_secs(2),
+    poll_min: Duration::from_millis(5),
+    poll_max: Duration::from_millis(50),
+};
+
+fn epoch() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default() // 2026-01-01T00:00:00Z
+}
+
+fn campaign(total: i64, now: DateTime<Utc>) -> Option<Campaign> {
+    NewCampaign {
+        id: CampaignId::parse(ID).ok()?,
+        name: "Rush".into(),
+        inventory: Units::new(total).ok()?,
+        percent: "10".parse().ok()?,
+        max_discount: "5".parse().ok()?,
+        min_cart: "10".parse().ok()?,
+        currency: Currency::default(),
+        starts_at: now - TimeDelta::hours(1),
+        ends_at: now + TimeDelta::days(1),
+    }
+    .validate(now)
+    .ok()
+}
+
+fn held(world: &Shared, claim: &crate::domain::Claim) -> Held {
+    Held {
+        token: lock(world).token(claim.token.as_str()),
+        discount: claim.discount.get(),
+        cart: claim.cart.get(),
+        claimed_at: claim.claimed_at.timestamp_millis(),
+    }
+}
+
+fn refusal(refusal: &Refusal) -> &'static str {
+    match refusal {
+        Refusal::NotFound => "not_found",
+        Refusal::NotLive(_) => "not_live",
+        Refusal::NotEligible { .. } => "not_eligible",
+        Refusal::SoldOut => "sold_out",
+    }
+}
+
+/// Everything one run needs to make a store for a task.
+#[derive(Clone)]
+struct Env {
+    world: Shared,
+    /// One store per app server: the tasks of one app server share its measured offset to the
+    /// server's clock, as the requests of one process do.
+    app_servers: Vec<DocStore<SimOps, SimClock>>,
+    skews_ms: Vec<i64>,
+}
+
+impl Env {
+    fn new(world: Shared, setup: Setup, skews_ms: &[i64]) -> Self {
+        let app_servers = skews_ms
+            .iter()
+            .map(|&skew_ms| {
+                let store = DocStore::new(
+                    SimOps {
+                        world: Arc::clone(&world),
+                        task: usize::MAX,
+                        consistency: setup.consistency,
+                    },
+                    SimClock {
+                        world: Arc::clone(&world),
+                        skew_ms,
+                    },
+                    LEASE,
+                );
+                match setup.defect {
+                    Some(defect) => store.with_defect(defect),
+                    None => store,
+                }
+            })
+            .collect();
+        Env {
+            world,
+            app_servers,
+            skews_ms: skews_ms.to_vec(),
+        }
+    }
+
+    /// The store of app server `server` as task `task` uses it.
+    fn store(&self, task: usize, server: usize) -> DocStore<SimOps, SimClock> {
+        let base = &self.app_servers[server];
+        DocStore {
+            ops: SimOps {
+                task,
+                ..base.ops.clone()
+            },
+            ..base.clone()
+        }
+    }
+
+    fn record(&self, event: Event) {
+        lock(&self.world).history.push(event);
+    }
+
+    /// A task that waits `delay`, then sends `req`.
+    fn spawn(&self, exec: &mut Exec, crashable: bool, delay: u64, server: usize, req: Req) {
+        let task = exec.next_id();
+        let store = self.store(task, server);
+        let clock = SimClock {
+            world: Arc::clone(&self.world),
+            skew_ms: self.skews_ms[server],
+        };
+        let env = self.clone();
+        exec.spawn(crashable, async move {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            env.record(Event::Start {
+                task,
+                req: req.clone(),
+            });
+            let ans = env.request(&store, &clock, &req).await;
+            env.record(Event::End { task, ans });
+        });
+    }
+
+    async fn request(
+        &self,
+        store: &DocStore<SimOps, SimClock>,
+        clock: &SimClock,
+        req: &Req,
+    ) -> Ans {
+        use crate::clock::Clock as _;
+        let now = clock.now();
+        let id = CampaignId::parse(ID).unwrap_or_else(|_| unreachable!("a valid id"));
+        let failed = |e: crate::store::StoreError| {
+            let mut why = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                why = format!("{why}: {s}");
+                source = s.source();
+            }
+            Ans::Failed(why)
+        };
+        match req {
+            Req::Claim { user, eligible } => {
+                let attempt = ClaimAttempt {
+                    campaign_id: id,
+                    user_id: UserId::parse(&format!("user-{user}"))
+                        .unwrap_or_else(|_| unreachable!("a valid user")),
+                    cart: if *eligible { "50" } else { "5" }
+                        .parse()
+                        .unwrap_or_else(|_| unreachable!("a valid cart")),
+                    now,
+                };
+                match store.claim(&attempt).await {
+                    Ok(Decision::Grant(c)) => Ans::Claimed(held(&self.world, &c)),
+                    Ok(Decision::Replay(c)) => Ans::Replayed(held(&self.world, &c)),
+                    Ok(Decision::Refuse(r)) => Ans::Refused(refusal(&r)),
+                    Err(e) => failed(e),
+                }
+            }
+            Req::Restock(n) => {
+                let units = Units::new(*n).unwrap_or_else(|_| unreachable!("a valid count"));
+                store
+                    .add_inventory(&id, units)
+                    .await
+                    .map_or_else(failed, |_| Ans::Done)
+            }
+            Req::Reconcile { force } => {
+                let mode = if *force {
+                    ReconcileMode::Force
+                } else {
+                    ReconcileMode::Apply
+                };
+                store
+                    .reconcile(&id, mode)
+                    .await
+                    .map_or_else(failed, |_| Ans::Done)
+            }
+            Req::End => store
+                .end_campaign(&id, now)
+                .await
+                .map_or_else(failed, |_| Ans::Done),
+        }
+    }
+}
+
+/// The draws of one run, before any decision.
+struct Plan {
+    total: i64,
+    users: usize,
+    tabs: Vec<usize>,
+    ineligible: Option<usize>,
+    client_skews: [i64; 2],
+    server_skews: [i64; NODES],
+    faults: Faults,
+    operator: Vec<(u64, Req)>,
+}
+
+fn plan(rng: &mut StdRng) -> Plan {
+    let total = rng.random_range(1..=4);
+    let users = rng.random_range(2..=6);
+    let tabs = (0..users).map(|_| rng.random_range(1..=3)).collect();
+    let ineligible = rng.random_bool(0.25).then(|| rng.random_range(0..users));
+    let lease = i64::try_from(LEASE.stale_after.as_millis()).unwrap_or(i64::MAX);
+    let client_skew = match rng.random_range(0..3) {
+        0 => 0,
+        1 => 50,
+        _ => lease * 3 / 2,
+    };
+    let mut skew = |bound: i64| {
+        if bound == 0 {
+            0
+        } else {
+            rng.random_range(-bound..=bound)
+        }
+    };
+    let client_skews = [skew(client_skew), skew(client_skew)];
+    let server_skews = [skew(20), skew(20), skew(20)];
+    let faults = if rng.random_bool(0.4) {
+        Faults {
+            replication: rng.random_range(1..=12),
+            ..Faults::default()
+        }
+    } else {
+        Faults {
+            lose_request: 0.02,
+            lose_answer: 0.04,
+            elections: rng.random_range(0..=2),
+            crashes: rng.random_range(0..=2),
+            replication: rng.random_range(1..=12),
+        }
+    };
+    let mut operator = Vec::new();
+    if rng.random_bool(0.3) {
+        operator.push((
+            rng.random_range(0..=60),
+            Req::Restock(rng.random_range(1..=2)),
+        ));
+    }
+    if rng.random_bool(0.4) {
+        operator.push((rng.random_range(0..=60), Req::Reconcile { force: false }));
+    }
+    if rng.random_bool(0.15) {
+        operator.push((rng.random_range(0..=60), Req::End));
+    }
+    Plan {
+        total,
+        users,
+        tabs,
+        ineligible,
+        client_skews,
+        server_skews,
+        faults,
+        operator,
+    }
+}
+
+/// Runs seed `seed` with `setup`.
+pub(super) fn run(seed: u64, setup: Setup) -> Outcome {
+    block_on(run_async(seed, setup))
+}
+
+async fn run_async(seed: u64, setup: Setup) -> Outcome {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let plan = plan(&mut rng);
+    let start = tokio::time::Instant::now();
+    let epoch_ms = epoch().timestamp_millis();
+    let mut world = World::new(rng.random(), plan.server_skews, epoch_ms, plan.faults);
+    let Some(doc) = campaign(plan.total, epoch()).map(|c| CampaignDoc::new(&c)) else {
+        unreachable!("a valid campaign")
+    };
+    world.rs.write(0, vec![Effect::PutCampaign(doc)]);
+    world.rs.settle();
+    world.watch = Some(ID.to_owned());
+    let env = Env::new(Arc::new(Mutex::new(world)), setup, &plan.client_skews);
+    let mut exec = Exec::default();
+    let mut violations = Vec::new();
+
+    // The sale.
+    for user in 0..plan.users {
+        for _ in 0..plan.tabs[user] {
+            let delay = rng.random_range(0..=40);
+            let server = rng.random_range(0..plan.client_skews.len());
+            let req = Req::Claim {
+                user,
+                eligible: plan.ineligible != Some(user),
+            };
+            env.spawn(&mut exec, true, delay, server, req);
+        }
+    }
+    for (delay, req) in &plan.operator {
+        let server = rng.random_range(0..plan.client_skews.len());
+        env.spawn(&mut exec, false, *delay, server, req.clone());
+    }
+    if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
+        violations.push(stuck);
+    }
+    let faulted = {
+        let mut w = lock(&env.world);
+        w.faults = Faults {
+            replication: 1,
+            ..Faults::default()
+        };
+        w.rs.settle();
+        w.faulted
+    };
+    let at_rest = |env: &Env, exact: bool, when: &str, violations: &mut Vec<String>| -> Rest {
+        let mut w = lock(&env.world);
+        w.rs.settle();
+        let rest = check::rest(&mut w, ID);
+        violations.extend(check::at_rest(&rest, exact, when));
+        rest
+    };
+    let rest = at_rest(&env, !faulted, "after the sale", &mut violations);
+
+    // At rest, one request at a time, no faults: every holder replays its claim...
+    let mut once = async |req: Req, violations: &mut Vec<String>| -> Option<Ans> {
+        env.spawn(&mut exec, false, 0, 0, req);
+        if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
+            violations.push(stuck);
+        }
+        match lock(&env.world).history.last() {
+            Some(Event::End { ans, .. }) => Some(ans.clone()),
+            _ => None,
+        }
+    };
+    for user in (0..plan.users).filter(|u| rest.claimed.contains_key(&format!("user-{u}"))) {
+        let req = Req::Claim {
+            user,
+            eligible: true,
+        };
+        once(req, &mut violations).await;
+    }
+    let replayed = at_rest(&env, !faulted, "after the replays", &mut violations);
+    if replayed != rest {
+        violations.push(format!("I4: replays wrote: {rest:?} -> {replayed:?}"));
+    }
+    // ... reconcile (once every lease ran out) makes the counter exact, a restock keeps it so...
+    tokio::time::advance(LEASE.stale_after * 3).await;
+    lock(&env.world).now_ms = epoch_ms + i64::try_from(start.elapsed().as_millis()).unwrap_or(0);
+    if let Some(Ans::Failed(_)) = once(Req::Reconcile { force: false }, &mut violations).await {
+        // A unit stranded without a reservation left to show for it needs --force.
+        once(Req::Reconcile { force: true }, &mut violations).await;
+    }
+    at_rest(&env, true, "after reconcile --apply", &mut violations);
+    once(Req::Restock(1), &mut violations).await;
+    at_rest(&env, true, "after a restock", &mut violations);
+    // ... ending keeps it, refuses newcomers without writing, and still replays holders.
+    once(Req::End, &mut violations).await;
+    let before = at_rest(&env, true, "after end", &mut violations);
+    let newcomer = Req::Claim {
+        user: plan.users,
+        eligible: true,
+    };
+    let answer = once(newcomer, &mut violations).await;
+    let after = at_rest(&env, true, "after a refused claim", &mut violations);
+    if !before.ended {
+        violations.push("end: the campaign is not ended".to_owned());
+    }
+    if answer != Some(Ans::Refused("not_live")) {
+        violations.push(format!("a newcomer after the end was answered {answer:?}"));
+    }
+    if before != after {
+        violations.push(format!(
+            "I6: a refused claim wrote: {before:?} -> {after:?}"
+        ));
+    }
+    if let Some(user) = (0..plan.users).find(|u| after.claimed.contains_key(&format!("user-{u}"))) {
+        let req = Req::Claim {
+            user,
+            eligible: true,
+        };
+        let answer = once(req, &mut violations).await;
+        if !matches!(answer, Some(Ans::Replayed(_))) {
+            violations.push(format!("a holder after the end was answered {answer:?}"));
+        }
+    }
+
+    let costs = costs(&env.world);
+    let mut w = lock(&env.world);
+    violations.append(&mut w.monitor);
+    let history = std::mem::take(&mut w.history);
+    let final_rest = check::rest(&mut w, ID);
+    violations.extend(check::history(&history, &final_rest));
+    Outcome {
+        violations,
+        history,
+        costs,
+        faulted,
+        rolled_back: w.rs.rolled_back,
+    }
+}
+
+/// The cost of each claim request, with its answer.
+fn costs(world: &Shared) -> Vec<(Ans, Cost)> {
+    let w = lock(world);
+    let mut claims = std::collections::BTreeSet::new();
+    let mut answers = Vec::new();
+    for event in &w.history {
+        match event {
+            Event::Start {
+                task,
+                req: Req::Claim { .. },
+            } => {
+                claims.insert(*task);
+            }
+            Event::End { task, ans } if claims.contains(task) => {
+                if let Some(cost) = w.costs.get(task) {
+                    answers.push((ans.clone(), *cost));
+                }
+            }
+            _ => {}
+        }
+    }
+    answers
+}

@@ -1,0 +1,310 @@
+//! Thousands of seeds against the store as it ships, the determinism of a seed, and the proof
+//! that the checker catches each defect of issue 10 once it is put back.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use super::super::claim::Defect;
+use super::super::ops::{ReadFrom, ReadLevel, TimeSource, WriteLevel};
+use super::scenario::{Outcome, Setup, run};
+use super::world::{Ans, Event};
+
+/// Seeds `cargo test` runs; `FLASHSALE_SIM_SEEDS` asks for more (the longer run).
+const QUICK_SEEDS: u64 = 3_000;
+
+/// Each defect of issue 10, put back: its name (for `FLASHSALE_SIM_DEFECT`), the setup, and
+/// the violation the checker must report for it.
+const DEFECTS: [(&str, Setup, &str); 6] = {
+    let r = Setup::REQUIRED;
+    let c = r.consistency;
+    [
+        (
+            "item1",
+            Setup {
+                defect: Some(Defect::Item1ReconcileLowers),
+                ..r
+            },
+            "I3 (conservation) after the sale",
+        ),
+        (
+            "item2",
+            Setup {
+                defect: Some(Defect::Item2RefuseWithoutRecheck),
+                ..r
+            },
+            "I4 (refused while holding a claim)",
+        ),
+        (
+            "item3-w1",
+            Setup {
+                consistency: super::super::ops::Consistency {
+                    write: WriteLevel::Primary,
+                    ..c
+                },
+                ..r
+            },
+            "I1 (oversell)",
+        ),
+        (
+            "item4-secondary",
+            Setup {
+                consistency: super::super::ops::Consistency {
+                    read_from: ReadFrom::Secondary,
+                    ..c
+                },
+                ..r
+            },
+            "I3 (conservation) after reconcile --apply",
+        ),
+        (
+            "item5-local",
+            Setup {
+                consistency: super::super::ops::Consistency {
+                    read_level: ReadLevel::Local,
+                    ..c
+                },
+                ..r
+            },
+            "I4 (durability)",
+        ),
+        (
+            "item5-client-clock",
+            Setup {
+                consistency: super::super::ops::Consistency {
+                    time: TimeSource::Client,
+                    ..c
+                },
+                ..r
+            },
+            "I3 (conservation) after the sale",
+        ),
+    ]
+};
+
+/// The setup `FLASHSALE_SIM_DEFECT` names (the store as it ships when unset).
+fn setup() -> (String, Setup) {
+    let name = std::env::var("FLASHSALE_SIM_DEFECT").unwrap_or_default();
+    match DEFECTS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, setup, _)) => (format!("FLASHSALE_SIM_DEFECT={name} "), *setup),
+        None => (String::new(), Setup::REQUIRED),
+    }
+}
+
+fn seeds() -> u64 {
+    std::env::var("FLASHSALE_SIM_SEEDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(QUICK_SEEDS)
+}
+
+/// The one seed `FLASHSALE_SIM_SEED` asks to replay, if any.
+fn replay() -> Option<u64> {
+    std::env::var("FLASHSALE_SIM_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+}
+
+fn report(seed: u64, env: &str, outcome: &Outcome) -> String {
+    let mut text = format!("seed {seed} breaks the invariants:\n");
+    for v in &outcome.violations {
+        let _ = writeln!(text, "  - {v}");
+    }
+    let _ = write!(
+        text,
+        "replay it exactly, with its history: {env}FLASHSALE_SIM_SEED={seed} cargo test --lib \
+         sim::tests::every_seed -- --nocapture"
+    );
+    text
+}
+
+fn print_history(outcome: &Outcome) {
+    for (at, event) in outcome.history.iter().enumerate() {
+        eprintln!("{at:6} {event:?}");
+    }
+}
+
+/// The first seed in `range` whose run with `setup` breaks an invariant.
+fn first_failure(setup: Setup, range: std::ops::Range<u64>) -> Option<(u64, Outcome)> {
+    range
+        .map(|seed| (seed, run(seed, setup)))
+        .find(|(_, outcome)| !outcome.violations.is_empty())
+}
+
+#[test]
+fn every_seed_keeps_every_invariant() {
+    let (env, setup) = setup();
+    if let Some(seed) = replay() {
+        let outcome = run(seed, setup);
+        print_history(&outcome);
+        assert!(
+            outcome.violations.is_empty(),
+            "{}",
+            report(seed, &env, &outcome)
+        );
+        return;
+    }
+    let started = Instant::now();
+    let n = seeds();
+    if let Some((seed, outcome)) = first_failure(setup, 0..n) {
+        panic!("{}", report(seed, &env, &outcome));
+    }
+    eprintln!("{n} seeds kept every invariant in {:?}", started.elapsed());
+}
+
+/// How far the search for a seed that re-finds a defect may go.
+const DEFECT_SEARCH: u64 = 3_000;
+
+/// Each defect of issue 10, put back, is caught on some seed, by the violation it causes.
+#[test]
+fn the_checker_catches_each_defect_of_issue_10() {
+    let mut missed = Vec::new();
+    for (name, setup, expected) in DEFECTS {
+        match first_failure(setup, 0..DEFECT_SEARCH) {
+            Some((seed, outcome)) => {
+                eprintln!(
+                    "{name}: caught at seed {seed}:\n{}",
+                    report(seed, &format!("FLASHSALE_SIM_DEFECT={name} "), &outcome)
+                );
+                let first = (seed..DEFECT_SEARCH).find(|&s| {
+                    run(s, setup)
+                        .violations
+                        .iter()
+                        .any(|v| v.starts_with(expected))
+                });
+                match first {
+                    Some(s) => eprintln!("{name}: first seed with \"{expected}\": {s}"),
+                    None => missed.push(format!("{name} never caused \"{expected}\"")),
+                }
+            }
+            None => missed.push(format!("{name} passed {DEFECT_SEARCH} seeds")),
+        }
+    }
+    assert!(missed.is_empty(), "the checker missed: {missed:?}");
+}
+
+#[test]
+fn a_seed_replays_the_same_history() {
+    for seed in [1, 7, 42] {
+        let (a, b) = (run(seed, Setup::REQUIRED), run(seed, Setup::REQUIRED));
+        assert!(
+            a.history.len() > 50,
+            "seed {seed} did too little to compare"
+        );
+        assert_eq!(a.history, b.history, "seed {seed} ran two ways");
+    }
+}
+
+#[test]
+fn the_schedules_cover_every_feature() {
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..200 {
+        let outcome = run(seed, Setup::REQUIRED);
+        if outcome.rolled_back > 0 {
+            seen.insert("rollback");
+        }
+        for event in &outcome.history {
+            let feature = match event {
+                Event::Step(s) if s.starts_with("Elect") => "election",
+                Event::Step(s) if s.starts_with("Replicate") => "replication",
+                Event::Crash { .. } => "crash",
+                Event::End {
+                    ans: Ans::Failed(why),
+                    ..
+                } if why.contains("answer was lost") => "lost answer",
+                Event::End {
+                    ans: Ans::Failed(why),
+                    ..
+                } if why.contains("request was lost") => "lost request",
+                Event::End {
+                    ans: Ans::Failed(why),
+                    ..
+                } if why.contains("outcome unknown") => "unknown outcome",
+                Event::End {
+                    ans: Ans::Replayed(_),
+                    ..
+                } => "replay",
+                Event::End {
+                    ans: Ans::Refused("sold_out"),
+                    ..
+                } => "sold out",
+                _ => continue,
+            };
+            seen.insert(feature);
+        }
+    }
+    for feature in [
+        "rollback",
+        "election",
+        "replication",
+        "crash",
+        "lost answer",
+        "lost request",
+        "unknown outcome",
+        "replay",
+        "sold out",
+    ] {
+        assert!(seen.contains(feature), "no schedule had a {feature}");
+    }
+}
+
+/// Round trips and majority writes per claim, from the simulation's own count of what each
+/// request sent, over runs without faults (where a request's cost is the algorithm's alone).
+#[test]
+fn round_trips_and_writes_per_claim() {
+    #[derive(Default)]
+    struct Sum {
+        n: u32,
+        ops: u32,
+        round_trips: u32,
+        writes: u32,
+        clock_reads: u32,
+        max_round_trips: u32,
+        max_writes: u32,
+    }
+    let mut sums: std::collections::BTreeMap<&str, Sum> = std::collections::BTreeMap::new();
+    for seed in 0..300 {
+        let outcome = run(seed, Setup::REQUIRED);
+        if outcome.faulted {
+            continue;
+        }
+        for (ans, cost) in &outcome.costs {
+            let kind = match ans {
+                Ans::Claimed(_) => "new claim",
+                Ans::Replayed(_) => "replay",
+                Ans::Refused("sold_out") if cost.majority_writes > 0 => "sold out, raced",
+                Ans::Refused("sold_out") => "sold out, no write",
+                _ => continue,
+            };
+            let sum = sums.entry(kind).or_default();
+            sum.n += 1;
+            sum.ops += cost.ops;
+            sum.round_trips += cost.round_trips;
+            sum.writes += cost.majority_writes;
+            sum.clock_reads += cost.clock_reads;
+            sum.max_round_trips = sum.max_round_trips.max(cost.round_trips);
+            sum.max_writes = sum.max_writes.max(cost.majority_writes);
+        }
+    }
+    for kind in [
+        "new claim",
+        "replay",
+        "sold out, raced",
+        "sold out, no write",
+    ] {
+        let sum = &sums[kind];
+        let avg = |x: u32| f64::from(x) / f64::from(sum.n);
+        eprintln!(
+            "{kind:>18}: {:5} requests; per request {:.2} operations, {:.2} sequential round \
+             trips (max {}; {:.2} of them reading the server's clock), {:.2} majority writes \
+             (max {})",
+            sum.n,
+            avg(sum.ops),
+            avg(sum.round_trips),
+            sum.max_round_trips,
+            avg(sum.clock_reads),
+            avg(sum.writes),
+            sum.max_writes
+        );
+        assert!(sum.n > 0, "no {kind} was measured");
+    }
+}

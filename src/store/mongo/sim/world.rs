@@ -1,0 +1,619 @@
+//! Everything the simulation decides: the replica set, the requests on the wire, the seeded
+//! random source, true time, the faults, and the history the checker reads.
+//!
+//! A request travels in four steps, each a separate scheduling decision: sent (on the wire),
+//! executed on a server (it may be lost before), waiting for its write concern (a `majority`
+//! write is answered only once the commit point covers it, and fails with an unknown outcome if
+//! the primary steps down first), then answered (the answer may be lost: the client gets an
+//! error, the write stands).
+
+use std::collections::BTreeMap;
+use std::task::Waker;
+
+use mongodb::bson;
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+
+use super::super::docs::{CampaignDoc, ClaimDoc, Status};
+use super::super::ops::{Consistency, ReadFrom, ReadLevel, WriteLevel};
+use super::super::ops::{Inserted, Seen};
+use super::replica::{Data, Effect, NODES, OpTime, ReplicaSet};
+
+/// One server operation, as the client sent it.
+#[derive(Clone, Debug)]
+pub(super) enum Op {
+    FindCampaign(String),
+    ReserveUnit(String, bson::DateTime),
+    SetRemaining(String, Seen, i64),
+    FindClaim(String, String),
+    InsertClaim(ClaimDoc),
+    ConfirmClaim(String, String, String),
+    DeleteReserving(String, String, String),
+    DeleteStale(String, bson::DateTime),
+    CountClaims(String, Option<Status>),
+    InsertCampaign(CampaignDoc),
+    ListCampaigns,
+    EndCampaign(String, bson::DateTime),
+    AddInventory(String, i64, i64, String),
+    DeleteCampaign(String),
+    ClaimedPairs(String),
+    ServerTime,
+}
+
+impl Op {
+    fn is_write(&self) -> bool {
+        !matches!(
+            self,
+            Op::FindCampaign(_)
+                | Op::FindClaim(..)
+                | Op::CountClaims(..)
+                | Op::ListCampaigns
+                | Op::ClaimedPairs(_)
+                | Op::ServerTime
+        )
+    }
+}
+
+/// A server's answer.
+#[derive(Clone, Debug)]
+pub(super) enum Reply {
+    Campaign(Option<CampaignDoc>),
+    Campaigns(Vec<CampaignDoc>),
+    Claim(Option<ClaimDoc>),
+    Matched(bool),
+    Inserted(Inserted),
+    Count(i64),
+    Pairs(Vec<(String, String)>),
+    Time(bson::DateTime),
+}
+
+/// Where a request is.
+#[derive(Debug)]
+enum Phase {
+    Sent,
+    Waiting(OpTime, Reply),
+    Answered(Result<Reply, String>),
+    Delivered(Result<Reply, String>),
+}
+
+#[derive(Debug)]
+struct Request {
+    task: usize,
+    op: Op,
+    consistency: Consistency,
+    phase: Phase,
+    waker: Option<Waker>,
+    /// How likely this request is to move on at each decision: some travel slowly, which
+    /// is what reorders requests sent at once.
+    speed: u32,
+}
+
+/// How often each fault strikes (probabilities per decision) and how many at most.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Faults {
+    /// A request is lost before any server executes it.
+    pub lose_request: f64,
+    /// An answer is lost after the server executed the request.
+    pub lose_answer: f64,
+    /// Elections in one run, at most.
+    pub elections: usize,
+    /// Client crashes in one run, at most.
+    pub crashes: usize,
+    /// Relative weight of replicating against everything else: lower is more lag.
+    pub replication: u32,
+}
+
+/// What the history records; an event's index in the history is its time.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Event {
+    /// A task sent a request to the store.
+    Start { task: usize, req: Req },
+    /// A task's request ended with this answer.
+    End { task: usize, ans: Ans },
+    /// A task was dropped mid-flight.
+    Crash { task: usize },
+    /// One scheduling decision, for the determinism check and for reading a failure.
+    Step(String),
+}
+
+/// A request to the store.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Req {
+    /// A claim by user `user` (whose cart meets the minimum when `eligible`).
+    Claim {
+        user: usize,
+        eligible: bool,
+    },
+    Restock(i64),
+    /// `inventory reconcile --apply` (`--force` when `force`).
+    Reconcile {
+        force: bool,
+    },
+    End,
+}
+
+/// A claim as the history keeps it: tokens by their order of first appearance, so that two
+/// runs of one seed compare equal although tokens are random.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Held {
+    pub token: usize,
+    pub discount: i64,
+    pub cart: i64,
+    pub claimed_at: i64,
+}
+
+/// The store's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Ans {
+    Claimed(Held),
+    Replayed(Held),
+    /// A refusal, by kind (`sold_out`, `not_live`, `not_eligible`, `not_found`).
+    Refused(&'static str),
+    Failed(String),
+    Done,
+}
+
+/// Per task: the server operations it sent.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Cost {
+    /// Operations sent.
+    pub ops: u32,
+    /// Operations sent while none other of the task's was outstanding: sequential round trips.
+    pub round_trips: u32,
+    /// Writes sent with write concern `majority`.
+    pub majority_writes: u32,
+    /// Reads of the server's clock.
+    pub clock_reads: u32,
+}
+
+/// The simulation's state.
+pub(super) struct World {
+    pub rs: ReplicaSet,
+    pub rng: StdRng,
+    requests: BTreeMap<u64, Request>,
+    next: u64,
+    /// True time, in milliseconds since the epoch (the simulation's clocks add their skew).
+    pub now_ms: i64,
+    pub faults: Faults,
+    pub history: Vec<Event>,
+    pub costs: BTreeMap<usize, Cost>,
+    /// Whether any client saw an injected fault (an error, a crash): only then may a unit be
+    /// stranded at rest.
+    pub faulted: bool,
+    pub crashes: usize,
+    tokens: Vec<String>,
+    /// The campaign whose committed state is checked for I1 after every decision.
+    pub watch: Option<String>,
+    /// What that check found.
+    pub monitor: Vec<String>,
+}
+
+/// One scheduling decision the simulation can take now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Action {
+    Execute(u64),
+    Answer(u64),
+    Replicate(usize),
+    Elect,
+    Crash(usize),
+    Tick,
+}
+
+impl World {
+    pub(super) fn new(seed: u64, skews_ms: [i64; NODES], now_ms: i64, faults: Faults) -> Self {
+        World {
+            rs: ReplicaSet::new(skews_ms),
+            rng: StdRng::seed_from_u64(seed),
+            requests: BTreeMap::new(),
+            next: 0,
+            now_ms,
+            faults,
+            history: Vec::new(),
+            costs: BTreeMap::new(),
+            faulted: false,
+            crashes: 0,
+            tokens: Vec::new(),
+            watch: None,
+            monitor: Vec::new(),
+        }
+    }
+
+    /// The index of `token` in the order tokens first appeared.
+    pub(super) fn token(&mut self, token: &str) -> usize {
+        if let Some(i) = self.tokens.iter().position(|t| t == token) {
+            return i;
+        }
+        self.tokens.push(token.to_owned());
+        self.tokens.len() - 1
+    }
+
+    /// True time.
+    pub(super) fn now(&self) -> bson::DateTime {
+        bson::DateTime::from_millis(self.now_ms)
+    }
+
+    /// A task sends `op`; returns the request's id.
+    pub(super) fn send(&mut self, task: usize, op: Op, consistency: Consistency) -> u64 {
+        let outstanding = self
+            .requests
+            .values()
+            .any(|r| r.task == task && !matches!(r.phase, Phase::Delivered(_)));
+        let cost = self.costs.entry(task).or_default();
+        cost.ops += 1;
+        cost.round_trips += u32::from(!outstanding);
+        cost.majority_writes +=
+            u32::from(op.is_write() && consistency.write == WriteLevel::MajorityJournaled);
+        cost.clock_reads += u32::from(matches!(op, Op::ServerTime));
+        let speed = match self.rng.random_range(0..10) {
+            0 => 1,
+            1 | 2 => 3,
+            _ => 10,
+        };
+        let id = self.next;
+        self.next += 1;
+        self.requests.insert(
+            id,
+            Request {
+                task,
+                op,
+                consistency,
+                phase: Phase::Sent,
+                waker: None,
+                speed,
+            },
+        );
+        id
+    }
+
+    /// The answer to request `id` once it arrived; otherwise `waker` is woken when it does.
+    pub(super) fn receive(&mut self, id: u64, waker: &Waker) -> Option<Result<Reply, String>> {
+        let request = self.requests.get_mut(&id)?;
+        if matches!(request.phase, Phase::Delivered(_)) {
+            let Some(Request {
+                phase: Phase::Delivered(answer),
+                ..
+            }) = self.requests.remove(&id)
+            else {
+                unreachable!("just matched")
+            };
+            return Some(answer);
+        }
+        request.waker = Some(waker.clone());
+        None
+    }
+
+    /// Forgets the requests of a crashed task that no server will ever see answered to it;
+    /// those still on the wire are executed all the same.
+    pub(super) fn crash(&mut self, task: usize) {
+        self.crashes += 1;
+        self.faulted = true;
+        self.history.push(Event::Crash { task });
+        for r in self.requests.values_mut().filter(|r| r.task == task) {
+            r.waker = None;
+        }
+    }
+
+    /// Whether a request of anyone is still travelling.
+    pub(super) fn in_flight(&self) -> bool {
+        self.requests
+            .values()
+            .any(|r| !matches!(r.phase, Phase::Delivered(_)))
+    }
+
+    /// Releases the write-concern waits that can be decided now.
+    fn release(&mut self) {
+        let term = self.rs.term;
+        for r in self.requests.values_mut() {
+            if let Phase::Waiting(at, reply) = &r.phase {
+                let answer = if at.term != term && self.rs.committed(*at) != Some(true) {
+                    // MongoDB interrupts write-concern waits when the primary steps down.
+                    Some(Err("the primary stepped down: outcome unknown".to_owned()))
+                } else {
+                    match self.rs.committed(*at) {
+                        Some(true) => Some(Ok(reply.clone())),
+                        Some(false) => None,
+                        None => Some(Err("the write was rolled back: outcome unknown".to_owned())),
+                    }
+                };
+                if let Some(answer) = answer {
+                    r.phase = Phase::Answered(answer);
+                }
+            }
+        }
+    }
+
+    /// Every decision possible now, each with its weight.
+    pub(super) fn actions(&self, crashable: &[usize]) -> Vec<(Action, u32)> {
+        let mut all = Vec::new();
+        for (id, r) in &self.requests {
+            match r.phase {
+                Phase::Sent => all.push((Action::Execute(*id), r.speed)),
+                Phase::Answered(_) => all.push((Action::Answer(*id), r.speed)),
+                _ => {}
+            }
+        }
+        for n in self.rs.lagging() {
+            all.push((Action::Replicate(n), self.faults.replication));
+        }
+        if self.rs.elections < self.faults.elections {
+            all.push((Action::Elect, 1));
+        }
+        if self.crashes < self.faults.crashes {
+            all.extend(crashable.iter().map(|&t| (Action::Crash(t), 1)));
+        }
+        all.push((Action::Tick, 3));
+        all
+    }
+
+    /// Picks one of `actions` by weight with the seeded source.
+    pub(super) fn pick(&mut self, actions: &[(Action, u32)]) -> Action {
+        let total: u32 = actions.iter().map(|(_, w)| w).sum();
+        let mut roll = self.rng.random_range(0..total);
+        for (action, weight) in actions {
+            if roll < *weight {
+                return *action;
+            }
+            roll -= weight;
+        }
+        unreachable!("the roll is below the total weight")
+    }
+
+    /// Takes a decision other than time passing or a crash (the conductor does those).
+    pub(super) fn act(&mut self, action: Action) {
+        match action {
+            Action::Execute(id) => self.execute(id),
+            Action::Answer(id) => self.answer(id),
+            Action::Replicate(n) => {
+                self.rs.replicate(n);
+            }
+            Action::Elect => {
+                let r = self.rng.random_range(0..NODES);
+                self.rs.elect(|n| r % n);
+            }
+            Action::Crash(_) | Action::Tick => {}
+        }
+        self.release();
+        if let Some(id) = &self.watch
+            && self.monitor.is_empty()
+            && let Some(found) = super::check::i1(self.rs.majority(), id)
+        {
+            let at = self.history.len();
+            self.monitor
+                .push(format!("{found} in the committed data at {at}"));
+        }
+    }
+
+    fn answer(&mut self, id: u64) {
+        let lose = self.rng.random_bool(self.faults.lose_answer);
+        let Some(r) = self.requests.get_mut(&id) else {
+            return;
+        };
+        let Phase::Answered(answer) = std::mem::replace(&mut r.phase, Phase::Sent) else {
+            unreachable!("only answered requests are delivered")
+        };
+        let answer = if lose && answer.is_ok() {
+            self.faulted = true;
+            Err("the answer was lost: outcome unknown".to_owned())
+        } else {
+            answer
+        };
+        if answer.is_err() {
+            self.faulted = true;
+        }
+        r.phase = Phase::Delivered(answer);
+        match r.waker.take() {
+            Some(waker) => waker.wake(),
+            // Nobody waits any more (a crashed task): forget it.
+            None => {
+                self.requests.remove(&id);
+            }
+        }
+    }
+
+    fn execute(&mut self, id: u64) {
+        let lose = self.rng.random_bool(self.faults.lose_request);
+        let pick = self.rng.random_range(0..NODES);
+        let now = self.now();
+        let Some(r) = self.requests.get_mut(&id) else {
+            return;
+        };
+        if lose {
+            r.phase = Phase::Answered(Err("the request was lost".to_owned()));
+            return;
+        }
+        let Some(primary) = self.rs.primary else {
+            r.phase = Phase::Answered(Err("no primary".to_owned()));
+            return;
+        };
+        let c = r.consistency;
+        if !r.op.is_write() {
+            let node = match c.read_from {
+                ReadFrom::Primary => primary,
+                ReadFrom::Secondary => {
+                    let s = self.rs.secondaries();
+                    s[pick % s.len()]
+                }
+            };
+            let data = match c.read_level {
+                ReadLevel::Local => &self.rs.nodes[node].data,
+                ReadLevel::Majority => &self.rs.nodes[node].committed,
+            };
+            let clock = self.rs.clock(primary, now);
+            r.phase = Phase::Answered(Ok(read(data, &r.op, clock)));
+            return;
+        }
+        let (reply, effects) = write(&self.rs.nodes[primary].data, &r.op);
+        let at = self.rs.write(primary, effects);
+        r.phase = match c.write {
+            WriteLevel::MajorityJournaled => Phase::Waiting(at, reply),
+            WriteLevel::Primary => Phase::Answered(Ok(reply)),
+        };
+    }
+
+    /// `action` in words, for the step log.
+    pub(super) fn describe(&self, action: Action) -> String {
+        let op = |id: &u64| {
+            self.requests.get(id).map_or_else(String::new, |r| {
+                let name = format!("{:?}", r.op);
+                let name = name.split(['(', ' ']).next().unwrap_or_default().to_owned();
+                format!("{name} of task {}", r.task)
+            })
+        };
+        match action {
+            Action::Execute(id) => format!("execute {}", op(&id)),
+            Action::Answer(id) => format!("answer {}", op(&id)),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+fn read(data: &Data, op: &Op, clock: bson::DateTime) -> Reply {
+    match op {
+        Op::FindCampaign(id) => Reply::Campaign(data.campaigns.get(id).cloned()),
+        Op::FindClaim(c, u) => Reply::Claim(data.claims.get(&(c.clone(), u.clone())).cloned()),
+        Op::CountClaims(c, status) => Reply::Count(
+            i64::try_from(
+                data.claims
+                    .values()
+                    .filter(|d| &d.campaign_id == c && status.is_none_or(|s| d.status == s))
+                    .count(),
+            )
+            .unwrap_or(i64::MAX),
+        ),
+        Op::ListCampaigns => {
+            let mut all: Vec<CampaignDoc> = data.campaigns.values().cloned().collect();
+            all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            Reply::Campaigns(all)
+        }
+        Op::ClaimedPairs(c) => Reply::Pairs(
+            data.claims
+                .values()
+                .filter(|d| &d.campaign_id == c && d.status == Status::Claimed)
+                .map(|d| (d.user_id.clone(), d.token.clone()))
+                .collect(),
+        ),
+        Op::ServerTime => Reply::Time(clock),
+        _ => unreachable!("not a read: {op:?}"),
+    }
+}
+
+fn live(doc: &CampaignDoc, now: bson::DateTime) -> bool {
+    !doc.ended && doc.starts_at <= now && doc.ends_at >= now && doc.remaining > 0
+}
+
+/// A write's answer and its effects, as one single-document operation on the primary.
+fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
+    let campaign = |id: &str| data.campaigns.get(id).cloned();
+    let reserving = |c: &str, u: &str, token: &str| {
+        data.claims
+            .get(&(c.to_owned(), u.to_owned()))
+            .filter(|d| d.token == token && d.status == Status::Reserving)
+            .cloned()
+    };
+    match op {
+        Op::ReserveUnit(id, now) => match campaign(id).filter(|d| live(d, *now)) {
+            Some(mut doc) => {
+                doc.remaining -= 1;
+                (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
+            }
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::SetRemaining(id, seen, remaining) => match campaign(id).filter(|d| {
+            d.remaining == seen.remaining && d.total == seen.total && d.epoch == seen.epoch
+        }) {
+            Some(mut doc) => {
+                doc.remaining = *remaining;
+                doc.epoch += 1;
+                (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
+            }
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::InsertClaim(doc) => {
+            let key = (doc.campaign_id.clone(), doc.user_id.clone());
+            if data.claims.contains_key(&key) || data.claim_by_token(&doc.token).is_some() {
+                (Reply::Inserted(Inserted::Duplicate), vec![])
+            } else {
+                (
+                    Reply::Inserted(Inserted::Yes),
+                    vec![Effect::PutClaim(doc.clone())],
+                )
+            }
+        }
+        Op::ConfirmClaim(c, u, token) => match reserving(c, u, token) {
+            Some(mut doc) => {
+                doc.status = Status::Claimed;
+                (Reply::Matched(true), vec![Effect::PutClaim(doc)])
+            }
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::DeleteReserving(c, u, token) => match reserving(c, u, token) {
+            Some(doc) => (
+                Reply::Matched(true),
+                vec![Effect::DelClaim((doc.campaign_id, doc.user_id))],
+            ),
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::DeleteStale(c, before) => {
+            let stale: Vec<Effect> = data
+                .claims
+                .iter()
+                .filter(|(_, d)| {
+                    &d.campaign_id == c && d.status == Status::Reserving && d.created_at < *before
+                })
+                .map(|(key, _)| Effect::DelClaim(key.clone()))
+                .collect();
+            (
+                Reply::Count(i64::try_from(stale.len()).unwrap_or(i64::MAX)),
+                stale,
+            )
+        }
+        Op::InsertCampaign(doc) => {
+            if data.campaigns.contains_key(&doc.id) {
+                (Reply::Inserted(Inserted::Duplicate), vec![])
+            } else {
+                (
+                    Reply::Inserted(Inserted::Yes),
+                    vec![Effect::PutCampaign(doc.clone())],
+                )
+            }
+        }
+        Op::EndCampaign(id, now) => match campaign(id).filter(|d| !d.ended) {
+            Some(mut doc) => {
+                doc.ended = true;
+                doc.ended_at = Some(*now);
+                (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
+            }
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::AddInventory(id, units, max_total, op) => {
+            match campaign(id).filter(|d| d.total <= *max_total && !d.ops.contains(op)) {
+                Some(mut doc) => {
+                    doc.total += units;
+                    doc.remaining += units;
+                    doc.ops.push(op.clone());
+                    let keep = doc.ops.len().saturating_sub(16);
+                    doc.ops.drain(..keep);
+                    (
+                        Reply::Campaign(Some(doc.clone())),
+                        vec![Effect::PutCampaign(doc)],
+                    )
+                }
+                None => (Reply::Campaign(None), vec![]),
+            }
+        }
+        Op::DeleteCampaign(id) => {
+            let mut effects: Vec<Effect> = data
+                .claims
+                .keys()
+                .filter(|(c, _)| c == id)
+                .map(|key| Effect::DelClaim(key.clone()))
+                .collect();
+            let existed = data.campaigns.contains_key(id);
+            if existed {
+                effects.push(Effect::DelCampaign(id.clone()));
+            }
+            (Reply::Matched(existed), effects)
+        }
+        _ => unreachable!("not a write: {op:?}"),
+    }
+}
