@@ -155,10 +155,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::docs::{ClaimDoc, Status, date};
+use super::docs::{ClaimDoc, PendingEvent, Status, date};
 use super::ops::{DocOps, Inserted, Seen, TimeSource};
 use crate::clock::{Clock, truncate_to_millis};
-use crate::domain::{CampaignId, Claim, ClaimAttempt, ClaimToken, Decision};
+use crate::domain::{
+    CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, EventKind, Stamp,
+};
 use crate::store::{ReconcileMode, Reconciliation, StoreError};
 
 /// How long a `reserving` document is trusted to belong to a live request, and how a
@@ -197,20 +199,23 @@ pub(super) enum Defect {
     /// Item 2: a refusal is answered on the campaign read alone, without re-reading the
     /// user's claim after it.
     Item2RefuseWithoutRecheck,
+    /// Issue 12: a claim's transition (redeem, void, expire) updates the claim without the
+    /// status it read in the filter, so two racing transitions both match.
+    TransitionWithoutStatus,
 }
 
 /// The defects switched on (none, outside tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Defects {
     #[cfg(test)]
-    on: [bool; 2],
+    on: [bool; 3],
 }
 
 impl Defects {
     /// No defect: the algorithm as proved.
     pub(super) const NONE: Defects = Defects {
         #[cfg(test)]
-        on: [false; 2],
+        on: [false; 3],
     };
 
     /// `self` with `defect` switched on.
@@ -354,7 +359,8 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         // one round trip instead of two, and two separate reads were never one snapshot anyway.
         let (existing, campaign) = tokio::join!(ops.find_claim(c, u), ops.find_campaign(c));
         let held = match existing? {
-            Some(doc) if doc.status == Status::Claimed => Some(doc.to_claim()?),
+            // Any claim, in whatever status: a voided or expired user replays it (I4).
+            Some(doc) if doc.status != Status::Reserving => Some(doc.to_claim()?),
             Some(doc) => {
                 if doc.created_at < lease_start_before(clock.now(ops).await?, lease) {
                     // A crashed request's reservation: remove it (never a claimed doc, never a
@@ -395,7 +401,7 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
                 // unit, say). Look at the user's claim again, AFTER the campaign read.
                 match ops.find_claim(c, u).await? {
                     None => return Ok(Decision::Refuse(refusal)),
-                    Some(doc) if doc.status == Status::Claimed => {
+                    Some(doc) if doc.status != Status::Reserving => {
                         return Ok(Decision::Replay(doc.to_claim()?));
                     }
                     // Another tab in flight: wait for it like at a.
@@ -499,6 +505,7 @@ async fn reserve_and_confirm<O: DocOps>(
 /// evidence a second attempt needs). A unit stranded by a crashed request whose reservation a
 /// retry of the same shopper already removed leaves no document behind; repairing it needs
 /// [`ReconcileMode::Force`].
+#[cfg(test)]
 pub(super) async fn reconcile<O: DocOps, K: Clock>(
     ops: &O,
     clock: &ServerClock<K>,
@@ -506,6 +513,19 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
     defects: Defects,
     id: &CampaignId,
     mode: ReconcileMode,
+) -> Result<Option<Reconciliation>, StoreError> {
+    reconcile_recorded(ops, clock, lease, defects, id, mode, None).await
+}
+
+/// [`reconcile`], whose written repair carries its event (by `stamp`) in the same update.
+pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
+    ops: &O,
+    clock: &ServerClock<K>,
+    lease: &Lease,
+    defects: Defects,
+    id: &CampaignId,
+    mode: ReconcileMode,
+    stamp: Option<&Stamp>,
 ) -> Result<Option<Reconciliation>, StoreError> {
     let c = id.as_str();
     let apply = mode.applies();
@@ -561,8 +581,15 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
             total: campaign.total,
             epoch: campaign.epoch,
         };
+        let event = stamp.map(|stamp| {
+            let kind = EventKind::InventoryReconciled {
+                remaining_before: campaign.remaining,
+                remaining_after: report.expected_remaining,
+            };
+            PendingEvent::new(id, &kind, stamp)
+        });
         if ops
-            .set_remaining(c, seen, report.expected_remaining)
+            .set_remaining(c, seen, report.expected_remaining, event.as_ref())
             .await?
         {
             return Ok(Some(report));

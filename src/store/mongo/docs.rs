@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 use mongodb::bson;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Campaign, CampaignRecord, Claim, ClaimRecord, Corrupt};
+use crate::domain::{
+    Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, ClaimStatus, ClaimToken, Corrupt,
+    Event, EventKind, Stamp,
+};
 use crate::store::StoreError;
 
 /// A document of the `campaigns` collection.
@@ -41,6 +44,102 @@ pub(super) struct CampaignDoc {
     /// The hold of its claims, in seconds.
     #[serde(default)]
     pub hold_seconds: Option<i64>,
+    /// The tokens of the latest voided or expired claims whose unit came back, recorded by the
+    /// return's own update so that finishing a return twice cannot add two units (see
+    /// `lifecycle.rs`).
+    #[serde(default)]
+    pub returns: Vec<String>,
+    /// Events of changes to this document not yet copied to the `events` collection (see
+    /// `lifecycle.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingEvent>,
+}
+
+/// An event riding in the update of the document it describes, until it is copied to the
+/// `events` collection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct PendingEvent {
+    /// Unique; the copy's `_id`, so copying it twice stores it once.
+    pub id: String,
+    pub at: bson::DateTime,
+    pub actor: String,
+    pub campaign_id: String,
+    pub action: String,
+    /// The details as JSON text, read back exactly as written.
+    pub details: String,
+}
+
+/// A document of the `events` collection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) struct EventDoc {
+    /// The pending entry's id.
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// Its position in the log, given when it is copied.
+    pub seq: i64,
+    pub at: bson::DateTime,
+    pub actor: String,
+    pub campaign_id: String,
+    pub action: String,
+    pub details: String,
+}
+
+impl PendingEvent {
+    /// The entry for `kind` on campaign `campaign`, done by `stamp`.
+    pub(super) fn new(campaign: &CampaignId, kind: &EventKind, stamp: &Stamp) -> Self {
+        PendingEvent {
+            id: ClaimToken::random().as_str().to_owned(),
+            at: date(stamp.at),
+            actor: stamp.actor.as_str().to_owned(),
+            campaign_id: campaign.as_str().to_owned(),
+            action: kind.action().to_owned(),
+            details: kind.details().to_string(),
+        }
+    }
+
+    /// Its copy in the log, at position `seq`.
+    pub(super) fn numbered(&self, seq: i64) -> EventDoc {
+        EventDoc {
+            id: self.id.clone(),
+            seq,
+            at: self.at,
+            actor: self.actor.clone(),
+            campaign_id: self.campaign_id.clone(),
+            action: self.action.clone(),
+            details: self.details.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl PendingEvent {
+    /// Any entry, for tests of single operations.
+    pub(super) fn for_test() -> Self {
+        PendingEvent {
+            id: ClaimToken::random().as_str().to_owned(),
+            at: bson::DateTime::from_millis(0),
+            actor: "test".to_owned(),
+            campaign_id: "test".to_owned(),
+            action: "test".to_owned(),
+            details: "{}".to_owned(),
+        }
+    }
+}
+
+impl EventDoc {
+    /// The domain event.
+    pub(super) fn to_event(&self) -> Result<Event, StoreError> {
+        let details = serde_json::from_str(&self.details)
+            .map_err(|err| StoreError::backend("reading an event", err))?;
+        Ok(Event {
+            seq: self.seq,
+            at: DateTime::from_timestamp_millis(self.at.timestamp_millis()).unwrap_or_default(),
+            actor: self.actor.clone(),
+            campaign_id: self.campaign_id.clone(),
+            action: self.action.clone(),
+            details,
+        })
+    }
 }
 
 /// Where a claim document stands.
@@ -51,6 +150,63 @@ pub(super) enum Status {
     Reserving,
     /// Holds a unit; the claim the user was (or will be, on replay) told about.
     Claimed,
+    /// Used at checkout; holds its unit for good.
+    Redeemed,
+    /// Voided by an operator; its unit goes back (see `returning`).
+    Voided,
+    /// Past its hold unredeemed; its unit goes back (see `returning`).
+    Expired,
+}
+
+impl Status {
+    /// The document status of a claim status.
+    pub(super) fn of(status: ClaimStatus) -> Self {
+        match status {
+            ClaimStatus::Claimed => Status::Claimed,
+            ClaimStatus::Redeemed => Status::Redeemed,
+            ClaimStatus::Voided => Status::Voided,
+            ClaimStatus::Expired => Status::Expired,
+        }
+    }
+
+    /// The claim status; `None` for a reservation, which is no claim.
+    pub(super) fn claim_status(self) -> Option<ClaimStatus> {
+        match self {
+            Status::Reserving => None,
+            Status::Claimed => Some(ClaimStatus::Claimed),
+            Status::Redeemed => Some(ClaimStatus::Redeemed),
+            Status::Voided => Some(ClaimStatus::Voided),
+            Status::Expired => Some(ClaimStatus::Expired),
+        }
+    }
+
+    /// Its name in the documents.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Status::Reserving => "reserving",
+            Status::Claimed => "claimed",
+            Status::Redeemed => "redeemed",
+            Status::Voided => "voided",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+/// Whether `doc` holds or may hold a unit: what reconcile counts (see
+/// `DocOps::count_claims`).
+#[cfg(test)]
+pub(super) fn may_hold(doc: &ClaimDoc) -> bool {
+    doc.returning
+        || matches!(
+            doc.status,
+            Status::Reserving | Status::Claimed | Status::Redeemed
+        )
+}
+
+/// Whether `doc` is a claim holding a unit.
+#[cfg(test)]
+pub(super) fn holding(doc: &ClaimDoc) -> bool {
+    matches!(doc.status, Status::Claimed | Status::Redeemed)
 }
 
 /// A document of the `claims` collection. `_id` is left to the server (an `ObjectId`);
@@ -74,6 +230,21 @@ pub(super) struct ClaimDoc {
     /// When the claim's hold runs out.
     #[serde(default)]
     pub expires_at: Option<bson::DateTime>,
+    /// The redemption: the order, the checkout cart, the discount on it, when.
+    #[serde(default)]
+    pub order_id: Option<String>,
+    #[serde(default)]
+    pub redeemed_cart_cents: Option<i64>,
+    #[serde(default)]
+    pub redeemed_discount_cents: Option<i64>,
+    #[serde(default)]
+    pub redeemed_at: Option<bson::DateTime>,
+    /// Voided or expired, and its unit not yet back in `remaining` (see `lifecycle.rs`).
+    #[serde(default)]
+    pub returning: bool,
+    /// Events of changes to this claim not yet copied to the `events` collection.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingEvent>,
 }
 
 /// A chrono instant as a BSON date (millisecond precision, like every store).
@@ -108,6 +279,8 @@ impl CampaignDoc {
             created_at: bson::DateTime::from_millis(r.created_at),
             paused: r.paused,
             hold_seconds: r.hold_seconds,
+            returns: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -155,6 +328,27 @@ impl ClaimDoc {
             created_at: date(now),
             currency: Some(r.currency),
             expires_at: r.expires_at.map(bson::DateTime::from_millis),
+            order_id: None,
+            redeemed_cart_cents: None,
+            redeemed_discount_cents: None,
+            redeemed_at: None,
+            returning: false,
+            pending: Vec::new(),
+        }
+    }
+
+    /// `self` changed into `after` (status and redemption; nothing else of a claim moves).
+    pub(super) fn changed_to(&self, after: &Claim) -> Self {
+        let r = ClaimRecord::from(after);
+        ClaimDoc {
+            status: Status::of(after.status),
+            order_id: r.order_id,
+            redeemed_cart_cents: r.redeemed_cart_cents,
+            redeemed_discount_cents: r.redeemed_discount_cents,
+            redeemed_at: r.redeemed_at.map(bson::DateTime::from_millis),
+            returning: self.returning || !after.status.holds_unit(),
+            pending: Vec::new(),
+            ..self.clone()
         }
     }
 
@@ -170,12 +364,17 @@ impl ClaimDoc {
             // A claim document written before claims carried their currency has none: it
             // reads as damaged rather than in a currency it may not be in.
             currency: self.currency.clone().unwrap_or_default(),
-            status: crate::domain::ClaimStatus::Claimed.as_str().to_owned(),
+            status: self
+                .status
+                .claim_status()
+                .unwrap_or(ClaimStatus::Claimed)
+                .as_str()
+                .to_owned(),
             expires_at: self.expires_at.map(bson::DateTime::timestamp_millis),
-            order_id: None,
-            redeemed_cart_cents: None,
-            redeemed_discount_cents: None,
-            redeemed_at: None,
+            order_id: self.order_id.clone(),
+            redeemed_cart_cents: self.redeemed_cart_cents,
+            redeemed_discount_cents: self.redeemed_discount_cents,
+            redeemed_at: self.redeemed_at.map(bson::DateTime::timestamp_millis),
         })
         .map_err(corrupt)
     }

@@ -16,7 +16,8 @@ use mongodb::options::{
 };
 use mongodb::{Client, Collection, Database, IndexModel};
 
-use super::docs::{CampaignDoc, ClaimDoc, Status};
+use super::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status};
+use super::lifecycle_ops::{EventFilter, LifecycleOps, Schedule, Source};
 use super::ops::{
     CampaignOps, Consistency, DocOps, Inserted, ReadFrom, ReadLevel, Seen, WriteLevel,
 };
@@ -29,6 +30,8 @@ pub(super) struct DriverOps {
     db: Database,
     campaigns: Collection<CampaignDoc>,
     claims: Collection<ClaimDoc>,
+    events: Collection<EventDoc>,
+    counters: Collection<Document>,
     consistency: Consistency,
 }
 
@@ -150,11 +153,33 @@ fn is_duplicate(err: &mongodb::error::Error) -> bool {
 }
 
 fn status(status: Status) -> &'static str {
-    match status {
-        Status::Reserving => "reserving",
-        Status::Claimed => "claimed",
+    status.as_str()
+}
+
+/// A pending event as the BSON a `$push` carries.
+fn entry(event: &PendingEvent, context: &str) -> Result<Bson, StoreError> {
+    bson::to_bson(event).map_err(|err| StoreError::backend(context, err))
+}
+
+/// The filter of the documents that hold or may hold a unit (see `DocOps::count_claims`).
+fn may_hold(campaign: &str) -> Document {
+    doc! {
+        "campaign_id": campaign,
+        "$or": [
+            {"status": {"$in": [
+                status(Status::Reserving), status(Status::Claimed), status(Status::Redeemed),
+            ]}},
+            {"returning": true},
+        ],
     }
 }
+
+/// How many returned tokens a campaign keeps: a return is finished again only after a crash
+/// or an unknown outcome, seconds after the first try, long before this many other returns.
+const RECENT_RETURNS: i32 = 256;
+
+/// How many documents one look for pending events takes; the rest wait for the next reader.
+const PENDING_BATCH: i64 = 1_000;
 
 impl DriverOps {
     /// Connects with [`Consistency::REQUIRED`]: see [`DriverOps::connect_with`].
@@ -199,7 +224,9 @@ impl DriverOps {
         let settings = collection_options(consistency);
         let ops = DriverOps {
             campaigns: db.collection_with_options("campaigns", settings.clone()),
-            claims: db.collection_with_options("claims", settings),
+            claims: db.collection_with_options("claims", settings.clone()),
+            events: db.collection_with_options("events", settings.clone()),
+            counters: db.collection_with_options("counters", settings),
             db,
             consistency,
         };
@@ -467,6 +494,7 @@ impl DocOps for DriverOps {
         let filter = doc! {
             "_id": id,
             "ended": false,
+            "paused": {"$ne": true},
             "starts_at": {"$lte": now},
             "ends_at": {"$gte": now},
             "remaining": {"$gt": 0_i64},
@@ -484,19 +512,24 @@ impl DocOps for DriverOps {
         id: &str,
         seen: Seen,
         remaining: i64,
+        event: Option<&PendingEvent>,
     ) -> Result<bool, StoreError> {
+        let context = "repairing remaining inventory";
         let filter = doc! {
             "_id": id,
             "remaining": seen.remaining,
             "total": seen.total,
             "epoch": seen.epoch,
         };
-        let update = doc! {"$set": {"remaining": remaining}, "$inc": {"epoch": 1_i64}};
+        let mut update = doc! {"$set": {"remaining": remaining}, "$inc": {"epoch": 1_i64}};
+        if let Some(event) = event {
+            update.insert("$push", doc! {"pending": entry(event, context)?});
+        }
         let result = self
             .campaigns
             .update_one(filter, update)
             .await
-            .map_err(|err| classify("repairing remaining inventory", &err))?;
+            .map_err(|err| classify(context, &err))?;
         Ok(result.matched_count == 1)
     }
 
@@ -574,10 +607,10 @@ impl DocOps for DriverOps {
     }
 
     async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
-        let mut filter = doc! {"campaign_id": campaign};
-        if let Some(only) = only {
-            filter.insert("status", status(only));
-        }
+        let filter = match only {
+            Some(only) => doc! {"campaign_id": campaign, "status": status(only)},
+            None => may_hold(campaign),
+        };
         let count = self
             .claims
             .count_documents(filter)
@@ -608,15 +641,25 @@ impl CampaignOps for DriverOps {
             .map_err(|err| classify(context, &err))
     }
 
-    async fn end_campaign(&self, id: &str, now: bson::DateTime) -> Result<(), StoreError> {
-        self.campaigns
+    async fn end_campaign(
+        &self,
+        id: &str,
+        now: bson::DateTime,
+        event: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        let context = "ending a campaign";
+        let result = self
+            .campaigns
             .update_one(
                 doc! {"_id": id, "ended": false},
-                doc! {"$set": {"ended": true, "ended_at": now}},
+                doc! {
+                    "$set": {"ended": true, "ended_at": now},
+                    "$push": {"pending": entry(event, context)?},
+                },
             )
             .await
-            .map_err(|err| classify("ending a campaign", &err))?;
-        Ok(())
+            .map_err(|err| classify(context, &err))?;
+        Ok(result.matched_count == 1)
     }
 
     async fn add_inventory(
@@ -625,18 +668,23 @@ impl CampaignOps for DriverOps {
         units: i64,
         max_total: i64,
         op: &str,
+        event: &PendingEvent,
     ) -> Result<Option<CampaignDoc>, StoreError> {
+        let context = "adding inventory";
         self.campaigns
             .find_one_and_update(
                 doc! {"_id": id, "total": {"$lte": max_total}, "ops": {"$ne": op}},
                 doc! {
                     "$inc": {"total": units, "remaining": units},
-                    "$push": {"ops": {"$each": [op], "$slice": -RECENT_OPS}},
+                    "$push": {
+                        "ops": {"$each": [op], "$slice": -RECENT_OPS},
+                        "pending": entry(event, context)?,
+                    },
                 },
             )
             .return_document(ReturnDocument::After)
             .await
-            .map_err(|err| classify("adding inventory", &err))
+            .map_err(|err| classify(context, &err))
     }
 
     async fn delete_campaign(&self, id: &str) -> Result<bool, StoreError> {
@@ -658,7 +706,10 @@ impl CampaignOps for DriverOps {
         let docs: Vec<Document> = self
             .claims
             .clone_with_type::<Document>()
-            .find(doc! {"campaign_id": campaign, "status": status(Status::Claimed)})
+            .find(doc! {
+                "campaign_id": campaign,
+                "status": {"$in": [status(Status::Claimed), status(Status::Redeemed)]},
+            })
             .projection(doc! {"_id": 0, "user_id": 1, "token": 1})
             .await
             .map_err(|err| classify(context, &err))?
@@ -674,6 +725,317 @@ impl CampaignOps for DriverOps {
                 )),
             })
             .collect()
+    }
+}
+
+/// Collects a cursor, wording its errors with `context`.
+async fn collect<T>(
+    cursor: Result<mongodb::Cursor<T>, mongodb::error::Error>,
+    context: &str,
+) -> Result<Vec<T>, StoreError>
+where
+    T: serde::de::DeserializeOwned + Send + Sync + Unpin,
+{
+    cursor
+        .map_err(|err| classify(context, &err))?
+        .try_collect()
+        .await
+        .map_err(|err| classify(context, &err))
+}
+
+impl LifecycleOps for DriverOps {
+    async fn find_claim_by_token(
+        &self,
+        campaign: &str,
+        token: &str,
+    ) -> Result<Option<ClaimDoc>, StoreError> {
+        self.claims
+            .find_one(doc! {
+                "campaign_id": campaign,
+                "token": token,
+                "status": {"$ne": status(Status::Reserving)},
+            })
+            .await
+            .map_err(|err| classify("reading a claim", &err))
+    }
+
+    async fn move_claim(
+        &self,
+        before: &ClaimDoc,
+        only: Option<Status>,
+        after: &ClaimDoc,
+        event: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        let context = "changing a claim";
+        let optional = |value: Option<Bson>| value.unwrap_or(Bson::Null);
+        let mut filter = doc! {
+            "campaign_id": &before.campaign_id,
+            "user_id": &before.user_id,
+            "token": &before.token,
+        };
+        if let Some(only) = only {
+            filter.insert("status", status(only));
+        }
+        let result = self
+            .claims
+            .update_one(
+                filter,
+                doc! {
+                    "$set": {
+                        "status": status(after.status),
+                        "order_id": optional(after.order_id.clone().map(Bson::String)),
+                        "redeemed_cart_cents": optional(after.redeemed_cart_cents.map(Bson::Int64)),
+                        "redeemed_discount_cents":
+                            optional(after.redeemed_discount_cents.map(Bson::Int64)),
+                        "redeemed_at": optional(after.redeemed_at.map(Bson::DateTime)),
+                        "returning": after.returning,
+                    },
+                    "$push": {"pending": entry(event, context)?},
+                },
+            )
+            .await
+            .map_err(|err| classify(context, &err))?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn return_unit(&self, campaign: &str, token: &str) -> Result<bool, StoreError> {
+        let result = self
+            .campaigns
+            .update_one(
+                doc! {"_id": campaign, "returns": {"$ne": token}},
+                doc! {
+                    "$inc": {"remaining": 1_i64, "epoch": 1_i64},
+                    "$push": {"returns": {"$each": [token], "$slice": -RECENT_RETURNS}},
+                },
+            )
+            .await
+            .map_err(|err| classify("returning a unit", &err))?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn returned(&self, campaign: &str, user: &str, token: &str) -> Result<(), StoreError> {
+        self.claims
+            .update_one(
+                doc! {"campaign_id": campaign, "user_id": user, "token": token},
+                doc! {"$set": {"returning": false}},
+            )
+            .await
+            .map_err(|err| classify("returning a unit", &err))?;
+        Ok(())
+    }
+
+    async fn returning(&self, campaign: &str, limit: i64) -> Result<Vec<ClaimDoc>, StoreError> {
+        let context = "finishing returns";
+        collect(
+            self.claims
+                .find(doc! {"campaign_id": campaign, "returning": true})
+                .limit(limit)
+                .await,
+            context,
+        )
+        .await
+    }
+
+    async fn due(
+        &self,
+        campaign: &str,
+        now: bson::DateTime,
+        limit: i64,
+    ) -> Result<Vec<ClaimDoc>, StoreError> {
+        collect(
+            self.claims
+                .find(doc! {
+                    "campaign_id": campaign,
+                    "status": status(Status::Claimed),
+                    "expires_at": {"$lt": now},
+                })
+                .limit(limit)
+                .await,
+            "expiring holds",
+        )
+        .await
+    }
+
+    async fn count_holding(&self, campaign: &str) -> Result<i64, StoreError> {
+        let count = self
+            .claims
+            .count_documents(doc! {
+                "campaign_id": campaign,
+                "status": {"$in": [status(Status::Claimed), status(Status::Redeemed)]},
+            })
+            .await
+            .map_err(|err| classify("counting claims", &err))?;
+        Ok(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+
+    async fn reschedule(
+        &self,
+        id: &str,
+        seen: Schedule,
+        to: Schedule,
+        event: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        let context = "changing a campaign";
+        let result = self
+            .campaigns
+            .update_one(
+                doc! {
+                    "_id": id,
+                    "ended": false,
+                    "paused": seen.paused,
+                    "ends_at": seen.ends_at,
+                },
+                doc! {
+                    "$set": {"paused": to.paused, "ends_at": to.ends_at},
+                    "$push": {"pending": entry(event, context)?},
+                },
+            )
+            .await
+            .map_err(|err| classify(context, &err))?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn remove_inventory(
+        &self,
+        id: &str,
+        units: i64,
+        op: &str,
+        event: &PendingEvent,
+    ) -> Result<Option<CampaignDoc>, StoreError> {
+        let context = "removing inventory";
+        self.campaigns
+            .find_one_and_update(
+                doc! {
+                    "_id": id,
+                    "remaining": {"$gte": units},
+                    "total": {"$gt": units},
+                    "ops": {"$ne": op},
+                },
+                doc! {
+                    "$inc": {"total": -units, "remaining": -units},
+                    "$push": {
+                        "ops": {"$each": [op], "$slice": -RECENT_OPS},
+                        "pending": entry(event, context)?,
+                    },
+                },
+            )
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(|err| classify(context, &err))
+    }
+
+    async fn claims_page(
+        &self,
+        campaign: &str,
+        only: Option<Status>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ClaimDoc>, StoreError> {
+        let mut filter = doc! {"campaign_id": campaign};
+        match only {
+            Some(only) => filter.insert("status", status(only)),
+            None => filter.insert("status", doc! {"$ne": status(Status::Reserving)}),
+        };
+        if let Some(after) = after {
+            filter.insert("user_id", doc! {"$gt": after});
+        }
+        collect(
+            self.claims
+                .find(filter)
+                .sort(doc! {"user_id": 1})
+                .limit(limit)
+                .await,
+            "exporting claims",
+        )
+        .await
+    }
+
+    async fn pending(
+        &self,
+        campaign: Option<&str>,
+    ) -> Result<Vec<(Source, PendingEvent)>, StoreError> {
+        let context = "reading pending events";
+        let mut claims = doc! {"pending.0": {"$exists": true}};
+        let mut campaigns = claims.clone();
+        if let Some(campaign) = campaign {
+            claims.insert("campaign_id", campaign);
+            campaigns.insert("_id", campaign);
+        }
+        let mut all = Vec::new();
+        for doc in collect(
+            self.campaigns.find(campaigns).limit(PENDING_BATCH).await,
+            context,
+        )
+        .await?
+        {
+            let source = Source::Campaign(doc.id.clone());
+            all.extend(doc.pending.into_iter().map(|e| (source.clone(), e)));
+        }
+        for doc in collect(self.claims.find(claims).limit(PENDING_BATCH).await, context).await? {
+            let source = Source::Claim(doc.campaign_id.clone(), doc.user_id.clone());
+            all.extend(doc.pending.into_iter().map(|e| (source.clone(), e)));
+        }
+        Ok(all)
+    }
+
+    async fn next_seq(&self) -> Result<i64, StoreError> {
+        let context = "numbering an event";
+        let counter = self
+            .counters
+            .find_one_and_update(doc! {"_id": "events"}, doc! {"$inc": {"seq": 1_i64}})
+            .upsert(true)
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(|err| classify(context, &err))?;
+        counter
+            .and_then(|c| c.get("seq").and_then(Bson::as_i64))
+            .ok_or_else(|| StoreError::backend(context, DriverError("no event counter".into())))
+    }
+
+    async fn insert_event(&self, doc: &EventDoc) -> Result<Inserted, StoreError> {
+        match self.events.insert_one(doc).await {
+            Ok(_) => Ok(Inserted::Yes),
+            Err(err) if is_duplicate(&err) => Ok(Inserted::Duplicate),
+            Err(err) => Err(classify("recording an event", &err)),
+        }
+    }
+
+    async fn unpend(&self, source: &Source, id: &str) -> Result<(), StoreError> {
+        let context = "recording an event";
+        let update = doc! {"$pull": {"pending": {"id": id}}};
+        let result = match source {
+            Source::Campaign(campaign) => {
+                self.campaigns
+                    .update_one(doc! {"_id": campaign}, update)
+                    .await
+            }
+            Source::Claim(campaign, user) => {
+                self.claims
+                    .update_one(doc! {"campaign_id": campaign, "user_id": user}, update)
+                    .await
+            }
+        };
+        result.map_err(|err| classify(context, &err))?;
+        Ok(())
+    }
+
+    async fn events(&self, filter: &EventFilter) -> Result<Vec<EventDoc>, StoreError> {
+        let mut query = doc! {"seq": {"$gt": filter.after_seq}};
+        if let Some(campaign) = &filter.campaign {
+            query.insert("campaign_id", campaign.as_str());
+        }
+        if let Some(since) = filter.since {
+            query.insert("at", doc! {"$gte": since});
+        }
+        collect(
+            self.events
+                .find(query)
+                .sort(doc! {"seq": 1})
+                .limit(filter.limit)
+                .await,
+            "reading events",
+        )
+        .await
     }
 }
 

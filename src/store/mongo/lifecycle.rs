@@ -30,90 +30,402 @@
 //! leaves the entry pending, and the next reader or reconcile copies it.
 
 use super::DocStore;
-use super::ops::CampaignOps;
+use super::claim;
+use super::docs::{CampaignDoc, ClaimDoc, PendingEvent, Status, date};
+use super::lifecycle_ops::{EventFilter, LifecycleOps, Schedule, Source};
+use super::ops::Inserted;
 use crate::clock::Clock;
 use crate::domain::{
-    Campaign, CampaignChange, CampaignId, Claim, ClaimToken, Event, EventQuery, ExportPage,
-    RedeemAttempt, Stamp, Verdict, VoidAttempt,
+    Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimKey, ClaimToken, Event,
+    EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, Verdict, VoidAttempt,
 };
-use crate::store::{Reconciliation, StoreError};
+use crate::store::{ReconcileMode, Reconciliation, StoreError};
 
-impl<O: CampaignOps, K: Clock> DocStore<O, K> {
-    /// Creates a campaign; one with a claim hold is refused (see the module comment).
+/// How often a transition re-reads and decides again after its conditional update matched
+/// nothing. Each miss means another caller changed the document; a claim's status moves at
+/// most once, so two rounds settle it, and a campaign changes only by an operator's hand.
+const MAX_ROUNDS: usize = 64;
+
+/// How many due claims the expiry sweep reads at a time (memory stays bounded however many
+/// holds ran out), and how many unfinished returns reconcile finishes at a time.
+const SWEEP_CHUNK: i64 = 1_000;
+
+fn kept_changing(doing: &str) -> StoreError {
+    StoreError::backend(
+        doing,
+        std::io::Error::other("it kept changing while this ran: try again"),
+    )
+}
+
+fn refused(id: &CampaignId, refusal: ChangeRefusal) -> StoreError {
+    match refusal {
+        ChangeRefusal::Conflict(conflict) => StoreError::Conflict(conflict),
+        ChangeRefusal::InventoryLimit => StoreError::InventoryLimit(id.clone()),
+    }
+}
+
+/// A claim document as the domain sees it: a reservation is no claim.
+fn claim_doc(doc: Option<ClaimDoc>) -> Option<ClaimDoc> {
+    doc.filter(|d| d.status != Status::Reserving)
+}
+
+impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
+    /// Creates a campaign; its `campaign.created` event rides in the inserted document.
     pub(super) async fn create_recorded(
         &self,
         campaign: &Campaign,
-        _stamp: &Stamp,
+        stamp: &Stamp,
     ) -> Result<(), StoreError> {
-        if campaign.hold.is_some() {
-            return Err(StoreError::Unsupported("a claim hold"));
+        let kind = EventKind::CampaignCreated {
+            total: campaign.total(),
+        };
+        let event = PendingEvent::new(&campaign.id, &kind, stamp);
+        let mut doc = CampaignDoc::new(campaign);
+        doc.pending.push(event.clone());
+        match self.ops.insert_campaign(&doc).await? {
+            Inserted::Yes => {
+                self.publish(&Source::Campaign(doc.id), &event).await;
+                Ok(())
+            }
+            Inserted::Duplicate => Err(StoreError::CampaignExists(campaign.id.clone())),
         }
-        self.create_campaign(campaign).await
     }
 
+    /// An operator's change: read, the domain decides, one conditional update on the campaign
+    /// document carries the decision out with its event; a miss (someone changed the campaign
+    /// since the read) reads and decides again.
     pub(super) async fn change(
         &self,
         id: &CampaignId,
         change: &CampaignChange,
         stamp: &Stamp,
     ) -> Result<Option<Campaign>, StoreError> {
-        match change {
-            CampaignChange::End => self.end_campaign(id, stamp.at).await,
-            CampaignChange::AddInventory(units) => self.add_inventory(id, *units).await,
-            CampaignChange::Pause | CampaignChange::Resume => {
-                Err(StoreError::Unsupported("pausing or resuming a campaign"))
+        let c = id.as_str();
+        // One operation id per request, kept across rounds and retries: a restock or a
+        // removal is applied at most once whatever the network does.
+        let op = ClaimToken::random();
+        for _ in 0..MAX_ROUNDS {
+            let Some(doc) = self.ops.find_campaign(c).await? else {
+                return Ok(None);
+            };
+            if doc.ops.iter().any(|o| o == op.as_str()) {
+                // Our own restock or removal took effect in an earlier round.
+                return Ok(Some(self.with_claimed(doc).await?));
             }
-            CampaignChange::Extend { .. } => Err(StoreError::Unsupported("extending a campaign")),
-            CampaignChange::RemoveInventory(_) => {
-                Err(StoreError::Unsupported("removing inventory"))
+            let seen = Schedule {
+                paused: doc.paused,
+                ends_at: doc.ends_at,
+            };
+            let campaign = self.with_claimed(doc).await?;
+            let (after, kind) = change
+                .apply(&campaign, stamp.at)
+                .map_err(|refusal| refused(id, refusal))?;
+            let Some(kind) = kind else {
+                return Ok(Some(campaign));
+            };
+            let event = PendingEvent::new(id, &kind, stamp);
+            let done = match change {
+                CampaignChange::Pause | CampaignChange::Resume | CampaignChange::Extend { .. } => {
+                    let to = Schedule {
+                        paused: after.paused,
+                        ends_at: date(after.window.ends_at),
+                    };
+                    self.ops.reschedule(c, seen, to, &event).await?
+                }
+                CampaignChange::End => self.ops.end_campaign(c, date(stamp.at), &event).await?,
+                CampaignChange::AddInventory(units) => {
+                    self.add_inventory(id, *units, op.as_str(), &event).await?
+                }
+                CampaignChange::RemoveInventory(units) => {
+                    self.remove_inventory(c, *units, op.as_str(), &event)
+                        .await?
+                }
+            };
+            if done {
+                self.publish(&Source::Campaign(c.to_owned()), &event).await;
+                return self.read(id).await;
+            }
+        }
+        Err(kept_changing("changing a campaign"))
+    }
+
+    /// Restocks once, whatever the network does: the update carries the request's operation
+    /// id and refuses to run where that id is already recorded, so after an unknown outcome
+    /// it is repeated with the same id (never applied twice). `false` when it matched
+    /// nothing: the caller reads again, and finds the id if an earlier try took effect.
+    async fn add_inventory(
+        &self,
+        id: &CampaignId,
+        units: Units,
+        op: &str,
+        event: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        let restock = || {
+            self.ops
+                .add_inventory(id.as_str(), units.get(), units.restock_ceiling(), op, event)
+        };
+        let answer = match restock().await {
+            Ok(answer) => answer,
+            // Unknown outcome: once more with the same id, which cannot apply it twice.
+            Err(_) => restock().await?,
+        };
+        Ok(answer.is_some())
+    }
+
+    /// Takes units off sale once, like [`DocStore::add_inventory`]; the update's filter
+    /// (`remaining >= units`, `total > units`) keeps the domain's verdict true at the write,
+    /// so a claim taking a unit between the read and the write makes it miss, never go below
+    /// what claims hold.
+    async fn remove_inventory(
+        &self,
+        c: &str,
+        units: Units,
+        op: &str,
+        event: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        let remove = || self.ops.remove_inventory(c, units.get(), op, event);
+        let answer = match remove().await {
+            Ok(answer) => answer,
+            Err(_) => remove().await?,
+        };
+        Ok(answer.is_some())
+    }
+
+    /// Reconciles; first finishes the unit returns a crash left half done (so their units
+    /// are counted where they are), and a written repair carries its event.
+    pub(super) async fn reconcile_recorded(
+        &self,
+        id: &CampaignId,
+        mode: ReconcileMode,
+        stamp: &Stamp,
+    ) -> Result<Option<Reconciliation>, StoreError> {
+        let result = async {
+            if mode.applies() {
+                self.finish_returns(id.as_str()).await?;
+            }
+            claim::reconcile_recorded(
+                &self.ops,
+                &self.clock,
+                &self.lease,
+                self.defects,
+                id,
+                mode,
+                Some(stamp),
+            )
+            .await
+        }
+        .await;
+        if result.is_err() {
+            self.clock.forget();
+        }
+        let report = result?;
+        self.copy_pending(Some(id.as_str())).await?;
+        Ok(report)
+    }
+
+    /// Finishes every return of the campaign left half done (the claim voided or expired, its
+    /// unit maybe not back).
+    async fn finish_returns(&self, c: &str) -> Result<(), StoreError> {
+        loop {
+            let docs = self.ops.returning(c, SWEEP_CHUNK).await?;
+            if docs.is_empty() {
+                return Ok(());
+            }
+            for doc in &docs {
+                self.finish_return(doc).await?;
             }
         }
     }
 
-    #[allow(clippy::unused_async)] // the event is to be written here (see the module comment)
-    pub(super) async fn record_reconciled(
-        &self,
-        report: Option<Reconciliation>,
-        _stamp: &Stamp,
-    ) -> Result<Option<Reconciliation>, StoreError> {
-        Ok(report)
+    /// Gives the unit of a voided or expired claim back, once: the campaign's update records
+    /// the token and refuses a token it recorded, then the claim's flag goes.
+    async fn finish_return(&self, doc: &ClaimDoc) -> Result<(), StoreError> {
+        self.ops.return_unit(&doc.campaign_id, &doc.token).await?;
+        self.ops
+            .returned(&doc.campaign_id, &doc.user_id, &doc.token)
+            .await
     }
 
-    #[allow(clippy::unused_async)]
+    /// Carries a verdict out: one conditional update of the claim (status as read in the
+    /// filter) carrying its event; then, where a unit moves, its return. `false` when the
+    /// update matched nothing (the claim changed since it was read).
+    async fn carry_out(
+        &self,
+        doc: &ClaimDoc,
+        verdict: &Verdict,
+        stamp: &Stamp,
+    ) -> Result<bool, StoreError> {
+        let Verdict::Change { after, kind, .. } = verdict else {
+            return Ok(true);
+        };
+        let event = PendingEvent::new(&after.campaign_id, kind, stamp);
+        let after_doc = doc.changed_to(after);
+        // The status read is what makes exactly one of racing callers match.
+        let before = if self.defects.has(claim::Defect::TransitionWithoutStatus) {
+            None
+        } else {
+            Some(doc.status)
+        };
+        if !self.ops.move_claim(doc, before, &after_doc, &event).await? {
+            return Ok(false);
+        }
+        if verdict.returns_unit() {
+            self.finish_return(&after_doc).await?;
+        }
+        self.publish(
+            &Source::Claim(doc.campaign_id.clone(), doc.user_id.clone()),
+            &event,
+        )
+        .await;
+        Ok(true)
+    }
+
     pub(super) async fn claim_by_token(
         &self,
-        _id: &CampaignId,
-        _token: &ClaimToken,
+        id: &CampaignId,
+        token: &ClaimToken,
     ) -> Result<Option<Claim>, StoreError> {
-        Err(StoreError::Unsupported("looking a claim up by its token"))
+        claim_doc(
+            self.ops
+                .find_claim_by_token(id.as_str(), token.as_str())
+                .await?,
+        )
+        .map(|doc| doc.to_claim())
+        .transpose()
     }
 
-    #[allow(clippy::unused_async)]
-    pub(super) async fn redeem(&self, _attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
-        Err(StoreError::Unsupported("redeeming a claim"))
+    pub(super) async fn redeem(&self, attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        let c = attempt.campaign_id.as_str();
+        for _ in 0..MAX_ROUNDS {
+            let doc = claim_doc(
+                self.ops
+                    .find_claim_by_token(c, attempt.token.as_str())
+                    .await?,
+            );
+            let campaign = match self.ops.find_campaign(c).await? {
+                Some(campaign) => Some(self.with_claimed(campaign).await?),
+                None => None,
+            };
+            let claim = doc.as_ref().map(ClaimDoc::to_claim).transpose()?;
+            let verdict = attempt.decide(claim.as_ref(), campaign.as_ref());
+            let Some(doc) = doc else {
+                return Ok(verdict);
+            };
+            if self.carry_out(&doc, &verdict, &attempt.stamp).await? {
+                return Ok(verdict);
+            }
+        }
+        Err(kept_changing("redeeming a claim"))
     }
 
-    #[allow(clippy::unused_async)]
-    pub(super) async fn void(&self, _attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
-        Err(StoreError::Unsupported("voiding a claim"))
+    pub(super) async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
+        let c = attempt.campaign_id.as_str();
+        for _ in 0..MAX_ROUNDS {
+            let exists = self.ops.find_campaign(c).await?.is_some();
+            let doc = claim_doc(match &attempt.key {
+                ClaimKey::User(user) => self.ops.find_claim(c, user.as_str()).await?,
+                ClaimKey::Token(token) => self.ops.find_claim_by_token(c, token.as_str()).await?,
+            });
+            let claim = doc.as_ref().map(ClaimDoc::to_claim).transpose()?;
+            let verdict = attempt.decide(claim.as_ref(), exists);
+            let Some(doc) = doc else {
+                return Ok(verdict);
+            };
+            if doc.returning {
+                // An earlier void (or expiry) whose answer was lost left its return half
+                // done: finish it, as reconcile would.
+                self.finish_return(&doc).await?;
+            }
+            if self.carry_out(&doc, &verdict, &attempt.stamp).await? {
+                return Ok(verdict);
+            }
+        }
+        Err(kept_changing("voiding a claim"))
     }
 
-    #[allow(clippy::unused_async)]
+    /// The expiry sweep: each due claim expires by its own conditional update (a redeem or
+    /// a void racing it wins or loses as a whole), returning its unit. Reads the due claims
+    /// a chunk at a time.
     pub(super) async fn expire_holds(
         &self,
-        _id: &CampaignId,
-        _stamp: &Stamp,
+        id: &CampaignId,
+        stamp: &Stamp,
     ) -> Result<Option<u64>, StoreError> {
-        Err(StoreError::Unsupported("expiring holds"))
+        let c = id.as_str();
+        if self.ops.find_campaign(c).await?.is_none() {
+            return Ok(None);
+        }
+        let mut expired = 0;
+        loop {
+            let due = self.ops.due(c, date(stamp.at), SWEEP_CHUNK).await?;
+            let mut moved = false;
+            for doc in &due {
+                let Some(verdict) = doc.to_claim()?.expire(stamp.at) else {
+                    continue;
+                };
+                if self.carry_out(doc, &verdict, stamp).await? {
+                    expired += 1;
+                    moved = true;
+                }
+            }
+            // A chunk that moved nothing was all taken by others (or not due by the domain's
+            // reckoning): reading it again would find the same.
+            if !moved || due.len() < usize::try_from(SWEEP_CHUNK).unwrap_or(usize::MAX) {
+                return Ok(Some(expired));
+            }
+        }
     }
 
-    #[allow(clippy::unused_async)]
-    pub(super) async fn events(&self, _query: &EventQuery) -> Result<Vec<Event>, StoreError> {
-        Err(StoreError::Unsupported("the events log"))
+    /// Copies the pending events (of one campaign, or all) to the log.
+    pub(super) async fn copy_pending(&self, campaign: Option<&str>) -> Result<(), StoreError> {
+        for (source, event) in self.ops.pending(campaign).await? {
+            self.copy(&source, &event).await?;
+        }
+        Ok(())
     }
 
-    #[allow(clippy::unused_async)]
-    pub(super) async fn export_page(&self, _page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
-        Err(StoreError::Unsupported("exporting claims"))
+    /// Copies one pending event to the log, then takes it off its document. Copying twice
+    /// stores it once (its id is the copy's `_id`).
+    async fn copy(&self, source: &Source, event: &PendingEvent) -> Result<(), StoreError> {
+        let seq = self.ops.next_seq().await?;
+        self.ops.insert_event(&event.numbered(seq)).await?;
+        self.ops.unpend(source, &event.id).await
+    }
+
+    /// [`DocStore::copy`] right after the change: a failure leaves the event pending in its
+    /// document, where the next reader or reconcile copies it, so the change's answer stands.
+    async fn publish(&self, source: &Source, event: &PendingEvent) {
+        let _ = self.copy(source, event).await;
+    }
+
+    pub(super) async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        let campaign = query.campaign.as_ref().map(CampaignId::as_str);
+        self.copy_pending(campaign).await?;
+        let filter = EventFilter {
+            campaign: campaign.map(str::to_owned),
+            after_seq: query.after_seq,
+            since: query.since.map(date),
+            limit: i64::try_from(query.limit).unwrap_or(i64::MAX),
+        };
+        self.ops
+            .events(&filter)
+            .await?
+            .iter()
+            .map(super::docs::EventDoc::to_event)
+            .collect()
+    }
+
+    pub(super) async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
+        self.ops
+            .claims_page(
+                page.campaign.as_str(),
+                page.status.map(Status::of),
+                page.after.as_ref().map(|u| u.as_str()),
+                i64::try_from(page.limit).unwrap_or(i64::MAX),
+            )
+            .await?
+            .iter()
+            .map(ClaimDoc::to_claim)
+            .collect()
     }
 }

@@ -17,6 +17,7 @@ mod docs;
 mod doctor;
 mod driver;
 mod lifecycle;
+mod lifecycle_ops;
 #[cfg(test)]
 mod model;
 mod ops;
@@ -32,20 +33,18 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use chrono::{DateTime, Utc};
-
 pub use claim::Lease;
 use claim::{Defects, ServerClock};
 pub(crate) use doctor::diagnose;
 
-use self::docs::{CampaignDoc, Status, date};
+use self::docs::{CampaignDoc, Status};
 use self::driver::DriverOps;
-use self::ops::{CampaignOps, Inserted};
+use self::lifecycle_ops::LifecycleOps;
 use super::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
     Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
-    EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict, VoidAttempt,
+    EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
 };
 
 /// The longest [`MongoStore::close`] holds up a process's exit.
@@ -235,12 +234,10 @@ impl<O, K: Clock> DocStore<O, K> {
     }
 }
 
-impl<O: CampaignOps, K: Clock> DocStore<O, K> {
+impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
+    /// The domain campaign of `doc`, with `claimed` the claims holding a unit.
     async fn with_claimed(&self, doc: CampaignDoc) -> Result<Campaign, StoreError> {
-        let claimed = self
-            .ops
-            .count_claims(&doc.id, Some(Status::Claimed))
-            .await?;
+        let claimed = self.ops.count_holding(&doc.id).await?;
         doc.into_domain(claimed)
     }
 
@@ -248,17 +245,6 @@ impl<O: CampaignOps, K: Clock> DocStore<O, K> {
         match self.ops.find_campaign(id.as_str()).await? {
             Some(doc) => Ok(Some(self.with_claimed(doc).await?)),
             None => Ok(None),
-        }
-    }
-
-    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
-        match self
-            .ops
-            .insert_campaign(&CampaignDoc::new(campaign))
-            .await?
-        {
-            Inserted::Yes => Ok(()),
-            Inserted::Duplicate => Err(StoreError::CampaignExists(campaign.id.clone())),
         }
     }
 
@@ -270,49 +256,10 @@ impl<O: CampaignOps, K: Clock> DocStore<O, K> {
         Ok(all)
     }
 
-    async fn end_campaign(
-        &self,
-        id: &CampaignId,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Campaign>, StoreError> {
-        self.ops.end_campaign(id.as_str(), date(now)).await?;
-        self.read(id).await
-    }
-
-    /// Restocks once, whatever the network does: the update carries a fresh operation id and
-    /// refuses to run where that id is already recorded, so after an unknown outcome it is
-    /// repeated with the same id (never applied twice) and the campaign read back (majority,
-    /// from the primary) tells whether it took effect.
-    async fn add_inventory(
-        &self,
-        id: &CampaignId,
-        units: Units,
-    ) -> Result<Option<Campaign>, StoreError> {
-        let op = ClaimToken::random();
-        let (c, op) = (id.as_str(), op.as_str());
-        let restock = || {
-            self.ops
-                .add_inventory(c, units.get(), units.restock_ceiling(), op)
-        };
-        let answer = match restock().await {
-            Ok(answer) => answer,
-            // Unknown outcome: once more with the same id, which cannot apply it twice.
-            Err(_) => restock().await?,
-        };
-        if let Some(doc) = answer {
-            return Ok(Some(self.with_claimed(doc).await?));
-        }
-        match self.ops.find_campaign(c).await? {
-            // Our first attempt took effect after all; this one was refused for that.
-            Some(doc) if doc.ops.iter().any(|o| o == op) => Ok(Some(self.with_claimed(doc).await?)),
-            Some(_) => Err(StoreError::InventoryLimit(id.clone())),
-            None => Ok(None),
-        }
-    }
-
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
         match self.ops.find_claim(id.as_str(), user.as_str()).await? {
-            Some(doc) if doc.status == Status::Claimed => Ok(Some(doc.to_claim()?)),
+            // A reservation is no claim; every other status is.
+            Some(doc) if doc.status != Status::Reserving => Ok(Some(doc.to_claim()?)),
             _ => Ok(None),
         }
     }
@@ -337,7 +284,7 @@ impl<O: CampaignOps, K: Clock> DocStore<O, K> {
 
 impl<O, K> Store for DocStore<O, K>
 where
-    O: CampaignOps + 'static,
+    O: LifecycleOps + 'static,
     K: Clock,
 {
     async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
@@ -373,17 +320,14 @@ where
         mode: ReconcileMode,
         stamp: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        let result =
-            claim::reconcile(&self.ops, &self.clock, &self.lease, self.defects, id, mode).await;
-        if result.is_err() {
-            self.clock.forget();
-        }
-        self.record_reconciled(result?, stamp).await
+        self.reconcile_recorded(id, mode, stamp).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         DocStore::audit(self, id).await
     }
     async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
+        // The log outlives the campaign: its pending events go to the log first.
+        self.copy_pending(Some(id.as_str())).await?;
         self.ops.delete_campaign(id.as_str()).await
     }
     async fn claim_by_token(

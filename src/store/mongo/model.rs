@@ -16,7 +16,8 @@ use tokio::sync::Notify;
 use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson;
 
-use super::docs::{CampaignDoc, ClaimDoc, Status};
+use super::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, holding, may_hold};
+use super::lifecycle_ops::{EventFilter, LifecycleOps, Schedule, Source};
 use super::ops::{CampaignOps, Consistency, DocOps, Inserted, Seen, TimeSource};
 use crate::clock::{Clock, SystemClock};
 use crate::store::StoreError;
@@ -63,7 +64,7 @@ async fn round_trip() {
 }
 
 fn live(doc: &CampaignDoc, now: bson::DateTime) -> bool {
-    !doc.ended && doc.starts_at <= now && doc.ends_at >= now && doc.remaining > 0
+    !doc.ended && !doc.paused && doc.starts_at <= now && doc.ends_at >= now && doc.remaining > 0
 }
 
 impl MemoryOps {
@@ -186,6 +187,7 @@ impl DocOps for MemoryOps {
         id: &str,
         seen: Seen,
         remaining: i64,
+        event: Option<&PendingEvent>,
     ) -> Result<bool, StoreError> {
         round_trip().await;
         let matched = match lock(&self.campaigns).get_mut(id) {
@@ -196,6 +198,7 @@ impl DocOps for MemoryOps {
             {
                 doc.remaining = remaining;
                 doc.epoch += 1;
+                doc.pending.extend(event.cloned());
                 true
             }
             _ => false,
@@ -321,7 +324,9 @@ impl DocOps for MemoryOps {
         let count = lock(&self.claims)
             .by_token
             .values()
-            .filter(|d| d.campaign_id == campaign && only.is_none_or(|s| d.status == s))
+            .filter(|d| {
+                d.campaign_id == campaign && only.map_or_else(|| may_hold(d), |s| d.status == s)
+            })
             .count();
         round_trip().await;
         Ok(i64::try_from(count).unwrap_or(i64::MAX))
@@ -346,13 +351,21 @@ impl CampaignOps for MemoryOps {
         Ok(all)
     }
 
-    async fn end_campaign(&self, id: &str, now: bson::DateTime) -> Result<(), StoreError> {
+    async fn end_campaign(
+        &self,
+        id: &str,
+        now: bson::DateTime,
+        event: &PendingEvent,
+    ) -> Result<bool, StoreError> {
         round_trip().await;
-        if let Some(doc) = lock(&self.campaigns).get_mut(id).filter(|d| !d.ended) {
-            doc.ended = true;
-            doc.ended_at = Some(now);
-        }
-        Ok(())
+        let mut campaigns = lock(&self.campaigns);
+        let Some(doc) = campaigns.get_mut(id).filter(|d| !d.ended) else {
+            return Ok(false);
+        };
+        doc.ended = true;
+        doc.ended_at = Some(now);
+        doc.pending.push(event.clone());
+        Ok(true)
     }
 
     async fn add_inventory(
@@ -361,6 +374,7 @@ impl CampaignOps for MemoryOps {
         units: i64,
         max_total: i64,
         op: &str,
+        event: &PendingEvent,
     ) -> Result<Option<CampaignDoc>, StoreError> {
         round_trip().await;
         let after = lock(&self.campaigns)
@@ -372,6 +386,7 @@ impl CampaignOps for MemoryOps {
                 doc.ops.push(op.to_owned());
                 let keep = doc.ops.len().saturating_sub(16);
                 doc.ops.drain(..keep);
+                doc.pending.push(event.clone());
                 doc.clone()
             });
         if self.lose_restock_answer.swap(false, Ordering::SeqCst) {
@@ -405,9 +420,95 @@ impl CampaignOps for MemoryOps {
         Ok(lock(&self.claims)
             .by_token
             .values()
-            .filter(|d| d.campaign_id == campaign && d.status == Status::Claimed)
+            .filter(|d| d.campaign_id == campaign && holding(d))
             .map(|d| (d.user_id.clone(), d.token.clone()))
             .collect())
+    }
+}
+
+/// The model carries the claim algorithm only; the lifecycle is proved in the replica-set
+/// simulation (`sim/`), which carries every operation.
+fn not_modelled() -> StoreError {
+    StoreError::Unsupported("the lifecycle in the in-memory model")
+}
+
+impl LifecycleOps for MemoryOps {
+    async fn find_claim_by_token(&self, _: &str, _: &str) -> Result<Option<ClaimDoc>, StoreError> {
+        Err(not_modelled())
+    }
+    async fn move_claim(
+        &self,
+        _: &ClaimDoc,
+        _: Option<Status>,
+        _: &ClaimDoc,
+        _: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        Err(not_modelled())
+    }
+    async fn return_unit(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        Err(not_modelled())
+    }
+    async fn returned(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+        Err(not_modelled())
+    }
+    async fn returning(&self, _: &str, _: i64) -> Result<Vec<ClaimDoc>, StoreError> {
+        // Nothing is ever voided or expired here: no return is ever left half done.
+        Ok(Vec::new())
+    }
+    async fn due(&self, _: &str, _: bson::DateTime, _: i64) -> Result<Vec<ClaimDoc>, StoreError> {
+        Err(not_modelled())
+    }
+    async fn count_holding(&self, campaign: &str) -> Result<i64, StoreError> {
+        round_trip().await;
+        let count = lock(&self.claims)
+            .by_token
+            .values()
+            .filter(|d| d.campaign_id == campaign && holding(d))
+            .count();
+        Ok(i64::try_from(count).unwrap_or(i64::MAX))
+    }
+    async fn reschedule(
+        &self,
+        _: &str,
+        _: Schedule,
+        _: Schedule,
+        _: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        Err(not_modelled())
+    }
+    async fn remove_inventory(
+        &self,
+        _: &str,
+        _: i64,
+        _: &str,
+        _: &PendingEvent,
+    ) -> Result<Option<CampaignDoc>, StoreError> {
+        Err(not_modelled())
+    }
+    async fn claims_page(
+        &self,
+        _: &str,
+        _: Option<Status>,
+        _: Option<&str>,
+        _: i64,
+    ) -> Result<Vec<ClaimDoc>, StoreError> {
+        Err(not_modelled())
+    }
+    async fn pending(&self, _: Option<&str>) -> Result<Vec<(Source, PendingEvent)>, StoreError> {
+        // Events are not modelled: nothing is ever pending.
+        Ok(Vec::new())
+    }
+    async fn next_seq(&self) -> Result<i64, StoreError> {
+        Err(not_modelled())
+    }
+    async fn insert_event(&self, _: &EventDoc) -> Result<Inserted, StoreError> {
+        Err(not_modelled())
+    }
+    async fn unpend(&self, _: &Source, _: &str) -> Result<(), StoreError> {
+        Err(not_modelled())
+    }
+    async fn events(&self, _: &EventFilter) -> Result<Vec<EventDoc>, StoreError> {
+        Err(not_modelled())
     }
 }
 
@@ -501,8 +602,9 @@ impl<O: DocOps> DocOps for CrashOps<'_, O> {
         id: &str,
         seen: Seen,
         remaining: i64,
+        event: Option<&PendingEvent>,
     ) -> Result<bool, StoreError> {
-        self.step(self.inner.set_remaining(id, seen, remaining))
+        self.step(self.inner.set_remaining(id, seen, remaining, event))
             .await
     }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {

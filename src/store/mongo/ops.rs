@@ -10,7 +10,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use mongodb::bson;
 
-use super::docs::{CampaignDoc, ClaimDoc, Status};
+use super::docs::{CampaignDoc, ClaimDoc, PendingEvent, Status};
 use crate::store::StoreError;
 
 /// What an insert into a collection with unique indexes did.
@@ -132,12 +132,14 @@ pub(super) trait DocOps: Send + Sync {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Reconcile's repair: `campaigns.updateOne({_id, remaining, total, epoch} = seen,
-    /// {$set: {remaining}, $inc: {epoch: 1}})`. `true` when it matched.
+    /// {$set: {remaining}, $inc: {epoch: 1}[, $push: {pending: event}]})`. `true` when it
+    /// matched.
     fn set_remaining(
         &self,
         id: &str,
         seen: Seen,
         remaining: i64,
+        event: Option<&PendingEvent>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// `claims.findOne({campaign_id, user_id})`, whatever its status.
@@ -181,8 +183,10 @@ pub(super) trait DocOps: Send + Sync {
         before: bson::DateTime,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// `claims.countDocuments({campaign_id[, status]})`: one query, so a document switching
-    /// status during the count is counted once.
+    /// `claims.countDocuments({campaign_id, status})`, or without a status every document that
+    /// holds or may hold a unit (`{campaign_id, $or: [{status: {$in: [reserving, claimed,
+    /// redeemed]}}, {returning: true}]}`): one query, so a document switching status during
+    /// the count is counted once.
     fn count_claims(
         &self,
         campaign: &str,
@@ -201,15 +205,17 @@ pub(super) trait CampaignOps: DocOps {
     /// Every campaign, by `created_at` then `_id`.
     fn list_campaigns(&self) -> impl Future<Output = Result<Vec<CampaignDoc>, StoreError>> + Send;
 
-    /// `campaigns.updateOne({_id, ended: false}, {$set: {ended: true, ended_at: now}})`.
+    /// `campaigns.updateOne({_id, ended: false}, {$set: {ended: true, ended_at: now}, $push:
+    /// {pending: event}})`. `true` when it matched.
     fn end_campaign(
         &self,
         id: &str,
         now: bson::DateTime,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        event: &PendingEvent,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// `campaigns.findOneAndUpdate({_id, total <= max_total, ops != op}, {$inc: {total: units,
-    /// remaining: units}, $push: {ops: op (the last few kept)}})`, returning the document
+    /// remaining: units}, $push: {ops: op (the last few kept), pending: event}})`, returning the document
     /// after; `None` when nothing matched. `op` is the restock's operation id: recorded in the
     /// same update, so a retry after an unknown outcome cannot apply it twice, and reading
     /// the campaign back tells whether it was applied.
@@ -219,6 +225,7 @@ pub(super) trait CampaignOps: DocOps {
         units: i64,
         max_total: i64,
         op: &str,
+        event: &PendingEvent,
     ) -> impl Future<Output = Result<Option<CampaignDoc>, StoreError>> + Send;
 
     /// Deletes the campaign, then its claims, so a claim racing the delete cannot be left
@@ -226,7 +233,8 @@ pub(super) trait CampaignOps: DocOps {
     /// `true` when the campaign existed.
     fn delete_campaign(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// The `claimed` documents of a campaign as (user, token) pairs, for an audit.
+    /// The documents of a campaign holding a unit (`claimed`, `redeemed`) as (user, token)
+    /// pairs, for an audit.
     fn claimed_pairs(
         &self,
         campaign: &str,

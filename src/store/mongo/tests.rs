@@ -12,12 +12,12 @@ use rand::seq::SliceRandom as _;
 
 use super::DocStore;
 use super::claim::{self, Defects, Lease, ServerClock};
-use super::docs::{CampaignDoc, ClaimDoc, Status, date};
+use super::docs::{CampaignDoc, ClaimDoc, PendingEvent, Status, date};
 use super::model::{CrashOps, Faults, MemoryOps, Snapshot};
 use super::ops::{CampaignOps as _, DocOps as _, Seen};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, ClaimToken, Currency,
+    Campaign, CampaignChange, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, ClaimToken, Currency,
     Decision, MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
 };
 use crate::store::{ReconcileMode, Store, StoreError};
@@ -179,7 +179,13 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
             while !done.load(Ordering::Relaxed) {
                 round += 1;
                 if round % 20 == 0 {
-                    ops.add_inventory(ID, 3, MAX_INVENTORY - 3, ClaimToken::random().as_str())
+                    ops.add_inventory(
+                        ID,
+                        3,
+                        MAX_INVENTORY - 3,
+                        ClaimToken::random().as_str(),
+                        &PendingEvent::for_test(),
+                    )
                         .await
                         .unwrap();
                 }
@@ -616,8 +622,8 @@ async fn a_reconcile_write_is_refused_once_anything_moved() {
     };
     // Another reconcile writes the same value back: `remaining` looks unchanged (ABA), but the
     // epoch moved, so the stale write is refused.
-    assert!(ops.set_remaining(ID, seen, 5).await.unwrap());
-    assert!(!ops.set_remaining(ID, seen, 4).await.unwrap());
+    assert!(ops.set_remaining(ID, seen, 5, None).await.unwrap());
+    assert!(!ops.set_remaining(ID, seen, 4, None).await.unwrap());
     assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
     assert_eq!(ops.snapshot().campaigns[ID].remaining, 4);
 }
@@ -627,9 +633,15 @@ async fn the_document_store_answers_like_a_store() {
     let now = SystemClock.now();
     let store = DocStore::new(MemoryOps::default(), SystemClock, patient_lease());
     let id = CampaignId::parse(ID).unwrap();
-    store.create_campaign(&campaign(2, now)).await.unwrap();
+    let stamp = crate::domain::Stamp {
+        actor: crate::domain::Actor::parse("test").unwrap(),
+        at: now,
+    };
+    Store::create_campaign(&store, &campaign(2, now), &stamp)
+        .await
+        .unwrap();
     assert!(matches!(
-        store.create_campaign(&campaign(2, now)).await,
+        Store::create_campaign(&store, &campaign(2, now), &stamp).await,
         Err(StoreError::CampaignExists(_))
     ));
     let first = Store::claim(&store, &attempt(1, now))
@@ -667,7 +679,11 @@ async fn the_document_store_answers_like_a_store() {
         .drift(),
         0
     );
-    let ended = store.end_campaign(&id, now).await.unwrap().unwrap();
+    let ended = store
+        .change(&id, &CampaignChange::End, &stamp)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(ended.state(now), CampaignState::Ended);
     assert_eq!(
         Store::claim(&store, &attempt(2, now)).await.unwrap(),
@@ -679,7 +695,11 @@ async fn the_document_store_answers_like_a_store() {
     );
     assert!(matches!(
         store
-            .add_inventory(&id, Units::new(MAX_INVENTORY).unwrap())
+            .change(
+                &id,
+                &CampaignChange::AddInventory(Units::new(MAX_INVENTORY).unwrap()),
+                &stamp
+            )
             .await,
         Err(StoreError::InventoryLimit(_))
     ));
@@ -962,24 +982,28 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
         total: 2,
         epoch: 0,
     };
-    assert!(ops.set_remaining(ID, seen, 1).await.unwrap());
-    assert!(!ops.set_remaining(ID, seen, 1).await.unwrap());
+    assert!(ops.set_remaining(ID, seen, 1, None).await.unwrap());
+    assert!(!ops.set_remaining(ID, seen, 1, None).await.unwrap());
     let after = ops.find_campaign(ID).await.unwrap().unwrap();
     assert_eq!((after.remaining, after.epoch), (1, 1));
 
     // Restock with its limit; end once; the audit's pairs; delete.
     let restocked = ops
-        .add_inventory(ID, 3, MAX_INVENTORY - 3, "restock-1")
+        .add_inventory(ID, 3, MAX_INVENTORY - 3, "restock-1", &PendingEvent::for_test())
         .await
         .unwrap()
         .unwrap();
     assert_eq!((restocked.total, restocked.remaining), (5, 4));
     assert_eq!(
-        ops.add_inventory(ID, 3, 1, "restock-2").await.unwrap(),
+        ops.add_inventory(ID, 3, 1, "restock-2", &PendingEvent::for_test()).await.unwrap(),
         None
     );
-    ops.end_campaign(ID, date(now)).await.unwrap();
-    ops.end_campaign(ID, date(now + TimeDelta::seconds(9)))
+    ops.end_campaign(ID, date(now), &PendingEvent::for_test()).await.unwrap();
+    ops.end_campaign(
+        ID,
+        date(now + TimeDelta::seconds(9)),
+        &PendingEvent::for_test(),
+    )
         .await
         .unwrap();
     let ended = ops.find_campaign(ID).await.unwrap().unwrap();
@@ -1070,8 +1094,9 @@ impl super::ops::DocOps for OtherTabBetweenReads<'_> {
         id: &str,
         seen: Seen,
         remaining: i64,
+        event: Option<&PendingEvent>,
     ) -> Result<bool, StoreError> {
-        self.inner.set_remaining(id, seen, remaining).await
+        self.inner.set_remaining(id, seen, remaining, event).await
     }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
         let found = self.inner.find_claim(campaign, user).await;
@@ -1246,10 +1271,20 @@ async fn a_restock_whose_answer_was_lost_is_applied_once() {
     let now = SystemClock.now();
     let store = DocStore::new(MemoryOps::default(), SystemClock, patient_lease());
     let id = CampaignId::parse(ID).unwrap();
-    store.create_campaign(&campaign(2, now)).await.unwrap();
+    let stamp = crate::domain::Stamp {
+        actor: crate::domain::Actor::parse("test").unwrap(),
+        at: now,
+    };
+    Store::create_campaign(&store, &campaign(2, now), &stamp)
+        .await
+        .unwrap();
     store.ops.lose_next_restock_answer();
     let after = store
-        .add_inventory(&id, Units::new(5).unwrap())
+        .change(
+            &id,
+            &CampaignChange::AddInventory(Units::new(5).unwrap()),
+            &stamp,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -1384,8 +1419,9 @@ impl<O: super::ops::DocOps> super::ops::DocOps for Counted<O> {
         id: &str,
         seen: Seen,
         remaining: i64,
+        event: Option<&PendingEvent>,
     ) -> Result<bool, StoreError> {
-        self.count(true, self.inner.set_remaining(id, seen, remaining))
+        self.count(true, self.inner.set_remaining(id, seen, remaining, event))
             .await
     }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
@@ -1519,8 +1555,9 @@ impl super::ops::DocOps for OtherShopperTakesTheLastUnit<'_> {
         id: &str,
         seen: Seen,
         remaining: i64,
+        event: Option<&PendingEvent>,
     ) -> Result<bool, StoreError> {
-        self.inner.set_remaining(id, seen, remaining).await
+        self.inner.set_remaining(id, seen, remaining, event).await
     }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
         self.inner.find_claim(campaign, user).await

@@ -36,7 +36,7 @@ pub(super) fn rest(world: &mut World, id: &str) -> Rest {
     for doc in data.claims.values().filter(|d| d.campaign_id == id) {
         tokens.insert(doc.token.clone());
         match doc.status {
-            Status::Claimed => {
+            Status::Claimed | Status::Redeemed => {
                 let held = Held {
                     token: world.token(&doc.token),
                     discount: doc.discount_cents,
@@ -46,6 +46,7 @@ pub(super) fn rest(world: &mut World, id: &str) -> Rest {
                 claimed.insert(doc.user_id.clone(), held);
             }
             Status::Reserving => reserving += 1,
+            Status::Voided | Status::Expired => {}
         }
     }
     Rest {

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use chrono::{DateTime, Utc};
 use mongodb::bson;
 
-use super::super::docs::{CampaignDoc, ClaimDoc, Status};
+use super::super::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status};
+use super::super::lifecycle_ops::{EventFilter, LifecycleOps, Schedule, Source};
 use super::super::ops::{CampaignOps, Consistency, DocOps, Inserted, Seen};
 use super::world::{Op, Reply, World};
 use crate::clock::Clock;
@@ -112,9 +113,10 @@ impl DocOps for SimOps {
         id: &str,
         seen: Seen,
         remaining: i64,
+        event: Option<&PendingEvent>,
     ) -> Result<bool, StoreError> {
-        self.matched(Op::SetRemaining(id.to_owned(), seen, remaining))
-            .await
+        let op = Op::SetRemaining(id.to_owned(), seen, remaining, event.cloned());
+        self.matched(op).await
     }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
         match self
@@ -176,10 +178,14 @@ impl CampaignOps for SimOps {
             other => Err(unexpected(&other)),
         }
     }
-    async fn end_campaign(&self, id: &str, now: bson::DateTime) -> Result<(), StoreError> {
-        self.matched(Op::EndCampaign(id.to_owned(), now))
+    async fn end_campaign(
+        &self,
+        id: &str,
+        now: bson::DateTime,
+        event: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        self.matched(Op::EndCampaign(id.to_owned(), now, event.clone()))
             .await
-            .map(drop)
     }
     async fn add_inventory(
         &self,
@@ -187,8 +193,9 @@ impl CampaignOps for SimOps {
         units: i64,
         max_total: i64,
         op: &str,
+        event: &PendingEvent,
     ) -> Result<Option<CampaignDoc>, StoreError> {
-        let op = Op::AddInventory(id.to_owned(), units, max_total, op.to_owned());
+        let op = Op::AddInventory(id.to_owned(), units, max_total, op.to_owned(), event.clone());
         self.campaign(op).await
     }
     async fn delete_campaign(&self, id: &str) -> Result<bool, StoreError> {
@@ -197,6 +204,123 @@ impl CampaignOps for SimOps {
     async fn claimed_pairs(&self, campaign: &str) -> Result<Vec<(String, String)>, StoreError> {
         match self.call(Op::ClaimedPairs(campaign.to_owned())).await? {
             Reply::Pairs(pairs) => Ok(pairs),
+            other => Err(unexpected(&other)),
+        }
+    }
+}
+
+impl SimOps {
+    async fn claims(&self, op: Op, limit: i64) -> Result<Vec<ClaimDoc>, StoreError> {
+        match self.call(op).await? {
+            Reply::Claims(mut all) => {
+                all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+                Ok(all)
+            }
+            other => Err(unexpected(&other)),
+        }
+    }
+}
+
+impl LifecycleOps for SimOps {
+    async fn find_claim_by_token(
+        &self,
+        campaign: &str,
+        token: &str,
+    ) -> Result<Option<ClaimDoc>, StoreError> {
+        match self
+            .call(Op::FindClaimByToken(campaign.to_owned(), token.to_owned()))
+            .await?
+        {
+            Reply::Claim(doc) => Ok(doc),
+            other => Err(unexpected(&other)),
+        }
+    }
+    async fn move_claim(
+        &self,
+        before: &ClaimDoc,
+        status: Option<Status>,
+        after: &ClaimDoc,
+        event: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        let op = Op::MoveClaim(before.clone(), status, after.clone(), event.clone());
+        self.matched(op).await
+    }
+    async fn return_unit(&self, campaign: &str, token: &str) -> Result<bool, StoreError> {
+        self.matched(Op::ReturnUnit(campaign.to_owned(), token.to_owned()))
+            .await
+    }
+    async fn returned(&self, campaign: &str, user: &str, token: &str) -> Result<(), StoreError> {
+        let op = Op::Returned(campaign.to_owned(), user.to_owned(), token.to_owned());
+        self.matched(op).await.map(drop)
+    }
+    async fn returning(&self, campaign: &str, limit: i64) -> Result<Vec<ClaimDoc>, StoreError> {
+        self.claims(Op::Returning(campaign.to_owned()), limit).await
+    }
+    async fn due(
+        &self,
+        campaign: &str,
+        now: bson::DateTime,
+        limit: i64,
+    ) -> Result<Vec<ClaimDoc>, StoreError> {
+        self.claims(Op::Due(campaign.to_owned(), now), limit).await
+    }
+    async fn count_holding(&self, campaign: &str) -> Result<i64, StoreError> {
+        self.count(Op::CountHolding(campaign.to_owned())).await
+    }
+    async fn reschedule(
+        &self,
+        id: &str,
+        seen: Schedule,
+        to: Schedule,
+        event: &PendingEvent,
+    ) -> Result<bool, StoreError> {
+        self.matched(Op::Reschedule(id.to_owned(), seen, to, event.clone()))
+            .await
+    }
+    async fn remove_inventory(
+        &self,
+        id: &str,
+        units: i64,
+        op: &str,
+        event: &PendingEvent,
+    ) -> Result<Option<CampaignDoc>, StoreError> {
+        let op = Op::RemoveInventory(id.to_owned(), units, op.to_owned(), event.clone());
+        self.campaign(op).await
+    }
+    async fn claims_page(
+        &self,
+        campaign: &str,
+        status: Option<Status>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ClaimDoc>, StoreError> {
+        let size = usize::try_from(limit).unwrap_or(usize::MAX);
+        let op = Op::ClaimsPage(campaign.to_owned(), status, after.map(str::to_owned), size);
+        self.claims(op, limit).await
+    }
+    async fn pending(
+        &self,
+        campaign: Option<&str>,
+    ) -> Result<Vec<(Source, PendingEvent)>, StoreError> {
+        match self.call(Op::Pending(campaign.map(str::to_owned))).await? {
+            Reply::Pending(all) => Ok(all),
+            other => Err(unexpected(&other)),
+        }
+    }
+    async fn next_seq(&self) -> Result<i64, StoreError> {
+        self.count(Op::NextSeq).await
+    }
+    async fn insert_event(&self, doc: &EventDoc) -> Result<Inserted, StoreError> {
+        self.inserted(Op::InsertEvent(doc.clone())).await
+    }
+    async fn unpend(&self, source: &Source, id: &str) -> Result<(), StoreError> {
+        self.matched(Op::Unpend(source.clone(), id.to_owned()))
+            .await
+            .map(drop)
+    }
+    async fn events(&self, filter: &EventFilter) -> Result<Vec<EventDoc>, StoreError> {
+        match self.call(Op::Events(filter.clone())).await? {
+            Reply::Events(all) => Ok(all),
             other => Err(unexpected(&other)),
         }
     }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use mongodb::bson;
 
-use super::super::docs::{CampaignDoc, ClaimDoc};
+use super::super::docs::{CampaignDoc, ClaimDoc, EventDoc};
 
 /// The nodes of the set.
 pub(super) const NODES: usize = 3;
@@ -29,6 +29,10 @@ pub(super) struct Data {
     /// Keyed by the unique index (`campaign_id`, `user_id`), which also makes every scan
     /// deterministic (a token is random).
     pub claims: BTreeMap<(String, String), ClaimDoc>,
+    /// The events log, by `_id`.
+    pub events: BTreeMap<String, EventDoc>,
+    /// The `counters` document of the log.
+    pub seq: i64,
 }
 
 impl Data {
@@ -47,6 +51,10 @@ impl Data {
             Effect::DelClaim(key) => {
                 self.claims.remove(key);
             }
+            Effect::PutEvent(doc) => {
+                self.events.insert(doc.id.clone(), doc.clone());
+            }
+            Effect::SetSeq(seq) => self.seq = *seq,
             Effect::Noop => {}
         }
     }
@@ -64,6 +72,8 @@ pub(super) enum Effect {
     DelCampaign(String),
     PutClaim(ClaimDoc),
     DelClaim((String, String)),
+    PutEvent(EventDoc),
+    SetSeq(i64),
     /// What a new primary writes first, so that entries of older terms can commit.
     Noop,
 }

@@ -24,7 +24,8 @@ use super::replica::{Effect, NODES};
 use super::sched::{Exec, block_on};
 use super::world::{Ans, Cost, Event, Faults, Held, Req, World};
 use crate::domain::{
-    Campaign, CampaignId, ClaimAttempt, Currency, Decision, NewCampaign, Refusal, Units, UserId,
+    Actor, Campaign, CampaignChange, CampaignId, ClaimAttempt, Currency, Decision, NewCampaign,
+    Refusal, Stamp, Units, UserId,
 };
 use crate::store::{ReconcileMode, Store as _};
 
@@ -80,9 +81,18 @@ fn campaign(total: i64, now: DateTime<Utc>) -> Option<Campaign> {
         currency: Currency::default(),
         starts_at: now - TimeDelta::hours(1),
         ends_at: now + TimeDelta::days(1),
+        hold: None,
     }
     .validate(now)
     .ok()
+}
+
+/// The operator's stamp.
+fn stamp(at: DateTime<Utc>) -> Stamp {
+    Stamp {
+        actor: Actor::parse("operator").unwrap_or_else(|_| unreachable!("a valid actor")),
+        at,
+    }
 }
 
 fn held(world: &Shared, claim: &crate::domain::Claim) -> Held {
@@ -218,7 +228,7 @@ impl Env {
             Req::Restock(n) => {
                 let units = Units::new(*n).unwrap_or_else(|_| unreachable!("a valid count"));
                 store
-                    .add_inventory(&id, units)
+                    .change_campaign(&id, &CampaignChange::AddInventory(units), &stamp(now))
                     .await
                     .map_or_else(failed, |_| Ans::Done)
             }
@@ -229,12 +239,12 @@ impl Env {
                     ReconcileMode::Apply
                 };
                 store
-                    .reconcile(&id, mode)
+                    .reconcile(&id, mode, &stamp(now))
                     .await
                     .map_or_else(failed, |_| Ans::Done)
             }
             Req::End => store
-                .end_campaign(&id, now)
+                .change_campaign(&id, &CampaignChange::End, &stamp(now))
                 .await
                 .map_or_else(failed, |_| Ans::Done),
         }

@@ -14,7 +14,10 @@ use mongodb::bson;
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
-use super::super::docs::{CampaignDoc, ClaimDoc, Status};
+use super::super::docs::{
+    CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, holding, may_hold,
+};
+use super::super::lifecycle_ops::{EventFilter, Schedule, Source};
 use super::super::ops::{Consistency, ReadFrom, ReadLevel, WriteLevel};
 use super::super::ops::{Inserted, Seen};
 use super::replica::{Data, Effect, NODES, OpTime, ReplicaSet};
@@ -24,7 +27,7 @@ use super::replica::{Data, Effect, NODES, OpTime, ReplicaSet};
 pub(super) enum Op {
     FindCampaign(String),
     ReserveUnit(String, bson::DateTime),
-    SetRemaining(String, Seen, i64),
+    SetRemaining(String, Seen, i64, Option<PendingEvent>),
     FindClaim(String, String),
     InsertClaim(ClaimDoc),
     ConfirmClaim(String, String, String),
@@ -33,11 +36,26 @@ pub(super) enum Op {
     CountClaims(String, Option<Status>),
     InsertCampaign(CampaignDoc),
     ListCampaigns,
-    EndCampaign(String, bson::DateTime),
-    AddInventory(String, i64, i64, String),
+    EndCampaign(String, bson::DateTime, PendingEvent),
+    AddInventory(String, i64, i64, String, PendingEvent),
     DeleteCampaign(String),
     ClaimedPairs(String),
     ServerTime,
+    FindClaimByToken(String, String),
+    MoveClaim(ClaimDoc, Option<Status>, ClaimDoc, PendingEvent),
+    ReturnUnit(String, String),
+    Returned(String, String, String),
+    Returning(String),
+    Due(String, bson::DateTime),
+    CountHolding(String),
+    Reschedule(String, Schedule, Schedule, PendingEvent),
+    RemoveInventory(String, i64, String, PendingEvent),
+    ClaimsPage(String, Option<Status>, Option<String>, usize),
+    Pending(Option<String>),
+    NextSeq,
+    InsertEvent(EventDoc),
+    Unpend(Source, String),
+    Events(EventFilter),
 }
 
 impl Op {
@@ -50,6 +68,13 @@ impl Op {
                 | Op::ListCampaigns
                 | Op::ClaimedPairs(_)
                 | Op::ServerTime
+                | Op::FindClaimByToken(..)
+                | Op::Returning(_)
+                | Op::Due(..)
+                | Op::CountHolding(_)
+                | Op::ClaimsPage(..)
+                | Op::Pending(_)
+                | Op::Events(_)
         )
     }
 }
@@ -65,6 +90,9 @@ pub(super) enum Reply {
     Count(i64),
     Pairs(Vec<(String, String)>),
     Time(bson::DateTime),
+    Claims(Vec<ClaimDoc>),
+    Pending(Vec<(Source, PendingEvent)>),
+    Events(Vec<EventDoc>),
 }
 
 /// Where a request is.
@@ -475,11 +503,89 @@ fn read(data: &Data, op: &Op, clock: bson::DateTime) -> Reply {
             i64::try_from(
                 data.claims
                     .values()
-                    .filter(|d| &d.campaign_id == c && status.is_none_or(|s| d.status == s))
+                    .filter(|d| {
+                        &d.campaign_id == c && status.map_or_else(|| may_hold(d), |s| d.status == s)
+                    })
                     .count(),
             )
             .unwrap_or(i64::MAX),
         ),
+        Op::CountHolding(c) => Reply::Count(
+            i64::try_from(
+                data.claims
+                    .values()
+                    .filter(|d| &d.campaign_id == c && holding(d))
+                    .count(),
+            )
+            .unwrap_or(i64::MAX),
+        ),
+        Op::FindClaimByToken(c, token) => Reply::Claim(
+            data.claims
+                .values()
+                .find(|d| &d.campaign_id == c && &d.token == token && d.status != Status::Reserving)
+                .cloned(),
+        ),
+        Op::Returning(c) => Reply::Claims(
+            data.claims
+                .values()
+                .filter(|d| &d.campaign_id == c && d.returning)
+                .cloned()
+                .collect(),
+        ),
+        Op::Due(c, now) => Reply::Claims(
+            data.claims
+                .values()
+                .filter(|d| {
+                    &d.campaign_id == c
+                        && d.status == Status::Claimed
+                        && d.expires_at.is_some_and(|at| at < *now)
+                })
+                .cloned()
+                .collect(),
+        ),
+        Op::ClaimsPage(c, status, after, limit) => Reply::Claims(
+            data.claims
+                .values()
+                .filter(|d| {
+                    &d.campaign_id == c
+                        && status.map_or(d.status != Status::Reserving, |s| d.status == s)
+                        && after.as_ref().is_none_or(|a| d.user_id > *a)
+                })
+                .take(*limit)
+                .cloned()
+                .collect(),
+        ),
+        Op::Pending(c) => {
+            let mut all = Vec::new();
+            for doc in data.campaigns.values() {
+                if c.as_ref().is_none_or(|c| *c == doc.id) {
+                    let source = Source::Campaign(doc.id.clone());
+                    all.extend(doc.pending.iter().map(|e| (source.clone(), e.clone())));
+                }
+            }
+            for doc in data.claims.values() {
+                if c.as_ref().is_none_or(|c| *c == doc.campaign_id) {
+                    let source = Source::Claim(doc.campaign_id.clone(), doc.user_id.clone());
+                    all.extend(doc.pending.iter().map(|e| (source.clone(), e.clone())));
+                }
+            }
+            Reply::Pending(all)
+        }
+        Op::Events(f) => {
+            let mut all: Vec<EventDoc> = data
+                .events
+                .values()
+                .filter(|e| {
+                    e.seq > f.after_seq
+                        && f.campaign.as_ref().is_none_or(|c| *c == e.campaign_id)
+                        && f.since.is_none_or(|at| e.at >= at)
+                })
+                .cloned()
+                .collect();
+            all.sort_by_key(|e| e.seq);
+            all.truncate(usize::try_from(f.limit).unwrap_or(usize::MAX));
+            Reply::Events(all)
+        }
         Op::ListCampaigns => {
             let mut all: Vec<CampaignDoc> = data.campaigns.values().cloned().collect();
             all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -488,7 +594,7 @@ fn read(data: &Data, op: &Op, clock: bson::DateTime) -> Reply {
         Op::ClaimedPairs(c) => Reply::Pairs(
             data.claims
                 .values()
-                .filter(|d| &d.campaign_id == c && d.status == Status::Claimed)
+                .filter(|d| &d.campaign_id == c && holding(d))
                 .map(|d| (d.user_id.clone(), d.token.clone()))
                 .collect(),
         ),
@@ -498,7 +604,7 @@ fn read(data: &Data, op: &Op, clock: bson::DateTime) -> Reply {
 }
 
 fn live(doc: &CampaignDoc, now: bson::DateTime) -> bool {
-    !doc.ended && doc.starts_at <= now && doc.ends_at >= now && doc.remaining > 0
+    !doc.ended && !doc.paused && doc.starts_at <= now && doc.ends_at >= now && doc.remaining > 0
 }
 
 /// A write's answer and its effects, as one single-document operation on the primary.
@@ -518,12 +624,13 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
             }
             None => (Reply::Matched(false), vec![]),
         },
-        Op::SetRemaining(id, seen, remaining) => match campaign(id).filter(|d| {
+        Op::SetRemaining(id, seen, remaining, event) => match campaign(id).filter(|d| {
             d.remaining == seen.remaining && d.total == seen.total && d.epoch == seen.epoch
         }) {
             Some(mut doc) => {
                 doc.remaining = *remaining;
                 doc.epoch += 1;
+                doc.pending.extend(event.clone());
                 (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
             }
             None => (Reply::Matched(false), vec![]),
@@ -577,15 +684,16 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
                 )
             }
         }
-        Op::EndCampaign(id, now) => match campaign(id).filter(|d| !d.ended) {
+        Op::EndCampaign(id, now, event) => match campaign(id).filter(|d| !d.ended) {
             Some(mut doc) => {
                 doc.ended = true;
                 doc.ended_at = Some(*now);
+                doc.pending.push(event.clone());
                 (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
             }
             None => (Reply::Matched(false), vec![]),
         },
-        Op::AddInventory(id, units, max_total, op) => {
+        Op::AddInventory(id, units, max_total, op, event) => {
             match campaign(id).filter(|d| d.total <= *max_total && !d.ops.contains(op)) {
                 Some(mut doc) => {
                     doc.total += units;
@@ -593,6 +701,7 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
                     doc.ops.push(op.clone());
                     let keep = doc.ops.len().saturating_sub(16);
                     doc.ops.drain(..keep);
+                    doc.pending.push(event.clone());
                     (
                         Reply::Campaign(Some(doc.clone())),
                         vec![Effect::PutCampaign(doc)],
@@ -613,6 +722,100 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
                 effects.push(Effect::DelCampaign(id.clone()));
             }
             (Reply::Matched(existed), effects)
+        }
+        Op::MoveClaim(before, status, after, event) => match data
+            .claims
+            .get(&(before.campaign_id.clone(), before.user_id.clone()))
+            .filter(|d| d.token == before.token && status.is_none_or(|s| d.status == s))
+        {
+            Some(doc) => {
+                let mut doc = doc.clone();
+                doc.status = after.status;
+                doc.order_id.clone_from(&after.order_id);
+                doc.redeemed_cart_cents = after.redeemed_cart_cents;
+                doc.redeemed_discount_cents = after.redeemed_discount_cents;
+                doc.redeemed_at = after.redeemed_at;
+                doc.returning = after.returning;
+                doc.pending.push(event.clone());
+                (Reply::Matched(true), vec![Effect::PutClaim(doc)])
+            }
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::ReturnUnit(id, token) => match campaign(id).filter(|d| !d.returns.contains(token)) {
+            Some(mut doc) => {
+                doc.remaining += 1;
+                doc.epoch += 1;
+                doc.returns.push(token.clone());
+                let keep = doc.returns.len().saturating_sub(256);
+                doc.returns.drain(..keep);
+                (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
+            }
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::Returned(c, u, token) => match data
+            .claims
+            .get(&(c.clone(), u.clone()))
+            .filter(|d| d.token == *token)
+        {
+            Some(doc) => {
+                let mut doc = doc.clone();
+                doc.returning = false;
+                (Reply::Matched(true), vec![Effect::PutClaim(doc)])
+            }
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::Reschedule(id, seen, to, event) => match campaign(id).filter(|d| {
+            !d.ended && d.paused == seen.paused && d.ends_at == seen.ends_at
+        }) {
+            Some(mut doc) => {
+                doc.paused = to.paused;
+                doc.ends_at = to.ends_at;
+                doc.pending.push(event.clone());
+                (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
+            }
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::RemoveInventory(id, units, op, event) => match campaign(id)
+            .filter(|d| d.remaining >= *units && d.total > *units && !d.ops.contains(op))
+        {
+            Some(mut doc) => {
+                doc.total -= units;
+                doc.remaining -= units;
+                doc.ops.push(op.clone());
+                let keep = doc.ops.len().saturating_sub(16);
+                doc.ops.drain(..keep);
+                doc.pending.push(event.clone());
+                (
+                    Reply::Campaign(Some(doc.clone())),
+                    vec![Effect::PutCampaign(doc)],
+                )
+            }
+            None => (Reply::Campaign(None), vec![]),
+        },
+        Op::NextSeq => (Reply::Count(data.seq + 1), vec![Effect::SetSeq(data.seq + 1)]),
+        Op::InsertEvent(doc) => {
+            if data.events.contains_key(&doc.id) {
+                (Reply::Inserted(Inserted::Duplicate), vec![])
+            } else {
+                (
+                    Reply::Inserted(Inserted::Yes),
+                    vec![Effect::PutEvent(doc.clone())],
+                )
+            }
+        }
+        Op::Unpend(source, id) => {
+            let effect = match source {
+                Source::Campaign(c) => campaign(c).map(|mut doc| {
+                    doc.pending.retain(|e| e.id != *id);
+                    Effect::PutCampaign(doc)
+                }),
+                Source::Claim(c, u) => data.claims.get(&(c.clone(), u.clone())).map(|doc| {
+                    let mut doc = doc.clone();
+                    doc.pending.retain(|e| e.id != *id);
+                    Effect::PutClaim(doc)
+                }),
+            };
+            (Reply::Matched(effect.is_some()), effect.into_iter().collect())
         }
         _ => unreachable!("not a write: {op:?}"),
     }
