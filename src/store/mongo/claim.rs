@@ -158,9 +158,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::docs::{ClaimDoc, PendingEvent, Status, date};
 use super::ops::{DocOps, Inserted, Seen, TimeSource};
 use crate::clock::{Clock, truncate_to_millis};
-use crate::domain::{
-    CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, EventKind, Stamp,
-};
+use crate::domain::{CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, EventKind, Stamp};
 use crate::store::{ReconcileMode, Reconciliation, StoreError};
 
 /// How long a `reserving` document is trusted to belong to a live request, and how a

@@ -37,7 +37,7 @@ use super::ops::Inserted;
 use crate::clock::Clock;
 use crate::domain::{
     Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimKey, ClaimToken, Event,
-    EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, Verdict, VoidAttempt,
+    EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
 use crate::store::{ReconcileMode, Reconciliation, StoreError};
 
@@ -420,7 +420,7 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
             .claims_page(
                 page.campaign.as_str(),
                 page.status.map(Status::of),
-                page.after.as_ref().map(|u| u.as_str()),
+                page.after.as_ref().map(UserId::as_str),
                 i64::try_from(page.limit).unwrap_or(i64::MAX),
             )
             .await?

@@ -17,8 +17,8 @@ use super::model::{CrashOps, Faults, MemoryOps, Snapshot};
 use super::ops::{CampaignOps as _, DocOps as _, Seen};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Campaign, CampaignChange, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, ClaimToken, Currency,
-    Decision, MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
+    Campaign, CampaignChange, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, ClaimToken,
+    Currency, Decision, MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
 };
 use crate::store::{ReconcileMode, Store, StoreError};
 
@@ -186,8 +186,8 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
                         ClaimToken::random().as_str(),
                         &PendingEvent::for_test(),
                     )
-                        .await
-                        .unwrap();
+                    .await
+                    .unwrap();
                 }
                 let report = claim::reconcile(
                     &*ops,
@@ -989,23 +989,33 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
 
     // Restock with its limit; end once; the audit's pairs; delete.
     let restocked = ops
-        .add_inventory(ID, 3, MAX_INVENTORY - 3, "restock-1", &PendingEvent::for_test())
+        .add_inventory(
+            ID,
+            3,
+            MAX_INVENTORY - 3,
+            "restock-1",
+            &PendingEvent::for_test(),
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!((restocked.total, restocked.remaining), (5, 4));
     assert_eq!(
-        ops.add_inventory(ID, 3, 1, "restock-2", &PendingEvent::for_test()).await.unwrap(),
+        ops.add_inventory(ID, 3, 1, "restock-2", &PendingEvent::for_test())
+            .await
+            .unwrap(),
         None
     );
-    ops.end_campaign(ID, date(now), &PendingEvent::for_test()).await.unwrap();
+    ops.end_campaign(ID, date(now), &PendingEvent::for_test())
+        .await
+        .unwrap();
     ops.end_campaign(
         ID,
         date(now + TimeDelta::seconds(9)),
         &PendingEvent::for_test(),
     )
-        .await
-        .unwrap();
+    .await
+    .unwrap();
     let ended = ops.find_campaign(ID).await.unwrap().unwrap();
     assert_eq!((ended.ended, ended.ended_at), (true, Some(date(now))));
     assert!(!ops.reserve_unit(ID, date(now)).await.unwrap(), "ended");

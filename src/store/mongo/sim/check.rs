@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::docs::Status;
+use super::super::docs::{Status, holding};
 use super::replica::Data;
 use super::world::{Ans, Event, Held, Req, World};
 
@@ -13,8 +13,14 @@ pub(super) struct Rest {
     pub total: i64,
     pub remaining: i64,
     pub ended: bool,
-    /// The `claimed` documents, by user id.
+    /// The claims (any status but `reserving`), by user id.
     pub claimed: BTreeMap<String, Held>,
+    /// Each claim's status and order, by user id.
+    pub status: BTreeMap<String, (Status, Option<String>)>,
+    /// The claims holding a unit (`claimed`, `redeemed`).
+    pub holding: i64,
+    /// Voided or expired claims whose unit is not back yet.
+    pub returning: usize,
     /// `reserving` documents left behind.
     pub reserving: usize,
     pub distinct_tokens: usize,
@@ -22,7 +28,7 @@ pub(super) struct Rest {
 
 impl Rest {
     fn claims(&self) -> i64 {
-        i64::try_from(self.claimed.len()).unwrap_or(i64::MAX)
+        self.holding
     }
 }
 
@@ -33,10 +39,15 @@ pub(super) fn rest(world: &mut World, id: &str) -> Rest {
     let mut claimed = BTreeMap::new();
     let mut tokens = std::collections::BTreeSet::new();
     let mut reserving = 0;
+    let mut status = BTreeMap::new();
+    let (mut holding, mut returning) = (0, 0);
     for doc in data.claims.values().filter(|d| d.campaign_id == id) {
         tokens.insert(doc.token.clone());
+        status.insert(doc.user_id.clone(), (doc.status, doc.order_id.clone()));
+        returning += usize::from(doc.returning);
         match doc.status {
-            Status::Claimed | Status::Redeemed => {
+            Status::Claimed | Status::Redeemed | Status::Voided | Status::Expired => {
+                holding += i64::from(matches!(doc.status, Status::Claimed | Status::Redeemed));
                 let held = Held {
                     token: world.token(&doc.token),
                     discount: doc.discount_cents,
@@ -46,7 +57,6 @@ pub(super) fn rest(world: &mut World, id: &str) -> Rest {
                 claimed.insert(doc.user_id.clone(), held);
             }
             Status::Reserving => reserving += 1,
-            Status::Voided | Status::Expired => {}
         }
     }
     Rest {
@@ -54,6 +64,9 @@ pub(super) fn rest(world: &mut World, id: &str) -> Rest {
         remaining: campaign.map_or(0, |c| c.remaining),
         ended: campaign.is_some_and(|c| c.ended),
         claimed,
+        status,
+        holding,
+        returning,
         reserving,
         distinct_tokens: tokens.len(),
     }
@@ -65,7 +78,7 @@ pub(super) fn i1(data: &Data, id: &str) -> Option<String> {
     let claimed = i64::try_from(
         data.claims
             .values()
-            .filter(|d| d.campaign_id == id && d.status == Status::Claimed)
+            .filter(|d| d.campaign_id == id && holding(d))
             .count(),
     )
     .unwrap_or(i64::MAX);
@@ -144,7 +157,13 @@ fn calls(history: &[Event]) -> Vec<Call<'_>> {
 pub(super) fn history(history: &[Event], rest: &Rest) -> Vec<String> {
     let mut found = Vec::new();
     let calls = calls(history);
-    let operator = |c: &Call<'_>| matches!(c.req, Req::Restock(_) | Req::Reconcile { .. });
+    // The operator's actions that can give units back (a void and an expiry return one).
+    let operator = |c: &Call<'_>| {
+        matches!(
+            c.req,
+            Req::Restock(_) | Req::Reconcile { .. } | Req::Void { .. } | Req::Expire
+        )
+    };
     let overlaps_operator = |start: usize, end: usize| {
         calls
             .iter()
@@ -184,7 +203,12 @@ pub(super) fn history(history: &[Event], rest: &Rest) -> Vec<String> {
                     }
                     continue;
                 }
-                Ans::Failed(_) | Ans::Done => continue,
+                Ans::Failed(_)
+                | Ans::Done
+                | Ans::Moved(_)
+                | Ans::Same(_)
+                | Ans::Swept(_)
+                | Ans::Events(_) => continue,
             };
             match first {
                 None => first = Some(held),
@@ -223,6 +247,111 @@ pub(super) fn history(history: &[Event], rest: &Rest) -> Vec<String> {
                 rest.remaining
             ));
         }
+    }
+    found
+}
+
+/// The lifecycle's invariants over the history, the state at rest and the events log
+/// (`events`: (user of a claim event, action), in order):
+/// - I7: a claim's status moves at most once: at most one transition answered as carried out
+///   per user, and it names the status at rest;
+/// - a redeem replays only for the order it was redeemed for, and no other order is answered
+///   as redeemed;
+/// - I10: every change has exactly one event and nothing else has one: per user, one claim
+///   event naming its status at rest if it left `claimed`, none otherwise; the sweeps' counts
+///   add up to the expired claims when none of them failed.
+///
+/// I8 and I9 (only `claimed` and `redeemed` hold a unit, a void or an expiry returns exactly
+/// one) are the conservation checks at rest ([`at_rest`]) and the oversell monitor ([`i1`]).
+pub(super) fn lifecycle(
+    history: &[Event],
+    rest: &Rest,
+    events: &[(String, String)],
+    faulted: bool,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    let calls = calls(history);
+    let status_name = |s: Status| match s {
+        Status::Reserving => "reserving",
+        Status::Claimed => "claimed",
+        Status::Redeemed => "redeemed",
+        Status::Voided => "voided",
+        Status::Expired => "expired",
+    };
+    let mut moved: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    let (mut swept, mut sweep_failed) = (0, false);
+    for call in &calls {
+        let Some((at, ans)) = call.end else {
+            sweep_failed |= matches!(call.req, Req::Expire);
+            continue;
+        };
+        match (call.req, ans) {
+            (Req::Redeem { user, .. } | Req::Void { user }, Ans::Moved(to)) => {
+                moved.entry(format!("user-{user}")).or_default().push(to);
+            }
+            (Req::Expire, Ans::Swept(n)) => swept += n,
+            (Req::Expire, _) => sweep_failed = true,
+            _ => {}
+        }
+        if let (Req::Redeem { user, order }, Ans::Moved(_) | Ans::Same(_)) = (call.req, ans) {
+            let name = format!("user-{user}");
+            let want = format!("order-{order}");
+            match rest.status.get(&name) {
+                Some((Status::Redeemed, Some(got))) if *got == want => {}
+                other => found.push(format!(
+                    "redeem: {name}'s redeem for {want} was answered {ans:?} at {at}, but at \
+                     rest the claim is {other:?}"
+                )),
+            }
+        }
+    }
+    let expired = rest
+        .status
+        .values()
+        .filter(|(s, _)| *s == Status::Expired)
+        .count();
+    if !sweep_failed && !faulted && usize::try_from(swept).ok() != Some(expired) {
+        found.push(format!(
+            "I10: the sweeps answered {swept} expired, {expired} claims are expired at rest"
+        ));
+    }
+    for (name, tos) in &moved {
+        let at_rest = rest.status.get(name).map(|(s, _)| status_name(*s));
+        if tos.len() > 1 {
+            found.push(format!(
+                "I7: {name}'s claim changed {} times: {tos:?}",
+                tos.len()
+            ));
+        }
+        if tos.iter().any(|to| Some(*to) != at_rest) {
+            found.push(format!(
+                "I7: {name}'s claim was answered as changed to {tos:?}, but is {at_rest:?} at rest"
+            ));
+        }
+    }
+    let mut per_user: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (user, action) in events {
+        if action.starts_with("claim.") {
+            per_user
+                .entry(user.as_str())
+                .or_default()
+                .push(action.as_str());
+        }
+    }
+    for (name, (status, _)) in &rest.status {
+        let want: Vec<String> = match status {
+            Status::Claimed | Status::Reserving => Vec::new(),
+            other => vec![format!("claim.{}", status_name(*other))],
+        };
+        let got = per_user.remove(name.as_str()).unwrap_or_default();
+        if got != want {
+            found.push(format!(
+                "I10: {name}'s claim is {status:?} at rest, and its events are {got:?}"
+            ));
+        }
+    }
+    for (name, got) in per_user {
+        found.push(format!("I10: events {got:?} for {name}, who has no claim"));
     }
     found
 }

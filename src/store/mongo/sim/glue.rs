@@ -195,7 +195,13 @@ impl CampaignOps for SimOps {
         op: &str,
         event: &PendingEvent,
     ) -> Result<Option<CampaignDoc>, StoreError> {
-        let op = Op::AddInventory(id.to_owned(), units, max_total, op.to_owned(), event.clone());
+        let op = Op::AddInventory(
+            id.to_owned(),
+            units,
+            max_total,
+            op.to_owned(),
+            event.clone(),
+        );
         self.campaign(op).await
     }
     async fn delete_campaign(&self, id: &str) -> Result<bool, StoreError> {

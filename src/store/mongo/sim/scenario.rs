@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
 use super::super::claim::Defect;
-use super::super::docs::CampaignDoc;
+use super::super::docs::{CampaignDoc, Status};
 use super::super::ops::Consistency;
 use super::super::{DocStore, Lease};
 use super::check::{self, Rest};
@@ -24,8 +24,9 @@ use super::replica::{Effect, NODES};
 use super::sched::{Exec, block_on};
 use super::world::{Ans, Cost, Event, Faults, Held, Req, World};
 use crate::domain::{
-    Actor, Campaign, CampaignChange, CampaignId, ClaimAttempt, Currency, Decision, NewCampaign,
-    Refusal, Stamp, Units, UserId,
+    Actor, Campaign, CampaignChange, CampaignId, ClaimAttempt, ClaimKey, ClaimRefusal, Currency,
+    Decision, EventQuery, Hold, NewCampaign, OrderId, RedeemAttempt, Refusal, Stamp, Units, UserId,
+    Verdict, VoidAttempt,
 };
 use crate::store::{ReconcileMode, Store as _};
 
@@ -71,6 +72,10 @@ fn epoch() -> DateTime<Utc> {
 }
 
 fn campaign(total: i64, now: DateTime<Utc>) -> Option<Campaign> {
+    held_campaign(total, now, None)
+}
+
+fn held_campaign(total: i64, now: DateTime<Utc>, hold: Option<Hold>) -> Option<Campaign> {
     NewCampaign {
         id: CampaignId::parse(ID).ok()?,
         name: "Rush".into(),
@@ -81,10 +86,31 @@ fn campaign(total: i64, now: DateTime<Utc>) -> Option<Campaign> {
         currency: Currency::default(),
         starts_at: now - TimeDelta::hours(1),
         ends_at: now + TimeDelta::days(1),
-        hold: None,
+        hold,
     }
     .validate(now)
     .ok()
+}
+
+/// The hold of the lifecycle run's claims.
+const HOLD_SECONDS: i64 = 5;
+
+fn user_id(user: usize) -> UserId {
+    UserId::parse(&format!("user-{user}")).unwrap_or_else(|_| unreachable!("a valid user"))
+}
+
+/// A transition's verdict as the history keeps it.
+fn verdict(verdict: Verdict) -> Ans {
+    match verdict {
+        Verdict::Change { after, .. } => Ans::Moved(after.status.as_str()),
+        Verdict::Replay(claim) => Ans::Same(claim.status.as_str()),
+        Verdict::Refuse(refusal) => Ans::Refused(match refusal {
+            ClaimRefusal::CampaignNotFound => "not_found",
+            ClaimRefusal::ClaimNotFound => "no_claim",
+            ClaimRefusal::NotEligible { .. } => "not_eligible",
+            ClaimRefusal::Conflict(_) => "conflict",
+        }),
+    }
 }
 
 /// The operator's stamp.
@@ -247,6 +273,59 @@ impl Env {
                 .change_campaign(&id, &CampaignChange::End, &stamp(now))
                 .await
                 .map_or_else(failed, |_| Ans::Done),
+            Req::Redeem { user, order } => {
+                let user = user_id(*user);
+                match store.claim_of(&id, &user).await {
+                    Err(e) => failed(e),
+                    Ok(None) => Ans::Refused("no_claim"),
+                    Ok(Some(claim)) => {
+                        let attempt = RedeemAttempt {
+                            campaign_id: id.clone(),
+                            token: claim.token,
+                            owner: Some(user),
+                            order_id: OrderId::parse(&format!("order-{order}"))
+                                .unwrap_or_else(|_| unreachable!("a valid order id")),
+                            cart: "50"
+                                .parse()
+                                .unwrap_or_else(|_| unreachable!("a valid cart")),
+                            stamp: stamp(now),
+                        };
+                        store.redeem(&attempt).await.map_or_else(failed, verdict)
+                    }
+                }
+            }
+            Req::Void { user } => {
+                let attempt = VoidAttempt {
+                    campaign_id: id.clone(),
+                    key: ClaimKey::User(user_id(*user)),
+                    reason: None,
+                    stamp: stamp(now),
+                };
+                store.void(&attempt).await.map_or_else(failed, verdict)
+            }
+            Req::Expire => store
+                .expire_holds(&id, &stamp(now + TimeDelta::seconds(HOLD_SECONDS + 1)))
+                .await
+                .map_or_else(failed, |n| Ans::Swept(n.unwrap_or_default())),
+            Req::ReadEvents => {
+                let query = EventQuery {
+                    campaign: Some(id.clone()),
+                    after_seq: 0,
+                    since: None,
+                    limit: 100_000,
+                };
+                store.events(&query).await.map_or_else(failed, |events| {
+                    Ans::Events(
+                        events
+                            .into_iter()
+                            .map(|e| {
+                                let user = e.details["user_id"].as_str().unwrap_or_default();
+                                (user.to_owned(), e.action)
+                            })
+                            .collect(),
+                    )
+                })
+            }
         }
     }
 }
@@ -449,6 +528,172 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
     let history = std::mem::take(&mut w.history);
     let final_rest = check::rest(&mut w, ID);
     violations.extend(check::history(&history, &final_rest));
+    Outcome {
+        violations,
+        history,
+        costs,
+        faulted,
+        rolled_back: w.rs.rolled_back,
+    }
+}
+
+/// Runs seed `seed` of the lifecycle sale with `setup`: shoppers claim and redeem (some
+/// twice, some for a second order), operators void (sometimes twice at once) and sweep expired
+/// holds during the claims, under the same faults as the sale; then, at rest, voided and
+/// expired shoppers claim again, reconcile repairs what faults stranded, and the events log is
+/// read, all checked (I7 to I10, and I1 to I6 as for the sale).
+pub(super) fn run_lifecycle(seed: u64, setup: Setup) -> Outcome {
+    block_on(lifecycle_async(seed, setup))
+}
+
+#[allow(clippy::too_many_lines)] // one story, meant to be read top to bottom
+async fn lifecycle_async(seed: u64, setup: Setup) -> Outcome {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let plan = plan(&mut rng);
+    let start = tokio::time::Instant::now();
+    let epoch_ms = epoch().timestamp_millis();
+    let mut world = World::new(rng.random(), plan.server_skews, epoch_ms, plan.faults);
+    let hold = Hold::from_seconds(HOLD_SECONDS).ok();
+    let Some(doc) = held_campaign(plan.total, epoch(), hold).map(|c| CampaignDoc::new(&c)) else {
+        unreachable!("a valid campaign")
+    };
+    world.rs.write(0, vec![Effect::PutCampaign(doc)]);
+    world.rs.settle();
+    world.watch = Some(ID.to_owned());
+    let env = Env::new(Arc::new(Mutex::new(world)), setup, &plan.client_skews);
+    let mut exec = Exec::default();
+    let mut violations = Vec::new();
+    let servers = plan.client_skews.len();
+
+    for user in 0..plan.users {
+        for _ in 0..plan.tabs[user] {
+            let req = Req::Claim {
+                user,
+                eligible: true,
+            };
+            let (delay, server) = (rng.random_range(0..=40), rng.random_range(0..servers));
+            env.spawn(&mut exec, true, delay, server, req);
+        }
+        let redeem = |order: usize, rng: &mut StdRng, exec: &mut Exec| {
+            let (delay, server) = (rng.random_range(10..=90), rng.random_range(0..servers));
+            env.spawn(exec, true, delay, server, Req::Redeem { user, order });
+        };
+        if rng.random_bool(0.5) {
+            redeem(0, &mut rng, &mut exec);
+            if rng.random_bool(0.3) {
+                redeem(0, &mut rng, &mut exec);
+            }
+            if rng.random_bool(0.3) {
+                redeem(1, &mut rng, &mut exec);
+            }
+        }
+    }
+    for _ in 0..rng.random_range(0..=2) {
+        let user = rng.random_range(0..plan.users);
+        let copies = if rng.random_bool(0.4) { 2 } else { 1 };
+        for _ in 0..copies {
+            let (delay, server) = (rng.random_range(10..=90), rng.random_range(0..servers));
+            env.spawn(&mut exec, false, delay, server, Req::Void { user });
+        }
+    }
+    for _ in 0..rng.random_range(0..=2) {
+        let (delay, server) = (rng.random_range(10..=90), rng.random_range(0..servers));
+        env.spawn(&mut exec, false, delay, server, Req::Expire);
+    }
+    if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
+        violations.push(stuck);
+    }
+    let faulted = {
+        let mut w = lock(&env.world);
+        w.faults = Faults {
+            replication: 1,
+            ..Faults::default()
+        };
+        w.rs.settle();
+        w.faulted
+    };
+    let at_rest = |env: &Env, exact: bool, when: &str, violations: &mut Vec<String>| -> Rest {
+        let mut w = lock(&env.world);
+        w.rs.settle();
+        let rest = check::rest(&mut w, ID);
+        violations.extend(check::at_rest(&rest, exact, when));
+        rest
+    };
+    let rest = at_rest(&env, !faulted, "after the lifecycle sale", &mut violations);
+    if !faulted && rest.returning != 0 {
+        violations.push(format!(
+            "I9: {} unit return(s) left half done with no fault to explain them",
+            rest.returning
+        ));
+    }
+
+    let mut once = async |req: Req, violations: &mut Vec<String>| -> Option<Ans> {
+        env.spawn(&mut exec, false, 0, 0, req);
+        if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
+            violations.push(stuck);
+        }
+        match lock(&env.world).history.last() {
+            Some(Event::End { ans, .. }) => Some(ans.clone()),
+            _ => None,
+        }
+    };
+    // A voided or expired shopper claims again: the old claim replays, no unit moves.
+    for (name, (status, _)) in &rest.status {
+        if !matches!(status, Status::Voided | Status::Expired) {
+            continue;
+        }
+        let Some(user) = name.strip_prefix("user-").and_then(|u| u.parse().ok()) else {
+            continue;
+        };
+        let before = at_rest(&env, false, "before a claim again", &mut violations);
+        let answer = once(
+            Req::Claim {
+                user,
+                eligible: true,
+            },
+            &mut violations,
+        )
+        .await;
+        let after = at_rest(&env, false, "after a claim again", &mut violations);
+        if answer != before.claimed.get(name).cloned().map(Ans::Replayed) {
+            violations.push(format!(
+                "I7: {name}, {status:?}, claimed again and was answered {answer:?}"
+            ));
+        }
+        if before != after {
+            violations.push(format!(
+                "I7: {name}'s claim again wrote: {before:?} -> {after:?}"
+            ));
+        }
+    }
+    // Reconcile, once every lease ran out, makes the counter exact.
+    tokio::time::advance(LEASE.stale_after * 3).await;
+    lock(&env.world).now_ms = epoch_ms + i64::try_from(start.elapsed().as_millis()).unwrap_or(0);
+    if let Some(Ans::Failed(_)) = once(Req::Reconcile { force: false }, &mut violations).await {
+        once(Req::Reconcile { force: true }, &mut violations).await;
+    }
+    let repaired = at_rest(&env, true, "after reconcile --apply", &mut violations);
+    if repaired.returning != 0 {
+        violations.push(format!(
+            "I9: {} unit return(s) left half done after reconcile --apply",
+            repaired.returning
+        ));
+    }
+    let events = match once(Req::ReadEvents, &mut violations).await {
+        Some(Ans::Events(events)) => events,
+        other => {
+            violations.push(format!("reading the events log answered {other:?}"));
+            Vec::new()
+        }
+    };
+
+    let costs = costs(&env.world);
+    let mut w = lock(&env.world);
+    violations.append(&mut w.monitor);
+    let history = std::mem::take(&mut w.history);
+    let final_rest = check::rest(&mut w, ID);
+    violations.extend(check::history(&history, &final_rest));
+    violations.extend(check::lifecycle(&history, &final_rest, &events, faulted));
     Outcome {
         violations,
         history,

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::super::claim::Defect;
 use super::super::ops::{ReadFrom, ReadLevel, TimeSource, WriteLevel};
-use super::scenario::{Outcome, Setup, run};
+use super::scenario::{Outcome, Setup, run, run_lifecycle};
 use super::world::{Ans, Event};
 
 /// Seeds `cargo test` runs; `FLASHSALE_SIM_SEEDS` asks for more (the longer run).
@@ -307,4 +307,127 @@ fn round_trips_and_writes_per_claim() {
         );
         assert!(sum.n > 0, "no {kind} was measured");
     }
+}
+
+/// Seeds of the lifecycle sale `cargo test` runs (`FLASHSALE_SIM_SEEDS` asks for more).
+const LIFECYCLE_SEEDS: u64 = 1_000;
+
+/// The lifecycle sale (issue 12) keeps every invariant, I7 to I10 included, on every seed.
+#[test]
+fn every_lifecycle_seed_keeps_every_invariant() {
+    if let Some(seed) = std::env::var("FLASHSALE_SIM_LIFECYCLE_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        let (env, setup) = lifecycle_setup();
+        let outcome = run_lifecycle(seed, setup);
+        print_history(&outcome);
+        assert!(
+            outcome.violations.is_empty(),
+            "{}",
+            lifecycle_report(seed, &env, &outcome)
+        );
+        return;
+    }
+    let started = Instant::now();
+    let n = std::env::var("FLASHSALE_SIM_SEEDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(LIFECYCLE_SEEDS);
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..n {
+        let outcome = run_lifecycle(seed, Setup::REQUIRED);
+        assert!(
+            outcome.violations.is_empty(),
+            "{}",
+            lifecycle_report(seed, "", &outcome)
+        );
+        for event in &outcome.history {
+            match event {
+                Event::End {
+                    ans: Ans::Moved(to),
+                    ..
+                } => seen.insert(format!("moved to {to}")),
+                Event::End {
+                    ans: Ans::Same(to), ..
+                } => seen.insert(format!("replayed {to}")),
+                Event::End {
+                    ans: Ans::Swept(1..),
+                    ..
+                } => seen.insert("swept".to_owned()),
+                Event::End {
+                    ans: Ans::Refused("conflict"),
+                    ..
+                } => seen.insert("conflict".to_owned()),
+                _ => false,
+            };
+        }
+    }
+    // Runs in which some transition never happened would prove nothing about it.
+    if n >= LIFECYCLE_SEEDS {
+        for want in [
+            "moved to redeemed",
+            "moved to voided",
+            "replayed redeemed",
+            "replayed voided",
+            "swept",
+            "conflict",
+        ] {
+            assert!(seen.contains(want), "no run {want}: {seen:?}");
+        }
+    }
+    eprintln!(
+        "{n} lifecycle seeds kept every invariant in {:?}",
+        started.elapsed()
+    );
+}
+
+/// A transition whose update omits the status it read (two racing voids, or a void racing a
+/// redeem, both match) is caught: by I7 or I10.
+#[test]
+fn the_checker_catches_a_transition_without_its_status() {
+    let setup = Setup {
+        defect: Some(Defect::TransitionWithoutStatus),
+        ..Setup::REQUIRED
+    };
+    let found = (0..DEFECT_SEARCH)
+        .map(|seed| (seed, run_lifecycle(seed, setup)))
+        .find(|(_, outcome)| {
+            outcome
+                .violations
+                .iter()
+                .any(|v| v.starts_with("I7") || v.starts_with("I10"))
+        });
+    let Some((seed, outcome)) = found else {
+        panic!("no seed below {DEFECT_SEARCH} caught a transition without its status");
+    };
+    eprintln!(
+        "{}",
+        lifecycle_report(
+            seed,
+            "FLASHSALE_SIM_DEFECT=transition-without-status ",
+            &outcome
+        )
+    );
+}
+
+/// The setup of a lifecycle replay: `FLASHSALE_SIM_DEFECT=transition-without-status` puts
+/// that defect back.
+fn lifecycle_setup() -> (String, Setup) {
+    match std::env::var("FLASHSALE_SIM_DEFECT").as_deref() {
+        Ok(name @ "transition-without-status") => (
+            format!("FLASHSALE_SIM_DEFECT={name} "),
+            Setup {
+                defect: Some(Defect::TransitionWithoutStatus),
+                ..Setup::REQUIRED
+            },
+        ),
+        _ => (String::new(), Setup::REQUIRED),
+    }
+}
+
+fn lifecycle_report(seed: u64, env: &str, outcome: &Outcome) -> String {
+    report(seed, env, outcome)
+        .replace("FLASHSALE_SIM_SEED=", "FLASHSALE_SIM_LIFECYCLE_SEED=")
+        .replace("sim::tests::every_seed", "sim::tests::every_lifecycle_seed")
 }

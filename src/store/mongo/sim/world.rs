@@ -24,6 +24,7 @@ use super::replica::{Data, Effect, NODES, OpTime, ReplicaSet};
 
 /// One server operation, as the client sent it.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // a few hundred per run: boxing buys nothing
 pub(super) enum Op {
     FindCampaign(String),
     ReserveUnit(String, bson::DateTime),
@@ -158,6 +159,19 @@ pub(super) enum Req {
         force: bool,
     },
     End,
+    /// A shopper redeems their claim (looked up by user) for order `order`.
+    Redeem {
+        user: usize,
+        order: usize,
+    },
+    /// An operator voids a user's claim.
+    Void {
+        user: usize,
+    },
+    /// The expiry sweep, judged past every hold granted so far.
+    Expire,
+    /// Reads the whole events log.
+    ReadEvents,
 }
 
 /// A claim as the history keeps it: tokens by their order of first appearance, so that two
@@ -179,6 +193,14 @@ pub(super) enum Ans {
     Refused(&'static str),
     Failed(String),
     Done,
+    /// A transition carried out: the claim's status now.
+    Moved(&'static str),
+    /// A transition replayed: the claim's status, unchanged.
+    Same(&'static str),
+    /// The sweep expired this many claims.
+    Swept(u64),
+    /// The events log as (user of a claim event or "", action), in order.
+    Events(Vec<(String, String)>),
 }
 
 /// Per task: the server operations it sent.
@@ -764,9 +786,9 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
             }
             None => (Reply::Matched(false), vec![]),
         },
-        Op::Reschedule(id, seen, to, event) => match campaign(id).filter(|d| {
-            !d.ended && d.paused == seen.paused && d.ends_at == seen.ends_at
-        }) {
+        Op::Reschedule(id, seen, to, event) => match campaign(id)
+            .filter(|d| !d.ended && d.paused == seen.paused && d.ends_at == seen.ends_at)
+        {
             Some(mut doc) => {
                 doc.paused = to.paused;
                 doc.ends_at = to.ends_at;
@@ -792,7 +814,10 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
             }
             None => (Reply::Campaign(None), vec![]),
         },
-        Op::NextSeq => (Reply::Count(data.seq + 1), vec![Effect::SetSeq(data.seq + 1)]),
+        Op::NextSeq => (
+            Reply::Count(data.seq + 1),
+            vec![Effect::SetSeq(data.seq + 1)],
+        ),
         Op::InsertEvent(doc) => {
             if data.events.contains_key(&doc.id) {
                 (Reply::Inserted(Inserted::Duplicate), vec![])
@@ -815,7 +840,10 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
                     Effect::PutClaim(doc)
                 }),
             };
-            (Reply::Matched(effect.is_some()), effect.into_iter().collect())
+            (
+                Reply::Matched(effect.is_some()),
+                effect.into_iter().collect(),
+            )
         }
         _ => unreachable!("not a write: {op:?}"),
     }
