@@ -429,7 +429,10 @@ impl CampaignOps for MemoryOps {
 /// The model carries the claim algorithm only; the lifecycle is proved in the replica-set
 /// simulation (`sim/`), which carries every operation.
 fn not_modelled() -> StoreError {
-    StoreError::Unsupported("the lifecycle in the in-memory model")
+    StoreError::backend(
+        "the in-memory model",
+        std::io::Error::other("the lifecycle is not modelled here; see sim/"),
+    )
 }
 
 impl LifecycleOps for MemoryOps {

@@ -593,12 +593,13 @@ async fn lifecycle_async(seed: u64, setup: Setup) -> Outcome {
         let copies = if rng.random_bool(0.4) { 2 } else { 1 };
         for _ in 0..copies {
             let (delay, server) = (rng.random_range(10..=90), rng.random_range(0..servers));
-            env.spawn(&mut exec, false, delay, server, Req::Void { user });
+            // Crashable: a void cut off between its two writes leaves a return half done.
+            env.spawn(&mut exec, true, delay, server, Req::Void { user });
         }
     }
     for _ in 0..rng.random_range(0..=2) {
         let (delay, server) = (rng.random_range(10..=90), rng.random_range(0..servers));
-        env.spawn(&mut exec, false, delay, server, Req::Expire);
+        env.spawn(&mut exec, true, delay, server, Req::Expire);
     }
     if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
         violations.push(stuck);
