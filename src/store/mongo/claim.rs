@@ -50,8 +50,10 @@
 //! d, the domain decides ([`ClaimAttempt::decide`]) on what was read; this module only chooses
 //! the reads and writes and their order.
 //!
-//! Only `claimed` documents are claims: replay, `claim_of`, the `claimed` count and the audit
-//! look at nothing else.
+//! Every document but a `reserving` one is a claim (`claimed`, or later `redeemed`, `voided` or
+//! `expired`: `lifecycle.rs`): replay and `claim_of` take any of them, so a voided or expired
+//! user replays their claim and takes no unit; the `claimed` count and the audit take those
+//! holding a unit (`claimed`, `redeemed`).
 //!
 //! **Duplicate tabs** are serialised by the unique index on (`campaign_id`, `user_id`) at step
 //! c, BEFORE any unit is taken. So no claim request ever takes a second unit for a user, and
@@ -65,8 +67,9 @@
 //! `remaining` below 0; a document becomes `claimed` only at step e, after its own decrement
 //! succeeded, and at most one document per (c, u) exists. So every claim holds a distinct unit.
 //!
-//! **I2, I4**: at most one document per (c, u) (unique index); a `claimed` document is never
-//! deleted or changed (every delete and the confirm filter on `status: reserving`), so every
+//! **I2, I4**: at most one document per (c, u) (unique index); a claim document is never
+//! deleted and never goes back to `reserving` (every delete and the confirm filter on `status:
+//! reserving`), and a lifecycle transition changes only its status and redemption, so every
 //! later request of that user replays the same token, discount and cart.
 //!
 //! **A refusal is never given to a user holding a claim** (step b', issue 10 item 2). The reads
@@ -103,26 +106,32 @@
 //!
 //! # Reconcile (safe while claims arrive, exact at rest)
 //!
+//! 0. (`--apply`, in `lifecycle.rs`) finish the unit returns of voided or expired claims a
+//!    crash left half done;
 //! 1. delete stale `reserving` docs (older than the lease, by the server's clock);
 //! 2. read `R = remaining`, `T = total`, `E = epoch`;
-//! 3. `N` = count of ALL claim docs of the campaign, any status, in one query (a reserving doc
-//!    may hold a unit, so it is counted pessimistically; one query counts a doc once even if
-//!    it is confirmed meanwhile);
+//! 3. `N` = count of the claim docs that hold or may hold a unit, in one query: `reserving`
+//!    (it may hold one, so it is counted pessimistically), `claimed`, `redeemed`, and voided
+//!    or expired docs still `returning` their unit; one query counts a doc once even if it is
+//!    confirmed, voided or expired meanwhile;
 //! 4. expected = max(0, T - N). Under `--apply`, only when expected > R (a raise):
 //!    `updateOne({_id, remaining: R, total: T, epoch: E}, {$set: {remaining: expected},
 //!    $inc: {epoch: 1}})`, and on no match start over. Expected < R is never written under
 //!    `--apply` (only `--force` writes it).
 //!
 //! **Why a write never oversells.** Let `held` be the number of existing claim docs whose
-//! decrement succeeded (every `claimed` doc is one of them). The invariant is
+//! decrement succeeded and whose unit has not gone back (every `claimed` and `redeemed` doc is
+//! one of them, and a voided or expired one until its return). The invariant is
 //! `remaining + held <= T`: a reserve adds 1 to `held` and takes 1 from `remaining`; a restock
-//! adds the same to `T` and `remaining`; deleting a doc only lowers `held`. Only the reconcile
-//! write could break it. `remaining` changes only by a reserve (down), a restock (which also
-//! changes `total`) or a reconcile write (which also bumps `epoch`: a filter on `remaining` and
+//! adds the same to `T` and `remaining`, a removal takes the same from both (and only where
+//! `remaining` has them); a return adds 1 to `remaining` and takes 1 from `held`; deleting a
+//! doc only lowers `held`. Only the reconcile write could break it. `remaining` changes only
+//! by a reserve (down), a restock or a removal (which also change `total`), a return (which
+//! bumps `epoch`) or a reconcile write (which also bumps `epoch`: a filter on `remaining` and
 //! `total` alone would be fooled by a second reconcile writing `R` back, the ABA case). So if
-//! the write matches `{remaining: R, total: T, epoch: E}`, no restock and no reconcile
-//! happened since step 2, so `remaining` could only have gone down, and since it is still `R`,
-//! no reserve happened either. Therefore every doc holding a unit at the write decremented
+//! the write matches `{remaining: R, total: T, epoch: E}`, no return and no reconcile happened
+//! since step 2 and the restocks and removals since cancel out (`total` is `T`), so the reserves
+//! alone moved `remaining`, and since it is still `R`, no reserve happened either. Therefore every doc holding a unit at the write decremented
 //! before step 2, so it was inserted before step 2 and, still existing at the write, existed
 //! at step 3 (a majority read on the primary sees every acknowledged insert): it was counted,
 //! `held <= N`. Also `held <= T`. Hence `expected + held <= T`. `claimed <= held` gives

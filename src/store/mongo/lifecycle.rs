@@ -1,33 +1,87 @@
-//! The claim's lifecycle and the operator's changes on `MongoDB`: NOT BUILT YET.
+//! The claim's lifecycle, the operator's changes and the events log on `MongoDB`.
 //!
-//! # What works, what does not
+//! No transaction, as for claims (`claim.rs`): `MongoDB` makes one document's update atomic and
+//! nothing across two. Every step below is one such update, the domain decides every verdict
+//! on what was read (never this module), and the update's filter is what keeps the verdict true
+//! at the instant of the write.
 //!
-//! Creating a campaign, ending it, restocking it and reconciling it work as before; they do not
-//! append their event yet (the events log is `SQLite`-only for now). Every other lifecycle
-//! operation (look-up by token, redeem, void, the expiry sweep, pause, resume, extend, removal
-//! of inventory, reading the events log, export) answers [`StoreError::Unsupported`] and
-//! writes nothing, and a campaign with a claim hold is refused at creation: nothing here
-//! could ever expire its claims, so accepting the hold would be a promise the store cannot
-//! keep.
+//! # A claim's transition (redeem, void, expire)
 //!
-//! # The design they are to follow
+//! ```text
+//! 1. read the claim (by (campaign_id, user_id), or by token through the non-unique
+//!    (campaign_id, token) index) and the campaign; the domain decides: Change, Replay, Refuse
+//! 2. Change: ONE updateOne({campaign_id, user_id, token, status: <as read>},
+//!    {$set: {status, redemption, returning: <a unit goes back>}, $push: {pending: event}})
+//!    no match -> someone else changed the claim since 1: read and decide again (the
+//!    domain now answers Replay or a conflict)
+//! 3. a unit goes back (void, expire): updateOne({_id: campaign, returns != token},
+//!    {$inc: {remaining: 1, epoch: 1}, $push: {returns: token}}), then
+//!    updateOne({campaign_id, user_id, token}, {$set: {returning: false}})
+//! 4. copy the event to the log (below)
+//! ```
 //!
-//! No transaction, as for claims (`claim.rs`): each transition is ONE conditional
-//! single-document update on the claim document, addressed by its shard key (`campaign_id`,
-//! `user_id`) plus its token, with the status the domain decided on in the filter
-//! (`{..., status: claimed}` -> `{$set: {status: voided, ...}}`). Two racing voids, a void
-//! and a redeem, a void and the sweep: exactly one update matches, so exactly one caller
-//! carries the change out, and the others re-read and get the domain's replay or conflict.
-//! Where a unit moves (void, expire), the winner then does `$inc: {remaining: 1}` on the
-//! campaign. A crash between the two strands a unit (undersell, never oversell); reconcile
-//! repairs it once it counts only the documents holding a unit (`claimed` and `redeemed`).
+//! **One winner** (I7): two voids, a void and a redeem, a redeem and the sweep all filter on
+//! the status they read, `claimed`; the first update to run changes it, so every later one
+//! matches nothing, writes nothing, and re-reads: a second void replays (and returns no unit),
+//! a redeem of a voided claim is a conflict, a redeem with the same order id replays and one
+//! with another is a conflict. A status changes at most once because every transition starts
+//! from `claimed`.
 //!
-//! Events: the event rides IN the claim's (or campaign's) conditional update, as a pending
-//! entry of that same document, so an action that did not happen (the update did not match)
-//! records nothing and one that did cannot lose its event. A second step copies pending
-//! entries to an `events` collection keyed by (`campaign_id`, `seq`) with an upsert (so a
-//! retried copy is idempotent) and then pulls them from the document; a crash between the two
-//! leaves the entry pending, and the next reader or reconcile copies it.
+//! **A unit goes back exactly once** (I9). The transition sets `returning` in the same update
+//! that changes the status, so from that instant until the unit is back the claim is counted
+//! as holding it (reconcile's count takes `reserving`, `claimed`, `redeemed` and `returning`
+//! documents). The return records the token in the campaign's own update and refuses a token
+//! it recorded, so finishing a return twice (the voider and reconcile, or a retry after a lost
+//! answer) adds one unit. It also bumps `epoch`, so a reconcile that read the campaign before
+//! it cannot write over it (`claim.rs`, "Why a write never oversells": `remaining` now also
+//! goes up by a return, which the epoch makes visible to the repair's filter exactly like a
+//! restock's `total`).
+//!
+//! **What a crash leaves.** Between 2 and 3: a voided or expired claim with `returning` set and
+//! its unit not back: undersell, never oversell. A later void of it (which replays) finishes
+//! the return, and so does `inventory reconcile --apply` before it counts. Between the two
+//! writes of 3: the unit is back and `returning` still set: finishing again matches nothing
+//! (the token is recorded) and clears the flag. The campaign keeps the last 256 returned tokens:
+//! a return is finished again seconds after it began, never 256 returns later.
+//!
+//! **Only `claimed` and `redeemed` hold a unit** (I8): the campaign's `claimed` counts those two;
+//! a voided or expired claim stays the user's claim (one document per (campaign, user), never
+//! deleted), so a new claim replays it, with its status, and takes no unit (`claim.rs`, step a).
+//!
+//! The expiry sweep reads the due claims (`claimed`, `expires_at` before the sweep's instant) a
+//! chunk at a time and carries each one out as above: a redeem racing the sweep wins or loses
+//! the claim as a whole.
+//!
+//! # An operator's change of a campaign
+//!
+//! Read, the domain decides ([`CampaignChange::apply`]), then one conditional update of the
+//! campaign document carrying the event: pause, resume and extend filter on the `paused` and
+//! `ends_at` they read and on `ended: false`; end on `ended: false`; a restock on its
+//! `total` ceiling; a removal on `remaining >= units` and `total > units`, so a claim taking a
+//! unit after the read makes it miss and decide again, never go below what claims hold. A
+//! restock and a removal carry one operation id for the whole request, recorded by their own
+//! update and refused where recorded: repeated after an unknown outcome it cannot apply twice,
+//! and a re-read finds the id when an earlier try took effect. A claim's reservation filters on
+//! `paused` too, so a pause is a point after which no unit is taken.
+//!
+//! # The events log (I10)
+//!
+//! An event is written INSIDE the update that carries out its change, as a pending entry of
+//! that same document (`pending`), so it cannot be recorded for an action that did not happen
+//! (the update did not match, or never ran) nor lost for one that did (same atomic write). Then
+//! it is copied to the `events` collection: a position from a counter document
+//! (`findOneAndUpdate` `$inc`), an insert keyed by the entry's unique id (so a second copy of
+//! one entry is refused as a duplicate: one entry, one event), and the entry pulled from its
+//! document. A crash anywhere in the copy leaves the entry pending; every read of the log,
+//! reconcile and a campaign's deletion copy the pending entries first, so the log a reader
+//! sees holds every change that happened. A copy that crashed after taking a position leaves a
+//! gap in the sequence, never a duplicate.
+//!
+//! Known limit: positions are taken when an event is copied, so two copies running at once may
+//! make their events visible out of sequence order; a follower that already read the later one
+//! (`events --follow`, after `seq`) would not see the earlier. Numbering at copy time is what
+//! lets a change write no second document; closing this window needs a reader that waits for
+//! the copies in flight to settle.
 
 use super::DocStore;
 use super::claim;

@@ -8,9 +8,11 @@
 //! (`claim.rs`, read its module comment) needs only single-document atomicity and
 //! unique indexes, and is proved against an in-memory model of exactly that (`model.rs`).
 //!
-//! A campaign's `claimed` is the number of `claimed` claim documents: the claims that exist,
-//! not `total - remaining`, which after a crash also counts stranded units until
-//! `inventory reconcile` returns them.
+//! A campaign's `claimed` is the number of claim documents holding a unit (`claimed`,
+//! `redeemed`): the claims that exist, not `total - remaining`, which after a crash also counts
+//! stranded units until `inventory reconcile` returns them. The claim's lifecycle, the
+//! operator's changes and the events log (collections `events` and `counters`) follow the same
+//! rule of one conditional single-document update per step (`lifecycle.rs`).
 
 mod claim;
 mod docs;
