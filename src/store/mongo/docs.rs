@@ -72,11 +72,11 @@ pub(super) struct PendingEvent {
 /// A document of the `events` collection.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(super) struct EventDoc {
-    /// The pending entry's id.
+    /// Its position in the log, taken when it is copied: the `_id`, so no two events share one.
     #[serde(rename = "_id")]
-    pub id: String,
-    /// Its position in the log, given when it is copied.
     pub seq: i64,
+    /// The pending entry's id, unique (an index): one entry is copied once.
+    pub entry: String,
     pub at: bson::DateTime,
     pub actor: String,
     pub campaign_id: String,
@@ -100,8 +100,8 @@ impl PendingEvent {
     /// Its copy in the log, at position `seq`.
     pub(super) fn numbered(&self, seq: i64) -> EventDoc {
         EventDoc {
-            id: self.id.clone(),
             seq,
+            entry: self.id.clone(),
             at: self.at,
             actor: self.actor.clone(),
             campaign_id: self.campaign_id.clone(),

@@ -17,7 +17,7 @@ use mongodb::options::{
 use mongodb::{Client, Collection, Database, IndexModel};
 
 use super::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status};
-use super::lifecycle_ops::{EventFilter, LifecycleOps, Schedule, Source};
+use super::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule, Source};
 use super::ops::{
     CampaignOps, Consistency, DocOps, Inserted, ReadFrom, ReadLevel, Seen, WriteLevel,
 };
@@ -31,7 +31,6 @@ pub(super) struct DriverOps {
     campaigns: Collection<CampaignDoc>,
     claims: Collection<ClaimDoc>,
     events: Collection<EventDoc>,
-    counters: Collection<Document>,
     consistency: Consistency,
 }
 
@@ -225,12 +224,12 @@ impl DriverOps {
         let ops = DriverOps {
             campaigns: db.collection_with_options("campaigns", settings.clone()),
             claims: db.collection_with_options("claims", settings.clone()),
-            events: db.collection_with_options("events", settings.clone()),
-            counters: db.collection_with_options("counters", settings),
+            events: db.collection_with_options("events", settings),
             db,
             consistency,
         };
         ops.ensure_indexes(&classify).await?;
+        ops.ensure_event_index(&classify).await?;
         Ok(ops)
     }
 
@@ -327,6 +326,41 @@ impl DriverOps {
         if !missing.is_empty() {
             self.claims
                 .create_indexes(missing)
+                .await
+                .map_err(|err| classify(&err))?;
+        }
+        Ok(())
+    }
+
+    /// The unique index on the events' `entry` (see `lifecycle.rs`: one entry, one event),
+    /// created when missing; listed first, like the claims' indexes, for `FerretDB`.
+    async fn ensure_event_index(
+        &self,
+        classify: &impl Fn(&mongodb::error::Error) -> StoreError,
+    ) -> Result<(), StoreError> {
+        let models: Vec<IndexModel> = match self.events.list_indexes().await {
+            Ok(cursor) => cursor.try_collect().await.map_err(|err| classify(&err))?,
+            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
+                Vec::new()
+            }
+            Err(err) => return Err(classify(&err)),
+        };
+        let wanted = |model: &IndexModel| {
+            model.keys.keys().eq(["entry"])
+                && model.options.as_ref().and_then(|o| o.unique) == Some(true)
+        };
+        if !models.iter().any(wanted) {
+            let index = IndexModel::builder()
+                .keys(doc! {"entry": 1_i32})
+                .options(
+                    IndexOptions::builder()
+                        .unique(true)
+                        .name("entry_1".to_owned())
+                        .build(),
+                )
+                .build();
+            self.events
+                .create_index(index)
                 .await
                 .map_err(|err| classify(&err))?;
         }
@@ -979,24 +1013,32 @@ impl LifecycleOps for DriverOps {
     }
 
     async fn next_seq(&self) -> Result<i64, StoreError> {
-        let context = "numbering an event";
-        let counter = self
-            .counters
-            .find_one_and_update(doc! {"_id": "events"}, doc! {"$inc": {"seq": 1_i64}})
-            .upsert(true)
-            .return_document(ReturnDocument::After)
+        let last = self
+            .events
+            .find_one(doc! {})
+            .sort(doc! {"_id": -1})
             .await
-            .map_err(|err| classify(context, &err))?;
-        counter
-            .and_then(|c| c.get("seq").and_then(Bson::as_i64))
-            .ok_or_else(|| StoreError::backend(context, DriverError("no event counter".into())))
+            .map_err(|err| classify("numbering an event", &err))?;
+        Ok(last.map_or(1, |e| e.seq + 1))
     }
 
-    async fn insert_event(&self, doc: &EventDoc) -> Result<Inserted, StoreError> {
+    async fn insert_event(&self, doc: &EventDoc) -> Result<Appended, StoreError> {
+        let context = "recording an event";
         match self.events.insert_one(doc).await {
-            Ok(_) => Ok(Inserted::Yes),
-            Err(err) if is_duplicate(&err) => Ok(Inserted::Duplicate),
-            Err(err) => Err(classify("recording an event", &err)),
+            Ok(_) => Ok(Appended::Yes),
+            Err(err) if is_duplicate(&err) => {
+                let copied = self
+                    .events
+                    .find_one(doc! {"entry": &doc.entry})
+                    .await
+                    .map_err(|err| classify(context, &err))?;
+                Ok(if copied.is_some() {
+                    Appended::AlreadyCopied
+                } else {
+                    Appended::PositionTaken
+                })
+            }
+            Err(err) => Err(classify(context, &err)),
         }
     }
 
@@ -1020,7 +1062,7 @@ impl LifecycleOps for DriverOps {
     }
 
     async fn events(&self, filter: &EventFilter) -> Result<Vec<EventDoc>, StoreError> {
-        let mut query = doc! {"seq": {"$gt": filter.after_seq}};
+        let mut query = doc! {"_id": {"$gt": filter.after_seq}};
         if let Some(campaign) = &filter.campaign {
             query.insert("campaign_id", campaign.as_str());
         }
@@ -1030,7 +1072,7 @@ impl LifecycleOps for DriverOps {
         collect(
             self.events
                 .find(query)
-                .sort(doc! {"seq": 1})
+                .sort(doc! {"_id": 1})
                 .limit(filter.limit)
                 .await,
             "reading events",

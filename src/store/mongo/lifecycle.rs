@@ -69,24 +69,24 @@
 //! An event is written INSIDE the update that carries out its change, as a pending entry of
 //! that same document (`pending`), so it cannot be recorded for an action that did not happen
 //! (the update did not match, or never ran) nor lost for one that did (same atomic write). Then
-//! it is copied to the `events` collection: a position from a counter document
-//! (`findOneAndUpdate` `$inc`), an insert keyed by the entry's unique id (so a second copy of
-//! one entry is refused as a duplicate: one entry, one event), and the entry pulled from its
-//! document. A crash anywhere in the copy leaves the entry pending; every read of the log,
-//! reconcile and a campaign's deletion copy the pending entries first, so the log a reader
-//! sees holds every change that happened. A copy that crashed after taking a position leaves a
-//! gap in the sequence, never a duplicate.
+//! it is copied to the `events` collection: read the log's last position (majority), insert the
+//! event at the next one, and pull the entry from its document. The position is the event's
+//! `_id` and the entry's id is a unique `entry`, so the insert is refused when another event
+//! took the position (try the next) or when the entry was copied already (a retried or racing
+//! copy: one entry, one event). A crash anywhere in the copy leaves the entry pending; every
+//! read of the log, reconcile and a campaign's deletion copy the pending entries first, so the
+//! log a reader sees holds every change that happened.
 //!
-//! Known limit: positions are taken when an event is copied, so two copies running at once may
-//! make their events visible out of sequence order; a follower that already read the later one
-//! (`events --follow`, after `seq`) would not see the earlier. Numbering at copy time is what
-//! lets a change write no second document; closing this window needs a reader that waits for
-//! the copies in flight to settle.
+//! **The log has no gap and grows only at its end**, which `events --follow` relies on (it
+//! asks for the events after the last position it saw): an event is inserted at position
+//! `n + 1` only by a copy that read position `n` majority-committed, so whatever a majority
+//! read returns is a prefix of the final log; a reader never sees `n + 1` while `n` is still
+//! to come.
 
 use super::DocStore;
 use super::claim;
 use super::docs::{CampaignDoc, ClaimDoc, PendingEvent, Status, date};
-use super::lifecycle_ops::{EventFilter, LifecycleOps, Schedule, Source};
+use super::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule, Source};
 use super::ops::Inserted;
 use crate::clock::Clock;
 use crate::domain::{
@@ -99,6 +99,10 @@ use crate::store::{ReconcileMode, Reconciliation, StoreError};
 /// nothing. Each miss means another caller changed the document; a claim's status moves at
 /// most once, so two rounds settle it, and a campaign changes only by an operator's hand.
 const MAX_ROUNDS: usize = 64;
+
+/// How often a copy of an event tries the next position after another copy took it: each try
+/// lost means another event was appended, so this bounds the copies racing one.
+const MAX_COPY_ROUNDS: usize = 1_000;
 
 /// How many due claims the expiry sweep reads at a time (memory stays bounded however many
 /// holds ran out), and how many unfinished returns reconcile finishes at a time.
@@ -441,9 +445,17 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
     /// Copies one pending event to the log, then takes it off its document. Copying twice
     /// stores it once (its id is the copy's `_id`).
     async fn copy(&self, source: &Source, event: &PendingEvent) -> Result<(), StoreError> {
-        let seq = self.ops.next_seq().await?;
-        self.ops.insert_event(&event.numbered(seq)).await?;
-        self.ops.unpend(source, &event.id).await
+        for _ in 0..MAX_COPY_ROUNDS {
+            let seq = self.ops.next_seq().await?;
+            match self.ops.insert_event(&event.numbered(seq)).await? {
+                Appended::Yes | Appended::AlreadyCopied => {
+                    return self.ops.unpend(source, &event.id).await;
+                }
+                // Another copy took the position: read the end of the log again.
+                Appended::PositionTaken => {}
+            }
+        }
+        Err(kept_changing("recording an event"))
     }
 
     /// [`DocStore::copy`] right after the change: a failure leaves the event pending in its

@@ -7,7 +7,7 @@ use std::future::Future;
 use mongodb::bson;
 
 use super::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status};
-use super::ops::{CampaignOps, Inserted};
+use super::ops::CampaignOps;
 use crate::store::StoreError;
 
 /// The document a pending event rides in.
@@ -33,6 +33,17 @@ pub(super) struct EventFilter {
     pub after_seq: i64,
     pub since: Option<bson::DateTime>,
     pub limit: i64,
+}
+
+/// What appending an event to the log did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Appended {
+    /// It is in the log now.
+    Yes,
+    /// Another event took that position first: take the next one.
+    PositionTaken,
+    /// The entry was copied before (a retried or concurrent copy): nothing to do.
+    AlreadyCopied,
 }
 
 /// The lifecycle's operations. Claim writes are addressed like the claim algorithm's: by
@@ -136,15 +147,16 @@ pub(super) trait LifecycleOps: CampaignOps {
         campaign: Option<&str>,
     ) -> impl Future<Output = Result<Vec<(Source, PendingEvent)>, StoreError>> + Send;
 
-    /// The next position in the log: `counters.findOneAndUpdate({_id: events}, {$inc: {seq:
-    /// 1}}, upsert, after)`.
+    /// The position after the log's last event: `events.find().sort({_id: -1}).limit(1)`, plus
+    /// one (1 for an empty log).
     fn next_seq(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
-    /// `events.insertOne(doc)`; `Duplicate` when the entry was copied before.
+    /// `events.insertOne(doc)`, refused by the unique `_id` (the position) or the unique
+    /// `entry`; which one, a look at `entry` tells.
     fn insert_event(
         &self,
         doc: &EventDoc,
-    ) -> impl Future<Output = Result<Inserted, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Appended, StoreError>> + Send;
 
     /// Removes a copied entry from its document: `updateOne(source, {$pull: {pending: {id}}})`.
     fn unpend(
@@ -153,7 +165,7 @@ pub(super) trait LifecycleOps: CampaignOps {
         id: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// `events.find({seq > after_seq[, campaign_id][, at >= since]}).sort({seq: 1})
+    /// `events.find({_id > after_seq[, campaign_id][, at >= since]}).sort({_id: 1})
     /// .limit(limit)`.
     fn events(
         &self,

@@ -17,7 +17,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson;
 
 use super::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, holding, may_hold};
-use super::lifecycle_ops::{EventFilter, LifecycleOps, Schedule, Source};
+use super::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule, Source};
 use super::ops::{CampaignOps, Consistency, DocOps, Inserted, Seen, TimeSource};
 use crate::clock::{Clock, SystemClock};
 use crate::store::StoreError;
@@ -504,7 +504,7 @@ impl LifecycleOps for MemoryOps {
     async fn next_seq(&self) -> Result<i64, StoreError> {
         Err(not_modelled())
     }
-    async fn insert_event(&self, _: &EventDoc) -> Result<Inserted, StoreError> {
+    async fn insert_event(&self, _: &EventDoc) -> Result<Appended, StoreError> {
         Err(not_modelled())
     }
     async fn unpend(&self, _: &Source, _: &str) -> Result<(), StoreError> {

@@ -727,6 +727,54 @@ async fn driver_operations_behave_over_the_wire() {
     .await;
 }
 
+/// The events log over the wire: a position is taken once, an entry is copied once (a
+/// retried or racing copy is told so), and the log reads back in position order.
+#[tokio::test]
+async fn the_events_log_takes_each_position_and_each_entry_once() {
+    use super::lifecycle_ops::{Appended, EventFilter, LifecycleOps as _};
+    over_the_wire("events", |url| async move {
+        let ops = super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .unwrap();
+        let (a, b) = (PendingEvent::for_test(), PendingEvent::for_test());
+        assert_eq!(ops.next_seq().await.unwrap(), 1);
+        assert_eq!(
+            ops.insert_event(&a.numbered(1)).await.unwrap(),
+            Appended::Yes
+        );
+        assert_eq!(ops.next_seq().await.unwrap(), 2);
+        // A racing copy of another entry that read the same end of the log.
+        assert_eq!(
+            ops.insert_event(&b.numbered(1)).await.unwrap(),
+            Appended::PositionTaken
+        );
+        // A second copy of an entry already in the log, at whatever position.
+        assert_eq!(
+            ops.insert_event(&a.numbered(2)).await.unwrap(),
+            Appended::AlreadyCopied
+        );
+        assert_eq!(
+            ops.insert_event(&b.numbered(2)).await.unwrap(),
+            Appended::Yes
+        );
+        let filter = EventFilter {
+            campaign: None,
+            after_seq: 0,
+            since: None,
+            limit: 10,
+        };
+        let log: Vec<(i64, String)> = ops
+            .events(&filter)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.seq, e.entry))
+            .collect();
+        assert_eq!(log, [(1, a.id), (2, b.id)]);
+    })
+    .await;
+}
+
 /// Runs `test` with the URL of a fresh database on the server named by
 /// `FLASHSALE_TEST_MONGODB_URI` (skipped when unset, unless `FLASHSALE_REQUIRE_MONGODB=1`),
 /// and drops the database afterwards, whatever the test did.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use mongodb::bson;
 
 use super::super::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status};
-use super::super::lifecycle_ops::{EventFilter, LifecycleOps, Schedule, Source};
+use super::super::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule, Source};
 use super::super::ops::{CampaignOps, Consistency, DocOps, Inserted, Seen};
 use super::world::{Op, Reply, World};
 use crate::clock::Clock;
@@ -316,8 +316,11 @@ impl LifecycleOps for SimOps {
     async fn next_seq(&self) -> Result<i64, StoreError> {
         self.count(Op::NextSeq).await
     }
-    async fn insert_event(&self, doc: &EventDoc) -> Result<Inserted, StoreError> {
-        self.inserted(Op::InsertEvent(doc.clone())).await
+    async fn insert_event(&self, doc: &EventDoc) -> Result<Appended, StoreError> {
+        match self.call(Op::InsertEvent(doc.clone())).await? {
+            Reply::Appended(a) => Ok(a),
+            other => Err(unexpected(&other)),
+        }
     }
     async fn unpend(&self, source: &Source, id: &str) -> Result<(), StoreError> {
         self.matched(Op::Unpend(source.clone(), id.to_owned()))

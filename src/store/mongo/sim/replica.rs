@@ -29,10 +29,8 @@ pub(super) struct Data {
     /// Keyed by the unique index (`campaign_id`, `user_id`), which also makes every scan
     /// deterministic (a token is random).
     pub claims: BTreeMap<(String, String), ClaimDoc>,
-    /// The events log, by `_id`.
-    pub events: BTreeMap<String, EventDoc>,
-    /// The `counters` document of the log.
-    pub seq: i64,
+    /// The events log, by `_id` (the position).
+    pub events: BTreeMap<i64, EventDoc>,
 }
 
 impl Data {
@@ -52,9 +50,8 @@ impl Data {
                 self.claims.remove(key);
             }
             Effect::PutEvent(doc) => {
-                self.events.insert(doc.id.clone(), doc.clone());
+                self.events.insert(doc.seq, doc.clone());
             }
-            Effect::SetSeq(seq) => self.seq = *seq,
             Effect::Noop => {}
         }
     }
@@ -73,7 +70,6 @@ pub(super) enum Effect {
     PutClaim(ClaimDoc),
     DelClaim((String, String)),
     PutEvent(EventDoc),
-    SetSeq(i64),
     /// What a new primary writes first, so that entries of older terms can commit.
     Noop,
 }

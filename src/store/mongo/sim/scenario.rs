@@ -315,6 +315,11 @@ impl Env {
                     limit: 100_000,
                 };
                 store.events(&query).await.map_or_else(failed, |events| {
+                    // One campaign's log here, the only one: positions 1, 2, 3... no gap.
+                    let positions: Vec<i64> = events.iter().map(|e| e.seq).collect();
+                    if positions.iter().zip(1..).any(|(seq, want)| *seq != want) {
+                        return Ans::Failed(format!("the events log has gaps: {positions:?}"));
+                    }
                     Ans::Events(
                         events
                             .into_iter()

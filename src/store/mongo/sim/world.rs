@@ -17,7 +17,7 @@ use rand::{Rng as _, SeedableRng as _};
 use super::super::docs::{
     CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, holding, may_hold,
 };
-use super::super::lifecycle_ops::{EventFilter, Schedule, Source};
+use super::super::lifecycle_ops::{Appended, EventFilter, Schedule, Source};
 use super::super::ops::{Consistency, ReadFrom, ReadLevel, WriteLevel};
 use super::super::ops::{Inserted, Seen};
 use super::replica::{Data, Effect, NODES, OpTime, ReplicaSet};
@@ -76,6 +76,7 @@ impl Op {
                 | Op::ClaimsPage(..)
                 | Op::Pending(_)
                 | Op::Events(_)
+                | Op::NextSeq
         )
     }
 }
@@ -94,6 +95,7 @@ pub(super) enum Reply {
     Claims(Vec<ClaimDoc>),
     Pending(Vec<(Source, PendingEvent)>),
     Events(Vec<EventDoc>),
+    Appended(Appended),
 }
 
 /// Where a request is.
@@ -608,6 +610,7 @@ fn read(data: &Data, op: &Op, clock: bson::DateTime) -> Reply {
             all.truncate(usize::try_from(f.limit).unwrap_or(usize::MAX));
             Reply::Events(all)
         }
+        Op::NextSeq => Reply::Count(data.events.keys().next_back().map_or(1, |seq| seq + 1)),
         Op::ListCampaigns => {
             let mut all: Vec<CampaignDoc> = data.campaigns.values().cloned().collect();
             all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -814,16 +817,14 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
             }
             None => (Reply::Campaign(None), vec![]),
         },
-        Op::NextSeq => (
-            Reply::Count(data.seq + 1),
-            vec![Effect::SetSeq(data.seq + 1)],
-        ),
         Op::InsertEvent(doc) => {
-            if data.events.contains_key(&doc.id) {
-                (Reply::Inserted(Inserted::Duplicate), vec![])
+            if data.events.values().any(|e| e.entry == doc.entry) {
+                (Reply::Appended(Appended::AlreadyCopied), vec![])
+            } else if data.events.contains_key(&doc.seq) {
+                (Reply::Appended(Appended::PositionTaken), vec![])
             } else {
                 (
-                    Reply::Inserted(Inserted::Yes),
+                    Reply::Appended(Appended::Yes),
                     vec![Effect::PutEvent(doc.clone())],
                 )
             }
