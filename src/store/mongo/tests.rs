@@ -775,6 +775,81 @@ async fn the_events_log_takes_each_position_and_each_entry_once() {
     .await;
 }
 
+/// A void that crashed between its claim update and its unit's return leaves the unit out
+/// (undersell, never oversell) and its event pending; reconcile `--apply` finishes the return
+/// (once, however often it runs) and the event reaches the log; the void retried replays.
+#[tokio::test]
+async fn reconcile_finishes_a_return_a_crash_left_half_done() {
+    use super::docs::ClaimDoc;
+    use super::lifecycle_ops::LifecycleOps as _;
+    use crate::domain::{Actor, ClaimKey, EventQuery, Stamp, Verdict, VoidAttempt};
+    over_the_wire("halfreturn", |url| async move {
+        let ops = super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .unwrap();
+        let store = DocStore::new(ops, SystemClock, patient_lease());
+        let now = SystemClock.now();
+        let stamp = Stamp {
+            actor: Actor::parse("ops").unwrap(),
+            at: now,
+        };
+        let id = CampaignId::parse(ID).unwrap();
+        Store::create_campaign(&store, &campaign(2, now), &stamp)
+            .await
+            .unwrap();
+        let Decision::Grant(claim) = Store::claim(&store, &attempt(1, now)).await.unwrap() else {
+            panic!("not granted");
+        };
+        let void = VoidAttempt {
+            campaign_id: id.clone(),
+            key: ClaimKey::User(claim.user_id.clone()),
+            reason: None,
+            stamp: stamp.clone(),
+        };
+        // The void's first write alone, as a crash right after it leaves it.
+        let Verdict::Change { after, kind, .. } = void.decide(Some(&claim), true) else {
+            panic!("no change");
+        };
+        let doc: ClaimDoc = store.ops.find_claim(ID, "user-1").await.unwrap().unwrap();
+        let event = PendingEvent::new(&id, &kind, &stamp);
+        assert!(
+            store
+                .ops
+                .move_claim(&doc, Some(Status::Claimed), &doc.changed_to(&after), &event)
+                .await
+                .unwrap()
+        );
+        let stranded = store.campaign(&id).await.unwrap().unwrap();
+        assert_eq!((stranded.claimed(), stranded.remaining()), (0, 1));
+        for _ in 0..2 {
+            Store::reconcile(&store, &id, ReconcileMode::Apply, &stamp)
+                .await
+                .unwrap();
+            let repaired = store.campaign(&id).await.unwrap().unwrap();
+            assert_eq!((repaired.claimed(), repaired.remaining()), (0, 2));
+        }
+        assert!(matches!(
+            Store::void(&store, &void).await.unwrap(),
+            Verdict::Replay(_)
+        ));
+        assert_eq!(store.campaign(&id).await.unwrap().unwrap().remaining(), 2);
+        let query = EventQuery {
+            campaign: Some(id.clone()),
+            after_seq: 0,
+            since: None,
+            limit: 10,
+        };
+        let actions: Vec<String> = Store::events(&store, &query)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(actions, ["campaign.created", "claim.voided"]);
+    })
+    .await;
+}
+
 /// Runs `test` with the URL of a fresh database on the server named by
 /// `FLASHSALE_TEST_MONGODB_URI` (skipped when unset, unless `FLASHSALE_REQUIRE_MONGODB=1`),
 /// and drops the database afterwards, whatever the test did.

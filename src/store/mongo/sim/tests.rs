@@ -315,10 +315,7 @@ const LIFECYCLE_SEEDS: u64 = 1_000;
 /// The lifecycle sale (issue 12) keeps every invariant, I7 to I10 included, on every seed.
 #[test]
 fn every_lifecycle_seed_keeps_every_invariant() {
-    if let Some(seed) = std::env::var("FLASHSALE_SIM_LIFECYCLE_SEED")
-        .ok()
-        .and_then(|n| n.parse().ok())
-    {
+    if let Some(seed) = replay() {
         let (env, setup) = lifecycle_setup();
         let outcome = run_lifecycle(seed, setup);
         print_history(&outcome);
@@ -427,7 +424,5 @@ fn lifecycle_setup() -> (String, Setup) {
 }
 
 fn lifecycle_report(seed: u64, env: &str, outcome: &Outcome) -> String {
-    report(seed, env, outcome)
-        .replace("FLASHSALE_SIM_SEED=", "FLASHSALE_SIM_LIFECYCLE_SEED=")
-        .replace("sim::tests::every_seed", "sim::tests::every_lifecycle_seed")
+    report(seed, env, outcome).replace("sim::tests::every_seed", "sim::tests::every_lifecycle_seed")
 }
