@@ -194,6 +194,22 @@ fn a_seed_replays_the_same_history() {
     }
 }
 
+/// The lifecycle sale too: one seed, one history.
+#[test]
+fn a_lifecycle_seed_replays_the_same_history() {
+    for seed in [1, 7, 42] {
+        let (a, b) = (
+            run_lifecycle(seed, Setup::REQUIRED),
+            run_lifecycle(seed, Setup::REQUIRED),
+        );
+        assert!(
+            a.history.len() > 50,
+            "seed {seed} did too little to compare"
+        );
+        assert_eq!(a.history, b.history, "seed {seed} ran two ways");
+    }
+}
+
 #[test]
 fn the_schedules_cover_every_feature() {
     let mut seen = std::collections::BTreeSet::new();
