@@ -524,7 +524,7 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
     reconcile_recorded(ops, clock, lease, defects, id, mode, None).await
 }
 
-/// [`reconcile`], whose written repair carries its event (by `stamp`) in the same update.
+/// `reconcile`, whose written repair carries its event (by `stamp`) in the same update.
 pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
     ops: &O,
     clock: &ServerClock<K>,

@@ -360,10 +360,14 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
                     .find_claim_by_token(c, attempt.token.as_str())
                     .await?,
             );
-            let campaign = match self.ops.find_campaign(c).await? {
-                Some(campaign) => Some(self.with_claimed(campaign).await?),
-                None => None,
-            };
+            // The domain prices the redeem with the campaign's rule; the `claimed` count is
+            // not needed, so not counted (a checkout is one round trip shorter).
+            let campaign = self
+                .ops
+                .find_campaign(c)
+                .await?
+                .map(|doc| doc.into_domain(0))
+                .transpose()?;
             let claim = doc.as_ref().map(ClaimDoc::to_claim).transpose()?;
             let verdict = attempt.decide(claim.as_ref(), campaign.as_ref());
             let Some(doc) = doc else {

@@ -204,7 +204,7 @@ impl InFlight {
     }
 }
 
-/// The store logic over any [`CampaignOps`]: the driver in production, the model and the
+/// The store logic over any [`LifecycleOps`]: the driver in production, the model and the
 /// simulation in tests.
 #[derive(Clone)]
 struct DocStore<O, K> {
