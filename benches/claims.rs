@@ -169,11 +169,16 @@ impl Bench {
             currency: Currency::parse("EUR")?,
             starts_at: self.now - TimeDelta::hours(1),
             ends_at: self.now + TimeDelta::hours(1),
+            hold: None,
         }
         .validate(self.now)?;
+        let stamp = flashsale::domain::Stamp {
+            actor: flashsale::domain::Actor::parse("bench")?,
+            at: self.now,
+        };
         let store = self.runtime.block_on(async {
             let store = SqliteStore::open(&path).await?;
-            store.create_campaign(&campaign).await?;
+            store.create_campaign(&campaign, &stamp).await?;
             Ok::<_, flashsale::store::StoreError>(store)
         })?;
         Ok((path, store, id))

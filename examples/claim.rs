@@ -5,7 +5,9 @@
 use chrono::TimeDelta;
 use flashsale::auth::Identity;
 use flashsale::clock::{Clock, SystemClock};
-use flashsale::domain::{CampaignId, Cents, ClaimOutcome, Currency, NewCampaign, Units, UserId};
+use flashsale::domain::{
+    Actor, CampaignId, Cents, ClaimOutcome, Currency, NewCampaign, Units, UserId,
+};
 use flashsale::service::{CampaignService, ClaimService};
 use flashsale::store::SqliteStore;
 
@@ -18,17 +20,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let now = SystemClock.now();
     let spring = campaigns
-        .create(NewCampaign {
-            id: CampaignId::parse("spring")?,
-            name: "Spring sale".into(),
-            inventory: Units::new(100)?,
-            percent: "15".parse()?,
-            max_discount: "20.00".parse()?,
-            min_cart: "50.00".parse()?,
-            currency: Currency::default(),
-            starts_at: now,
-            ends_at: now + TimeDelta::hours(2),
-        })
+        .create(
+            NewCampaign {
+                id: CampaignId::parse("spring")?,
+                name: "Spring sale".into(),
+                inventory: Units::new(100)?,
+                percent: "15".parse()?,
+                max_discount: "20.00".parse()?,
+                min_cart: "50.00".parse()?,
+                currency: Currency::default(),
+                starts_at: now,
+                ends_at: now + TimeDelta::hours(2),
+                hold: None,
+            },
+            &Actor::parse("example")?,
+        )
         .await?;
     println!(
         "created `{}`: {} units, state {}",

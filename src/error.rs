@@ -72,7 +72,10 @@ impl Error {
                 // `store_unavailable`, which tells a client to come back.
                 StoreError::Damaged { .. }
                 | StoreError::DriftTooLarge { .. }
+                | StoreError::Unsupported(_)
                 | StoreError::Backend { .. } => ErrorKind::Internal,
+                StoreError::Conflict(_) => ErrorKind::Conflict,
+                StoreError::ClaimNotFound { .. } => ErrorKind::NotFound,
             },
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::SoldOut(_) => ErrorKind::SoldOut,
@@ -128,6 +131,10 @@ pub enum ErrorKind {
     Unauthenticated,
     /// An audit found a broken invariant.
     InvariantViolation,
+    /// The request is valid, but the record's state forbids it (redeem a voided, expired or
+    /// already redeemed token for another order; void a redeemed claim; remove inventory
+    /// below what is held). Nothing was written.
+    Conflict,
     /// The store could not be reached or was too busy to answer.
     StoreUnavailable,
     /// Anything unexpected.
@@ -147,7 +154,7 @@ struct Row {
 
 impl ErrorKind {
     /// Every kind, in the order `--help` and the README list them (by exit code).
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::StoreUnavailable,
         ErrorKind::Internal,
         ErrorKind::InvalidInput,
@@ -157,6 +164,7 @@ impl ErrorKind {
         ErrorKind::NotEligible,
         ErrorKind::Unauthenticated,
         ErrorKind::InvariantViolation,
+        ErrorKind::Conflict,
         ErrorKind::Interrupted,
     ];
 
@@ -177,6 +185,7 @@ impl ErrorKind {
                 "unauthenticated (bad or missing JWT)",
             ),
             ErrorKind::InvariantViolation => (8, "internal", 500, "invariant violation (simulate)"),
+            ErrorKind::Conflict => (9, "conflict", 409, "conflict (state forbids it)"),
             ErrorKind::StoreUnavailable => (1, "store_unavailable", 503, "store unavailable"),
             ErrorKind::Internal => (1, "internal", 500, "internal error"),
             ErrorKind::Interrupted => (130, "interrupted", 503, "interrupted (Ctrl-C or SIGTERM)"),
@@ -236,6 +245,7 @@ mod tests {
             (ErrorKind::NotEligible, 6, "not_eligible", 422),
             (ErrorKind::Unauthenticated, 7, "unauthenticated", 401),
             (ErrorKind::InvariantViolation, 8, "internal", 500),
+            (ErrorKind::Conflict, 9, "conflict", 409),
             (ErrorKind::StoreUnavailable, 1, "store_unavailable", 503),
             (ErrorKind::Internal, 1, "internal", 500),
             (ErrorKind::Interrupted, 130, "interrupted", 503),
@@ -273,7 +283,6 @@ mod tests {
         let shared_json = [ErrorKind::Internal, ErrorKind::InvariantViolation];
         for a in ErrorKind::ALL {
             assert_ne!(a.exit_code(), 0, "{a:?}: 0 means success");
-            assert_ne!(a.exit_code(), 9, "{a:?}: 9 is reserved for conflicts");
             for b in ErrorKind::ALL.into_iter().filter(|&b| b != a) {
                 if a.exit_code() == b.exit_code() {
                     assert!(

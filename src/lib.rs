@@ -25,7 +25,7 @@
 //! use chrono::TimeDelta;
 //! use flashsale::auth::Identity;
 //! use flashsale::clock::{Clock, SystemClock};
-//! use flashsale::domain::{CampaignId, ClaimOutcome, Currency, NewCampaign, Units, UserId};
+//! use flashsale::domain::{Actor, CampaignId, ClaimOutcome, Currency, NewCampaign, Units, UserId};
 //! use flashsale::service::{CampaignService, ClaimService};
 //! use flashsale::store::SqliteStore;
 //!
@@ -45,7 +45,8 @@
 //!         currency: Currency::default(),
 //!         starts_at: now,
 //!         ends_at: now + TimeDelta::hours(1),
-//!     })
+//!         hold: None,
+//!     }, &Actor::parse("ops")?)
 //!     .await?;
 //! let claims = ClaimService::new(store, SystemClock);
 //! let ana = Identity::asserted_by_operator(UserId::parse("ana")?);

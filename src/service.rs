@@ -5,12 +5,16 @@
 
 use crate::auth::Identity;
 use crate::clock::Clock;
+use chrono::{DateTime, Utc};
+
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, Cents, Claim, ClaimAttempt, ClaimOutcome, Invalid,
-    NewCampaign, Refusal, Units,
+    Actor, Campaign, CampaignChange, CampaignId, CampaignState, Cents, Claim, ClaimAttempt,
+    ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus, ClaimToken, Event, EventQuery, ExportPage,
+    Invalid, NewCampaign, OrderId, RedeemAttempt, Refusal, Stamp, Transition, Units, UserId,
+    Verdict, VoidAttempt, Window,
 };
 use crate::error::Error;
-use crate::store::{ReconcileMode, Reconciliation, Store};
+use crate::store::{ReconcileMode, Reconciliation, Store, StoreError};
 
 /// A campaign as seen at an instant: the stored record plus its state then.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +89,173 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
     }
 }
 
+impl<S: Store, C: Clock> ClaimService<S, C> {
+    /// The claim named by `key` on `campaign`, in whatever status. Reads only.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown campaign, [`StoreError::ClaimNotFound`] (kind
+    /// `not_found`) when it holds no such claim, [`Error::Store`] when the store fails.
+    pub async fn show(&self, campaign: &CampaignId, key: &ClaimKey) -> Result<Claim, Error> {
+        let found = match key {
+            ClaimKey::User(user) => self.store.claim_of(campaign, user).await?,
+            ClaimKey::Token(token) => self.store.claim_by_token(campaign, token).await?,
+        };
+        if let Some(claim) = found {
+            return Ok(claim);
+        }
+        if self.store.campaign(campaign).await?.is_none() {
+            return Err(Error::NotFound(campaign.clone()));
+        }
+        Err(StoreError::ClaimNotFound {
+            id: campaign.clone(),
+            by: key.clone(),
+        }
+        .into())
+    }
+
+    /// Redeems the claim carrying `token` for `order_id` with a checkout cart of `cart`; the
+    /// discount is re-priced on that cart. A retry with the same order id replays
+    /// ([`Transition::Replayed`]). With `owner` (a shopper through the API), a token that is
+    /// not theirs is answered as unknown.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`StoreError::ClaimNotFound`], [`Error::NotEligible`] for a cart
+    /// below the minimum, [`StoreError::Conflict`] (kind `conflict`) for a claim redeemed for
+    /// another order, voided, expired or past its hold; each writes nothing.
+    #[allow(clippy::too_many_arguments)] // one request's fields, each checked where it entered
+    pub async fn redeem(
+        &self,
+        campaign: &CampaignId,
+        token: &ClaimToken,
+        order_id: &OrderId,
+        cart: Cents,
+        owner: Option<&UserId>,
+        actor: &Actor,
+    ) -> Result<Transition, Error> {
+        let attempt = RedeemAttempt {
+            campaign_id: campaign.clone(),
+            token: token.clone(),
+            owner: owner.cloned(),
+            order_id: order_id.clone(),
+            cart,
+            stamp: self.stamp(actor),
+        };
+        let verdict = self.store.redeem(&attempt).await?;
+        carried_out(campaign, &ClaimKey::Token(token.clone()), cart, verdict)
+    }
+
+    /// Voids the claim named by `key`: its unit returns to inventory. Voiding a voided claim
+    /// replays it (no second unit).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], [`StoreError::ClaimNotFound`], [`StoreError::Conflict`] for a
+    /// redeemed or expired claim; each writes nothing.
+    pub async fn void(
+        &self,
+        campaign: &CampaignId,
+        key: &ClaimKey,
+        reason: Option<String>,
+        actor: &Actor,
+    ) -> Result<Transition, Error> {
+        let attempt = VoidAttempt {
+            campaign_id: campaign.clone(),
+            key: key.clone(),
+            reason,
+            stamp: self.stamp(actor),
+        };
+        let verdict = self.store.void(&attempt).await?;
+        carried_out(campaign, key, Cents::ZERO, verdict)
+    }
+
+    /// Pages through every claim of `campaign` (optionally of one `status`) in a stable order,
+    /// `page_size` claims at a time: memory stays bounded at any number of claims.
+    #[must_use]
+    pub fn export(
+        &self,
+        campaign: &CampaignId,
+        status: Option<ClaimStatus>,
+        page_size: usize,
+    ) -> ExportPages<'_, S> {
+        ExportPages {
+            store: &self.store,
+            page: ExportPage {
+                campaign: campaign.clone(),
+                status,
+                after: None,
+                limit: page_size.max(1),
+            },
+            checked: false,
+            done: false,
+        }
+    }
+
+    fn stamp(&self, actor: &Actor) -> Stamp {
+        Stamp {
+            actor: actor.clone(),
+            at: self.clock.now(),
+        }
+    }
+}
+
+/// The pages of an export (see [`ClaimService::export`]).
+pub struct ExportPages<'s, S> {
+    store: &'s S,
+    page: ExportPage,
+    checked: bool,
+    done: bool,
+}
+
+impl<S: Store> ExportPages<'_, S> {
+    /// The next page; `None` once every claim was returned.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown campaign (on the first page), [`Error::Store`].
+    pub async fn next(&mut self) -> Result<Option<Vec<Claim>>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        if !self.checked {
+            if self.store.campaign(&self.page.campaign).await?.is_none() {
+                return Err(Error::NotFound(self.page.campaign.clone()));
+            }
+            self.checked = true;
+        }
+        let claims = self.store.export_page(&self.page).await?;
+        if claims.len() < self.page.limit {
+            self.done = true;
+        }
+        let Some(last) = claims.last() else {
+            self.done = true;
+            return Ok(None);
+        };
+        self.page.after = Some(last.user_id.clone());
+        Ok(Some(claims))
+    }
+}
+
+/// The answer to a carried-out [`Verdict`] on a claim.
+fn carried_out(
+    campaign: &CampaignId,
+    key: &ClaimKey,
+    cart: Cents,
+    verdict: Verdict,
+) -> Result<Transition, Error> {
+    verdict.into_outcome().map_err(|refusal| match refusal {
+        ClaimRefusal::CampaignNotFound => Error::NotFound(campaign.clone()),
+        ClaimRefusal::ClaimNotFound => StoreError::ClaimNotFound {
+            id: campaign.clone(),
+            by: key.clone(),
+        }
+        .into(),
+        ClaimRefusal::NotEligible { min_cart } => Error::NotEligible {
+            id: campaign.clone(),
+            cart,
+            min_cart,
+        },
+        ClaimRefusal::Conflict(conflict) => StoreError::Conflict(conflict).into(),
+    })
+}
+
 fn refused(attempt: &ClaimAttempt, refusal: Refusal) -> Error {
     let id = attempt.campaign_id.clone();
     match refusal {
@@ -122,11 +293,11 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// # Errors
     /// [`Error::Invalid`] for a campaign that breaks a rule, [`Error::Store`] for a taken id
     /// (exit 2) or a store failure.
-    pub async fn create(&self, new: NewCampaign) -> Result<CampaignView, Error> {
-        let now = self.clock.now();
-        let campaign = new.validate(now)?;
-        self.store.create_campaign(&campaign).await?;
-        Ok(CampaignView::at(campaign, now))
+    pub async fn create(&self, new: NewCampaign, actor: &Actor) -> Result<CampaignView, Error> {
+        let stamp = self.stamp(actor);
+        let campaign = new.validate(stamp.at)?;
+        self.store.create_campaign(&campaign, &stamp).await?;
+        Ok(CampaignView::at(campaign, stamp.at))
     }
 
     /// The campaign with this id, as it stands now.
@@ -157,18 +328,46 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .collect())
     }
 
-    /// Stops a campaign now; no claim is accepted afterwards (replays still are).
+    /// Stops a campaign now and records when (`ended_at`); no claim is accepted afterwards
+    /// (replays and redeems still are). Ending an ended campaign keeps its first `ended_at`.
     ///
     /// # Errors
     /// [`Error::NotFound`], or [`Error::Store`].
-    pub async fn end(&self, id: &CampaignId) -> Result<CampaignView, Error> {
-        let now = self.clock.now();
-        let campaign = self
-            .store
-            .end_campaign(id, now)
-            .await?
-            .ok_or_else(|| Error::NotFound(id.clone()))?;
-        Ok(CampaignView::at(campaign, now))
+    pub async fn end(&self, id: &CampaignId, actor: &Actor) -> Result<CampaignView, Error> {
+        self.change(id, &CampaignChange::End, actor).await
+    }
+
+    /// Pauses a campaign: new claims are refused as not live (paused) until it is resumed;
+    /// replays and redeems still work.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`StoreError::Conflict`] for an ended or already paused campaign.
+    pub async fn pause(&self, id: &CampaignId, actor: &Actor) -> Result<CampaignView, Error> {
+        self.change(id, &CampaignChange::Pause, actor).await
+    }
+
+    /// Resumes a paused campaign.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`StoreError::Conflict`] for an ended or running campaign.
+    pub async fn resume(&self, id: &CampaignId, actor: &Actor) -> Result<CampaignView, Error> {
+        self.change(id, &CampaignChange::Resume, actor).await
+    }
+
+    /// Moves a campaign's end later, to `ends_at`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an instant no store can keep; [`Error::NotFound`];
+    /// [`StoreError::Conflict`] for an end that is not later, or an ended campaign.
+    pub async fn extend(
+        &self,
+        id: &CampaignId,
+        ends_at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<CampaignView, Error> {
+        Window::check_instant("ends at", ends_at)?;
+        self.change(id, &CampaignChange::Extend { ends_at }, actor)
+            .await
     }
 
     /// Restocks a campaign with `units` more units. An ended campaign is refused: its units
@@ -182,6 +381,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         &self,
         id: &CampaignId,
         units: Units,
+        actor: &Actor,
     ) -> Result<CampaignView, Error> {
         let current = self
             .store
@@ -198,12 +398,64 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             )
             .into());
         }
+        self.change(id, &CampaignChange::AddInventory(units), actor)
+            .await
+    }
+
+    /// Takes `units` units off sale; never below what claims hold.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`StoreError::Conflict`] when fewer than `units` are not held.
+    pub async fn remove_inventory(
+        &self,
+        id: &CampaignId,
+        units: Units,
+        actor: &Actor,
+    ) -> Result<CampaignView, Error> {
+        self.change(id, &CampaignChange::RemoveInventory(units), actor)
+            .await
+    }
+
+    /// Returns the units of every claim past its hold now. Idempotent: a second run finds
+    /// nothing due and writes nothing. Answers how many claims expired.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], or [`Error::Store`].
+    pub async fn expire(&self, id: &CampaignId, actor: &Actor) -> Result<u64, Error> {
+        self.store
+            .expire_holds(id, &self.stamp(actor))
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))
+    }
+
+    /// The events log matching `query`, in sequence order.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, Error> {
+        Ok(self.store.events(query).await?)
+    }
+
+    async fn change(
+        &self,
+        id: &CampaignId,
+        change: &CampaignChange,
+        actor: &Actor,
+    ) -> Result<CampaignView, Error> {
+        let stamp = self.stamp(actor);
         let campaign = self
             .store
-            .add_inventory(id, units)
+            .change_campaign(id, change, &stamp)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))?;
-        Ok(CampaignView::at(campaign, self.clock.now()))
+        Ok(CampaignView::at(campaign, stamp.at))
+    }
+
+    fn stamp(&self, actor: &Actor) -> Stamp {
+        Stamp {
+            actor: actor.clone(),
+            at: self.clock.now(),
+        }
     }
 
     /// Compares `remaining` with what the claims say, and repairs it when `mode` applies (see
@@ -217,10 +469,138 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         &self,
         id: &CampaignId,
         mode: ReconcileMode,
+        actor: &Actor,
     ) -> Result<Reconciliation, Error> {
         self.store
-            .reconcile(id, mode)
+            .reconcile(id, mode, &self.stamp(actor))
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::auth::Identity;
+    use crate::clock::{FixedClock, SystemClock};
+    use crate::domain::{Currency, Hold, Percent};
+    use crate::error::ErrorKind;
+    use crate::store::SqliteStore;
+
+    /// The lifecycle's refusals reach callers as the documented kinds, and an export pages
+    /// through every claim once.
+    #[tokio::test]
+    async fn lifecycle_refusals_have_their_kinds_and_exports_page_through_every_claim() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db")).await.unwrap();
+        let clock = Arc::new(FixedClock::new(SystemClock.now()));
+        let now = clock.now();
+        let ops = Actor::parse("ops").unwrap();
+        let (campaigns, claims) = (
+            CampaignService::new(store.clone(), Arc::clone(&clock)),
+            ClaimService::new(store, Arc::clone(&clock)),
+        );
+        let id = CampaignId::parse("spring").unwrap();
+        let new = NewCampaign {
+            id: id.clone(),
+            name: "Spring".into(),
+            inventory: Units::new(5).unwrap(),
+            percent: Percent::from_bps(1_000).unwrap(),
+            max_discount: "5".parse().unwrap(),
+            min_cart: "20".parse().unwrap(),
+            currency: Currency::default(),
+            starts_at: now,
+            ends_at: now + TimeDelta::hours(1),
+            hold: Some(Hold::from_seconds(60).unwrap()),
+        };
+        campaigns.create(new, &ops).await.unwrap();
+        let mut tokens = Vec::new();
+        for user in ["cy", "ana", "bo"] {
+            let who = Identity::asserted_by_operator(UserId::parse(user).unwrap());
+            let outcome = claims
+                .claim(&who, &id, "30".parse().unwrap())
+                .await
+                .unwrap();
+            tokens.push(outcome.claim().token.clone());
+        }
+        let order = OrderId::parse("o-1").unwrap();
+        let kind = |result: Result<Transition, Error>| result.unwrap_err().kind();
+        let redeem = |token: &ClaimToken, cart: &str, owner: Option<UserId>| {
+            let (token, cart) = (token.clone(), cart.parse().unwrap());
+            let (claims, id, order, ops) = (&claims, &id, &order, &ops);
+            async move {
+                claims
+                    .redeem(id, &token, order, cart, owner.as_ref(), ops)
+                    .await
+            }
+        };
+        assert_eq!(
+            kind(redeem(&tokens[0], "19.99", None).await),
+            ErrorKind::NotEligible
+        );
+        let forged = ClaimToken::from_stored("forged".into());
+        assert_eq!(kind(redeem(&forged, "30", None).await), ErrorKind::NotFound);
+        let mallory = Some(UserId::parse("mallory").unwrap());
+        assert_eq!(
+            kind(redeem(&tokens[0], "30", mallory).await),
+            ErrorKind::NotFound
+        );
+        let cy = Some(UserId::parse("cy").unwrap());
+        assert!(!redeem(&tokens[0], "30", cy).await.unwrap().replayed());
+        assert!(redeem(&tokens[0], "30", None).await.unwrap().replayed());
+        let void = claims
+            .void(&id, &ClaimKey::Token(tokens[0].clone()), None, &ops)
+            .await;
+        assert_eq!(kind(void), ErrorKind::Conflict);
+        let missing = claims
+            .show(&id, &ClaimKey::User(UserId::parse("dee").unwrap()))
+            .await
+            .unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+        assert_eq!(
+            missing.to_string(),
+            "campaign `spring` has no claim for user `dee`"
+        );
+        let ghost = CampaignId::parse("ghost").unwrap();
+        assert!(matches!(
+            claims.show(&ghost, &ClaimKey::Token(forged)).await,
+            Err(Error::NotFound(_))
+        ));
+        clock.set(now + TimeDelta::seconds(61));
+        assert_eq!(campaigns.expire(&id, &ops).await.unwrap(), 2);
+        let mut pages = claims.export(&id, None, 2);
+        let mut users = Vec::new();
+        while let Some(page) = pages.next().await.unwrap() {
+            assert!(page.len() <= 2);
+            users.extend(page.into_iter().map(|c| (c.user_id.to_string(), c.status)));
+        }
+        assert_eq!(
+            users,
+            [
+                ("ana".to_owned(), ClaimStatus::Expired),
+                ("bo".to_owned(), ClaimStatus::Expired),
+                ("cy".to_owned(), ClaimStatus::Redeemed),
+            ]
+        );
+        let mut none = claims.export(&ghost, None, 2);
+        assert!(matches!(none.next().await, Err(Error::NotFound(_))));
+        let events = campaigns
+            .events(&EventQuery {
+                campaign: Some(id.clone()),
+                after_seq: 0,
+                since: None,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            events.len(),
+            4,
+            "created, redeemed, two expired: {events:?}"
+        );
     }
 }

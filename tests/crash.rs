@@ -137,7 +137,14 @@ async fn sigkill_mid_claim_loses_no_acknowledged_claim_and_breaks_no_invariant()
     assert_eq!(audit.remaining, audit.total - audit.claims, "I3: {audit:?}");
     assert_eq!(
         store
-            .reconcile(&id, ReconcileMode::Report)
+            .reconcile(
+                &id,
+                ReconcileMode::Report,
+                &flashsale::domain::Stamp {
+                    actor: flashsale::domain::Actor::parse("test").unwrap(),
+                    at: flashsale::clock::Clock::now(&flashsale::clock::SystemClock),
+                },
+            )
             .await
             .unwrap()
             .unwrap()

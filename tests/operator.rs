@@ -317,7 +317,7 @@ fn doctor_passes_a_healthy_sqlite_store_and_writes_nothing() {
     let file = env.sqlite_file().unwrap();
     assert!(
         out.stdout.starts_with(&format!(
-            "store: sqlite:{}\nok    reachable      flashsale store at {}\nok    schema         version 1\n",
+            "store: sqlite:{}\nok    reachable      flashsale store at {}\nok    schema         version 2\n",
             file.display(),
             file.display()
         )),
@@ -351,7 +351,10 @@ fn doctor_fails_a_store_whose_unique_token_index_is_gone() {
                  campaign_id TEXT NOT NULL REFERENCES campaigns (id),
                  user_id TEXT NOT NULL, token TEXT NOT NULL,
                  discount_cents INTEGER NOT NULL, cart_cents INTEGER NOT NULL,
-                 claimed_at INTEGER NOT NULL, PRIMARY KEY (campaign_id, user_id)
+                 claimed_at INTEGER NOT NULL, currency TEXT NOT NULL, status TEXT NOT NULL,
+                 expires_at INTEGER, order_id TEXT, redeemed_cart_cents INTEGER,
+                 redeemed_discount_cents INTEGER, redeemed_at INTEGER,
+                 PRIMARY KEY (campaign_id, user_id)
              ) STRICT, WITHOUT ROWID;
              DROP TABLE claims;
              ALTER TABLE claims2 RENAME TO claims;

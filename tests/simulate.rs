@@ -6,10 +6,11 @@ use crate::support;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use flashsale::clock::FixedClock;
 use flashsale::domain::{
-    Campaign, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Units, UserId,
+    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
+    EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
@@ -672,7 +673,7 @@ impl FakeStore {
 }
 
 impl Store for FakeStore {
-    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
+    async fn create_campaign(&self, campaign: &Campaign, _: &Stamp) -> Result<(), StoreError> {
         self.with(|d| d.campaigns.insert(campaign.id.clone(), campaign.clone()));
         Ok(())
     }
@@ -685,19 +686,40 @@ impl Store for FakeStore {
         Ok(self.with(|d| d.campaigns.values().cloned().collect()))
     }
 
-    async fn end_campaign(
+    async fn change_campaign(
         &self,
         _: &CampaignId,
-        _: DateTime<Utc>,
+        _: &CampaignChange,
+        _: &Stamp,
     ) -> Result<Option<Campaign>, StoreError> {
         unimplemented!("not used by the simulator")
     }
 
-    async fn add_inventory(
+    async fn claim_by_token(
         &self,
         _: &CampaignId,
-        _: Units,
-    ) -> Result<Option<Campaign>, StoreError> {
+        _: &ClaimToken,
+    ) -> Result<Option<Claim>, StoreError> {
+        unimplemented!("not used by the simulator")
+    }
+
+    async fn redeem(&self, _: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        unimplemented!("not used by the simulator")
+    }
+
+    async fn void(&self, _: &VoidAttempt) -> Result<Verdict, StoreError> {
+        unimplemented!("not used by the simulator")
+    }
+
+    async fn expire_holds(&self, _: &CampaignId, _: &Stamp) -> Result<Option<u64>, StoreError> {
+        unimplemented!("not used by the simulator")
+    }
+
+    async fn events(&self, _: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        unimplemented!("not used by the simulator")
+    }
+
+    async fn export_page(&self, _: &ExportPage) -> Result<Vec<Claim>, StoreError> {
         unimplemented!("not used by the simulator")
     }
 
@@ -752,6 +774,7 @@ impl Store for FakeStore {
         &self,
         _: &CampaignId,
         _: ReconcileMode,
+        _: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
         unimplemented!("not used by the simulator")
     }

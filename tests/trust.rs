@@ -10,9 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use flashsale::clock::{Clock as _, SystemClock};
-use flashsale::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
+use flashsale::domain::{
+    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
+    EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict, VoidAttempt,
+};
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, CommitStats, Reconciliation, SqliteStore, Store, StoreError};
 use serde_json::{Value, json};
@@ -47,8 +50,8 @@ fn failure(what: &str) -> StoreError {
 }
 
 impl Store for Faulty {
-    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
-        self.inner.create_campaign(campaign).await
+    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+        self.inner.create_campaign(campaign, stamp).await
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
         self.inner.campaign(id).await
@@ -56,19 +59,39 @@ impl Store for Faulty {
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         self.inner.campaigns().await
     }
-    async fn end_campaign(
+    async fn change_campaign(
         &self,
         id: &CampaignId,
-        now: DateTime<Utc>,
+        change: &CampaignChange,
+        stamp: &Stamp,
     ) -> Result<Option<Campaign>, StoreError> {
-        self.inner.end_campaign(id, now).await
+        self.inner.change_campaign(id, change, stamp).await
     }
-    async fn add_inventory(
+    async fn claim_by_token(
         &self,
         id: &CampaignId,
-        units: Units,
-    ) -> Result<Option<Campaign>, StoreError> {
-        self.inner.add_inventory(id, units).await
+        token: &ClaimToken,
+    ) -> Result<Option<Claim>, StoreError> {
+        self.inner.claim_by_token(id, token).await
+    }
+    async fn redeem(&self, attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        self.inner.redeem(attempt).await
+    }
+    async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
+        self.inner.void(attempt).await
+    }
+    async fn expire_holds(
+        &self,
+        id: &CampaignId,
+        stamp: &Stamp,
+    ) -> Result<Option<u64>, StoreError> {
+        self.inner.expire_holds(id, stamp).await
+    }
+    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        self.inner.events(query).await
+    }
+    async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
+        self.inner.export_page(page).await
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         match self.fault {
@@ -83,8 +106,9 @@ impl Store for Faulty {
         &self,
         id: &CampaignId,
         mode: flashsale::store::ReconcileMode,
+        stamp: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        self.inner.reconcile(id, mode).await
+        self.inner.reconcile(id, mode, stamp).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         let first = self.audits.fetch_add(1, Ordering::SeqCst) == 0;

@@ -159,7 +159,8 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             // Checked here too, before the store is opened: a refused campaign must not create
             // or touch a store (the service checks again with its own clock).
             new.clone().validate(now)?;
-            let view = ctx.campaigns().await?.create(new).await?;
+            let actor = ctx.actor()?;
+            let view = ctx.campaigns().await?.create(new, &actor).await?;
             ctx.emit(&output::campaign_json(&view), || {
                 output::campaign_table(&view)
             })
@@ -200,7 +201,7 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
                     output::inventory_summary(&view)
                 ))?;
             }
-            let view = campaigns.end(&id).await?;
+            let view = campaigns.end(&id, &ctx.actor()?).await?;
             ctx.emit(&output::campaign_json(&view), || {
                 output::campaign_table(&view)
             })
@@ -317,6 +318,7 @@ fn build(args: &CreateArgs, now: DateTime<Utc>, flags: bool) -> anyhow::Result<N
             .map_or_else(|| Ok(Currency::default()), Currency::parse)?,
         starts_at,
         ends_at,
+        hold: None,
     })
 }
 

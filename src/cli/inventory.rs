@@ -87,7 +87,12 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
             let id = CampaignId::parse(&id)?;
             // Checked before the store is opened, so a refused restock never touches it.
             let units: Units = units.parse()?;
-            let view = ctx.campaigns().await?.add_inventory(&id, units).await?;
+            let actor = ctx.actor()?;
+            let view = ctx
+                .campaigns()
+                .await?
+                .add_inventory(&id, units, &actor)
+                .await?;
             ctx.emit(&output::inventory_json(&view), || {
                 output::inventory_table(&view)
             })
@@ -105,7 +110,9 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
                 confirm.check("`inventory reconcile --apply`")?;
             }
             let campaigns = ctx.campaigns().await?;
-            let mut report = campaigns.reconcile(&id, ReconcileMode::Report).await?;
+            let mut report = campaigns
+                .reconcile(&id, ReconcileMode::Report, &ctx.actor()?)
+                .await?;
             if apply {
                 // A repair is asked about with its numbers; with no drift, --apply still runs
                 // (its store checks) but has nothing to ask about.
@@ -122,7 +129,7 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
                 } else {
                     ReconcileMode::Apply
                 };
-                report = campaigns.reconcile(&id, mode).await?;
+                report = campaigns.reconcile(&id, mode, &ctx.actor()?).await?;
             }
             ctx.emit(&output::reconciliation_json(&report), || {
                 output::reconciliation_table(&report)

@@ -28,7 +28,7 @@ use clap::{Parser, Subcommand};
 use tokio::sync::OnceCell;
 
 use crate::clock::SystemClock;
-use crate::domain::Invalid;
+use crate::domain::{Actor, Invalid};
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
 use crate::store::{AnyStore, MongoSettings, OpenMode, StoreUrl};
@@ -293,6 +293,19 @@ impl Context {
             self.store().await?.clone(),
             SystemClock,
         ))
+    }
+
+    /// Who is acting, for the events log: `FLASHSALE_ACTOR`, else the operating system's
+    /// user name.
+    #[allow(clippy::unused_self)] // a property of the invocation, next to the others
+    fn actor(&self) -> Result<Actor, Invalid> {
+        let name = match std::env::var_os("FLASHSALE_ACTOR") {
+            Some(value) => value
+                .into_string()
+                .map_err(|_| Invalid::new("FLASHSALE_ACTOR", "must be text (UTF-8)"))?,
+            None => whoami::username().unwrap_or_else(|_| "unknown".to_owned()),
+        };
+        Actor::parse(&name)
     }
 
     /// A claim service over the store.

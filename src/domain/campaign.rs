@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::claim::Refusal;
 use super::money::shown;
-use super::{Cents, DiscountRule, Invalid, Percent, Units};
+use super::{Cents, DiscountRule, Hold, Invalid, Percent, Units};
 
 /// A campaign's id: a slug of 1 to 64 characters from `[a-z0-9-]`, safe in URLs and shells.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -212,6 +212,8 @@ pub enum CampaignState {
     Scheduled,
     /// Accepting claims.
     Live,
+    /// Inside the window, but stopped for now by an operator: new claims are refused.
+    Paused,
     /// Inside the window, but no unit is left.
     SoldOut,
     /// After `ends_at`, or stopped by an operator.
@@ -225,6 +227,7 @@ impl CampaignState {
         match self {
             CampaignState::Scheduled => "scheduled",
             CampaignState::Live => "live",
+            CampaignState::Paused => "paused",
             CampaignState::SoldOut => "sold_out",
             CampaignState::Ended => "ended",
         }
@@ -259,6 +262,10 @@ pub struct Campaign {
     pub ended_at: Option<DateTime<Utc>>,
     /// When the campaign was created.
     pub created_at: DateTime<Utc>,
+    /// Stopped for now by an operator: new claims are refused (replays and redeems work).
+    pub paused: bool,
+    /// How long a claim holds its unit unredeemed (`None`: for good).
+    pub hold: Option<Hold>,
 }
 
 impl Campaign {
@@ -268,7 +275,8 @@ impl Campaign {
         self.total
     }
 
-    /// Units handed out (the number of claims).
+    /// Units held by claims (`claimed` and `redeemed` ones; voided and expired claims gave
+    /// theirs back).
     #[must_use]
     pub fn claimed(&self) -> i64 {
         self.claimed
@@ -298,6 +306,8 @@ impl Campaign {
             CampaignState::Ended
         } else if now < self.window.starts_at {
             CampaignState::Scheduled
+        } else if self.paused {
+            CampaignState::Paused
         } else if self.remaining <= 0 {
             CampaignState::SoldOut
         } else {
@@ -305,10 +315,18 @@ impl Campaign {
         }
     }
 
-    /// Whether claims are accepted at `now`, inventory aside: inside the window and not
-    /// stopped by an operator.
+    /// Whether claims are accepted at `now`, inventory aside: inside the window and neither
+    /// stopped nor paused by an operator.
     fn accepts_claims_at(&self, now: DateTime<Utc>) -> bool {
-        self.ended_at.is_none() && self.window.contains(now)
+        self.ended_at.is_none() && !self.paused && self.window.contains(now)
+    }
+
+    /// Records one unit handed back by a voided or expired claim, when a store carries out a
+    /// [`Verdict`](super::Verdict) that [returns a unit](super::Verdict::returns_unit).
+    pub fn return_unit(&mut self) {
+        debug_assert!(self.claimed > 0, "a unit returned that no claim held");
+        self.remaining += 1;
+        self.claimed -= 1;
     }
 
     /// Admission of a new claim, by a user who holds none on this campaign: the campaign
@@ -317,7 +335,7 @@ impl Campaign {
     /// [`ClaimAttempt::decide`](super::ClaimAttempt::decide).
     ///
     /// # Errors
-    /// [`Refusal::NotLive`] outside the window or after an operator stop;
+    /// [`Refusal::NotLive`] outside the window, after an operator stop or while paused;
     /// [`Refusal::NotEligible`] for a cart below the minimum; [`Refusal::SoldOut`] when no
     /// unit is left.
     pub fn admit(&self, now: DateTime<Utc>, cart: Cents) -> Result<Cents, Refusal> {
@@ -355,6 +373,8 @@ pub struct NewCampaign {
     pub starts_at: DateTime<Utc>,
     /// Window end.
     pub ends_at: DateTime<Utc>,
+    /// How long a claim holds its unit unredeemed (`None`: for good).
+    pub hold: Option<Hold>,
 }
 
 impl NewCampaign {
@@ -405,6 +425,8 @@ impl NewCampaign {
             remaining: self.inventory.get(),
             ended_at: None,
             created_at: now,
+            paused: false,
+            hold: self.hold,
         })
     }
 }
@@ -429,6 +451,7 @@ mod tests {
             currency: Currency::default(),
             starts_at: at(0),
             ends_at: at(100),
+            hold: None,
         }
         .validate(at(-10))
         .unwrap();
@@ -452,6 +475,7 @@ mod tests {
             currency: Currency::default(),
             starts_at: at(0),
             ends_at: at(10),
+            hold: None,
         };
         let now = at(0);
         assert!(base().validate(now).is_ok());

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::money::shown;
-use super::{CampaignId, CampaignState, Cents, Invalid};
+use super::{
+    Campaign, CampaignId, CampaignState, Cents, ClaimStatus, Currency, Invalid, Redemption,
+};
 
 /// A shopper's id, as a verified JWT's `sub` or an operator's assertion gives it.
 ///
@@ -158,6 +160,14 @@ pub struct Claim {
     pub cart: Cents,
     /// When the claim was granted.
     pub claimed_at: DateTime<Utc>,
+    /// The campaign's currency, which every amount of the claim is in.
+    pub currency: Currency,
+    /// Where it stands in its lifecycle.
+    pub status: ClaimStatus,
+    /// When its hold runs out (`None`: the campaign has no hold).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Its use at checkout, once redeemed.
+    pub redemption: Option<Redemption>,
 }
 
 /// A request for a claim, as the service hands it to a store.
@@ -174,9 +184,10 @@ pub struct ClaimAttempt {
 }
 
 impl ClaimAttempt {
-    /// The claim this attempt becomes once granted with `discount` and `token`.
-    #[must_use]
-    pub fn grant(&self, discount: Cents, token: ClaimToken) -> Claim {
+    /// The claim this attempt becomes on a campaign in euros without a hold: for the tests
+    /// of code that needs a claim and no campaign.
+    #[cfg(test)]
+    pub(crate) fn grant(&self, discount: Cents, token: ClaimToken) -> Claim {
         Claim {
             campaign_id: self.campaign_id.clone(),
             user_id: self.user_id.clone(),
@@ -184,6 +195,28 @@ impl ClaimAttempt {
             discount,
             cart: self.cart,
             claimed_at: self.now,
+            currency: Currency::default(),
+            status: ClaimStatus::Claimed,
+            expires_at: None,
+            redemption: None,
+        }
+    }
+
+    /// The claim this attempt becomes once granted on `campaign` with `discount` and `token`:
+    /// `claimed`, in the campaign's currency, expiring after the campaign's hold if it has one.
+    #[must_use]
+    pub fn grant_in(&self, campaign: &Campaign, discount: Cents, token: ClaimToken) -> Claim {
+        Claim {
+            campaign_id: self.campaign_id.clone(),
+            user_id: self.user_id.clone(),
+            token,
+            discount,
+            cart: self.cart,
+            claimed_at: self.now,
+            currency: campaign.currency.clone(),
+            status: ClaimStatus::Claimed,
+            expires_at: campaign.hold.map(|hold| hold.expiry(self.now)),
+            redemption: None,
         }
     }
 }
@@ -221,7 +254,7 @@ impl ClaimOutcome {
 pub enum Refusal {
     /// No campaign has that id.
     NotFound,
-    /// The campaign is scheduled or ended.
+    /// The campaign is scheduled, paused or ended.
     NotLive(CampaignState),
     /// The cart is below the campaign's minimum.
     NotEligible {

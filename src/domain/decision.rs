@@ -61,7 +61,7 @@ impl ClaimAttempt {
             return Decision::Refuse(Refusal::NotFound);
         };
         match campaign.admit(self.now, self.cart) {
-            Ok(discount) => Decision::Grant(self.grant(discount, token)),
+            Ok(discount) => Decision::Grant(self.grant_in(campaign, discount, token)),
             Err(refusal) => Decision::Refuse(refusal),
         }
     }
@@ -102,6 +102,7 @@ mod tests {
             currency: Currency::default(),
             starts_at: at(0),
             ends_at: at(length),
+            hold: None,
         }
         .validate(at(-1))
         .unwrap();
@@ -126,7 +127,11 @@ mod tests {
     }
 
     fn held_claim() -> Claim {
-        attempt(1, -5).grant(Cents::new(7).unwrap(), ClaimToken::random())
+        attempt(1, -5).grant_in(
+            &campaign(1_000, 1, 0, 0, None),
+            Cents::new(7).unwrap(),
+            ClaimToken::random(),
+        )
     }
 
     proptest! {

@@ -1,7 +1,8 @@
 //! Pure types and rules of a flash sale: no I/O, no async, no clock reads.
 //!
 //! Time is always a parameter (`now`), so every rule here is tested at exact instants. Each
-//! rule lives in one place: a claim's decision in [`Decision`] and [`Campaign::admit`], unit
+//! rule lives in one place: a claim's decision in [`Decision`] and [`Campaign::admit`], a
+//! claim's later life and an operator's changes in [`Verdict`] and [`CampaignChange`], unit
 //! counts in [`Units`], decimals in one fixed-point parser, stored values in [`CampaignRecord`] and [`ClaimRecord`].
 
 mod campaign;
@@ -9,6 +10,7 @@ mod claim;
 mod decimal;
 mod decision;
 mod discount;
+mod lifecycle;
 mod money;
 mod percent;
 mod record;
@@ -18,6 +20,11 @@ pub use campaign::{Campaign, CampaignId, CampaignState, Currency, NewCampaign, W
 pub use claim::{Claim, ClaimAttempt, ClaimOutcome, ClaimToken, Refusal, UserId};
 pub use decision::Decision;
 pub use discount::DiscountRule;
+pub use lifecycle::{
+    Actor, CampaignChange, ChangeRefusal, ClaimKey, ClaimRefusal, ClaimStatus, Conflict, Event,
+    EventKind, EventQuery, ExportPage, Hold, OrderId, RedeemAttempt, Redemption, Stamp, Transition,
+    Verdict, VoidAttempt,
+};
 pub use money::Cents;
 pub use percent::Percent;
 pub use record::{CampaignRecord, ClaimRecord, Corrupt};

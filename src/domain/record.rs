@@ -8,7 +8,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Campaign, CampaignId, Cents, Claim, ClaimToken, Currency, DiscountRule, Percent, UserId, Window,
+    Campaign, CampaignId, Cents, Claim, ClaimStatus, ClaimToken, Currency, DiscountRule, Hold,
+    OrderId, Percent, Redemption, UserId, Window,
 };
 
 /// A stored value that no longer satisfies its domain rule (the store was damaged or written
@@ -46,6 +47,10 @@ pub struct CampaignRecord {
     pub currency: String,
     /// Creation instant, in milliseconds since the Unix epoch.
     pub created_at: i64,
+    /// Paused by an operator.
+    pub paused: bool,
+    /// The hold of its claims, in seconds.
+    pub hold_seconds: Option<i64>,
 }
 
 /// A claim as a store keeps it.
@@ -63,6 +68,20 @@ pub struct ClaimRecord {
     pub cart_cents: i64,
     /// When the claim was granted, in milliseconds since the Unix epoch.
     pub claimed_at: i64,
+    /// The campaign's currency code.
+    pub currency: String,
+    /// `claimed`, `redeemed`, `voided` or `expired`.
+    pub status: String,
+    /// When its hold runs out, in milliseconds since the Unix epoch.
+    pub expires_at: Option<i64>,
+    /// The order it was redeemed for.
+    pub order_id: Option<String>,
+    /// The checkout cart, in minor units.
+    pub redeemed_cart_cents: Option<i64>,
+    /// The re-priced discount, in minor units.
+    pub redeemed_discount_cents: Option<i64>,
+    /// When it was redeemed, in milliseconds since the Unix epoch.
+    pub redeemed_at: Option<i64>,
 }
 
 fn instant(millis: i64) -> Result<DateTime<Utc>, Corrupt> {
@@ -89,6 +108,8 @@ impl From<&Campaign> for CampaignRecord {
             min_cart_cents: c.rule.min_cart.get(),
             currency: c.currency.as_str().to_owned(),
             created_at: c.created_at.timestamp_millis(),
+            paused: c.paused,
+            hold_seconds: c.hold.map(Hold::seconds),
         }
     }
 }
@@ -121,6 +142,11 @@ impl TryFrom<CampaignRecord> for Campaign {
             remaining: r.remaining,
             ended_at: r.ended_at.map(instant).transpose()?,
             created_at: instant(r.created_at)?,
+            paused: r.paused,
+            hold: r
+                .hold_seconds
+                .map(|s| Hold::from_seconds(s).map_err(|_| Corrupt("hold")))
+                .transpose()?,
         })
     }
 }
@@ -134,6 +160,19 @@ impl From<&Claim> for ClaimRecord {
             discount_cents: c.discount.get(),
             cart_cents: c.cart.get(),
             claimed_at: c.claimed_at.timestamp_millis(),
+            currency: c.currency.as_str().to_owned(),
+            status: c.status.as_str().to_owned(),
+            expires_at: c.expires_at.map(|at| at.timestamp_millis()),
+            order_id: c
+                .redemption
+                .as_ref()
+                .map(|r| r.order_id.as_str().to_owned()),
+            redeemed_cart_cents: c.redemption.as_ref().map(|r| r.cart.get()),
+            redeemed_discount_cents: c.redemption.as_ref().map(|r| r.discount.get()),
+            redeemed_at: c
+                .redemption
+                .as_ref()
+                .map(|r| r.redeemed_at.timestamp_millis()),
         }
     }
 }
@@ -149,6 +188,30 @@ impl TryFrom<ClaimRecord> for Claim {
             discount: cents(r.discount_cents)?,
             cart: cents(r.cart_cents)?,
             claimed_at: instant(r.claimed_at)?,
+            currency: Currency::parse_stored(&r.currency).map_err(|_| Corrupt("currency"))?,
+            expires_at: r.expires_at.map(instant).transpose()?,
+            redemption: match (
+                r.order_id,
+                r.redeemed_cart_cents,
+                r.redeemed_discount_cents,
+                r.redeemed_at,
+            ) {
+                (Some(order), Some(cart), Some(discount), Some(at)) => Some(Redemption {
+                    order_id: OrderId::parse(&order).map_err(|_| Corrupt("order id"))?,
+                    cart: cents(cart)?,
+                    discount: cents(discount)?,
+                    redeemed_at: instant(at)?,
+                }),
+                (None, None, None, None) => None,
+                _ => return Err(Corrupt("redemption")),
+            },
+            status: match ClaimStatus::parse(&r.status) {
+                Ok(ClaimStatus::Redeemed) if r.redeemed_at.is_none() => {
+                    return Err(Corrupt("redemption"));
+                }
+                Ok(status) => status,
+                Err(_) => return Err(Corrupt("claim status")),
+            },
         })
     }
 }
@@ -171,11 +234,12 @@ mod tests {
             currency: Currency::default(),
             starts_at: now,
             ends_at: now + chrono::TimeDelta::hours(1),
+            hold: None,
         }
         .validate(now)
         .unwrap();
         let record = CampaignRecord::from(&campaign);
-        assert_eq!(Campaign::try_from(record.clone()), Ok(campaign));
+        assert_eq!(Campaign::try_from(record.clone()), Ok(campaign.clone()));
         let damaged = [
             (
                 CampaignRecord {
@@ -239,13 +303,24 @@ mod tests {
             cart: "50".parse().unwrap(),
             now,
         }
-        .grant("5".parse().unwrap(), ClaimToken::random());
+        .grant_in(&campaign, "5".parse().unwrap(), ClaimToken::random());
         let record = ClaimRecord::from(&claim);
         assert_eq!(Claim::try_from(record.clone()), Ok(claim));
         let bad_user = ClaimRecord {
             user_id: String::new(),
-            ..record
+            ..record.clone()
         };
         assert_eq!(Claim::try_from(bad_user), Err(Corrupt("user id")));
+        let half_redeemed = ClaimRecord {
+            status: "redeemed".into(),
+            order_id: Some("o-1".into()),
+            ..record.clone()
+        };
+        assert_eq!(Claim::try_from(half_redeemed), Err(Corrupt("redemption")));
+        let bad_status = ClaimRecord {
+            status: "lost".into(),
+            ..record
+        };
+        assert_eq!(Claim::try_from(bad_status), Err(Corrupt("claim status")));
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
@@ -16,7 +16,9 @@ use super::{App, Limits, router};
 use crate::auth::{JwtSigner, JwtVerifier};
 use crate::clock::{Clock as _, SystemClock};
 use crate::domain::{
-    Campaign, CampaignId, Claim, ClaimAttempt, Currency, Decision, NewCampaign, Units, UserId,
+    Actor, Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Currency,
+    Decision, Event, EventQuery, ExportPage, NewCampaign, RedeemAttempt, Stamp, Units, UserId,
+    Verdict, VoidAttempt,
 };
 use crate::store::{Audit, Reconciliation, SqliteStore, Store, StoreError};
 
@@ -46,9 +48,9 @@ impl Counting {
 }
 
 impl Store for Counting {
-    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
+    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
         self.called()?;
-        self.inner.create_campaign(campaign).await
+        self.inner.create_campaign(campaign, stamp).await
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
         self.called()?;
@@ -58,21 +60,14 @@ impl Store for Counting {
         self.called()?;
         self.inner.campaigns().await
     }
-    async fn end_campaign(
+    async fn change_campaign(
         &self,
         id: &CampaignId,
-        now: DateTime<Utc>,
+        change: &CampaignChange,
+        stamp: &Stamp,
     ) -> Result<Option<Campaign>, StoreError> {
         self.called()?;
-        self.inner.end_campaign(id, now).await
-    }
-    async fn add_inventory(
-        &self,
-        id: &CampaignId,
-        units: Units,
-    ) -> Result<Option<Campaign>, StoreError> {
-        self.called()?;
-        self.inner.add_inventory(id, units).await
+        self.inner.change_campaign(id, change, stamp).await
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         self.called()?;
@@ -85,13 +80,38 @@ impl Store for Counting {
         self.called()?;
         self.inner.claim_of(id, user).await
     }
+    async fn claim_by_token(
+        &self,
+        id: &CampaignId,
+        token: &ClaimToken,
+    ) -> Result<Option<Claim>, StoreError> {
+        self.called()?;
+        self.inner.claim_by_token(id, token).await
+    }
+    async fn redeem(&self, attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        self.called()?;
+        self.inner.redeem(attempt).await
+    }
+    async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
+        self.called()?;
+        self.inner.void(attempt).await
+    }
+    async fn expire_holds(
+        &self,
+        id: &CampaignId,
+        stamp: &Stamp,
+    ) -> Result<Option<u64>, StoreError> {
+        self.called()?;
+        self.inner.expire_holds(id, stamp).await
+    }
     async fn reconcile(
         &self,
         id: &CampaignId,
         mode: crate::store::ReconcileMode,
+        stamp: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
         self.called()?;
-        self.inner.reconcile(id, mode).await
+        self.inner.reconcile(id, mode, stamp).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         self.called()?;
@@ -100,6 +120,14 @@ impl Store for Counting {
     async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
         self.called()?;
         self.inner.delete_campaign(id).await
+    }
+    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        self.called()?;
+        self.inner.events(query).await
+    }
+    async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
+        self.called()?;
+        self.inner.export_page(page).await
     }
 }
 
@@ -116,10 +144,15 @@ async fn fixture(dir: &tempfile::TempDir) -> Counting {
         currency: Currency::default(),
         starts_at: now,
         ends_at: now + TimeDelta::hours(1),
+        hold: None,
     }
     .validate(now)
     .unwrap();
-    inner.create_campaign(&campaign).await.unwrap();
+    let stamp = Stamp {
+        actor: Actor::parse("test").unwrap(),
+        at: now,
+    };
+    inner.create_campaign(&campaign, &stamp).await.unwrap();
     Counting {
         inner,
         calls: Arc::new(AtomicUsize::new(0)),

@@ -89,8 +89,9 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             currency: Currency::default(),
             starts_at: now,
             ends_at: now + TimeDelta::hours(1),
+            hold: None,
         };
-        service.create(new).await?;
+        service.create(new, &simulate_actor()).await?;
         Ok(id)
     }
 
@@ -120,8 +121,9 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             currency: model.currency.clone(),
             starts_at: now,
             ends_at: now + TimeDelta::hours(1),
+            hold: None,
         };
-        service.create(new).await?;
+        service.create(new, &simulate_actor()).await?;
         Ok(id)
     }
 
@@ -213,6 +215,12 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))
     }
+}
+
+/// Who creates a simulation's campaign, as the events log records it.
+fn simulate_actor() -> crate::domain::Actor {
+    #[allow(clippy::expect_used)] // a constant that satisfies the rule
+    crate::domain::Actor::parse("flashsale simulate").expect("a valid actor name")
 }
 
 /// Eight random hex digits: fresh campaign ids and user prefixes, so runs never collide.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::{CampaignId, MAX_INVENTORY};
+use crate::domain::{CampaignId, ClaimKey, Conflict, MAX_INVENTORY};
 
 type Source = Arc<dyn std::error::Error + Send + Sync>;
 
@@ -16,6 +16,22 @@ pub enum StoreError {
     /// A restock would take the campaign past the inventory limit.
     #[error("campaign `{0}` would exceed the inventory limit of {max}", max = MAX_INVENTORY)]
     InventoryLimit(CampaignId),
+    /// The record's state forbids the request (the domain's [`Conflict`]); nothing was
+    /// written.
+    #[error("{0}")]
+    Conflict(Conflict),
+    /// The campaign holds no claim by that key (an unknown or forged token, another
+    /// campaign's token, a user without a claim); nothing was written.
+    #[error("campaign `{id}` has no claim {}", describe(by))]
+    ClaimNotFound {
+        /// The campaign.
+        id: CampaignId,
+        /// How the claim was named.
+        by: ClaimKey,
+    },
+    /// The store cannot do this yet (an operation one backend does not support).
+    #[error("{0} is not supported on MongoDB yet")]
+    Unsupported(&'static str),
     /// The store URL is malformed.
     #[error("invalid store URL `{url}`: {reason}")]
     InvalidUrl {
@@ -100,6 +116,14 @@ pub enum StoreError {
         #[source]
         source: Source,
     },
+}
+
+/// How a missing claim was named, without echoing a token (a secret, or hostile text).
+fn describe(by: &ClaimKey) -> String {
+    match by {
+        ClaimKey::User(user) => format!("for user `{user}`"),
+        ClaimKey::Token(_) => "with that token".to_owned(),
+    }
 }
 
 impl StoreError {

@@ -6,14 +6,19 @@
 //! The backend is chosen at run time from a [`StoreUrl`]; both are always built.
 //!
 //! Stores decide nothing: every claim is decided by the domain ([`ClaimAttempt::decide`]) on
-//! what the store read inside its atomic step, and the store carries the [`Decision`] out.
+//! what the store read inside its atomic step, and the store carries the [`Decision`] out; so
+//! are a claim's later transitions ([`RedeemAttempt::decide`], [`VoidAttempt::decide`],
+//! [`Claim::expire`]) and an operator's changes ([`CampaignChange::apply`]). Each of those is
+//! written together with its event (I10): in the same transaction on `SQLite`.
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
+use crate::domain::{
+    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
+    EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
+};
 
 pub mod doctor;
 mod error;
@@ -151,7 +156,7 @@ pub struct Audit {
     pub total: i64,
     /// The stored `remaining` counter.
     pub remaining: i64,
-    /// Claim records held.
+    /// Claim records holding a unit (`claimed` and `redeemed`).
     pub claims: i64,
     /// Distinct users among the claim records.
     pub distinct_users: i64,
@@ -186,10 +191,12 @@ impl CommitStats {
 
 /// The operations flashsale needs from a store; each is atomic on its own.
 pub trait Store: Send + Sync + 'static {
-    /// Saves a new campaign. [`StoreError::CampaignExists`] when the id is taken.
+    /// Saves a new campaign and appends its `campaign.created` event.
+    /// [`StoreError::CampaignExists`] when the id is taken (nothing written).
     fn create_campaign(
         &self,
         campaign: &Campaign,
+        stamp: &Stamp,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The campaign with this id, if any.
@@ -201,20 +208,16 @@ pub trait Store: Send + Sync + 'static {
     /// Every campaign, oldest first.
     fn campaigns(&self) -> impl Future<Output = Result<Vec<Campaign>, StoreError>> + Send;
 
-    /// Stops a campaign at `now` (an earlier stop is kept). `None` when it does not exist.
-    fn end_campaign(
-        &self,
-        id: &CampaignId,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Option<Campaign>, StoreError>> + Send;
-
-    /// Adds `units` to both the total and the remaining inventory. `None` when it does not
-    /// exist; [`StoreError::InventoryLimit`] when the total would pass
+    /// Carries out an operator's change atomically: reads the campaign, has the domain decide
+    /// ([`CampaignChange::apply`]) at `stamp.at`, writes the result with its event. Answers the
+    /// campaign after; `None` when it does not exist. A refusal writes nothing:
+    /// [`StoreError::Conflict`], or [`StoreError::InventoryLimit`] for a restock past
     /// [`MAX_INVENTORY`](crate::domain::MAX_INVENTORY).
-    fn add_inventory(
+    fn change_campaign(
         &self,
         id: &CampaignId,
-        units: Units,
+        change: &CampaignChange,
+        stamp: &Stamp,
     ) -> impl Future<Output = Result<Option<Campaign>, StoreError>> + Send;
 
     /// Carries out a claim atomically: reads the user's claim and the campaign, has the domain
@@ -225,21 +228,56 @@ pub trait Store: Send + Sync + 'static {
         attempt: &ClaimAttempt,
     ) -> impl Future<Output = Result<Decision, StoreError>> + Send;
 
-    /// The claim a user holds on a campaign, if any.
+    /// The claim a user holds on a campaign, if any, in whatever status. Never writes.
     fn claim_of(
         &self,
         id: &CampaignId,
         user: &UserId,
     ) -> impl Future<Output = Result<Option<Claim>, StoreError>> + Send;
 
-    /// Recomputes `remaining` from the claims; writes it when `mode` applies, after checking the
-    /// store's integrity ([`StoreError::Damaged`]) and, under [`ReconcileMode::Apply`], that a
-    /// crash explains the drift ([`StoreError::DriftTooLarge`]); a refused repair writes
+    /// The claim carrying `token` on campaign `id`, if any (another campaign's token is not
+    /// found). Never writes.
+    fn claim_by_token(
+        &self,
+        id: &CampaignId,
+        token: &ClaimToken,
+    ) -> impl Future<Output = Result<Option<Claim>, StoreError>> + Send;
+
+    /// Carries out a redeem atomically: reads the claim the token names and the campaign, has
+    /// the domain decide ([`RedeemAttempt::decide`]) and carries the [`Verdict`] out with its
+    /// event. Answers the verdict carried out.
+    fn redeem(
+        &self,
+        attempt: &RedeemAttempt,
+    ) -> impl Future<Output = Result<Verdict, StoreError>> + Send;
+
+    /// Carries out a void atomically ([`VoidAttempt::decide`]); a voided claim's unit returns
+    /// to inventory in the same step, exactly once however many callers race.
+    fn void(
+        &self,
+        attempt: &VoidAttempt,
+    ) -> impl Future<Output = Result<Verdict, StoreError>> + Send;
+
+    /// Expires every claim of campaign `id` past its hold at `stamp.at` ([`Claim::expire`]):
+    /// each one's unit returns and its event is appended with it. Answers how many expired
+    /// (0 when none was due: running it again writes nothing); `None` when the campaign does
+    /// not exist.
+    fn expire_holds(
+        &self,
+        id: &CampaignId,
+        stamp: &Stamp,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
+
+    /// Recomputes `remaining` from the claims holding a unit; writes it when `mode` applies,
+    /// after checking the store's integrity ([`StoreError::Damaged`]) and, under
+    /// [`ReconcileMode::Apply`], that a crash explains the drift ([`StoreError::DriftTooLarge`]);
+    /// a written repair that changed `remaining` appends its event; a refused repair writes
     /// nothing. `None` when the campaign does not exist.
     fn reconcile(
         &self,
         id: &CampaignId,
         mode: ReconcileMode,
+        stamp: &Stamp,
     ) -> impl Future<Output = Result<Option<Reconciliation>, StoreError>> + Send;
 
     /// Counts read from the store for an invariant audit. `None` when the campaign does not exist.
@@ -249,10 +287,25 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Audit>, StoreError>> + Send;
 
     /// Deletes a campaign and its claims (simulate's clean-up). `false` when it did not exist.
+    /// Its events stay: the log is append-only.
     fn delete_campaign(
         &self,
         id: &CampaignId,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The events matching `query`, in sequence order (at most `query.limit`). Never writes.
+    fn events(
+        &self,
+        query: &EventQuery,
+    ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+
+    /// One page of a campaign's claims in a stable order (user id, bytewise), after
+    /// `page.after`: a caller exporting every claim asks page after page, so memory stays
+    /// bounded by the page size at any number of claims. Never writes.
+    fn export_page(
+        &self,
+        page: &ExportPage,
+    ) -> impl Future<Output = Result<Vec<Claim>, StoreError>> + Send;
 
     /// Write transactions committed and jobs they carried since this store was opened, for a
     /// store that groups its writes (issue 6); `None` for one that does not count them. Cheap
@@ -335,8 +388,8 @@ macro_rules! forward {
 }
 
 impl Store for AnyStore {
-    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
-        forward!(self, s => s.create_campaign(campaign))
+    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+        forward!(self, s => s.create_campaign(campaign, stamp))
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
         forward!(self, s => s.campaign(id))
@@ -344,19 +397,13 @@ impl Store for AnyStore {
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         forward!(self, s => s.campaigns())
     }
-    async fn end_campaign(
+    async fn change_campaign(
         &self,
         id: &CampaignId,
-        now: DateTime<Utc>,
+        change: &CampaignChange,
+        stamp: &Stamp,
     ) -> Result<Option<Campaign>, StoreError> {
-        forward!(self, s => s.end_campaign(id, now))
-    }
-    async fn add_inventory(
-        &self,
-        id: &CampaignId,
-        units: Units,
-    ) -> Result<Option<Campaign>, StoreError> {
-        forward!(self, s => s.add_inventory(id, units))
+        forward!(self, s => s.change_campaign(id, change, stamp))
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         forward!(self, s => s.claim(attempt))
@@ -364,18 +411,45 @@ impl Store for AnyStore {
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
         forward!(self, s => s.claim_of(id, user))
     }
+    async fn claim_by_token(
+        &self,
+        id: &CampaignId,
+        token: &ClaimToken,
+    ) -> Result<Option<Claim>, StoreError> {
+        forward!(self, s => s.claim_by_token(id, token))
+    }
+    async fn redeem(&self, attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        forward!(self, s => s.redeem(attempt))
+    }
+    async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
+        forward!(self, s => s.void(attempt))
+    }
+    async fn expire_holds(
+        &self,
+        id: &CampaignId,
+        stamp: &Stamp,
+    ) -> Result<Option<u64>, StoreError> {
+        forward!(self, s => s.expire_holds(id, stamp))
+    }
     async fn reconcile(
         &self,
         id: &CampaignId,
         mode: ReconcileMode,
+        stamp: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        forward!(self, s => s.reconcile(id, mode))
+        forward!(self, s => s.reconcile(id, mode, stamp))
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         forward!(self, s => s.audit(id))
     }
     async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
         forward!(self, s => s.delete_campaign(id))
+    }
+    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        forward!(self, s => s.events(query))
+    }
+    async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
+        forward!(self, s => s.export_page(page))
     }
     fn commit_stats(&self) -> Option<CommitStats> {
         match self {

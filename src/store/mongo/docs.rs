@@ -35,6 +35,12 @@ pub(super) struct CampaignDoc {
     pub min_cart_cents: i64,
     pub currency: String,
     pub created_at: bson::DateTime,
+    /// Paused by an operator (absent in documents written before pausing existed).
+    #[serde(default)]
+    pub paused: bool,
+    /// The hold of its claims, in seconds.
+    #[serde(default)]
+    pub hold_seconds: Option<i64>,
 }
 
 /// Where a claim document stands.
@@ -62,6 +68,12 @@ pub(super) struct ClaimDoc {
     /// Wall-clock instant the document was written, by the writer's clock: the start of its
     /// lease (see `claim.rs`).
     pub created_at: bson::DateTime,
+    /// The campaign's currency, copied when the claim is made.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// When the claim's hold runs out.
+    #[serde(default)]
+    pub expires_at: Option<bson::DateTime>,
 }
 
 /// A chrono instant as a BSON date (millisecond precision, like every store).
@@ -94,6 +106,8 @@ impl CampaignDoc {
             min_cart_cents: r.min_cart_cents,
             currency: r.currency,
             created_at: bson::DateTime::from_millis(r.created_at),
+            paused: r.paused,
+            hold_seconds: r.hold_seconds,
         }
     }
 
@@ -119,6 +133,8 @@ impl CampaignDoc {
             min_cart_cents: self.min_cart_cents,
             currency: self.currency,
             created_at: self.created_at.timestamp_millis(),
+            paused: self.paused,
+            hold_seconds: self.hold_seconds,
         })
         .map_err(corrupt)
     }
@@ -137,6 +153,8 @@ impl ClaimDoc {
             claimed_at: bson::DateTime::from_millis(r.claimed_at),
             status: Status::Reserving,
             created_at: date(now),
+            currency: Some(r.currency),
+            expires_at: r.expires_at.map(bson::DateTime::from_millis),
         }
     }
 
@@ -149,6 +167,15 @@ impl ClaimDoc {
             discount_cents: self.discount_cents,
             cart_cents: self.cart_cents,
             claimed_at: self.claimed_at.timestamp_millis(),
+            // A claim document written before claims carried their currency has none: it
+            // reads as damaged rather than in a currency it may not be in.
+            currency: self.currency.clone().unwrap_or_default(),
+            status: crate::domain::ClaimStatus::Claimed.as_str().to_owned(),
+            expires_at: self.expires_at.map(bson::DateTime::timestamp_millis),
+            order_id: None,
+            redeemed_cart_cents: None,
+            redeemed_discount_cents: None,
+            redeemed_at: None,
         })
         .map_err(corrupt)
     }

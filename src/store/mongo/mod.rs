@@ -16,6 +16,7 @@ mod claim;
 mod docs;
 mod doctor;
 mod driver;
+mod lifecycle;
 #[cfg(test)]
 mod model;
 mod ops;
@@ -43,7 +44,8 @@ use self::ops::{CampaignOps, Inserted};
 use super::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Campaign, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Units, UserId,
+    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
+    EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
 
 /// The longest [`MongoStore::close`] holds up a process's exit.
@@ -338,8 +340,8 @@ where
     O: CampaignOps + 'static,
     K: Clock,
 {
-    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
-        DocStore::create_campaign(self, campaign).await
+    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+        self.create_recorded(campaign, stamp).await
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
         self.read(id).await
@@ -347,19 +349,13 @@ where
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         DocStore::campaigns(self).await
     }
-    async fn end_campaign(
+    async fn change_campaign(
         &self,
         id: &CampaignId,
-        now: DateTime<Utc>,
+        change: &CampaignChange,
+        stamp: &Stamp,
     ) -> Result<Option<Campaign>, StoreError> {
-        DocStore::end_campaign(self, id, now).await
-    }
-    async fn add_inventory(
-        &self,
-        id: &CampaignId,
-        units: Units,
-    ) -> Result<Option<Campaign>, StoreError> {
-        DocStore::add_inventory(self, id, units).await
+        self.change(id, change, stamp).await
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         let result = claim::claim(&self.ops, &self.clock, &self.lease, self.defects, attempt).await;
@@ -375,13 +371,14 @@ where
         &self,
         id: &CampaignId,
         mode: ReconcileMode,
+        stamp: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
         let result =
             claim::reconcile(&self.ops, &self.clock, &self.lease, self.defects, id, mode).await;
         if result.is_err() {
             self.clock.forget();
         }
-        result
+        self.record_reconciled(result?, stamp).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         DocStore::audit(self, id).await
@@ -389,13 +386,39 @@ where
     async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
         self.ops.delete_campaign(id.as_str()).await
     }
+    async fn claim_by_token(
+        &self,
+        id: &CampaignId,
+        token: &ClaimToken,
+    ) -> Result<Option<Claim>, StoreError> {
+        DocStore::claim_by_token(self, id, token).await
+    }
+    async fn redeem(&self, attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        DocStore::redeem(self, attempt).await
+    }
+    async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
+        DocStore::void(self, attempt).await
+    }
+    async fn expire_holds(
+        &self,
+        id: &CampaignId,
+        stamp: &Stamp,
+    ) -> Result<Option<u64>, StoreError> {
+        DocStore::expire_holds(self, id, stamp).await
+    }
+    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        DocStore::events(self, query).await
+    }
+    async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
+        DocStore::export_page(self, page).await
+    }
 }
 
 impl Store for MongoStore {
-    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
-        let campaign = campaign.clone();
+    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+        let (campaign, stamp) = (campaign.clone(), stamp.clone());
         self.bounded("creating a campaign", |store| async move {
-            store.create_campaign(&campaign).await
+            Store::create_campaign(&store, &campaign, &stamp).await
         })
         .await
     }
@@ -412,25 +435,15 @@ impl Store for MongoStore {
         })
         .await
     }
-    async fn end_campaign(
+    async fn change_campaign(
         &self,
         id: &CampaignId,
-        now: DateTime<Utc>,
+        change: &CampaignChange,
+        stamp: &Stamp,
     ) -> Result<Option<Campaign>, StoreError> {
-        let id = id.clone();
-        self.bounded("ending a campaign", |store| async move {
-            store.end_campaign(&id, now).await
-        })
-        .await
-    }
-    async fn add_inventory(
-        &self,
-        id: &CampaignId,
-        units: Units,
-    ) -> Result<Option<Campaign>, StoreError> {
-        let id = id.clone();
-        self.bounded("adding inventory", |store| async move {
-            store.add_inventory(&id, units).await
+        let (id, change, stamp) = (id.clone(), change.clone(), stamp.clone());
+        self.bounded("changing a campaign", |store| async move {
+            store.change(&id, &change, &stamp).await
         })
         .await
     }
@@ -452,10 +465,11 @@ impl Store for MongoStore {
         &self,
         id: &CampaignId,
         mode: ReconcileMode,
+        stamp: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        let id = id.clone();
+        let (id, stamp) = (id.clone(), stamp.clone());
         self.bounded("reconciling", |store| async move {
-            Store::reconcile(&store, &id, mode).await
+            Store::reconcile(&store, &id, mode, &stamp).await
         })
         .await
     }
@@ -468,6 +482,56 @@ impl Store for MongoStore {
         let id = id.clone();
         self.bounded("deleting a campaign", |store| async move {
             Store::delete_campaign(&store, &id).await
+        })
+        .await
+    }
+    async fn claim_by_token(
+        &self,
+        id: &CampaignId,
+        token: &ClaimToken,
+    ) -> Result<Option<Claim>, StoreError> {
+        let (id, token) = (id.clone(), token.clone());
+        self.bounded("reading a claim", |store| async move {
+            Store::claim_by_token(&store, &id, &token).await
+        })
+        .await
+    }
+    async fn redeem(&self, attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        let attempt = attempt.clone();
+        self.bounded("redeeming a claim", |store| async move {
+            Store::redeem(&store, &attempt).await
+        })
+        .await
+    }
+    async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
+        let attempt = attempt.clone();
+        self.bounded("voiding a claim", |store| async move {
+            Store::void(&store, &attempt).await
+        })
+        .await
+    }
+    async fn expire_holds(
+        &self,
+        id: &CampaignId,
+        stamp: &Stamp,
+    ) -> Result<Option<u64>, StoreError> {
+        let (id, stamp) = (id.clone(), stamp.clone());
+        self.bounded("expiring holds", |store| async move {
+            Store::expire_holds(&store, &id, &stamp).await
+        })
+        .await
+    }
+    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        let query = query.clone();
+        self.bounded("reading events", |store| async move {
+            Store::events(&store, &query).await
+        })
+        .await
+    }
+    async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
+        let page = page.clone();
+        self.bounded("exporting claims", |store| async move {
+            Store::export_page(&store, &page).await
         })
         .await
     }

@@ -38,6 +38,7 @@ fn campaign(total: i64, now: DateTime<Utc>) -> Campaign {
         currency: Currency::default(),
         starts_at: now - TimeDelta::minutes(1),
         ends_at: now + TimeDelta::hours(1),
+        hold: None,
     }
     .validate(now)
     .unwrap()
@@ -651,11 +652,19 @@ async fn the_document_store_answers_like_a_store() {
     let audit = store.audit(&id).await.unwrap().unwrap();
     assert_eq!((audit.claims, audit.distinct_tokens), (1, 1));
     assert_eq!(
-        Store::reconcile(&store, &id, ReconcileMode::Apply)
-            .await
-            .unwrap()
-            .unwrap()
-            .drift(),
+        Store::reconcile(
+            &store,
+            &id,
+            ReconcileMode::Apply,
+            &crate::domain::Stamp {
+                actor: crate::domain::Actor::parse("test").unwrap(),
+                at: now,
+            }
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .drift(),
         0
     );
     let ended = store.end_campaign(&id, now).await.unwrap().unwrap();
@@ -1173,7 +1182,11 @@ async fn reserve_after_reconcile(
     }
     ops.put_claim(ClaimDoc::reserving(&grant(9), now));
     let id = CampaignId::parse(ID).unwrap();
-    let report = Store::reconcile(&store, &id, ReconcileMode::Apply)
+    let stamp = crate::domain::Stamp {
+        actor: crate::domain::Actor::parse("test").unwrap(),
+        at: now,
+    };
+    let report = Store::reconcile(&store, &id, ReconcileMode::Apply, &stamp)
         .await
         .unwrap()
         .unwrap();

@@ -6,7 +6,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 /// Migration `n` (1-based) takes the schema from version `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: campaigns and claims. The CHECKs are a last line of defence for I1 and I3: no code
     // path may decrement below zero or hand out more than the total.
     "CREATE TABLE campaigns (
@@ -34,6 +34,35 @@ const MIGRATIONS: &[&str] = &[
         claimed_at     INTEGER NOT NULL,
         PRIMARY KEY (campaign_id, user_id)
     ) STRICT, WITHOUT ROWID;",
+    // 2: the claim's lifecycle (issue 12), the campaign's pause and hold, and the events log.
+    // Existing claims stay `claimed` and take their campaign's currency. A claim's status moves
+    // at most once (I7), so `claimed` in the campaign row now counts the claims holding a unit.
+    // The partial index serves the expiry sweep: only unredeemed claims with a hold are in it.
+    // The log's sequence is AUTOINCREMENT so a number is never reused, even after the newest
+    // events were deleted by hand: a reader following by sequence never skips one.
+    "ALTER TABLE campaigns ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1));
+    ALTER TABLE campaigns ADD COLUMN hold_seconds INTEGER CHECK (hold_seconds > 0);
+    ALTER TABLE claims ADD COLUMN currency TEXT NOT NULL DEFAULT '';
+    UPDATE claims SET currency = (SELECT c.currency FROM campaigns c WHERE c.id = claims.campaign_id);
+    ALTER TABLE claims ADD COLUMN status TEXT NOT NULL DEFAULT 'claimed'
+        CHECK (status IN ('claimed', 'redeemed', 'voided', 'expired'));
+    ALTER TABLE claims ADD COLUMN expires_at INTEGER;
+    ALTER TABLE claims ADD COLUMN order_id TEXT;
+    ALTER TABLE claims ADD COLUMN redeemed_cart_cents INTEGER CHECK (redeemed_cart_cents >= 0);
+    ALTER TABLE claims ADD COLUMN redeemed_discount_cents INTEGER
+        CHECK (redeemed_discount_cents >= 0);
+    ALTER TABLE claims ADD COLUMN redeemed_at INTEGER;
+    CREATE INDEX claims_due ON claims (campaign_id, expires_at)
+        WHERE status = 'claimed' AND expires_at IS NOT NULL;
+    CREATE TABLE events (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at          INTEGER NOT NULL,
+        actor       TEXT NOT NULL,
+        campaign_id TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        details     TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX events_by_campaign ON events (campaign_id, seq);",
 ];
 
 /// The schema version this build writes.
@@ -86,6 +115,8 @@ const COLUMNS: &[(&str, &[&str])] = &[
             "min_cart_cents",
             "currency",
             "created_at",
+            "paused",
+            "hold_seconds",
         ],
     ),
     (
@@ -97,7 +128,18 @@ const COLUMNS: &[(&str, &[&str])] = &[
             "discount_cents",
             "cart_cents",
             "claimed_at",
+            "currency",
+            "status",
+            "expires_at",
+            "order_id",
+            "redeemed_cart_cents",
+            "redeemed_discount_cents",
+            "redeemed_at",
         ],
+    ),
+    (
+        "events",
+        &["seq", "at", "actor", "campaign_id", "action", "details"],
     ),
 ];
 

@@ -6,23 +6,29 @@
 //! records it. Reads use a separate connection and see the last committed state.
 
 mod claim;
+mod lifecycle;
 mod migrations;
 mod rows;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use self::claim::claim_job;
 use self::rows::{
-    CAMPAIGN_COLUMNS, campaign_from_row, insert_campaign, select_campaign, select_claim,
+    CAMPAIGN_COLUMNS, campaign_from_row, insert_event, select_campaign, select_claim,
+    select_claim_by_token,
 };
 use super::{Audit, CommitStats, OpenMode, ReconcileMode, Reconciliation, Store, StoreError};
-use crate::domain::{Campaign, CampaignId, Claim, ClaimAttempt, Decision, Units, UserId};
+use crate::domain::{
+    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
+    EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
+};
 
 /// How long a write waits for another process's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -387,7 +393,7 @@ fn inspect(path: &Path) -> Result<Found, StoreError> {
     let foreign: Vec<&str> = tables
         .iter()
         .map(String::as_str)
-        .filter(|name| !matches!(*name, "campaigns" | "claims"))
+        .filter(|name| !matches!(*name, "campaigns" | "claims" | "events"))
         .collect();
     if !foreign.is_empty() {
         let shown: Vec<String> = foreign.iter().take(3).map(|t| format!("`{t}`")).collect();
@@ -467,6 +473,7 @@ fn reconcile_in(
     conn: &Connection,
     id: &CampaignId,
     mode: ReconcileMode,
+    stamp: &Stamp,
 ) -> Result<Option<Reconciliation>, StoreError> {
     let classify = |err| classify("reconciling", err);
     if mode.applies() {
@@ -485,7 +492,8 @@ fn reconcile_in(
     };
     let (claims, tokens): (i64, i64) = conn
         .query_row(
-            "SELECT count(*), count(DISTINCT token) FROM claims WHERE campaign_id = ?1",
+            "SELECT count(*), count(DISTINCT token) FROM claims \
+             WHERE campaign_id = ?1 AND status IN ('claimed', 'redeemed')",
             [id.as_str()],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
@@ -518,6 +526,14 @@ fn reconcile_in(
             params![id.as_str(), report.expected_remaining, claims],
         )
         .map_err(classify)?;
+        // A repair that changed nothing is no action on the inventory: no event.
+        if report.drift() != 0 || counter_drift != 0 {
+            let kind = EventKind::InventoryReconciled {
+                remaining_before: remaining,
+                remaining_after: report.expected_remaining,
+            };
+            insert_event(conn, stamp, id, &kind).map_err(classify)?;
+        }
     }
     Ok(Some(report))
 }
@@ -551,16 +567,10 @@ fn integrity_check(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl Store for SqliteStore {
-    async fn create_campaign(&self, campaign: &Campaign) -> Result<(), StoreError> {
-        let c = campaign.clone();
-        self.write(move |conn| match insert_campaign(conn, &c) {
-            Ok(()) => Ok(()),
-            Err(err) if err.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
-                Err(StoreError::CampaignExists(c.id))
-            }
-            Err(err) => Err(classify("creating a campaign", err)),
-        })
-        .await
+    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+        let (c, stamp) = (campaign.clone(), stamp.clone());
+        self.write(move |conn| lifecycle::create_campaign(conn, &c, &stamp))
+            .await
     }
 
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
@@ -585,45 +595,15 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn end_campaign(
+    async fn change_campaign(
         &self,
         id: &CampaignId,
-        now: DateTime<Utc>,
+        change: &CampaignChange,
+        stamp: &Stamp,
     ) -> Result<Option<Campaign>, StoreError> {
-        let id = id.clone();
-        self.write(move |conn| {
-            let run = || -> rusqlite::Result<Option<Campaign>> {
-                conn.execute(
-                    "UPDATE campaigns SET ended_at = COALESCE(ended_at, ?2) WHERE id = ?1",
-                    params![id.as_str(), now.timestamp_millis()],
-                )?;
-                select_campaign(conn, &id)
-            };
-            run().map_err(|err| classify("ending a campaign", err))
-        })
-        .await
-    }
-
-    async fn add_inventory(
-        &self,
-        id: &CampaignId,
-        units: Units,
-    ) -> Result<Option<Campaign>, StoreError> {
-        let (id, ceiling, units) = (id.clone(), units.restock_ceiling(), units.get());
-        self.write(move |conn| {
-            let run = || -> rusqlite::Result<(usize, Option<Campaign>)> {
-                let changed = conn.execute(
-                    "UPDATE campaigns SET total = total + ?2, remaining = remaining + ?2 WHERE id = ?1 AND total <= ?3",
-                    params![id.as_str(), units, ceiling],
-                )?;
-                Ok((changed, select_campaign(conn, &id)?))
-            };
-            match run().map_err(|err| classify("adding inventory", err))? {
-                (0, Some(_)) => Err(StoreError::InventoryLimit(id)),
-                (_, campaign) => Ok(campaign),
-            }
-        })
-        .await
+        let (id, change, stamp) = (id.clone(), change.clone(), stamp.clone());
+        self.write(move |conn| lifecycle::change_campaign(conn, &id, &change, &stamp))
+            .await
     }
 
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
@@ -638,16 +618,63 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn claim_by_token(
+        &self,
+        id: &CampaignId,
+        token: &ClaimToken,
+    ) -> Result<Option<Claim>, StoreError> {
+        let (id, token) = (id.clone(), token.clone());
+        self.read(move |conn| {
+            select_claim_by_token(conn, &id, &token).map_err(|err| classify("reading a claim", err))
+        })
+        .await
+    }
+
+    async fn redeem(&self, attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        let attempt = attempt.clone();
+        self.write(move |conn| lifecycle::redeem(conn, &attempt))
+            .await
+    }
+
+    async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
+        let attempt = attempt.clone();
+        self.write(move |conn| lifecycle::void(conn, &attempt))
+            .await
+    }
+
+    async fn expire_holds(
+        &self,
+        id: &CampaignId,
+        stamp: &Stamp,
+    ) -> Result<Option<u64>, StoreError> {
+        let (id, stamp) = (id.clone(), stamp.clone());
+        self.write(move |conn| lifecycle::expire_holds(conn, &id, &stamp))
+            .await
+    }
+
+    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        let query = query.clone();
+        self.read(move |conn| lifecycle::events(conn, &query)).await
+    }
+
+    async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
+        let page = page.clone();
+        self.read(move |conn| lifecycle::export_page(conn, &page))
+            .await
+    }
+
     async fn reconcile(
         &self,
         id: &CampaignId,
         mode: ReconcileMode,
+        stamp: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        let id = id.clone();
+        let (id, stamp) = (id.clone(), stamp.clone());
         // Through the writer even without a repair: the count and the counter are then read
         // in one transaction, never straddling a claim. A refusal returns before the UPDATE,
         // and the writer commits nothing else for this job.
-        self.write(move |conn| reconcile_in(conn, &id, mode)).await
+        self.write(move |conn| reconcile_in(conn, &id, mode, &stamp))
+            .await
     }
 
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
@@ -659,9 +686,12 @@ impl Store for SqliteStore {
                 let audit = tx
                     .query_row(
                         "SELECT c.total, c.remaining,
-                                (SELECT count(*) FROM claims WHERE campaign_id = c.id),
-                                (SELECT count(DISTINCT user_id) FROM claims WHERE campaign_id = c.id),
-                                (SELECT count(DISTINCT token) FROM claims WHERE campaign_id = c.id)
+                                (SELECT count(*) FROM claims WHERE campaign_id = c.id
+                                    AND status IN ('claimed', 'redeemed')),
+                                (SELECT count(DISTINCT user_id) FROM claims WHERE campaign_id = c.id
+                                    AND status IN ('claimed', 'redeemed')),
+                                (SELECT count(DISTINCT token) FROM claims WHERE campaign_id = c.id
+                                    AND status IN ('claimed', 'redeemed'))
                          FROM campaigns c WHERE c.id = ?1",
                         [id.as_str()],
                         |row| {

@@ -3,10 +3,18 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 
-use crate::domain::{Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, Corrupt, UserId};
+use crate::domain::{
+    Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, ClaimToken, Corrupt, EventKind,
+    Stamp, UserId,
+};
 
 pub(super) const CAMPAIGN_COLUMNS: &str = "id, name, starts_at, ends_at, ended_at, total, claimed, \
-     remaining, percent_bps, max_discount_cents, min_cart_cents, currency, created_at";
+     remaining, percent_bps, max_discount_cents, min_cart_cents, currency, created_at, paused, \
+     hold_seconds";
+
+pub(super) const CLAIM_COLUMNS: &str = "campaign_id, user_id, token, discount_cents, cart_cents, \
+     claimed_at, currency, status, expires_at, order_id, redeemed_cart_cents, \
+     redeemed_discount_cents, redeemed_at";
 
 /// A stored value the domain refuses, as the rusqlite error every read already maps.
 fn corrupt(err: Corrupt) -> rusqlite::Error {
@@ -29,6 +37,28 @@ pub(super) fn campaign_from_row(row: &Row<'_>) -> rusqlite::Result<Campaign> {
         min_cart_cents: row.get(10)?,
         currency: row.get(11)?,
         created_at: row.get(12)?,
+        paused: row.get(13)?,
+        hold_seconds: row.get(14)?,
+    })
+    .map_err(corrupt)
+}
+
+/// The claim in a row of [`CLAIM_COLUMNS`].
+pub(super) fn claim_from_row(row: &Row<'_>) -> rusqlite::Result<Claim> {
+    Claim::try_from(ClaimRecord {
+        campaign_id: row.get(0)?,
+        user_id: row.get(1)?,
+        token: row.get(2)?,
+        discount_cents: row.get(3)?,
+        cart_cents: row.get(4)?,
+        claimed_at: row.get(5)?,
+        currency: row.get(6)?,
+        status: row.get(7)?,
+        expires_at: row.get(8)?,
+        order_id: row.get(9)?,
+        redeemed_cart_cents: row.get(10)?,
+        redeemed_discount_cents: row.get(11)?,
+        redeemed_at: row.get(12)?,
     })
     .map_err(corrupt)
 }
@@ -36,7 +66,7 @@ pub(super) fn campaign_from_row(row: &Row<'_>) -> rusqlite::Result<Campaign> {
 /// Inserts `campaign` as a new row; fails on a taken id (a constraint violation).
 pub(super) fn insert_campaign(conn: &Connection, campaign: &Campaign) -> rusqlite::Result<()> {
     let r = CampaignRecord::from(campaign);
-    let values: [&dyn ToSql; 13] = [
+    let values: [&dyn ToSql; 15] = [
         &r.id,
         &r.name,
         &r.starts_at,
@@ -50,11 +80,13 @@ pub(super) fn insert_campaign(conn: &Connection, campaign: &Campaign) -> rusqlit
         &r.min_cart_cents,
         &r.currency,
         &r.created_at,
+        &r.paused,
+        &r.hold_seconds,
     ];
     conn.execute(
         &format!(
             "INSERT INTO campaigns ({CAMPAIGN_COLUMNS}) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
         ),
         values.as_slice(),
     )
@@ -77,29 +109,79 @@ pub(super) fn select_claim(
     id: &CampaignId,
     user: &UserId,
 ) -> rusqlite::Result<Option<Claim>> {
-    conn.prepare_cached(
-        "SELECT token, discount_cents, cart_cents, claimed_at FROM claims \
-         WHERE campaign_id = ?1 AND user_id = ?2",
-    )?
-    .query_row([id.as_str(), user.as_str()], |row| {
-        Claim::try_from(ClaimRecord {
-            campaign_id: id.as_str().to_owned(),
-            user_id: user.as_str().to_owned(),
-            token: row.get(0)?,
-            discount_cents: row.get(1)?,
-            cart_cents: row.get(2)?,
-            claimed_at: row.get(3)?,
-        })
-        .map_err(corrupt)
-    })
+    conn.prepare_cached(&format!(
+        "SELECT {CLAIM_COLUMNS} FROM claims WHERE campaign_id = ?1 AND user_id = ?2"
+    ))?
+    .query_row([id.as_str(), user.as_str()], claim_from_row)
     .optional()
+}
+
+/// The claim carrying `token`, if it is one of campaign `id`'s.
+pub(super) fn select_claim_by_token(
+    conn: &Connection,
+    id: &CampaignId,
+    token: &ClaimToken,
+) -> rusqlite::Result<Option<Claim>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CLAIM_COLUMNS} FROM claims WHERE token = ?1 AND campaign_id = ?2"
+    ))?
+    .query_row([token.as_str(), id.as_str()], claim_from_row)
+    .optional()
+}
+
+/// Writes a claim's lifecycle fields, on the condition that it is still as `before` left it
+/// (status `claimed` or whatever it was): `false` when the row changed meanwhile.
+pub(super) fn update_claim(
+    conn: &Connection,
+    before: &Claim,
+    after: &Claim,
+) -> rusqlite::Result<bool> {
+    let r = ClaimRecord::from(after);
+    let changed = conn
+        .prepare_cached(
+            "UPDATE claims SET status = ?3, order_id = ?4, redeemed_cart_cents = ?5, \
+             redeemed_discount_cents = ?6, redeemed_at = ?7 \
+             WHERE campaign_id = ?1 AND user_id = ?2 AND status = ?8",
+        )?
+        .execute(params![
+            r.campaign_id,
+            r.user_id,
+            r.status,
+            r.order_id,
+            r.redeemed_cart_cents,
+            r.redeemed_discount_cents,
+            r.redeemed_at,
+            before.status.as_str(),
+        ])?;
+    Ok(changed == 1)
+}
+
+/// Appends one event to the log.
+pub(super) fn insert_event(
+    conn: &Connection,
+    stamp: &Stamp,
+    campaign: &CampaignId,
+    kind: &EventKind,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO events (at, actor, campaign_id, action, details) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        stamp.at.timestamp_millis(),
+        stamp.actor.as_str(),
+        campaign.as_str(),
+        kind.action(),
+        kind.details().to_string(),
+    ])
+    .map(drop)
 }
 
 /// The statement that records a new claim; a conflict on (campaign, user) inserts nothing
 /// (the user holds a claim), a taken token fails.
 pub(super) const INSERT_CLAIM: &str = "INSERT INTO claims \
-     (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (campaign_id, user_id) DO NOTHING";
+     (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at, currency, status, \
+     expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+     ON CONFLICT (campaign_id, user_id) DO NOTHING";
 
 /// Runs the cached [`INSERT_CLAIM`] for `claim`: `true` when it inserted a row.
 pub(super) fn insert_claim(conn: &Connection, claim: &Claim) -> rusqlite::Result<bool> {
@@ -110,6 +192,9 @@ pub(super) fn insert_claim(conn: &Connection, claim: &Claim) -> rusqlite::Result
         claim.discount.get(),
         claim.cart.get(),
         claim.claimed_at.timestamp_millis(),
+        claim.currency.as_str(),
+        claim.status.as_str(),
+        claim.expires_at.map(|at| at.timestamp_millis()),
     ])?;
     Ok(changed == 1)
 }
