@@ -24,7 +24,8 @@ use super::replica::{Effect, NODES};
 use super::sched::{Exec, block_on};
 use super::world::{Ans, Cost, Event, Faults, Held, Req, World};
 use crate::domain::{
-    Campaign, CampaignId, ClaimAttempt, Currency, Decision, NewCampaign, Refusal, Units, UserId,
+    Actor, Campaign, CampaignId, ClaimAttempt, Currency, Decision, NewCampaign, Refusal, Stamp,
+    Units, UserId,
 };
 use crate::store::{ReconcileMode, Store as _};
 
@@ -78,6 +79,7 @@ fn campaign(total: i64, now: DateTime<Utc>) -> Option<Campaign> {
         max_discount: "5".parse().ok()?,
         min_cart: "10".parse().ok()?,
         currency: Currency::default(),
+        hold: None,
         starts_at: now - TimeDelta::hours(1),
         ends_at: now + TimeDelta::days(1),
     }
@@ -228,8 +230,13 @@ impl Env {
                 } else {
                     ReconcileMode::Apply
                 };
+                let stamp = Stamp {
+                    actor: Actor::parse("sim-operator")
+                        .unwrap_or_else(|_| unreachable!("a valid actor")),
+                    at: now,
+                };
                 store
-                    .reconcile(&id, mode)
+                    .reconcile(&id, mode, &stamp)
                     .await
                     .map_or_else(failed, |_| Ans::Done)
             }
