@@ -66,6 +66,8 @@ fn load_flag(field: &str) -> Option<&'static str> {
         "users" => Some("--users"),
         "tabs" => Some("--tabs"),
         "duplicate ratio" => Some("--duplicate-ratio"),
+        "redeem ratio" => Some("--redeem-ratio"),
+        "void ratio" => Some("--void-ratio"),
         "concurrency" => Some("--concurrency"),
         "cart range" => Some("--cart-min"),
         _ => None,
@@ -181,6 +183,8 @@ mod tests {
             ("users", "--users"),
             ("tabs", "--tabs"),
             ("duplicate ratio", "--duplicate-ratio"),
+            ("redeem ratio", "--redeem-ratio"),
+            ("void ratio", "--void-ratio"),
             ("concurrency", "--concurrency"),
             ("cart range", "--cart-min"),
         ] {
