@@ -224,16 +224,12 @@ impl<S: Store> ExportPages<'_, S> {
         if claims.len() < self.page.limit {
             self.done = true;
         }
-        match claims.last() {
-            Some(last) => {
-                self.page.after = Some(last.user_id.clone());
-                Ok(Some(claims))
-            }
-            None => {
-                self.done = true;
-                Ok(None)
-            }
-        }
+        let Some(last) = claims.last() else {
+            self.done = true;
+            return Ok(None);
+        };
+        self.page.after = Some(last.user_id.clone());
+        Ok(Some(claims))
     }
 }
 

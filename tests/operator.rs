@@ -431,7 +431,7 @@ fn doctor_checks_mongodb_indexes_topology_and_clock() {
     );
     assert_eq!(
         json["checks"][2]["detail"],
-        "claims: campaign_user unique (campaign_id, user_id), token unique (token)"
+        "claims: campaign_user unique (campaign_id, user_id), campaign_token (campaign_id, token)"
     );
 }
 

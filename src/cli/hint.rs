@@ -28,9 +28,10 @@ fn store_hint(err: &StoreError) -> Option<&'static str> {
             "check `--store` (or FLASHSALE_STORE); `flashsale campaign create` creates a new store",
         ),
         StoreError::NotAStore { .. } => Some("point `--store` at a flashsale store"),
-        StoreError::TimedOut { .. } => {
-            Some("FLASHSALE_MONGODB_TIMEOUT_MS sets how long an operation may take")
-        }
+        StoreError::TimedOut { .. } => Some(
+            "`flashsale campaign status ID` tells whether it took effect; \
+                 FLASHSALE_MONGODB_TIMEOUT_MS sets how long an operation may take",
+        ),
         StoreError::DriftTooLarge { .. } => Some(
             "if you know why (a restored backup, a manual edit), `--apply --force` repairs it anyway",
         ),
@@ -107,7 +108,10 @@ mod tests {
             context: "claiming".into(),
             after_ms: 10,
         };
-        assert!(hint_of(timed_out).is_some_and(|h| h.contains("FLASHSALE_MONGODB_TIMEOUT_MS")));
+        assert!(hint_of(timed_out).is_some_and(|h| {
+            h.contains("FLASHSALE_MONGODB_TIMEOUT_MS")
+                && h.contains("`flashsale campaign status ID`")
+        }));
         let bad_url = StoreError::InvalidUrl {
             url: "postgres://x".into(),
             reason: "unknown scheme".into(),

@@ -294,6 +294,16 @@ pub enum Conflict {
         /// Its current end.
         ends_at: DateTime<Utc>,
     },
+    /// A removal that would leave the campaign no unit at all.
+    #[error(
+        "campaign `{id}` cannot lose all of its {total} units; end it instead; nothing was written"
+    )]
+    NothingLeft {
+        /// The campaign.
+        id: CampaignId,
+        /// Its total.
+        total: i64,
+    },
     /// Pause, resume or extend of an ended campaign.
     #[error("campaign `{id}` has ended and cannot be {action}; nothing was written")]
     Ended {
@@ -331,6 +341,7 @@ pub enum ClaimRefusal {
 
 /// What a request on a claim comes to, decided by the domain, carried out by a store.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // one per request, moved a few times: boxing buys nothing
 pub enum Verdict {
     /// Write the claim as it is now (`after`), with the event `kind`; the claim was `before`.
     Change {
@@ -580,7 +591,8 @@ pub enum CampaignChange {
 
 impl CampaignChange {
     /// Decides the change on `campaign` as read inside the store's atomic step: the campaign
-    /// as it must be written, and the event to append with it.
+    /// as it must be written, and the event to append with it; no event when nothing changes
+    /// (ending an ended campaign), and then the store writes nothing.
     ///
     /// # Errors
     /// [`Conflict`] when the campaign's state forbids it; [`Invalid`] is never returned here
@@ -589,7 +601,7 @@ impl CampaignChange {
         &self,
         campaign: &Campaign,
         now: DateTime<Utc>,
-    ) -> Result<(Campaign, EventKind), ChangeRefusal> {
+    ) -> Result<(Campaign, Option<EventKind>), ChangeRefusal> {
         let id = &campaign.id;
         let ended = campaign.state(now) == CampaignState::Ended;
         let mut after = campaign.clone();
@@ -639,12 +651,12 @@ impl CampaignChange {
                 }
             }
             CampaignChange::End => {
-                if campaign.ended_at.is_none() {
-                    after.ended_at = Some(now);
+                if campaign.ended_at.is_some() {
+                    // Already stopped: the first stop is kept and nothing changes.
+                    return Ok((after, None));
                 }
-                EventKind::CampaignEnded {
-                    ended_at: after.ended_at.unwrap_or(now),
-                }
+                after.ended_at = Some(now);
+                EventKind::CampaignEnded { ended_at: now }
             }
             CampaignChange::AddInventory(units) => {
                 if campaign.total > units.restock_ceiling() {
@@ -666,6 +678,12 @@ impl CampaignChange {
                         remaining: campaign.remaining,
                     }));
                 }
+                if campaign.total <= units.get() {
+                    return Err(ChangeRefusal::Conflict(Conflict::NothingLeft {
+                        id: id.clone(),
+                        total: campaign.total,
+                    }));
+                }
                 after.total -= units.get();
                 after.remaining -= units.get();
                 EventKind::InventoryRemoved {
@@ -675,7 +693,7 @@ impl CampaignChange {
                 }
             }
         };
-        Ok((after, kind))
+        Ok((after, Some(kind)))
     }
 }
 
@@ -1091,7 +1109,7 @@ mod tests {
         let c = campaign(None);
         let (paused, kind) = CampaignChange::Pause.apply(&c, at(5)).unwrap();
         assert!(paused.paused);
-        assert_eq!(kind, EventKind::CampaignPaused);
+        assert_eq!(kind, Some(EventKind::CampaignPaused));
         assert_eq!(paused.state(at(5)), CampaignState::Paused);
         assert!(matches!(
             CampaignChange::Pause.apply(&paused, at(5)),
@@ -1099,8 +1117,9 @@ mod tests {
         ));
         let (ended, _) = CampaignChange::End.apply(&c, at(5)).unwrap();
         assert_eq!(ended.ended_at, Some(at(5)));
-        let (still, _) = CampaignChange::End.apply(&ended, at(9)).unwrap();
+        let (still, nothing) = CampaignChange::End.apply(&ended, at(9)).unwrap();
         assert_eq!(still.ended_at, Some(at(5)), "an earlier stop is kept");
+        assert_eq!((still, nothing), (ended.clone(), None));
         for change in [
             CampaignChange::Pause,
             CampaignChange::Resume,
@@ -1133,6 +1152,13 @@ mod tests {
             CampaignChange::RemoveInventory(Units::new(2).unwrap()).apply(&held, at(6)),
             Err(ChangeRefusal::Conflict(Conflict::BelowHeld {
                 remaining: 1,
+                ..
+            }))
+        ));
+        assert!(matches!(
+            CampaignChange::RemoveInventory(Units::new(3).unwrap()).apply(&c, at(6)),
+            Err(ChangeRefusal::Conflict(Conflict::NothingLeft {
+                total: 3,
                 ..
             }))
         ));

@@ -60,11 +60,14 @@ pub enum StoreError {
         /// What was found there instead.
         reason: String,
     },
-    /// An operation got no answer within its time limit. Retrying is safe: a claim that was
-    /// made is replayed, and a unit taken without a confirmed claim is only ever stranded.
+    /// An operation got no answer within its time limit. Its outcome is unknown: it may still
+    /// complete (the store lets it finish, up to a bound, before the process exits). A claim
+    /// can be retried (one that was made is replayed); an operator action cannot blindly: a
+    /// second restock is a second restock, so the campaign is read back first.
     #[error(
-        "store unavailable while {context}: no answer within {after_ms} ms; retrying is safe: \
-         a claim that was made is replayed"
+        "store unavailable while {context}: no answer within {after_ms} ms; the outcome is \
+         unknown: it may still take effect, so read the campaign back before repeating an \
+         operator action (a claim retried is replayed if it was made)"
     )]
     TimedOut {
         /// What flashsale was doing.
@@ -182,8 +185,9 @@ mod tests {
         assert_eq!(errors[0].to_string(), "campaign `spring` already exists");
         assert_eq!(
             errors[3].to_string(),
-            "store unavailable while claiming: no answer within 250 ms; retrying is safe: a \
-             claim that was made is replayed"
+            "store unavailable while claiming: no answer within 250 ms; the outcome is unknown: \
+             it may still take effect, so read the campaign back before repeating an operator \
+             action (a claim retried is replayed if it was made)"
         );
     }
 }

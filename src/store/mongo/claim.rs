@@ -1,35 +1,54 @@
 //! The claim and reconcile algorithms of the `MongoDB` store, over [`DocOps`].
 //!
+//! # What the proofs assume
+//!
+//! Every operation runs with [`Consistency::REQUIRED`](super::ops::Consistency): writes are
+//! acknowledged once majority-committed and journaled (no election rolls back a write we were
+//! told about), reads go to the primary with majority read concern (a read never returns what
+//! a rollback may undo, and never a lagging secondary's older state), and "now" is the
+//! primary's clock ([`ServerClock`]). So the operations form one history of single-document
+//! atomic steps, the one the arguments below reason about. Each weaker setting breaks a
+//! step of them (issue 10, items 3 to 5): `w: 1` lets a decrement vanish under a confirmed
+//! claim; a secondary read lets reconcile count a lagging member; a `local` read lets a replay
+//! show a token a rollback takes back; app server clocks let a fast one delete a live
+//! reservation as stale.
+//!
 //! # Why the claim document is written first
 //!
 //! `MongoDB` gives us atomic single-document writes and unique indexes, nothing across two
 //! documents without a transaction (and a transaction on one hot campaign document aborts on
 //! every write conflict). A claim touches two documents: the campaign's `remaining` counter and
 //! the claim. We write the claim document FIRST, as a reservation (`status: reserving`), and
-//! only then take the unit:
+//! only then take the unit. Every write on a claim document names it by (`campaign_id`,
+//! `user_id`), the shard key, plus its token:
 //!
 //! ```text
 //! a. find claim (c, u)        claimed   -> Replayed (I4), no write
-//!                             reserving -> another tab is in flight: poll until it is claimed
+//!    (together with b)        reserving -> another tab is in flight: poll until it is claimed
 //!                                          (-> Replayed) or gone (-> a); past its lease it is
-//!                                          a crashed request: delete it (token + reserving)
-//!                                          and go to a
+//!                                          a crashed request: delete it (c, u, token,
+//!                                          reserving) and go to a
 //! b. read campaign            missing / not live / not eligible / remaining == 0
-//!                                       -> refuse, no write (I6)
+//!                                       -> b'
+//! b'. find claim (c, u) again none      -> refuse, no write (I6)
+//!                             claimed   -> Replayed (another tab claimed since a)
+//!                             reserving -> a (wait for the other tab)
 //! c. insert claim (reserving) E11000    -> a (another tab of the same user got there first)
 //! d. reserve a unit           ONE updateOne({_id, ended: false, starts_at <= now,
 //!                             ends_at >= now, remaining > 0}, {$inc: {remaining: -1}})
-//!                             no match  -> delete our reserving doc (it holds no unit),
-//!                                          re-read: SoldOut / NotLive / NotFound
-//! e. confirm                  updateOne({token, status: reserving}, {$set: claimed})
+//!                             no match  -> re-read the campaign, delete our reserving doc
+//!                                          (it holds no unit): SoldOut / NotLive / NotFound
+//! e. confirm                  updateOne({c, u, token, status: reserving}, {$set: claimed})
 //!                             matched   -> Claimed
 //!                             no match  -> our doc was deleted as stale: error; the unit we
 //!                                          took stays stranded (never handed back here)
 //! ```
 //!
+//! `now` (the window at b and d, the lease start at c, staleness at a) is the server's.
+//!
 //! What to answer is never decided here: at b, and on the re-read after a missed decrement at
 //! d, the domain decides ([`ClaimAttempt::decide`]) on what was read; this module only chooses
-//! the writes and their order.
+//! the reads and writes and their order.
 //!
 //! Only `claimed` documents are claims: replay, `claim_of`, the `claimed` count and the audit
 //! look at nothing else.
@@ -38,9 +57,9 @@
 //! c, BEFORE any unit is taken. So no claim request ever takes a second unit for a user, and
 //! no claim request ever hands a unit back. That removes the I5 hazard of a
 //! compensating design (another user told "sold out" while a duplicate tab is about to give its
-//! unit back): `remaining` only goes
-//! down during a sale, so a request that read `remaining == 0` (step b) or failed the guarded
-//! decrement (step d) saw a value that stays 0 until an operator restocks or reconciles.
+//! unit back): `remaining` only goes down during a sale, so a request that read
+//! `remaining == 0` (step b) or failed the guarded decrement (step d) saw a value that stays 0
+//! until an operator restocks or reconciles.
 //!
 //! **I1 (no oversell)**: a unit is taken only by the guarded decrement, which never takes
 //! `remaining` below 0; a document becomes `claimed` only at step e, after its own decrement
@@ -49,6 +68,19 @@
 //! **I2, I4**: at most one document per (c, u) (unique index); a `claimed` document is never
 //! deleted or changed (every delete and the confirm filter on `status: reserving`), so every
 //! later request of that user replays the same token, discount and cart.
+//!
+//! **A refusal is never given to a user holding a claim** (step b', issue 10 item 2). The reads
+//! of a and b travel on two connections and are not one snapshot: between them another tab of
+//! the same user may claim (taking the last unit, say), so "no claim at a" and "sold out at b"
+//! can both be true while the user holds a claim when b is read. Step b' reads the user's
+//! claim AFTER b answered. If it finds none at instant t', the user held no claim at the
+//! instant t of the campaign read either (t < t', and a claim, once made, is never deleted),
+//! so the refusal is what a request running alone at t would get: it is linearised at t. If
+//! it finds a claim, that claim is replayed (I4). A reservation found at b' is another tab in
+//! flight, which may yet become a claim: we wait for it as at a. A refusal after a missed
+//! decrement at d needs no such look: our own reservation document exists until after the
+//! re-read, and the unique index keeps any other document of the user out meanwhile, so the
+//! user holds no claim at the re-read.
 //!
 //! **What a crash leaves** (or a driver error whose outcome stays unknown after the driver's
 //! one retry):
@@ -61,51 +93,71 @@
 //!   unit back (that could return a unit that was never taken): the doc stays `reserving`, is
 //!   deleted once stale, and the unit stays stranded. That breaks I3 (undersell), never I1,
 //!   until `inventory reconcile` recounts.
-//! - at e with an unknown outcome: confirm is idempotent and we resolve it by reading the doc;
-//!   if it is still not `claimed` we answer an error and the case above applies.
+//! - at e with an unknown outcome: confirm is idempotent and we resolve it by reading the doc
+//!   (majority, so what we read cannot be rolled back); if it is still not `claimed` we answer
+//!   an error and the case above applies.
 //!
 //! A request that is merely slow (longer than the lease between c and e) may find its doc
 //! deleted by a duplicate tab or by reconcile; its confirm then matches nothing and it
 //! answers an error. The unit it took is stranded, never claimed twice.
 //!
-//! # Reconcile (safe while claims arrive)
+//! # Reconcile (safe while claims arrive, exact at rest)
 //!
-//! 1. delete stale `reserving` docs (older than the lease);
+//! 1. delete stale `reserving` docs (older than the lease, by the server's clock);
 //! 2. read `R = remaining`, `T = total`, `E = epoch`;
 //! 3. `N` = count of ALL claim docs of the campaign, any status, in one query (a reserving doc
 //!    may hold a unit, so it is counted pessimistically; one query counts a doc once even if
 //!    it is confirmed meanwhile);
-//! 4. expected = max(0, T - N); with `apply`, `updateOne({_id, remaining: R, total: T,
-//!    epoch: E}, {$set: {remaining: expected}, $inc: {epoch: 1}})`, and on no match start over.
+//! 4. expected = max(0, T - N). Under `--apply`, only when expected > R (a raise):
+//!    `updateOne({_id, remaining: R, total: T, epoch: E}, {$set: {remaining: expected},
+//!    $inc: {epoch: 1}})`, and on no match start over. Expected < R is never written under
+//!    `--apply` (only `--force` writes it).
 //!
-//! Why it never oversells. Let `held` be the number of existing claim docs whose decrement
-//! succeeded (every `claimed` doc is one of them). The invariant is `remaining + held <= T`:
-//! a reserve adds 1 to `held` and takes 1 from `remaining`; a restock adds the same to `T` and
-//! `remaining`; deleting a doc only lowers `held`. Only the reconcile write could break it.
-//! `remaining` changes only by a reserve (down), a restock (which also changes `total`) or a
-//! reconcile write (which also bumps `epoch`: a filter on `remaining` and `total` alone would be
-//! fooled by a second reconcile writing `R` back, the ABA case). So if the write matches
-//! `{remaining: R, total: T, epoch: E}`, no restock and no reconcile happened since step 2, so
-//! `remaining` could only have gone down, and since it is still `R`, no reserve happened
-//! either. Therefore every doc holding a unit at the write decremented before step 2, so it
-//! was inserted before step 2 and, still existing at the write, existed at step 3: it was
-//! counted, `held <= N`. Also `held <= T`. Hence `expected + held <= T`. `claimed <= held`
-//! gives `claimed + remaining <= T`, and `remaining >= 0` gives I1.
+//! **Why a write never oversells.** Let `held` be the number of existing claim docs whose
+//! decrement succeeded (every `claimed` doc is one of them). The invariant is
+//! `remaining + held <= T`: a reserve adds 1 to `held` and takes 1 from `remaining`; a restock
+//! adds the same to `T` and `remaining`; deleting a doc only lowers `held`. Only the reconcile
+//! write could break it. `remaining` changes only by a reserve (down), a restock (which also
+//! changes `total`) or a reconcile write (which also bumps `epoch`: a filter on `remaining` and
+//! `total` alone would be fooled by a second reconcile writing `R` back, the ABA case). So if
+//! the write matches `{remaining: R, total: T, epoch: E}`, no restock and no reconcile
+//! happened since step 2, so `remaining` could only have gone down, and since it is still `R`,
+//! no reserve happened either. Therefore every doc holding a unit at the write decremented
+//! before step 2, so it was inserted before step 2 and, still existing at the write, existed
+//! at step 3 (a majority read on the primary sees every acknowledged insert): it was counted,
+//! `held <= N`. Also `held <= T`. Hence `expected + held <= T`. `claimed <= held` gives
+//! `claimed + remaining <= T`, and `remaining >= 0` gives I1.
 //!
-//! The price of counting reserving docs is undersell, never oversell: a doc counted before its
-//! decrement then also takes a unit. Running reconcile again at rest repairs it.
+//! **Why a plain repair only raises** (issue 10, item 1). `N` also counts reservations that
+//! have not decremented yet. Writing `T - N` when that is BELOW `R` takes their units: total
+//! 10, 9 claims, X reserving but not yet decremented: `R = 1`, `N = 10`, and writing 0 makes
+//! X's decrement miss; X is told sold out and the unit is lost until the next reconcile. A
+//! raise takes nothing from anyone: every request that still decrements finds at least what it
+//! would have found without the repair. And a raise is the only repair a crash ever needs: at
+//! rest (no request in flight, so after step 1 no reservation is left and `held` = `N` =
+//! claims) the invariant gives `R <= T - N`, so the drift is a shortfall (units stranded by
+//! crashes), and the raise to `T - N` makes `remaining + claims = T` exactly. A count LOWER
+//! than `R` says at rest that the invariant itself is broken: damage or an edit, never a crash.
+//! Under `--apply` it is refused when beyond the reservations in flight
+//! ([`StoreError::DriftTooLarge`]) and otherwise reported, never written: during a sale it is
+//! exactly the units of reservations not yet decremented. `--force` writes it.
+//!
+//! While claims arrive a raise may still be one short per reservation counted before its
+//! decrement (it takes its unit after the raise): undersell, never oversell, and the next
+//! reconcile at rest repairs it.
 //!
 //! Without `apply`, reconcile writes nothing at all: stale reservations are not deleted but
 //! counted like the rest, and the read and the count are not one snapshot, so under load the
 //! report is an estimate. With `apply` the write is exact, by the argument above.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::docs::{ClaimDoc, Status, date};
-use super::ops::{DocOps, Inserted, Seen};
-use crate::clock::Clock;
+use super::ops::{DocOps, Inserted, Seen, TimeSource};
+use crate::clock::{Clock, truncate_to_millis};
 use crate::domain::{CampaignId, Claim, ClaimAttempt, ClaimToken, Decision};
 use crate::store::{ReconcileMode, Reconciliation, StoreError};
 
@@ -133,6 +185,55 @@ impl Default for Lease {
     }
 }
 
+/// An algorithm defect a test can switch back on, named after issue 10's items, to show that
+/// the checks catch it. Production builds cannot switch any on ([`Defects::has`] is constant
+/// `false` there). The third algorithm-side defect, the app server's clock instead of the
+/// server's (item 5), is [`TimeSource::Client`](super::ops::TimeSource) of the ops' consistency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Defect {
+    /// Item 1: reconcile `--apply` writes `total - claim docs` even when that lowers
+    /// `remaining`, taking the unit of a reservation counted before its decrement.
+    Item1ReconcileLowers,
+    /// Item 2: a refusal is answered on the campaign read alone, without re-reading the
+    /// user's claim after it.
+    Item2RefuseWithoutRecheck,
+}
+
+/// The defects switched on (none, outside tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Defects {
+    #[cfg(test)]
+    on: [bool; 2],
+}
+
+impl Defects {
+    /// No defect: the algorithm as proved.
+    pub(super) const NONE: Defects = Defects {
+        #[cfg(test)]
+        on: [false; 2],
+    };
+
+    /// `self` with `defect` switched on.
+    #[cfg(test)]
+    #[must_use]
+    pub(super) fn with(mut self, defect: Defect) -> Self {
+        self.on[defect as usize] = true;
+        self
+    }
+
+    /// Whether `defect` is switched on.
+    #[allow(clippy::unused_self)]
+    pub(super) fn has(self, defect: Defect) -> bool {
+        #[cfg(test)]
+        return self.on[defect as usize];
+        #[cfg(not(test))]
+        {
+            let _ = defect;
+            false
+        }
+    }
+}
+
 /// How many times a claim starts over (a duplicate insert, a stale doc deleted, a doc that
 /// vanished while we waited) before giving up; each start-over means another request of the
 /// same user changed things, so this is never reached in practice.
@@ -142,24 +243,104 @@ fn gave_up(context: &str, why: &str) -> StoreError {
     StoreError::backend(context, std::io::Error::other(why.to_owned()))
 }
 
-fn lease_start_before<K: Clock>(clock: &K, lease: &Lease) -> mongodb::bson::DateTime {
+fn lease_start_before(now: DateTime<Utc>, lease: &Lease) -> mongodb::bson::DateTime {
     let stale = TimeDelta::from_std(lease.stale_after).unwrap_or(TimeDelta::MAX);
     date(
-        clock
-            .now()
-            .checked_sub_signed(stale)
+        now.checked_sub_signed(stale)
             .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC),
     )
+}
+
+/// How long a measured offset to the server's clock is trusted before it is measured again.
+const REMEASURE_AFTER: TimeDelta = TimeDelta::seconds(60);
+
+/// The primary's clock as this app server sees it: its own clock plus an offset measured with
+/// [`DocOps::server_time`], re-measured every [`REMEASURE_AFTER`] and after any store error
+/// ([`ServerClock::forget`]).
+///
+/// Why server time: the sale window and the leases must mean the same instant to every app
+/// server. With each app server's own clock, one running 40 s fast deletes the 10 s old
+/// reservation of a live request as stale (its unit is stranded) and opens the sale early.
+/// Why an offset and not a round trip per claim: asking the server adds a sequential round trip
+/// to every claim and every refusal (the expensive part of a claim), while the offset is off by
+/// at most half the round trip it was measured with (a millisecond in a data centre) plus the
+/// local clock's drift over a minute (microseconds); the lease is 30 s and the window is
+/// judged to the millisecond, so that error never matters. A local clock stepped by NTP is
+/// caught by the re-measure (at once if it stepped backwards past the measurement).
+#[derive(Clone)]
+pub(super) struct ServerClock<K> {
+    local: K,
+    offset: Arc<Mutex<Option<Offset>>>,
+}
+
+/// One measurement of the server's clock.
+#[derive(Clone, Copy, Debug)]
+struct Offset {
+    /// The server's clock minus ours.
+    ahead_by: TimeDelta,
+    /// When (by our clock) it was taken.
+    at: DateTime<Utc>,
+}
+
+impl<K: Clock> ServerClock<K> {
+    /// The server's clock, seen from `local`.
+    pub(super) fn new(local: K) -> Self {
+        ServerClock {
+            local,
+            offset: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Drops the measured offset, so the next look measures again (after an error: a failover
+    /// may have moved the primary to a machine with another clock).
+    pub(super) fn forget(&self) {
+        *self.offset.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// "Now" (to the millisecond, like every stored instant) as `ops` is to judge it: the server's clock under [`TimeSource::Server`], our own
+    /// under the test-only `TimeSource::Client`.
+    pub(super) async fn now<O: DocOps>(&self, ops: &O) -> Result<DateTime<Utc>, StoreError> {
+        match ops.consistency().time {
+            TimeSource::Server => {}
+            #[cfg(test)]
+            TimeSource::Client => return Ok(self.local.now()),
+        }
+        let local = self.local.now();
+        let cached = *self.offset.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(Offset { ahead_by, at }) = cached
+            && at <= local
+            && local - at < REMEASURE_AFTER
+        {
+            return Ok(truncate_to_millis(local + ahead_by));
+        }
+        let before = self.local.now();
+        let server = ops.server_time().await?;
+        let after = self.local.now();
+        // The server read its clock somewhere in the round trip: assume the middle.
+        let middle = before + (after - before) / 2;
+        let ahead_by = server - middle;
+        *self.offset.lock().unwrap_or_else(PoisonError::into_inner) = Some(Offset {
+            ahead_by,
+            at: after,
+        });
+        Ok(truncate_to_millis(after + ahead_by))
+    }
 }
 
 /// Carries out one claim (steps a to e above); the domain decides at b and again after a
 /// missed decrement at d.
 pub(super) async fn claim<O: DocOps, K: Clock>(
     ops: &O,
-    clock: &K,
+    clock: &ServerClock<K>,
     lease: &Lease,
+    defects: Defects,
     attempt: &ClaimAttempt,
 ) -> Result<Decision, StoreError> {
+    // The window is judged on the server's clock, like the leases, not on the caller's.
+    let attempt = &ClaimAttempt {
+        now: clock.now(ops).await?,
+        ..attempt.clone()
+    };
     let c = attempt.campaign_id.as_str();
     let u = attempt.user_id.as_str();
     let mut pause = lease.poll_min;
@@ -175,10 +356,10 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         let held = match existing? {
             Some(doc) if doc.status == Status::Claimed => Some(doc.to_claim()?),
             Some(doc) => {
-                if doc.created_at < lease_start_before(clock, lease) {
+                if doc.created_at < lease_start_before(clock.now(ops).await?, lease) {
                     // A crashed request's reservation: remove it (never a claimed doc, never a
                     // newer doc: the filter is its token and status) and start over.
-                    ops.delete_reserving(&doc.token).await?;
+                    ops.delete_reserving(c, u, &doc.token).await?;
                     rounds += 1;
                     if rounds >= MAX_ROUNDS {
                         return Err(gave_up(
@@ -208,10 +389,23 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         };
         let claim = match attempt.decide(held, campaign.as_ref(), ClaimToken::random()) {
             Decision::Grant(claim) => claim,
+            Decision::Refuse(refusal) if !defects.has(Defect::Item2RefuseWithoutRecheck) => {
+                // The two reads of a. and b. are not one snapshot: another tab may have
+                // claimed between our claim read and our campaign read (taking the last
+                // unit, say). Look at the user's claim again, AFTER the campaign read.
+                match ops.find_claim(c, u).await? {
+                    None => return Ok(Decision::Refuse(refusal)),
+                    Some(doc) if doc.status == Status::Claimed => {
+                        return Ok(Decision::Replay(doc.to_claim()?));
+                    }
+                    // Another tab in flight: wait for it like at a.
+                    Some(_) => continue,
+                }
+            }
             other => return Ok(other),
         };
         // c. The reservation document: from here on, other tabs of this user wait for us.
-        let doc = ClaimDoc::reserving(&claim, clock.now());
+        let doc = ClaimDoc::reserving(&claim, clock.now(ops).await?);
         match ops.insert_claim(&doc).await {
             Ok(Inserted::Yes) => return reserve_and_confirm(ops, attempt, claim, &doc).await,
             // Another tab of this user inserted first (or, astronomically rarely, the
@@ -220,7 +414,7 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
             Err(err) => {
                 // Unknown outcome; if the doc exists it holds no unit, so deleting it is
                 // always safe. If this fails as well, it is deleted when stale.
-                let _ = ops.delete_reserving(&doc.token).await;
+                let _ = ops.delete_reserving(c, u, &doc.token).await;
                 return Err(err);
             }
         }
@@ -242,6 +436,7 @@ async fn reserve_and_confirm<O: DocOps>(
     doc: &ClaimDoc,
 ) -> Result<Decision, StoreError> {
     let c = attempt.campaign_id.as_str();
+    let u = attempt.user_id.as_str();
     let mut rounds = 0;
     // d. One guarded decrement. An error here leaves the outcome unknown: we neither repeat it
     // nor give anything back (see the module comment); the doc stays reserving.
@@ -260,22 +455,22 @@ async fn reserve_and_confirm<O: DocOps>(
                 if rounds < MAX_ROUNDS {
                     continue;
                 }
-                ops.delete_reserving(&doc.token).await?;
+                ops.delete_reserving(c, u, &doc.token).await?;
                 return Err(gave_up("claiming", "the campaign kept changing: try again"));
             }
             refusal => refusal,
         };
         // The reservation holds no unit: remove it so the refusal leaves nothing behind (I6).
         // If that fails the error is answered instead, and the doc goes once stale.
-        ops.delete_reserving(&doc.token).await?;
+        ops.delete_reserving(c, u, &doc.token).await?;
         return Ok(refusal);
     }
     // e. Confirm. A miss means our doc was deleted as stale: the unit stays stranded.
-    let confirmed = match ops.confirm_claim(&doc.token).await {
+    let confirmed = match ops.confirm_claim(c, u, &doc.token).await {
         Ok(matched) => matched,
         Err(err) => {
             // Unknown outcome: read it back instead of guessing.
-            match ops.find_claim(c, attempt.user_id.as_str()).await {
+            match ops.find_claim(c, u).await {
                 Ok(Some(found)) if found.token == doc.token && found.status == Status::Claimed => {
                     true
                 }
@@ -306,13 +501,17 @@ async fn reserve_and_confirm<O: DocOps>(
 /// [`ReconcileMode::Force`].
 pub(super) async fn reconcile<O: DocOps, K: Clock>(
     ops: &O,
-    clock: &K,
+    clock: &ServerClock<K>,
     lease: &Lease,
+    defects: Defects,
     id: &CampaignId,
     mode: ReconcileMode,
 ) -> Result<Option<Reconciliation>, StoreError> {
     let c = id.as_str();
     let apply = mode.applies();
+    // A plain repair only ever raises `remaining` (see the module comment); the defect of
+    // issue 10's item 1 also lowers it.
+    let may_lower = mode == ReconcileMode::Force || defects.has(Defect::Item1ReconcileLowers);
     let reserving = ops.count_claims(c, Some(Status::Reserving)).await?;
     if apply {
         let Some(campaign) = ops.find_campaign(c).await? else {
@@ -333,7 +532,7 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
     }
     for _ in 0..MAX_ROUNDS {
         if apply {
-            ops.delete_stale(c, lease_start_before(clock, lease))
+            ops.delete_stale(c, lease_start_before(clock.now(ops).await?, lease))
                 .await?;
         }
         let Some(campaign) = ops.find_campaign(c).await? else {
@@ -350,6 +549,12 @@ pub(super) async fn reconcile<O: DocOps, K: Clock>(
         );
         if !apply || report.drift() == 0 {
             return Ok(Some(report));
+        }
+        if report.drift() < 0 && !may_lower {
+            return Ok(Some(Reconciliation {
+                applied: false,
+                ..report
+            }));
         }
         let seen = Seen {
             remaining: campaign.remaining,

@@ -26,6 +26,10 @@ pub(super) struct CampaignDoc {
     /// changed since I read" from "someone put `remaining` back to the value I read" (ABA).
     #[serde(default)]
     pub epoch: i64,
+    /// The operation ids of the latest restocks, recorded by the restock's own update so a
+    /// retry of one can tell that it was already applied (see `CampaignOps::add_inventory`).
+    #[serde(default)]
+    pub ops: Vec<String>,
     pub percent_bps: i32,
     pub max_discount_cents: i64,
     pub min_cart_cents: i64,
@@ -50,7 +54,8 @@ pub(super) enum Status {
 }
 
 /// A document of the `claims` collection. `_id` is left to the server (an `ObjectId`);
-/// documents are addressed by their unique `token`.
+/// documents are addressed by (`campaign_id`, `user_id`), unique, plus the `token` where a
+/// write must hit one generation of the document and no later one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(super) struct ClaimDoc {
     pub campaign_id: String,
@@ -95,6 +100,7 @@ impl CampaignDoc {
             total: r.total,
             remaining: r.remaining,
             epoch: 0,
+            ops: Vec::new(),
             percent_bps: i32::try_from(r.percent_bps).unwrap_or(i32::MAX),
             max_discount_cents: r.max_discount_cents,
             min_cart_cents: r.min_cart_cents,

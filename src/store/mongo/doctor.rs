@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use mongodb::bson::{Bson, Document, doc};
+use mongodb::bson::{Document, doc};
 use mongodb::options::{Acknowledgment, ClientOptions};
 use mongodb::{Client, Database};
 
 use super::MongoSettings;
+use super::driver::{CLAIM_INDEXES, IndexShape, LEGACY_TOKEN_INDEX};
 use crate::store::doctor::{Check, Status};
 use crate::store::url::{redact, scrub, secrets};
 
@@ -102,22 +103,9 @@ async fn schema(db: &Database) -> Check {
     }
 }
 
-/// Whether `keys` is exactly `wanted`, in order, each ascending (the server may answer the
-/// direction as an int32, int64 or double).
-fn same_keys(keys: &Document, wanted: &[&str]) -> bool {
-    keys.len() == wanted.len()
-        && keys.iter().zip(wanted).all(|((name, direction), want)| {
-            name == want
-                && match direction {
-                    Bson::Int32(1) | Bson::Int64(1) => true,
-                    Bson::Double(d) => (*d - 1.0).abs() < f64::EPSILON,
-                    _ => false,
-                }
-        })
-}
-
-/// The unique indexes of `claims`, compared by keys and uniqueness, whatever their names:
-/// (`campaign_id`, `user_id`) keeps one claim per user (I2), (`token`) one claim per token.
+/// The indexes of `claims` the store relies on, compared by keys and uniqueness, whatever their
+/// names (see `DriverOps::ensure_indexes`): (`campaign_id`, `user_id`) unique keeps one claim
+/// per user (I2); (`campaign_id`, `token`) finds a claim by its token.
 async fn indexes(db: &Database) -> Check {
     let claims = db.collection::<Document>("claims");
     let models = match claims.list_indexes().await {
@@ -150,38 +138,61 @@ async fn indexes(db: &Database) -> Check {
             return Check::new("indexes", Status::Fail, detail);
         }
     };
+    let shapes: Vec<(String, IndexShape<'_>)> = models
+        .iter()
+        .map(|m| {
+            let options = m.options.as_ref();
+            (
+                options.and_then(|o| o.name.clone()).unwrap_or_default(),
+                IndexShape {
+                    keys: &m.keys,
+                    unique: options.and_then(|o| o.unique) == Some(true),
+                },
+            )
+        })
+        .collect();
     let mut missing = Vec::new();
     let mut found = Vec::new();
-    for wanted in [&["campaign_id", "user_id"][..], &["token"][..]] {
-        let index = models.iter().find(|m| {
-            same_keys(&m.keys, wanted) && m.options.as_ref().and_then(|o| o.unique) == Some(true)
-        });
-        match index {
-            Some(model) => found.push(format!(
-                "{} unique ({})",
-                model
-                    .options
-                    .as_ref()
-                    .and_then(|o| o.name.clone())
-                    .unwrap_or_default(),
-                wanted.join(", ")
+    for wanted in &CLAIM_INDEXES {
+        let kind = if wanted.unique { " unique" } else { "" };
+        match shapes
+            .iter()
+            .find(|(_, s)| s.is(wanted.keys, wanted.unique))
+        {
+            Some((name, _)) => found.push(format!("{name}{kind} ({})", wanted.keys.join(", "))),
+            None => missing.push(format!(
+                "{} ({})",
+                if wanted.unique { "unique" } else { "index" },
+                wanted.keys.join(", ")
             )),
-            None => missing.push(format!("unique ({})", wanted.join(", "))),
         }
     }
-    if missing.is_empty() {
-        Check::new(
-            "indexes",
-            Status::Ok,
-            format!("claims: {}", found.join(", ")),
-        )
-    } else {
-        Check::new(
+    if !missing.is_empty() {
+        return Check::new(
             "indexes",
             Status::Fail,
-            format!("claims lacks {}", missing.join(" and ")),
-        )
+            format!(
+                "claims lacks {}: a command that opens the store creates them",
+                missing.join(" and ")
+            ),
+        );
     }
+    if let Some((name, _)) = shapes.iter().find(|(_, s)| s.is(LEGACY_TOKEN_INDEX, true)) {
+        return Check::new(
+            "indexes",
+            Status::Warn,
+            format!(
+                "claims: {}; the unique index `{name}` on (token) of an earlier version is \
+                 still there: a command that opens the store drops it",
+                found.join(", ")
+            ),
+        );
+    }
+    Check::new(
+        "indexes",
+        Status::Ok,
+        format!("claims: {}", found.join(", ")),
+    )
 }
 
 /// Replica set, sharded cluster or standalone, from the `hello` reply.
@@ -200,27 +211,24 @@ fn topology(hello: &Document) -> Check {
     )
 }
 
-/// The write concern claims are written with: majority and journaled unless the URL sets one.
+/// The guarantees the store's operations run with: set in code on both collections, whatever
+/// the URL says (see `Consistency` in `ops.rs`); a URL asking for less is named so the operator
+/// knows it is ignored.
 fn write_concern(from_url: Option<&mongodb::options::WriteConcern>) -> Check {
-    let Some(concern) = from_url else {
-        return Check::new(
-            "write concern",
-            Status::Ok,
-            "majority, journaled (set by flashsale)",
-        );
-    };
-    match concern.w {
-        None | Some(Acknowledgment::Majority) if concern.journal != Some(false) => {
-            Check::new("write concern", Status::Ok, "majority (set by the URL)")
+    let effective = "writes majority, journaled, wtimeout 5 s; reads from the primary, \
+                     majority read concern (set by flashsale)";
+    match from_url {
+        Some(concern)
+            if !matches!(concern.w, None | Some(Acknowledgment::Majority))
+                || concern.journal == Some(false) =>
+        {
+            Check::new(
+                "write concern",
+                Status::Ok,
+                format!("{effective}; the URL's {concern:?} is ignored"),
+            )
         }
-        _ => Check::new(
-            "write concern",
-            Status::Warn,
-            format!(
-                "the URL sets {concern:?}: an acknowledged claim can be lost in a failover \
-                 unless writes are majority and journaled"
-            ),
-        ),
+        _ => Check::new("write concern", Status::Ok, effective),
     }
 }
 

@@ -6,22 +6,79 @@
 use std::fmt;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use futures::TryStreamExt as _;
-use mongodb::bson::{self, Document, doc};
+use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::error::{ErrorKind, WriteFailure};
-use mongodb::options::{Acknowledgment, ClientOptions, IndexOptions, ReturnDocument, WriteConcern};
-use mongodb::{Client, Collection, IndexModel};
+use mongodb::options::{
+    Acknowledgment, ClientOptions, CollectionOptions, IndexOptions, ReadConcern, ReadPreference,
+    ReturnDocument, SelectionCriteria, WriteConcern,
+};
+use mongodb::{Client, Collection, Database, IndexModel};
 
 use super::docs::{CampaignDoc, ClaimDoc, Status};
-use super::ops::{CampaignOps, DocOps, Inserted, Seen};
+use super::ops::{
+    CampaignOps, Consistency, DocOps, Inserted, ReadFrom, ReadLevel, Seen, WriteLevel,
+};
 use crate::store::url::{scrub, secrets};
 use crate::store::{StoreError, StoreUrl};
 
 /// The two collections, with the client's pool behind them.
 #[derive(Clone)]
 pub(super) struct DriverOps {
+    db: Database,
     campaigns: Collection<CampaignDoc>,
     claims: Collection<ClaimDoc>,
+    consistency: Consistency,
+}
+
+/// The connection pool's size per server when the URL does not set `maxPoolSize`. A claim holds
+/// a connection only while one of its round trips travels (two at once for its parallel
+/// reads), so a few dozen connections carry thousands of claims in flight; past that, waiting
+/// in the pool is cheaper than what the server pays per connection (a thread and about a
+/// megabyte each, on every app server's behalf). The driver's default, 10, serialises a busy
+/// server behind too few connections; 64 keeps a rush's round trips flowing without letting a
+/// fleet of app servers exhaust the server's connection limit.
+const MAX_POOL_SIZE: u32 = 64;
+
+/// How long the server waits for a majority to acknowledge a write before it answers with a
+/// write concern error instead (the driver's default is to wait forever). Shorter than the
+/// default operation timeout (10 s), so a replica set that lost its majority is reported by
+/// the server with an error rather than by our timeout with silence; long enough to ride out
+/// an election (typically under 5 s with default settings plus the replication catch-up).
+/// Either way the write's outcome is unknown, and every write of the store is built for that.
+const MAJORITY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The collection options that give `consistency`, set on each collection so they override
+/// whatever the URL put on the client (`w`, `journal`, `readPreference`, `readConcernLevel`).
+fn collection_options(consistency: Consistency) -> CollectionOptions {
+    let write = match consistency.write {
+        WriteLevel::MajorityJournaled => WriteConcern::builder()
+            .w(Acknowledgment::Majority)
+            .journal(true)
+            .w_timeout(MAJORITY_TIMEOUT)
+            .build(),
+        #[cfg(test)]
+        WriteLevel::Primary => WriteConcern::builder()
+            .w(Acknowledgment::Nodes(1))
+            .journal(false)
+            .build(),
+    };
+    let read_from = match consistency.read_from {
+        ReadFrom::Primary => ReadPreference::Primary,
+        #[cfg(test)]
+        ReadFrom::Secondary => ReadPreference::Secondary { options: None },
+    };
+    let read_level = match consistency.read_level {
+        ReadLevel::Majority => ReadConcern::majority(),
+        #[cfg(test)]
+        ReadLevel::Local => ReadConcern::local(),
+    };
+    CollectionOptions::builder()
+        .write_concern(write)
+        .selection_criteria(SelectionCriteria::ReadPreference(read_from))
+        .read_concern(read_level)
+        .build()
 }
 
 /// A driver error reduced to text, so the driver's type stays inside this module.
@@ -78,6 +135,10 @@ fn classify_scrubbed(context: &str, err: &mongodb::error::Error, secrets: &[Stri
     }
 }
 
+/// How many restock operation ids a campaign keeps: a retry comes seconds after its
+/// original, long before this many other restocks of one campaign.
+const RECENT_OPS: i32 = 16;
+
 /// Whether a unique index refused a write (`E11000`).
 fn is_duplicate(err: &mongodb::error::Error) -> bool {
     const DUPLICATE_KEY: i32 = 11000;
@@ -96,10 +157,19 @@ fn status(status: Status) -> &'static str {
 }
 
 impl DriverOps {
-    /// Connects, with `timeout` as server selection and connect timeout unless the URL sets
-    /// them, and write concern `majority` + journaled unless the URL sets one; then creates the
-    /// indexes (idempotent: `createIndexes` with an existing identical index is a no-op).
+    /// Connects with [`Consistency::REQUIRED`]: see [`DriverOps::connect_with`].
     pub(super) async fn connect(url: &str, timeout: Duration) -> Result<Self, StoreError> {
+        Self::connect_with(url, timeout, Consistency::REQUIRED).await
+    }
+
+    /// Connects, with `timeout` as server selection and connect timeout unless the URL sets
+    /// them and [`MAX_POOL_SIZE`] unless the URL sets a pool size, and with `consistency` on
+    /// both collections whatever the URL says; then creates the indexes.
+    pub(super) async fn connect_with(
+        url: &str,
+        timeout: Duration,
+        consistency: Consistency,
+    ) -> Result<Self, StoreError> {
         let shown = StoreUrl::Mongo(url.to_owned()).to_string();
         let context = format!("connecting to `{shown}`");
         let secrets = secrets(url);
@@ -116,12 +186,7 @@ impl DriverOps {
         })?;
         options.server_selection_timeout.get_or_insert(timeout);
         options.connect_timeout.get_or_insert(timeout);
-        options.write_concern.get_or_insert_with(|| {
-            WriteConcern::builder()
-                .w(Acknowledgment::Majority)
-                .journal(true)
-                .build()
-        });
+        options.max_pool_size.get_or_insert(MAX_POOL_SIZE);
         options
             .app_name
             .get_or_insert_with(|| "flashsale".to_owned());
@@ -131,53 +196,227 @@ impl DriverOps {
             .unwrap_or_else(|| "flashsale".to_owned());
         let client = Client::with_options(options).map_err(|err| classify(&err))?;
         let db = client.database(&database);
+        let settings = collection_options(consistency);
         let ops = DriverOps {
-            campaigns: db.collection("campaigns"),
-            claims: db.collection("claims"),
+            campaigns: db.collection_with_options("campaigns", settings.clone()),
+            claims: db.collection_with_options("claims", settings),
+            db,
+            consistency,
         };
-        ops.ensure_indexes().await.map_err(|err| classify(&err))?;
+        ops.ensure_indexes(&classify).await?;
         Ok(ops)
     }
 
-    /// Creates the unique indexes of `claims` that are missing. Creating an existing index is
-    /// a no-op on `MongoDB`, but `FerretDB` v1 drops the connection on it, so we list first;
-    /// two processes racing here both create, which `MongoDB` accepts for identical specs.
-    async fn ensure_indexes(&self) -> mongodb::error::Result<()> {
-        let existing = match self.claims.list_index_names().await {
-            Ok(names) => names,
-            // No collection yet (NamespaceNotFound): no index either.
-            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
-                Vec::new()
+    /// Makes the indexes of `claims` what the algorithms need, verified by their key
+    /// specification and uniqueness, never by name alone:
+    /// - (`campaign_id`, `user_id`) unique: one claim document per user and campaign (I2), the
+    ///   serialisation point of a user's tabs;
+    /// - (`campaign_id`, `token`), NOT unique: looking a claim up by its token. Tokens stay
+    ///   unique without an index: each is 144 random bits, so the chance that two of even a
+    ///   billion claims share one is below 10^-20; and a unique index that does not start
+    ///   with the shard key (`campaign_id`, `user_id`) cannot exist on a sharded collection.
+    ///
+    /// The unique index on `token` alone that earlier versions created is dropped: nothing
+    /// relies on it (see above), and keeping it would block sharding. Any other unique index,
+    /// and an index whose name or keys we use with another shape, is refused with an error
+    /// naming it: it could refuse claims the algorithm must be able to write, or fail to
+    /// refuse those it relies on being refused. Other non-unique indexes are left alone.
+    ///
+    /// Creating an existing index is a no-op on `MongoDB`, but `FerretDB` v1 drops the
+    /// connection on it, so we list first; two processes racing here both create, which
+    /// `MongoDB` accepts for identical specifications.
+    /// `classify` words the driver's errors (those of connecting, typically).
+    async fn ensure_indexes(
+        &self,
+        classify: &impl Fn(&mongodb::error::Error) -> StoreError,
+    ) -> Result<(), StoreError> {
+        const CONTEXT: &str = "checking the indexes of claims";
+        let existing = self.list_claim_indexes(classify).await?;
+        let mut missing: Vec<&ClaimIndex> = CLAIM_INDEXES.iter().collect();
+        for (name, keys, unique) in existing {
+            let shape = IndexShape {
+                keys: &keys,
+                unique,
+            };
+            if shape.is(&["_id"], true) || shape.is(&["_id"], false) {
+                continue;
             }
-            Err(err) => return Err(err),
-        };
-        let wanted = [
-            ("campaign_user", doc! {"campaign_id": 1, "user_id": 1}),
-            ("token", doc! {"token": 1}),
-        ];
-        let missing: Vec<IndexModel> = wanted
+            if shape.is(LEGACY_TOKEN_INDEX, true) {
+                self.claims
+                    .drop_index(&name)
+                    .await
+                    .map_err(|err| classify(&err))?;
+                continue;
+            }
+            let same_keys = CLAIM_INDEXES.iter().find(|w| shape.has_keys(w.keys));
+            let same_name = CLAIM_INDEXES.iter().find(|w| w.name == name);
+            let problem = match (same_keys, same_name) {
+                (Some(wanted), _) if wanted.unique != unique => Some(format!(
+                    "index `{name}` on ({}) is {}unique; flashsale needs it {}unique",
+                    wanted.keys.join(", "),
+                    if unique { "" } else { "not " },
+                    if wanted.unique { "" } else { "not " },
+                )),
+                (Some(wanted), _) => {
+                    missing.retain(|m| m.keys != wanted.keys);
+                    None
+                }
+                (None, Some(wanted)) => Some(format!(
+                    "index `{name}` has keys ({}); flashsale needs `{name}` on ({}){}",
+                    describe_keys(&keys),
+                    wanted.keys.join(", "),
+                    if wanted.unique { ", unique" } else { "" },
+                )),
+                (None, None) if unique => Some(format!(
+                    "unique index `{name}` on ({}) is not flashsale's: it could refuse claims \
+                     flashsale must write, and a unique index not starting with (campaign_id, \
+                     user_id) blocks sharding; drop it",
+                    describe_keys(&keys),
+                )),
+                (None, None) => None,
+            };
+            if let Some(problem) = problem {
+                return Err(StoreError::backend(CONTEXT, DriverError(problem)));
+            }
+        }
+        let missing: Vec<IndexModel> = missing
             .into_iter()
-            .filter(|(name, _)| !existing.iter().any(|e| e == name))
-            .map(|(name, keys)| {
+            .map(|index| {
+                let mut keys = Document::new();
+                for key in index.keys {
+                    keys.insert(*key, 1_i32);
+                }
                 IndexModel::builder()
                     .keys(keys)
                     .options(
                         IndexOptions::builder()
-                            .unique(true)
-                            .name(name.to_owned())
+                            .unique(index.unique)
+                            .name(index.name.to_owned())
                             .build(),
                     )
                     .build()
             })
             .collect();
         if !missing.is_empty() {
-            self.claims.create_indexes(missing).await?;
+            self.claims
+                .create_indexes(missing)
+                .await
+                .map_err(|err| classify(&err))?;
         }
         Ok(())
     }
+
+    /// The indexes of `claims` as (name, keys, unique); none when there is no collection yet.
+    async fn list_claim_indexes(
+        &self,
+        classify: &impl Fn(&mongodb::error::Error) -> StoreError,
+    ) -> Result<Vec<(String, Document, bool)>, StoreError> {
+        let models: Vec<IndexModel> = match self.claims.list_indexes().await {
+            Ok(cursor) => cursor.try_collect().await.map_err(|err| classify(&err))?,
+            // No collection yet (NamespaceNotFound): no index either.
+            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
+                Vec::new()
+            }
+            Err(err) => return Err(classify(&err)),
+        };
+        Ok(models
+            .into_iter()
+            .map(|model| {
+                let options = model.options.unwrap_or_default();
+                (
+                    options.name.unwrap_or_default(),
+                    model.keys,
+                    options.unique == Some(true),
+                )
+            })
+            .collect())
+    }
+}
+
+/// An index the algorithms rely on.
+pub(super) struct ClaimIndex {
+    pub name: &'static str,
+    /// Its keys, in order, each ascending.
+    pub keys: &'static [&'static str],
+    pub unique: bool,
+}
+
+/// The indexes of `claims` (see [`DriverOps::ensure_indexes`]).
+pub(super) const CLAIM_INDEXES: [ClaimIndex; 2] = [
+    ClaimIndex {
+        name: "campaign_user",
+        keys: &["campaign_id", "user_id"],
+        unique: true,
+    },
+    ClaimIndex {
+        name: "campaign_token",
+        keys: &["campaign_id", "token"],
+        unique: false,
+    },
+];
+
+/// The keys of the unique index on `token` alone that versions before shard-ready addressing
+/// created (named `token`).
+pub(super) const LEGACY_TOKEN_INDEX: &[&str] = &["token"];
+
+/// An existing index's keys and uniqueness.
+pub(super) struct IndexShape<'a> {
+    pub keys: &'a Document,
+    pub unique: bool,
+}
+
+impl IndexShape<'_> {
+    /// Whether the keys are exactly `keys`, in order, each ascending (the server may answer
+    /// the direction as an int32, int64 or double).
+    pub(super) fn has_keys(&self, keys: &[&str]) -> bool {
+        self.keys.len() == keys.len()
+            && self.keys.iter().zip(keys).all(|((name, direction), want)| {
+                name == want
+                    && match direction {
+                        Bson::Int32(1) | Bson::Int64(1) => true,
+                        Bson::Double(d) => (*d - 1.0).abs() < f64::EPSILON,
+                        _ => false,
+                    }
+            })
+    }
+
+    /// Whether this is exactly the index on `keys` with this uniqueness.
+    pub(super) fn is(&self, keys: &[&str], unique: bool) -> bool {
+        self.unique == unique && self.has_keys(keys)
+    }
+}
+
+/// An index key specification as an operator reads it: `a, b: -1`.
+fn describe_keys(keys: &Document) -> String {
+    keys.iter()
+        .map(|(name, direction)| match direction {
+            Bson::Int32(1) | Bson::Int64(1) => name.clone(),
+            Bson::Double(d) if (*d - 1.0).abs() < f64::EPSILON => name.clone(),
+            other => format!("{name}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl DriverOps {
+    /// The settings both collections run with, as (w, journal, wtimeout, read preference,
+    /// read concern), to compare with what a test asked for.
+    #[cfg(test)]
+    pub(super) fn effective(&self) -> Vec<String> {
+        fn of<T: Send + Sync>(collection: &Collection<T>) -> String {
+            let write = collection.write_concern().cloned().unwrap_or_default();
+            format!(
+                "w={:?} j={:?} wtimeout={:?} read={:?} level={:?}",
+                write.w,
+                write.journal,
+                write.w_timeout,
+                collection.selection_criteria(),
+                collection.read_concern().map(|r| &r.level),
+            )
+        }
+        vec![of(&self.campaigns), of(&self.claims)]
+    }
+
     /// Stops the driver's background workers and closes its connections: see
     /// [`super::MongoStore::close`].
     pub(super) async fn shutdown(&self) {
@@ -191,6 +430,32 @@ impl DriverOps {
 }
 
 impl DocOps for DriverOps {
+    fn consistency(&self) -> Consistency {
+        self.consistency
+    }
+
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        let context = "reading the server's clock";
+        let hello = self
+            .db
+            .run_command(doc! {"hello": 1})
+            .selection_criteria(SelectionCriteria::ReadPreference(ReadPreference::Primary))
+            .await
+            .map_err(|err| classify(context, &err))?;
+        let local = hello.get_datetime("localTime").map_err(|_| {
+            StoreError::backend(
+                context,
+                DriverError("the server's `hello` answer has no `localTime`".into()),
+            )
+        })?;
+        DateTime::from_timestamp_millis(local.timestamp_millis()).ok_or_else(|| {
+            StoreError::backend(
+                context,
+                DriverError("the server's `localTime` is out of range".into()),
+            )
+        })
+    }
+
     async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
         self.campaigns
             .find_one(doc! {"_id": id})
@@ -250,11 +515,21 @@ impl DocOps for DriverOps {
         }
     }
 
-    async fn confirm_claim(&self, token: &str) -> Result<bool, StoreError> {
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
         let result = self
             .claims
             .update_one(
-                doc! {"token": token, "status": status(Status::Reserving)},
+                doc! {
+                    "campaign_id": campaign,
+                    "user_id": user,
+                    "token": token,
+                    "status": status(Status::Reserving),
+                },
                 doc! {"$set": {"status": status(Status::Claimed)}},
             )
             .await
@@ -262,10 +537,20 @@ impl DocOps for DriverOps {
         Ok(result.matched_count == 1)
     }
 
-    async fn delete_reserving(&self, token: &str) -> Result<bool, StoreError> {
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
         let result = self
             .claims
-            .delete_one(doc! {"token": token, "status": status(Status::Reserving)})
+            .delete_one(doc! {
+                "campaign_id": campaign,
+                "user_id": user,
+                "token": token,
+                "status": status(Status::Reserving),
+            })
             .await
             .map_err(|err| classify("removing a reservation", &err))?;
         Ok(result.deleted_count == 1)
@@ -339,11 +624,15 @@ impl CampaignOps for DriverOps {
         id: &str,
         units: i64,
         max_total: i64,
+        op: &str,
     ) -> Result<Option<CampaignDoc>, StoreError> {
         self.campaigns
             .find_one_and_update(
-                doc! {"_id": id, "total": {"$lte": max_total}},
-                doc! {"$inc": {"total": units, "remaining": units}},
+                doc! {"_id": id, "total": {"$lte": max_total}, "ops": {"$ne": op}},
+                doc! {
+                    "$inc": {"total": units, "remaining": units},
+                    "$push": {"ops": {"$each": [op], "$slice": -RECENT_OPS}},
+                },
             )
             .return_document(ReturnDocument::After)
             .await
@@ -352,13 +641,13 @@ impl CampaignOps for DriverOps {
 
     async fn delete_campaign(&self, id: &str) -> Result<bool, StoreError> {
         let context = "deleting a campaign";
-        self.claims
-            .delete_many(doc! {"campaign_id": id})
-            .await
-            .map_err(|err| classify(context, &err))?;
         let result = self
             .campaigns
             .delete_one(doc! {"_id": id})
+            .await
+            .map_err(|err| classify(context, &err))?;
+        self.claims
+            .delete_many(doc! {"campaign_id": id})
             .await
             .map_err(|err| classify(context, &err))?;
         Ok(result.deleted_count == 1)
@@ -385,5 +674,43 @@ impl CampaignOps for DriverOps {
                 )),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::mongo::ops::TimeSource;
+
+    #[test]
+    fn every_guarantee_maps_to_its_collection_option() {
+        let options = collection_options(Consistency::REQUIRED);
+        let write = options.write_concern.unwrap();
+        assert_eq!(write.w, Some(Acknowledgment::Majority));
+        assert_eq!(write.journal, Some(true));
+        assert_eq!(write.w_timeout, Some(MAJORITY_TIMEOUT));
+        assert!(matches!(
+            options.selection_criteria,
+            Some(SelectionCriteria::ReadPreference(ReadPreference::Primary))
+        ));
+        assert_eq!(options.read_concern, Some(ReadConcern::majority()));
+
+        let weak = collection_options(Consistency {
+            write: WriteLevel::Primary,
+            read_from: ReadFrom::Secondary,
+            read_level: ReadLevel::Local,
+            time: TimeSource::Client,
+        });
+        assert_eq!(
+            weak.write_concern.unwrap().w,
+            Some(Acknowledgment::Nodes(1))
+        );
+        assert!(matches!(
+            weak.selection_criteria,
+            Some(SelectionCriteria::ReadPreference(
+                ReadPreference::Secondary { .. }
+            ))
+        ));
+        assert_eq!(weak.read_concern, Some(ReadConcern::local()));
     }
 }

@@ -1,9 +1,10 @@
 //! The production store: `MongoDB`, through the official driver.
 //!
 //! Collections `campaigns` and `claims` in the database named by the URL's path (default
-//! `flashsale`); unique indexes on claims (`campaign_id`, `user_id`) and on `token`, created
-//! idempotently when the store is opened. Writes use write concern `majority` + journaled
-//! unless the URL says otherwise. No transaction is used: the claim algorithm
+//! `flashsale`); on claims a unique index on (`campaign_id`, `user_id`) and a non-unique one on
+//! (`campaign_id`, `token`), verified and created when the store is opened. The consistency
+//! (majority journaled writes, primary majority reads, server time) is set in code, whatever
+//! the URL says (`ops::Consistency`). No transaction is used: the claim algorithm
 //! (`claim.rs`, read its module comment) needs only single-document atomicity and
 //! unique indexes, and is proved against an in-memory model of exactly that (`model.rs`).
 //!
@@ -24,11 +25,15 @@ mod tests;
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use tokio::task::JoinHandle;
 
 use chrono::{DateTime, Utc};
 
 pub use claim::Lease;
+use claim::{Defects, ServerClock};
 pub(crate) use doctor::diagnose;
 
 use self::docs::{CampaignDoc, Status, date};
@@ -55,9 +60,10 @@ pub struct MongoSettings {
     /// may take before the caller gets `store_unavailable`. The driver has no socket timeout,
     /// so without this a server that accepts a request and never answers would hang the
     /// caller. The operation is not abandoned mid-flight: it runs on in its own task (dropping
-    /// a driver future halfway is what the driver's README warns against), and the claim
-    /// algorithm is built for exactly this unknown outcome: a retry replays the claim if it
-    /// was made, and a unit taken without a confirmed claim is only ever stranded.
+    /// a driver future halfway is what the driver's README warns against), and
+    /// [`MongoStore::close`] waits for it, for up to this long again. Its outcome is unknown
+    /// to the caller: a claim retried replays the claim if it was made (a unit taken without
+    /// a confirmed claim is only ever stranded), and a restock is applied at most once.
     pub operation_timeout: Duration,
     /// The lease of an in-flight claim (see [`Lease`]).
     pub lease: Lease,
@@ -77,7 +83,7 @@ impl Default for MongoSettings {
 #[derive(Clone)]
 pub struct MongoStore {
     inner: DocStore<DriverOps, SystemClock>,
-    operation_timeout: Duration,
+    in_flight: InFlight,
 }
 
 impl MongoStore {
@@ -97,25 +103,30 @@ impl MongoStore {
     /// As [`MongoStore::open`].
     pub async fn open_with(url: &str, settings: MongoSettings) -> Result<Self, StoreError> {
         Ok(MongoStore {
-            inner: DocStore {
-                ops: DriverOps::connect(url, settings.timeout).await?,
-                clock: SystemClock,
-                lease: settings.lease,
-            },
-            operation_timeout: settings.operation_timeout,
+            inner: DocStore::new(
+                DriverOps::connect(url, settings.timeout).await?,
+                SystemClock,
+                settings.lease,
+            ),
+            in_flight: InFlight::new(settings.operation_timeout),
         })
     }
 
     /// Stops the driver's background work and closes its connections; every clone of this
     /// store refuses operations afterwards. A process calls it before its runtime shuts down:
     /// a runtime torn down under the driver's connection-pool workers can make an operation
-    /// still finishing on another thread panic inside the driver. Bounded (by the operation
-    /// timeout, and never more than [`CLOSE_TIMEOUT`]), since ending the server's sessions is a
-    /// round trip to a server that may not answer, and an operator who pressed Ctrl-C waits
-    /// for it.
+    /// still finishing on another thread panic inside the driver.
+    ///
+    /// First it lets the operations whose callers stopped waiting (a timeout) finish, for at
+    /// most one more operation timeout: cutting one off mid-flight is a crash at an arbitrary
+    /// point, which the algorithms survive but which strands units and leaves the outcome
+    /// unknown for longer. Then it ends the driver, bounded by the operation timeout and never
+    /// more than [`CLOSE_TIMEOUT`], since ending the server's sessions is a round trip to a
+    /// server that may not answer, and an operator who pressed Ctrl-C waits for it.
     pub async fn close(&self) {
+        self.in_flight.settle().await;
         let ops = self.inner.ops.clone();
-        let bound = self.operation_timeout.min(CLOSE_TIMEOUT);
+        let bound = self.in_flight.timeout.min(CLOSE_TIMEOUT);
         let _ = tokio::time::timeout(bound, async move { ops.shutdown().await }).await;
     }
 
@@ -130,24 +141,96 @@ impl MongoStore {
         T: Send + 'static,
         Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
     {
-        let task = tokio::spawn(work(self.inner.clone()));
-        match tokio::time::timeout(self.operation_timeout, task).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(join)) => Err(StoreError::backend(doing, join)),
-            Err(_) => Err(StoreError::TimedOut {
-                context: doing.to_owned(),
-                after_ms: u64::try_from(self.operation_timeout.as_millis()).unwrap_or(u64::MAX),
-            }),
-        }
+        self.in_flight.run(doing, work(self.inner.clone())).await
     }
 }
 
-/// The store logic over any [`CampaignOps`]: the driver in production, the model in tests.
+/// Operations run with a time limit on the caller's wait, never on the operation: one whose
+/// caller stopped waiting runs on, and [`InFlight::settle`] waits for it.
+#[derive(Clone)]
+struct InFlight {
+    timeout: Duration,
+    /// The operations whose callers stopped waiting.
+    abandoned: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl InFlight {
+    fn new(timeout: Duration) -> Self {
+        InFlight {
+            timeout,
+            abandoned: Arc::default(),
+        }
+    }
+
+    /// Runs `work` in its own task; [`StoreError::TimedOut`] when it has not answered within
+    /// the timeout, and then it runs on.
+    async fn run<T, Fut>(&self, doing: &'static str, work: Fut) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        let mut task = tokio::spawn(work);
+        match tokio::time::timeout(self.timeout, &mut task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(StoreError::backend(doing, join)),
+            Err(_) => {
+                let waiter = tokio::spawn(async move {
+                    let _ = task.await;
+                });
+                self.abandoned
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(waiter);
+                Err(StoreError::TimedOut {
+                    context: doing.to_owned(),
+                    after_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+                })
+            }
+        }
+    }
+
+    /// Waits for the abandoned operations to finish, for at most one more timeout.
+    async fn settle(&self) {
+        let abandoned = std::mem::take(
+            &mut *self
+                .abandoned
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let _ = tokio::time::timeout(self.timeout, futures::future::join_all(abandoned)).await;
+    }
+}
+
+/// The store logic over any [`CampaignOps`]: the driver in production, the model and the
+/// simulation in tests.
 #[derive(Clone)]
 struct DocStore<O, K> {
     ops: O,
-    clock: K,
+    /// The server's clock, as this app server measures it.
+    clock: ServerClock<K>,
     lease: Lease,
+    /// Algorithm defects a test switched back on (never any outside tests).
+    defects: Defects,
+}
+
+impl<O, K: Clock> DocStore<O, K> {
+    /// The store over `ops`, with `clock` as this app server's own clock.
+    fn new(ops: O, clock: K, lease: Lease) -> Self {
+        DocStore {
+            ops,
+            clock: ServerClock::new(clock),
+            lease,
+            defects: Defects::NONE,
+        }
+    }
+
+    /// `self` with `defect` switched back on (see [`Defect`]).
+    #[cfg(test)]
+    #[must_use]
+    fn with_defect(mut self, defect: claim::Defect) -> Self {
+        self.defects = self.defects.with(defect);
+        self
+    }
 }
 
 impl<O: CampaignOps, K: Clock> DocStore<O, K> {
@@ -194,21 +277,34 @@ impl<O: CampaignOps, K: Clock> DocStore<O, K> {
         self.read(id).await
     }
 
+    /// Restocks once, whatever the network does: the update carries a fresh operation id and
+    /// refuses to run where that id is already recorded, so after an unknown outcome it is
+    /// repeated with the same id (never applied twice) and the campaign read back (majority,
+    /// from the primary) tells whether it took effect.
     async fn add_inventory(
         &self,
         id: &CampaignId,
         units: Units,
     ) -> Result<Option<Campaign>, StoreError> {
-        match self
-            .ops
-            .add_inventory(id.as_str(), units.get(), units.restock_ceiling())
-            .await?
-        {
-            Some(doc) => Ok(Some(self.with_claimed(doc).await?)),
-            None => match self.ops.find_campaign(id.as_str()).await? {
-                Some(_) => Err(StoreError::InventoryLimit(id.clone())),
-                None => Ok(None),
-            },
+        let op = ClaimToken::random();
+        let (c, op) = (id.as_str(), op.as_str());
+        let restock = || {
+            self.ops
+                .add_inventory(c, units.get(), units.restock_ceiling(), op)
+        };
+        let answer = match restock().await {
+            Ok(answer) => answer,
+            // Unknown outcome: once more with the same id, which cannot apply it twice.
+            Err(_) => restock().await?,
+        };
+        if let Some(doc) = answer {
+            return Ok(Some(self.with_claimed(doc).await?));
+        }
+        match self.ops.find_campaign(c).await? {
+            // Our first attempt took effect after all; this one was refused for that.
+            Some(doc) if doc.ops.iter().any(|o| o == op) => Ok(Some(self.with_claimed(doc).await?)),
+            Some(_) => Err(StoreError::InventoryLimit(id.clone())),
+            None => Ok(None),
         }
     }
 
@@ -243,8 +339,7 @@ where
     K: Clock,
 {
     async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
-        DocStore::create_campaign(self, campaign).await?;
-        self.record_created(campaign, stamp).await
+        self.create_recorded(campaign, stamp).await
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
         self.read(id).await
@@ -261,7 +356,11 @@ where
         self.change(id, change, stamp).await
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
-        claim::claim(&self.ops, &self.clock, &self.lease, attempt).await
+        let result = claim::claim(&self.ops, &self.clock, &self.lease, self.defects, attempt).await;
+        if result.is_err() {
+            self.clock.forget();
+        }
+        result
     }
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
         DocStore::claim_of(self, id, user).await
@@ -272,8 +371,12 @@ where
         mode: ReconcileMode,
         stamp: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
-        let report = claim::reconcile(&self.ops, &self.clock, &self.lease, id, mode).await?;
-        self.record_reconciled(report, stamp).await
+        let result =
+            claim::reconcile(&self.ops, &self.clock, &self.lease, self.defects, id, mode).await;
+        if result.is_err() {
+            self.clock.forget();
+        }
+        self.record_reconciled(result?, stamp).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         DocStore::audit(self, id).await

@@ -9,12 +9,16 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use tokio::sync::Notify;
+
+use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson;
 
 use super::docs::{CampaignDoc, ClaimDoc, Status};
-use super::ops::{CampaignOps, DocOps, Inserted, Seen};
+use super::ops::{CampaignOps, Consistency, DocOps, Inserted, Seen, TimeSource};
+use crate::clock::{Clock, SystemClock};
 use crate::store::StoreError;
 
 #[derive(Default)]
@@ -32,6 +36,15 @@ pub(super) struct MemoryOps {
     /// Test of the tests: reserve as read-then-write (like `FerretDB` v1's updates), which the
     /// invariant checks must catch.
     racy_reserve: bool,
+    /// How far the server's clock is ahead of this machine's.
+    server_skew: Mutex<TimeDelta>,
+    /// Whose clock the algorithms are to use; every other guarantee the model always gives.
+    time: Option<TimeSource>,
+    /// Lose the answer of the next restock after applying it (an unknown outcome).
+    lose_restock_answer: AtomicBool,
+    /// Where a campaign deletion pauses between its two writes, for a test to run a claim
+    /// there: (told when paused, waited on to go on).
+    delete_pause: Mutex<Option<(Arc<Notify>, Arc<Notify>)>>,
 }
 
 /// Both collections at one instant.
@@ -73,6 +86,32 @@ impl MemoryOps {
         }
     }
 
+    /// An empty model whose users read time from `time` (the other guarantees of
+    /// [`Consistency::REQUIRED`] it gives whatever is asked: one node applies everything at
+    /// once).
+    pub(super) fn with_time(time: TimeSource) -> Self {
+        MemoryOps {
+            time: Some(time),
+            ..MemoryOps::default()
+        }
+    }
+
+    /// Makes the next campaign deletion pause between its two writes: it notifies the first
+    /// and waits for the second.
+    pub(super) fn pause_next_delete(&self, paused: Arc<Notify>, go_on: Arc<Notify>) {
+        *lock(&self.delete_pause) = Some((paused, go_on));
+    }
+
+    /// Makes the next restock apply and then fail as if its answer was lost.
+    pub(super) fn lose_next_restock_answer(&self) {
+        self.lose_restock_answer.store(true, Ordering::SeqCst);
+    }
+
+    /// Sets how far the server's clock runs ahead of this machine's (negative: behind).
+    pub(super) fn set_server_skew(&self, skew: TimeDelta) {
+        *lock(&self.server_skew) = skew;
+    }
+
     /// Puts a claim document in place directly (a request from the past).
     pub(super) fn put_claim(&self, doc: ClaimDoc) {
         let mut claims = lock(&self.claims);
@@ -105,6 +144,20 @@ impl MemoryOps {
 }
 
 impl DocOps for MemoryOps {
+    fn consistency(&self) -> Consistency {
+        Consistency {
+            time: self.time.unwrap_or(Consistency::REQUIRED.time),
+            ..Consistency::REQUIRED
+        }
+    }
+
+    /// Without a round trip: a measured offset is off by up to half the round trip it was
+    /// measured with, and a round trip among thousands of model tasks can take longer than the
+    /// tests' short leases. The measurement error is the simulation's to explore.
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        Ok(SystemClock.now() + *lock(&self.server_skew))
+    }
+
     async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
         round_trip().await;
         let found = lock(&self.campaigns).get(id).cloned();
@@ -170,6 +223,8 @@ impl DocOps for MemoryOps {
         let inserted = {
             let mut claims = lock(&self.claims);
             let key = (doc.campaign_id.clone(), doc.user_id.clone());
+            // The server has no unique index on the token (tokens are 144 random bits); this
+            // map is keyed by it, so a repeat is refused here rather than overwriting a doc.
             if claims.by_user.contains_key(&key) || claims.by_token.contains_key(&doc.token) {
                 Inserted::Duplicate
             } else {
@@ -182,10 +237,19 @@ impl DocOps for MemoryOps {
         Ok(inserted)
     }
 
-    async fn confirm_claim(&self, token: &str) -> Result<bool, StoreError> {
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
         round_trip().await;
         let matched = match lock(&self.claims).by_token.get_mut(token) {
-            Some(doc) if doc.status == Status::Reserving => {
+            Some(doc)
+                if doc.campaign_id == campaign
+                    && doc.user_id == user
+                    && doc.status == Status::Reserving =>
+            {
                 doc.status = Status::Claimed;
                 true
             }
@@ -195,12 +259,21 @@ impl DocOps for MemoryOps {
         Ok(matched)
     }
 
-    async fn delete_reserving(&self, token: &str) -> Result<bool, StoreError> {
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
         round_trip().await;
         let deleted = {
             let mut claims = lock(&self.claims);
             match claims.by_token.get(token) {
-                Some(doc) if doc.status == Status::Reserving => {
+                Some(doc)
+                    if doc.campaign_id == campaign
+                        && doc.user_id == user
+                        && doc.status == Status::Reserving =>
+                {
                     let key = (doc.campaign_id.clone(), doc.user_id.clone());
                     claims.by_user.remove(&key);
                     claims.by_token.remove(token);
@@ -287,27 +360,44 @@ impl CampaignOps for MemoryOps {
         id: &str,
         units: i64,
         max_total: i64,
+        op: &str,
     ) -> Result<Option<CampaignDoc>, StoreError> {
         round_trip().await;
-        let mut campaigns = lock(&self.campaigns);
-        Ok(campaigns
+        let after = lock(&self.campaigns)
             .get_mut(id)
-            .filter(|d| d.total <= max_total)
+            .filter(|d| d.total <= max_total && !d.ops.iter().any(|o| o == op))
             .map(|doc| {
                 doc.total += units;
                 doc.remaining += units;
+                doc.ops.push(op.to_owned());
+                let keep = doc.ops.len().saturating_sub(16);
+                doc.ops.drain(..keep);
                 doc.clone()
-            }))
+            });
+        if self.lose_restock_answer.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::unavailable(
+                "a test",
+                std::io::Error::other("injected fault: the answer was lost"),
+            ));
+        }
+        Ok(after)
     }
 
     async fn delete_campaign(&self, id: &str) -> Result<bool, StoreError> {
+        round_trip().await;
+        let existed = lock(&self.campaigns).remove(id).is_some();
+        let pause = lock(&self.delete_pause).take();
+        if let Some((paused, go_on)) = pause {
+            paused.notify_one();
+            go_on.notified().await;
+        }
         round_trip().await;
         {
             let mut claims = lock(&self.claims);
             claims.by_token.retain(|_, d| d.campaign_id != id);
             claims.by_user.retain(|(c, _), _| c != id);
         }
-        Ok(lock(&self.campaigns).remove(id).is_some())
+        Ok(existed)
     }
 
     async fn claimed_pairs(&self, campaign: &str) -> Result<Vec<(String, String)>, StoreError> {
@@ -394,6 +484,12 @@ impl<'a, O: DocOps> CrashOps<'a, O> {
 }
 
 impl<O: DocOps> DocOps for CrashOps<'_, O> {
+    fn consistency(&self) -> Consistency {
+        self.inner.consistency()
+    }
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        self.step(self.inner.server_time()).await
+    }
     async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
         self.step(self.inner.find_campaign(id)).await
     }
@@ -415,11 +511,23 @@ impl<O: DocOps> DocOps for CrashOps<'_, O> {
     async fn insert_claim(&self, doc: &ClaimDoc) -> Result<Inserted, StoreError> {
         self.step(self.inner.insert_claim(doc)).await
     }
-    async fn confirm_claim(&self, token: &str) -> Result<bool, StoreError> {
-        self.step(self.inner.confirm_claim(token)).await
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.step(self.inner.confirm_claim(campaign, user, token))
+            .await
     }
-    async fn delete_reserving(&self, token: &str) -> Result<bool, StoreError> {
-        self.step(self.inner.delete_reserving(token)).await
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.step(self.inner.delete_reserving(campaign, user, token))
+            .await
     }
     async fn delete_stale(
         &self,

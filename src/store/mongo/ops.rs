@@ -7,6 +7,7 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
 use mongodb::bson;
 
 use super::docs::{CampaignDoc, ClaimDoc, Status};
@@ -29,8 +30,93 @@ pub(super) struct Seen {
     pub epoch: i64,
 }
 
+/// How a write is acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum WriteLevel {
+    /// `w: majority, j: true`: acknowledged once a majority of the replica set has it in its
+    /// journal, so no election can roll it back.
+    MajorityJournaled,
+    /// `w: 1` (tests only: defect 3): acknowledged by the primary alone, so an election can
+    /// roll back a write the caller was told about.
+    #[cfg(test)]
+    Primary,
+}
+
+/// Which member answers a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ReadFrom {
+    /// The primary: the member every write goes to.
+    Primary,
+    /// Any secondary (tests only: defect 4): possibly lagging, and two reads may go to two
+    /// different members.
+    #[cfg(test)]
+    Secondary,
+}
+
+/// What a read may return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ReadLevel {
+    /// `readConcern: majority`: only majority-committed data, which no rollback undoes.
+    Majority,
+    /// `readConcern: local` (tests only: defect 5): the member's latest data, which a
+    /// rollback after an election can undo.
+    #[cfg(test)]
+    Local,
+}
+
+/// Whose clock says "now" for the sale window and the leases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum TimeSource {
+    /// The primary's clock ([`DocOps::server_time`]): one clock for every app server.
+    Server,
+    /// Each app server's own clock (tests only: the clock part of defect 5): skewed app
+    /// servers disagree about the window and about whose lease ran out.
+    #[cfg(test)]
+    Client,
+}
+
+/// The guarantees the store's operations run with. Set in code, never taken from the
+/// connection URL: the algorithms' proofs (`claim.rs`) assume exactly [`Consistency::REQUIRED`],
+/// and a URL that asked for less (`w=1`, `readPreference=secondary`, `readConcernLevel=local`)
+/// would silently void them. The weaker values exist only in test builds, so a test can show
+/// what each guarantee prevents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Consistency {
+    /// Every write.
+    pub write: WriteLevel,
+    /// Every read.
+    pub read_from: ReadFrom,
+    /// Every read (all of them feed a decision: a claim, a refusal, a repair, a report).
+    pub read_level: ReadLevel,
+    /// The window and lease checks.
+    pub time: TimeSource,
+}
+
+impl Consistency {
+    /// The one production value: majority journaled writes, primary reads with majority read
+    /// concern, server time.
+    pub(super) const REQUIRED: Consistency = Consistency {
+        write: WriteLevel::MajorityJournaled,
+        read_from: ReadFrom::Primary,
+        read_level: ReadLevel::Majority,
+        time: TimeSource::Server,
+    };
+}
+
 /// The operations the claim and reconcile algorithms use.
+///
+/// Shard-ready addressing: every single-document write on `claims` names the document by
+/// (`campaign_id`, `user_id`), the shard key a sharded deployment would use, plus the token
+/// where it must be that very document; no write is addressed by token alone.
 pub(super) trait DocOps: Send + Sync {
+    /// The guarantees every operation of this object runs with (a property of the object, not
+    /// of each call).
+    fn consistency(&self) -> Consistency;
+
+    /// The primary's clock, read in one round trip (`hello`'s `localTime` on the driver).
+    /// Callers cache the offset to their own clock rather than asking per claim (`claim.rs`).
+    fn server_time(&self) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send;
+
     /// `campaigns.findOne({_id})`.
     fn find_campaign(
         &self,
@@ -61,22 +147,29 @@ pub(super) trait DocOps: Send + Sync {
         user: &str,
     ) -> impl Future<Output = Result<Option<ClaimDoc>, StoreError>> + Send;
 
-    /// `claims.insertOne(doc)`, refused by the unique indexes on (`campaign_id`, `user_id`)
-    /// and on `token`.
+    /// `claims.insertOne(doc)`, refused by the unique index on (`campaign_id`, `user_id`).
     fn insert_claim(
         &self,
         doc: &ClaimDoc,
     ) -> impl Future<Output = Result<Inserted, StoreError>> + Send;
 
-    /// `claims.updateOne({token, status: reserving}, {$set: {status: claimed}})`. `true` when it
-    /// matched. Idempotent: repeating it after an unknown outcome changes nothing.
-    fn confirm_claim(&self, token: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// `claims.updateOne({campaign_id, user_id, token, status: reserving}, {$set: {status:
+    /// claimed}})`. `true` when it matched. Idempotent: repeating it after an unknown outcome
+    /// changes nothing.
+    fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// `claims.deleteOne({token, status: reserving})`. `true` when it deleted. A token is
-    /// never reused, so it names one document for its whole life; a `claimed` document is
-    /// never deleted by this.
+    /// `claims.deleteOne({campaign_id, user_id, token, status: reserving})`. `true` when it
+    /// deleted. A token is never reused, so with the user it names one document for its whole
+    /// life; a `claimed` document is never deleted by this.
     fn delete_reserving(
         &self,
+        campaign: &str,
+        user: &str,
         token: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
@@ -115,16 +208,22 @@ pub(super) trait CampaignOps: DocOps {
         now: bson::DateTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// `campaigns.findOneAndUpdate({_id, total <= max_total}, {$inc: {total: units,
-    /// remaining: units}})`, returning the document after; `None` when nothing matched.
+    /// `campaigns.findOneAndUpdate({_id, total <= max_total, ops != op}, {$inc: {total: units,
+    /// remaining: units}, $push: {ops: op (the last few kept)}})`, returning the document
+    /// after; `None` when nothing matched. `op` is the restock's operation id: recorded in the
+    /// same update, so a retry after an unknown outcome cannot apply it twice, and reading
+    /// the campaign back tells whether it was applied.
     fn add_inventory(
         &self,
         id: &str,
         units: i64,
         max_total: i64,
+        op: &str,
     ) -> impl Future<Output = Result<Option<CampaignDoc>, StoreError>> + Send;
 
-    /// Deletes the campaign's claims, then the campaign. `true` when the campaign existed.
+    /// Deletes the campaign, then its claims, so a claim racing the delete cannot be left
+    /// behind for a campaign that is gone (its decrement no longer matches anything).
+    /// `true` when the campaign existed.
     fn delete_campaign(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The `claimed` documents of a campaign as (user, token) pairs, for an audit.

@@ -11,14 +11,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::seq::SliceRandom as _;
 
 use super::DocStore;
-use super::claim::{self, Lease};
+use super::claim::{self, Defects, Lease, ServerClock};
 use super::docs::{CampaignDoc, ClaimDoc, Status, date};
 use super::model::{CrashOps, Faults, MemoryOps, Snapshot};
 use super::ops::{CampaignOps as _, DocOps as _, Seen};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, Currency, Decision,
-    MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
+    Campaign, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, ClaimToken, Currency,
+    Decision, MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
 };
 use crate::store::{ReconcileMode, Store, StoreError};
 
@@ -58,6 +58,11 @@ fn attempt(user: usize, now: DateTime<Utc>) -> ClaimAttempt {
         cart: "50".parse().unwrap(),
         now,
     }
+}
+
+/// The server's clock as the model keeps it, measured from this machine's.
+fn clock() -> ServerClock<SystemClock> {
+    ServerClock::new(SystemClock)
 }
 
 fn quick_lease() -> Lease {
@@ -174,10 +179,19 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
             while !done.load(Ordering::Relaxed) {
                 round += 1;
                 if round % 20 == 0 {
-                    ops.add_inventory(ID, 3, MAX_INVENTORY - 3).await.unwrap();
+                    ops.add_inventory(ID, 3, MAX_INVENTORY - 3, ClaimToken::random().as_str())
+                        .await
+                        .unwrap();
                 }
-                let report =
-                    claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Force).await;
+                let report = claim::reconcile(
+                    &*ops,
+                    &clock(),
+                    &lease,
+                    Defects::NONE,
+                    &id,
+                    ReconcileMode::Force,
+                )
+                .await;
                 if report.is_ok_and(|r| r.is_some_and(|r| r.drift() != 0)) {
                     repairs += 1;
                 }
@@ -199,12 +213,14 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
                 match faults {
                     None => (
                         user,
-                        claim::claim(&*ops, &SystemClock, &lease, &attempt).await,
+                        claim::claim(&*ops, &clock(), &lease, Defects::NONE, &attempt).await,
                         false,
                     ),
                     Some(faults) => {
                         let crashing = CrashOps::new(&*ops, faults);
-                        let answer = claim::claim(&crashing, &SystemClock, &lease, &attempt).await;
+                        let answer =
+                            claim::claim(&crashing, &clock(), &lease, Defects::NONE, &attempt)
+                                .await;
                         (user, answer, crashing.died())
                     }
                 }
@@ -315,10 +331,17 @@ fn violations(snapshot: &Snapshot, report: &Report, at_rest_exact: bool) -> Vec<
 async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) -> i64 {
     tokio::time::sleep(lease.stale_after + Duration::from_millis(5)).await;
     let id = CampaignId::parse(ID).unwrap();
-    let repaired = claim::reconcile(ops, &SystemClock, lease, &id, ReconcileMode::Force)
-        .await
-        .unwrap()
-        .unwrap();
+    let repaired = claim::reconcile(
+        ops,
+        &clock(),
+        lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Force,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let snapshot = ops.snapshot();
     let campaign = &snapshot.campaigns[ID];
     assert!(
@@ -330,10 +353,17 @@ async fn reconcile_restores_conservation(ops: &MemoryOps, lease: &Lease) -> i64 
         campaign.total - claims_in(&snapshot),
         "I3 after reconcile"
     );
-    let again = claim::reconcile(ops, &SystemClock, lease, &id, ReconcileMode::Force)
-        .await
-        .unwrap()
-        .unwrap();
+    let again = claim::reconcile(
+        ops,
+        &clock(),
+        lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Force,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(again.drift(), 0);
     eprintln!("reconcile returned {} stranded units", repaired.drift());
     repaired.drift()
@@ -467,9 +497,9 @@ async fn a_tab_waits_for_the_tab_in_flight_and_replays_its_claim() {
     ops.put_claim(doc.clone());
     let waiting = {
         let ops = Arc::clone(&ops);
-        tokio::spawn(
-            async move { claim::claim(&*ops, &SystemClock, &lease, &attempt(1, now)).await },
-        )
+        tokio::spawn(async move {
+            claim::claim(&*ops, &clock(), &lease, Defects::NONE, &attempt(1, now)).await
+        })
     };
     tokio::time::sleep(Duration::from_millis(30)).await;
     assert!(!waiting.is_finished(), "the tab did not wait");
@@ -485,11 +515,17 @@ async fn a_crashed_reservation_is_cleared_once_its_lease_ran_out() {
     let ops = seeded(MemoryOps::default(), 5, now).await;
     let old = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
     ops.put_claim(ClaimDoc::reserving(&old, now - TimeDelta::minutes(5)));
-    let answer = claim::claim(&*ops, &SystemClock, &patient_lease(), &attempt(1, now))
-        .await
-        .unwrap()
-        .into_outcome()
-        .unwrap();
+    let answer = claim::claim(
+        &*ops,
+        &clock(),
+        &patient_lease(),
+        Defects::NONE,
+        &attempt(1, now),
+    )
+    .await
+    .unwrap()
+    .into_outcome()
+    .unwrap();
     let ClaimOutcome::Claimed(new) = answer else {
         panic!("expected a new claim, got {answer:?}")
     };
@@ -515,17 +551,32 @@ async fn a_repair_beyond_the_reservations_is_refused_unless_forced() {
         .unwrap();
     assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
     tokio::time::sleep(lease.stale_after * 2).await;
-    let repaired = claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Apply)
-        .await
-        .unwrap()
-        .unwrap();
+    let repaired = claim::reconcile(
+        &*ops,
+        &clock(),
+        &lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Apply,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!((repaired.drift(), repaired.crash_limit), (1, 1));
     assert_eq!(ops.snapshot().campaigns[ID].remaining, 5);
 
     // A unit gone with no document: nothing a crash leaves explains it.
     assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
     let before = ops.snapshot();
-    let refused = claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Apply).await;
+    let refused = claim::reconcile(
+        &*ops,
+        &clock(),
+        &lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Apply,
+    )
+    .await;
     assert!(
         matches!(
             refused,
@@ -538,10 +589,17 @@ async fn a_repair_beyond_the_reservations_is_refused_unless_forced() {
         "{refused:?}"
     );
     assert_eq!(ops.snapshot().campaigns[ID], before.campaigns[ID]);
-    let forced = claim::reconcile(&*ops, &SystemClock, &lease, &id, ReconcileMode::Force)
-        .await
-        .unwrap()
-        .unwrap();
+    let forced = claim::reconcile(
+        &*ops,
+        &clock(),
+        &lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Force,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert!(forced.applied && forced.drift() == 1);
     assert_eq!(ops.snapshot().campaigns[ID].remaining, 5);
 }
@@ -567,11 +625,7 @@ async fn a_reconcile_write_is_refused_once_anything_moved() {
 #[tokio::test]
 async fn the_document_store_answers_like_a_store() {
     let now = SystemClock.now();
-    let store = DocStore {
-        ops: MemoryOps::default(),
-        clock: SystemClock,
-        lease: patient_lease(),
-    };
+    let store = DocStore::new(MemoryOps::default(), SystemClock, patient_lease());
     let id = CampaignId::parse(ID).unwrap();
     store.create_campaign(&campaign(2, now)).await.unwrap();
     assert!(matches!(
@@ -638,26 +692,46 @@ async fn the_document_store_answers_like_a_store() {
 /// the filters, the unique indexes and the `E11000` mapping as a real server applies them.
 #[tokio::test]
 async fn driver_operations_behave_over_the_wire() {
+    over_the_wire("driver", |url| async move {
+        // A URL asking for weaker guarantees changes nothing: the store sets its own.
+        let weak =
+            format!("{url}?w=1&journal=false&readPreference=secondary&readConcernLevel=local");
+        let ops = super::driver::DriverOps::connect(&weak, Duration::from_secs(3))
+            .await
+            .unwrap();
+        let required = "w=Some(Majority) j=Some(true) wtimeout=Some(5s) \
+                        read=Some(ReadPreference(Primary)) level=Some(Majority)";
+        assert_eq!(ops.effective(), vec![required.to_owned(); 2]);
+        exercise_driver(&ops).await;
+    })
+    .await;
+}
+
+/// Runs `test` with the URL of a fresh database on the server named by
+/// `FLASHSALE_TEST_MONGODB_URI` (skipped when unset, unless `FLASHSALE_REQUIRE_MONGODB=1`),
+/// and drops the database afterwards, whatever the test did.
+async fn over_the_wire<F, Fut>(name: &str, test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let Ok(uri) = std::env::var("FLASHSALE_TEST_MONGODB_URI") else {
         assert!(
             std::env::var("FLASHSALE_REQUIRE_MONGODB").as_deref() != Ok("1"),
             "FLASHSALE_REQUIRE_MONGODB=1 but FLASHSALE_TEST_MONGODB_URI is unset"
         );
-        eprintln!("skipping the driver operations test: FLASHSALE_TEST_MONGODB_URI is unset");
+        eprintln!("skipping the {name} test: FLASHSALE_TEST_MONGODB_URI is unset");
         return;
     };
-    let database = format!("fs_driver_{}_{}", std::process::id(), rand::random::<u32>());
+    let database = format!("fs_{name}_{}_{}", std::process::id(), rand::random::<u32>());
     let base = uri.split('?').next().unwrap().trim_end_matches('/');
     let base = match base.split_once("://") {
         Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap()),
         None => base.to_owned(),
     };
     let url = format!("{base}/{database}");
-    let ops = super::driver::DriverOps::connect(&url, Duration::from_secs(3))
-        .await
-        .unwrap();
-    let result = std::panic::AssertUnwindSafe(exercise_driver(&ops));
-    let outcome = futures::FutureExt::catch_unwind(result).await;
+    let outcome =
+        futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(test(url.clone()))).await;
     mongodb::Client::with_uri_str(&url)
         .await
         .unwrap()
@@ -668,6 +742,145 @@ async fn driver_operations_behave_over_the_wire() {
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// The indexes of `claims` as (name, keys, unique), sorted by name.
+async fn claim_indexes(url: &str) -> Vec<(String, String, bool)> {
+    let client = mongodb::Client::with_uri_str(url).await.unwrap();
+    let claims = client
+        .default_database()
+        .unwrap()
+        .collection::<mongodb::bson::Document>("claims");
+    let models: Vec<mongodb::IndexModel> =
+        futures::TryStreamExt::try_collect(claims.list_indexes().await.unwrap())
+            .await
+            .unwrap();
+    let mut found: Vec<_> = models
+        .into_iter()
+        .map(|m| {
+            let options = m.options.unwrap_or_default();
+            let keys: Vec<&str> = m.keys.keys().map(String::as_str).collect();
+            (
+                options.name.unwrap_or_default(),
+                keys.join(","),
+                options.unique == Some(true),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Creates `index` on `claims` directly, as another version or an operator would have.
+async fn create_index(url: &str, keys: mongodb::bson::Document, name: &str, unique: bool) {
+    let client = mongodb::Client::with_uri_str(url).await.unwrap();
+    client
+        .default_database()
+        .unwrap()
+        .collection::<mongodb::bson::Document>("claims")
+        .create_index(
+            mongodb::IndexModel::builder()
+                .keys(keys)
+                .options(
+                    mongodb::options::IndexOptions::builder()
+                        .name(name.to_owned())
+                        .unique(unique)
+                        .build(),
+                )
+                .build(),
+        )
+        .await
+        .unwrap();
+}
+
+fn ours() -> Vec<(String, String, bool)> {
+    vec![
+        ("_id_".into(), "_id".into(), false),
+        ("campaign_token".into(), "campaign_id,token".into(), false),
+        ("campaign_user".into(), "campaign_id,user_id".into(), true),
+    ]
+}
+
+#[tokio::test]
+async fn a_store_of_the_previous_version_opens_without_its_unique_token_index() {
+    over_the_wire("legacy_indexes", |url| async move {
+        // What the previous version created.
+        create_index(
+            &url,
+            mongodb::bson::doc! {"campaign_id": 1, "user_id": 1},
+            "campaign_user",
+            true,
+        )
+        .await;
+        create_index(&url, mongodb::bson::doc! {"token": 1}, "token", true).await;
+        super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .unwrap();
+        assert_eq!(claim_indexes(&url).await, ours());
+        // Opening again changes nothing.
+        super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .unwrap();
+        assert_eq!(claim_indexes(&url).await, ours());
+    })
+    .await;
+}
+
+/// Opening a store whose `claims` has `index` fails, naming it and what differs.
+async fn refused_index(
+    name: &str,
+    keys: mongodb::bson::Document,
+    index: &str,
+    unique: bool,
+) -> String {
+    let message = Arc::new(std::sync::Mutex::new(String::new()));
+    let out = Arc::clone(&message);
+    over_the_wire(name, |url| async move {
+        create_index(&url, keys, index, unique).await;
+        let err = super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .err()
+            .expect("opened a store with a wrong index");
+        *out.lock().unwrap() = format!("{err}: {}", std::error::Error::source(&err).unwrap());
+    })
+    .await;
+    message.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_index_is_verified_by_its_specification_not_its_name() {
+    use mongodb::bson::doc;
+    if std::env::var("FLASHSALE_TEST_MONGODB_URI").is_err() {
+        return;
+    }
+    assert_eq!(
+        refused_index(
+            "idx_not_unique",
+            doc! {"campaign_id": 1, "user_id": 1},
+            "by_user",
+            false
+        )
+        .await,
+        "store error while checking the indexes of claims: index `by_user` on (campaign_id, \
+         user_id) is not unique; flashsale needs it unique"
+    );
+    assert_eq!(
+        refused_index("idx_other_keys", doc! {"user_id": 1}, "campaign_user", true).await,
+        "store error while checking the indexes of claims: index `campaign_user` has keys \
+         (user_id); flashsale needs `campaign_user` on (campaign_id, user_id), unique"
+    );
+    assert_eq!(
+        refused_index(
+            "idx_foreign_unique",
+            doc! {"user_id": 1, "campaign_id": -1},
+            "mine",
+            true
+        )
+        .await,
+        "store error while checking the indexes of claims: unique index `mine` on (user_id, \
+         campaign_id: -1) is not flashsale's: it could refuse claims flashsale must write, and \
+         a unique index not starting with (campaign_id, user_id) blocks sharding; drop it"
+    );
 }
 
 async fn exercise_driver(ops: &super::driver::DriverOps) {
@@ -682,7 +895,7 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
     assert_eq!(ops.find_campaign(ID).await.unwrap(), Some(doc.clone()));
     assert_eq!(ops.find_campaign("ghost").await.unwrap(), None);
 
-    // Unique indexes: one document per (campaign, user), one per token.
+    // The unique index: one document per (campaign, user).
     let grant =
         |user| attempt(user, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
     let first = ClaimDoc::reserving(&grant(1), now);
@@ -690,14 +903,6 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
     let same_user = ClaimDoc::reserving(&grant(1), now);
     assert_eq!(
         ops.insert_claim(&same_user).await.unwrap(),
-        Inserted::Duplicate
-    );
-    let same_token = ClaimDoc {
-        user_id: "user-2".into(),
-        ..first.clone()
-    };
-    assert_eq!(
-        ops.insert_claim(&same_token).await.unwrap(),
         Inserted::Duplicate
     );
     assert_eq!(
@@ -712,13 +917,15 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
             .unwrap()
     );
     assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
-    assert!(ops.confirm_claim(&first.token).await.unwrap());
+    assert!(ops.confirm_claim(ID, "user-1", &first.token).await.unwrap());
     assert!(
-        !ops.confirm_claim(&first.token).await.unwrap(),
+        !ops.confirm_claim(ID, "user-1", &first.token).await.unwrap(),
         "confirm is conditional"
     );
     assert!(
-        !ops.delete_reserving(&first.token).await.unwrap(),
+        !ops.delete_reserving(ID, "user-1", &first.token)
+            .await
+            .unwrap(),
         "a claim is never deleted"
     );
     assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
@@ -742,7 +949,11 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
             .unwrap(),
         1
     );
-    assert!(ops.delete_reserving(&fresh.token).await.unwrap());
+    assert!(
+        ops.delete_reserving(ID, "user-3", &fresh.token)
+            .await
+            .unwrap()
+    );
     assert_eq!(ops.count_claims(ID, None).await.unwrap(), 1);
 
     // Reconcile's conditional repair, and the ABA guard.
@@ -758,12 +969,15 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
 
     // Restock with its limit; end once; the audit's pairs; delete.
     let restocked = ops
-        .add_inventory(ID, 3, MAX_INVENTORY - 3)
+        .add_inventory(ID, 3, MAX_INVENTORY - 3, "restock-1")
         .await
         .unwrap()
         .unwrap();
     assert_eq!((restocked.total, restocked.remaining), (5, 4));
-    assert_eq!(ops.add_inventory(ID, 3, 1).await.unwrap(), None);
+    assert_eq!(
+        ops.add_inventory(ID, 3, 1, "restock-2").await.unwrap(),
+        None
+    );
     ops.end_campaign(ID, date(now)).await.unwrap();
     ops.end_campaign(ID, date(now + TimeDelta::seconds(9)))
         .await
@@ -798,18 +1012,18 @@ async fn claims_over_the_wire(
     );
     assert_eq!(ops.insert_claim(stale).await.unwrap(), Inserted::Yes);
     let lease = patient_lease();
-    let answer = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
+    let answer = claim::claim(ops, &clock(), &lease, Defects::NONE, &attempt(2, now))
         .await
         .unwrap();
     let Decision::Grant(claim) = answer else {
         panic!("expected a claim, got {answer:?}")
     };
     assert_ne!(claim.token.as_str(), stale.token);
-    let replay = claim::claim(ops, &SystemClock, &lease, &attempt(2, now))
+    let replay = claim::claim(ops, &clock(), &lease, Defects::NONE, &attempt(2, now))
         .await
         .unwrap();
     assert_eq!(replay, Decision::Replay(claim));
-    let refused = claim::claim(ops, &SystemClock, &lease, &attempt(3, now))
+    let refused = claim::claim(ops, &clock(), &lease, Defects::NONE, &attempt(3, now))
         .await
         .unwrap();
     assert_eq!(refused, Decision::Refuse(Refusal::SoldOut));
@@ -818,4 +1032,575 @@ async fn claims_over_the_wire(
         1,
         "the refusal left nothing"
     );
+}
+
+/// Claims the last unit for the same user from another tab between the first claim read and
+/// the first campaign read of the request under test: the interleaving of issue 10's item 2,
+/// which `tokio::join!` over the model otherwise never produces.
+struct OtherTabBetweenReads<'a> {
+    inner: &'a MemoryOps,
+    now: DateTime<Utc>,
+    claim_read: AtomicBool,
+    other_tab_done: tokio::sync::Notify,
+    campaign_read: AtomicBool,
+}
+
+impl super::ops::DocOps for OtherTabBetweenReads<'_> {
+    fn consistency(&self) -> super::ops::Consistency {
+        self.inner.consistency()
+    }
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        self.inner.server_time().await
+    }
+    async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
+        if !self.campaign_read.swap(true, Ordering::SeqCst) {
+            self.other_tab_done.notified().await;
+        }
+        self.inner.find_campaign(id).await
+    }
+    async fn reserve_unit(
+        &self,
+        id: &str,
+        now: mongodb::bson::DateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner.reserve_unit(id, now).await
+    }
+    async fn set_remaining(
+        &self,
+        id: &str,
+        seen: Seen,
+        remaining: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner.set_remaining(id, seen, remaining).await
+    }
+    async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
+        let found = self.inner.find_claim(campaign, user).await;
+        if !self.claim_read.swap(true, Ordering::SeqCst) {
+            let other = claim::claim(
+                self.inner,
+                &clock(),
+                &patient_lease(),
+                Defects::NONE,
+                &attempt(1, self.now),
+            )
+            .await;
+            assert!(matches!(other, Ok(Decision::Grant(_))), "{other:?}");
+            self.other_tab_done.notify_one();
+        }
+        found
+    }
+    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
+        self.inner.insert_claim(doc).await
+    }
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.confirm_claim(campaign, user, token).await
+    }
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.delete_reserving(campaign, user, token).await
+    }
+    async fn delete_stale(
+        &self,
+        campaign: &str,
+        before: mongodb::bson::DateTime,
+    ) -> Result<u64, StoreError> {
+        self.inner.delete_stale(campaign, before).await
+    }
+    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
+        self.inner.count_claims(campaign, only).await
+    }
+}
+
+/// Issue 10, item 2: the tab that read "no claim" before the other tab claimed the last unit,
+/// and the campaign after, answers the other tab's claim, not "sold out".
+async fn second_tab_answer(defects: Defects) -> Decision {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::default(), 1, now).await;
+    let racing = OtherTabBetweenReads {
+        inner: &ops,
+        now,
+        claim_read: AtomicBool::new(false),
+        other_tab_done: tokio::sync::Notify::new(),
+        campaign_read: AtomicBool::new(false),
+    };
+    claim::claim(
+        &racing,
+        &clock(),
+        &patient_lease(),
+        defects,
+        &attempt(1, now),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_refusal_rechecks_the_users_claim_after_the_campaign_read() {
+    let answer = second_tab_answer(Defects::NONE).await;
+    assert!(matches!(answer, Decision::Replay(_)), "{answer:?}");
+}
+
+#[tokio::test]
+async fn without_the_recheck_a_user_holding_a_claim_is_told_sold_out() {
+    let answer =
+        second_tab_answer(Defects::NONE.with(claim::Defect::Item2RefuseWithoutRecheck)).await;
+    assert_eq!(answer, Decision::Refuse(Refusal::SoldOut));
+}
+
+/// Issue 10, item 1: total 10, 9 claims, X reserving but not yet decremented; a reconcile
+/// `--apply` now must leave X its unit. Returns whether X's decrement then matched, and the
+/// repair the reconcile reported.
+async fn reserve_after_reconcile(
+    defect: Option<claim::Defect>,
+) -> (bool, crate::store::Reconciliation) {
+    let now = SystemClock.now();
+    let mut store = DocStore::new(MemoryOps::default(), SystemClock, patient_lease());
+    if let Some(defect) = defect {
+        store = store.with_defect(defect);
+    }
+    let ops = &store.ops;
+    ops.insert_campaign(&CampaignDoc::new(&campaign(10, now)))
+        .await
+        .unwrap();
+    let grant = |user| attempt(user, now).grant("5".parse().unwrap(), ClaimToken::random());
+    for user in 0..9 {
+        let doc = ClaimDoc {
+            status: Status::Claimed,
+            ..ClaimDoc::reserving(&grant(user), now)
+        };
+        ops.put_claim(doc);
+        assert!(ops.reserve_unit(ID, date(now)).await.unwrap());
+    }
+    ops.put_claim(ClaimDoc::reserving(&grant(9), now));
+    let id = CampaignId::parse(ID).unwrap();
+    let stamp = crate::domain::Stamp {
+        actor: crate::domain::Actor::parse("test").unwrap(),
+        at: now,
+    };
+    let report = Store::reconcile(&store, &id, ReconcileMode::Apply, &stamp)
+        .await
+        .unwrap()
+        .unwrap();
+    let reserved = ops.reserve_unit(ID, date(now)).await.unwrap();
+    (reserved, report)
+}
+
+#[tokio::test]
+async fn reconcile_never_takes_the_unit_of_a_reservation_not_yet_decremented() {
+    let (reserved, report) = reserve_after_reconcile(None).await;
+    assert!(reserved, "X lost its unit to the reconcile: {report:?}");
+    assert!(!report.applied, "nothing to repair: {report:?}");
+}
+
+#[tokio::test]
+async fn a_reconcile_that_lowers_remaining_strands_the_unit_of_a_reservation_in_flight() {
+    let (reserved, report) =
+        reserve_after_reconcile(Some(claim::Defect::Item1ReconcileLowers)).await;
+    assert!(!reserved && report.applied, "{report:?}");
+}
+
+/// Issue 10, item 5 (the clock): an app server whose clock runs 2 minutes ahead of the
+/// server's sees a campaign that starts 1 minute from now (server time) as live.
+async fn claim_with_a_fast_local_clock(time: super::ops::TimeSource) -> Decision {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::with_time(time), 1, now).await;
+    ops.set_server_skew(TimeDelta::minutes(-2));
+    claim::claim(
+        &*ops,
+        &clock(),
+        &patient_lease(),
+        Defects::NONE,
+        &attempt(1, now),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_window_is_judged_on_the_servers_clock() {
+    let answer = claim_with_a_fast_local_clock(super::ops::TimeSource::Server).await;
+    assert_eq!(
+        answer,
+        Decision::Refuse(Refusal::NotLive(CampaignState::Scheduled))
+    );
+}
+
+#[tokio::test]
+async fn on_the_app_servers_clock_a_skewed_server_opens_the_sale_early() {
+    let answer = claim_with_a_fast_local_clock(super::ops::TimeSource::Client).await;
+    assert!(matches!(answer, Decision::Grant(_)), "{answer:?}");
+}
+
+/// Issue 10, item 5: a restock whose answer is lost is applied once, and answered.
+#[tokio::test]
+async fn a_restock_whose_answer_was_lost_is_applied_once() {
+    let now = SystemClock.now();
+    let store = DocStore::new(MemoryOps::default(), SystemClock, patient_lease());
+    let id = CampaignId::parse(ID).unwrap();
+    store.create_campaign(&campaign(2, now)).await.unwrap();
+    store.ops.lose_next_restock_answer();
+    let after = store
+        .add_inventory(&id, Units::new(5).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((after.total(), after.remaining()), (7, 7));
+    assert_eq!(store.ops.snapshot().campaigns[ID].total, 7);
+}
+
+/// Issue 10, item 5: an operation whose caller stopped waiting is not cut off at close.
+#[tokio::test]
+async fn close_lets_an_operation_that_timed_out_finish() {
+    let in_flight = super::InFlight::new(Duration::from_millis(200));
+    let finished = Arc::new(AtomicBool::new(false));
+    let done = Arc::clone(&finished);
+    let answer = in_flight
+        .run("restocking", async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            done.store(true, Ordering::SeqCst);
+            Ok(())
+        })
+        .await;
+    assert!(
+        matches!(answer, Err(StoreError::TimedOut { .. })),
+        "{answer:?}"
+    );
+    assert!(!finished.load(Ordering::SeqCst));
+    in_flight.settle().await;
+    assert!(finished.load(Ordering::SeqCst), "cut off mid-flight");
+}
+
+/// ... and is waited for at most one more timeout.
+#[tokio::test]
+async fn close_waits_for_an_operation_that_timed_out_only_so_long() {
+    let in_flight = super::InFlight::new(Duration::from_millis(50));
+    let answer = in_flight
+        .run("claiming", async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(())
+        })
+        .await;
+    assert!(matches!(answer, Err(StoreError::TimedOut { .. })));
+    let started = Instant::now();
+    in_flight.settle().await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// Issue 10, item 5: a claim made while its campaign is being deleted leaves nothing behind.
+#[tokio::test]
+async fn a_claim_between_the_two_writes_of_a_campaign_deletion_leaves_nothing() {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::default(), 10, now).await;
+    let (paused, go_on) = (
+        Arc::new(tokio::sync::Notify::new()),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    ops.pause_next_delete(Arc::clone(&paused), Arc::clone(&go_on));
+    let deleting = {
+        let ops = Arc::clone(&ops);
+        tokio::spawn(async move { ops.delete_campaign(ID).await })
+    };
+    paused.notified().await;
+    let answer = claim::claim(
+        &*ops,
+        &clock(),
+        &patient_lease(),
+        Defects::NONE,
+        &attempt(1, now),
+    )
+    .await
+    .unwrap();
+    go_on.notify_one();
+    assert!(deleting.await.unwrap().unwrap());
+    assert_eq!(answer, Decision::Refuse(Refusal::NotFound));
+    let left = ops.snapshot().claims;
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Counts what the algorithms ask of the store: round trips in sequence (operations started
+/// while none of the same request was in flight; the joined reads of steps a and b are one),
+/// all operations, and writes (every one majority-acknowledged in production).
+#[derive(Default)]
+struct Counted<O> {
+    inner: O,
+    in_flight: std::sync::atomic::AtomicUsize,
+    sequential: std::sync::atomic::AtomicUsize,
+    operations: std::sync::atomic::AtomicUsize,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+impl<O> Counted<O> {
+    async fn count<T>(&self, write: bool, op: impl std::future::Future<Output = T>) -> T {
+        if self.in_flight.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.sequential.fetch_add(1, Ordering::SeqCst);
+        }
+        self.operations.fetch_add(1, Ordering::SeqCst);
+        if write {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
+        let result = op.await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// (round trips in sequence, operations, writes) since the last call.
+    fn take(&self) -> (usize, usize, usize) {
+        (
+            self.sequential.swap(0, Ordering::SeqCst),
+            self.operations.swap(0, Ordering::SeqCst),
+            self.writes.swap(0, Ordering::SeqCst),
+        )
+    }
+}
+
+impl<O: super::ops::DocOps> super::ops::DocOps for Counted<O> {
+    fn consistency(&self) -> super::ops::Consistency {
+        self.inner.consistency()
+    }
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        self.count(false, self.inner.server_time()).await
+    }
+    async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
+        self.count(false, self.inner.find_campaign(id)).await
+    }
+    async fn reserve_unit(
+        &self,
+        id: &str,
+        now: mongodb::bson::DateTime,
+    ) -> Result<bool, StoreError> {
+        self.count(true, self.inner.reserve_unit(id, now)).await
+    }
+    async fn set_remaining(
+        &self,
+        id: &str,
+        seen: Seen,
+        remaining: i64,
+    ) -> Result<bool, StoreError> {
+        self.count(true, self.inner.set_remaining(id, seen, remaining))
+            .await
+    }
+    async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
+        self.count(false, self.inner.find_claim(campaign, user))
+            .await
+    }
+    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
+        self.count(true, self.inner.insert_claim(doc)).await
+    }
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.count(true, self.inner.confirm_claim(campaign, user, token))
+            .await
+    }
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.count(true, self.inner.delete_reserving(campaign, user, token))
+            .await
+    }
+    async fn delete_stale(
+        &self,
+        campaign: &str,
+        before: mongodb::bson::DateTime,
+    ) -> Result<u64, StoreError> {
+        self.count(true, self.inner.delete_stale(campaign, before))
+            .await
+    }
+    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
+        self.count(false, self.inner.count_claims(campaign, only))
+            .await
+    }
+}
+
+/// Issue 10's cost of a claim, per kind of request, as (round trips in sequence, operations,
+/// writes). The server's clock is measured once per minute per app server, so it is measured
+/// before the counted requests, as in a running server.
+#[tokio::test]
+async fn round_trips_and_writes_per_claim() {
+    let now = SystemClock.now();
+    let counted = Counted {
+        inner: MemoryOps::default(),
+        ..Counted::default()
+    };
+    counted
+        .inner
+        .insert_campaign(&CampaignDoc::new(&campaign(1, now)))
+        .await
+        .unwrap();
+    let clock = clock();
+    let lease = patient_lease();
+    let attempts: Vec<ClaimAttempt> = (0..3).map(|user| attempt(user, now)).collect();
+    let run = |user: usize| claim::claim(&counted, &clock, &lease, Defects::NONE, &attempts[user]);
+    clock.now(&counted).await.unwrap();
+    assert_eq!(counted.take(), (1, 1, 0), "measuring the server's clock");
+
+    assert!(matches!(run(1).await.unwrap(), Decision::Grant(_)));
+    let new_claim = counted.take();
+    assert!(matches!(run(1).await.unwrap(), Decision::Replay(_)));
+    let replay = counted.take();
+    assert_eq!(run(2).await.unwrap(), Decision::Refuse(Refusal::SoldOut));
+    let after_sell_out = counted.take();
+
+    // A loser before the sell-out: it read a unit left, and lost the decrement to another.
+    counted
+        .inner
+        .insert_campaign(&CampaignDoc {
+            id: "late".into(),
+            ..CampaignDoc::new(&campaign(1, now))
+        })
+        .await
+        .unwrap();
+    let racing = OtherShopperTakesTheLastUnit {
+        inner: &counted,
+        taken: AtomicBool::new(false),
+    };
+    let late = ClaimAttempt {
+        campaign_id: CampaignId::parse("late").unwrap(),
+        ..attempt(3, now)
+    };
+    let answer = claim::claim(&racing, &clock, &lease, Defects::NONE, &late).await;
+    assert_eq!(answer.unwrap(), Decision::Refuse(Refusal::SoldOut));
+    let before_sell_out = counted.take();
+
+    eprintln!(
+        "(round trips in sequence, operations, majority writes): new claim {new_claim:?}, \
+         replay {replay:?}, loser before sell-out {before_sell_out:?}, loser after sell-out \
+         {after_sell_out:?}"
+    );
+    assert_eq!(new_claim, (4, 5, 3));
+    assert_eq!(replay, (1, 2, 0));
+    assert_eq!(before_sell_out, (5, 6, 3));
+    assert_eq!(after_sell_out, (2, 3, 0));
+}
+
+/// Takes the last unit of the campaign just before the request's decrement (not counted).
+struct OtherShopperTakesTheLastUnit<'a> {
+    inner: &'a Counted<MemoryOps>,
+    taken: AtomicBool,
+}
+
+impl super::ops::DocOps for OtherShopperTakesTheLastUnit<'_> {
+    fn consistency(&self) -> super::ops::Consistency {
+        self.inner.consistency()
+    }
+    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
+        self.inner.server_time().await
+    }
+    async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
+        self.inner.find_campaign(id).await
+    }
+    async fn reserve_unit(
+        &self,
+        id: &str,
+        now: mongodb::bson::DateTime,
+    ) -> Result<bool, StoreError> {
+        if !self.taken.swap(true, Ordering::SeqCst) {
+            assert!(self.inner.inner.reserve_unit(id, now).await.unwrap());
+        }
+        self.inner.reserve_unit(id, now).await
+    }
+    async fn set_remaining(
+        &self,
+        id: &str,
+        seen: Seen,
+        remaining: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner.set_remaining(id, seen, remaining).await
+    }
+    async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
+        self.inner.find_claim(campaign, user).await
+    }
+    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
+        self.inner.insert_claim(doc).await
+    }
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.confirm_claim(campaign, user, token).await
+    }
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.delete_reserving(campaign, user, token).await
+    }
+    async fn delete_stale(
+        &self,
+        campaign: &str,
+        before: mongodb::bson::DateTime,
+    ) -> Result<u64, StoreError> {
+        self.inner.delete_stale(campaign, before).await
+    }
+    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
+        self.inner.count_claims(campaign, only).await
+    }
+}
+
+/// Issue 10, item 5 (the clock): an app server whose clock runs 40 s ahead of the server's
+/// looks at another tab's reservation written 10 s ago (by the server's clock) with a 30 s
+/// lease. Returns whether the reservation survived the look.
+async fn reservation_survives_a_fast_app_server(time: super::ops::TimeSource) -> bool {
+    let now = SystemClock.now();
+    let ops = seeded(MemoryOps::with_time(time), 1, now).await;
+    ops.set_server_skew(TimeDelta::seconds(-40));
+    let server_now = now - TimeDelta::seconds(40);
+    let other_tab = attempt(1, server_now).grant("5".parse().unwrap(), ClaimToken::random());
+    let reservation = ClaimDoc::reserving(&other_tab, server_now - TimeDelta::seconds(10));
+    ops.put_claim(reservation.clone());
+    // The other tab finishes a moment later, unless its reservation was taken from it.
+    let finisher = {
+        let ops = Arc::clone(&ops);
+        let token = reservation.token.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            ops.set_status(&token, Status::Claimed);
+        })
+    };
+    let answer = claim::claim(
+        &*ops,
+        &clock(),
+        &patient_lease(),
+        Defects::NONE,
+        &attempt(1, now),
+    )
+    .await
+    .unwrap();
+    finisher.await.unwrap();
+    let survived =
+        matches!(&answer, Decision::Replay(claim) if claim.token.as_str() == reservation.token);
+    assert!(
+        survived || matches!(answer, Decision::Grant(_)),
+        "{answer:?}"
+    );
+    survived
+}
+
+#[tokio::test]
+async fn leases_run_on_the_servers_clock() {
+    assert!(reservation_survives_a_fast_app_server(super::ops::TimeSource::Server).await);
+}
+
+#[tokio::test]
+async fn on_the_app_servers_clock_a_fast_server_deletes_a_live_reservation() {
+    assert!(!reservation_survives_a_fast_app_server(super::ops::TimeSource::Client).await);
 }

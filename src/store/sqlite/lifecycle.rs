@@ -162,6 +162,9 @@ pub(super) fn change_campaign(
             ChangeRefusal::Conflict(conflict) => StoreError::Conflict(conflict),
             ChangeRefusal::InventoryLimit => StoreError::InventoryLimit(id.clone()),
         })?;
+    let Some(kind) = kind else {
+        return Ok(Some(after));
+    };
     let write = || -> rusqlite::Result<()> {
         // Conditional on the counters read: they cannot move under the writer's lock, so a
         // mismatch is a bug, and the job fails rather than write over a claim's unit.

@@ -6,7 +6,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 /// Migration `n` (1-based) takes the schema from version `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: campaigns and claims. The CHECKs are a last line of defence for I1 and I3: no code
     // path may decrement below zero or hand out more than the total.
     "CREATE TABLE campaigns (

@@ -9,6 +9,8 @@ mod claim;
 mod lifecycle;
 mod migrations;
 mod rows;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 use std::path::Path;

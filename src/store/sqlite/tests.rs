@@ -108,7 +108,11 @@ async fn other_jobs_in_a_batch_see_and_are_seen_by_its_claims() {
     // The restock saw the two claims before it: 2 - 2 + 2 remaining.
     let at_restock = restocked.await.unwrap().unwrap().unwrap();
     assert_eq!(
-        (at_restock.total(), at_restock.claimed(), at_restock.remaining()),
+        (
+            at_restock.total(),
+            at_restock.claimed(),
+            at_restock.remaining()
+        ),
         (4, 2, 2)
     );
     ended.await.unwrap().unwrap();
@@ -117,7 +121,10 @@ async fn other_jobs_in_a_batch_see_and_are_seen_by_its_claims() {
         Decision::Refuse(Refusal::NotLive(_))
     ));
     let stored = store.campaign(&id).await.unwrap().unwrap();
-    assert_eq!((stored.total(), stored.claimed(), stored.remaining()), (4, 4, 0));
+    assert_eq!(
+        (stored.total(), stored.claimed(), stored.remaining()),
+        (4, 4, 0)
+    );
     let audit = store.audit(&id).await.unwrap().unwrap();
     assert_eq!((audit.claims, audit.remaining), (4, 0));
 }
@@ -177,7 +184,7 @@ async fn a_refused_or_failing_job_does_not_affect_the_rest_of_its_batch() {
         )
         .unwrap();
         conn.execute(
-            "INSERT INTO claims VALUES ('batch', 'mallory', 'forged', 0, 5000, 0)",
+            "INSERT INTO claims (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at, currency) VALUES ('batch', 'mallory', 'forged', 0, 5000, 0, 'EUR')",
             [],
         )
         .unwrap();
@@ -216,11 +223,17 @@ async fn a_refused_or_failing_job_does_not_affect_the_rest_of_its_batch() {
         ana_again.await.unwrap().unwrap(),
         Decision::Replay(ana.clone())
     );
-    assert_eq!(dee.await.unwrap().unwrap(), Decision::Refuse(Refusal::SoldOut));
-    assert_eq!(nobody.await.unwrap().unwrap(), Decision::Refuse(Refusal::NotFound));
+    assert_eq!(
+        dee.await.unwrap().unwrap(),
+        Decision::Refuse(Refusal::SoldOut)
+    );
+    assert_eq!(
+        nobody.await.unwrap().unwrap(),
+        Decision::Refuse(Refusal::NotFound)
+    );
 
     let stored = store.campaign(&id).await.unwrap().unwrap();
-    assert_eq!((stored.claimed, stored.remaining), (2, 0));
+    assert_eq!((stored.claimed(), stored.remaining()), (2, 0));
     assert_eq!(stored.state(now), CampaignState::SoldOut);
     assert_eq!(store.claim_of(&id, &ana.user_id).await.unwrap(), Some(ana));
     assert_eq!(store.claim_of(&id, &cy.user_id).await.unwrap(), Some(cy));
@@ -257,10 +270,13 @@ async fn store_with_campaign(
     .validate(now)
     .unwrap();
     store
-        .create_campaign(&campaign, &crate::domain::Stamp {
-            actor: crate::domain::Actor::parse("test").unwrap(),
-            at: now,
-        })
+        .create_campaign(
+            &campaign,
+            &crate::domain::Stamp {
+                actor: crate::domain::Actor::parse("test").unwrap(),
+                at: now,
+            },
+        )
         .await
         .unwrap();
     (store, id, now)
@@ -328,4 +344,83 @@ async fn claims_queued_behind_a_busy_writer_are_counted_as_one_commit() {
             jobs: 51
         }
     );
+}
+
+/// Issue 12: a store written by schema version 1 (before the lifecycle) opens, migrates once,
+/// and keeps every claim as `claimed`, in its campaign's currency, holding its unit; the
+/// lifecycle then works on those claims.
+#[tokio::test]
+async fn a_version_1_store_migrates_and_keeps_its_claims_as_claimed() {
+    use crate::domain::{Actor, ClaimKey, ClaimStatus, EventQuery, Stamp, Verdict, VoidAttempt};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let now = SystemClock.now();
+    let millis = now.timestamp_millis();
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(super::migrations::MIGRATIONS[0])
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO campaigns VALUES ('old', 'Old', ?1, ?2, NULL, 3, 2, 1, 1000, 500, 0, \
+             'JPY', ?1)",
+            params![millis - 60_000, millis + 3_600_000],
+        )
+        .unwrap();
+        for (user, token) in [("ana", "tok-ana"), ("bo", "tok-bo")] {
+            conn.execute(
+                "INSERT INTO claims VALUES ('old', ?1, ?2, 100, 2000, ?3)",
+                params![user, token, millis - 1_000],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    let id = CampaignId::parse("old").unwrap();
+    let campaign = store.campaign(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (campaign.total(), campaign.claimed(), campaign.remaining()),
+        (3, 2, 1)
+    );
+    assert!(!campaign.paused);
+    assert_eq!(campaign.hold, None);
+    let ana = store
+        .claim_of(&id, &UserId::parse("ana").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ana.status, ClaimStatus::Claimed);
+    assert_eq!(ana.currency.as_str(), "JPY");
+    assert_eq!((ana.token.as_str(), ana.expires_at), ("tok-ana", None));
+    let query = EventQuery {
+        campaign: None,
+        after_seq: 0,
+        since: None,
+        limit: 10,
+    };
+    assert!(store.events(&query).await.unwrap().is_empty());
+    let void = VoidAttempt {
+        campaign_id: id.clone(),
+        key: ClaimKey::User(UserId::parse("bo").unwrap()),
+        reason: None,
+        stamp: Stamp {
+            actor: Actor::parse("ops").unwrap(),
+            at: now,
+        },
+    };
+    assert!(matches!(
+        store.void(&void).await.unwrap(),
+        Verdict::Change { .. }
+    ));
+    assert_eq!(store.events(&query).await.unwrap().len(), 1);
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let remaining: i64 = conn
+        .query_row("SELECT remaining FROM campaigns", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(remaining, 2);
 }
