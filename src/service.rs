@@ -477,3 +477,130 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .ok_or_else(|| Error::NotFound(id.clone()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::auth::Identity;
+    use crate::clock::{FixedClock, SystemClock};
+    use crate::domain::{Currency, Hold, Percent};
+    use crate::error::ErrorKind;
+    use crate::store::SqliteStore;
+
+    /// The lifecycle's refusals reach callers as the documented kinds, and an export pages
+    /// through every claim once.
+    #[tokio::test]
+    async fn lifecycle_refusals_have_their_kinds_and_exports_page_through_every_claim() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db")).await.unwrap();
+        let clock = Arc::new(FixedClock::new(SystemClock.now()));
+        let now = clock.now();
+        let ops = Actor::parse("ops").unwrap();
+        let (campaigns, claims) = (
+            CampaignService::new(store.clone(), Arc::clone(&clock)),
+            ClaimService::new(store, Arc::clone(&clock)),
+        );
+        let id = CampaignId::parse("spring").unwrap();
+        let new = NewCampaign {
+            id: id.clone(),
+            name: "Spring".into(),
+            inventory: Units::new(5).unwrap(),
+            percent: Percent::from_bps(1_000).unwrap(),
+            max_discount: "5".parse().unwrap(),
+            min_cart: "20".parse().unwrap(),
+            currency: Currency::default(),
+            starts_at: now,
+            ends_at: now + TimeDelta::hours(1),
+            hold: Some(Hold::from_seconds(60).unwrap()),
+        };
+        campaigns.create(new, &ops).await.unwrap();
+        let mut tokens = Vec::new();
+        for user in ["cy", "ana", "bo"] {
+            let who = Identity::asserted_by_operator(UserId::parse(user).unwrap());
+            let outcome = claims
+                .claim(&who, &id, "30".parse().unwrap())
+                .await
+                .unwrap();
+            tokens.push(outcome.claim().token.clone());
+        }
+        let order = OrderId::parse("o-1").unwrap();
+        let kind = |result: Result<Transition, Error>| result.unwrap_err().kind();
+        let redeem = |token: &ClaimToken, cart: &str, owner: Option<UserId>| {
+            let (token, cart) = (token.clone(), cart.parse().unwrap());
+            let (claims, id, order, ops) = (&claims, &id, &order, &ops);
+            async move {
+                claims
+                    .redeem(id, &token, order, cart, owner.as_ref(), ops)
+                    .await
+            }
+        };
+        assert_eq!(
+            kind(redeem(&tokens[0], "19.99", None).await),
+            ErrorKind::NotEligible
+        );
+        let forged = ClaimToken::from_stored("forged".into());
+        assert_eq!(kind(redeem(&forged, "30", None).await), ErrorKind::NotFound);
+        let mallory = Some(UserId::parse("mallory").unwrap());
+        assert_eq!(
+            kind(redeem(&tokens[0], "30", mallory).await),
+            ErrorKind::NotFound
+        );
+        let cy = Some(UserId::parse("cy").unwrap());
+        assert!(!redeem(&tokens[0], "30", cy).await.unwrap().replayed());
+        assert!(redeem(&tokens[0], "30", None).await.unwrap().replayed());
+        let void = claims
+            .void(&id, &ClaimKey::Token(tokens[0].clone()), None, &ops)
+            .await;
+        assert_eq!(kind(void), ErrorKind::Conflict);
+        let missing = claims
+            .show(&id, &ClaimKey::User(UserId::parse("dee").unwrap()))
+            .await
+            .unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+        assert_eq!(
+            missing.to_string(),
+            "campaign `spring` has no claim for user `dee`"
+        );
+        let ghost = CampaignId::parse("ghost").unwrap();
+        assert!(matches!(
+            claims.show(&ghost, &ClaimKey::Token(forged)).await,
+            Err(Error::NotFound(_))
+        ));
+        clock.set(now + TimeDelta::seconds(61));
+        assert_eq!(campaigns.expire(&id, &ops).await.unwrap(), 2);
+        let mut pages = claims.export(&id, None, 2);
+        let mut users = Vec::new();
+        while let Some(page) = pages.next().await.unwrap() {
+            assert!(page.len() <= 2);
+            users.extend(page.into_iter().map(|c| (c.user_id.to_string(), c.status)));
+        }
+        assert_eq!(
+            users,
+            [
+                ("ana".to_owned(), ClaimStatus::Expired),
+                ("bo".to_owned(), ClaimStatus::Expired),
+                ("cy".to_owned(), ClaimStatus::Redeemed),
+            ]
+        );
+        let mut none = claims.export(&ghost, None, 2);
+        assert!(matches!(none.next().await, Err(Error::NotFound(_))));
+        let events = campaigns
+            .events(&EventQuery {
+                campaign: Some(id.clone()),
+                after_seq: 0,
+                since: None,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            events.len(),
+            4,
+            "created, redeemed, two expired: {events:?}"
+        );
+    }
+}

@@ -1062,7 +1062,7 @@ async fn races<S: Store>(store: S) {
         match task.await.unwrap() {
             Verdict::Change { .. } => changes += 1,
             Verdict::Replay(c) => assert_eq!(c.status, ClaimStatus::Voided),
-            other => panic!("{other:?}"),
+            other @ Verdict::Refuse(_) => panic!("{other:?}"),
         }
     }
     assert_eq!(changes, 1);
@@ -1255,4 +1255,59 @@ async fn mongodb_refuses_the_lifecycle_it_does_not_carry_out_yet() {
     assert_eq!(c.window.ends_at, campaign("plain", 2, now).window.ends_at);
     assert_eq!(store.claim_of(&id, &ana.user_id).await.unwrap(), Some(ana));
     drop_database(&url, &database).await;
+}
+
+/// Two stores on one file (as two processes would be, each with its own writer): voids and
+/// sweeps racing across them still change each claim once and return each unit once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_lifecycle_has_one_winner_across_two_writers_on_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flashsale.db");
+    let (a, b) = (
+        Arc::new(SqliteStore::open(&path).await.unwrap()),
+        Arc::new(SqliteStore::open(&path).await.unwrap()),
+    );
+    let now = SystemClock.now();
+    let id = CampaignId::parse("two").unwrap();
+    let n = 12;
+    a.create_campaign(&held_campaign("two", n, now, 60), &stamp(now))
+        .await
+        .unwrap();
+    for i in 0..n {
+        claim(&*a, "two", &format!("u{i:02}"), now).await;
+    }
+    let late = now + TimeDelta::seconds(61);
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        for store in [&a, &b] {
+            let (store, id) = (Arc::clone(store), id.clone());
+            let key = user(&format!("u{i:02}"));
+            tasks.push(tokio::spawn(async move {
+                match store.void(&void_attempt(&id, key, late)).await.unwrap() {
+                    Verdict::Change { .. } => 1,
+                    Verdict::Replay(_)
+                    | Verdict::Refuse(ClaimRefusal::Conflict(Conflict::VoidExpired)) => 0,
+                    other @ Verdict::Refuse(_) => panic!("{other:?}"),
+                }
+            }));
+        }
+    }
+    for store in [&a, &b] {
+        let (store, id) = (Arc::clone(store), id.clone());
+        tasks.push(tokio::spawn(async move {
+            store
+                .expire_holds(&id, &stamp(late))
+                .await
+                .unwrap()
+                .unwrap()
+        }));
+    }
+    let mut changes = 0;
+    for task in tasks {
+        changes += task.await.unwrap();
+    }
+    assert_eq!(changes, u64::try_from(n).unwrap());
+    assert_eq!(counters(&*b, &id).await, (n, 0, n));
+    let log = events_of(&*a, &id, 100).await;
+    assert_eq!(log.len(), 1 + usize::try_from(n).unwrap(), "{log:?}");
 }
