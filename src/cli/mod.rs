@@ -628,6 +628,27 @@ mod tests {
         assert!(!format!("{settings:?}").contains("hunter2"));
     }
 
+    /// Issue 12: the audit log's actor is `FLASHSALE_ACTOR` when set, the OS user otherwise,
+    /// and a name that is not one is refused, never logged.
+    #[test]
+    fn the_actor_is_the_variable_then_the_os_user() {
+        let name = |variable: Option<&str>, os: Option<&str>| {
+            actor_from(variable.map(OsString::from), os.map(str::to_owned))
+                .map(|actor| actor.to_string())
+                .map_err(|err| err.to_string())
+        };
+        assert_eq!(
+            name(Some("ops-ana"), Some("root")),
+            Ok("ops-ana".to_owned())
+        );
+        assert_eq!(name(None, Some("root")), Ok("root".to_owned()));
+        let none = name(None, None).unwrap_err();
+        assert!(none.contains("set FLASHSALE_ACTOR"), "{none}");
+        let empty = name(Some(""), Some("root")).unwrap_err();
+        assert!(empty.starts_with("invalid FLASHSALE_ACTOR: "), "{empty}");
+        assert!(name(Some("a\u{7}b"), None).is_err());
+    }
+
     #[test]
     fn the_command_line_definition_is_consistent() {
         <Cli as clap::CommandFactory>::command().debug_assert();
