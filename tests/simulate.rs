@@ -1004,3 +1004,62 @@ fn lifecycle_ratios_are_checked_before_the_store_is_touched() {
         );
     }
 }
+
+/// Issue 12: on a campaign with a hold, the simulated operator's sweeps expire the claims whose
+/// hold ran out during the run (the clock jumps past it mid-run); every expiry returns its unit
+/// and leaves its event, and redemptions after it are refused: the audit says so and passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_expire_during_a_run_and_the_audit_accounts_for_them() {
+    use flashsale::domain::{Currency, Hold, NewCampaign, Percent};
+    let dir = tempfile::tempdir().expect("dir");
+    let store = flashsale::store::SqliteStore::open(&dir.path().join("db"))
+        .await
+        .expect("store");
+    let start = DateTime::from_timestamp(1_800_000_000, 0).expect("instant");
+    let clock = Arc::new(FixedClock::new(start));
+    let model = NewCampaign {
+        id: CampaignId::parse("held").expect("id"),
+        name: "Held".into(),
+        inventory: Units::new(200).expect("units"),
+        percent: Percent::from_bps(1_000).expect("percent"),
+        max_discount: "5".parse().expect("money"),
+        min_cart: "20".parse().expect("money"),
+        currency: Currency::default(),
+        starts_at: start,
+        ends_at: start + chrono::TimeDelta::hours(2),
+        hold: Some(Hold::from_seconds(60).expect("hold")),
+    }
+    .validate(start)
+    .expect("campaign");
+    let simulator = Simulator::new(store, Arc::clone(&clock));
+    let campaign = simulator
+        .create_campaign_like(&model)
+        .await
+        .expect("rehearsal campaign");
+    let load = Load {
+        redeem_ratio: 0.3,
+        concurrency: 20,
+        carts: CartRange {
+            min: "50".parse().expect("cart"),
+            max: "100".parse().expect("cart"),
+        },
+        ..Load::new(400, 11)
+    };
+    // Two minutes pass once the run is under way: every unredeemed claim's hold has run out.
+    let later = Arc::clone(&clock);
+    let jump = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        later.set(start + chrono::TimeDelta::minutes(2));
+    });
+    let report = simulator
+        .run(&load, &campaign, Arc::new(Progress::default()))
+        .await
+        .expect("run");
+    jump.await.expect("clock task");
+    assert!(report.passed, "{:?}", report.violations);
+    assert!(report.expired > 0, "{report:?}");
+    let after = report.lifecycle_after.expect("lifecycle");
+    assert_eq!(u64::try_from(after.expired).ok(), Some(report.expired));
+    assert_eq!(after.expired_by_events, after.expired);
+    assert!(report.invariants.one_status_per_claim && report.invariants.actions_logged);
+}
