@@ -13,15 +13,18 @@
 //!   with `Retry-After` at once instead of queueing without bound);
 //! - [`serve`]: the accept loop on hyper, with a header-read timeout (a slow or idle client
 //!   cannot hold a connection open) and graceful shutdown;
-//! - metrics for `/metrics` in Prometheus' text format (`prometheus-client`).
+//! - metrics for `/metrics` in Prometheus' text format (`prometheus-client`);
+//! - [`expire_periodically`]: the sweep that expires claims past their hold.
 //!
 //! [`ErrorKind::http_status`]: crate::ErrorKind::http_status
 
 mod error;
+mod expiry;
 mod metrics;
 mod routes;
 mod server;
 
+pub use expiry::expire_periodically;
 pub use routes::{App, router};
 pub use server::serve;
 
