@@ -20,6 +20,7 @@ mod operator;
 mod prompts;
 mod readme;
 mod serve;
+mod serve_breaking;
 mod simulate;
 mod store_conformance;
 mod trust;
