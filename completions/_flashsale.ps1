@@ -28,9 +28,10 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list and end campaigns')
-            [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user')
-            [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'Show, restock and reconcile a campaign''s inventory')
+            [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list, pause, resume, extend and end campaigns')
+            [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user; show, redeem, void or export claims')
+            [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'Show, restock, remove, expire and reconcile a campaign''s inventory')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Print the audit log: who changed which campaign, claim or inventory, and when')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Fire N concurrent users at a campaign and prove the store kept every invariant')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) to stdout')
@@ -50,6 +51,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one campaign and its state now')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every campaign, oldest first')
             [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Stop a campaign now: no new claims are accepted (existing claims still replay)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused campaign: claims are accepted again inside its window')
+            [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Move a campaign''s end later (never earlier)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -64,6 +68,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--starts-at', '--starts-at', [CompletionResultType]::ParameterName, 'When claims open: RFC 3339 time or `now` [default: now]')
             [CompletionResult]::new('--ends-at', '--ends-at', [CompletionResultType]::ParameterName, 'When claims close: RFC 3339 time')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m')
+            [CompletionResult]::new('--hold', '--hold', [CompletionResultType]::ParameterName, 'How long a claim holds its unit before it must be redeemed, e.g. 15m; an unredeemed claim then expires and its unit returns [default: no hold, claims never expire]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
@@ -99,11 +104,40 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'flashsale;campaign;pause' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;campaign;resume' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;campaign;extend' {
+            [CompletionResult]::new('--ends-at', '--ends-at', [CompletionResultType]::ParameterName, 'The new end: an RFC 3339 time after the current end')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How much later the campaign ends, e.g. 30m or 1h')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'flashsale;campaign;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a campaign (prompts for missing fields on a terminal)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one campaign and its state now')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every campaign, oldest first')
             [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Stop a campaign now: no new claims are accepted (existing claims still replay)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused campaign: claims are accepted again inside its window')
+            [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Move a campaign''s end later (never earlier)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -117,6 +151,15 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;campaign;help;end' {
+            break
+        }
+        'flashsale;campaign;help;pause' {
+            break
+        }
+        'flashsale;campaign;help;resume' {
+            break
+        }
+        'flashsale;campaign;help;extend' {
             break
         }
         'flashsale;campaign;help;help' {
@@ -136,6 +179,84 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one claim: its status, discount and redemption. Never creates or changes one')
+            [CompletionResult]::new('redeem', 'redeem', [CompletionResultType]::ParameterValue, 'Redeem a claim''s token at checkout, for one order (a retry with the same order replays)')
+            [CompletionResult]::new('void', 'void', [CompletionResultType]::ParameterValue, 'Void a claim (fraud, a refund): its unit returns to the inventory')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Stream every claim of a campaign as CSV or JSON lines, in a stable order')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashsale;claim;show' {
+            [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'The campaign')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The claim''s user')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The claim''s token (it may start with `-`)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;claim;redeem' {
+            [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'The campaign')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The token the shopper presents at checkout (it may start with `-`)')
+            [CompletionResult]::new('--order', '--order', [CompletionResultType]::ParameterName, 'The shop''s order id (1 to 128 characters); a retry with the same order replays')
+            [CompletionResult]::new('--cart', '--cart', [CompletionResultType]::ParameterName, 'The checkout cart, e.g. 64.90: the discount is priced again on it')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;claim;void' {
+            [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'The campaign')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The claim''s user')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The claim''s token (it may start with `-`)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, for the audit log (e.g. fraud, refund)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do it without asking (scripts; needed when there is no terminal to ask on)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do it without asking (scripts; needed when there is no terminal to ask on)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change, and change nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;claim;export' {
+            [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'The campaign')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only the claims with this status')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'csv or jsonl')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE (replaced only once the export is complete) instead of stdout')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;claim;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one claim: its status, discount and redemption. Never creates or changes one')
+            [CompletionResult]::new('redeem', 'redeem', [CompletionResultType]::ParameterValue, 'Redeem a claim''s token at checkout, for one order (a retry with the same order replays)')
+            [CompletionResult]::new('void', 'void', [CompletionResultType]::ParameterValue, 'Void a claim (fraud, a refund): its unit returns to the inventory')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Stream every claim of a campaign as CSV or JSON lines, in a stable order')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'flashsale;claim;help;show' {
+            break
+        }
+        'flashsale;claim;help;redeem' {
+            break
+        }
+        'flashsale;claim;help;void' {
+            break
+        }
+        'flashsale;claim;help;export' {
+            break
+        }
+        'flashsale;claim;help;help' {
             break
         }
         'flashsale;inventory' {
@@ -146,6 +267,8 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show total, claimed and remaining units')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Restock: add N units to the total and to what remains')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Take N unclaimed units off sale (never below what claims hold)')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Expire the claims whose hold ran out now, returning their units (safe during a sale)')
             [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Recompute `remaining` from the claims and report drift (repair it with --apply)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -159,6 +282,25 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;inventory;add' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;inventory;remove' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do it without asking (scripts; needed when there is no terminal to ask on)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do it without asking (scripts; needed when there is no terminal to ask on)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change, and change nothing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'flashsale;inventory;expire' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
@@ -182,6 +324,8 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
         'flashsale;inventory;help' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show total, claimed and remaining units')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Restock: add N units to the total and to what remains')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Take N unclaimed units off sale (never below what claims hold)')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Expire the claims whose hold ran out now, returning their units (safe during a sale)')
             [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Recompute `remaining` from the claims and report drift (repair it with --apply)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -192,10 +336,27 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
         'flashsale;inventory;help;add' {
             break
         }
+        'flashsale;inventory;help;remove' {
+            break
+        }
+        'flashsale;inventory;help;expire' {
+            break
+        }
         'flashsale;inventory;help;reconcile' {
             break
         }
         'flashsale;inventory;help;help' {
+            break
+        }
+        'flashsale;events' {
+            [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'Only this campaign''s events')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events at or after this RFC 3339 time')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep printing new events as they are written, until Ctrl-C or SIGTERM (exit 130)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'flashsale;simulate' {
@@ -203,6 +364,8 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--inventory', '--inventory', [CompletionResultType]::ParameterName, 'Units of the campaign to create (required unless --campaign)')
             [CompletionResult]::new('--tabs', '--tabs', [CompletionResultType]::ParameterName, 'Concurrent requests (tabs) a duplicating user sends before one retry')
             [CompletionResult]::new('--duplicate-ratio', '--duplicate-ratio', [CompletionResultType]::ParameterName, 'Share of users, from 0 to 1, who send tabs and a retry')
+            [CompletionResult]::new('--redeem-ratio', '--redeem-ratio', [CompletionResultType]::ParameterName, 'Share of users, from 0 to 1, who redeem their claim at checkout (a third of them retry the same order, a third try a second order)')
+            [CompletionResult]::new('--void-ratio', '--void-ratio', [CompletionResultType]::ParameterName, 'Share of users, from 0 to 1, whose claim an operator voids during the run (racing their redemption); each then claims again and must get the voided claim back')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Users in flight at once')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the users'' carts and tabs; the report shows it so a run can be repeated [default: random]')
             [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'Claim from this existing live campaign instead of creating one: spends its real units (asks first; --yes for scripts). Prefer --like')
@@ -283,6 +446,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'Longest time a client may take to send a request''s headers, or stay idle between requests, before it is disconnected')
             [CompletionResult]::new('--max-in-flight', '--max-in-flight', [CompletionResultType]::ParameterName, 'Requests served at once; more are answered 503 with Retry-After at once')
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish')
+            [CompletionResult]::new('--expire-every', '--expire-every', [CompletionResultType]::ParameterName, 'How often claims past their campaign''s hold are expired and their units returned (short against any sensible hold; each sweep is one query per campaign with a hold)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
@@ -299,9 +463,10 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;help' {
-            [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list and end campaigns')
-            [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user')
-            [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'Show, restock and reconcile a campaign''s inventory')
+            [CompletionResult]::new('campaign', 'campaign', [CompletionResultType]::ParameterValue, 'Create, inspect, list, pause, resume, extend and end campaigns')
+            [CompletionResult]::new('claim', 'claim', [CompletionResultType]::ParameterValue, 'Claim a discount for a user; show, redeem, void or export claims')
+            [CompletionResult]::new('inventory', 'inventory', [CompletionResultType]::ParameterValue, 'Show, restock, remove, expire and reconcile a campaign''s inventory')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Print the audit log: who changed which campaign, claim or inventory, and when')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Fire N concurrent users at a campaign and prove the store kept every invariant')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the manual page (roff) to stdout')
@@ -316,6 +481,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one campaign and its state now')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every campaign, oldest first')
             [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'Stop a campaign now: no new claims are accepted (existing claims still replay)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused campaign: claims are accepted again inside its window')
+            [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Move a campaign''s end later (never earlier)')
             break
         }
         'flashsale;help;campaign;create' {
@@ -330,12 +498,39 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
         'flashsale;help;campaign;end' {
             break
         }
+        'flashsale;help;campaign;pause' {
+            break
+        }
+        'flashsale;help;campaign;resume' {
+            break
+        }
+        'flashsale;help;campaign;extend' {
+            break
+        }
         'flashsale;help;claim' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one claim: its status, discount and redemption. Never creates or changes one')
+            [CompletionResult]::new('redeem', 'redeem', [CompletionResultType]::ParameterValue, 'Redeem a claim''s token at checkout, for one order (a retry with the same order replays)')
+            [CompletionResult]::new('void', 'void', [CompletionResultType]::ParameterValue, 'Void a claim (fraud, a refund): its unit returns to the inventory')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Stream every claim of a campaign as CSV or JSON lines, in a stable order')
+            break
+        }
+        'flashsale;help;claim;show' {
+            break
+        }
+        'flashsale;help;claim;redeem' {
+            break
+        }
+        'flashsale;help;claim;void' {
+            break
+        }
+        'flashsale;help;claim;export' {
             break
         }
         'flashsale;help;inventory' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show total, claimed and remaining units')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Restock: add N units to the total and to what remains')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Take N unclaimed units off sale (never below what claims hold)')
+            [CompletionResult]::new('expire', 'expire', [CompletionResultType]::ParameterValue, 'Expire the claims whose hold ran out now, returning their units (safe during a sale)')
             [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Recompute `remaining` from the claims and report drift (repair it with --apply)')
             break
         }
@@ -345,7 +540,16 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
         'flashsale;help;inventory;add' {
             break
         }
+        'flashsale;help;inventory;remove' {
+            break
+        }
+        'flashsale;help;inventory;expire' {
+            break
+        }
         'flashsale;help;inventory;reconcile' {
+            break
+        }
+        'flashsale;help;events' {
             break
         }
         'flashsale;help;simulate' {

@@ -28,6 +28,9 @@ _flashsale() {
             flashsale,doctor)
                 cmd="flashsale__subcmd__doctor"
                 ;;
+            flashsale,events)
+                cmd="flashsale__subcmd__events"
+                ;;
             flashsale,help)
                 cmd="flashsale__subcmd__help"
                 ;;
@@ -52,11 +55,20 @@ _flashsale() {
             flashsale__subcmd__campaign,end)
                 cmd="flashsale__subcmd__campaign__subcmd__end"
                 ;;
+            flashsale__subcmd__campaign,extend)
+                cmd="flashsale__subcmd__campaign__subcmd__extend"
+                ;;
             flashsale__subcmd__campaign,help)
                 cmd="flashsale__subcmd__campaign__subcmd__help"
                 ;;
             flashsale__subcmd__campaign,list)
                 cmd="flashsale__subcmd__campaign__subcmd__list"
+                ;;
+            flashsale__subcmd__campaign,pause)
+                cmd="flashsale__subcmd__campaign__subcmd__pause"
+                ;;
+            flashsale__subcmd__campaign,resume)
+                cmd="flashsale__subcmd__campaign__subcmd__resume"
                 ;;
             flashsale__subcmd__campaign,status)
                 cmd="flashsale__subcmd__campaign__subcmd__status"
@@ -67,14 +79,53 @@ _flashsale() {
             flashsale__subcmd__campaign__subcmd__help,end)
                 cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__end"
                 ;;
+            flashsale__subcmd__campaign__subcmd__help,extend)
+                cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__extend"
+                ;;
             flashsale__subcmd__campaign__subcmd__help,help)
                 cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__help"
                 ;;
             flashsale__subcmd__campaign__subcmd__help,list)
                 cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__list"
                 ;;
+            flashsale__subcmd__campaign__subcmd__help,pause)
+                cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__pause"
+                ;;
+            flashsale__subcmd__campaign__subcmd__help,resume)
+                cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__resume"
+                ;;
             flashsale__subcmd__campaign__subcmd__help,status)
                 cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__status"
+                ;;
+            flashsale__subcmd__claim,export)
+                cmd="flashsale__subcmd__claim__subcmd__export"
+                ;;
+            flashsale__subcmd__claim,help)
+                cmd="flashsale__subcmd__claim__subcmd__help"
+                ;;
+            flashsale__subcmd__claim,redeem)
+                cmd="flashsale__subcmd__claim__subcmd__redeem"
+                ;;
+            flashsale__subcmd__claim,show)
+                cmd="flashsale__subcmd__claim__subcmd__show"
+                ;;
+            flashsale__subcmd__claim,void)
+                cmd="flashsale__subcmd__claim__subcmd__void"
+                ;;
+            flashsale__subcmd__claim__subcmd__help,export)
+                cmd="flashsale__subcmd__claim__subcmd__help__subcmd__export"
+                ;;
+            flashsale__subcmd__claim__subcmd__help,help)
+                cmd="flashsale__subcmd__claim__subcmd__help__subcmd__help"
+                ;;
+            flashsale__subcmd__claim__subcmd__help,redeem)
+                cmd="flashsale__subcmd__claim__subcmd__help__subcmd__redeem"
+                ;;
+            flashsale__subcmd__claim__subcmd__help,show)
+                cmd="flashsale__subcmd__claim__subcmd__help__subcmd__show"
+                ;;
+            flashsale__subcmd__claim__subcmd__help,void)
+                cmd="flashsale__subcmd__claim__subcmd__help__subcmd__void"
                 ;;
             flashsale__subcmd__help,campaign)
                 cmd="flashsale__subcmd__help__subcmd__campaign"
@@ -87,6 +138,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help,doctor)
                 cmd="flashsale__subcmd__help__subcmd__doctor"
+                ;;
+            flashsale__subcmd__help,events)
+                cmd="flashsale__subcmd__help__subcmd__events"
                 ;;
             flashsale__subcmd__help,help)
                 cmd="flashsale__subcmd__help__subcmd__help"
@@ -112,17 +166,44 @@ _flashsale() {
             flashsale__subcmd__help__subcmd__campaign,end)
                 cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__end"
                 ;;
+            flashsale__subcmd__help__subcmd__campaign,extend)
+                cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__extend"
+                ;;
             flashsale__subcmd__help__subcmd__campaign,list)
                 cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__list"
+                ;;
+            flashsale__subcmd__help__subcmd__campaign,pause)
+                cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__pause"
+                ;;
+            flashsale__subcmd__help__subcmd__campaign,resume)
+                cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__resume"
                 ;;
             flashsale__subcmd__help__subcmd__campaign,status)
                 cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__status"
                 ;;
+            flashsale__subcmd__help__subcmd__claim,export)
+                cmd="flashsale__subcmd__help__subcmd__claim__subcmd__export"
+                ;;
+            flashsale__subcmd__help__subcmd__claim,redeem)
+                cmd="flashsale__subcmd__help__subcmd__claim__subcmd__redeem"
+                ;;
+            flashsale__subcmd__help__subcmd__claim,show)
+                cmd="flashsale__subcmd__help__subcmd__claim__subcmd__show"
+                ;;
+            flashsale__subcmd__help__subcmd__claim,void)
+                cmd="flashsale__subcmd__help__subcmd__claim__subcmd__void"
+                ;;
             flashsale__subcmd__help__subcmd__inventory,add)
                 cmd="flashsale__subcmd__help__subcmd__inventory__subcmd__add"
                 ;;
+            flashsale__subcmd__help__subcmd__inventory,expire)
+                cmd="flashsale__subcmd__help__subcmd__inventory__subcmd__expire"
+                ;;
             flashsale__subcmd__help__subcmd__inventory,reconcile)
                 cmd="flashsale__subcmd__help__subcmd__inventory__subcmd__reconcile"
+                ;;
+            flashsale__subcmd__help__subcmd__inventory,remove)
+                cmd="flashsale__subcmd__help__subcmd__inventory__subcmd__remove"
                 ;;
             flashsale__subcmd__help__subcmd__inventory,show)
                 cmd="flashsale__subcmd__help__subcmd__inventory__subcmd__show"
@@ -133,11 +214,17 @@ _flashsale() {
             flashsale__subcmd__inventory,add)
                 cmd="flashsale__subcmd__inventory__subcmd__add"
                 ;;
+            flashsale__subcmd__inventory,expire)
+                cmd="flashsale__subcmd__inventory__subcmd__expire"
+                ;;
             flashsale__subcmd__inventory,help)
                 cmd="flashsale__subcmd__inventory__subcmd__help"
                 ;;
             flashsale__subcmd__inventory,reconcile)
                 cmd="flashsale__subcmd__inventory__subcmd__reconcile"
+                ;;
+            flashsale__subcmd__inventory,remove)
+                cmd="flashsale__subcmd__inventory__subcmd__remove"
                 ;;
             flashsale__subcmd__inventory,show)
                 cmd="flashsale__subcmd__inventory__subcmd__show"
@@ -145,11 +232,17 @@ _flashsale() {
             flashsale__subcmd__inventory__subcmd__help,add)
                 cmd="flashsale__subcmd__inventory__subcmd__help__subcmd__add"
                 ;;
+            flashsale__subcmd__inventory__subcmd__help,expire)
+                cmd="flashsale__subcmd__inventory__subcmd__help__subcmd__expire"
+                ;;
             flashsale__subcmd__inventory__subcmd__help,help)
                 cmd="flashsale__subcmd__inventory__subcmd__help__subcmd__help"
                 ;;
             flashsale__subcmd__inventory__subcmd__help,reconcile)
                 cmd="flashsale__subcmd__inventory__subcmd__help__subcmd__reconcile"
+                ;;
+            flashsale__subcmd__inventory__subcmd__help,remove)
+                cmd="flashsale__subcmd__inventory__subcmd__help__subcmd__remove"
                 ;;
             flashsale__subcmd__inventory__subcmd__help,show)
                 cmd="flashsale__subcmd__inventory__subcmd__help__subcmd__show"
@@ -173,7 +266,7 @@ _flashsale() {
 
     case "${cmd}" in
         flashsale)
-            opts="-o -h -V --store --output --help --version campaign claim inventory simulate completions man jwt serve doctor help"
+            opts="-o -h -V --store --output --help --version campaign claim inventory events simulate completions man jwt serve doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -199,7 +292,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign)
-            opts="-o -h --store --output --help create status list end help"
+            opts="-o -h --store --output --help create status list end pause resume extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,7 +318,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__create)
-            opts="-o -h --name --inventory --percent-off --max-discount --min-cart --currency --id --starts-at --ends-at --duration --store --output --help"
+            opts="-o -h --name --inventory --percent-off --max-discount --min-cart --currency --id --starts-at --ends-at --duration --hold --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +361,10 @@ _flashsale() {
                     return 0
                     ;;
                 --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hold)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -316,8 +413,42 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__campaign__subcmd__extend)
+            opts="-o -h --ends-at --duration --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ends-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__campaign__subcmd__help)
-            opts="create status list end help"
+            opts="create status list end pause resume extend help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,6 +489,20 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__campaign__subcmd__help__subcmd__extend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__campaign__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -373,6 +518,34 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__campaign__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__campaign__subcmd__help__subcmd__resume)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -430,6 +603,58 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__campaign__subcmd__pause)
+            opts="-o -h --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__campaign__subcmd__resume)
+            opts="-o -h --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__campaign__subcmd__status)
             opts="-o -h --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -457,7 +682,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__claim)
-            opts="-o -h --campaign --user --jwt --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --cart --store --output --help"
+            opts="-o -h --campaign --user --jwt --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --cart --store --output --help show redeem void export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,6 +717,254 @@ _flashsale() {
                     return 0
                     ;;
                 --cart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__export)
+            opts="-o -h --campaign --status --format --out --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --campaign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status)
+                    COMPREPLY=($(compgen -W "claimed redeemed voided expired" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "csv jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__help)
+            opts="show redeem void export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__help__subcmd__redeem)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__help__subcmd__void)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__redeem)
+            opts="-o -h --campaign --token --order --cart --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --campaign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__show)
+            opts="-o -h --campaign --user --token --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --campaign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__claim__subcmd__void)
+            opts="-y -o -h --campaign --user --token --reason --yes --dry-run --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --campaign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -566,8 +1039,42 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__events)
+            opts="-o -h --campaign --since --follow --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --campaign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__help)
-            opts="campaign claim inventory simulate completions man jwt serve doctor help"
+            opts="campaign claim inventory events simulate completions man jwt serve doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -581,7 +1088,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help__subcmd__campaign)
-            opts="create status list end"
+            opts="create status list end pause resume extend"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,7 +1129,49 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__help__subcmd__campaign__subcmd__extend)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__help__subcmd__campaign__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__campaign__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__campaign__subcmd__resume)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -651,8 +1200,64 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help__subcmd__claim)
-            opts=""
+            opts="show redeem void export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__claim__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__claim__subcmd__redeem)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__claim__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__claim__subcmd__void)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -692,6 +1297,20 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__help__subcmd__events)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -707,7 +1326,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help__subcmd__inventory)
-            opts="show add reconcile"
+            opts="show add remove expire reconcile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,7 +1353,35 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__help__subcmd__inventory__subcmd__expire)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__help__subcmd__inventory__subcmd__reconcile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__inventory__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -833,7 +1480,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory)
-            opts="-o -h --store --output --help show add reconcile help"
+            opts="-o -h --store --output --help show add remove expire reconcile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -884,8 +1531,34 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__inventory__subcmd__expire)
+            opts="-o -h --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__inventory__subcmd__help)
-            opts="show add reconcile help"
+            opts="show add remove expire reconcile help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -899,6 +1572,20 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__inventory__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__inventory__subcmd__help__subcmd__expire)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -940,6 +1627,20 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__inventory__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__inventory__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -956,6 +1657,32 @@ _flashsale() {
             ;;
         flashsale__subcmd__inventory__subcmd__reconcile)
             opts="-y -o -h --apply --yes --dry-run --force --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__inventory__subcmd__remove)
+            opts="-y -o -h --yes --dry-run --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1147,7 +1874,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__serve)
-            opts="-o -h --listen --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --grace --store --output --help"
+            opts="-o -h --listen --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --grace --expire-every --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1189,6 +1916,10 @@ _flashsale() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --expire-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1209,7 +1940,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__simulate)
-            opts="-o -h --users --inventory --tabs --duplicate-ratio --concurrency --seed --campaign --like --yes --cart-min --cart-max --keep --jwt --target --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-o -h --users --inventory --tabs --duplicate-ratio --redeem-ratio --void-ratio --concurrency --seed --campaign --like --yes --cart-min --cart-max --keep --jwt --target --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1228,6 +1959,14 @@ _flashsale() {
                     return 0
                     ;;
                 --duplicate-ratio)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redeem-ratio)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --void-ratio)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -25,9 +25,10 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand campaign 'Create, inspect, list and end campaigns'
-            cand claim 'Claim a discount for a user'
-            cand inventory 'Show, restock and reconcile a campaign''s inventory'
+            cand campaign 'Create, inspect, list, pause, resume, extend and end campaigns'
+            cand claim 'Claim a discount for a user; show, redeem, void or export claims'
+            cand inventory 'Show, restock, remove, expire and reconcile a campaign''s inventory'
+            cand events 'Print the audit log: who changed which campaign, claim or inventory, and when'
             cand simulate 'Fire N concurrent users at a campaign and prove the store kept every invariant'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print the manual page (roff) to stdout'
@@ -46,6 +47,9 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand status 'Show one campaign and its state now'
             cand list 'List every campaign, oldest first'
             cand end 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+            cand pause 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)'
+            cand resume 'Resume a paused campaign: claims are accepted again inside its window'
+            cand extend 'Move a campaign''s end later (never earlier)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign;create'= {
@@ -59,6 +63,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --starts-at 'When claims open: RFC 3339 time or `now` [default: now]'
             cand --ends-at 'When claims close: RFC 3339 time'
             cand --duration 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m'
+            cand --hold 'How long a claim holds its unit before it must be redeemed, e.g. 15m; an unredeemed claim then expires and its unit returns [default: no hold, claims never expire]'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
@@ -90,11 +95,37 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'flashsale;campaign;pause'= {
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;campaign;resume'= {
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;campaign;extend'= {
+            cand --ends-at 'The new end: an RFC 3339 time after the current end'
+            cand --duration 'How much later the campaign ends, e.g. 30m or 1h'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'flashsale;campaign;help'= {
             cand create 'Create a campaign (prompts for missing fields on a terminal)'
             cand status 'Show one campaign and its state now'
             cand list 'List every campaign, oldest first'
             cand end 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+            cand pause 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)'
+            cand resume 'Resume a paused campaign: claims are accepted again inside its window'
+            cand extend 'Move a campaign''s end later (never earlier)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign;help;create'= {
@@ -104,6 +135,12 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;campaign;help;list'= {
         }
         &'flashsale;campaign;help;end'= {
+        }
+        &'flashsale;campaign;help;pause'= {
+        }
+        &'flashsale;campaign;help;resume'= {
+        }
+        &'flashsale;campaign;help;extend'= {
         }
         &'flashsale;campaign;help;help'= {
         }
@@ -121,6 +158,74 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand show 'Show one claim: its status, discount and redemption. Never creates or changes one'
+            cand redeem 'Redeem a claim''s token at checkout, for one order (a retry with the same order replays)'
+            cand void 'Void a claim (fraud, a refund): its unit returns to the inventory'
+            cand export 'Stream every claim of a campaign as CSV or JSON lines, in a stable order'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;claim;show'= {
+            cand --campaign 'The campaign'
+            cand --user 'The claim''s user'
+            cand --token 'The claim''s token (it may start with `-`)'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;claim;redeem'= {
+            cand --campaign 'The campaign'
+            cand --token 'The token the shopper presents at checkout (it may start with `-`)'
+            cand --order 'The shop''s order id (1 to 128 characters); a retry with the same order replays'
+            cand --cart 'The checkout cart, e.g. 64.90: the discount is priced again on it'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;claim;void'= {
+            cand --campaign 'The campaign'
+            cand --user 'The claim''s user'
+            cand --token 'The claim''s token (it may start with `-`)'
+            cand --reason 'Why, for the audit log (e.g. fraud, refund)'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -y 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+            cand --yes 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;claim;export'= {
+            cand --campaign 'The campaign'
+            cand --status 'Only the claims with this status'
+            cand --format 'csv or jsonl'
+            cand --out 'Write to FILE (replaced only once the export is complete) instead of stdout'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;claim;help'= {
+            cand show 'Show one claim: its status, discount and redemption. Never creates or changes one'
+            cand redeem 'Redeem a claim''s token at checkout, for one order (a retry with the same order replays)'
+            cand void 'Void a claim (fraud, a refund): its unit returns to the inventory'
+            cand export 'Stream every claim of a campaign as CSV or JSON lines, in a stable order'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'flashsale;claim;help;show'= {
+        }
+        &'flashsale;claim;help;redeem'= {
+        }
+        &'flashsale;claim;help;void'= {
+        }
+        &'flashsale;claim;help;export'= {
+        }
+        &'flashsale;claim;help;help'= {
         }
         &'flashsale;inventory'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
@@ -130,6 +235,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand show 'Show total, claimed and remaining units'
             cand add 'Restock: add N units to the total and to what remains'
+            cand remove 'Take N unclaimed units off sale (never below what claims hold)'
+            cand expire 'Expire the claims whose hold ran out now, returning their units (safe during a sale)'
             cand reconcile 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -141,6 +248,23 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;inventory;add'= {
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;inventory;remove'= {
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -y 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+            cand --yes 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+            cand --dry-run 'Show what would change, and change nothing'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'flashsale;inventory;expire'= {
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
@@ -162,6 +286,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;inventory;help'= {
             cand show 'Show total, claimed and remaining units'
             cand add 'Restock: add N units to the total and to what remains'
+            cand remove 'Take N unclaimed units off sale (never below what claims hold)'
+            cand expire 'Expire the claims whose hold ran out now, returning their units (safe during a sale)'
             cand reconcile 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -169,15 +295,31 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         }
         &'flashsale;inventory;help;add'= {
         }
+        &'flashsale;inventory;help;remove'= {
+        }
+        &'flashsale;inventory;help;expire'= {
+        }
         &'flashsale;inventory;help;reconcile'= {
         }
         &'flashsale;inventory;help;help'= {
+        }
+        &'flashsale;events'= {
+            cand --campaign 'Only this campaign''s events'
+            cand --since 'Only events at or after this RFC 3339 time'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --follow 'Keep printing new events as they are written, until Ctrl-C or SIGTERM (exit 130)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;simulate'= {
             cand --users 'Simulated users, each a concurrent task with its own user id'
             cand --inventory 'Units of the campaign to create (required unless --campaign)'
             cand --tabs 'Concurrent requests (tabs) a duplicating user sends before one retry'
             cand --duplicate-ratio 'Share of users, from 0 to 1, who send tabs and a retry'
+            cand --redeem-ratio 'Share of users, from 0 to 1, who redeem their claim at checkout (a third of them retry the same order, a third try a second order)'
+            cand --void-ratio 'Share of users, from 0 to 1, whose claim an operator voids during the run (racing their redemption); each then claims again and must get the voided claim back'
             cand --concurrency 'Users in flight at once'
             cand --seed 'Seed of the users'' carts and tabs; the report shows it so a run can be repeated [default: random]'
             cand --campaign 'Claim from this existing live campaign instead of creating one: spends its real units (asks first; --yes for scripts). Prefer --like'
@@ -250,6 +392,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --header-timeout 'Longest time a client may take to send a request''s headers, or stay idle between requests, before it is disconnected'
             cand --max-in-flight 'Requests served at once; more are answered 503 with Retry-After at once'
             cand --grace 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish'
+            cand --expire-every 'How often claims past their campaign''s hold are expired and their units returned (short against any sensible hold; each sweep is one query per campaign with a hold)'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
@@ -264,9 +407,10 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;help'= {
-            cand campaign 'Create, inspect, list and end campaigns'
-            cand claim 'Claim a discount for a user'
-            cand inventory 'Show, restock and reconcile a campaign''s inventory'
+            cand campaign 'Create, inspect, list, pause, resume, extend and end campaigns'
+            cand claim 'Claim a discount for a user; show, redeem, void or export claims'
+            cand inventory 'Show, restock, remove, expire and reconcile a campaign''s inventory'
+            cand events 'Print the audit log: who changed which campaign, claim or inventory, and when'
             cand simulate 'Fire N concurrent users at a campaign and prove the store kept every invariant'
             cand completions 'Print a shell completion script to stdout'
             cand man 'Print the manual page (roff) to stdout'
@@ -280,6 +424,9 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand status 'Show one campaign and its state now'
             cand list 'List every campaign, oldest first'
             cand end 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+            cand pause 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)'
+            cand resume 'Resume a paused campaign: claims are accepted again inside its window'
+            cand extend 'Move a campaign''s end later (never earlier)'
         }
         &'flashsale;help;campaign;create'= {
         }
@@ -289,18 +436,44 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         }
         &'flashsale;help;campaign;end'= {
         }
+        &'flashsale;help;campaign;pause'= {
+        }
+        &'flashsale;help;campaign;resume'= {
+        }
+        &'flashsale;help;campaign;extend'= {
+        }
         &'flashsale;help;claim'= {
+            cand show 'Show one claim: its status, discount and redemption. Never creates or changes one'
+            cand redeem 'Redeem a claim''s token at checkout, for one order (a retry with the same order replays)'
+            cand void 'Void a claim (fraud, a refund): its unit returns to the inventory'
+            cand export 'Stream every claim of a campaign as CSV or JSON lines, in a stable order'
+        }
+        &'flashsale;help;claim;show'= {
+        }
+        &'flashsale;help;claim;redeem'= {
+        }
+        &'flashsale;help;claim;void'= {
+        }
+        &'flashsale;help;claim;export'= {
         }
         &'flashsale;help;inventory'= {
             cand show 'Show total, claimed and remaining units'
             cand add 'Restock: add N units to the total and to what remains'
+            cand remove 'Take N unclaimed units off sale (never below what claims hold)'
+            cand expire 'Expire the claims whose hold ran out now, returning their units (safe during a sale)'
             cand reconcile 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
         }
         &'flashsale;help;inventory;show'= {
         }
         &'flashsale;help;inventory;add'= {
         }
+        &'flashsale;help;inventory;remove'= {
+        }
+        &'flashsale;help;inventory;expire'= {
+        }
         &'flashsale;help;inventory;reconcile'= {
+        }
+        &'flashsale;help;events'= {
         }
         &'flashsale;help;simulate'= {
         }

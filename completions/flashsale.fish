@@ -29,9 +29,10 @@ complete -c flashsale -n "__fish_flashsale_needs_command" -s o -l output -d 'How
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_needs_command" -s V -l version -d 'Print version'
-complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
-complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "claim" -d 'Claim a discount for a user'
-complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "campaign" -d 'Create, inspect, list, pause, resume, extend and end campaigns'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "claim" -d 'Claim a discount for a user; show, redeem, void or export claims'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "inventory" -d 'Show, restock, remove, expire and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "events" -d 'Print the audit log: who changed which campaign, claim or inventory, and when'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "man" -d 'Print the manual page (roff) to stdout'
@@ -39,15 +40,18 @@ complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "jwt" -d 'Mint J
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "doctor" -d 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "status" -d 'Show one campaign and its state now'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "list" -d 'List every campaign, oldest first'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "end" -d 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -f -a "status" -d 'Show one campaign and its state now'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -f -a "list" -d 'List every campaign, oldest first'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -f -a "end" -d 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -f -a "pause" -d 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -f -a "resume" -d 'Resume a paused campaign: claims are accepted again inside its window'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -f -a "extend" -d 'Move a campaign\'s end later (never earlier)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and not __fish_seen_subcommand_from create status list end pause resume extend help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l name -d 'Campaign name (1 to 200 characters)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l inventory -d 'Units on sale (how many claims can succeed)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l percent-off -d 'Percent off the cart, in (0, 100], e.g. 15 or 12.5' -r
@@ -58,6 +62,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l starts-at -d 'When claims open: RFC 3339 time or `now` [default: now]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l ends-at -d 'When claims close: RFC 3339 time' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l duration -d 'How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l hold -d 'How long a claim holds its unit before it must be redeemed, e.g. 15m; an unredeemed claim then expires and its unit returns [default: no hold, claims never expire]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from create" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
@@ -80,31 +85,97 @@ json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s y -l yes -d 'Do it without asking (scripts; needed when there is no terminal to ask on)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -l dry-run -d 'Show what would change, and change nothing'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from pause" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from pause" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from resume" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from resume" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from extend" -l ends-at -d 'The new end: an RFC 3339 time after the current end' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from extend" -l duration -d 'How much later the campaign ends, e.g. 30m or 1h' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from extend" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from extend" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from extend" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show one campaign and its state now'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every campaign, oldest first'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "end" -d 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Resume a paused campaign: claims are accepted again inside its window'
+complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "extend" -d 'Move a campaign\'s end later (never earlier)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l campaign -d 'The campaign to claim from' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l user -d 'The user, asserted by the operator (1 to 128 characters). Refused when `FLASHSALE_REQUIRE_JWT=1`' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt -d 'The shopper\'s JWT: the user is its verified `sub`. `-` reads it from stdin; the environment variable keeps it out of argv too' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt-public-key-file -d 'PEM public key verifying `--jwt` (RSA: RS256, EC P-256: ES256) instead of the secret' -r -F
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l cart -d 'The shopper\'s cart, e.g. 64.90' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -l campaign -d 'The campaign to claim from' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -l user -d 'The user, asserted by the operator (1 to 128 characters). Refused when `FLASHSALE_REQUIRE_JWT=1`' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -l jwt -d 'The shopper\'s JWT: the user is its verified `sub`. `-` reads it from stdin; the environment variable keeps it out of argv too' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -l jwt-public-key-file -d 'PEM public key verifying `--jwt` (RSA: RS256, EC P-256: ES256) instead of the secret' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -l cart -d 'The shopper\'s cart, e.g. 64.90' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -f -a "show" -d 'Show one claim: its status, discount and redemption. Never creates or changes one'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -f -a "redeem" -d 'Redeem a claim\'s token at checkout, for one order (a retry with the same order replays)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -f -a "void" -d 'Void a claim (fraud, a refund): its unit returns to the inventory'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -f -a "export" -d 'Stream every claim of a campaign as CSV or JSON lines, in a stable order'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and not __fish_seen_subcommand_from show redeem void export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from show" -l campaign -d 'The campaign' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from show" -l user -d 'The claim\'s user' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from show" -l token -d 'The claim\'s token (it may start with `-`)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from show" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from show" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "show" -d 'Show total, claimed and remaining units'
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "add" -d 'Restock: add N units to the total and to what remains'
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add reconcile help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from redeem" -l campaign -d 'The campaign' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from redeem" -l token -d 'The token the shopper presents at checkout (it may start with `-`)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from redeem" -l order -d 'The shop\'s order id (1 to 128 characters); a retry with the same order replays' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from redeem" -l cart -d 'The checkout cart, e.g. 64.90: the discount is priced again on it' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from redeem" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from redeem" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from redeem" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l campaign -d 'The campaign' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l user -d 'The claim\'s user' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l token -d 'The claim\'s token (it may start with `-`)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l reason -d 'Why, for the audit log (e.g. fraud, refund)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -s y -l yes -d 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l dry-run -d 'Show what would change, and change nothing'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l campaign -d 'The campaign' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l status -d 'Only the claims with this status' -r -f -a "claimed\t'Holding a unit, not yet redeemed'
+redeemed\t'Redeemed at checkout'
+voided\t'Voided by an operator'
+expired\t'Expired unredeemed'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l format -d 'csv or jsonl' -r -f -a "csv\t'Comma-separated values with a header row (RFC 4180 quoting)'
+jsonl\t'One JSON document per claim per line: the claim JSON of `claim show`'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE (replaced only once the export is complete) instead of stdout' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one claim: its status, discount and redemption. Never creates or changes one'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from help" -f -a "redeem" -d 'Redeem a claim\'s token at checkout, for one order (a retry with the same order replays)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from help" -f -a "void" -d 'Void a claim (fraud, a refund): its unit returns to the inventory'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from help" -f -a "export" -d 'Stream every claim of a campaign as CSV or JSON lines, in a stable order'
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add remove expire reconcile help" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add remove expire reconcile help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add remove expire reconcile help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add remove expire reconcile help" -f -a "show" -d 'Show total, claimed and remaining units'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add remove expire reconcile help" -f -a "add" -d 'Restock: add N units to the total and to what remains'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add remove expire reconcile help" -f -a "remove" -d 'Take N unclaimed units off sale (never below what claims hold)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add remove expire reconcile help" -f -a "expire" -d 'Expire the claims whose hold ran out now, returning their units (safe during a sale)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add remove expire reconcile help" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and not __fish_seen_subcommand_from show add remove expire reconcile help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from show" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
@@ -113,6 +184,16 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fis
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from remove" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from remove" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Do it without asking (scripts; needed when there is no terminal to ask on)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from remove" -l dry-run -d 'Show what would change, and change nothing'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from expire" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from expire" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from expire" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
@@ -123,12 +204,23 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fis
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from reconcile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show total, claimed and remaining units'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "add" -d 'Restock: add N units to the total and to what remains'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Take N unclaimed units off sale (never below what claims hold)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "expire" -d 'Expire the claims whose hold ran out now, returning their units (safe during a sale)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand inventory; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand events" -l campaign -d 'Only this campaign\'s events' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand events" -l since -d 'Only events at or after this RFC 3339 time' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand events" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand events" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
+json\t'One JSON document per command, errors included'"
+complete -c flashsale -n "__fish_flashsale_using_subcommand events" -l follow -d 'Keep printing new events as they are written, until Ctrl-C or SIGTERM (exit 130)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand events" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l users -d 'Simulated users, each a concurrent task with its own user id' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l inventory -d 'Units of the campaign to create (required unless --campaign)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l tabs -d 'Concurrent requests (tabs) a duplicating user sends before one retry' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l duplicate-ratio -d 'Share of users, from 0 to 1, who send tabs and a retry' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l redeem-ratio -d 'Share of users, from 0 to 1, who redeem their claim at checkout (a third of them retry the same order, a third try a second order)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l void-ratio -d 'Share of users, from 0 to 1, whose claim an operator voids during the run (racing their redemption); each then claims again and must get the voided claim back' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l concurrency -d 'Users in flight at once' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l seed -d 'Seed of the users\' carts and tabs; the report shows it so a run can be repeated [default: random]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand simulate" -l campaign -d 'Claim from this existing live campaign instead of creating one: spends its real units (asks first; --yes for scripts). Prefer --like' -r
@@ -180,6 +272,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l request-ti
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l header-timeout -d 'Longest time a client may take to send a request\'s headers, or stay idle between requests, before it is disconnected' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l max-in-flight -d 'Requests served at once; more are answered 503 with Retry-After at once' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l grace -d 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l expire-every -d 'How often claims past their campaign\'s hold are expired and their units returned (short against any sensible hold; each sweep is one query per campaign with a hold)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
@@ -188,21 +281,31 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand doctor" -l store -d 
 complete -c flashsale -n "__fish_flashsale_using_subcommand doctor" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "campaign" -d 'Create, inspect, list and end campaigns'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "claim" -d 'Claim a discount for a user'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "inventory" -d 'Show, restock and reconcile a campaign\'s inventory'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "man" -d 'Print the manual page (roff) to stdout'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "doctor" -d 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory simulate completions man jwt serve doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "campaign" -d 'Create, inspect, list, pause, resume, extend and end campaigns'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "claim" -d 'Claim a discount for a user; show, redeem, void or export claims'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "inventory" -d 'Show, restock, remove, expire and reconcile a campaign\'s inventory'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "events" -d 'Print the audit log: who changed which campaign, claim or inventory, and when'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "completions" -d 'Print a shell completion script to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "man" -d 'Print the manual page (roff) to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "doctor" -d 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "create" -d 'Create a campaign (prompts for missing fields on a terminal)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "status" -d 'Show one campaign and its state now'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "list" -d 'List every campaign, oldest first'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "end" -d 'Stop a campaign now: no new claims are accepted (existing claims still replay)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "pause" -d 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "resume" -d 'Resume a paused campaign: claims are accepted again inside its window'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from campaign" -f -a "extend" -d 'Move a campaign\'s end later (never earlier)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from claim" -f -a "show" -d 'Show one claim: its status, discount and redemption. Never creates or changes one'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from claim" -f -a "redeem" -d 'Redeem a claim\'s token at checkout, for one order (a retry with the same order replays)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from claim" -f -a "void" -d 'Void a claim (fraud, a refund): its unit returns to the inventory'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from claim" -f -a "export" -d 'Stream every claim of a campaign as CSV or JSON lines, in a stable order'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "show" -d 'Show total, claimed and remaining units'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "add" -d 'Restock: add N units to the total and to what remains'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "remove" -d 'Take N unclaimed units off sale (never below what claims hold)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "expire" -d 'Expire the claims whose hold ran out now, returning their units (safe during a sale)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "mint" -d 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'

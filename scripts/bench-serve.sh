@@ -6,6 +6,7 @@
 #
 #   scripts/bench-serve.sh            # needs redis-server, redis-benchmark, wrk, python3
 #   BENCH_SECONDS=10 BENCH_LEVELS="50 1000 10000" scripts/bench-serve.sh
+#   BENCH_FLASHSALE=/tmp/flashsale-before scripts/bench-serve.sh   # a given binary, no build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +26,14 @@ if [ "$(ulimit -n)" -lt 10500 ]; then
   echo "warning: open-files limit $(ulimit -n); 10,000 connections need about 10,100 per process" >&2
 fi
 
-cargo build --locked --release --quiet
-flashsale=$PWD/target/release/flashsale
+# BENCH_FLASHSALE=path runs another build (e.g. a copy of the binary before a change), so two
+# builds can be measured back to back on the same loaded machine.
+if [ -n "${BENCH_FLASHSALE:-}" ]; then
+  flashsale=$BENCH_FLASHSALE
+else
+  cargo build --locked --release --quiet
+  flashsale=$PWD/target/release/flashsale
+fi
 work=$(mktemp -d)
 redis_pid= serve_pid=
 cleanup() {
@@ -53,12 +60,19 @@ sha=$(redis-cli -p "$redis_port" SCRIPT LOAD "$(cat benches/redis-claim.lua)")
 secret=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 export FLASHSALE_JWT_SECRET=$secret
 store="sqlite:$work/serve.db"
-# --max-in-flight above the largest level: the default (4096) sheds the rest with 503 by design.
-"$flashsale" --store "$store" serve --listen 127.0.0.1:0 --output json --max-in-flight 16384 \
+# serve opens an existing store only: the campaigns (one per level) come first.
+for c in $levels; do
+  "$flashsale" --store "$store" campaign create --id "bench-$c" --name "bench $c" \
+    --inventory 1000000000 --percent-off 10 --max-discount 5 --min-cart 20 --duration 2h \
+    >/dev/null 2>&1
+done
+# The defaults, --max-in-flight included: 10,000 connections must be held without an error.
+"$flashsale" --store "$store" serve --listen 127.0.0.1:0 --output json \
   >"$work/serve.out" 2>/dev/null &
 serve_pid=$!
 address=
 until [ -n "$address" ]; do
+  kill -0 "$serve_pid" 2>/dev/null || { echo "serve did not start" >&2; exit 1; }
   sleep 0.1
   address=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$work/serve.out")
 done
@@ -88,9 +102,6 @@ for c in $levels; do
   redis_p99=$(echo "$redis_csv" | awk -F'","' '{print $7}')
 
   campaign="bench-$c"
-  "$flashsale" --store "$store" campaign create --id "$campaign" --name "bench $c" \
-    --inventory 1000000000 --percent-off 10 --max-discount 5 --min-cart 20 --duration 2h \
-    >/dev/null
   # What the load generator itself burns: its CPU seconds over the wall time, of 2 cores.
   out=$(BENCH_TOKENS="$work/tokens" BENCH_CAMPAIGN="$campaign" BENCH_THREADS="$threads" \
     /usr/bin/time -f 'wrk-cpu %e %U %S' -o "$work/wrk-time" wrk -t "$threads" -c "$c" -d "${seconds}s" --timeout 30s --latency \

@@ -4,7 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use crate::domain::{Claim, ClaimOutcome};
+use crate::domain::{Claim, ClaimOutcome, Event, Hold, Transition};
 use crate::error::ErrorKind;
 use crate::service::CampaignView;
 
@@ -30,6 +30,9 @@ pub(crate) fn campaign_json(view: &CampaignView) -> Value {
         "min_cart_cents": c.rule.min_cart.get(),
         "currency": c.currency,
         "created_at": rfc3339(c.created_at),
+        "paused": c.paused,
+        "ended_at": c.ended_at.map(rfc3339),
+        "hold_seconds": c.hold.map(Hold::seconds),
     })
 }
 
@@ -41,15 +44,48 @@ pub(crate) fn claim_json(outcome: &ClaimOutcome) -> Value {
     })
 }
 
-/// One claim as it is held, without an outcome (nothing was asked of it).
+/// One claim as it is held, without an outcome (nothing was asked of it). A redeemed claim
+/// also carries its redemption; the other fields are always there (`expires_at` is null
+/// without a hold).
 pub(crate) fn claim_record_json(c: &Claim) -> Value {
-    json!({
+    let mut json = json!({
         "campaign_id": c.campaign_id,
         "user_id": c.user_id,
         "token": c.token,
+        "status": c.status.as_str(),
         "discount_cents": c.discount.get(),
         "cart_cents": c.cart.get(),
+        "currency": c.currency,
         "claimed_at": rfc3339(c.claimed_at),
+        "expires_at": c.expires_at.map(rfc3339),
+    });
+    if let (Some(r), Value::Object(fields)) = (&c.redemption, &mut json) {
+        fields.insert("order_id".into(), json!(r.order_id));
+        fields.insert("redeemed_at".into(), json!(rfc3339(r.redeemed_at)));
+        fields.insert("redeemed_cart_cents".into(), json!(r.cart.get()));
+        fields.insert("redeemed_discount_cents".into(), json!(r.discount.get()));
+    }
+    json
+}
+
+/// The answer to a redemption: the outcome (`redeemed`, or `replayed` for a retry of the
+/// same order) and the claim.
+pub(crate) fn redemption_json(outcome: &Transition) -> Value {
+    json!({
+        "outcome": if outcome.replayed() { "replayed" } else { "redeemed" },
+        "claim": claim_record_json(outcome.claim()),
+    })
+}
+
+/// One event of the audit log.
+pub(crate) fn event_json(e: &Event) -> Value {
+    json!({
+        "seq": e.seq,
+        "at": rfc3339(e.at),
+        "actor": e.actor,
+        "campaign_id": e.campaign_id,
+        "action": e.action,
+        "details": e.details,
     })
 }
 

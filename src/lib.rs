@@ -34,6 +34,7 @@
 //! # let dir = tempfile::tempdir()?;
 //! let store = SqliteStore::open(&dir.path().join("flashsale.db")).await?;
 //! let now = SystemClock.now();
+//! let ops = Actor::parse("ops")?;
 //! CampaignService::new(store.clone(), SystemClock)
 //!     .create(NewCampaign {
 //!         id: CampaignId::parse("spring")?,
@@ -46,7 +47,7 @@
 //!         starts_at: now,
 //!         ends_at: now + TimeDelta::hours(1),
 //!         hold: None,
-//!     }, &Actor::parse("ops")?)
+//!     }, &ops)
 //!     .await?;
 //! let claims = ClaimService::new(store, SystemClock);
 //! let ana = Identity::asserted_by_operator(UserId::parse("ana")?);

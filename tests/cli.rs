@@ -56,6 +56,9 @@ fn campaign_create_prints_the_contract_json() {
             "min_cart_cents": 5050,
             "currency": "USD",
             "created_at": created_at,
+            "paused": false,
+            "ended_at": null,
+            "hold_seconds": null,
         })
     );
 }
@@ -107,6 +110,9 @@ fn campaign_create_derives_an_id_and_defaults() {
             "min_cart_cents": 0,
             "currency": "EUR",
             "created_at": c["created_at"],
+            "paused": false,
+            "ended_at": null,
+            "hold_seconds": null,
         })
     );
 }
@@ -251,7 +257,11 @@ fn campaign_create_without_a_terminal_reports_missing_fields() {
 /// The whole JSON of a campaign made by [`TestEnv::create_campaign`], with its times taken
 /// from `got` once they are checked to be timestamps.
 fn campaign_doc(got: &Value, id: &str, state: &str, total: u32, claimed: u32) -> Value {
-    for field in ["starts_at", "ends_at", "created_at"] {
+    let ended = (state == "ended").then_some("ended_at");
+    for field in ["starts_at", "ends_at", "created_at"]
+        .into_iter()
+        .chain(ended)
+    {
         let time = got[field].as_str().unwrap_or_default();
         assert_eq!(
             normalise(time, &[]),
@@ -273,6 +283,10 @@ fn campaign_doc(got: &Value, id: &str, state: &str, total: u32, claimed: u32) ->
         "min_cart_cents": 2000,
         "currency": "EUR",
         "created_at": got["created_at"],
+        "paused": false,
+        // Set by `campaign end` (its time checked above with the others), null before.
+        "ended_at": if state == "ended" { got["ended_at"].clone() } else { Value::Null },
+        "hold_seconds": null,
     })
 }
 
@@ -426,6 +440,9 @@ fn claim_doc(
             "discount_cents": discount,
             "cart_cents": cart,
             "claimed_at": claim["claimed_at"],
+            "status": "claimed",
+            "currency": "EUR",
+            "expires_at": null,
         }
     })
 }

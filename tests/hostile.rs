@@ -320,13 +320,34 @@ fn a_duplicate_campaign_id_changes_nothing() {
 #[test]
 fn campaign_ids_are_refused_everywhere_they_are_taken() {
     let env = populated();
-    let templates: [&[&str]; 6] = [
+    let templates: [&[&str]; 16] = [
         &["campaign", "status", "{}"],
         &["campaign", "end", "{}", "--yes"],
+        &["campaign", "pause", "{}"],
+        &["campaign", "resume", "{}"],
+        &["campaign", "extend", "{}", "--duration", "1h"],
         &["inventory", "show", "{}"],
         &["inventory", "add", "{}", "1"],
+        &["inventory", "remove", "{}", "1", "--yes"],
+        &["inventory", "expire", "{}"],
         &["inventory", "reconcile", "{}", "--apply", "--yes"],
         &["claim", "--campaign", "{}", "--user", "bo", "--cart", "50"],
+        &["claim", "show", "--campaign", "{}", "--user", "bo"],
+        &["claim", "void", "--campaign", "{}", "--user", "bo", "--yes"],
+        &[
+            "claim",
+            "redeem",
+            "--campaign",
+            "{}",
+            "--token",
+            "t",
+            "--order",
+            "o",
+            "--cart",
+            "50",
+        ],
+        &["claim", "export", "--campaign", "{}", "--format", "csv"],
+        &["events", "--campaign", "{}"],
     ];
     for template in templates {
         for value in [
@@ -339,6 +360,107 @@ fn campaign_ids_are_refused_everywhere_they_are_taken() {
         ] {
             assert_refused(&env, &with(template, &value), 2, "invalid_input");
         }
+    }
+}
+
+/// Issue 12: every value the lifecycle commands take, hostile, is refused before the store
+/// is opened.
+#[test]
+fn lifecycle_commands_refuse_hostile_values() {
+    let env = populated();
+    let redeem = |order: &str, cart: &str| {
+        vec![
+            "claim",
+            "redeem",
+            "--campaign",
+            "spring",
+            "--token",
+            "t",
+            "--order",
+            order,
+            "--cart",
+            cart,
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+    };
+    let cases: Vec<(Vec<String>, Vec<Hostile>)> = vec![
+        (redeem("{}", "50"), vec![Empty, Huge, NonUtf8, Control]),
+        (
+            redeem("o-1", "{}"),
+            vec![
+                Empty,
+                Huge,
+                NonUtf8,
+                Control,
+                Negative,
+                TenToThe30,
+                MalformedDate,
+                WrongType,
+            ],
+        ),
+        (
+            ["claim", "show", "--campaign", "spring", "--user", "{}"]
+                .map(str::to_owned)
+                .to_vec(),
+            vec![Empty, Huge, NonUtf8, Control],
+        ),
+        (
+            ["campaign", "extend", "spring", "--duration", "{}"]
+                .map(str::to_owned)
+                .to_vec(),
+            ALL.to_vec(),
+        ),
+        (
+            ["campaign", "extend", "spring", "--ends-at", "{}"]
+                .map(str::to_owned)
+                .to_vec(),
+            ALL.to_vec(),
+        ),
+        (
+            ["inventory", "remove", "spring", "{}", "--yes"]
+                .map(str::to_owned)
+                .to_vec(),
+            ALL.to_vec(),
+        ),
+        (
+            ["events", "--since", "{}"].map(str::to_owned).to_vec(),
+            ALL.to_vec(),
+        ),
+    ];
+    for (template, values) in cases {
+        let template: Vec<&str> = template.iter().map(String::as_str).collect();
+        for value in values {
+            assert_refused(&env, &with(&template, &value.value()), 2, "invalid_input");
+        }
+    }
+    for value in ALL {
+        assert_refused(
+            &env,
+            &create_with("--hold", &value.value()),
+            2,
+            "invalid_input",
+        );
+    }
+    // A hostile actor names no one: refused before anything is written.
+    for value in [Empty, Huge, Control] {
+        let args = os(&["campaign", "pause", "spring"]);
+        let before = env.store_bytes();
+        let json = env
+            .run(&args)
+            .env("FLASHSALE_ACTOR", value.value())
+            .code(2)
+            .json();
+        assert_eq!(json["error"]["kind"], "invalid_input", "{value:?}: {json}");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid FLASHSALE_ACTOR: "),
+            "{json}"
+        );
+        assert_unchanged(&before, &env.store_bytes(), &[format!("{value:?}")]);
     }
 }
 

@@ -83,6 +83,9 @@ fn campaign_create_prompts_for_missing_fields_on_a_terminal() {
             "min_cart_cents": 0,
             "currency": "USD",
             "created_at": campaign["created_at"],
+            "paused": false,
+            "ended_at": null,
+            "hold_seconds": null,
         })
     );
 }

@@ -842,3 +842,138 @@ fn simulate_refuses_a_bad_target_or_no_key_before_touching_the_store() {
         "no store may be created"
     );
 }
+
+/// Issue 12: `POST /v1/campaigns/{id}/redeem` redeems the caller's own claim only; a retry
+/// with the same order replays; another order, a stranger's token or a small cart is refused
+/// and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redeem_over_http_is_for_the_tokens_owner_only() {
+    let env = TestEnv::new();
+    env.create_campaign("drop", 3);
+    let ana_claim = env.claim("drop", "ana", "30").json();
+    let code = ana_claim["claim"]["token"].as_str().unwrap().to_owned();
+    let server = Server::start(&env, &[]);
+    let http = client();
+    let url = server.url("/v1/campaigns/drop/redeem");
+    let body =
+        |order: &str, cart: i64| json!({"token": code, "order_id": order, "cart_cents": cart});
+
+    // Not ana: a valid JWT of another shopper is refused, and so is no JWT at all.
+    let before = env
+        .run(["claim", "show", "--campaign", "drop", "--user", "ana"])
+        .json();
+    let (status, _, _, answer_body) = answer(
+        http.post(&url)
+            .bearer_auth(token("eve"))
+            .json(&body("o-1", 5000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer_body}");
+    assert_eq!(
+        answer_body,
+        error("not_found", "campaign `drop` has no claim with that token")
+    );
+    let (status, auth, _, _) = answer(http.post(&url).json(&body("o-1", 5000))).await;
+    assert_eq!(
+        (status, auth.as_deref()),
+        (StatusCode::UNAUTHORIZED, Some("Bearer"))
+    );
+    // Below the minimum cart: 422, nothing written.
+    let (status, _, _, answer_body) = answer(
+        http.post(&url)
+            .bearer_auth(token("ana"))
+            .json(&body("o-1", 1999)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer_body}");
+    assert_eq!(
+        env.run(["claim", "show", "--campaign", "drop", "--user", "ana"])
+            .json(),
+        before
+    );
+    // A malformed body never reaches the store.
+    let (status, _, _, answer_body) = answer(
+        http.post(&url)
+            .bearer_auth(token("ana"))
+            .json(&json!({"token": code, "cart_cents": 5000})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer_body}");
+
+    // The owner redeems; the same order replays; another order conflicts.
+    let (status, _, _, redeemed) = answer(
+        http.post(&url)
+            .bearer_auth(token("ana"))
+            .json(&body("o-1", 5000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{redeemed}");
+    assert_eq!(redeemed["outcome"], "redeemed");
+    assert_eq!(redeemed["claim"]["order_id"], "o-1");
+    let (status, _, _, replayed) = answer(
+        http.post(&url)
+            .bearer_auth(token("ana"))
+            .json(&body("o-1", 5000)),
+    )
+    .await;
+    assert_eq!(
+        (status, replayed["outcome"].clone()),
+        (StatusCode::OK, json!("replayed"))
+    );
+    assert_eq!(replayed["claim"], redeemed["claim"]);
+    let (status, _, _, conflict) = answer(
+        http.post(&url)
+            .bearer_auth(token("ana"))
+            .json(&body("o-2", 5000)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
+    assert_eq!(conflict["error"]["kind"], "conflict");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// Issue 12: serve expires claims past their hold by itself, and stops its sweep on SIGTERM.
+#[test]
+fn serve_expires_holds_periodically() {
+    let env = TestEnv::new();
+    env.run([
+        "campaign",
+        "create",
+        "--id",
+        "drop",
+        "--name",
+        "Drop",
+        "--inventory",
+        "2",
+        "--percent-off",
+        "10",
+        "--max-discount",
+        "5",
+        "--duration",
+        "1h",
+        "--hold",
+        "1s",
+    ])
+    .json();
+    env.claim("drop", "ana", "30").json();
+    let server = Server::start(&env, &["--expire-every", "1s"]);
+    let started = Instant::now();
+    loop {
+        let shown = env
+            .run(["claim", "show", "--campaign", "drop", "--user", "ana"])
+            .json();
+        if shown["status"] == "expired" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "never expired: {shown}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        env.run(["inventory", "show", "drop"]).json()["remaining"],
+        2
+    );
+    assert_eq!(server.stop().code(), Some(0));
+}

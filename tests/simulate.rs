@@ -96,9 +96,17 @@ fn a_run_with_tabs_and_duplicates_passes_and_its_numbers_add_up() {
     }
     assert!(report["latency_ms"]["p50"].as_f64() <= report["latency_ms"]["max"].as_f64());
     assert!(report["duration_ms"].is_u64() && report["claims_per_sec"].is_f64());
-    // Issue 6: every request reached the SQLite writer, and batching shared the commits.
+    // Issue 6: every request reached the SQLite writer, and batching shared the commits;
+    // issue 12: so did every redemption.
     let group = &report["group_commit"];
-    assert_eq!(n(group, "requests"), n(&report, "requests"), "{report}");
+    assert_eq!(
+        n(group, "requests"),
+        n(&report, "requests")
+            + n(&report, "redeemed")
+            + n(&report, "redeem_replayed")
+            + n(&report, "redeem_conflicts"),
+        "{report}"
+    );
     assert!(
         (1..=n(group, "requests")).contains(&n(group, "commits")),
         "{report}"
@@ -487,6 +495,10 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
         ("replays consistent", "ok"),
         ("inventory conserved", "ok"),
         ("no undersell", "ok"),
+        ("one status per claim", "ok"),
+        ("redeemed once", "ok"),
+        ("final after void", "ok"),
+        ("actions logged", "ok"),
         ("run checks", "ok"),
         ("result", "PASSED"),
     ] {
@@ -500,7 +512,7 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
 }
 
 /// Every row of the table report, in order.
-const REPORT_ROWS: [&str; 25] = [
+const REPORT_ROWS: [&str; 33] = [
     "campaign",
     "users",
     "inventory",
@@ -513,6 +525,10 @@ const REPORT_ROWS: [&str; 25] = [
     "not eligible",
     "not live",
     "errors",
+    "redeemed",
+    "voided",
+    "expired",
+    "lifecycle errors",
     "duration",
     "latency",
     "identity",
@@ -523,6 +539,10 @@ const REPORT_ROWS: [&str; 25] = [
     "replays consistent",
     "inventory conserved",
     "no undersell",
+    "one status per claim",
+    "redeemed once",
+    "final after void",
+    "actions logged",
     "run checks",
     "peak memory",
     "result",
@@ -695,34 +715,6 @@ impl Store for FakeStore {
         unimplemented!("not used by the simulator")
     }
 
-    async fn claim_by_token(
-        &self,
-        _: &CampaignId,
-        _: &ClaimToken,
-    ) -> Result<Option<Claim>, StoreError> {
-        unimplemented!("not used by the simulator")
-    }
-
-    async fn redeem(&self, _: &RedeemAttempt) -> Result<Verdict, StoreError> {
-        unimplemented!("not used by the simulator")
-    }
-
-    async fn void(&self, _: &VoidAttempt) -> Result<Verdict, StoreError> {
-        unimplemented!("not used by the simulator")
-    }
-
-    async fn expire_holds(&self, _: &CampaignId, _: &Stamp) -> Result<Option<u64>, StoreError> {
-        unimplemented!("not used by the simulator")
-    }
-
-    async fn events(&self, _: &EventQuery) -> Result<Vec<Event>, StoreError> {
-        unimplemented!("not used by the simulator")
-    }
-
-    async fn export_page(&self, _: &ExportPage) -> Result<Vec<Claim>, StoreError> {
-        unimplemented!("not used by the simulator")
-    }
-
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         let (id, user) = (&attempt.campaign_id, &attempt.user_id);
         // Sound: read, decide and write under one lock. The faults break the read (no replay)
@@ -770,6 +762,28 @@ impl Store for FakeStore {
         }))
     }
 
+    async fn claim_by_token(
+        &self,
+        _: &CampaignId,
+        _: &ClaimToken,
+    ) -> Result<Option<Claim>, StoreError> {
+        unimplemented!("not used by the simulator")
+    }
+
+    // The claim path is what these faults break; the runs below send no redemption or void.
+    async fn redeem(&self, _: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        unimplemented!("the runs below redeem nothing")
+    }
+
+    async fn void(&self, _: &VoidAttempt) -> Result<Verdict, StoreError> {
+        unimplemented!("the runs below void nothing")
+    }
+
+    /// No hold on the simulator's campaign: nothing ever expires.
+    async fn expire_holds(&self, id: &CampaignId, _: &Stamp) -> Result<Option<u64>, StoreError> {
+        Ok(self.with(|d| d.campaigns.contains_key(id).then_some(0)))
+    }
+
     async fn reconcile(
         &self,
         _: &CampaignId,
@@ -777,6 +791,27 @@ impl Store for FakeStore {
         _: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
         unimplemented!("not used by the simulator")
+    }
+
+    /// Nothing here is an operator's action: the log stays empty.
+    async fn events(&self, _: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
+        Ok(self.with(|d| {
+            let mut claims: Vec<Claim> = d
+                .claims
+                .iter()
+                .filter(|c| c.campaign_id == page.campaign)
+                .filter(|c| page.status.is_none_or(|s| c.status == s))
+                .filter(|c| page.after.as_ref().is_none_or(|after| &c.user_id > after))
+                .cloned()
+                .collect();
+            claims.sort_by(|a, b| a.user_id.as_str().cmp(b.user_id.as_str()));
+            claims.truncate(page.limit);
+            claims
+        }))
     }
 
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
@@ -817,6 +852,7 @@ async fn simulate_on(fault: Fault, units: i64) -> Report {
             min: "50".parse().expect("cart"),
             max: "100".parse().expect("cart"),
         },
+        redeem_ratio: 0.0,
         ..Load::new(400, 3)
     };
     simulator
@@ -901,4 +937,129 @@ fn the_require_jwt_policy_refuses_operator_asserted_simulations() {
         ))
         .json();
     assert_eq!(report["identity"], "jwt", "with --jwt the policy is met");
+}
+
+/// Issue 12: shoppers redeem (some retry the same order, some try a second one) while an
+/// operator voids claims and sweeps expiries; the audit checks I7-I10 as well, and passes.
+#[test]
+fn a_run_with_redemptions_and_voids_keeps_i7_to_i10() {
+    let env = TestEnv::new();
+    let report = env
+        .run([
+            "simulate",
+            "--users",
+            "300",
+            "--inventory",
+            "100",
+            "--redeem-ratio",
+            "0.6",
+            "--void-ratio",
+            "0.3",
+            "--seed",
+            "5",
+            "--cart-min",
+            "20",
+            "--cart-max",
+            "80",
+        ])
+        .json();
+    assert_eq!(report["passed"], true, "{report:#}");
+    for field in ["redeemed", "redeem_replayed", "redeem_conflicts", "voided"] {
+        assert!(report[field].as_u64().unwrap() > 0, "{field}: {report:#}");
+    }
+    assert_eq!(report["lifecycle_errors"], 0, "{report:#}");
+    for invariant in [
+        "one_status_per_claim",
+        "redeemed_once",
+        "final_after_void",
+        "actions_logged",
+    ] {
+        assert_eq!(report["invariants"][invariant], true, "{invariant}");
+    }
+    // Every voided unit went back: held and remaining add up to the total.
+    let after = &report["lifecycle_after"];
+    assert_eq!(after["voided"], report["voided"]);
+    assert_eq!(after["void_events"], report["voided"]);
+    let held = after["claimed"].as_i64().unwrap() + after["redeemed"].as_i64().unwrap();
+    assert_eq!(
+        held + report["store_after"]["remaining"].as_i64().unwrap(),
+        100,
+        "{report:#}"
+    );
+}
+
+/// Out-of-range lifecycle ratios are usage errors that name their flag.
+#[test]
+fn lifecycle_ratios_are_checked_before_the_store_is_touched() {
+    let env = TestEnv::new();
+    for (flag, value) in [("--redeem-ratio", "1.5"), ("--void-ratio", "-0.1")] {
+        let json = env
+            .run(["simulate", "--users", "10", "--inventory", "5", flag, value])
+            .code(2)
+            .json();
+        let message = json["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("invalid {flag}: must be a number from 0 to 1")),
+            "{message}"
+        );
+    }
+}
+
+/// Issue 12: on a campaign with a hold, the simulated operator's sweeps expire the claims whose
+/// hold ran out during the run (the clock jumps past it mid-run); every expiry returns its unit
+/// and leaves its event, and redemptions after it are refused: the audit says so and passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_expire_during_a_run_and_the_audit_accounts_for_them() {
+    use flashsale::domain::{Currency, Hold, NewCampaign, Percent};
+    let dir = tempfile::tempdir().expect("dir");
+    let store = flashsale::store::SqliteStore::open(&dir.path().join("db"))
+        .await
+        .expect("store");
+    let start = DateTime::from_timestamp(1_800_000_000, 0).expect("instant");
+    let clock = Arc::new(FixedClock::new(start));
+    let model = NewCampaign {
+        id: CampaignId::parse("held").expect("id"),
+        name: "Held".into(),
+        inventory: Units::new(200).expect("units"),
+        percent: Percent::from_bps(1_000).expect("percent"),
+        max_discount: "5".parse().expect("money"),
+        min_cart: "20".parse().expect("money"),
+        currency: Currency::default(),
+        starts_at: start,
+        ends_at: start + chrono::TimeDelta::hours(2),
+        hold: Some(Hold::from_seconds(60).expect("hold")),
+    }
+    .validate(start)
+    .expect("campaign");
+    let simulator = Simulator::new(store, Arc::clone(&clock));
+    let campaign = simulator
+        .create_campaign_like(&model)
+        .await
+        .expect("rehearsal campaign");
+    let load = Load {
+        redeem_ratio: 0.3,
+        concurrency: 20,
+        carts: CartRange {
+            min: "50".parse().expect("cart"),
+            max: "100".parse().expect("cart"),
+        },
+        ..Load::new(400, 11)
+    };
+    // Two minutes pass once the run is under way: every unredeemed claim's hold has run out.
+    let later = Arc::clone(&clock);
+    let jump = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        later.set(start + chrono::TimeDelta::minutes(2));
+    });
+    let report = simulator
+        .run(&load, &campaign, Arc::new(Progress::default()))
+        .await
+        .expect("run");
+    jump.await.expect("clock task");
+    assert!(report.passed, "{:?}", report.violations);
+    assert!(report.expired > 0, "{report:?}");
+    let after = report.lifecycle_after.expect("lifecycle");
+    assert_eq!(u64::try_from(after.expired).ok(), Some(report.expired));
+    assert_eq!(after.expired_by_events, after.expired);
+    assert!(report.invariants.one_status_per_claim && report.invariants.actions_logged);
 }

@@ -67,32 +67,6 @@ impl Store for Faulty {
     ) -> Result<Option<Campaign>, StoreError> {
         self.inner.change_campaign(id, change, stamp).await
     }
-    async fn claim_by_token(
-        &self,
-        id: &CampaignId,
-        token: &ClaimToken,
-    ) -> Result<Option<Claim>, StoreError> {
-        self.inner.claim_by_token(id, token).await
-    }
-    async fn redeem(&self, attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
-        self.inner.redeem(attempt).await
-    }
-    async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
-        self.inner.void(attempt).await
-    }
-    async fn expire_holds(
-        &self,
-        id: &CampaignId,
-        stamp: &Stamp,
-    ) -> Result<Option<u64>, StoreError> {
-        self.inner.expire_holds(id, stamp).await
-    }
-    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
-        self.inner.events(query).await
-    }
-    async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
-        self.inner.export_page(page).await
-    }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
         match self.fault {
             Fault::FailingWrites => Err(failure("claiming")),
@@ -102,6 +76,33 @@ impl Store for Faulty {
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
         self.inner.claim_of(id, user).await
     }
+    async fn claim_by_token(
+        &self,
+        id: &CampaignId,
+        token: &ClaimToken,
+    ) -> Result<Option<Claim>, StoreError> {
+        self.inner.claim_by_token(id, token).await
+    }
+    // A redemption and a void are writes: they fail as claims do.
+    async fn redeem(&self, attempt: &RedeemAttempt) -> Result<Verdict, StoreError> {
+        match self.fault {
+            Fault::FailingWrites => Err(failure("redeeming")),
+            Fault::UnreadableAfter | Fault::ClaimsBeside => self.inner.redeem(attempt).await,
+        }
+    }
+    async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
+        match self.fault {
+            Fault::FailingWrites => Err(failure("voiding")),
+            Fault::UnreadableAfter | Fault::ClaimsBeside => self.inner.void(attempt).await,
+        }
+    }
+    async fn expire_holds(
+        &self,
+        id: &CampaignId,
+        stamp: &Stamp,
+    ) -> Result<Option<u64>, StoreError> {
+        self.inner.expire_holds(id, stamp).await
+    }
     async fn reconcile(
         &self,
         id: &CampaignId,
@@ -109,6 +110,12 @@ impl Store for Faulty {
         stamp: &Stamp,
     ) -> Result<Option<Reconciliation>, StoreError> {
         self.inner.reconcile(id, mode, stamp).await
+    }
+    async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        self.inner.events(query).await
+    }
+    async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
+        self.inner.export_page(page).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         let first = self.audits.fetch_add(1, Ordering::SeqCst) == 0;
@@ -214,7 +221,7 @@ async fn a_store_unreadable_after_the_run_fails_it_with_the_report() {
             .is_some_and(|e| e.contains("auditing"))
     );
     // Nothing was proven, so no invariant is reported as holding.
-    assert_eq!(report.invariants.broken().count(), 5);
+    assert_eq!(report.invariants.broken().count(), 9);
     assert!(!report.passed);
     assert!(
         report.violations[0]
@@ -286,7 +293,10 @@ async fn claims_beside_a_shared_run_are_counted_not_a_violation() {
 #[test]
 fn simulations_at_once_on_one_campaign_all_pass() {
     let env = TestEnv::new();
-    env.create_campaign("spring", 300);
+    // Enough units for every shopper of the three runs: a run that starts after the others
+    // sold the campaign out is refused before it claims anything, which is right but is not
+    // what this test is about (on a loaded machine the runs do not start together).
+    env.create_campaign("spring", 450);
     let runs: Vec<_> = (0..3)
         .map(|seed| {
             env.std_cmd([
@@ -716,7 +726,8 @@ fn a_missing_subcommand_in_json_mode_is_one_line() {
     for (args, message) in [
         (
             vec!["campaign"],
-            "`flashsale campaign` needs a subcommand: one of create, status, list, end",
+            "`flashsale campaign` needs a subcommand: one of create, status, list, end, pause, \
+             resume, extend",
         ),
         (
             vec!["jwt"],
@@ -724,12 +735,13 @@ fn a_missing_subcommand_in_json_mode_is_one_line() {
         ),
         (
             vec!["inventory"],
-            "`flashsale inventory` needs a subcommand: one of show, add, reconcile",
+            "`flashsale inventory` needs a subcommand: one of show, add, remove, expire, \
+             reconcile",
         ),
         (
             vec![],
-            "`flashsale` needs a subcommand: one of campaign, claim, inventory, simulate, \
-             completions, man, jwt, serve, doctor",
+            "`flashsale` needs a subcommand: one of campaign, claim, inventory, events, \
+             simulate, completions, man, jwt, serve, doctor",
         ),
     ] {
         let document = json!({"error": {"kind": "invalid_input", "message": message}});

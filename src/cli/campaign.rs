@@ -12,7 +12,7 @@ use crate::clock::{Clock as _, SystemClock};
 use super::confirm::ConfirmArgs;
 use super::{Context, Interrupted, UsageError, output, parse};
 use crate::domain::{
-    CampaignId, CampaignState, Cents, Currency, Invalid, NewCampaign, Percent, Units,
+    CampaignId, CampaignState, Cents, Currency, Hold, Invalid, NewCampaign, Percent, Units,
 };
 
 /// Campaign subcommands.
@@ -30,6 +30,15 @@ pub(crate) enum CampaignCmd {
     /// Stop a campaign now: no new claims are accepted (existing claims still replay).
     #[command(after_long_help = END_EXAMPLES)]
     End(EndArgs),
+    /// Pause a campaign: new claims are refused until it resumes (replays and redeems work).
+    #[command(after_long_help = PAUSE_EXAMPLES)]
+    Pause(IdArgs),
+    /// Resume a paused campaign: claims are accepted again inside its window.
+    #[command(after_long_help = RESUME_EXAMPLES)]
+    Resume(IdArgs),
+    /// Move a campaign's end later (never earlier).
+    #[command(after_long_help = EXTEND_EXAMPLES)]
+    Extend(ExtendArgs),
 }
 
 /// Examples of `flashsale campaign --help`.
@@ -39,7 +48,22 @@ Examples:
       --percent-off 15 --max-discount 20 --duration 2h
   flashsale campaign list
   flashsale campaign status spring
+  flashsale campaign pause spring
+  flashsale campaign resume spring
+  flashsale campaign extend spring --duration 30m
   flashsale campaign end spring";
+
+const PAUSE_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign pause spring
+  flashsale campaign resume spring";
+
+const RESUME_EXAMPLES: &str = PAUSE_EXAMPLES;
+
+const EXTEND_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign extend spring --duration 30m          # the end moves 30 minutes later
+  flashsale campaign extend spring --ends-at 2026-11-27T22:00:00Z";
 
 const STATUS_EXAMPLES: &str = "\
 Examples:
@@ -65,6 +89,8 @@ Examples:
   flashsale campaign create --id bf-2026 --name 'Black Friday' \\
       --inventory 10000 --percent-off 12.5 --max-discount 30 \\
       --starts-at 2026-11-27T08:00:00Z --ends-at 2026-11-27T20:00:00Z
+  flashsale campaign create --name 'Checkout hold' --inventory 100 \\
+      --percent-off 10 --max-discount 5 --duration 2h --hold 15m
   flashsale campaign create   # on a terminal: asks for each field";
 
 /// Arguments of `campaign create`. Money is a decimal with at most two fraction digits.
@@ -98,6 +124,28 @@ pub(crate) struct CreateArgs {
     #[arg(long, value_name = "RFC3339", conflicts_with = "duration")]
     ends_at: Option<String>,
     /// How long claims stay open after the start, e.g. 30m, 2h, 1d, 1h30m.
+    #[arg(long, value_name = "DURATION")]
+    duration: Option<String>,
+    /// How long a claim holds its unit before it must be redeemed, e.g. 15m; an unredeemed
+    /// claim then expires and its unit returns [default: no hold, claims never expire].
+    #[arg(long, value_name = "DURATION")]
+    hold: Option<String>,
+}
+
+/// Arguments of `campaign extend`.
+#[derive(Debug, Args)]
+pub(crate) struct ExtendArgs {
+    /// The campaign id.
+    id: String,
+    /// The new end: an RFC 3339 time after the current end.
+    #[arg(
+        long,
+        value_name = "RFC3339",
+        conflicts_with = "duration",
+        required_unless_present = "duration"
+    )]
+    ends_at: Option<String>,
+    /// How much later the campaign ends, e.g. 30m or 1h.
     #[arg(long, value_name = "DURATION")]
     duration: Option<String>,
 }
@@ -155,11 +203,11 @@ pub(crate) struct IdArgs {
 pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
     match cmd {
         CampaignCmd::Create(args) => {
+            let actor = super::actor()?;
             let (new, now) = complete(*args)?;
             // Checked here too, before the store is opened: a refused campaign must not create
             // or touch a store (the service checks again with its own clock).
             new.clone().validate(now)?;
-            let actor = ctx.actor()?;
             let view = ctx.campaigns().await?.create(new, &actor).await?;
             ctx.emit(&output::campaign_json(&view), || {
                 output::campaign_table(&view)
@@ -182,6 +230,7 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
         }
         CampaignCmd::End(EndArgs { id, confirm }) => {
             let id = CampaignId::parse(&id)?;
+            let actor = super::actor()?;
             confirm.check("`campaign end`")?;
             let campaigns = ctx.campaigns().await?;
             let view = campaigns.status(&id).await?;
@@ -201,7 +250,60 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
                     output::inventory_summary(&view)
                 ))?;
             }
-            let view = campaigns.end(&id, &ctx.actor()?).await?;
+            let view = campaigns.end(&id, &actor).await?;
+            ctx.emit(&output::campaign_json(&view), || {
+                output::campaign_table(&view)
+            })
+        }
+        CampaignCmd::Pause(IdArgs { id }) => {
+            let id = CampaignId::parse(&id)?;
+            let actor = super::actor()?;
+            let view = ctx.campaigns().await?.pause(&id, &actor).await?;
+            ctx.emit(&output::campaign_json(&view), || {
+                output::campaign_table(&view)
+            })
+        }
+        CampaignCmd::Resume(IdArgs { id }) => {
+            let id = CampaignId::parse(&id)?;
+            let actor = super::actor()?;
+            let view = ctx.campaigns().await?.resume(&id, &actor).await?;
+            ctx.emit(&output::campaign_json(&view), || {
+                output::campaign_table(&view)
+            })
+        }
+        CampaignCmd::Extend(ExtendArgs {
+            id,
+            ends_at,
+            duration,
+        }) => {
+            let id = CampaignId::parse(&id)?;
+            let actor = super::actor()?;
+            let now = SystemClock.now();
+            let (at, by) = match (ends_at, duration) {
+                (Some(text), _) => (Some(parse::instant(&text, "--ends-at", now, false)?), None),
+                (None, Some(text)) => (None, Some(parse::duration(&text)?)),
+                (None, None) => {
+                    return Err(UsageError("missing --ends-at or --duration".into()).into());
+                }
+            };
+            let campaigns = ctx.campaigns().await?;
+            let ends_at = match (at, by) {
+                (Some(at), _) => at,
+                // Added to the end as read now: two operators extending at once each move
+                // the end from what they saw, and the later write wins; neither shortens it.
+                (None, Some(by)) => {
+                    let view = campaigns.status(&id).await?;
+                    view.campaign
+                        .window
+                        .ends_at
+                        .checked_add_signed(by)
+                        .ok_or_else(|| {
+                            Invalid::new("--duration", "moves the end past the year 9999")
+                        })?
+                }
+                (None, None) => unreachable!("one of the two was matched above"),
+            };
+            let view = campaigns.extend(&id, ends_at, &actor).await?;
             ctx.emit(&output::campaign_json(&view), || {
                 output::campaign_table(&view)
             })
@@ -318,7 +420,16 @@ fn build(args: &CreateArgs, now: DateTime<Utc>, flags: bool) -> anyhow::Result<N
             .map_or_else(|| Ok(Currency::default()), Currency::parse)?,
         starts_at,
         ends_at,
-        hold: None,
+        hold: args.hold.as_deref().map(parse_hold).transpose()?,
+    })
+}
+
+/// Parses `--hold`: a duration such as 15m, at least one second.
+fn parse_hold(text: &str) -> Result<Hold, Invalid> {
+    let hold = parse::duration_named(text, "--hold")?;
+    Hold::from_seconds(hold.num_seconds()).map_err(|err| Invalid {
+        field: "--hold",
+        ..err
     })
 }
 

@@ -67,6 +67,8 @@ fn load_flag(field: &str) -> Option<&'static str> {
         "users" => Some("--users"),
         "tabs" => Some("--tabs"),
         "duplicate ratio" => Some("--duplicate-ratio"),
+        "redeem ratio" => Some("--redeem-ratio"),
+        "void ratio" => Some("--void-ratio"),
         "concurrency" => Some("--concurrency"),
         "cart range" => Some("--cart-min"),
         _ => None,
@@ -185,6 +187,8 @@ mod tests {
             ("users", "--users"),
             ("tabs", "--tabs"),
             ("duplicate ratio", "--duplicate-ratio"),
+            ("redeem ratio", "--redeem-ratio"),
+            ("void ratio", "--void-ratio"),
             ("concurrency", "--concurrency"),
             ("cart range", "--cart-min"),
         ] {

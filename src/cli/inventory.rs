@@ -12,6 +12,8 @@ pub(crate) const EXAMPLES: &str = "\
 Examples:
   flashsale inventory show spring
   flashsale inventory add spring 250
+  flashsale inventory remove spring 50 --yes
+  flashsale inventory expire spring
   flashsale inventory reconcile spring --apply --yes";
 
 /// Inventory subcommands.
@@ -24,6 +26,19 @@ flashsale -o json inventory show spring")]
     /// Restock: add N units to the total and to what remains.
     #[command(after_long_help = "Examples:\n  flashsale inventory add spring 250")]
     Add(AddArgs),
+    /// Take N unclaimed units off sale (never below what claims hold).
+    #[command(
+        after_long_help = "Examples:\n  flashsale inventory remove spring 50\n  \
+flashsale inventory remove spring 50 --dry-run\n  \
+flashsale inventory remove spring 50 --yes    # scripts: no question\n\n\
+Only units no claim holds can be removed: asking for more is refused (exit 9) and removes nothing."
+    )]
+    Remove(RemoveArgs),
+    /// Expire the claims whose hold ran out now, returning their units (safe during a sale).
+    #[command(after_long_help = "Examples:\n  flashsale inventory expire spring\n\n\
+Idempotent: a second run finds nothing more to expire. `flashsale serve` does this by itself \
+periodically (--expire-every).")]
+    Expire(ShowArgs),
     /// Recompute `remaining` from the claims and report drift (repair it with --apply).
     #[command(
         after_long_help = "Examples:\n  flashsale inventory reconcile spring\n  \
@@ -54,6 +69,18 @@ pub(crate) struct AddArgs {
     /// Units to add (at least 1).
     #[arg(allow_hyphen_values = true)]
     units: String,
+}
+
+/// Arguments of `inventory remove`.
+#[derive(Debug, Args)]
+pub(crate) struct RemoveArgs {
+    /// The campaign id.
+    id: String,
+    /// Units to take off sale (at least 1).
+    #[arg(allow_hyphen_values = true)]
+    units: String,
+    #[command(flatten)]
+    confirm: ConfirmArgs,
 }
 
 /// Arguments of `inventory reconcile`.
@@ -87,7 +114,7 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
             let id = CampaignId::parse(&id)?;
             // Checked before the store is opened, so a refused restock never touches it.
             let units: Units = units.parse()?;
-            let actor = ctx.actor()?;
+            let actor = super::actor()?;
             let view = ctx
                 .campaigns()
                 .await?
@@ -104,6 +131,7 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
             force,
         }) => {
             let id = CampaignId::parse(&id)?;
+            let actor = super::actor()?;
             // `--apply --dry-run` reports what the repair would do, like no `--apply`.
             let apply = apply && !confirm.dry_run;
             if apply {
@@ -111,7 +139,7 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
             }
             let campaigns = ctx.campaigns().await?;
             let mut report = campaigns
-                .reconcile(&id, ReconcileMode::Report, &ctx.actor()?)
+                .reconcile(&id, ReconcileMode::Report, &actor)
                 .await?;
             if apply {
                 // A repair is asked about with its numbers; with no drift, --apply still runs
@@ -129,11 +157,45 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
                 } else {
                     ReconcileMode::Apply
                 };
-                report = campaigns.reconcile(&id, mode, &ctx.actor()?).await?;
+                report = campaigns.reconcile(&id, mode, &actor).await?;
             }
             ctx.emit(&output::reconciliation_json(&report), || {
                 output::reconciliation_table(&report)
             })
+        }
+        InventoryCmd::Remove(RemoveArgs { id, units, confirm }) => {
+            let id = CampaignId::parse(&id)?;
+            let units: Units = units.parse()?;
+            let actor = super::actor()?;
+            confirm.check("`inventory remove`")?;
+            let campaigns = ctx.campaigns().await?;
+            let view = campaigns.status(&id).await?;
+            if confirm.dry_run {
+                let json = serde_json::json!({
+                    "dry_run": true,
+                    "would_remove": units.get(),
+                    "inventory": output::inventory_json(&view),
+                });
+                return ctx.emit(&json, || output::remove_preview(&view, units));
+            }
+            confirm.confirm(&format!(
+                "Remove {units} units from `{id}`? It is {}",
+                output::inventory_summary(&view)
+            ))?;
+            let view = campaigns.remove_inventory(&id, units, &actor).await?;
+            ctx.emit(&output::inventory_json(&view), || {
+                output::inventory_table(&view)
+            })
+        }
+        InventoryCmd::Expire(ShowArgs { id }) => {
+            let id = CampaignId::parse(&id)?;
+            let actor = super::actor()?;
+            let campaigns = ctx.campaigns().await?;
+            let expired = campaigns.expire(&id, &actor).await?;
+            let view = campaigns.status(&id).await?;
+            let mut json = output::inventory_json(&view);
+            json["expired"] = expired.into();
+            ctx.emit(&json, || output::expired_table(&view, expired))
         }
     }
 }

@@ -10,6 +10,8 @@ mod claim;
 mod completions;
 mod confirm;
 mod doctor;
+mod events;
+mod export;
 mod hint;
 mod inventory;
 mod jwt;
@@ -112,14 +114,16 @@ pub(crate) struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create, inspect, list and end campaigns.
+    /// Create, inspect, list, pause, resume, extend and end campaigns.
     #[command(subcommand, after_long_help = campaign::EXAMPLES)]
     Campaign(campaign::CampaignCmd),
-    /// Claim a discount for a user.
+    /// Claim a discount for a user; show, redeem, void or export claims.
     Claim(claim::ClaimArgs),
-    /// Show, restock and reconcile a campaign's inventory.
+    /// Show, restock, remove, expire and reconcile a campaign's inventory.
     #[command(subcommand, after_long_help = inventory::EXAMPLES)]
     Inventory(inventory::InventoryCmd),
+    /// Print the audit log: who changed which campaign, claim or inventory, and when.
+    Events(events::EventsArgs),
     /// Fire N concurrent users at a campaign and prove the store kept every invariant.
     Simulate(simulate::SimulateArgs),
     /// Print a shell completion script to stdout.
@@ -221,6 +225,36 @@ fn mongo_timeout(text: &std::ffi::OsStr) -> Result<std::time::Duration, Invalid>
         })
 }
 
+/// Who is acting, for the audit log: `FLASHSALE_ACTOR`, or the operating system's user name.
+/// Commands read it before they open the store, so a bad name writes nothing.
+pub(crate) fn actor() -> Result<Actor, Invalid> {
+    actor_from(std::env::var_os("FLASHSALE_ACTOR"), whoami::username().ok())
+}
+
+/// The actor named by `FLASHSALE_ACTOR` (`variable`), else the OS user name (`os_user`).
+///
+/// The OS user comes from the `whoami` crate (the password database on Unix), not from
+/// `$USER`, which a service manager or a container may leave unset or a script may set to
+/// anything; `FLASHSALE_ACTOR` is how a deployment names someone else on purpose.
+fn actor_from(variable: Option<OsString>, os_user: Option<String>) -> Result<Actor, Invalid> {
+    let name = match (variable, os_user) {
+        (Some(value), _) => value
+            .into_string()
+            .map_err(|_| Invalid::new("FLASHSALE_ACTOR", "must be text (UTF-8)"))?,
+        (None, Some(user)) => user,
+        (None, None) => {
+            return Err(Invalid::new(
+                "actor",
+                "the operating system has no name for this user: set FLASHSALE_ACTOR",
+            ));
+        }
+    };
+    Actor::parse(&name).map_err(|err| Invalid {
+        field: "FLASHSALE_ACTOR",
+        ..err
+    })
+}
+
 /// A usage mistake the parser cannot see (e.g. a missing field without a terminal).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -293,19 +327,6 @@ impl Context {
             self.store().await?.clone(),
             SystemClock,
         ))
-    }
-
-    /// Who is acting, for the events log: `FLASHSALE_ACTOR`, else the operating system's
-    /// user name.
-    #[allow(clippy::unused_self)] // a property of the invocation, next to the others
-    fn actor(&self) -> Result<Actor, Invalid> {
-        let name = match std::env::var_os("FLASHSALE_ACTOR") {
-            Some(value) => value
-                .into_string()
-                .map_err(|_| Invalid::new("FLASHSALE_ACTOR", "must be text (UTF-8)"))?,
-            None => whoami::username().unwrap_or_else(|_| "unknown".to_owned()),
-        };
-        Actor::parse(&name)
     }
 
     /// A claim service over the store.
@@ -515,6 +536,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => simulate::run(args, ctx).await,
         Command::Serve(args) => done(serve::run(args, ctx).await),
         Command::Doctor(args) => doctor::run(args, ctx).await,
+        Command::Events(args) => done(events::run(args, ctx).await),
         // Answered in `run` before a context exists.
         Command::Completions(_) | Command::Man | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
     }
@@ -604,6 +626,27 @@ mod tests {
         )
         .unwrap();
         assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    /// Issue 12: the audit log's actor is `FLASHSALE_ACTOR` when set, the OS user otherwise,
+    /// and a name that is not one is refused, never logged.
+    #[test]
+    fn the_actor_is_the_variable_then_the_os_user() {
+        let name = |variable: Option<&str>, os: Option<&str>| {
+            actor_from(variable.map(OsString::from), os.map(str::to_owned))
+                .map(|actor| actor.to_string())
+                .map_err(|err| err.to_string())
+        };
+        assert_eq!(
+            name(Some("ops-ana"), Some("root")),
+            Ok("ops-ana".to_owned())
+        );
+        assert_eq!(name(None, Some("root")), Ok("root".to_owned()));
+        let none = name(None, None).unwrap_err();
+        assert!(none.contains("set FLASHSALE_ACTOR"), "{none}");
+        let empty = name(Some(""), Some("root")).unwrap_err();
+        assert!(empty.starts_with("invalid FLASHSALE_ACTOR: "), "{empty}");
+        assert!(name(Some("a\u{7}b"), None).is_err());
     }
 
     #[test]

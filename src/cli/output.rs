@@ -7,7 +7,9 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Attribute, Cell, ContentArrangement, Table};
 use serde_json::{Value, json};
 
-use crate::domain::{Campaign, CampaignState, Cents, ClaimOutcome, Currency};
+use crate::domain::{
+    Campaign, CampaignState, Cents, Claim, ClaimOutcome, Currency, Transition, Units,
+};
 use crate::service::CampaignView;
 use crate::store::Reconciliation;
 
@@ -27,6 +29,17 @@ pub(crate) enum OutputFormat {
 /// went away, which is not an error.
 pub(crate) fn print(text: &str) -> io::Result<()> {
     write_stdout(&format!("{text}\n"))
+}
+
+/// Writes `text` and a newline to stdout, for a command that streams (`events --follow`):
+/// `false` when the reader has gone away, so the command can stop instead of writing on.
+pub(crate) fn print_line(text: &str) -> io::Result<bool> {
+    let mut out = io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(err) => Err(err),
+        Ok(()) => Ok(true),
+    }
 }
 
 /// Writes `text` to stdout exactly as given; a closed pipe is not an error (see [`print()`]).
@@ -173,7 +186,7 @@ fn when(instant: DateTime<Utc>, now: DateTime<Utc>, future: &str, past: &str) ->
 pub(crate) fn campaign_table(view: &CampaignView) -> String {
     let c = &view.campaign;
     let now = now();
-    key_values(&[
+    let mut rows = vec![
         ("id", c.id.to_string()),
         ("name", c.name.clone()),
         ("state", view.state.to_string()),
@@ -197,11 +210,30 @@ pub(crate) fn campaign_table(view: &CampaignView) -> String {
             ),
         ),
         ("minimum cart", money(c.rule.min_cart, &c.currency)),
-        (
-            "created",
-            format!("{} ({})", local(c.created_at), relative(c.created_at, now)),
-        ),
-    ])
+    ];
+    if let Some(hold) = c.hold {
+        rows.push((
+            "hold",
+            format!(
+                "{} to redeem a claim, then it expires",
+                seconds(hold.seconds())
+            ),
+        ));
+    }
+    rows.push((
+        "created",
+        format!("{} ({})", local(c.created_at), relative(c.created_at, now)),
+    ));
+    key_values(&rows)
+}
+
+/// A hold for a person: `45s`, `15m`, `1h 30m`, `2d 3h`.
+fn seconds(total: i64) -> String {
+    if total < 60 {
+        format!("{total}s")
+    } else {
+        span(TimeDelta::seconds(total))
+    }
 }
 
 /// `live, 3 of 5 units left`: what a question about ending a campaign shows.
@@ -312,6 +344,96 @@ pub(crate) fn claim_table(outcome: &ClaimOutcome, currency: Option<&Currency>) -
             ),
         ),
     ])
+}
+
+/// A claim as it is held, as a two-column table: what `claim show` and `claim void` print.
+pub(crate) fn claim_record_table(c: &Claim) -> String {
+    let now = now();
+    let mut rows = vec![
+        ("campaign", c.campaign_id.to_string()),
+        ("user", c.user_id.to_string()),
+        ("token", c.token.to_string()),
+        ("status", c.status.to_string()),
+        ("discount", money(c.discount, &c.currency)),
+        ("cart", money(c.cart, &c.currency)),
+        (
+            "claimed",
+            format!("{} ({})", local(c.claimed_at), relative(c.claimed_at, now)),
+        ),
+        (
+            "expires",
+            c.expires_at.map_or_else(
+                || "never (no hold)".to_owned(),
+                |at| when(at, now, "expires", "expired"),
+            ),
+        ),
+    ];
+    if let Some(r) = &c.redemption {
+        rows.extend([
+            ("order", r.order_id.to_string()),
+            (
+                "redeemed",
+                format!(
+                    "{} ({})",
+                    local(r.redeemed_at),
+                    relative(r.redeemed_at, now)
+                ),
+            ),
+            ("checkout cart", money(r.cart, &c.currency)),
+            ("checkout discount", money(r.discount, &c.currency)),
+        ]);
+    }
+    key_values(&rows)
+}
+
+/// A redemption's answer: the outcome, then the claim.
+pub(crate) fn redemption_table(outcome: &Transition) -> String {
+    let verdict = match outcome {
+        Transition::Changed(_) => "redeemed".to_owned(),
+        Transition::Replayed(_) => {
+            "replayed (this order already redeemed the token; nothing changed)".to_owned()
+        }
+    };
+    format!(
+        "{}\n{}",
+        key_values(&[("outcome", verdict)]),
+        claim_record_table(outcome.claim())
+    )
+}
+
+/// What `claim void --dry-run` prints: the claim, then what voiding it would do.
+pub(crate) fn void_preview(c: &Claim, voidable: bool) -> String {
+    let verdict = if voidable {
+        format!(
+            "dry run: `claim void` would void this claim and return its unit to `{}`; nothing \
+             was changed",
+            c.campaign_id
+        )
+    } else {
+        format!(
+            "dry run: the claim is {}, so `claim void` would change nothing",
+            c.status
+        )
+    };
+    format!("{}\n\n{verdict}", claim_record_table(c))
+}
+
+/// What `inventory remove --dry-run` prints.
+pub(crate) fn remove_preview(view: &CampaignView, units: Units) -> String {
+    format!(
+        "{}\n\ndry run: `inventory remove` would take {units} units off sale (if no claim \
+         holds them); nothing was changed",
+        inventory_table(view)
+    )
+}
+
+/// What `inventory expire` prints: how many claims expired, then the inventory.
+pub(crate) fn expired_table(view: &CampaignView, expired: u64) -> String {
+    format!(
+        "{}\n{}",
+        key_values(&[("expired", format!("{expired} claims"))]),
+        inventory_table(view)
+    )
 }
 
 /// The contract's inventory JSON.

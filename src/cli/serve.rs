@@ -55,6 +55,10 @@ pub(crate) struct ServeArgs {
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     grace: String,
+    /// How often claims past their campaign's hold are expired and their units returned
+    /// (short against any sensible hold; each sweep is one query per campaign with a hold).
+    #[arg(long, value_name = "DURATION", default_value = "15s")]
+    expire_every: String,
 }
 
 fn seconds(text: &str, flag: &'static str) -> Result<Duration, Invalid> {
@@ -88,6 +92,8 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         max_in_flight: args.max_in_flight,
         grace: seconds(&args.grace, "--grace")?,
     };
+    let expire_every = seconds(&args.expire_every, "--expire-every")?;
+    let actor = super::actor()?;
     init_logging(ctx.output);
     let listener = TcpListener::bind(listen)
         .await
@@ -101,7 +107,17 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         OutputFormat::Json => output::print(&json!({"listening": bound.to_string()}).to_string())?,
         OutputFormat::Table => output::print(&format!("listening on http://{bound}"))?,
     }
+    let (stop_sweep, stopped) = tokio::sync::watch::channel(false);
+    let sweep = tokio::spawn(http::expire_periodically(
+        ctx.campaigns().await?,
+        actor,
+        expire_every,
+        stopped,
+    ));
     let drained = http::serve(listener, router, &limits, shutdown).await;
+    // The sweep finishes the campaign it is on, then stops.
+    let _ = stop_sweep.send(true);
+    let _ = sweep.await;
     if drained {
         tracing::info!("stopped");
     } else {

@@ -57,6 +57,24 @@ pub(crate) struct SimulateArgs {
     /// Share of users, from 0 to 1, who send tabs and a retry.
     #[arg(long, value_name = "R", default_value_t = simulate::DEFAULT_DUPLICATE_RATIO)]
     duplicate_ratio: f64,
+    /// Share of users, from 0 to 1, who redeem their claim at checkout (a third of them retry
+    /// the same order, a third try a second order).
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = simulate::DEFAULT_REDEEM_RATIO,
+        allow_hyphen_values = true
+    )]
+    redeem_ratio: f64,
+    /// Share of users, from 0 to 1, whose claim an operator voids during the run (racing
+    /// their redemption); each then claims again and must get the voided claim back.
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = simulate::DEFAULT_VOID_RATIO,
+        allow_hyphen_values = true
+    )]
+    void_ratio: f64,
     /// Users in flight at once.
     #[arg(long, value_name = "C", default_value_t = simulate::DEFAULT_CONCURRENCY)]
     concurrency: usize,
@@ -131,6 +149,8 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
         concurrency: args.concurrency,
         seed: args.seed.unwrap_or_else(rand_seed),
         carts,
+        redeem_ratio: args.redeem_ratio,
+        void_ratio: args.void_ratio,
     };
     load.validate().map_err(hint::name_load_flag)?;
     let target = match (&args.campaign, &args.like, args.inventory) {
@@ -193,8 +213,10 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     } else {
         Identities::Operator
     };
-    let mut simulator =
-        Simulator::new(ctx.store().await?.clone(), SystemClock).with_identities(identities);
+    let actor = super::actor()?;
+    let mut simulator = Simulator::new(ctx.store().await?.clone(), SystemClock)
+        .with_identities(identities)
+        .acting_as(actor);
     if let Some(server) = server {
         simulator = simulator.through(server);
     }
@@ -383,6 +405,22 @@ fn report_table(r: &Report, kept: bool) -> String {
         ("not live", r.not_live.to_string()),
         ("errors", r.errors.to_string()),
         (
+            "redeemed",
+            format!(
+                "{} ({} retries replayed, {} refused as conflicts)",
+                r.redeemed, r.redeem_replayed, r.redeem_conflicts
+            ),
+        ),
+        (
+            "voided",
+            format!(
+                "{} ({} refused: already redeemed)",
+                r.voided, r.void_conflicts
+            ),
+        ),
+        ("expired", r.expired.to_string()),
+        ("lifecycle errors", r.lifecycle_errors.to_string()),
+        (
             "duration",
             format!(
                 "{} ms ({} claims/s, {} requests/s); audit {} ms",
@@ -467,6 +505,13 @@ fn report_table(r: &Report, kept: bool) -> String {
             verdict(i.inventory_conserved).to_owned(),
         ),
         ("no undersell", verdict(i.no_undersell).to_owned()),
+        (
+            "one status per claim",
+            verdict(i.one_status_per_claim).to_owned(),
+        ),
+        ("redeemed once", verdict(i.redeemed_once).to_owned()),
+        ("final after void", verdict(i.final_after_void).to_owned()),
+        ("actions logged", verdict(i.actions_logged).to_owned()),
     ]);
     if r.claims_by_others > 0 {
         rows.push(("claims by others", r.claims_by_others.to_string()));

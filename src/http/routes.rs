@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -22,9 +22,9 @@ use super::metrics::Metrics;
 use super::{Limits, MAX_BODY_BYTES};
 use crate::auth::{AuthError, Identity, JwtVerifier};
 use crate::clock::{Clock as _, SystemClock};
-use crate::domain::{CampaignId, Cents, ClaimOutcome, Invalid};
+use crate::domain::{Actor, CampaignId, Cents, ClaimOutcome, ClaimToken, Invalid, OrderId};
 use crate::error::{Error, ErrorKind};
-use crate::json::{campaign_json, claim_json, claim_record_json};
+use crate::json::{campaign_json, claim_json, claim_record_json, redemption_json};
 use crate::service::{CampaignService, ClaimService};
 use crate::store::Store;
 
@@ -79,6 +79,7 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
             "/v1/campaigns/{id}/claim",
             get(get_claim::<S>).post(post_claim::<S>),
         )
+        .route("/v1/campaigns/{id}/redeem", post(post_redeem::<S>))
         .route("/v1/campaigns/{id}", get(get_campaign::<S>))
         .layer(
             ServiceBuilder::new()
@@ -148,19 +149,22 @@ fn campaign_id(path: Result<Path<String>, PathRejection>) -> Result<CampaignId, 
     Ok(CampaignId::parse(&text)?)
 }
 
+/// A body axum could not read: too large (413) or not readable (400).
+fn body_rejected(err: &BytesRejection) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            ErrorKind::InvalidInput,
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    } else {
+        ApiError::new(ErrorKind::InvalidInput, err.body_text())
+    }
+}
+
 /// The cart of a claim body: a JSON object `{"cart_cents": N}` of at most [`MAX_BODY_BYTES`].
 fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
-    let bytes = body.map_err(|err| {
-        if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                ErrorKind::InvalidInput,
-                format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-            )
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-        } else {
-            ApiError::new(ErrorKind::InvalidInput, err.body_text())
-        }
-    })?;
+    let bytes = body.map_err(|err| body_rejected(&err))?;
     let refused = |err: serde_json::Error| {
         Invalid::new(
             "body",
@@ -208,6 +212,65 @@ async fn post_claim<S: Store>(
             err.into_response()
         }
     }
+}
+
+/// The body of a redemption: the token, the shop's order and the checkout cart.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RedeemBody {
+    token: String,
+    order_id: String,
+    cart_cents: i64,
+}
+
+/// A redemption body, checked: a JSON object of at most [`MAX_BODY_BYTES`].
+fn redemption(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(ClaimToken, OrderId, Cents), ApiError> {
+    let bytes = body.map_err(|err| body_rejected(&err))?;
+    let refused = |err: serde_json::Error| {
+        Invalid::new(
+            "body",
+            format!(
+                "must be a JSON object {{\"token\": T, \"order_id\": O, \"cart_cents\": N}}: {err}"
+            ),
+        )
+    };
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(refused)?;
+    let body = RedeemBody::deserialize(serde_json::Value::Object(object)).map_err(refused)?;
+    let cart = Cents::new(body.cart_cents).map_err(|err| Invalid {
+        field: "cart_cents",
+        ..err
+    })?;
+    let order = OrderId::parse(&body.order_id).map_err(|err| Invalid {
+        field: "order_id",
+        ..err
+    })?;
+    Ok((ClaimToken::from_stored(body.token), order, cart))
+}
+
+/// `POST /v1/campaigns/{id}/redeem`: redeems the caller's own claim (200), replays the same
+/// order (200). A token that is not the caller's is answered exactly like an unknown one
+/// (404, decided by the domain), so a stranger learns nothing about whose it is.
+async fn post_redeem<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let identity = app.identity(&headers)?;
+    let id = campaign_id(path)?;
+    let (token, order, cart) = redemption(body)?;
+    // The shopper redeems for themself: the verified user is the owner the domain requires,
+    // and the one the audit log names.
+    let user = identity.user();
+    let actor = Actor::parse(user.as_str())?;
+    let outcome = app
+        .claims
+        .redeem(&id, &token, &order, cart, Some(user), &actor)
+        .await?;
+    Ok(Json(redemption_json(&outcome)).into_response())
 }
 
 /// `GET /v1/campaigns/{id}/claim`: the caller's own claim, or 404. Never creates one.

@@ -113,14 +113,6 @@ impl Store for Counting {
         self.called()?;
         self.inner.reconcile(id, mode, stamp).await
     }
-    async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
-        self.called()?;
-        self.inner.audit(id).await
-    }
-    async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
-        self.called()?;
-        self.inner.delete_campaign(id).await
-    }
     async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
         self.called()?;
         self.inner.events(query).await
@@ -128,6 +120,14 @@ impl Store for Counting {
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
         self.called()?;
         self.inner.export_page(page).await
+    }
+    async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
+        self.called()?;
+        self.inner.audit(id).await
+    }
+    async fn delete_campaign(&self, id: &CampaignId) -> Result<bool, StoreError> {
+        self.called()?;
+        self.inner.delete_campaign(id).await
     }
 }
 
@@ -149,7 +149,7 @@ async fn fixture(dir: &tempfile::TempDir) -> Counting {
     .validate(now)
     .unwrap();
     let stamp = Stamp {
-        actor: Actor::parse("test").unwrap(),
+        actor: Actor::parse("ops").unwrap(),
         at: now,
     };
     inner.create_campaign(&campaign, &stamp).await.unwrap();
@@ -222,6 +222,8 @@ async fn refused_requests_never_reach_the_store() {
     let ana = bearer("ana");
     let good = r#"{"cart_cents": 5000}"#;
     let claim = "/v1/campaigns/spring/claim";
+    let redeem = "/v1/campaigns/spring/redeem";
+    let redemption = r#"{"token": "t", "order_id": "o-1", "cart_cents": 5000}"#;
     let huge = format!(
         r#"{{"cart_cents": 1, "x": "{}"}}"#,
         "x".repeat(super::MAX_BODY_BYTES)
@@ -302,6 +304,56 @@ async fn refused_requests_never_reach_the_store() {
         (
             "DELETE",
             claim,
+            Some(&ana),
+            String::new(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        // Issue 12: a redemption is refused for its credential, path or body before the store.
+        (
+            "POST",
+            redeem,
+            None,
+            redemption.into(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "POST",
+            "/v1/campaigns/Not_A_Slug/redeem",
+            Some(&ana),
+            redemption.into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            redeem,
+            Some(&ana),
+            r#"{"token": "t", "cart_cents": 5000}"#.into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            redeem,
+            Some(&ana),
+            r#"{"token": "t", "order_id": "", "cart_cents": 5000}"#.into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            redeem,
+            Some(&ana),
+            r#"{"token": "t", "order_id": "o", "cart_cents": 5000, "user_id": "eve"}"#.into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            redeem,
+            Some(&ana),
+            r#"{"token": "t", "order_id": "o", "cart_cents": -1}"#.into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "GET",
+            redeem,
             Some(&ana),
             String::new(),
             StatusCode::METHOD_NOT_ALLOWED,

@@ -2,6 +2,7 @@
 //! task, and hands what it saw to the judgement.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
@@ -9,17 +10,19 @@ use tokio::task::JoinSet;
 
 use super::http::{HttpAnswer, HttpTarget};
 use super::identities::{Credential, Identities};
-use super::load::{Load, cents};
+use super::load::{Load, Redeem, UserPlan, cents};
 use super::progress::{Progress, bump};
-use super::report::{GroupCommit, Report, Run, Timings, judge};
+use super::report::{GroupCommit, Lifecycle, Report, Run, Timings, judge};
+use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::domain::{
-    Campaign, CampaignId, CampaignState, Cents, ClaimOutcome, ClaimToken, Currency, DiscountRule,
-    NewCampaign, Percent, Units, UserId,
+    Actor, Campaign, CampaignId, CampaignState, Cents, ClaimKey, ClaimOutcome, ClaimStatus,
+    ClaimToken, Currency, DiscountRule, EventQuery, NewCampaign, OrderId, Percent, Transition,
+    Units, UserId,
 };
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
-use crate::store::{Audit, Store};
+use crate::store::{Audit, Store, StoreError};
 
 /// Runs simulations on a store, reading time from a clock.
 pub struct Simulator<S, C> {
@@ -28,10 +31,15 @@ pub struct Simulator<S, C> {
     identities: Identities,
     shared: bool,
     target: Option<HttpTarget>,
+    actor: Actor,
 }
 
 impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
-    /// A simulator whose users are asserted by the operator.
+    /// A simulator whose users are asserted by the operator, its operator's actions logged as
+    /// `flashsale simulate`.
+    ///
+    /// # Panics
+    /// Never: that actor's name is a constant within [`Actor::parse`]'s rules.
     pub fn new(store: S, clock: C) -> Self {
         Simulator {
             store,
@@ -39,7 +47,17 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             identities: Identities::Operator,
             shared: false,
             target: None,
+            // A constant name within the rules of `Actor::parse`.
+            actor: Actor::parse("flashsale simulate").expect("a valid actor name"),
         }
+    }
+
+    /// Logs the simulated operator's voids and expiry sweeps as `actor` (the default is
+    /// `flashsale simulate`).
+    #[must_use]
+    pub fn acting_as(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
     }
 
     /// Tells the audit that others may claim on the campaign during the run (an existing
@@ -91,12 +109,12 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             ends_at: now + TimeDelta::hours(1),
             hold: None,
         };
-        service.create(new, &simulate_actor()).await?;
+        service.create(new, &self.actor).await?;
         Ok(id)
     }
 
-    /// Creates a live throw-away copy of `model` for a rehearsal: the same discount rule and
-    /// currency, as many units as `model` has left, open for an hour from now. `model` itself
+    /// Creates a live throw-away copy of `model` for a rehearsal: the same discount rule,
+    /// currency and hold, as many units as `model` has left, open for an hour from now. `model` itself
     /// is only read.
     ///
     /// # Errors
@@ -121,9 +139,9 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             currency: model.currency.clone(),
             starts_at: now,
             ends_at: now + TimeDelta::hours(1),
-            hold: None,
+            hold: model.hold,
         };
-        service.create(new, &simulate_actor()).await?;
+        service.create(new, &self.actor).await?;
         Ok(id)
     }
 
@@ -164,9 +182,26 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
                 state,
             });
         }
-        let before = self.audit(id).await?;
+        // The lifecycle first: what others do on a shared campaign once the audit has read the
+        // store happens during the run, as far as the run can tell.
+        // A store without the lifecycle yet (MongoDB) runs the claims alone: no redemption,
+        // void or sweep is sent, and the lifecycle figures are the audit's claims.
+        let life_before = match self.lifecycle(id).await {
+            Ok(life) => Some(life),
+            Err(Error::Store(StoreError::Unsupported(_))) => None,
+            Err(err) => return Err(err),
+        };
+        let lifecycle = life_before.is_some();
+        let audit_before = self.audit(id).await?;
+        let before = (
+            audit_before,
+            life_before.unwrap_or_else(|| Lifecycle::held_only(&audit_before)),
+        );
         let shared = Arc::new(Shared {
             service: ClaimService::new(self.store.clone(), self.clock.clone()),
+            campaigns: CampaignService::new(self.store.clone(), self.clock.clone()),
+            actor: self.actor.clone(),
+            lifecycle,
             store: self.store.clone(),
             campaign: id.clone(),
             rule: campaign.rule,
@@ -179,7 +214,19 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
 
         let commits_before = self.store.commit_stats();
         let started = Instant::now();
+        // Only a campaign with a hold has anything to expire; sweeping one without would
+        // only add writes to the run.
+        let (stop_sweeps, stopped) = tokio::sync::watch::channel(false);
+        let sweeps = (lifecycle && campaign.hold.is_some())
+            .then(|| tokio::spawn(expire_during_run(Arc::clone(&shared), stopped)));
         let timings = drive(&shared).await;
+        let _ = stop_sweeps.send(true);
+        // A sweep task that panicked expired nothing this run can vouch for: an error.
+        if let Some(sweeps) = sweeps
+            && sweeps.await.is_err()
+        {
+            bump(&shared.progress.lifecycle_errors);
+        }
         let elapsed = started.elapsed();
         let audit_started = Instant::now();
         // Every request has been answered, and the writer counts a batch before it answers,
@@ -191,7 +238,15 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             .map(|(before, after)| GroupCommit::from_stats(after.since(before)));
 
         // A store error here fails the run in its report rather than hiding the report.
-        let after = self.audit(id).await.map_err(|err| err.to_string());
+        let after = match self.audit(id).await {
+            Ok(audit) if !lifecycle => Ok((audit, Lifecycle::held_only(&audit))),
+            Ok(audit) => self
+                .lifecycle(id)
+                .await
+                .map(|life| (audit, life))
+                .map_err(|err| err.to_string()),
+            Err(err) => Err(err.to_string()),
+        };
         let audit_elapsed = audit_started.elapsed();
         let run = Run {
             campaign: &shared.campaign,
@@ -209,6 +264,48 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         Ok(judge(&run, before, after))
     }
 
+    /// The campaign's claims by status and its events, read a page at a time (memory stays
+    /// flat at any size).
+    async fn lifecycle(&self, id: &CampaignId) -> Result<Lifecycle, Error> {
+        const PAGE: usize = 1_000;
+        let claims = ClaimService::new(self.store.clone(), self.clock.clone());
+        let campaigns = CampaignService::new(self.store.clone(), self.clock.clone());
+        let mut tally = Lifecycle::default();
+        let mut pages = claims.export(id, None, PAGE);
+        while let Some(page) = pages.next().await? {
+            for claim in &page {
+                *match claim.status {
+                    ClaimStatus::Claimed => &mut tally.claimed,
+                    ClaimStatus::Redeemed => &mut tally.redeemed,
+                    ClaimStatus::Voided => &mut tally.voided,
+                    ClaimStatus::Expired => &mut tally.expired,
+                } += 1;
+            }
+        }
+        let mut query = EventQuery {
+            campaign: Some(id.clone()),
+            after_seq: 0,
+            since: None,
+            limit: PAGE,
+        };
+        loop {
+            let page = campaigns.events(&query).await?;
+            for event in &page {
+                query.after_seq = query.after_seq.max(event.seq);
+                tally.events += 1;
+                match event.action.as_str() {
+                    "claim.voided" => tally.void_events += 1,
+                    "claim.expired" => tally.expired_by_events += 1,
+                    _ => {}
+                }
+            }
+            if page.len() < PAGE {
+                break;
+            }
+        }
+        Ok(tally)
+    }
+
     async fn audit(&self, id: &CampaignId) -> Result<Audit, Error> {
         self.store
             .audit(id)
@@ -217,10 +314,38 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
     }
 }
 
-/// Who creates a simulation's campaign, as the events log records it.
-fn simulate_actor() -> crate::domain::Actor {
-    #[allow(clippy::expect_used)] // a constant that satisfies the rule
-    crate::domain::Actor::parse("flashsale simulate").expect("a valid actor name")
+/// How often the simulated operator expires holds during a run.
+const SWEEP_EVERY: Duration = Duration::from_millis(25);
+
+/// The operator's expiry sweeps, every [`SWEEP_EVERY`] while the users run, and once more
+/// after the last user: what they expire is tallied, and the audit checks it against the store.
+async fn expire_during_run<S: Store, C: Clock>(
+    shared: Arc<Shared<S, C>>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let stopping = *stop.borrow();
+        match shared
+            .campaigns
+            .expire(&shared.campaign, &shared.actor)
+            .await
+        {
+            Ok(expired) => {
+                shared
+                    .progress
+                    .expired
+                    .fetch_add(expired, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(_) => bump(&shared.progress.lifecycle_errors),
+        }
+        if stopping {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = stop.wait_for(|stopped| *stopped) => {}
+        }
+    }
 }
 
 /// Eight random hex digits: fresh campaign ids and user prefixes, so runs never collide.
@@ -231,6 +356,12 @@ fn random_tag() -> String {
 /// What every user task shares.
 struct Shared<S, C> {
     service: ClaimService<S, C>,
+    /// The operator's side: voids and expiry sweeps.
+    campaigns: CampaignService<S, C>,
+    /// Who the operator's actions are logged as.
+    actor: Actor,
+    /// Whether the store carries out the lifecycle (redemptions, voids, expiry).
+    lifecycle: bool,
     /// Where each user reads back the claim it was told about.
     store: S,
     campaign: CampaignId,
@@ -336,18 +467,25 @@ async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64
         answers.push(request(&shared, &user, &credential, plan.cart).await);
     }
 
-    check_user(&shared, &user, &answers).await;
+    let granted = check_user(&shared, &user, &answers).await;
+    if let Some(token) = granted
+        && shared.target.is_none()
+        && shared.lifecycle
+    {
+        checkout(&shared, &user, index, &token, plan).await;
+    }
     bump(&progress.users_done);
     answers.into_iter().map(|(_, timing)| timing).collect()
 }
 
 /// Checks one user's answers among themselves and against the claim the store holds for them,
-/// inside the user's task, so no token outlives its user.
+/// inside the user's task, so no token outlives its user. Returns the token the store holds
+/// for the user, when the user was granted one and the store agrees.
 async fn check_user<S: Store, C: Clock>(
     shared: &Shared<S, C>,
     user: &UserId,
     answers: &[(Answer, Timing)],
-) {
+) -> Option<ClaimToken> {
     let progress = &shared.progress;
     let mut token: Option<&ClaimToken> = None;
     let mut fresh = 0;
@@ -367,12 +505,143 @@ async fn check_user<S: Store, C: Clock>(
     if mismatch {
         bump(&progress.token_mismatches);
     }
-    if let Some(token) = token {
-        match shared.store.claim_of(&shared.campaign, user).await {
-            Ok(Some(held)) if &held.token == token => {}
-            Ok(_) => bump(&progress.store_mismatches),
-            Err(_) => bump(&progress.unverified),
+    let token = token?;
+    match shared.store.claim_of(&shared.campaign, user).await {
+        Ok(Some(held)) if &held.token == token => Some(held.token),
+        Ok(_) => {
+            bump(&progress.store_mismatches);
+            None
         }
+        Err(_) => {
+            bump(&progress.unverified);
+            None
+        }
+    }
+}
+
+/// What a granted user does next, by its plan: redeems at checkout (once, retrying the same
+/// order, or trying a second order) while an operator may void the claim at the same moment;
+/// exactly one of a redemption and a void may win. A user whose claim was voided then claims
+/// again and must get the voided claim back, with no unit (I9).
+async fn checkout<S: Store, C: Clock>(
+    shared: &Shared<S, C>,
+    user: &UserId,
+    index: u64,
+    token: &ClaimToken,
+    plan: UserPlan,
+) {
+    let p = &shared.progress;
+    let order = |n: u8| OrderId::parse(&format!("{}-{index}-{n}", shared.prefix));
+    let (Ok(first), Ok(second)) = (order(1), order(2)) else {
+        // The prefix is ASCII and short, so this cannot happen; if it did, it is an error.
+        bump(&p.lifecycle_errors);
+        return;
+    };
+    let cart = plan.cart;
+    // The shopper checks out as themself: the owner the domain requires, and the actor.
+    let Ok(shopper) = Actor::parse(user.as_str()) else {
+        bump(&p.lifecycle_errors);
+        return;
+    };
+    let redeem_for = async |order: &OrderId| {
+        shared
+            .service
+            .redeem(&shared.campaign, token, order, cart, Some(user), &shopper)
+            .await
+    };
+    let redeem = async {
+        if plan.redeem == Redeem::Never {
+            return None;
+        }
+        Some(redeem_for(&first).await)
+    };
+    let which = ClaimKey::User(user.clone());
+    let void = async {
+        if !plan.voided {
+            return None;
+        }
+        Some(
+            shared
+                .service
+                .void(
+                    &shared.campaign,
+                    &which,
+                    Some("simulated fraud".to_owned()),
+                    &shared.actor,
+                )
+                .await,
+        )
+    };
+    let (redeemed, voided) = tokio::join!(redeem, void);
+    let redemption = match redeemed {
+        None => None,
+        Some(Ok(Transition::Changed(claim))) => {
+            bump(&p.redeemed);
+            claim.redemption
+        }
+        // The first redemption of an order can only be new.
+        Some(Ok(Transition::Replayed(_))) => {
+            bump(&p.double_redemptions);
+            None
+        }
+        Some(Err(err)) => {
+            lifecycle_refusal(p, &err, &p.redeem_conflicts);
+            None
+        }
+    };
+    let voided = match voided {
+        None => false,
+        Some(Ok(_)) => {
+            bump(&p.voided);
+            true
+        }
+        Some(Err(err)) => {
+            lifecycle_refusal(p, &err, &p.void_conflicts);
+            false
+        }
+    };
+    if voided && redemption.is_some() {
+        bump(&p.double_transitions);
+    }
+    if let Some(first_redemption) = &redemption {
+        match plan.redeem {
+            Redeem::Retry => match redeem_for(&first).await {
+                Ok(Transition::Replayed(claim))
+                    if claim.redemption.as_ref() == Some(first_redemption) =>
+                {
+                    bump(&p.redeem_replayed);
+                }
+                Ok(_) => bump(&p.double_redemptions),
+                Err(err) => lifecycle_refusal(p, &err, &p.double_redemptions),
+            },
+            Redeem::SecondOrder => match redeem_for(&second).await {
+                Ok(_) => bump(&p.double_redemptions),
+                Err(err) => lifecycle_refusal(p, &err, &p.redeem_conflicts),
+            },
+            Redeem::Never | Redeem::Once => {}
+        }
+    }
+    if voided {
+        let identity = Identity::asserted_by_operator(user.clone());
+        match shared
+            .service
+            .claim(&identity, &shared.campaign, cart)
+            .await
+        {
+            Ok(ClaimOutcome::Replayed(claim))
+                if &claim.token == token && claim.status == ClaimStatus::Voided => {}
+            Ok(_) => bump(&p.reclaims_not_final),
+            Err(_) => bump(&p.lifecycle_errors),
+        }
+    }
+}
+
+/// Tallies a refused lifecycle request: a conflict in `conflicts`, anything else as an error.
+fn lifecycle_refusal(p: &Progress, err: &Error, conflicts: &AtomicU64) {
+    if err.kind() == ErrorKind::Conflict {
+        bump(conflicts);
+    } else {
+        bump(&p.lifecycle_errors);
     }
 }
 

@@ -27,6 +27,14 @@ pub const DEFAULT_TABS: u32 = 2;
 /// default run exercises tabs and retries.
 pub const DEFAULT_DUPLICATE_RATIO: f64 = 0.1;
 
+/// Share of granted users who redeem at checkout by default (issue 12): enough that every
+/// redemption path (a retry of the same order, a second order) runs in a default run.
+pub const DEFAULT_REDEEM_RATIO: f64 = 0.3;
+
+/// Share of granted users whose claim an operator voids by default: none, since a void
+/// hands a unit back and so changes what a run's numbers mean; `--void-ratio` turns it on.
+pub const DEFAULT_VOID_RATIO: f64 = 0.0;
+
 /// The range carts are drawn from, inclusive at both ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CartRange {
@@ -69,6 +77,13 @@ pub struct Load {
     pub seed: u64,
     /// Where carts are drawn from.
     pub carts: CartRange,
+    /// Share of users, in `[0, 1]`, who redeem their claim at checkout once granted: a third
+    /// of them retry the same order (a replay), a third then try a second order (refused).
+    pub redeem_ratio: f64,
+    /// Share of users, in `[0, 1]`, whose claim an operator voids once granted (racing the
+    /// user's own redemption when both happen), after which the user claims again and must
+    /// get the voided claim back.
+    pub void_ratio: f64,
 }
 
 /// What one user does, derived from `(seed, user index)` alone.
@@ -80,6 +95,23 @@ pub struct UserPlan {
     pub tabs: u32,
     /// Whether the user claims once more after the first requests answered.
     pub retry: bool,
+    /// How the user redeems once granted, if at all.
+    pub redeem: Redeem,
+    /// Whether an operator voids the user's claim once granted.
+    pub voided: bool,
+}
+
+/// What a user does at checkout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Redeem {
+    /// Never checks out.
+    Never,
+    /// Redeems once.
+    Once,
+    /// Redeems, then retries the same order (the retry must replay).
+    Retry,
+    /// Redeems, then tries a second order with the same token (it must be refused).
+    SecondOrder,
 }
 
 impl Load {
@@ -93,6 +125,8 @@ impl Load {
             concurrency: DEFAULT_CONCURRENCY,
             seed,
             carts: CartRange::default(),
+            redeem_ratio: DEFAULT_REDEEM_RATIO,
+            void_ratio: DEFAULT_VOID_RATIO,
         }
     }
 
@@ -120,6 +154,18 @@ impl Load {
             return Err(Invalid::new(
                 "duplicate ratio",
                 "must be a number from 0 to 1, e.g. 0.2",
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.redeem_ratio) {
+            return Err(Invalid::new(
+                "redeem ratio",
+                "must be a number from 0 to 1, e.g. 0.3",
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.void_ratio) {
+            return Err(Invalid::new(
+                "void ratio",
+                "must be a number from 0 to 1, e.g. 0.05",
             ));
         }
         if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
@@ -152,11 +198,24 @@ impl Load {
         let mut rng = StdRng::from_seed(key);
         let cart = rng.random_range(self.carts.min.get()..=self.carts.max.get());
         let duplicates = rng.random_bool(self.duplicate_ratio.clamp(0.0, 1.0));
+        // Drawn after the cart and the tabs, so those stay what they were for a seed.
+        let redeem = if rng.random_bool(self.redeem_ratio.clamp(0.0, 1.0)) {
+            match rng.random_range(0..3) {
+                0 => Redeem::Once,
+                1 => Redeem::Retry,
+                _ => Redeem::SecondOrder,
+            }
+        } else {
+            Redeem::Never
+        };
+        let voided = rng.random_bool(self.void_ratio.clamp(0.0, 1.0));
         UserPlan {
             // cart lies between two valid amounts, so it is a valid amount.
             cart: Cents::new(cart).unwrap_or(self.carts.min),
             tabs: if duplicates { self.tabs } else { 1 },
             retry: duplicates,
+            redeem,
+            voided,
         }
     }
 }

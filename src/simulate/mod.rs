@@ -29,8 +29,8 @@ pub use driver::Simulator;
 pub use http::HttpTarget;
 pub use identities::{Identities, IdentityKind};
 pub use load::{
-    CartRange, DEFAULT_CONCURRENCY, DEFAULT_DUPLICATE_RATIO, DEFAULT_TABS, Load, MAX_CONCURRENCY,
-    MAX_TABS, MAX_USERS, UserPlan,
+    CartRange, DEFAULT_CONCURRENCY, DEFAULT_DUPLICATE_RATIO, DEFAULT_REDEEM_RATIO, DEFAULT_TABS,
+    DEFAULT_VOID_RATIO, Load, MAX_CONCURRENCY, MAX_TABS, MAX_USERS, Redeem, UserPlan,
 };
 pub use progress::Progress;
-pub use report::{GroupCommit, Invariants, Latency, MAX_ERROR_RATIO, Report, RunChecks};
+pub use report::{GroupCommit, Invariants, Latency, Lifecycle, MAX_ERROR_RATIO, Report, RunChecks};

@@ -27,6 +27,26 @@ pub struct Progress {
     pub(super) store_mismatches: AtomicU64,
     /// Users whose claim could not be read back, so nothing proves it (I4 unproven).
     pub(super) unverified: AtomicU64,
+    /// Redemptions granted (`redeemed`, a user's first for its order).
+    pub(super) redeemed: AtomicU64,
+    /// Redemptions retried with the same order and answered `replayed` with the first one.
+    pub(super) redeem_replayed: AtomicU64,
+    /// Redemptions refused as a conflict: a second order, or a claim voided or expired first.
+    pub(super) redeem_conflicts: AtomicU64,
+    /// Claims an operator voided during the run.
+    pub(super) voided: AtomicU64,
+    /// Voids refused as a conflict (the user redeemed first).
+    pub(super) void_conflicts: AtomicU64,
+    /// Claims the operator's expiry sweeps expired during the run.
+    pub(super) expired: AtomicU64,
+    /// Lifecycle requests that failed otherwise (store errors).
+    pub(super) lifecycle_errors: AtomicU64,
+    /// Claims both redeemed and voided, as their answers said (I7 broken before the user).
+    pub(super) double_transitions: AtomicU64,
+    /// Tokens redeemed for two orders, or a retry answered with another redemption (I8).
+    pub(super) double_redemptions: AtomicU64,
+    /// Users who claimed again after a void and got a unit or another claim (I9).
+    pub(super) reclaims_not_final: AtomicU64,
     /// Over HTTP: answers by status; `0` counts requests that got no answer at all.
     pub(super) http_status: Mutex<BTreeMap<u16, u64>>,
 }

@@ -79,19 +79,26 @@ pub struct Invariants {
     /// I3: `remaining == total - claims`, and the run added exactly one claim per `claimed`
     /// answer.
     pub inventory_conserved: bool,
-    /// I5: nobody was told "sold out" while a unit was left.
+    /// I5: nobody was told "sold out" while a unit was left (units handed back by voids and
+    /// expiries during the run may remain).
     pub no_undersell: bool,
+    /// I7: every claim has one status, only `claimed` and `redeemed` hold a unit, each void
+    /// and expiry returned exactly one, and no claim was both redeemed and voided.
+    pub one_status_per_claim: bool,
+    /// I8: no token was redeemed twice; a retry of the same order replayed the first
+    /// redemption and a second order was refused.
+    pub redeemed_once: bool,
+    /// I9: a user whose claim was voided got it back, voided, when claiming again, and no unit.
+    pub final_after_void: bool,
+    /// I10: every void and expiry of the run appended its event, and nothing else did.
+    pub actions_logged: bool,
 }
 
 impl Invariants {
     /// Whether every invariant held.
     #[must_use]
     pub fn all_hold(&self) -> bool {
-        self.no_oversell
-            && self.one_claim_per_user
-            && self.replays_consistent
-            && self.inventory_conserved
-            && self.no_undersell
+        self.broken().next().is_none()
     }
 
     /// The names of the invariants that did not hold, as the report's JSON spells them.
@@ -102,9 +109,56 @@ impl Invariants {
             ("replays_consistent", self.replays_consistent),
             ("inventory_conserved", self.inventory_conserved),
             ("no_undersell", self.no_undersell),
+            ("one_status_per_claim", self.one_status_per_claim),
+            ("redeemed_once", self.redeemed_once),
+            ("final_after_void", self.final_after_void),
+            ("actions_logged", self.actions_logged),
         ]
         .into_iter()
         .filter_map(|(name, held)| (!held).then_some(name))
+    }
+}
+
+/// What the store holds of the claims' lifecycle and its audit log (issue 12), read from its
+/// own records before and after a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Lifecycle {
+    /// Claims holding a unit, not redeemed.
+    pub claimed: i64,
+    /// Claims redeemed at checkout (they still hold their unit).
+    pub redeemed: i64,
+    /// Claims voided by an operator (their unit returned).
+    pub voided: i64,
+    /// Claims expired past their hold (their unit returned).
+    pub expired: i64,
+    /// Events the log holds for the campaign's voids.
+    pub void_events: i64,
+    /// Claims the log's expiry events say were expired.
+    pub expired_by_events: i64,
+    /// Every event the log holds for the campaign.
+    pub events: i64,
+}
+
+impl Lifecycle {
+    /// What a store without the lifecycle holds: its audited claims, all `claimed`.
+    #[must_use]
+    pub fn held_only(audit: &Audit) -> Self {
+        Lifecycle {
+            claimed: audit.claims,
+            ..Lifecycle::default()
+        }
+    }
+
+    /// Claims that hold a unit (I7): `claimed` and `redeemed`.
+    #[must_use]
+    pub fn held(&self) -> i64 {
+        self.claimed + self.redeemed
+    }
+
+    /// Every claim record, whatever its status.
+    #[must_use]
+    pub fn claims(&self) -> i64 {
+        self.held() + self.voided + self.expired
     }
 }
 
@@ -175,6 +229,24 @@ pub struct Report {
     pub not_live: u64,
     /// Requests that failed otherwise (store errors, a missing campaign, …).
     pub errors: u64,
+    /// Share of users who redeem at checkout once granted.
+    pub redeem_ratio: f64,
+    /// Share of users whose claim an operator voids once granted.
+    pub void_ratio: f64,
+    /// Redemptions granted.
+    pub redeemed: u64,
+    /// Retries of the same order answered with the first redemption (`replayed`).
+    pub redeem_replayed: u64,
+    /// Redemptions refused as a conflict: second orders, and claims voided or expired first.
+    pub redeem_conflicts: u64,
+    /// Claims the operator voided.
+    pub voided: u64,
+    /// Voids refused as a conflict (the user had redeemed first).
+    pub void_conflicts: u64,
+    /// Claims the operator's expiry sweeps expired.
+    pub expired: u64,
+    /// Redemptions, voids, sweeps and claims after a void that failed with an error.
+    pub lifecycle_errors: u64,
     /// Wall time of the claim phase: from the first request to the last answer (each user's
     /// read-back of its own claim included, the final audit not).
     pub duration_ms: u64,
@@ -208,6 +280,10 @@ pub struct Report {
     /// What the store held after the run; the invariants are checked against it. `None`
     /// when the store could not be read after the run (see `audit_error`).
     pub store_after: Option<Audit>,
+    /// The claims by status and the campaign's events before the run.
+    pub lifecycle_before: Lifecycle,
+    /// The same after the run (`None` when the store could not be read).
+    pub lifecycle_after: Option<Lifecycle>,
     /// Claims the store gained during the run beyond this run's `claimed` answers: other
     /// shoppers on a campaign the run shares (an existing campaign). Always 0 on a campaign the run
     /// created, where any would be a violation.
@@ -284,7 +360,11 @@ pub(super) struct Run<'a> {
 /// Judges the run: every verdict reads the store's state after the run (`after`); the users'
 /// answers are compared with it, never trusted instead of it. A store that could not be read
 /// after the run (`after` is an error) proves nothing, and the run fails.
-pub(super) fn judge(run: &Run<'_>, before: Audit, after: Result<Audit, String>) -> Report {
+pub(super) fn judge(
+    run: &Run<'_>,
+    (before, life_before): (Audit, Lifecycle),
+    after: Result<(Audit, Lifecycle), String>,
+) -> Report {
     let p = run.progress;
     let claimed = read(&p.claimed);
     let sold_out = read(&p.sold_out);
@@ -295,11 +375,16 @@ pub(super) fn judge(run: &Run<'_>, before: Audit, after: Result<Audit, String>) 
     let claimed_i64 = i64::try_from(claimed).unwrap_or(i64::MAX);
     let mut violations = Vec::new();
 
-    let (invariants, claims_by_others, store_after, audit_error) = match after {
-        Ok(after) => {
+    let (invariants, claims_by_others, store_after, life_after, audit_error) = match after {
+        Ok((after, life_after)) => {
+            let facts = Facts {
+                after: &after,
+                life_before: &life_before,
+                life_after: &life_after,
+            };
             let (invariants, others) =
-                judge_store(run, &before, &after, claimed_i64, sold_out, &mut violations);
-            (invariants, others, Some(after), None)
+                judge_store(run, &facts, claimed_i64, sold_out, &mut violations);
+            (invariants, others, Some(after), Some(life_after), None)
         }
         Err(err) => {
             violations.push(format!(
@@ -311,10 +396,15 @@ pub(super) fn judge(run: &Run<'_>, before: Audit, after: Result<Audit, String>) 
                 replays_consistent: false,
                 inventory_conserved: false,
                 no_undersell: false,
+                one_status_per_claim: false,
+                redeemed_once: false,
+                final_after_void: false,
+                actions_logged: false,
             };
-            (unproven, 0, None, Some(err))
+            (unproven, 0, None, None, Some(err))
         }
     };
+    let lifecycle_errors = read(&p.lifecycle_errors);
 
     let mut holds = |ok: bool, why: String| {
         if !ok {
@@ -323,10 +413,11 @@ pub(super) fn judge(run: &Run<'_>, before: Audit, after: Result<Audit, String>) 
         ok
     };
     // errors / requests > MAX_ERROR_RATIO, in integers: errors * 100 > requests.
+    let all_errors = errors + lifecycle_errors;
     let errors_below_threshold = holds(
-        errors.saturating_mul(100) <= requests,
+        all_errors.saturating_mul(100) <= requests,
         format!(
-            "errors_below_threshold: {errors} of {requests} requests failed with an error \
+            "errors_below_threshold: {all_errors} of {requests} requests failed with an error \
              (at most 1 % may)"
         ),
     );
@@ -368,6 +459,15 @@ pub(super) fn judge(run: &Run<'_>, before: Audit, after: Result<Audit, String>) 
         not_eligible: read(&p.not_eligible),
         not_live: read(&p.not_live),
         errors,
+        redeem_ratio: run.load.redeem_ratio,
+        void_ratio: run.load.void_ratio,
+        redeemed: read(&p.redeemed),
+        redeem_replayed: read(&p.redeem_replayed),
+        redeem_conflicts: read(&p.redeem_conflicts),
+        voided: read(&p.voided),
+        void_conflicts: read(&p.void_conflicts),
+        expired: read(&p.expired),
+        lifecycle_errors,
         duration_ms: u64::try_from(run.elapsed.as_millis()).unwrap_or(u64::MAX),
         audit_ms: u64::try_from(run.audit_elapsed.as_millis()).unwrap_or(u64::MAX),
         target: run.target.clone(),
@@ -384,6 +484,8 @@ pub(super) fn judge(run: &Run<'_>, before: Audit, after: Result<Audit, String>) 
         group_commit: run.group_commit,
         store_before: before,
         store_after,
+        lifecycle_before: life_before,
+        lifecycle_after: life_after,
         claims_by_others,
         passed: invariants.all_hold() && checks.failed().next().is_none(),
         invariants,
@@ -395,17 +497,35 @@ pub(super) fn judge(run: &Run<'_>, before: Audit, after: Result<Audit, String>) 
     }
 }
 
-/// The five store invariants, read from `after`, and the claims others made during the run.
-/// Each violation sentence states only the conditions that failed, with their numbers.
+/// What the store held before and after the run.
+struct Facts<'a> {
+    after: &'a Audit,
+    life_before: &'a Lifecycle,
+    life_after: &'a Lifecycle,
+}
+
+/// The store invariants, read from the store after the run, and the claims others made
+/// during the run. Each violation sentence states only the conditions that failed, with their
+/// numbers.
 fn judge_store(
     run: &Run<'_>,
-    before: &Audit,
-    after: &Audit,
+    facts: &Facts<'_>,
     claimed: i64,
     sold_out: u64,
     violations: &mut Vec<String>,
 ) -> (Invariants, i64) {
+    let Facts {
+        after,
+        life_before,
+        life_after,
+    } = *facts;
     let p = run.progress;
+    let count =
+        |counter: &std::sync::atomic::AtomicU64| i64::try_from(read(counter)).unwrap_or(i64::MAX);
+    let (voided, expired, redeemed) = (count(&p.voided), count(&p.expired), count(&p.redeemed));
+    // Units handed back during the run: a `claimed` answer may reuse one.
+    let returned = voided + expired;
+    let held = life_after.held();
     let mut holds = |name: &str, failed: Vec<String>| {
         if failed.is_empty() {
             return true;
@@ -414,15 +534,15 @@ fn judge_store(
         false
     };
     let mut failed = Vec::new();
-    if after.claims > after.total || after.remaining < 0 {
+    if held > after.total || after.remaining < 0 {
         failed.push(format!(
-            "the store holds {} claims and remaining {} for {} units",
-            after.claims, after.remaining, after.total
+            "the store holds {held} claims holding a unit and remaining {} for {} units",
+            after.remaining, after.total
         ));
     }
-    if claimed > after.total {
+    if claimed > after.total + returned {
         failed.push(format!(
-            "{claimed} users were told `claimed` for {} units",
+            "{claimed} users were told `claimed` for {} units ({returned} handed back)",
             after.total
         ));
     }
@@ -466,20 +586,20 @@ fn judge_store(
 
     // On a shared campaign, claims beyond this run's answers are other shoppers'; the run's
     // own claims were each read back from the store by their user (replays_consistent).
-    let added = after.claims - before.claims;
+    // Every claim record the run added, whatever its status now (a voided one was a claim).
+    let added = life_after.claims() - life_before.claims();
     let others = if run.shared {
         (added - claimed).max(0)
     } else {
         0
     };
     let mut failed = Vec::new();
-    if after.remaining != after.total - after.claims {
+    if after.remaining != after.total - held {
         failed.push(format!(
-            "remaining is {} but total {} - claims {} = {}",
+            "remaining is {} but total {} - held {held} = {}",
             after.remaining,
             after.total,
-            after.claims,
-            after.total - after.claims
+            after.total - held
         ));
     }
     if added - others != claimed {
@@ -495,13 +615,76 @@ fn judge_store(
     let inventory_conserved = holds("inventory_conserved", failed);
 
     let mut failed = Vec::new();
-    if sold_out > 0 && after.remaining != 0 {
+    if sold_out > 0 && after.remaining > returned {
+        let back = if returned > 0 {
+            format!(" ({returned} handed back during the run)")
+        } else {
+            String::new()
+        };
         failed.push(format!(
-            "{sold_out} requests were refused as sold out, yet {} units remain",
+            "{sold_out} requests were refused as sold out, yet {} units remain{back}",
             after.remaining
         ));
     }
     let no_undersell = holds("no_undersell", failed);
+
+    let mut failed = Vec::new();
+    if held != after.claims {
+        failed.push(format!(
+            "{held} claims `claimed` or `redeemed` for {} claim records holding a unit",
+            after.claims
+        ));
+    }
+    let double = read(&p.double_transitions);
+    if double > 0 {
+        failed.push(format!("{double} claims were both redeemed and voided"));
+    }
+    let store_voided = life_after.voided - life_before.voided;
+    let store_expired = life_after.expired - life_before.expired;
+    if !run.shared && (store_voided != voided || store_expired != expired) {
+        failed.push(format!(
+            "the store voided {store_voided} and expired {store_expired} claims; the run \
+             voided {voided} and expired {expired}"
+        ));
+    }
+    let one_status_per_claim = holds("one_status_per_claim", failed);
+
+    let mut failed = Vec::new();
+    let doubles = read(&p.double_redemptions);
+    if doubles > 0 {
+        failed.push(format!(
+            "{doubles} tokens were redeemed twice or a retry got another redemption"
+        ));
+    }
+    let store_redeemed = life_after.redeemed - life_before.redeemed;
+    if !run.shared && store_redeemed != redeemed {
+        failed.push(format!(
+            "the store redeemed {store_redeemed} claims for {redeemed} `redeemed` answers"
+        ));
+    }
+    let redeemed_once = holds("redeemed_once", failed);
+
+    let mut failed = Vec::new();
+    let not_final = read(&p.reclaims_not_final);
+    if not_final > 0 {
+        failed.push(format!(
+            "{not_final} users claimed again after a void and did not get the voided claim back"
+        ));
+    }
+    let final_after_void = holds("final_after_void", failed);
+
+    let mut failed = Vec::new();
+    let void_events = life_after.void_events - life_before.void_events;
+    let expiry_events = life_after.expired_by_events - life_before.expired_by_events;
+    let new_events = life_after.events - life_before.events;
+    if !run.shared && (void_events != voided || expiry_events != expired) {
+        failed.push(format!(
+            "the log gained {void_events} void events and {expiry_events} expiries for the \
+             run's {voided} voids and {expired} expiries"
+        ));
+    }
+    let _ = new_events;
+    let actions_logged = holds("actions_logged", failed);
 
     let invariants = Invariants {
         no_oversell,
@@ -509,6 +692,10 @@ fn judge_store(
         replays_consistent,
         inventory_conserved,
         no_undersell,
+        one_status_per_claim,
+        redeemed_once,
+        final_after_void,
+        actions_logged,
     };
     (invariants, others)
 }
@@ -571,18 +758,31 @@ mod tests {
     /// Judges a run of 10 users who were told `claimed` `claimed` times and `sold out`
     /// `sold_out` times, against the store's `after` state (it held nothing before).
     fn judged(claimed: u64, sold_out: u64, after: Audit) -> Report {
-        let progress = Progress {
-            claimed: AtomicU64::new(claimed),
-            sold_out: AtomicU64::new(sold_out),
-            requests: AtomicU64::new(10),
-            ..Progress::default()
+        let life = Lifecycle {
+            claimed: after.claims,
+            ..Lifecycle::default()
         };
+        judged_with(
+            &Progress {
+                claimed: AtomicU64::new(claimed),
+                sold_out: AtomicU64::new(sold_out),
+                requests: AtomicU64::new(10),
+                ..Progress::default()
+            },
+            after,
+            life,
+        )
+    }
+
+    /// Judges a run that saw `progress` against the store's `after` state and lifecycle `life`
+    /// (it held nothing before).
+    fn judged_with(progress: &Progress, after: Audit, life: Lifecycle) -> Report {
         let run = Run {
             campaign: &CampaignId::parse("sim-test").expect("id"),
             load: &Load::new(10, 1),
             user_prefix: "sim-test",
             identity: IdentityKind::Operator,
-            progress: &progress,
+            progress,
             timings: &Timings::new(),
             elapsed: Duration::from_secs(2),
             audit_elapsed: Duration::from_millis(3),
@@ -590,7 +790,11 @@ mod tests {
             group_commit: None,
             shared: false,
         };
-        judge(&run, audit(after.total, after.total, 0), Ok(after))
+        judge(
+            &run,
+            (audit(after.total, after.total, 0), Lifecycle::default()),
+            Ok((after, life)),
+        )
     }
 
     #[test]
@@ -653,6 +857,78 @@ mod tests {
         assert_eq!(
             undersold.violations,
             ["no_undersell: 3 requests were refused as sold out, yet 2 units remain"]
+        );
+    }
+
+    /// Issue 12: 4 units, 4 claims, one voided (its unit back) and one redeemed; the store and
+    /// the answers agree, and then each lifecycle invariant is broken on its own.
+    #[test]
+    fn each_lifecycle_invariant_is_judged_from_the_stores_numbers() {
+        let progress = || Progress {
+            claimed: AtomicU64::new(4),
+            requests: AtomicU64::new(10),
+            voided: AtomicU64::new(1),
+            redeemed: AtomicU64::new(1),
+            ..Progress::default()
+        };
+        let life = Lifecycle {
+            claimed: 2,
+            redeemed: 1,
+            voided: 1,
+            void_events: 1,
+            events: 2,
+            ..Lifecycle::default()
+        };
+        let sound = judged_with(&progress(), audit(4, 1, 3), life);
+        assert!(sound.passed, "{:?}", sound.violations);
+
+        // The void did not hand its unit back: remaining is 0, not total - held = 1.
+        let kept = judged_with(&progress(), audit(4, 0, 3), life);
+        assert_eq!(
+            kept.invariants.broken().collect::<Vec<_>>(),
+            ["inventory_conserved"]
+        );
+        // The store voided two claims for one void answer.
+        let extra = Lifecycle {
+            claimed: 1,
+            voided: 2,
+            void_events: 2,
+            ..life
+        };
+        let twice = judged_with(&progress(), audit(4, 2, 2), extra);
+        assert_eq!(
+            twice.invariants.broken().collect::<Vec<_>>(),
+            ["one_status_per_claim", "actions_logged"]
+        );
+        // A token redeemed for a second order.
+        let doubled = Progress {
+            double_redemptions: AtomicU64::new(1),
+            ..progress()
+        };
+        let report = judged_with(&doubled, audit(4, 1, 3), life);
+        assert_eq!(
+            report.invariants.broken().collect::<Vec<_>>(),
+            ["redeemed_once"]
+        );
+        // A voided user claimed again and got a unit.
+        let reclaimed = Progress {
+            reclaims_not_final: AtomicU64::new(1),
+            ..progress()
+        };
+        let report = judged_with(&reclaimed, audit(4, 1, 3), life);
+        assert_eq!(
+            report.invariants.broken().collect::<Vec<_>>(),
+            ["final_after_void"]
+        );
+        // The void left no event.
+        let silent = Lifecycle {
+            void_events: 0,
+            ..life
+        };
+        let report = judged_with(&progress(), audit(4, 1, 3), silent);
+        assert_eq!(
+            report.invariants.broken().collect::<Vec<_>>(),
+            ["actions_logged"]
         );
     }
 

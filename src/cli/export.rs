@@ -1,0 +1,236 @@
+//! `flashsale claim export`: every claim of a campaign, streamed page by page as CSV or JSON
+//! lines, so memory stays flat whatever the number of claims.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::Context;
+use crate::clock::Clock;
+use crate::domain::{CampaignId, ClaimStatus};
+use crate::service::ClaimService;
+use crate::store::Store;
+
+/// What `claim export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Comma-separated values with a header row (RFC 4180 quoting).
+    Csv,
+    /// One JSON document per claim per line: the claim JSON of `claim show`.
+    Jsonl,
+}
+
+/// A claim status, as `--status` takes it (the JSON names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum StatusFilter {
+    /// Holding a unit, not yet redeemed.
+    Claimed,
+    /// Redeemed at checkout.
+    Redeemed,
+    /// Voided by an operator.
+    Voided,
+    /// Expired unredeemed.
+    Expired,
+}
+
+/// Arguments of `claim export`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The campaign.
+    #[arg(long, value_name = "ID")]
+    campaign: String,
+    /// Only the claims with this status.
+    #[arg(long, value_enum)]
+    status: Option<StatusFilter>,
+    /// csv or jsonl.
+    #[arg(long, value_enum)]
+    format: Format,
+    /// Write to FILE (replaced only once the export is complete) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// The columns of the CSV export, in order: the claim JSON's fields, so both formats carry
+/// the same data under the same names.
+pub(crate) const CSV_COLUMNS: [&str; 13] = [
+    "campaign_id",
+    "user_id",
+    "token",
+    "status",
+    "discount_cents",
+    "cart_cents",
+    "currency",
+    "claimed_at",
+    "expires_at",
+    "order_id",
+    "redeemed_at",
+    "redeemed_cart_cents",
+    "redeemed_discount_cents",
+];
+
+/// Writes claims one at a time; nothing is kept after a row is written.
+pub(crate) enum Rows<W: std::io::Write> {
+    /// CSV rows under a header row (boxed: the writer carries its buffer).
+    Csv(Box<csv::Writer<W>>),
+    /// One compact JSON document per line.
+    Jsonl(W),
+}
+
+impl<W: std::io::Write> Rows<W> {
+    /// A writer of `format` rows to `out`; a CSV export starts with its header row.
+    pub(crate) fn new(format: Format, out: W) -> std::io::Result<Self> {
+        Ok(match format {
+            Format::Csv => {
+                let mut writer = csv::Writer::from_writer(out);
+                writer.write_record(CSV_COLUMNS).map_err(io_error)?;
+                Rows::Csv(Box::new(writer))
+            }
+            Format::Jsonl => Rows::Jsonl(out),
+        })
+    }
+
+    /// Writes one claim, given as its claim JSON.
+    pub(crate) fn write(&mut self, claim: &serde_json::Value) -> std::io::Result<()> {
+        match self {
+            Rows::Csv(writer) => {
+                let cell = |column: &str| match &claim[column] {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                writer
+                    .write_record(CSV_COLUMNS.map(cell))
+                    .map_err(io_error)?;
+            }
+            Rows::Jsonl(out) => {
+                serde_json::to_writer(&mut *out, claim)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes what is buffered and hands the output back.
+    pub(crate) fn finish(self) -> std::io::Result<W> {
+        match self {
+            Rows::Csv(writer) => writer.into_inner().map_err(csv::IntoInnerError::into_error),
+            Rows::Jsonl(mut out) => {
+                out.flush()?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Claims read per store call: memory holds one page, whatever the campaign's size.
+const PAGE: usize = 1_000;
+
+impl StatusFilter {
+    fn status(self) -> ClaimStatus {
+        match self {
+            StatusFilter::Claimed => ClaimStatus::Claimed,
+            StatusFilter::Redeemed => ClaimStatus::Redeemed,
+            StatusFilter::Voided => ClaimStatus::Voided,
+            StatusFilter::Expired => ClaimStatus::Expired,
+        }
+    }
+}
+
+/// Runs `claim export`: to `--out` (written to a temporary file beside it and renamed into
+/// place when complete, so a failed export leaves no half file) or to stdout.
+pub(crate) async fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<()> {
+    let campaign = CampaignId::parse(&args.campaign)?;
+    let status = args.status.map(StatusFilter::status);
+    // Before any file is made: an unknown campaign is an error, not an empty export.
+    ctx.campaigns().await?.status(&campaign).await?;
+    let claims = ctx.claims().await?;
+    let Some(out) = args.out else {
+        let mut stdout = std::io::BufWriter::new(std::io::stdout());
+        return match stream(&claims, &campaign, status, args.format, &mut stdout).await {
+            // The reader went away (`| head`): not an error.
+            Err(err) if broken_pipe(&err) => Ok(()),
+            other => other.map(drop),
+        };
+    };
+    let partial = partial_path(&out);
+    let file = std::fs::File::create(&partial)
+        .with_context(|| format!("creating {}", partial.display()))?;
+    let mut buffered = std::io::BufWriter::new(file);
+    let written = stream(&claims, &campaign, status, args.format, &mut buffered)
+        .await
+        .and_then(|written| {
+            let file = buffered
+                .into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
+            file.sync_all()?;
+            std::fs::rename(&partial, &out)?;
+            Ok(written)
+        });
+    let written = match written {
+        Ok(written) => written,
+        Err(err) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(err.context(format!("exporting to {}", out.display())));
+        }
+    };
+    let json = serde_json::json!({
+        "campaign_id": campaign,
+        "format": match args.format { Format::Csv => "csv", Format::Jsonl => "jsonl" },
+        "out": out.display().to_string(),
+        "claims": written,
+    });
+    ctx.emit(&json, || {
+        format!(
+            "exported {written} claims of `{campaign}` to {}",
+            out.display()
+        )
+    })
+}
+
+/// Writes every claim of `campaign` (with `status`, if given) to `out`, a page at a time,
+/// and flushes it; returns how many.
+async fn stream<S: Store, C: Clock, W: std::io::Write>(
+    claims: &ClaimService<S, C>,
+    campaign: &CampaignId,
+    status: Option<ClaimStatus>,
+    format: Format,
+    out: &mut W,
+) -> anyhow::Result<u64> {
+    let mut rows = Rows::new(format, out)?;
+    let mut written = 0;
+    let mut pages = claims.export(campaign, status, PAGE);
+    while let Some(page) = pages.next().await? {
+        for claim in &page {
+            rows.write(&crate::json::claim_record_json(claim))?;
+        }
+        written += page.len() as u64;
+    }
+    rows.finish()?;
+    Ok(written)
+}
+
+/// Whether `err` is stdout's reader going away.
+fn broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Where an export to `out` is written until it is complete: beside it, so the final rename
+/// stays on one file system.
+fn partial_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".partial-{}", std::process::id()));
+    out.with_file_name(name)
+}
+
+/// A CSV error as the I/O error it wraps, so a closed pipe is still recognised as one.
+fn io_error(err: csv::Error) -> std::io::Error {
+    match err.into_kind() {
+        csv::ErrorKind::Io(err) => err,
+        kind => std::io::Error::other(format!("{kind:?}")),
+    }
+}

@@ -1,0 +1,54 @@
+//! `serve`'s expiry sweep: every interval, the claims whose hold ran out are expired and their
+//! units returned, so a shopper who never checks out does not hold a unit for the rest of the
+//! sale. Expiring is idempotent and safe during a sale (the store decides each claim
+//! atomically), so several servers on one store may all sweep.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::domain::Actor;
+use crate::service::CampaignService;
+use crate::store::Store;
+
+/// Expires holds every `every` until `stop` turns true (or its sender is dropped). A sweep in
+/// progress is finished, never dropped halfway, so the store sees whole operations only.
+pub async fn expire_periodically<S: Store, C: Clock>(
+    campaigns: CampaignService<S, C>,
+    actor: Actor,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
+        sweep(&campaigns, &actor).await;
+    }
+}
+
+/// One sweep over every campaign with a hold; a failure is logged, and the next sweep tries
+/// again.
+async fn sweep<S: Store, C: Clock>(campaigns: &CampaignService<S, C>, actor: &Actor) {
+    let list = match campaigns.list().await {
+        Ok(list) => list,
+        Err(err) => {
+            tracing::warn!(error = %err, "expiry sweep could not list the campaigns");
+            return;
+        }
+    };
+    for view in list.iter().filter(|v| v.campaign.hold.is_some()) {
+        let id = &view.campaign.id;
+        match campaigns.expire(id, actor).await {
+            Ok(0) => {}
+            Ok(expired) => {
+                tracing::info!(campaign = %id, expired, "expired claims past their hold");
+            }
+            Err(err) => tracing::warn!(campaign = %id, error = %err, "expiry sweep failed"),
+        }
+    }
+}
