@@ -184,8 +184,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         }
         // The lifecycle first: what others do on a shared campaign once the audit has read the
         // store happens during the run, as far as the run can tell.
-        // A store without the lifecycle yet (MongoDB) runs the claims alone: no redemption,
-        // void or sweep is sent, and the lifecycle figures are the audit's claims.
+        // A store that refuses the lifecycle (`StoreError::Unsupported`) runs the claims alone:
+        // no redemption, void or sweep is sent, and the lifecycle figures are the audit's claims.
         let life_before = match self.lifecycle(id).await {
             Ok(life) => Some(life),
             Err(Error::Store(StoreError::Unsupported(_))) => None,
