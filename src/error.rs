@@ -72,7 +72,6 @@ impl Error {
                 // `store_unavailable`, which tells a client to come back.
                 StoreError::Damaged { .. }
                 | StoreError::DriftTooLarge { .. }
-                | StoreError::Unsupported(_)
                 | StoreError::Backend { .. } => ErrorKind::Internal,
                 StoreError::Conflict(_) => ErrorKind::Conflict,
                 StoreError::ClaimNotFound { .. } => ErrorKind::NotFound,

@@ -22,7 +22,7 @@ use crate::domain::{
 };
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
-use crate::store::{Audit, Store, StoreError};
+use crate::store::{Audit, Store};
 
 /// Runs simulations on a store, reading time from a clock.
 pub struct Simulator<S, C> {
@@ -184,24 +184,12 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         }
         // The lifecycle first: what others do on a shared campaign once the audit has read the
         // store happens during the run, as far as the run can tell.
-        // A store that refuses the lifecycle (`StoreError::Unsupported`) runs the claims alone:
-        // no redemption, void or sweep is sent, and the lifecycle figures are the audit's claims.
-        let life_before = match self.lifecycle(id).await {
-            Ok(life) => Some(life),
-            Err(Error::Store(StoreError::Unsupported(_))) => None,
-            Err(err) => return Err(err),
-        };
-        let lifecycle = life_before.is_some();
-        let audit_before = self.audit(id).await?;
-        let before = (
-            audit_before,
-            life_before.unwrap_or_else(|| Lifecycle::held_only(&audit_before)),
-        );
+        let life_before = self.lifecycle(id).await?;
+        let before = (self.audit(id).await?, life_before);
         let shared = Arc::new(Shared {
             service: ClaimService::new(self.store.clone(), self.clock.clone()),
             campaigns: CampaignService::new(self.store.clone(), self.clock.clone()),
             actor: self.actor.clone(),
-            lifecycle,
             store: self.store.clone(),
             campaign: id.clone(),
             rule: campaign.rule,
@@ -217,7 +205,9 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         // Only a campaign with a hold has anything to expire; sweeping one without would
         // only add writes to the run.
         let (stop_sweeps, stopped) = tokio::sync::watch::channel(false);
-        let sweeps = (lifecycle && campaign.hold.is_some())
+        let sweeps = campaign
+            .hold
+            .is_some()
             .then(|| tokio::spawn(expire_during_run(Arc::clone(&shared), stopped)));
         let timings = drive(&shared).await;
         let _ = stop_sweeps.send(true);
@@ -239,7 +229,6 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
 
         // A store error here fails the run in its report rather than hiding the report.
         let after = match self.audit(id).await {
-            Ok(audit) if !lifecycle => Ok((audit, Lifecycle::held_only(&audit))),
             Ok(audit) => self
                 .lifecycle(id)
                 .await
@@ -360,8 +349,6 @@ struct Shared<S, C> {
     campaigns: CampaignService<S, C>,
     /// Who the operator's actions are logged as.
     actor: Actor,
-    /// Whether the store carries out the lifecycle (redemptions, voids, expiry).
-    lifecycle: bool,
     /// Where each user reads back the claim it was told about.
     store: S,
     campaign: CampaignId,
@@ -470,7 +457,6 @@ async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64
     let granted = check_user(&shared, &user, &answers).await;
     if let Some(token) = granted
         && shared.target.is_none()
-        && shared.lifecycle
     {
         checkout(&shared, &user, index, &token, plan).await;
     }

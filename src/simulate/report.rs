@@ -140,15 +140,6 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    /// What a store without the lifecycle holds: its audited claims, all `claimed`.
-    #[must_use]
-    pub fn held_only(audit: &Audit) -> Self {
-        Lifecycle {
-            claimed: audit.claims,
-            ..Lifecycle::default()
-        }
-    }
-
     /// Claims that hold a unit (I7): `claimed` and `redeemed`.
     #[must_use]
     pub fn held(&self) -> i64 {

@@ -29,9 +29,6 @@ pub enum StoreError {
         /// How the claim was named.
         by: ClaimKey,
     },
-    /// The store cannot do this yet (an operation one backend does not support).
-    #[error("{0} is not supported on MongoDB yet")]
-    Unsupported(&'static str),
     /// The store URL is malformed.
     #[error("invalid store URL `{url}`: {reason}")]
     InvalidUrl {
