@@ -203,9 +203,11 @@ fn follow_prints_new_events_until_sigterm() {
     let rest = std::thread::spawn(move || lines.map(Result::unwrap).collect::<Vec<_>>());
     let out = Signal::Term.interrupt(child);
     assert_eq!(out.status.code(), Some(130));
-    // Nothing more was written: what follows is the one `interrupted` document.
-    let rest = rest.join().unwrap().join("\n");
-    let last: Value = serde_json::from_str(&rest).unwrap();
+    // Nothing more was written: what follows is the one `interrupted` document, on one line
+    // like every other line of the stream.
+    let rest = rest.join().unwrap();
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    let last: Value = serde_json::from_str(&rest[0]).unwrap();
     assert_eq!(last["error"]["kind"], "interrupted");
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
 }

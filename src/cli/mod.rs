@@ -366,7 +366,11 @@ impl Cli {
             );
             if output == OutputFormat::Json && missing {
                 let message = missing_subcommand(&args);
-                return report(&anyhow::Error::new(UsageError(message)), output);
+                return report(
+                    &anyhow::Error::new(UsageError(message)),
+                    output,
+                    JsonLayout::Pretty,
+                );
             }
             let rendered = err.render().to_string();
             // clap quotes the offending value whole: a 100 kB argument would make a 100 kB
@@ -384,7 +388,11 @@ impl Cli {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            report(&anyhow::Error::new(UsageError(clip(&message))), output)
+            report(
+                &anyhow::Error::new(UsageError(clip(&message))),
+                output,
+                JsonLayout::Pretty,
+            )
         })
     }
 }
@@ -454,10 +462,26 @@ pub(crate) async fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(code) => return code,
     };
     let output = cli.output;
+    // `events` prints JSON lines, so its closing error (`interrupted` after `--follow`) must be
+    // one line too: a reader that parses the stream line by line would choke on a pretty one.
+    let layout = if matches!(cli.command, Command::Events(_)) {
+        JsonLayout::Line
+    } else {
+        JsonLayout::Pretty
+    };
     match run(cli).await {
         Ok(code) => code,
-        Err(err) => report(&err, output),
+        Err(err) => report(&err, output, layout),
     }
+}
+
+/// How an error document is laid out in JSON mode: like the command's other output.
+#[derive(Clone, Copy)]
+enum JsonLayout {
+    /// One pretty document, as every single-answer command prints.
+    Pretty,
+    /// One line, for a command whose output is JSON lines.
+    Line,
 }
 
 /// Runs a parsed command line and returns its exit code: success, or an outcome that is not an
@@ -544,7 +568,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 /// Prints `err` (to stderr, or as one JSON document on stdout in JSON mode), with the flag or
 /// variable that fixes it when there is one, and returns its kind's exit code.
-fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
+fn report(err: &anyhow::Error, output: OutputFormat, layout: JsonLayout) -> ExitCode {
     let kind = kind_of(err);
     let message = match hint::hint(err) {
         Some(hint) => format!("{err:#}: {hint}"),
@@ -560,7 +584,11 @@ fn report(err: &anyhow::Error, output: OutputFormat) -> ExitCode {
         OutputFormat::Json => {
             let document = crate::json::error_json(kind, &message);
             // When stdout itself is what failed (a full disk), the error must still be seen.
-            if output::print_json(&document).is_err() {
+            let printed = match layout {
+                JsonLayout::Pretty => output::print_json(&document),
+                JsonLayout::Line => output::print(&document.to_string()),
+            };
+            if printed.is_err() {
                 print_error(&message);
             }
         }
