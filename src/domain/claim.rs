@@ -188,24 +188,24 @@ impl ClaimAttempt {
     /// of code that needs a claim and no campaign.
     #[cfg(test)]
     pub(crate) fn grant(&self, discount: Cents, token: ClaimToken) -> Claim {
-        Claim {
-            campaign_id: self.campaign_id.clone(),
-            user_id: self.user_id.clone(),
-            token,
-            discount,
-            cart: self.cart,
-            claimed_at: self.now,
-            currency: Currency::default(),
-            status: ClaimStatus::Claimed,
-            expires_at: None,
-            redemption: None,
-        }
+        self.claimed(discount, token, Currency::default(), None)
     }
 
     /// The claim this attempt becomes once granted on `campaign` with `discount` and `token`:
     /// `claimed`, in the campaign's currency, expiring after the campaign's hold if it has one.
     #[must_use]
     pub fn grant_in(&self, campaign: &Campaign, discount: Cents, token: ClaimToken) -> Claim {
+        let expires_at = campaign.hold.map(|hold| hold.expiry(self.now));
+        self.claimed(discount, token, campaign.currency.clone(), expires_at)
+    }
+
+    fn claimed(
+        &self,
+        discount: Cents,
+        token: ClaimToken,
+        currency: Currency,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Claim {
         Claim {
             campaign_id: self.campaign_id.clone(),
             user_id: self.user_id.clone(),
@@ -213,9 +213,9 @@ impl ClaimAttempt {
             discount,
             cart: self.cart,
             claimed_at: self.now,
-            currency: campaign.currency.clone(),
+            currency,
             status: ClaimStatus::Claimed,
-            expires_at: campaign.hold.map(|hold| hold.expiry(self.now)),
+            expires_at,
             redemption: None,
         }
     }

@@ -164,7 +164,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::docs::{ClaimDoc, PendingEvent, Status, date};
+use super::docs::{CampaignDoc, ClaimDoc, PendingEvent, Status, date};
 use super::ops::{DocOps, Inserted, Seen, TimeSource};
 use crate::clock::{Clock, truncate_to_millis};
 use crate::domain::{CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, EventKind, Stamp};
@@ -541,18 +541,9 @@ pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
     let may_lower = mode == ReconcileMode::Force || defects.has(Defect::Item1ReconcileLowers);
     let reserving = ops.count_claims(c, Some(Status::Reserving)).await?;
     if apply {
-        let Some(campaign) = ops.find_campaign(c).await? else {
+        let Some((_, found)) = recount(ops, id, reserving, false).await? else {
             return Ok(None);
         };
-        let held = ops.count_claims(c, None).await?;
-        let found = Reconciliation::new(
-            id.clone(),
-            campaign.total,
-            held,
-            campaign.remaining,
-            reserving,
-            false,
-        );
         if let Some(refusal) = found.refusal(mode) {
             return Err(refusal);
         }
@@ -562,18 +553,9 @@ pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
             ops.delete_stale(c, lease_start_before(clock.now(ops).await?, lease))
                 .await?;
         }
-        let Some(campaign) = ops.find_campaign(c).await? else {
+        let Some((campaign, report)) = recount(ops, id, reserving, apply).await? else {
             return Ok(None);
         };
-        let held = ops.count_claims(c, None).await?;
-        let report = Reconciliation::new(
-            id.clone(),
-            campaign.total,
-            held,
-            campaign.remaining,
-            reserving,
-            apply,
-        );
         if !apply || report.drift() == 0 {
             return Ok(Some(report));
         }
@@ -607,4 +589,27 @@ pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
         "reconciling",
         "the campaign kept changing while it was recounted: try again when claims calm down",
     ))
+}
+
+/// Reads the campaign, then counts every claim document that holds or may hold a unit, as
+/// reconcile compares them; `None` when the campaign does not exist.
+async fn recount<O: DocOps>(
+    ops: &O,
+    id: &CampaignId,
+    reserving: i64,
+    applied: bool,
+) -> Result<Option<(CampaignDoc, Reconciliation)>, StoreError> {
+    let Some(campaign) = ops.find_campaign(id.as_str()).await? else {
+        return Ok(None);
+    };
+    let held = ops.count_claims(id.as_str(), None).await?;
+    let report = Reconciliation::new(
+        id.clone(),
+        campaign.total,
+        held,
+        campaign.remaining,
+        reserving,
+        applied,
+    );
+    Ok(Some((campaign, report)))
 }

@@ -1191,36 +1191,81 @@ async fn claims_over_the_wire(
     );
 }
 
-/// Claims the last unit for the same user from another tab between the first claim read and
-/// the first campaign read of the request under test: the interleaving of issue 10's item 2,
-/// which `tokio::join!` over the model otherwise never produces.
-struct OtherTabBetweenReads<'a> {
-    inner: &'a MemoryOps,
-    now: DateTime<Utc>,
-    claim_read: AtomicBool,
-    other_tab_done: tokio::sync::Notify,
-    campaign_read: AtomicBool,
+/// A `DocOps` call, as a test's [`Hooks`] see it go out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Call {
+    ServerTime,
+    FindCampaign,
+    ReserveUnit,
+    SetRemaining,
+    FindClaim,
+    InsertClaim,
+    ConfirmClaim,
+    DeleteReserving,
+    DeleteStale,
+    CountClaims,
 }
 
-impl super::ops::DocOps for OtherTabBetweenReads<'_> {
+impl Call {
+    /// Whether the call writes (every write is majority-acknowledged in production).
+    fn writes(self) -> bool {
+        matches!(
+            self,
+            Call::ReserveUnit
+                | Call::SetRemaining
+                | Call::InsertClaim
+                | Call::ConfirmClaim
+                | Call::DeleteReserving
+                | Call::DeleteStale
+        )
+    }
+}
+
+/// What a test does around each call of the store: count it, or slip another request in.
+trait Hooks: Send + Sync {
+    fn before(&self, _call: Call) -> impl std::future::Future<Output = ()> + Send {
+        async {}
+    }
+    fn after(&self, _call: Call) -> impl std::future::Future<Output = ()> + Send {
+        async {}
+    }
+}
+
+/// `inner` with `hooks` run before and after every call: one forwarding implementation of
+/// `DocOps` for every test that needs to watch or reorder the algorithm's calls.
+struct Intercepted<'a, O, H> {
+    inner: &'a O,
+    hooks: H,
+}
+
+impl<O, H: Hooks> Intercepted<'_, O, H> {
+    async fn around<T>(&self, call: Call, op: impl std::future::Future<Output = T>) -> T {
+        self.hooks.before(call).await;
+        let result = op.await;
+        self.hooks.after(call).await;
+        result
+    }
+}
+
+impl<O: super::ops::DocOps, H: Hooks> super::ops::DocOps for Intercepted<'_, O, H> {
     fn consistency(&self) -> super::ops::Consistency {
         self.inner.consistency()
     }
     async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
-        self.inner.server_time().await
+        self.around(Call::ServerTime, self.inner.server_time())
+            .await
     }
     async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
-        if !self.campaign_read.swap(true, Ordering::SeqCst) {
-            self.other_tab_done.notified().await;
-        }
-        self.inner.find_campaign(id).await
+        self.around(Call::FindCampaign, self.inner.find_campaign(id))
+            .await
     }
     async fn reserve_unit(
         &self,
         id: &str,
         now: mongodb::bson::DateTime,
     ) -> Result<bool, StoreError> {
-        self.inner.reserve_unit(id, now).await
+        self.around(Call::ReserveUnit, self.inner.reserve_unit(id, now))
+            .await
     }
     async fn set_remaining(
         &self,
@@ -1229,13 +1274,70 @@ impl super::ops::DocOps for OtherTabBetweenReads<'_> {
         remaining: i64,
         event: Option<&PendingEvent>,
     ) -> Result<bool, StoreError> {
-        self.inner.set_remaining(id, seen, remaining, event).await
+        let op = self.inner.set_remaining(id, seen, remaining, event);
+        self.around(Call::SetRemaining, op).await
     }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
-        let found = self.inner.find_claim(campaign, user).await;
-        if !self.claim_read.swap(true, Ordering::SeqCst) {
+        self.around(Call::FindClaim, self.inner.find_claim(campaign, user))
+            .await
+    }
+    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
+        self.around(Call::InsertClaim, self.inner.insert_claim(doc))
+            .await
+    }
+    async fn confirm_claim(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        let op = self.inner.confirm_claim(campaign, user, token);
+        self.around(Call::ConfirmClaim, op).await
+    }
+    async fn delete_reserving(
+        &self,
+        campaign: &str,
+        user: &str,
+        token: &str,
+    ) -> Result<bool, StoreError> {
+        let op = self.inner.delete_reserving(campaign, user, token);
+        self.around(Call::DeleteReserving, op).await
+    }
+    async fn delete_stale(
+        &self,
+        campaign: &str,
+        before: mongodb::bson::DateTime,
+    ) -> Result<u64, StoreError> {
+        self.around(Call::DeleteStale, self.inner.delete_stale(campaign, before))
+            .await
+    }
+    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
+        self.around(Call::CountClaims, self.inner.count_claims(campaign, only))
+            .await
+    }
+}
+
+/// Claims the last unit for the same user from another tab between the first claim read and
+/// the first campaign read of the request under test: the interleaving of issue 10's item 2,
+/// which `tokio::join!` over the model otherwise never produces.
+struct OtherTabBetweenReads<'a> {
+    ops: &'a MemoryOps,
+    now: DateTime<Utc>,
+    claim_read: AtomicBool,
+    other_tab_done: tokio::sync::Notify,
+    campaign_read: AtomicBool,
+}
+
+impl Hooks for OtherTabBetweenReads<'_> {
+    async fn before(&self, call: Call) {
+        if call == Call::FindCampaign && !self.campaign_read.swap(true, Ordering::SeqCst) {
+            self.other_tab_done.notified().await;
+        }
+    }
+    async fn after(&self, call: Call) {
+        if call == Call::FindClaim && !self.claim_read.swap(true, Ordering::SeqCst) {
             let other = claim::claim(
-                self.inner,
+                self.ops,
                 &clock(),
                 &patient_lease(),
                 Defects::NONE,
@@ -1245,36 +1347,6 @@ impl super::ops::DocOps for OtherTabBetweenReads<'_> {
             assert!(matches!(other, Ok(Decision::Grant(_))), "{other:?}");
             self.other_tab_done.notify_one();
         }
-        found
-    }
-    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
-        self.inner.insert_claim(doc).await
-    }
-    async fn confirm_claim(
-        &self,
-        campaign: &str,
-        user: &str,
-        token: &str,
-    ) -> Result<bool, StoreError> {
-        self.inner.confirm_claim(campaign, user, token).await
-    }
-    async fn delete_reserving(
-        &self,
-        campaign: &str,
-        user: &str,
-        token: &str,
-    ) -> Result<bool, StoreError> {
-        self.inner.delete_reserving(campaign, user, token).await
-    }
-    async fn delete_stale(
-        &self,
-        campaign: &str,
-        before: mongodb::bson::DateTime,
-    ) -> Result<u64, StoreError> {
-        self.inner.delete_stale(campaign, before).await
-    }
-    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
-        self.inner.count_claims(campaign, only).await
     }
 }
 
@@ -1283,12 +1355,15 @@ impl super::ops::DocOps for OtherTabBetweenReads<'_> {
 async fn second_tab_answer(defects: Defects) -> Decision {
     let now = SystemClock.now();
     let ops = seeded(MemoryOps::default(), 1, now).await;
-    let racing = OtherTabBetweenReads {
-        inner: &ops,
-        now,
-        claim_read: AtomicBool::new(false),
-        other_tab_done: tokio::sync::Notify::new(),
-        campaign_read: AtomicBool::new(false),
+    let racing = Intercepted {
+        inner: &*ops,
+        hooks: OtherTabBetweenReads {
+            ops: &ops,
+            now,
+            claim_read: AtomicBool::new(false),
+            other_tab_done: tokio::sync::Notify::new(),
+            campaign_read: AtomicBool::new(false),
+        },
     };
     claim::claim(
         &racing,
@@ -1498,28 +1573,14 @@ async fn a_claim_between_the_two_writes_of_a_campaign_deletion_leaves_nothing() 
 /// while none of the same request was in flight; the joined reads of steps a and b are one),
 /// all operations, and writes (every one majority-acknowledged in production).
 #[derive(Default)]
-struct Counted<O> {
-    inner: O,
+struct Counted {
     in_flight: std::sync::atomic::AtomicUsize,
     sequential: std::sync::atomic::AtomicUsize,
     operations: std::sync::atomic::AtomicUsize,
     writes: std::sync::atomic::AtomicUsize,
 }
 
-impl<O> Counted<O> {
-    async fn count<T>(&self, write: bool, op: impl std::future::Future<Output = T>) -> T {
-        if self.in_flight.fetch_add(1, Ordering::SeqCst) == 0 {
-            self.sequential.fetch_add(1, Ordering::SeqCst);
-        }
-        self.operations.fetch_add(1, Ordering::SeqCst);
-        if write {
-            self.writes.fetch_add(1, Ordering::SeqCst);
-        }
-        let result = op.await;
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        result
-    }
-
+impl Counted {
     /// (round trips in sequence, operations, writes) since the last call.
     fn take(&self) -> (usize, usize, usize) {
         (
@@ -1530,69 +1591,18 @@ impl<O> Counted<O> {
     }
 }
 
-impl<O: super::ops::DocOps> super::ops::DocOps for Counted<O> {
-    fn consistency(&self) -> super::ops::Consistency {
-        self.inner.consistency()
+impl Hooks for Counted {
+    async fn before(&self, call: Call) {
+        if self.in_flight.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.sequential.fetch_add(1, Ordering::SeqCst);
+        }
+        self.operations.fetch_add(1, Ordering::SeqCst);
+        if call.writes() {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
     }
-    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
-        self.count(false, self.inner.server_time()).await
-    }
-    async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
-        self.count(false, self.inner.find_campaign(id)).await
-    }
-    async fn reserve_unit(
-        &self,
-        id: &str,
-        now: mongodb::bson::DateTime,
-    ) -> Result<bool, StoreError> {
-        self.count(true, self.inner.reserve_unit(id, now)).await
-    }
-    async fn set_remaining(
-        &self,
-        id: &str,
-        seen: Seen,
-        remaining: i64,
-        event: Option<&PendingEvent>,
-    ) -> Result<bool, StoreError> {
-        self.count(true, self.inner.set_remaining(id, seen, remaining, event))
-            .await
-    }
-    async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
-        self.count(false, self.inner.find_claim(campaign, user))
-            .await
-    }
-    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
-        self.count(true, self.inner.insert_claim(doc)).await
-    }
-    async fn confirm_claim(
-        &self,
-        campaign: &str,
-        user: &str,
-        token: &str,
-    ) -> Result<bool, StoreError> {
-        self.count(true, self.inner.confirm_claim(campaign, user, token))
-            .await
-    }
-    async fn delete_reserving(
-        &self,
-        campaign: &str,
-        user: &str,
-        token: &str,
-    ) -> Result<bool, StoreError> {
-        self.count(true, self.inner.delete_reserving(campaign, user, token))
-            .await
-    }
-    async fn delete_stale(
-        &self,
-        campaign: &str,
-        before: mongodb::bson::DateTime,
-    ) -> Result<u64, StoreError> {
-        self.count(true, self.inner.delete_stale(campaign, before))
-            .await
-    }
-    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
-        self.count(false, self.inner.count_claims(campaign, only))
-            .await
+    async fn after(&self, _call: Call) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -1602,13 +1612,12 @@ impl<O: super::ops::DocOps> super::ops::DocOps for Counted<O> {
 #[tokio::test]
 async fn round_trips_and_writes_per_claim() {
     let now = SystemClock.now();
-    let counted = Counted {
-        inner: MemoryOps::default(),
-        ..Counted::default()
+    let ops = MemoryOps::default();
+    let counted = Intercepted {
+        inner: &ops,
+        hooks: Counted::default(),
     };
-    counted
-        .inner
-        .insert_campaign(&CampaignDoc::new(&campaign(1, now)))
+    ops.insert_campaign(&CampaignDoc::new(&campaign(1, now)))
         .await
         .unwrap();
     let clock = clock();
@@ -1616,27 +1625,34 @@ async fn round_trips_and_writes_per_claim() {
     let attempts: Vec<ClaimAttempt> = (0..3).map(|user| attempt(user, now)).collect();
     let run = |user: usize| claim::claim(&counted, &clock, &lease, Defects::NONE, &attempts[user]);
     clock.now(&counted).await.unwrap();
-    assert_eq!(counted.take(), (1, 1, 0), "measuring the server's clock");
+    assert_eq!(
+        counted.hooks.take(),
+        (1, 1, 0),
+        "measuring the server's clock"
+    );
 
     assert!(matches!(run(1).await.unwrap(), Decision::Grant(_)));
-    let new_claim = counted.take();
+    let new_claim = counted.hooks.take();
     assert!(matches!(run(1).await.unwrap(), Decision::Replay(_)));
-    let replay = counted.take();
+    let replay = counted.hooks.take();
     assert_eq!(run(2).await.unwrap(), Decision::Refuse(Refusal::SoldOut));
-    let after_sell_out = counted.take();
+    let after_sell_out = counted.hooks.take();
 
     // A loser before the sell-out: it read a unit left, and lost the decrement to another.
-    counted
-        .inner
-        .insert_campaign(&CampaignDoc {
-            id: "late".into(),
-            ..CampaignDoc::new(&campaign(1, now))
-        })
-        .await
-        .unwrap();
-    let racing = OtherShopperTakesTheLastUnit {
+    ops.insert_campaign(&CampaignDoc {
+        id: "late".into(),
+        ..CampaignDoc::new(&campaign(1, now))
+    })
+    .await
+    .unwrap();
+    let racing = Intercepted {
         inner: &counted,
-        taken: AtomicBool::new(false),
+        hooks: OtherShopperTakesTheLastUnit {
+            ops: &ops,
+            campaign: "late",
+            now,
+            taken: AtomicBool::new(false),
+        },
     };
     let late = ClaimAttempt {
         campaign_id: CampaignId::parse("late").unwrap(),
@@ -1644,7 +1660,7 @@ async fn round_trips_and_writes_per_claim() {
     };
     let answer = claim::claim(&racing, &clock, &lease, Defects::NONE, &late).await;
     assert_eq!(answer.unwrap(), Decision::Refuse(Refusal::SoldOut));
-    let before_sell_out = counted.take();
+    let before_sell_out = counted.hooks.take();
 
     eprintln!(
         "(round trips in sequence, operations, majority writes): new claim {new_claim:?}, \
@@ -1659,70 +1675,18 @@ async fn round_trips_and_writes_per_claim() {
 
 /// Takes the last unit of the campaign just before the request's decrement (not counted).
 struct OtherShopperTakesTheLastUnit<'a> {
-    inner: &'a Counted<MemoryOps>,
+    ops: &'a MemoryOps,
+    campaign: &'a str,
+    now: DateTime<Utc>,
     taken: AtomicBool,
 }
 
-impl super::ops::DocOps for OtherShopperTakesTheLastUnit<'_> {
-    fn consistency(&self) -> super::ops::Consistency {
-        self.inner.consistency()
-    }
-    async fn server_time(&self) -> Result<DateTime<Utc>, StoreError> {
-        self.inner.server_time().await
-    }
-    async fn find_campaign(&self, id: &str) -> Result<Option<CampaignDoc>, StoreError> {
-        self.inner.find_campaign(id).await
-    }
-    async fn reserve_unit(
-        &self,
-        id: &str,
-        now: mongodb::bson::DateTime,
-    ) -> Result<bool, StoreError> {
-        if !self.taken.swap(true, Ordering::SeqCst) {
-            assert!(self.inner.inner.reserve_unit(id, now).await.unwrap());
+impl Hooks for OtherShopperTakesTheLastUnit<'_> {
+    async fn before(&self, call: Call) {
+        if call == Call::ReserveUnit && !self.taken.swap(true, Ordering::SeqCst) {
+            let taken = self.ops.reserve_unit(self.campaign, date(self.now)).await;
+            assert!(taken.unwrap());
         }
-        self.inner.reserve_unit(id, now).await
-    }
-    async fn set_remaining(
-        &self,
-        id: &str,
-        seen: Seen,
-        remaining: i64,
-        event: Option<&PendingEvent>,
-    ) -> Result<bool, StoreError> {
-        self.inner.set_remaining(id, seen, remaining, event).await
-    }
-    async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
-        self.inner.find_claim(campaign, user).await
-    }
-    async fn insert_claim(&self, doc: &ClaimDoc) -> Result<super::ops::Inserted, StoreError> {
-        self.inner.insert_claim(doc).await
-    }
-    async fn confirm_claim(
-        &self,
-        campaign: &str,
-        user: &str,
-        token: &str,
-    ) -> Result<bool, StoreError> {
-        self.inner.confirm_claim(campaign, user, token).await
-    }
-    async fn delete_reserving(
-        &self,
-        campaign: &str,
-        user: &str,
-        token: &str,
-    ) -> Result<bool, StoreError> {
-        self.inner.delete_reserving(campaign, user, token).await
-    }
-    async fn delete_stale(
-        &self,
-        campaign: &str,
-        before: mongodb::bson::DateTime,
-    ) -> Result<u64, StoreError> {
-        self.inner.delete_stale(campaign, before).await
-    }
-    async fn count_claims(&self, campaign: &str, only: Option<Status>) -> Result<i64, StoreError> {
-        self.inner.count_claims(campaign, only).await
     }
 }
 
