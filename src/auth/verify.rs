@@ -138,25 +138,38 @@ impl JwtVerifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::TokenTooLong);
         }
-        // Checked by hand first only for a clearer message (`none`, or HS256 against a public
-        // key); jsonwebtoken enforces the same list again below.
-        let alg = header_algorithm(token)?;
-        if alg != self.algorithm() {
-            return Err(AuthError::AlgorithmNotAllowed {
-                alg: shown(&alg),
-                expected: self.algorithm(),
-            });
-        }
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.validation)
-            .map_err(|err| verification_error(err.into_kind()))?;
+        let data =
+            jsonwebtoken::decode::<Subject>(token, &self.key, &self.validation).map_err(|err| {
+                // A token refused for its algorithm (`none`, or HS256 against a public key) is
+                // named by its header's `alg`; jsonwebtoken checks the algorithm before
+                // anything else, so reading the header only on failure keeps that message and
+                // spares every valid token a second decode of its header.
+                match header_algorithm(token) {
+                    Err(malformed) => malformed,
+                    Ok(alg) if alg != self.algorithm() => AuthError::AlgorithmNotAllowed {
+                        alg: shown(&alg),
+                        expected: self.algorithm(),
+                    },
+                    Ok(_) => verification_error(err.into_kind()),
+                }
+            })?;
         let sub = data
             .claims
-            .get("sub")
+            .sub
+            .as_ref()
             .and_then(Value::as_str)
             .ok_or_else(|| AuthError::MissingClaim("sub".into()))?;
         let user = UserId::parse(sub).map_err(AuthError::BadSubject)?;
         Ok(Identity::verified_jwt(user))
     }
+}
+
+/// The one claim read from a verified token; jsonwebtoken checks `exp`, `nbf`, `iss` and `aud`
+/// itself, and every other claim is skipped unread.
+#[derive(serde::Deserialize)]
+struct Subject {
+    /// Kept as JSON so that a `sub` that is not a string is reported as missing, not malformed.
+    sub: Option<Value>,
 }
 
 fn algorithm_name(algorithm: Algorithm) -> &'static str {
