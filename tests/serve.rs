@@ -344,6 +344,11 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         (status, body),
         (StatusCode::NOT_FOUND, error("not_found", "no such route"))
     );
+    // A method a client made up is answered, and counted as `other`: a client cannot mint
+    // metric series.
+    let brew = reqwest::Method::from_bytes(b"BREW").unwrap();
+    let (status, _, _, _) = answer(http.request(brew, server.url("/v1/campaigns/drop"))).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
 
     // Health, readiness, metrics.
     let (status, _, _, body) = answer(http.get(server.url("/healthz"))).await;
@@ -364,6 +369,7 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         "flashsale_claims_total{outcome=\"sold_out\"} 1",
         "flashsale_claims_total{outcome=\"unauthenticated\"} 3",
         "flashsale_http_requests_total{method=\"POST\",route=\"/v1/campaigns/{id}/claim\",status=\"201\"} 1",
+        "flashsale_http_requests_total{method=\"other\",route=\"/v1/campaigns/{id}\",status=\"405\"} 1",
         "flashsale_http_requests_in_flight 1",
         // Read from the store at the scrape: the one unit is gone.
         "flashsale_campaign_remaining_units{campaign=\"drop\"} 0",
@@ -376,6 +382,7 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
             "no `{line}` in\n{metrics}"
         );
     }
+    assert!(!metrics.contains("BREW"), "{metrics}");
     // The claim was committed in at least one transaction.
     let commits = metrics
         .lines()

@@ -19,24 +19,28 @@ use chrono::{DateTime, Utc};
 use crate::domain::{Campaign, CampaignState};
 use crate::store::Store;
 
+// Request labels are static strings from fixed sets (the route patterns, the standard
+// methods, the outcomes): the series stay bounded whatever clients send, and counting a
+// request allocates nothing.
+
 /// A request's labels.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: &'static str,
     status: u16,
 }
 
 /// A claim's outcome: `claimed`, `replayed`, or the error kind that refused it.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
-    outcome: String,
+    outcome: &'static str,
 }
 
 /// A route, as its pattern (never the raw path, which a client could make unbounded).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: String,
+    route: &'static str,
 }
 
 /// A campaign, by id.
@@ -116,28 +120,28 @@ impl Metrics {
     }
 
     /// A request was answered.
-    pub(crate) fn answered(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    pub(crate) fn answered(
+        &self,
+        method: &'static str,
+        route: &'static str,
+        status: u16,
+        seconds: f64,
+    ) {
         self.requests
             .get_or_create(&RequestLabels {
-                method: method.to_owned(),
-                route: route.to_owned(),
+                method,
+                route,
                 status,
             })
             .inc();
         self.latency
-            .get_or_create(&RouteLabels {
-                route: route.to_owned(),
-            })
+            .get_or_create(&RouteLabels { route })
             .observe(seconds);
     }
 
     /// A claim request ended with `outcome`.
-    pub(crate) fn claim(&self, outcome: &str) {
-        self.claims
-            .get_or_create(&OutcomeLabels {
-                outcome: outcome.to_owned(),
-            })
-            .inc();
+    pub(crate) fn claim(&self, outcome: &'static str) {
+        self.claims.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
     /// Sets the per-campaign gauges from `campaigns` (the store's list, read once for this

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,7 +24,7 @@ use crate::auth::{AuthError, Identity, JwtVerifier};
 use crate::clock::{Clock as _, SystemClock};
 use crate::domain::{Actor, CampaignId, Cents, ClaimOutcome, ClaimToken, Invalid, OrderId};
 use crate::error::{Error, ErrorKind};
-use crate::json::{campaign_json, claim_json, claim_record_json, redemption_json};
+use crate::json::{ClaimAnswer, campaign_json, claim_record_json};
 use crate::service::{CampaignService, ClaimService};
 use crate::store::Store;
 
@@ -56,10 +56,8 @@ impl<S: Store + Clone> App<S> {
 
 impl<S> App<S> {
     /// The shopper a request speaks for: its bearer token's verified `sub`.
-    fn identity(&self, headers: &HeaderMap) -> Result<Identity, ApiError> {
-        let value = headers
-            .get(header::AUTHORIZATION)
-            .ok_or(AuthError::Missing)?;
+    fn identity(&self, authorization: &Authorization) -> Result<Identity, ApiError> {
+        let value = authorization.0.as_ref().ok_or(AuthError::Missing)?;
         let text = value.to_str().map_err(|_| AuthError::Malformed)?;
         let (scheme, token) = text.split_once(' ').ok_or(AuthError::Malformed)?;
         if !scheme.eq_ignore_ascii_case("bearer") {
@@ -69,18 +67,72 @@ impl<S> App<S> {
     }
 }
 
+const CLAIM_ROUTE: &str = "/v1/campaigns/{id}/claim";
+const REDEEM_ROUTE: &str = "/v1/campaigns/{id}/redeem";
+const CAMPAIGN_ROUTE: &str = "/v1/campaigns/{id}";
+const HEALTH_ROUTE: &str = "/healthz";
+const READY_ROUTE: &str = "/readyz";
+const METRICS_ROUTE: &str = "/metrics";
+
+/// A request's route as a metrics label: its pattern, or `unmatched`.
+fn route_label(matched: Option<&MatchedPath>) -> &'static str {
+    let matched = matched.map(MatchedPath::as_str);
+    [
+        CLAIM_ROUTE,
+        REDEEM_ROUTE,
+        CAMPAIGN_ROUTE,
+        HEALTH_ROUTE,
+        READY_ROUTE,
+        METRICS_ROUTE,
+    ]
+    .into_iter()
+    .find(|route| matched == Some(route))
+    .unwrap_or("unmatched")
+}
+
+/// A request's method as a metrics label: a standard method's name, or `other` (a client must
+/// not be able to mint label values).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "other",
+    }
+}
+
+/// A request's `Authorization` header, taken alone: axum's `HeaderMap` extractor copies every
+/// header of every request, and the handlers need only this one.
+struct Authorization(Option<header::HeaderValue>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Authorization {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Authorization(
+            parts.headers.get(header::AUTHORIZATION).cloned(),
+        ))
+    }
+}
+
 /// The whole API over `app`. The claim and campaign routes are bounded by `limits` (timeout,
 /// load shedding) and [`MAX_BODY_BYTES`]; the health, readiness and metrics routes are not shed,
 /// so that an overloaded server is not also reported dead.
 pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
     let app = Arc::new(app);
     let api = Router::new()
-        .route(
-            "/v1/campaigns/{id}/claim",
-            get(get_claim::<S>).post(post_claim::<S>),
-        )
-        .route("/v1/campaigns/{id}/redeem", post(post_redeem::<S>))
-        .route("/v1/campaigns/{id}", get(get_campaign::<S>))
+        .route(CLAIM_ROUTE, get(get_claim::<S>).post(post_claim::<S>))
+        .route(REDEEM_ROUTE, post(post_redeem::<S>))
+        .route(CAMPAIGN_ROUTE, get(get_campaign::<S>))
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(shed_or_timeout))
@@ -91,9 +143,9 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let ops = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz::<S>))
-        .route("/metrics", get(metrics::<S>));
+        .route(HEALTH_ROUTE, get(healthz))
+        .route(READY_ROUTE, get(readyz::<S>))
+        .route(METRICS_ROUTE, get(metrics::<S>));
     api.merge(ops)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -114,25 +166,44 @@ async fn observe<S: Store>(
 ) -> Response {
     let started = Instant::now();
     let _in_flight = app.metrics.start();
-    let method = request.method().as_str().to_owned();
-    let path = request.uri().path().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = method_label(request.method());
+    // A clone of the parsed URI shares its bytes: no copy of the path per request.
+    let uri = request.uri().clone();
+    let route = route_label(request.extensions().get::<MatchedPath>());
     let response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     app.metrics
-        .answered(&method, &route, status, elapsed.as_secs_f64());
+        .answered(method, route, status, elapsed.as_secs_f64());
     tracing::info!(
         method,
-        path = %crate::domain::shown(&path),
+        path = %crate::domain::shown(uri.path()),
         status,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
         "request"
     );
     response
+}
+
+/// A JSON answer, written straight into a buffer that holds a claim's (axum's `Json` starts at
+/// 128 bytes and grows it twice for every claim answered).
+fn json_answer(status: StatusCode, document: &impl serde::Serialize) -> Response {
+    let mut body = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut body, document) {
+        Ok(()) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "an answer could not be written as JSON");
+            ApiError::new(ErrorKind::Internal, "internal error").into_response()
+        }
+    }
 }
 
 /// The body of a claim request: the cart, and nothing else (the user comes from the token).
@@ -171,11 +242,16 @@ fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
             format!("must be a JSON object {{\"cart_cents\": N}}: {err}"),
         )
     };
-    // Read as an object first: serde would otherwise also accept the struct as an array
-    // (`[5000]`), which is not the contract's body.
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&bytes).map_err(refused)?;
-    let body = ClaimBody::deserialize(serde_json::Value::Object(object)).map_err(refused)?;
+    // Only an object is the contract's body: serde would also accept the struct as an array
+    // (`[5000]`). Anything that does not start as an object is read as a map, to be refused
+    // with serde's own message; an object is read straight into the struct.
+    let body = if bytes.trim_ascii_start().starts_with(b"{") {
+        serde_json::from_slice::<ClaimBody>(&bytes).map_err(refused)?
+    } else {
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&bytes).map_err(refused)?;
+        ClaimBody::deserialize(serde_json::Value::Object(object)).map_err(refused)?
+    };
     Ok(Cents::new(body.cart_cents).map_err(|err| Invalid {
         field: "cart_cents",
         ..err
@@ -185,14 +261,14 @@ fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
 /// `POST /v1/campaigns/{id}/claim`: 201 for a new claim, 200 for a replay.
 async fn post_claim<S: Store>(
     State(app): State<Arc<App<S>>>,
-    headers: HeaderMap,
+    authorization: Authorization,
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let answer = async {
         // Who comes first: an unauthenticated caller learns nothing about the campaign or the
         // rest of its request.
-        let identity = app.identity(&headers)?;
+        let identity = app.identity(&authorization)?;
         let id = campaign_id(path)?;
         let cart = cart(body)?;
         Ok::<_, ApiError>(app.claims.claim(&identity, &id, cart).await?)
@@ -205,7 +281,7 @@ async fn post_claim<S: Store>(
                 ClaimOutcome::Claimed(_) => StatusCode::CREATED,
                 ClaimOutcome::Replayed(_) => StatusCode::OK,
             };
-            (status, Json(claim_json(&outcome))).into_response()
+            json_answer(status, &ClaimAnswer::of(&outcome))
         }
         Err(err) => {
             app.metrics.claim(err.kind().as_str());
@@ -255,11 +331,11 @@ fn redemption(
 /// (404, decided by the domain), so a stranger learns nothing about whose it is.
 async fn post_redeem<S: Store>(
     State(app): State<Arc<App<S>>>,
-    headers: HeaderMap,
+    authorization: Authorization,
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let identity = app.identity(&headers)?;
+    let identity = app.identity(&authorization)?;
     let id = campaign_id(path)?;
     let (token, order, cart) = redemption(body)?;
     // The shopper redeems for themself: the verified user is the owner the domain requires,
@@ -270,19 +346,25 @@ async fn post_redeem<S: Store>(
         .claims
         .redeem(&id, &token, &order, cart, Some(user), &actor)
         .await?;
-    Ok(Json(redemption_json(&outcome)).into_response())
+    Ok(json_answer(
+        StatusCode::OK,
+        &ClaimAnswer::redemption(&outcome),
+    ))
 }
 
 /// `GET /v1/campaigns/{id}/claim`: the caller's own claim, or 404. Never creates one.
 async fn get_claim<S: Store>(
     State(app): State<Arc<App<S>>>,
-    headers: HeaderMap,
+    authorization: Authorization,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let identity = app.identity(&headers)?;
+    let identity = app.identity(&authorization)?;
     let id = campaign_id(path)?;
     match app.claims.claim_of(&identity, &id).await? {
-        Some(claim) => Ok(Json(json!({"claim": claim_record_json(&claim)})).into_response()),
+        Some(claim) => Ok(json_answer(
+            StatusCode::OK,
+            &json!({"claim": claim_record_json(&claim)}),
+        )),
         None => Err(ApiError::new(
             ErrorKind::NotFound,
             format!("you hold no claim on campaign `{id}`"),
