@@ -94,7 +94,8 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     let expire_every = seconds(&args.expire_every, "--expire-every")?;
     let actor = super::actor()?;
-    init_logging(ctx.output);
+    // Held to the end of `run`: dropping it writes out the lines still queued.
+    let _log_writer = init_logging(ctx.output);
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -130,9 +131,20 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 /// One log line per event on stderr: JSON lines with `--output json`, plain text otherwise.
-fn init_logging(format: OutputFormat) {
+///
+/// The lines are written by a logging thread, not by the worker that served the request: a line
+/// per request is tens of thousands of writes a second in a flash sale, and a worker blocked on
+/// a slow stderr (a full pipe, a busy journal) would stall every connection it serves. The
+/// thread takes whatever lines are queued and writes them together (a `BufWriter` flushed each
+/// time the queue is empty), one write where there were hundreds. Up to 128k lines wait; past
+/// that a line is dropped rather than stall the server (the requests themselves are counted in
+/// `/metrics` whatever happens to their log lines). The guard returned writes out what is still
+/// queued when it is dropped.
+fn init_logging(format: OutputFormat) -> tracing_appender::non_blocking::WorkerGuard {
+    let (writer, guard) =
+        tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
     let builder = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_target(false);
     // A second `serve` in one process (tests) keeps the first subscriber.
     let _ = match format {
@@ -141,6 +153,7 @@ fn init_logging(format: OutputFormat) {
             .with_ansi(output::stderr_is_terminal() && std::env::var_os("NO_COLOR").is_none())
             .try_init(),
     };
+    guard
 }
 
 /// Completes on SIGTERM (how service managers and orchestrators stop a server) or Ctrl-C.
