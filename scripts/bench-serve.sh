@@ -76,7 +76,7 @@ until [ -n "$address" ]; do
   sleep 0.1
   address=$(sed -n 's/.*"listening":"\([^"]*\)".*/\1/p' "$work/serve.out")
 done
-tokens=${BENCH_TOKENS_COUNT:-400000}
+tokens=${BENCH_TOKENS_COUNT:-600000}
 python3 - "$secret" "$tokens" >"$work/tokens" <<'PY'
 import base64, hashlib, hmac, json, sys, time
 secret, count = sys.argv[1].encode(), int(sys.argv[2])
@@ -91,33 +91,52 @@ for i in range(count):
 print("\n".join(out))
 PY
 
-echo "| connections | Redis + Lua claims/s | Redis p99 ms | serve claims/s | serve p50 / p99 ms | serve errors | wrk CPU (of 2 cores) |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
+port=${address##*:}
+ticks=$(getconf CLK_TCK)
+# A process's CPU time so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+echo "| connections | Redis + Lua claims/s | Redis p99 ms | redis-benchmark CPU (of 2 cores) | serve claims/s | serve / Redis | serve p50 / p99 | serve CPU per claim | serve errors | wrk CPU (of 2 cores) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for c in $levels; do
   redis-cli -p "$redis_port" FLUSHALL >/dev/null
   redis-cli -p "$redis_port" SET remaining 1000000000 >/dev/null
-  redis_csv=$(redis-benchmark -p "$redis_port" -c "$c" -n "$redis_requests" -r 100000000 --csv \
+  redis_csv=$(/usr/bin/time -f 'rb-cpu %e %U %S' -o "$work/rb-time" \
+    redis-benchmark -p "$redis_port" -c "$c" -n "$redis_requests" -r 100000000 --csv \
     EVALSHA "$sha" 0 user:__rand_int__ tok:__rand_int__ | tail -1)
-  redis_rps=$(echo "$redis_csv" | awk -F'","' '{print $2}')
+  redis_rps=$(echo "$redis_csv" | awk -F'","' '{printf "%.0f", $2}')
   redis_p99=$(echo "$redis_csv" | awk -F'","' '{print $7}')
+  rb_cpu=$(awk '$1 == "rb-cpu" {printf "%.0f %%", ($3 + $4) / ($2 + 0.0001) * 100 / 2}' "$work/rb-time")
 
   campaign="bench-$c"
-  # What the load generator itself burns: its CPU seconds over the wall time, of 2 cores.
-  out=$(BENCH_TOKENS="$work/tokens" BENCH_CAMPAIGN="$campaign" BENCH_THREADS="$threads" \
+  # What the load generator itself burns while it loads the server: wrk first formats every
+  # request (init), then connects; its CPU is counted from the first connection on.
+  BENCH_TOKENS="$work/tokens" BENCH_CAMPAIGN="$campaign" BENCH_THREADS="$threads" \
     /usr/bin/time -f 'wrk-cpu %e %U %S' -o "$work/wrk-time" wrk -t "$threads" -c "$c" -d "${seconds}s" --timeout 30s --latency \
-    -s benches/serve-claim.lua "http://$address")
-  echo "$out" >"$work/wrk-$c.txt"
+    -s benches/serve-claim.lua "http://$address" >"$work/wrk-$c.txt" &
+  time_pid=$!
+  wrk_pid=
+  until [ -n "$wrk_pid" ]; do sleep 0.01; wrk_pid=$(pgrep -P "$time_pid" || true); done
+  until ss -Htn state established "( sport = :$port )" | grep -q .; do sleep 0.01; done
+  wrk_before=$(cpu_ticks "$wrk_pid")
+  serve_before=$(cpu_ticks "$serve_pid")
+  wait "$time_pid"
+  serve_after=$(cpu_ticks "$serve_pid")
+  out=$(cat "$work/wrk-$c.txt")
   claimed=$("$flashsale" --store "$store" --output json campaign status "$campaign" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["claimed"])')
   elapsed=$(echo "$out" | sed -n 's/.*requests in \([0-9.]*\)\(m\?s\).*/\1 \2/p')
   serve_rps=$(python3 -c "v, u = '$elapsed'.split(); s = float(v) / (1000 if u == 'ms' else 1); print(round($claimed / s))")
+  ratio=$(python3 -c "print(f'{100 * $serve_rps / $redis_rps:.0f} %')")
+  serve_us=$(python3 -c "print(f'{($serve_after - $serve_before) / $ticks / max($claimed, 1) * 1e6:.1f} µs')")
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   non2xx=$(echo "$out" | sed -n 's/.*Non-2xx or 3xx responses: \([0-9]*\).*/\1/p')
   sockets=$(echo "$out" | sed -n 's/.*Socket errors: \(.*\)/\1/p')
   errors="${non2xx:-0} non-2xx${sockets:+; socket $sockets}"
-  wrk_cpu=$(awk '$1 == "wrk-cpu" {printf "%.0f %%", ($3 + $4) / ($2 - 0.0001) * 100 / 2}' "$work/wrk-time")
-  echo "| $c | $redis_rps | $redis_p99 | $serve_rps | $p50 / $p99 | $errors | $wrk_cpu |"
+  wrk_cpu=$(awk -v before="$wrk_before" -v ticks="$ticks" -v s="$seconds" \
+    '$1 == "wrk-cpu" {printf "%.0f %%", (($3 + $4) - before / ticks) / s * 100 / 2}' "$work/wrk-time")
+  echo "| $c | $redis_rps | $redis_p99 | $rb_cpu | $serve_rps | $ratio | $p50 / $p99 | $serve_us | $errors | $wrk_cpu |"
 done
 
 kill -TERM "$serve_pid"
