@@ -418,9 +418,118 @@ async fn a_version_1_store_migrates_and_keeps_its_claims_as_claimed() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(
+        version,
+        i64::try_from(super::migrations::MIGRATIONS.len()).unwrap()
+    );
     let remaining: i64 = conn
         .query_row("SELECT remaining FROM campaigns", [], |row| row.get(0))
         .unwrap();
     assert_eq!(remaining, 2);
+}
+
+/// A store of schema version 2 opens, rebuilds its claims table once (migration 3), and keeps
+/// every claim exactly, in every status, with the same constraints: a bad status, a second
+/// claim of a user and a reused token are still refused.
+#[tokio::test]
+async fn a_version_2_store_migrates_and_keeps_every_claim_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    let rows = |conn: &Connection| -> Vec<String> {
+        conn.prepare("SELECT * FROM claims ORDER BY user_id")
+            .unwrap()
+            .query_map([], |row| {
+                Ok((0..13)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let before = {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(super::migrations::MIGRATIONS[0])
+            .unwrap();
+        conn.execute_batch(super::migrations::MIGRATIONS[1])
+            .unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO campaigns VALUES ('c', 'C', 0, 9999999999999, NULL, 10, 2, 8, 1000, \
+             500, 0, 'EUR', 0, 0, 60)",
+            [],
+        )
+        .unwrap();
+        conn.execute_batch(
+            "INSERT INTO claims VALUES ('c', 'ana', 't-ana', 100, 2000, 5, 'EUR', 'claimed', 65, \
+                 NULL, NULL, NULL, NULL);
+             INSERT INTO claims VALUES ('c', 'bo', 't-bo', 100, 2000, 6, 'EUR', 'redeemed', NULL, \
+                 'order-1', 1900, 90, 7);
+             INSERT INTO claims VALUES ('c', 'cy', 't-cy', 100, 2000, 8, 'EUR', 'voided', NULL, \
+                 NULL, NULL, NULL, NULL);
+             INSERT INTO claims VALUES ('c', 'di', 't-di', 100, 2000, 9, 'EUR', 'expired', 69, \
+                 NULL, NULL, NULL, NULL);",
+        )
+        .unwrap();
+        rows(&conn)
+    };
+    assert_eq!(before.len(), 4);
+    drop(SqliteStore::open(&path).await.unwrap());
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(rows(&conn), before);
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    let refused = |sql: &str| {
+        let err = conn.execute(sql, []).unwrap_err();
+        assert_eq!(
+            err.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::ConstraintViolation),
+            "{sql}: {err}"
+        );
+    };
+    refused(
+        "INSERT INTO claims (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at, \
+         status) VALUES ('c', 'ed', 't-ed', 1, 1, 1, 'lost')",
+    );
+    refused(
+        "INSERT INTO claims (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at) \
+         VALUES ('c', 'ana', 't-new', 1, 1, 1)",
+    );
+    refused(
+        "INSERT INTO claims (campaign_id, user_id, token, discount_cents, cart_cents, claimed_at) \
+         VALUES ('c', 'ed', 't-ana', 1, 1, 1)",
+    );
+    let due: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'claims_due'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(due, 1);
+}
+
+/// A claim's INSERT builds no temporary table: schema 2's `status IN (...)` CHECK made SQLite
+/// create and drop one for every claim (migration 3).
+#[tokio::test]
+async fn a_claim_insert_builds_no_temporary_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.db");
+    drop(SqliteStore::open(&path).await.unwrap());
+    let conn = Connection::open(&path).unwrap();
+    let opcodes: Vec<String> = conn
+        .prepare(&format!("EXPLAIN {}", super::rows::INSERT_CLAIM))
+        .unwrap()
+        .query_map([rusqlite::types::Null; 9], |row| row.get(1))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(opcodes.iter().any(|op| op == "Insert" || op == "IdxInsert"));
+    assert!(
+        !opcodes.iter().any(|op| op == "OpenEphemeral"),
+        "{opcodes:?}"
+    );
 }
