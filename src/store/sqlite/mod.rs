@@ -425,8 +425,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.set_prepared_statement_cache_capacity(32);
-    // A batch of thousands of claims dirties thousands of pages (claims are keyed by user and
-    // tokens are random, so inserts land all over both indexes). Beyond the default 2 MiB
+    // A batch of thousands of claims can dirty thousands of pages (claims are keyed by user,
+    // and user ids can be random, so inserts may land all over the primary key; tokens start
+    // with the time they were drawn, so their index grows at one end). Beyond the default 2 MiB
     // cache SQLite spills dirty pages into the WAL mid-transaction and reads them back; 32 MiB
     // holds a full batch. It is a ceiling, not an allocation.
     conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
