@@ -133,15 +133,17 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
         .route(CLAIM_ROUTE, get(get_claim::<S>).post(post_claim::<S>))
         .route(REDEEM_ROUTE, post(post_redeem::<S>))
         .route(CAMPAIGN_ROUTE, get(get_campaign::<S>))
+        // Each `Router::layer` call boxes every route again (a clone of the boxed service and a
+        // boxed future per request), so the layers go in as one stack, outermost first.
         .layer(
             ServiceBuilder::new()
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
                 .layer(HandleErrorLayer::new(shed_or_timeout))
                 .load_shed()
                 // One semaphore for every route: a per-route limit would multiply the bound.
                 .layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight))
                 .timeout(limits.request_timeout),
-        )
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+        );
     let ops = Router::new()
         .route(HEALTH_ROUTE, get(healthz))
         .route(READY_ROUTE, get(readyz::<S>))
@@ -149,11 +151,14 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
     api.merge(ops)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&app),
-            observe::<S>,
-        ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .layer(
+            ServiceBuilder::new()
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+                .layer(middleware::from_fn_with_state(
+                    Arc::clone(&app),
+                    observe::<S>,
+                )),
+        )
         .with_state(app)
 }
 
