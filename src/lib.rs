@@ -16,7 +16,8 @@
 //! [`store::Store::claim`]. The store reads what the decision needs (the user's claim, the
 //! campaign), the domain decides ([`domain::ClaimAttempt::decide`]: replay an existing claim of
 //! the same user, or refuse as not found, not live, not eligible or sold out, or grant a claim
-//! with a fresh token carrying 144 random bits), and the store carries out that [`domain::Decision`] atomically:
+//! with a fresh token carrying 144 random bits), and the store carries out that
+//! [`domain::Decision`] atomically:
 //! `SQLite` inside one `BEGIN IMMEDIATE` transaction (group-committed by one writer thread);
 //! `MongoDB` with one conditional single-document update plus unique indexes. See
 //! `docs/ARCHITECTURE.md` for where every rule lives.
