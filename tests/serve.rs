@@ -376,6 +376,7 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         "# TYPE flashsale_http_request_duration_seconds histogram",
         "# TYPE flashsale_store_commits counter",
         "# TYPE flashsale_store_commit_jobs counter",
+        "flashsale_log_lines_dropped_total 0",
     ] {
         assert!(
             metrics.lines().any(|l| l == line),

@@ -95,14 +95,16 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     let expire_every = seconds(&args.expire_every, "--expire-every")?;
     let actor = super::actor()?;
     // Held to the end of `run`: dropping it writes out the lines still queued.
-    let _log_writer = init_logging(ctx.output);
+    let (_log_writer, log_drops) = init_logging(ctx.output);
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let bound = listener.local_addr().context("reading the bound address")?;
     let shutdown = shutdown_signal()?;
     let store = ctx.store().await?.clone();
-    let router = http::router(App::new(store, verifier), &limits);
+    let app = App::new(store, verifier)
+        .with_log_drops(move || u64::try_from(log_drops.dropped_lines()).unwrap_or(u64::MAX));
+    let router = http::router(app, &limits);
     // The one line on stdout: scripts and tests read the address (with port 0, the port).
     match ctx.output {
         OutputFormat::Json => output::print(&json!({"listening": bound.to_string()}).to_string())?,
@@ -138,11 +140,18 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
 /// thread takes whatever lines are queued and writes them together (a `BufWriter` flushed each
 /// time the queue is empty), one write where there were hundreds. Up to 128k lines wait; past
 /// that a line is dropped rather than stall the server (the requests themselves are counted in
-/// `/metrics` whatever happens to their log lines). The guard returned writes out what is still
-/// queued when it is dropped.
-fn init_logging(format: OutputFormat) -> tracing_appender::non_blocking::WorkerGuard {
+/// `/metrics` whatever happens to their log lines, and so are the dropped lines). Returned: the
+/// guard, which writes out what is still queued when it is dropped, and the count of dropped
+/// lines.
+fn init_logging(
+    format: OutputFormat,
+) -> (
+    tracing_appender::non_blocking::WorkerGuard,
+    tracing_appender::non_blocking::ErrorCounter,
+) {
     let (writer, guard) =
         tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
+    let dropped = writer.error_counter();
     let builder = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_target(false);
@@ -153,7 +162,7 @@ fn init_logging(format: OutputFormat) -> tracing_appender::non_blocking::WorkerG
             .with_ansi(output::stderr_is_terminal() && std::env::var_os("NO_COLOR").is_none())
             .try_init(),
     };
-    guard
+    (guard, dropped)
 }
 
 /// Completes on SIGTERM (how service managers and orchestrators stop a server) or Ctrl-C.

@@ -69,10 +69,14 @@ fn latency_histogram() -> Histogram {
 }
 
 impl Metrics {
-    /// The metrics of a server over `store`.
-    pub(crate) fn new<S: Store + Clone>(store: S) -> Self {
+    /// The metrics of a server over `store`; `log_drops`, when the request log can drop lines,
+    /// counts those it dropped.
+    pub(crate) fn new<S: Store + Clone>(store: S, log_drops: Option<LogDrops>) -> Self {
         let mut registry = Registry::default();
         registry.register_collector(Box::new(StoreCommits(store)));
+        if let Some(log_drops) = log_drops {
+            registry.register_collector(Box::new(DroppedLogLines(log_drops)));
+        }
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "flashsale_http_requests",
@@ -175,6 +179,31 @@ pub(crate) struct InFlight(Gauge);
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.dec();
+    }
+}
+
+/// How many request log lines were dropped so far, read at each scrape.
+pub(crate) type LogDrops = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The request log's dropped lines as a counter: the log is written by a thread with a bounded
+/// queue, and an operator who finds lines missing must be able to tell why.
+struct DroppedLogLines(LogDrops);
+
+impl std::fmt::Debug for DroppedLogLines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DroppedLogLines")
+    }
+}
+
+impl Collector for DroppedLogLines {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let counter = ConstCounter::new((self.0)());
+        counter.encode(encoder.encode_descriptor(
+            "flashsale_log_lines_dropped",
+            "Request log lines dropped because the logging thread's queue was full",
+            None,
+            counter.metric_type(),
+        )?)
     }
 }
 

@@ -48,9 +48,17 @@ impl<S: Store + Clone> App<S> {
             claims: ClaimService::new(store.clone(), SystemClock),
             campaigns: CampaignService::new(store.clone(), SystemClock),
             verifier,
-            metrics: Metrics::new(store.clone()),
+            metrics: Metrics::new(store.clone(), None),
             store,
         }
+    }
+
+    /// Reports in `/metrics` the request log lines dropped so far, as `dropped` counts them
+    /// (a log written through a bounded queue drops lines rather than stall the server).
+    #[must_use]
+    pub fn with_log_drops(mut self, dropped: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.metrics = Metrics::new(self.store.clone(), Some(Arc::new(dropped)));
+        self
     }
 }
 
