@@ -988,11 +988,16 @@ fn a_run_with_redemptions_and_voids_keeps_i7_to_i10() {
     );
 }
 
-/// Out-of-range lifecycle ratios are usage errors that name their flag.
+/// Out-of-range ratios are usage errors that name their flag; a negative one is read as a
+/// value, not as an unknown flag `-0`.
 #[test]
 fn lifecycle_ratios_are_checked_before_the_store_is_touched() {
     let env = TestEnv::new();
-    for (flag, value) in [("--redeem-ratio", "1.5"), ("--void-ratio", "-0.1")] {
+    for (flag, value) in [
+        ("--redeem-ratio", "1.5"),
+        ("--void-ratio", "-0.1"),
+        ("--duplicate-ratio", "-0.1"),
+    ] {
         let json = env
             .run(["simulate", "--users", "10", "--inventory", "5", flag, value])
             .code(2)

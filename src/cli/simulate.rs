@@ -55,7 +55,12 @@ pub(crate) struct SimulateArgs {
     #[arg(long, value_name = "T", default_value_t = simulate::DEFAULT_TABS)]
     tabs: u32,
     /// Share of users, from 0 to 1, who send tabs and a retry.
-    #[arg(long, value_name = "R", default_value_t = simulate::DEFAULT_DUPLICATE_RATIO)]
+    #[arg(
+        long,
+        value_name = "R",
+        default_value_t = simulate::DEFAULT_DUPLICATE_RATIO,
+        allow_hyphen_values = true
+    )]
     duplicate_ratio: f64,
     /// Share of users, from 0 to 1, who redeem their claim at checkout (a third of them retry
     /// the same order, a third try a second order).
