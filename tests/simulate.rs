@@ -334,7 +334,7 @@ fn invalid_flags_exit_2_before_the_store_is_touched() {
                 "--duplicate-ratio",
                 "-0.1",
             ],
-            "unexpected argument '-0' found",
+            ratio,
         ),
         (
             &[
