@@ -332,8 +332,8 @@ impl DriverOps {
         Ok(())
     }
 
-    /// The unique index on the events' `entry` (see `lifecycle.rs`: one entry, one event),
-    /// created when missing; listed first, like the claims' indexes, for `FerretDB`.
+    /// The events' indexes ([`EVENT_INDEXES`]), each created when missing; listed first, like
+    /// the claims' indexes, for `FerretDB`.
     async fn ensure_event_index(
         &self,
         classify: &impl Fn(&mongodb::error::Error) -> StoreError,
@@ -345,17 +345,24 @@ impl DriverOps {
             }
             Err(err) => return Err(classify(&err)),
         };
-        let wanted = |model: &IndexModel| {
-            model.keys.keys().eq(["entry"])
-                && model.options.as_ref().and_then(|o| o.unique) == Some(true)
-        };
-        if !models.iter().any(wanted) {
+        for (name, keys, unique) in EVENT_INDEXES {
+            let present = models.iter().any(|model| {
+                model.keys.keys().eq(keys.iter().copied())
+                    && (model.options.as_ref().and_then(|o| o.unique) == Some(true)) == unique
+            });
+            if present {
+                continue;
+            }
+            let mut spec = Document::new();
+            for key in keys {
+                spec.insert(*key, 1_i32);
+            }
             let index = IndexModel::builder()
-                .keys(doc! {"entry": 1_i32})
+                .keys(spec)
                 .options(
                     IndexOptions::builder()
-                        .unique(true)
-                        .name("entry_1".to_owned())
+                        .unique(unique)
+                        .name(name.to_owned())
                         .build(),
                 )
                 .build();
@@ -403,6 +410,15 @@ pub(super) struct ClaimIndex {
 }
 
 /// The indexes of `claims` (see [`DriverOps::ensure_indexes`]).
+/// The events' indexes as (name, keys, unique): the unique `entry` (see `lifecycle.rs`: one
+/// entry, one event), and (`campaign_id`, `_id`), which serves `events --campaign` and its
+/// follow (`_id` is the sequence number): without it a reader of one campaign walks the log of
+/// every campaign past its position, on every poll.
+pub(super) const EVENT_INDEXES: [(&str, &[&str], bool); 2] = [
+    ("entry_1", &["entry"], true),
+    ("campaign_id_1__id_1", &["campaign_id", "_id"], false),
+];
+
 pub(super) const CLAIM_INDEXES: [ClaimIndex; 2] = [
     ClaimIndex {
         name: "campaign_user",

@@ -889,11 +889,16 @@ where
 
 /// The indexes of `claims` as (name, keys, unique), sorted by name.
 async fn claim_indexes(url: &str) -> Vec<(String, String, bool)> {
+    indexes(url, "claims").await
+}
+
+/// The indexes of `collection` as (name, keys, unique), sorted by name.
+async fn indexes(url: &str, collection: &str) -> Vec<(String, String, bool)> {
     let client = mongodb::Client::with_uri_str(url).await.unwrap();
     let claims = client
         .default_database()
         .unwrap()
-        .collection::<mongodb::bson::Document>("claims");
+        .collection::<mongodb::bson::Document>(collection);
     let models: Vec<mongodb::IndexModel> =
         futures::TryStreamExt::try_collect(claims.list_indexes().await.unwrap())
             .await
@@ -916,11 +921,22 @@ async fn claim_indexes(url: &str) -> Vec<(String, String, bool)> {
 
 /// Creates `index` on `claims` directly, as another version or an operator would have.
 async fn create_index(url: &str, keys: mongodb::bson::Document, name: &str, unique: bool) {
+    create_index_on(url, "claims", keys, name, unique).await;
+}
+
+/// Creates `index` on `collection` directly.
+async fn create_index_on(
+    url: &str,
+    collection: &str,
+    keys: mongodb::bson::Document,
+    name: &str,
+    unique: bool,
+) {
     let client = mongodb::Client::with_uri_str(url).await.unwrap();
     client
         .default_database()
         .unwrap()
-        .collection::<mongodb::bson::Document>("claims")
+        .collection::<mongodb::bson::Document>(collection)
         .create_index(
             mongodb::IndexModel::builder()
                 .keys(keys)
@@ -965,6 +981,39 @@ async fn a_store_of_the_previous_version_opens_without_its_unique_token_index() 
             .await
             .unwrap();
         assert_eq!(claim_indexes(&url).await, ours());
+    })
+    .await;
+}
+
+/// The events get both their indexes when the store opens; a store of the previous version,
+/// which had only the unique `entry` index, gets the (`campaign_id`, `_id`) one that
+/// `events --campaign` reads through. Opening again changes nothing.
+#[tokio::test]
+async fn the_events_get_their_indexes_when_the_store_opens() {
+    over_the_wire("event_indexes", |url| async move {
+        create_index_on(
+            &url,
+            "events",
+            mongodb::bson::doc! {"entry": 1},
+            "entry_1",
+            true,
+        )
+        .await;
+        let expected: Vec<(String, String, bool)> = vec![
+            ("_id_".into(), "_id".into(), false),
+            (
+                "campaign_id_1__id_1".into(),
+                "campaign_id,_id".into(),
+                false,
+            ),
+            ("entry_1".into(), "entry".into(), true),
+        ];
+        for _ in 0..2 {
+            super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+                .await
+                .unwrap();
+            assert_eq!(indexes(&url, "events").await, expected);
+        }
     })
     .await;
 }
