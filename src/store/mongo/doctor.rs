@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use mongodb::bson::{Document, doc};
 use mongodb::options::{Acknowledgment, ClientOptions};
-use mongodb::{Client, Database};
+use mongodb::{Client, Database, IndexModel};
 
 use super::MongoSettings;
-use super::driver::{CLAIM_INDEXES, IndexShape, LEGACY_TOKEN_INDEX};
+use super::driver::{CLAIM_INDEXES, EVENT_INDEXES, IndexShape, LEGACY_TOKEN_INDEX};
 use crate::store::doctor::{Check, Status};
 use crate::store::url::{redact, scrub, secrets};
 
@@ -103,42 +103,33 @@ async fn schema(db: &Database) -> Check {
     }
 }
 
-/// The indexes of `claims` the store relies on, compared by keys and uniqueness, whatever their
-/// names (see `DriverOps::ensure_indexes`): (`campaign_id`, `user_id`) unique keeps one claim
-/// per user (I2); (`campaign_id`, `token`) finds a claim by its token.
-async fn indexes(db: &Database) -> Check {
-    let claims = db.collection::<Document>("claims");
-    let models = match claims.list_indexes().await {
-        Ok(mut cursor) => {
-            let mut models = Vec::new();
-            loop {
-                match cursor.advance().await {
-                    Ok(true) => match cursor.deserialize_current() {
-                        Ok(model) => models.push(model),
-                        Err(err) => return Check::new("indexes", Status::Fail, err.to_string()),
-                    },
-                    Ok(false) => break,
-                    Err(err) => return Check::new("indexes", Status::Fail, err.to_string()),
-                }
-            }
-            models
-        }
-        Err(err) => {
-            let missing = matches!(
+/// The indexes of `collection`; `None` when there is no such collection.
+async fn list_indexes(
+    db: &Database,
+    collection: &str,
+) -> Result<Option<Vec<IndexModel>>, mongodb::error::Error> {
+    let mut cursor = match db.collection::<Document>(collection).list_indexes().await {
+        Ok(cursor) => cursor,
+        Err(err)
+            if matches!(
                 err.kind.as_ref(),
                 mongodb::error::ErrorKind::Command(c) if c.code == 26
-            );
-            let detail = if missing {
-                "no claims collection, so no unique index: a command that opens the store \
-                 creates them"
-                    .to_owned()
-            } else {
-                format!("cannot list the indexes of claims: {err}")
-            };
-            return Check::new("indexes", Status::Fail, detail);
+            ) =>
+        {
+            return Ok(None);
         }
+        Err(err) => return Err(err),
     };
-    let shapes: Vec<(String, IndexShape<'_>)> = models
+    let mut models = Vec::new();
+    while cursor.advance().await? {
+        models.push(cursor.deserialize_current()?);
+    }
+    Ok(Some(models))
+}
+
+/// Each index as its name and shape.
+fn shapes(models: &[IndexModel]) -> Vec<(String, IndexShape<'_>)> {
+    models
         .iter()
         .map(|m| {
             let options = m.options.as_ref();
@@ -150,12 +141,39 @@ async fn indexes(db: &Database) -> Check {
                 },
             )
         })
-        .collect();
+        .collect()
+}
+
+/// The indexes the store relies on, compared by keys and uniqueness, whatever their names (see
+/// `DriverOps::ensure_indexes`). On `claims`: (`campaign_id`, `user_id`) unique keeps one claim
+/// per user (I2); (`campaign_id`, `token`) finds a claim by its token. On `events`: `entry`
+/// unique makes a copied entry one event; (`campaign_id`, `_id`) serves one campaign's readers
+/// (without it they work, slowly: a warning).
+async fn indexes(db: &Database) -> Check {
+    let models = match list_indexes(db, "claims").await {
+        Ok(Some(models)) => models,
+        Ok(None) => {
+            return Check::new(
+                "indexes",
+                Status::Fail,
+                "no claims collection, so no unique index: a command that opens the store \
+                 creates them",
+            );
+        }
+        Err(err) => {
+            return Check::new(
+                "indexes",
+                Status::Fail,
+                format!("cannot list the indexes of claims: {err}"),
+            );
+        }
+    };
+    let shapes_of_claims = shapes(&models);
     let mut missing = Vec::new();
     let mut found = Vec::new();
     for wanted in &CLAIM_INDEXES {
         let kind = if wanted.unique { " unique" } else { "" };
-        match shapes
+        match shapes_of_claims
             .iter()
             .find(|(_, s)| s.is(wanted.keys, wanted.unique))
         {
@@ -177,22 +195,65 @@ async fn indexes(db: &Database) -> Check {
             ),
         );
     }
-    if let Some((name, _)) = shapes.iter().find(|(_, s)| s.is(LEGACY_TOKEN_INDEX, true)) {
-        return Check::new(
-            "indexes",
-            Status::Warn,
-            format!(
-                "claims: {}; the unique index `{name}` on (token) of an earlier version is \
-                 still there: a command that opens the store drops it",
-                found.join(", ")
-            ),
-        );
+    let mut status = Status::Ok;
+    let mut notes = Vec::new();
+    if let Some((name, _)) = shapes_of_claims
+        .iter()
+        .find(|(_, s)| s.is(LEGACY_TOKEN_INDEX, true))
+    {
+        status = Status::Warn;
+        notes.push(format!(
+            "the unique index `{name}` on (token) of an earlier version is still there: a \
+             command that opens the store drops it"
+        ));
     }
-    Check::new(
-        "indexes",
-        Status::Ok,
-        format!("claims: {}", found.join(", ")),
-    )
+    let events = match list_indexes(db, "events").await {
+        Ok(models) => models.unwrap_or_default(),
+        Err(err) => {
+            return Check::new(
+                "indexes",
+                Status::Fail,
+                format!("cannot list the indexes of events: {err}"),
+            );
+        }
+    };
+    let shapes_of_events = shapes(&events);
+    let mut found_events = Vec::new();
+    for (name, keys, unique) in EVENT_INDEXES {
+        let kind = if unique { " unique" } else { "" };
+        match shapes_of_events.iter().find(|(_, s)| s.is(keys, unique)) {
+            Some((found, _)) => found_events.push(format!("{found}{kind} ({})", keys.join(", "))),
+            // Without the unique entry a copied entry could become two events: a failure.
+            None if unique => {
+                return Check::new(
+                    "indexes",
+                    Status::Fail,
+                    format!(
+                        "events lacks unique ({}): a command that opens the store creates it",
+                        keys.join(", ")
+                    ),
+                );
+            }
+            None => {
+                status = Status::Warn;
+                notes.push(format!(
+                    "events lacks `{name}` on ({}), so a reader of one campaign's events walks \
+                     every campaign's: a command that opens the store creates it",
+                    keys.join(", ")
+                ));
+            }
+        }
+    }
+    let mut detail = format!(
+        "claims: {}; events: {}",
+        found.join(", "),
+        found_events.join(", ")
+    );
+    for note in notes {
+        detail.push_str("; ");
+        detail.push_str(&note);
+    }
+    Check::new("indexes", status, detail)
 }
 
 /// Replica set, sharded cluster or standalone, from the `hello` reply.

@@ -347,8 +347,11 @@ impl DriverOps {
         };
         for (name, keys, unique) in EVENT_INDEXES {
             let present = models.iter().any(|model| {
-                model.keys.keys().eq(keys.iter().copied())
-                    && (model.options.as_ref().and_then(|o| o.unique) == Some(true)) == unique
+                IndexShape {
+                    keys: &model.keys,
+                    unique: model.options.as_ref().and_then(|o| o.unique) == Some(true),
+                }
+                .is(keys, unique)
             });
             if present {
                 continue;

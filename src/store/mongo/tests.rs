@@ -1018,6 +1018,57 @@ async fn the_events_get_their_indexes_when_the_store_opens() {
     .await;
 }
 
+/// `doctor` reports the events' indexes: all there is ok; without (`campaign_id`, `_id`) a
+/// warning (readers of one campaign are slow); without the unique `entry` a failure (a copied
+/// entry could become two events).
+#[tokio::test]
+async fn doctor_checks_the_events_indexes() {
+    over_the_wire("doctor_events", |url| async move {
+        super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .unwrap();
+        let indexes = || async {
+            super::diagnose(&url, super::MongoSettings::default())
+                .await
+                .into_iter()
+                .find(|check| check.check == "indexes")
+                .unwrap()
+        };
+        let whole = indexes().await;
+        assert_eq!(whole.status, crate::store::doctor::Status::Ok, "{whole:?}");
+        assert!(
+            whole.detail.ends_with(
+                "events: entry_1 unique (entry), campaign_id_1__id_1 (campaign_id, _id)"
+            ),
+            "{whole:?}"
+        );
+        let events = mongodb::Client::with_uri_str(&url)
+            .await
+            .unwrap()
+            .default_database()
+            .unwrap()
+            .collection::<mongodb::bson::Document>("events");
+        events.drop_index("campaign_id_1__id_1").await.unwrap();
+        let slow = indexes().await;
+        assert_eq!(slow.status, crate::store::doctor::Status::Warn, "{slow:?}");
+        assert!(
+            slow.detail
+                .contains("events lacks `campaign_id_1__id_1` on (campaign_id, _id)"),
+            "{slow:?}"
+        );
+        events.drop_index("entry_1").await.unwrap();
+        let unsafe_log = indexes().await;
+        assert_eq!(
+            (unsafe_log.status, unsafe_log.detail.as_str()),
+            (
+                crate::store::doctor::Status::Fail,
+                "events lacks unique (entry): a command that opens the store creates it"
+            )
+        );
+    })
+    .await;
+}
+
 /// Opening a store whose `claims` has `index` fails, naming it and what differs.
 async fn refused_index(
     name: &str,
