@@ -222,6 +222,40 @@ fn keep_leaves_the_created_campaign_with_the_runs_claims() {
     assert_eq!(list[0]["total_inventory"], 50);
 }
 
+/// `--hold` gives the created campaign its hold (the simulated operator then sweeps expiries
+/// during the run); it is a usage error with a campaign the run does not create, or below a
+/// second.
+#[test]
+fn hold_gives_the_created_campaign_a_hold() {
+    let env = TestEnv::new();
+    let report = env
+        .run([
+            "simulate",
+            "--users",
+            "30",
+            "--inventory",
+            "10",
+            "--hold",
+            "90s",
+            "--keep",
+        ])
+        .json();
+    assert_all_invariants_hold(&report);
+    let list = env.store_state();
+    assert_eq!(list[0]["id"], report["campaign_id"]);
+    assert_eq!(list[0]["hold_seconds"], 90, "{list}");
+    for args in [
+        ["--inventory", "10", "--hold", "0s"],
+        ["--campaign", "spring", "--hold", "1m"],
+    ] {
+        let out = env
+            .run(["simulate", "--users", "5"].into_iter().chain(args))
+            .code(2);
+        let message = out.json()["error"]["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("--hold"), "{args:?}: {message}");
+    }
+}
+
 #[test]
 fn a_run_against_an_existing_campaign_uses_its_inventory_and_keeps_it() {
     let env = TestEnv::new();
@@ -844,7 +878,10 @@ async fn simulate_on(fault: Fault, units: i64) -> Report {
     ));
     let simulator = Simulator::new(FakeStore::new(fault), clock);
     let units = Units::new(units).expect("units");
-    let campaign = simulator.create_campaign(units).await.expect("campaign");
+    let campaign = simulator
+        .create_campaign(units, None)
+        .await
+        .expect("campaign");
     let load = Load {
         tabs: 3,
         duplicate_ratio: 0.5,

@@ -164,7 +164,7 @@ async fn simulate_with(fault: Fault, shared: bool) -> Report {
         simulator = simulator.sharing_the_campaign();
     }
     let campaign = simulator
-        .create_campaign(Units::new(50).unwrap())
+        .create_campaign(Units::new(50).unwrap(), None)
         .await
         .unwrap();
     let load = Load {

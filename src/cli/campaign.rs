@@ -12,7 +12,7 @@ use crate::clock::{Clock as _, SystemClock};
 use super::confirm::ConfirmArgs;
 use super::{Context, Interrupted, UsageError, output, parse};
 use crate::domain::{
-    CampaignId, CampaignState, Cents, Currency, Hold, Invalid, NewCampaign, Percent, Units,
+    CampaignId, CampaignState, Cents, Currency, Invalid, NewCampaign, Percent, Units,
 };
 
 /// Campaign subcommands.
@@ -420,16 +420,7 @@ fn build(args: &CreateArgs, now: DateTime<Utc>, flags: bool) -> anyhow::Result<N
             .map_or_else(|| Ok(Currency::default()), Currency::parse)?,
         starts_at,
         ends_at,
-        hold: args.hold.as_deref().map(parse_hold).transpose()?,
-    })
-}
-
-/// Parses `--hold`: a duration such as 15m, at least one second.
-fn parse_hold(text: &str) -> Result<Hold, Invalid> {
-    let hold = parse::duration_named(text, "--hold")?;
-    Hold::from_seconds(hold.num_seconds()).map_err(|err| Invalid {
-        field: "--hold",
-        ..err
+        hold: args.hold.as_deref().map(parse::hold).transpose()?,
     })
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::domain::{Invalid, Window, shown};
+use crate::domain::{Hold, Invalid, Window, shown};
 
 /// The longest campaign a `--duration` may describe (a year): anything longer is a typo.
 pub(crate) const MAX_DURATION_DAYS: i64 = 366;
@@ -92,6 +92,15 @@ pub(crate) fn instant(
     // Checked before truncation, which would turn a leap second into 23:59:59.999 + 1 s.
     Window::check_instant(flag, instant)?;
     Ok(crate::clock::truncate_to_millis(instant))
+}
+
+/// Parses `--hold` (`campaign create`, `simulate`): a duration such as 15m, at least one second.
+pub(crate) fn hold(text: &str) -> Result<Hold, Invalid> {
+    let hold = duration_named(text, "--hold")?;
+    Hold::from_seconds(hold.num_seconds()).map_err(|err| Invalid {
+        field: "--hold",
+        ..err
+    })
 }
 
 #[cfg(test)]

@@ -11,11 +11,11 @@ use futures::FutureExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::jwt::SecretArgs;
-use super::{Context, Interrupted, OutputFormat, hint, output};
+use super::{Context, Interrupted, OutputFormat, hint, output, parse};
 use crate::Error;
 use crate::auth::AuthError;
 use crate::clock::SystemClock;
-use crate::domain::{CampaignId, Cents, Invalid, Units};
+use crate::domain::{CampaignId, Cents, Hold, Invalid, Units};
 use crate::simulate::{
     self, CartRange, HttpTarget, Identities, IdentityKind, Load, Progress, Report, Simulator,
 };
@@ -107,6 +107,11 @@ pub(crate) struct SimulateArgs {
     /// Keep the campaign the simulation created (it is removed by default).
     #[arg(long, conflicts_with = "campaign")]
     keep: bool,
+    /// Give the created campaign a hold, e.g. 2s: unredeemed claims expire that long after
+    /// they were made, and the simulated operator's sweeps return their units during the run
+    /// [default: no hold]. --like copies its campaign's hold.
+    #[arg(long, value_name = "DURATION", conflicts_with_all = ["campaign", "like"])]
+    hold: Option<String>,
     /// Claim through JWTs: each user gets one HS256 token, minted before its first request,
     /// and every request (each tab and the retry) verifies it; the report times verification.
     /// Signed with `FLASHSALE_JWT_SECRET` or `--jwt-secret-file` when given, else with a
@@ -133,8 +138,15 @@ impl SimulateArgs {
 
 /// Which campaign the users claim from.
 enum Target {
-    Create { inventory: Units, keep: bool },
-    Like { model: CampaignId, keep: bool },
+    Create {
+        inventory: Units,
+        hold: Option<Hold>,
+        keep: bool,
+    },
+    Like {
+        model: CampaignId,
+        keep: bool,
+    },
     Existing(CampaignId),
 }
 
@@ -167,6 +179,7 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
         (None, None, inventory) => Target::Create {
             inventory: Units::new(inventory.unwrap_or(0))
                 .map_err(|err| Invalid::new("--inventory", err.reason))?,
+            hold: args.hold.as_deref().map(parse::hold).transpose()?,
             keep: args.keep,
         },
     };
@@ -245,9 +258,13 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
                 !keep,
             )
         }
-        Target::Create { inventory, keep } => (
+        Target::Create {
+            inventory,
+            hold,
+            keep,
+        } => (
             simulator
-                .create_campaign(inventory)
+                .create_campaign(inventory, hold)
                 .await
                 .context("creating the simulation's campaign")?,
             !keep,

@@ -17,8 +17,8 @@ use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::domain::{
     Actor, Campaign, CampaignId, CampaignState, Cents, ClaimKey, ClaimOutcome, ClaimStatus,
-    ClaimToken, Currency, DiscountRule, EventQuery, NewCampaign, OrderId, Percent, Transition,
-    Units, UserId,
+    ClaimToken, Currency, DiscountRule, EventQuery, Hold, NewCampaign, OrderId, Percent,
+    Transition, Units, UserId,
 };
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
@@ -89,11 +89,16 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
     }
 
     /// Creates a fresh live campaign for a run: `inventory` units, 10 % off capped at 5.00,
-    /// carts of 20.00 or more, open from now for an hour, id `sim-<random>`.
+    /// carts of 20.00 or more, claims held for `hold` (none: they never expire), open from now
+    /// for an hour, id `sim-<random>`.
     ///
     /// # Errors
     /// [`Error::Store`].
-    pub async fn create_campaign(&self, inventory: Units) -> Result<CampaignId, Error> {
+    pub async fn create_campaign(
+        &self,
+        inventory: Units,
+        hold: Option<Hold>,
+    ) -> Result<CampaignId, Error> {
         let service = CampaignService::new(self.store.clone(), self.clock.clone());
         let now = service.now();
         let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
@@ -107,7 +112,7 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             currency: Currency::default(),
             starts_at: now,
             ends_at: now + TimeDelta::hours(1),
-            hold: None,
+            hold,
         };
         service.create(new, &self.actor).await?;
         Ok(id)
@@ -753,7 +758,7 @@ mod tests {
         };
         let simulator = Simulator::new(store, SystemClock).with_identities(identities);
         let campaign = simulator
-            .create_campaign(Units::new(10).unwrap())
+            .create_campaign(Units::new(10).unwrap(), None)
             .await
             .unwrap();
         let load = Load {
