@@ -1940,7 +1940,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__simulate)
-            opts="-o -h --users --inventory --tabs --duplicate-ratio --redeem-ratio --void-ratio --concurrency --seed --campaign --like --yes --cart-min --cart-max --keep --jwt --target --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-o -h --users --inventory --tabs --duplicate-ratio --redeem-ratio --void-ratio --concurrency --seed --campaign --like --yes --cart-min --cart-max --keep --hold --jwt --target --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1991,6 +1991,10 @@ _flashsale() {
                     return 0
                     ;;
                 --cart-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hold)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
