@@ -8,7 +8,7 @@ use mongodb::options::{Acknowledgment, ClientOptions};
 use mongodb::{Client, Database, IndexModel};
 
 use super::MongoSettings;
-use super::driver::{CLAIM_INDEXES, EVENT_INDEXES, IndexShape, LEGACY_TOKEN_INDEX};
+use super::driver::{CLAIM_INDEXES, EVENT_INDEXES, IndexShape, LEGACY_TOKEN_INDEX, index_models};
 use crate::store::doctor::{Check, Status};
 use crate::store::url::{redact, scrub, secrets};
 
@@ -103,43 +103,13 @@ async fn schema(db: &Database) -> Check {
     }
 }
 
-/// The indexes of `collection`; `None` when there is no such collection.
-async fn list_indexes(
-    db: &Database,
-    collection: &str,
-) -> Result<Option<Vec<IndexModel>>, mongodb::error::Error> {
-    let mut cursor = match db.collection::<Document>(collection).list_indexes().await {
-        Ok(cursor) => cursor,
-        Err(err)
-            if matches!(
-                err.kind.as_ref(),
-                mongodb::error::ErrorKind::Command(c) if c.code == 26
-            ) =>
-        {
-            return Ok(None);
-        }
-        Err(err) => return Err(err),
-    };
-    let mut models = Vec::new();
-    while cursor.advance().await? {
-        models.push(cursor.deserialize_current()?);
-    }
-    Ok(Some(models))
-}
-
 /// Each index as its name and shape.
 fn shapes(models: &[IndexModel]) -> Vec<(String, IndexShape<'_>)> {
     models
         .iter()
         .map(|m| {
-            let options = m.options.as_ref();
-            (
-                options.and_then(|o| o.name.clone()).unwrap_or_default(),
-                IndexShape {
-                    keys: &m.keys,
-                    unique: options.and_then(|o| o.unique) == Some(true),
-                },
-            )
+            let name = m.options.as_ref().and_then(|o| o.name.clone());
+            (name.unwrap_or_default(), IndexShape::of(m))
         })
         .collect()
 }
@@ -150,7 +120,7 @@ fn shapes(models: &[IndexModel]) -> Vec<(String, IndexShape<'_>)> {
 /// unique makes a copied entry one event; (`campaign_id`, `_id`) serves one campaign's readers
 /// (without it they work, slowly: a warning).
 async fn indexes(db: &Database) -> Check {
-    let models = match list_indexes(db, "claims").await {
+    let models = match index_models(&db.collection::<Document>("claims")).await {
         Ok(Some(models)) => models,
         Ok(None) => {
             return Check::new(
@@ -207,7 +177,7 @@ async fn indexes(db: &Database) -> Check {
              command that opens the store drops it"
         ));
     }
-    let events = match list_indexes(db, "events").await {
+    let events = match index_models(&db.collection::<Document>("events")).await {
         Ok(models) => models.unwrap_or_default(),
         Err(err) => {
             return Check::new(
@@ -219,12 +189,15 @@ async fn indexes(db: &Database) -> Check {
     };
     let shapes_of_events = shapes(&events);
     let mut found_events = Vec::new();
-    for (name, keys, unique) in EVENT_INDEXES {
-        let kind = if unique { " unique" } else { "" };
-        match shapes_of_events.iter().find(|(_, s)| s.is(keys, unique)) {
+    for wanted in &EVENT_INDEXES {
+        let (keys, kind) = (wanted.keys, if wanted.unique { " unique" } else { "" });
+        match shapes_of_events
+            .iter()
+            .find(|(_, s)| s.is(keys, wanted.unique))
+        {
             Some((found, _)) => found_events.push(format!("{found}{kind} ({})", keys.join(", "))),
             // Without the unique entry a copied entry could become two events: a failure.
-            None if unique => {
+            None if wanted.unique => {
                 return Check::new(
                     "indexes",
                     Status::Fail,
@@ -237,8 +210,9 @@ async fn indexes(db: &Database) -> Check {
             None => {
                 status = Status::Warn;
                 notes.push(format!(
-                    "events lacks `{name}` on ({}), so a reader of one campaign's events walks \
+                    "events lacks `{}` on ({}), so a reader of one campaign's events walks \
                      every campaign's: a command that opens the store creates it",
+                    wanted.name,
                     keys.join(", ")
                 ));
             }

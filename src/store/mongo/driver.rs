@@ -258,7 +258,7 @@ impl DriverOps {
     ) -> Result<(), StoreError> {
         const CONTEXT: &str = "checking the indexes of claims";
         let existing = self.list_claim_indexes(classify).await?;
-        let mut missing: Vec<&ClaimIndex> = CLAIM_INDEXES.iter().collect();
+        let mut missing: Vec<&WantedIndex> = CLAIM_INDEXES.iter().collect();
         for (name, keys, unique) in existing {
             let shape = IndexShape {
                 keys: &keys,
@@ -338,34 +338,27 @@ impl DriverOps {
         &self,
         classify: &impl Fn(&mongodb::error::Error) -> StoreError,
     ) -> Result<(), StoreError> {
-        let models: Vec<IndexModel> = match self.events.list_indexes().await {
-            Ok(cursor) => cursor.try_collect().await.map_err(|err| classify(&err))?,
-            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
-                Vec::new()
-            }
-            Err(err) => return Err(classify(&err)),
-        };
-        for (name, keys, unique) in EVENT_INDEXES {
-            let present = models.iter().any(|model| {
-                IndexShape {
-                    keys: &model.keys,
-                    unique: model.options.as_ref().and_then(|o| o.unique) == Some(true),
-                }
-                .is(keys, unique)
-            });
+        let models = index_models(&self.events)
+            .await
+            .map_err(|err| classify(&err))?
+            .unwrap_or_default();
+        for wanted in &EVENT_INDEXES {
+            let present = models
+                .iter()
+                .any(|model| IndexShape::of(model).is(wanted.keys, wanted.unique));
             if present {
                 continue;
             }
             let mut spec = Document::new();
-            for key in keys {
+            for key in wanted.keys {
                 spec.insert(*key, 1_i32);
             }
             let index = IndexModel::builder()
                 .keys(spec)
                 .options(
                     IndexOptions::builder()
-                        .unique(unique)
-                        .name(name.to_owned())
+                        .unique(wanted.unique)
+                        .name(wanted.name.to_owned())
                         .build(),
                 )
                 .build();
@@ -382,14 +375,10 @@ impl DriverOps {
         &self,
         classify: &impl Fn(&mongodb::error::Error) -> StoreError,
     ) -> Result<Vec<(String, Document, bool)>, StoreError> {
-        let models: Vec<IndexModel> = match self.claims.list_indexes().await {
-            Ok(cursor) => cursor.try_collect().await.map_err(|err| classify(&err))?,
-            // No collection yet (NamespaceNotFound): no index either.
-            Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => {
-                Vec::new()
-            }
-            Err(err) => return Err(classify(&err)),
-        };
+        let models = index_models(&self.claims)
+            .await
+            .map_err(|err| classify(&err))?
+            .unwrap_or_default();
         Ok(models
             .into_iter()
             .map(|model| {
@@ -404,31 +393,51 @@ impl DriverOps {
     }
 }
 
+/// The indexes of `collection`; `None` when there is no such collection yet (the server
+/// answers `NamespaceNotFound`: no collection, no index either).
+pub(super) async fn index_models<T: Send + Sync>(
+    collection: &Collection<T>,
+) -> mongodb::error::Result<Option<Vec<IndexModel>>> {
+    match collection.list_indexes().await {
+        Ok(cursor) => cursor.try_collect().await.map(Some),
+        Err(err) if matches!(err.kind.as_ref(), ErrorKind::Command(c) if c.code == 26) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
 /// An index the algorithms rely on.
-pub(super) struct ClaimIndex {
+pub(super) struct WantedIndex {
     pub name: &'static str,
     /// Its keys, in order, each ascending.
     pub keys: &'static [&'static str],
     pub unique: bool,
 }
 
-/// The indexes of `claims` (see [`DriverOps::ensure_indexes`]).
-/// The events' indexes as (name, keys, unique): the unique `entry` (see `lifecycle.rs`: one
-/// entry, one event), and (`campaign_id`, `_id`), which serves `events --campaign` and its
-/// follow (`_id` is the sequence number): without it a reader of one campaign walks the log of
-/// every campaign past its position, on every poll.
-pub(super) const EVENT_INDEXES: [(&str, &[&str], bool); 2] = [
-    ("entry_1", &["entry"], true),
-    ("campaign_id_1__id_1", &["campaign_id", "_id"], false),
+/// The events' indexes: the unique `entry` (see `lifecycle.rs`: one entry, one event), and
+/// (`campaign_id`, `_id`), which serves `events --campaign` and its follow (`_id` is the
+/// sequence number): without it a reader of one campaign walks the log of every campaign past
+/// its position, on every poll.
+pub(super) const EVENT_INDEXES: [WantedIndex; 2] = [
+    WantedIndex {
+        name: "entry_1",
+        keys: &["entry"],
+        unique: true,
+    },
+    WantedIndex {
+        name: "campaign_id_1__id_1",
+        keys: &["campaign_id", "_id"],
+        unique: false,
+    },
 ];
 
-pub(super) const CLAIM_INDEXES: [ClaimIndex; 2] = [
-    ClaimIndex {
+/// The indexes of `claims` (see [`DriverOps::ensure_indexes`]).
+pub(super) const CLAIM_INDEXES: [WantedIndex; 2] = [
+    WantedIndex {
         name: "campaign_user",
         keys: &["campaign_id", "user_id"],
         unique: true,
     },
-    ClaimIndex {
+    WantedIndex {
         name: "campaign_token",
         keys: &["campaign_id", "token"],
         unique: false,
@@ -446,6 +455,14 @@ pub(super) struct IndexShape<'a> {
 }
 
 impl IndexShape<'_> {
+    /// The shape of `model`, its name aside.
+    pub(super) fn of(model: &IndexModel) -> IndexShape<'_> {
+        IndexShape {
+            keys: &model.keys,
+            unique: model.options.as_ref().and_then(|o| o.unique) == Some(true),
+        }
+    }
+
     /// Whether the keys are exactly `keys`, in order, each ascending (the server may answer
     /// the direction as an int32, int64 or double).
     pub(super) fn has_keys(&self, keys: &[&str]) -> bool {
