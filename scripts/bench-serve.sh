@@ -2,7 +2,9 @@
 # Issue 11's benchmark, one command: Redis 7 + the Lua claim script (appendfsync always) driven
 # by redis-benchmark, against `flashsale serve` on SQLite (synchronous=FULL) driven over
 # loopback HTTP by wrk, at 50, 1,000 and 10,000 concurrent connections. Both servers listen on
-# free loopback ports and are stopped by pid. Prints one Markdown table.
+# free loopback ports and are stopped by pid. Each level also loads serve's no-op route
+# (`GET /healthz`) the same way: the floor of the HTTP path on the machine, measured in the same
+# run. Prints one Markdown table.
 #
 #   scripts/bench-serve.sh            # needs redis-server, redis-benchmark, wrk, python3
 #   BENCH_SECONDS=10 BENCH_LEVELS="50 1000 10000" scripts/bench-serve.sh
@@ -96,8 +98,8 @@ ticks=$(getconf CLK_TCK)
 # A process's CPU time so far (user + system), in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-echo "| connections | Redis + Lua claims/s | Redis p99 ms | redis-benchmark CPU (of 2 cores) | serve claims/s | serve / Redis | serve p50 / p99 | serve CPU per claim | serve errors | wrk CPU (of 2 cores) |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| connections | Redis + Lua claims/s | Redis p99 ms | redis-benchmark CPU (of 2 cores) | serve claims/s | serve / Redis | serve p50 / p99 | serve CPU per claim | serve errors | wrk CPU (of 2 cores) | serve GET /healthz req/s, p99 | its CPU per request |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for c in $levels; do
   redis-cli -p "$redis_port" FLUSHALL >/dev/null
   redis-cli -p "$redis_port" SET remaining 1000000000 >/dev/null
@@ -136,7 +138,18 @@ for c in $levels; do
   errors="${non2xx:-0} non-2xx${sockets:+; socket $sockets}"
   wrk_cpu=$(awk -v before="$wrk_before" -v ticks="$ticks" -v s="$seconds" \
     '$1 == "wrk-cpu" {printf "%.0f %%", (($3 + $4) - before / ticks) / s * 100 / 2}' "$work/wrk-time")
-  echo "| $c | $redis_rps | $redis_p99 | $rb_cpu | $serve_rps | $ratio | $p50 / $p99 | $serve_us | $errors | $wrk_cpu |"
+
+  # The floor of the HTTP path on this machine: the same server, wrk and connections on the
+  # route that does nothing (no token, no body, no store). What a claim costs above it is the
+  # claim's own work; what it costs up to it, no claim can avoid.
+  floor_before=$(cpu_ticks "$serve_pid")
+  floor=$(wrk -t "$threads" -c "$c" -d "${seconds}s" --timeout 30s --latency "http://$address/healthz")
+  floor_after=$(cpu_ticks "$serve_pid")
+  floor_requests=$(echo "$floor" | awk '/requests in/ {print $1}')
+  floor_rps=$(echo "$floor" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+  floor_p99=$(echo "$floor" | awk '$1 == "99%" {print $2}')
+  floor_us=$(python3 -c "print(f'{($floor_after - $floor_before) / $ticks / max($floor_requests, 1) * 1e6:.1f} µs')")
+  echo "| $c | $redis_rps | $redis_p99 | $rb_cpu | $serve_rps | $ratio | $p50 / $p99 | $serve_us | $errors | $wrk_cpu | $floor_rps, $floor_p99 | $floor_us |"
 done
 
 kill -TERM "$serve_pid"
