@@ -327,7 +327,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --cart-min 'Smallest cart drawn, e.g. 10.00 (with --cart-max) [default: 10.00]'
             cand --cart-max 'Largest cart drawn, e.g. 150.00 (with --cart-min) [default: 150.00]'
             cand --hold 'Give the created campaign a hold, e.g. 2s: unredeemed claims expire that long after they were made, and the simulated operator''s sweeps return their units during the run [default: no hold]. --like copies its campaign''s hold'
-            cand --target 'Claim through a running `flashsale serve` at this URL (http://HOST:PORT) instead of in this process: one keep-alive HTTP client pool, one JWT per user signed with the server''s key (`FLASHSALE_JWT_SECRET` or `--jwt-secret-file`); `--store` must name the server''s store, which the audit reads'
+            cand --target 'Claim through a running `flashsale serve` at this URL (http://HOST:PORT) instead of in this process: one keep-alive HTTP client pool, one JWT per user signed with the server''s key (`FLASHSALE_JWT_SECRET` or `--jwt-secret-file`); the users'' redemptions and claims again after a void go to the server too. `--store` must name the server''s store: the audit reads it, and the simulated operator''s voids and sweeps write to it'
             cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
             cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
             cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'

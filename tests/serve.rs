@@ -730,9 +730,10 @@ async fn serve_on_mongodb_claims_and_stops_cleanly() {
 fn simulate_through_a_server_passes_its_audit_and_counts_statuses() {
     let env = TestEnv::new();
     let server = Server::start(&env, &[]);
-    let report = env
-        .run([
-            "simulate",
+    let report = simulate_through(
+        &env,
+        &server,
+        &[
             "--users",
             "400",
             "--inventory",
@@ -745,11 +746,8 @@ fn simulate_through_a_server_passes_its_audit_and_counts_statuses() {
             "3",
             "--concurrency",
             "64",
-            "--target",
-            &server.base,
-        ])
-        .env("FLASHSALE_JWT_SECRET", SECRET)
-        .json();
+        ],
+    );
     assert_eq!(report["passed"], true, "{report}");
     assert_eq!(report["target"], server.base.as_str());
     assert_eq!(report["claimed"], 60, "{report}");
@@ -757,18 +755,84 @@ fn simulate_through_a_server_passes_its_audit_and_counts_statuses() {
     let statuses = report["http_status"].as_object().unwrap();
     let count = |status: &str| statuses.get(status).and_then(Value::as_u64).unwrap_or(0);
     // Every request got an answer, and the statuses tell the same story as the outcomes.
-    let answered: u64 = statuses.values().map(|n| n.as_u64().unwrap()).sum();
-    assert_eq!(answered, report["requests"].as_u64().unwrap(), "{report}");
+    assert_eq!(
+        answered(&report),
+        report["requests"].as_u64().unwrap(),
+        "{report}"
+    );
     assert_eq!(count("0"), 0, "{report}");
     assert_eq!(count("201"), 60, "{report}");
     assert_eq!(count("200"), report["replayed"].as_u64().unwrap());
     assert_eq!(count("409"), report["sold_out"].as_u64().unwrap());
     assert_eq!(count("422"), report["not_eligible"].as_u64().unwrap());
     assert!(report["replayed"].as_u64().unwrap() > 0, "{report}");
+    // Checkout went over the wire too (the default redeem ratio): the redemptions the shoppers
+    // were answered are the store's, and each retry of an order got the first one back.
+    assert!(report["redeemed"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["redeem_replayed"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(
+        report["lifecycle_after"]["redeemed"], report["redeemed"],
+        "{report}"
+    );
     assert!(report["audit_ms"].is_u64(), "{report}");
     // The server's writer committed, not the simulator's: no group-commit numbers of its own.
     assert!(report.get("group_commit").is_none(), "{report}");
     assert!(server.stop().success());
+}
+
+/// Through a server, the simulated operator voids claims in the store while their shoppers
+/// redeem over the wire, and each voided shopper claims again over the wire: one of the void
+/// and the redemption wins, and the claim again answers the voided claim with no unit (I9).
+#[test]
+fn simulate_through_a_server_voids_and_claims_again_over_the_wire() {
+    let env = TestEnv::new();
+    let server = Server::start(&env, &[]);
+    let report = simulate_through(
+        &env,
+        &server,
+        &[
+            "--users",
+            "120",
+            "--inventory",
+            "500",
+            "--void-ratio",
+            "0.5",
+            "--redeem-ratio",
+            "0.5",
+            "--seed",
+            "5",
+        ],
+    );
+    assert_eq!(report["passed"], true, "{report}");
+    let count = |field: &str| report[field].as_u64().unwrap();
+    assert!(count("voided") > 0 && count("redeemed") > 0, "{report}");
+    assert_eq!(count("lifecycle_errors"), 0, "{report}");
+    assert_eq!(report["invariants"]["final_after_void"], true, "{report}");
+    assert_eq!(
+        report["lifecycle_after"]["voided"], report["voided"],
+        "{report}"
+    );
+    // The claims again after a void are not claim-phase requests: every status counted is one
+    // of `requests`.
+    assert_eq!(answered(&report), count("requests"), "{report}");
+    assert!(server.stop().success());
+}
+
+/// `simulate` with `flags` through `server`, with the server's key; its JSON report (exit 0).
+fn simulate_through(env: &TestEnv, server: &Server, flags: &[&str]) -> Value {
+    let mut args = vec!["simulate", "--target", &server.base];
+    args.extend_from_slice(flags);
+    env.run(args).env("FLASHSALE_JWT_SECRET", SECRET).json()
+}
+
+/// The answers a `simulate --target` report counts in `http_status`.
+fn answered(report: &Value) -> u64 {
+    report["http_status"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum()
 }
 
 /// Tokens signed with another key than the server's are all refused with 401: nothing is

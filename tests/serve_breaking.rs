@@ -61,16 +61,19 @@ impl Drop for RealServer {
     }
 }
 
-/// How the test's server answers a claim.
+/// How the test's server answers a claim or a redemption.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Behaviour {
-    /// Passes every claim to the real server and its answer back.
+    /// Passes every request to the real server and its answer back.
     Honest,
     /// Answers 201 with a fresh token and stores nothing.
     Phantom,
     /// Passes claims on, but answers every other first claim with the previous shopper's 201:
     /// one unit handed to two shoppers.
     HandsOutTwice,
+    /// Passes requests on, but answers a redemption retried with the same order as a second
+    /// redemption (`redeemed`) instead of the replay of the first: a token redeemed twice.
+    RedeemsTwice,
 }
 
 struct Proxy {
@@ -103,6 +106,7 @@ fn start(behaviour: Behaviour, upstream: Option<String>) -> String {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let app = Router::new()
                 .route("/v1/campaigns/{id}/claim", post(claim))
+                .route("/v1/campaigns/{id}/redeem", post(redeem))
                 .with_state(proxy);
             axum::serve(listener, app).await.unwrap();
         });
@@ -132,10 +136,48 @@ async fn claim(
                 .into_response();
         }
     }
+    let (status, bytes) =
+        forward(&proxy, &format!("/v1/campaigns/{id}/claim"), &headers, body).await;
+    if status == StatusCode::CREATED {
+        *proxy.last_granted.lock().await = Some(bytes.clone());
+    }
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+async fn redeem(
+    State(proxy): State<Arc<Proxy>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (status, mut bytes) = forward(
+        &proxy,
+        &format!("/v1/campaigns/{id}/redeem"),
+        &headers,
+        body,
+    )
+    .await;
+    if proxy.behaviour == Behaviour::RedeemsTwice {
+        let mut answer: Value = serde_json::from_slice(&bytes).unwrap();
+        if answer["outcome"] == "replayed" {
+            answer["outcome"] = json!("redeemed");
+            bytes = Bytes::from(answer.to_string());
+        }
+    }
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+/// Sends the request on to the real server, with the shopper's token; its status and body.
+async fn forward(
+    proxy: &Proxy,
+    path: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> (StatusCode, Bytes) {
     let upstream = proxy.upstream.as_deref().unwrap();
     let mut request = proxy
         .client
-        .post(format!("{upstream}/v1/campaigns/{id}/claim"))
+        .post(format!("{upstream}{path}"))
         .header(header::CONTENT_TYPE, "application/json")
         .body(body);
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
@@ -143,17 +185,18 @@ async fn claim(
     }
     let answer = request.send().await.unwrap();
     let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
-    let bytes = answer.bytes().await.unwrap();
-    if status == StatusCode::CREATED {
-        *proxy.last_granted.lock().await = Some(bytes.clone());
-    }
-    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+    (status, answer.bytes().await.unwrap())
 }
 
 /// `simulate` of 60 shoppers (no tabs, no duplicates, units for all) through `target`, with
 /// the server's key; its report and exit code checked by `code`.
 fn simulate(env: &TestEnv, target: &str, code: i32) -> Value {
-    env.run([
+    simulate_with(env, target, &[], code)
+}
+
+/// [`simulate`] with `extra` flags.
+fn simulate_with(env: &TestEnv, target: &str, extra: &[&str], code: i32) -> Value {
+    let mut args = vec![
         "simulate",
         "--users",
         "60",
@@ -169,10 +212,12 @@ fn simulate(env: &TestEnv, target: &str, code: i32) -> Value {
         "11",
         "--target",
         target,
-    ])
-    .env("FLASHSALE_JWT_SECRET", SECRET)
-    .code(code)
-    .json()
+    ];
+    args.extend_from_slice(extra);
+    env.run(args)
+        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .code(code)
+        .json()
 }
 
 fn violations(report: &Value) -> Vec<String> {
@@ -264,5 +309,49 @@ fn simulate_passes_against_a_correct_server() {
     assert_eq!(
         report["store_after"]["claims"], report["claimed"],
         "{report}"
+    );
+}
+
+/// A server that answers a redemption retried with the same order as a second redemption: the
+/// shoppers who retry are told `redeemed` twice for one token, and the run fails naming I8.
+/// The same run through the honest proxy redeems over the wire, replays the retries and passes.
+#[test]
+fn simulate_catches_a_server_that_redeems_a_token_twice() {
+    let env = TestEnv::new();
+    let real = RealServer::start(&env);
+    let every_shopper_redeems = ["--redeem-ratio", "1"];
+
+    let honest = simulate_with(
+        &env,
+        &start(Behaviour::Honest, Some(real.base.clone())),
+        &every_shopper_redeems,
+        0,
+    );
+    assert_eq!(honest["passed"], true, "{honest}");
+    let count = |report: &Value, field: &str| report[field].as_u64().unwrap();
+    assert_eq!(
+        count(&honest, "redeemed"),
+        count(&honest, "claimed"),
+        "{honest}"
+    );
+    assert!(count(&honest, "redeem_replayed") > 0, "{honest}");
+    assert_eq!(
+        honest["lifecycle_after"]["redeemed"], honest["redeemed"],
+        "{honest}"
+    );
+
+    let report = simulate_with(
+        &env,
+        &start(Behaviour::RedeemsTwice, Some(real.base.clone())),
+        &every_shopper_redeems,
+        8,
+    );
+    assert_eq!(report["passed"], false, "{report}");
+    assert_eq!(report["invariants"]["redeemed_once"], false, "{report}");
+    assert_eq!(count(&report, "redeem_replayed"), 0, "{report}");
+    let violations = violations(&report);
+    assert!(
+        violations.iter().any(|v| v.starts_with("redeemed_once:")),
+        "{violations:?}"
     );
 }

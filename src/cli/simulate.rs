@@ -120,8 +120,9 @@ pub(crate) struct SimulateArgs {
     jwt: bool,
     /// Claim through a running `flashsale serve` at this URL (http://HOST:PORT) instead of in
     /// this process: one keep-alive HTTP client pool, one JWT per user signed with the
-    /// server's key (`FLASHSALE_JWT_SECRET` or `--jwt-secret-file`); `--store` must name the
-    /// server's store, which the audit reads.
+    /// server's key (`FLASHSALE_JWT_SECRET` or `--jwt-secret-file`); the users' redemptions and
+    /// claims again after a void go to the server too. `--store` must name the server's store:
+    /// the audit reads it, and the simulated operator's voids and sweeps write to it.
     #[arg(long, value_name = "URL")]
     target: Option<String>,
     /// Key settings for --jwt.

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use chrono::TimeDelta;
 use tokio::task::JoinSet;
 
-use super::http::{HttpAnswer, HttpTarget};
+use super::answer::Heard;
+use super::http::HttpTarget;
 use super::identities::{Credential, Identities};
 use super::load::{Load, Redeem, UserPlan, cents};
 use super::progress::{Progress, bump};
@@ -16,9 +17,8 @@ use super::report::{GroupCommit, Lifecycle, Report, Run, Timings, judge};
 use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::domain::{
-    Actor, Campaign, CampaignId, CampaignState, Cents, ClaimKey, ClaimOutcome, ClaimStatus,
-    ClaimToken, Currency, DiscountRule, EventQuery, Hold, NewCampaign, OrderId, Percent,
-    Transition, Units, UserId,
+    Actor, Campaign, CampaignId, CampaignState, Cents, ClaimKey, ClaimStatus, ClaimToken, Currency,
+    DiscountRule, EventQuery, Hold, NewCampaign, OrderId, Percent, Units, UserId,
 };
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
@@ -77,11 +77,12 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         self
     }
 
-    /// Sends every claim to the server at `target` instead of the claim service in this
-    /// process; the store (the server's) is still read directly, before and after the run and
-    /// by each user checking its answer. The users need JWTs the server accepts
-    /// ([`Identities::Jwt`] with the server's key): the server verifies them, this process
-    /// only mints them.
+    /// Sends every shopper's request (claims, redemptions at checkout, the claim again after a
+    /// void) to the server at `target` instead of the service in this process; the store (the
+    /// server's) is still read directly, before and after the run and by each user checking its
+    /// answer, and the operator's voids and expiry sweeps go to it directly, as the operator's
+    /// own commands would. The users need JWTs the server accepts ([`Identities::Jwt`] with
+    /// the server's key): the server verifies them, this process only mints them.
     #[must_use]
     pub fn through(mut self, target: HttpTarget) -> Self {
         self.target = Some(target);
@@ -459,11 +460,8 @@ async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64
         answers.push(request(&shared, &user, &credential, plan.cart).await);
     }
 
-    let granted = check_user(&shared, &user, &answers).await;
-    if let Some(token) = granted
-        && shared.target.is_none()
-    {
-        checkout(&shared, &user, index, &token, plan).await;
+    if let Some(token) = check_user(&shared, &user, &answers).await {
+        checkout(&shared, &user, &credential, index, &token, plan).await;
     }
     bump(&progress.users_done);
     answers.into_iter().map(|(_, timing)| timing).collect()
@@ -517,6 +515,7 @@ async fn check_user<S: Store, C: Clock>(
 async fn checkout<S: Store, C: Clock>(
     shared: &Shared<S, C>,
     user: &UserId,
+    credential: &Credential,
     index: u64,
     token: &ClaimToken,
     plan: UserPlan,
@@ -534,11 +533,19 @@ async fn checkout<S: Store, C: Clock>(
         bump(&p.lifecycle_errors);
         return;
     };
-    let redeem_for = async |order: &OrderId| {
-        shared
-            .service
-            .redeem(&shared.campaign, token, order, cart, Some(user), &shopper)
-            .await
+    let redeem_for = async |order: &OrderId| match &shared.target {
+        // The server takes the owner and the actor from the shopper's verified token.
+        Some(target) => {
+            target
+                .redeem(&shared.campaign, bearer(credential), token, order, cart)
+                .await
+        }
+        None => Heard::from(
+            shared
+                .service
+                .redeem(&shared.campaign, token, order, cart, Some(user), &shopper)
+                .await,
+        ),
     };
     let redeem = async {
         if plan.redeem == Redeem::Never {
@@ -566,17 +573,17 @@ async fn checkout<S: Store, C: Clock>(
     let (redeemed, voided) = tokio::join!(redeem, void);
     let redemption = match redeemed {
         None => None,
-        Some(Ok(Transition::Changed(claim))) => {
+        Some(Heard::Made(claim)) => {
             bump(&p.redeemed);
             claim.redemption
         }
         // The first redemption of an order can only be new.
-        Some(Ok(Transition::Replayed(_))) => {
+        Some(Heard::Replayed(_)) => {
             bump(&p.double_redemptions);
             None
         }
-        Some(Err(err)) => {
-            lifecycle_refusal(p, &err, &p.redeem_conflicts);
+        Some(Heard::Refused(kind)) => {
+            lifecycle_refusal(p, kind, &p.redeem_conflicts);
             None
         }
     };
@@ -587,7 +594,7 @@ async fn checkout<S: Store, C: Clock>(
             true
         }
         Some(Err(err)) => {
-            lifecycle_refusal(p, &err, &p.void_conflicts);
+            lifecycle_refusal(p, Some(err.kind()), &p.void_conflicts);
             false
         }
     };
@@ -597,39 +604,46 @@ async fn checkout<S: Store, C: Clock>(
     if let Some(first_redemption) = &redemption {
         match plan.redeem {
             Redeem::Retry => match redeem_for(&first).await {
-                Ok(Transition::Replayed(claim))
-                    if claim.redemption.as_ref() == Some(first_redemption) =>
-                {
+                Heard::Replayed(claim) if claim.redemption.as_ref() == Some(first_redemption) => {
                     bump(&p.redeem_replayed);
                 }
-                Ok(_) => bump(&p.double_redemptions),
-                Err(err) => lifecycle_refusal(p, &err, &p.double_redemptions),
+                Heard::Refused(kind) => lifecycle_refusal(p, kind, &p.double_redemptions),
+                Heard::Made(_) | Heard::Replayed(_) => bump(&p.double_redemptions),
             },
             Redeem::SecondOrder => match redeem_for(&second).await {
-                Ok(_) => bump(&p.double_redemptions),
-                Err(err) => lifecycle_refusal(p, &err, &p.redeem_conflicts),
+                Heard::Refused(kind) => lifecycle_refusal(p, kind, &p.redeem_conflicts),
+                Heard::Made(_) | Heard::Replayed(_) => bump(&p.double_redemptions),
             },
             Redeem::Never | Redeem::Once => {}
         }
     }
     if voided {
-        let identity = Identity::asserted_by_operator(user.clone());
-        match shared
-            .service
-            .claim(&identity, &shared.campaign, cart)
-            .await
-        {
-            Ok(ClaimOutcome::Replayed(claim))
-                if &claim.token == token && claim.status == ClaimStatus::Voided => {}
-            Ok(_) => bump(&p.reclaims_not_final),
-            Err(_) => bump(&p.lifecycle_errors),
+        let again = if let Some(target) = &shared.target {
+            let (_, heard) = target
+                .claim(&shared.campaign, bearer(credential), cart)
+                .await;
+            heard
+        } else {
+            let identity = Identity::asserted_by_operator(user.clone());
+            Heard::from(
+                shared
+                    .service
+                    .claim(&identity, &shared.campaign, cart)
+                    .await,
+            )
+        };
+        match again {
+            Heard::Replayed(claim)
+                if &claim.token == token && claim.status == Some(ClaimStatus::Voided) => {}
+            Heard::Refused(_) => bump(&p.lifecycle_errors),
+            Heard::Made(_) | Heard::Replayed(_) => bump(&p.reclaims_not_final),
         }
     }
 }
 
 /// Tallies a refused lifecycle request: a conflict in `conflicts`, anything else as an error.
-fn lifecycle_refusal(p: &Progress, err: &Error, conflicts: &AtomicU64) {
-    if err.kind() == ErrorKind::Conflict {
+fn lifecycle_refusal(p: &Progress, kind: Option<ErrorKind>, conflicts: &AtomicU64) {
+    if kind == Some(ErrorKind::Conflict) {
         bump(conflicts);
     } else {
         bump(&p.lifecycle_errors);
@@ -668,15 +682,18 @@ async fn request<S: Store, C: Clock>(
     };
     bump(&progress.requests);
     let answer = match outcome {
-        Heard::Claimed(token) => {
+        Heard::Made(claim) => {
             bump(&progress.claimed);
-            Answer::Granted { fresh: true, token }
+            Answer::Granted {
+                fresh: true,
+                token: claim.token,
+            }
         }
-        Heard::Replayed(token) => {
+        Heard::Replayed(claim) => {
             bump(&progress.replayed);
             Answer::Granted {
                 fresh: false,
-                token,
+                token: claim.token,
             }
         }
         Heard::Refused(kind) => {
@@ -692,43 +709,28 @@ async fn request<S: Store, C: Clock>(
     (answer, timing)
 }
 
-/// What one request was answered, however it travelled.
-enum Heard {
-    Claimed(ClaimToken),
-    Replayed(ClaimToken),
-    /// Refused with this kind, or failed without one (no answer at all).
-    Refused(Option<ErrorKind>),
-}
-
-impl From<Result<ClaimOutcome, Error>> for Heard {
-    fn from(outcome: Result<ClaimOutcome, Error>) -> Self {
-        match outcome {
-            Ok(ClaimOutcome::Claimed(claim)) => Heard::Claimed(claim.token),
-            Ok(ClaimOutcome::Replayed(claim)) => Heard::Replayed(claim.token),
-            Err(err) => Heard::Refused(Some(err.kind())),
-        }
-    }
-}
-
-/// One claim sent to the server with the user's token; its status is tallied.
+/// One claim sent to the server with the user's token; its status is tallied (the claim
+/// requests' statuses are the report's `http_status`).
 async fn over_the_wire<S, C>(
     shared: &Shared<S, C>,
     target: &HttpTarget,
     credential: &Credential,
     cart: Cents,
 ) -> Heard {
-    let token = match credential {
-        Credential::Token(token) => token.as_ref(),
-        // No token: the server refuses it as unauthenticated; send it anyway, as a browser
-        // would, so the refusal is the server's.
-        Credential::Operator | Credential::Unminted => "",
-    };
-    let (status, answer) = target.claim(&shared.campaign, token, cart).await;
+    let (status, heard) = target
+        .claim(&shared.campaign, bearer(credential), cart)
+        .await;
     shared.progress.heard(status.map(|s| s.as_u16()));
-    match answer {
-        HttpAnswer::Claimed(token) => Heard::Claimed(token),
-        HttpAnswer::Replayed(token) => Heard::Replayed(token),
-        HttpAnswer::Refused(kind) => Heard::Refused(kind),
+    heard
+}
+
+/// The bearer token a user's requests carry over the wire. Without one the server refuses
+/// the request as unauthenticated; it is sent anyway, as a browser would, so the refusal is
+/// the server's.
+fn bearer(credential: &Credential) -> &str {
+    match credential {
+        Credential::Token(token) => token,
+        Credential::Operator | Credential::Unminted => "",
     }
 }
 

@@ -1,12 +1,15 @@
-//! Claims over the wire: `simulate --target http://HOST:PORT` sends each request to a running
-//! `flashsale serve` instead of calling the claim service in this process.
+//! A shopper's requests over the wire: `simulate --target http://HOST:PORT` sends each claim,
+//! redemption and claim-again-after-a-void to a running `flashsale serve` instead of calling the
+//! service in this process.
 
 use std::time::Duration;
 
+use chrono::DateTime;
 use reqwest::{Client, StatusCode, Url};
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::domain::{CampaignId, Cents, ClaimToken, Invalid};
+use super::answer::{Heard, Shown};
+use crate::domain::{CampaignId, Cents, ClaimStatus, ClaimToken, Invalid, OrderId, Redemption};
 use crate::error::ErrorKind;
 
 /// How long one claim may take over the wire before it counts as an error: far above the
@@ -19,16 +22,6 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct HttpTarget {
     base: Url,
     client: Client,
-}
-
-/// What one claim request over the wire was answered.
-pub(super) enum HttpAnswer {
-    /// 201: a new claim with its token.
-    Claimed(ClaimToken),
-    /// 200: the user's existing claim.
-    Replayed(ClaimToken),
-    /// A refusal or error of this kind, as the server's error JSON names it.
-    Refused(Option<ErrorKind>),
 }
 
 impl HttpTarget {
@@ -73,54 +66,118 @@ impl HttpTarget {
         self.base.as_str().trim_end_matches('/').to_owned()
     }
 
-    /// Sends one claim with `token` as the bearer; returns the status (`None` when no answer
-    /// came back) and what it says.
+    /// Sends one claim with `bearer` as the user's token; returns the status (`None` when no
+    /// answer came back) and what it says: 201 a new claim, 200 the user's claim.
     pub(super) async fn claim(
         &self,
         campaign: &CampaignId,
-        token: &str,
+        bearer: &str,
         cart: Cents,
-    ) -> (Option<StatusCode>, HttpAnswer) {
+    ) -> (Option<StatusCode>, Heard) {
+        let body = json!({ "cart_cents": cart.get() });
+        let (status, answer) = self.post(campaign, "claim", bearer, &body).await;
+        let heard = match (status, answer.as_ref().and_then(shown)) {
+            (Some(StatusCode::CREATED), Some(claim)) => Heard::Made(claim),
+            (Some(StatusCode::OK), Some(claim)) => Heard::Replayed(claim),
+            _ => Heard::Refused(answer.as_ref().and_then(error_kind)),
+        };
+        (status, heard)
+    }
+
+    /// Redeems the user's claim `token` at checkout for `order` with `bearer` as the user's
+    /// token: 200 with `outcome` `redeemed` (new) or `replayed` (the same order again).
+    pub(super) async fn redeem(
+        &self,
+        campaign: &CampaignId,
+        bearer: &str,
+        token: &ClaimToken,
+        order: &OrderId,
+        cart: Cents,
+    ) -> Heard {
+        let body = json!({
+            "token": token.as_str(),
+            "order_id": order.as_str(),
+            "cart_cents": cart.get(),
+        });
+        let (status, answer) = self.post(campaign, "redeem", bearer, &body).await;
+        let outcome = answer.as_ref().and_then(|a| a.get("outcome")?.as_str());
+        match (status, outcome, answer.as_ref().and_then(shown)) {
+            (Some(StatusCode::OK), Some("redeemed"), Some(claim)) => Heard::Made(claim),
+            (Some(StatusCode::OK), Some("replayed"), Some(claim)) => Heard::Replayed(claim),
+            _ => Heard::Refused(answer.as_ref().and_then(error_kind)),
+        }
+    }
+
+    /// POSTs `body` to the campaign's `action` route; the status (`None` when no answer came
+    /// back) and the answer's JSON (`None` when it was not JSON).
+    async fn post(
+        &self,
+        campaign: &CampaignId,
+        action: &str,
+        bearer: &str,
+        body: &Value,
+    ) -> (Option<StatusCode>, Option<Value>) {
         let mut url = self.base.clone();
-        url.set_path(&format!("/v1/campaigns/{campaign}/claim"));
+        url.set_path(&format!("/v1/campaigns/{campaign}/{action}"));
         let sent = self
             .client
             .post(url)
-            .bearer_auth(token)
-            .json(&serde_json::json!({ "cart_cents": cart.get() }))
+            .bearer_auth(bearer)
+            .json(body)
             .send()
             .await;
         let Ok(response) = sent else {
-            return (None, HttpAnswer::Refused(None));
+            return (None, None);
         };
         let status = response.status();
-        let Ok(body) = response.json::<Value>().await else {
-            return (Some(status), HttpAnswer::Refused(None));
-        };
-        let token = || {
-            body.pointer("/claim/token")
-                .and_then(Value::as_str)
-                .map(|t| ClaimToken::from_stored(t.to_owned()))
-        };
-        let answer = match (status, token()) {
-            (StatusCode::CREATED, Some(token)) => HttpAnswer::Claimed(token),
-            (StatusCode::OK, Some(token)) => HttpAnswer::Replayed(token),
-            _ => HttpAnswer::Refused(
-                body.pointer("/error/kind")
-                    .and_then(Value::as_str)
-                    .and_then(kind_named),
-            ),
-        };
-        (Some(status), answer)
+        (Some(status), response.json::<Value>().await.ok())
     }
 }
 
-/// The refusal kinds the report tallies apart; any other kind is an error.
+/// The claim an answer shows, when it shows one with a token. Its status and redemption are
+/// read as far as they are there and well-formed: a server that leaves them out is caught by
+/// the checks that need them.
+fn shown(answer: &Value) -> Option<Shown> {
+    let claim = answer.get("claim")?;
+    let text = |field: &str| claim.get(field).and_then(Value::as_str);
+    let cents = |field: &str| {
+        claim
+            .get(field)
+            .and_then(Value::as_i64)
+            .and_then(|n| Cents::new(n).ok())
+    };
+    let redemption = || {
+        Some(Redemption {
+            order_id: OrderId::parse(text("order_id")?).ok()?,
+            cart: cents("redeemed_cart_cents")?,
+            discount: cents("redeemed_discount_cents")?,
+            redeemed_at: DateTime::parse_from_rfc3339(text("redeemed_at")?)
+                .ok()?
+                .to_utc(),
+        })
+    };
+    Some(Shown {
+        token: ClaimToken::from_stored(text("token")?.to_owned()),
+        status: text("status").and_then(|s| ClaimStatus::parse(s).ok()),
+        redemption: redemption(),
+    })
+}
+
+/// The error kind an answer names, when the report or the lifecycle tallies it apart; any
+/// other kind is an error.
+fn error_kind(answer: &Value) -> Option<ErrorKind> {
+    let name = answer.pointer("/error/kind")?.as_str()?;
+    kind_named(name)
+}
+
+/// The refusal kinds the report tallies apart (a conflict is a redemption or void that lost
+/// its race); any other kind is an error.
 fn kind_named(name: &str) -> Option<ErrorKind> {
     [
         ErrorKind::SoldOut,
         ErrorKind::NotEligible,
         ErrorKind::NotLive,
+        ErrorKind::Conflict,
     ]
     .into_iter()
     .find(|kind| kind.as_str() == name)

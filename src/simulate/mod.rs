@@ -18,6 +18,7 @@
 //! on what the store holds afterwards. No clap and no progress bar here: the caller polls
 //! [`Progress`] from another task.
 
+mod answer;
 mod driver;
 mod http;
 mod identities;

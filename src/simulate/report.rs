@@ -247,7 +247,9 @@ pub struct Report {
     /// this process.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// With a target: the HTTP answers by status (`"0"` counts requests that got no answer).
+    /// With a target: the HTTP answers to the claim requests (`requests`) by status (`"0"`
+    /// counts requests that got no answer). Redemptions and claims again after a void go over
+    /// HTTP too; their outcomes are the lifecycle's counts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status: Option<BTreeMap<u16, u64>>,
     /// `claimed` answers per second of `duration_ms`.
