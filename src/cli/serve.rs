@@ -157,7 +157,7 @@ fn init_logging(
         .with_target(false);
     // A second `serve` in one process (tests) keeps the first subscriber.
     let _ = match format {
-        OutputFormat::Json => builder.json().flatten_event(true).try_init(),
+        OutputFormat::Json => builder.event_format(http::JsonLines).try_init(),
         OutputFormat::Table => builder
             .with_ansi(output::stderr_is_terminal() && std::env::var_os("NO_COLOR").is_none())
             .try_init(),

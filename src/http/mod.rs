@@ -14,17 +14,20 @@
 //! - [`serve`]: the accept loop on hyper, with a header-read timeout (a slow or idle client
 //!   cannot hold a connection open) and graceful shutdown;
 //! - metrics for `/metrics` in Prometheus' text format (`prometheus-client`);
-//! - [`expire_periodically`]: the sweep that expires claims past their hold.
+//! - [`expire_periodically`]: the sweep that expires claims past their hold;
+//! - [`JsonLines`]: the log's JSON lines (`serve --output json`).
 //!
 //! [`ErrorKind::http_status`]: crate::ErrorKind::http_status
 
 mod error;
 mod expiry;
+mod log;
 mod metrics;
 mod routes;
 mod server;
 
 pub use expiry::expire_periodically;
+pub use log::JsonLines;
 pub use routes::{App, router};
 pub use server::serve;
 
