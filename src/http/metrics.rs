@@ -52,9 +52,8 @@ struct CampaignLabels {
 type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 /// The server's metrics. Cheap to clone; clones share the counters.
-#[derive(Clone)]
 pub(crate) struct Metrics {
-    registry: Arc<Registry>,
+    registry: Registry,
     requests: Family<RequestLabels, Counter>,
     claims: Family<OutcomeLabels, Counter>,
     latency: LatencyFamily,
@@ -69,14 +68,10 @@ fn latency_histogram() -> Histogram {
 }
 
 impl Metrics {
-    /// The metrics of a server over `store`; `log_drops`, when the request log can drop lines,
-    /// counts those it dropped.
-    pub(crate) fn new<S: Store + Clone>(store: S, log_drops: Option<LogDrops>) -> Self {
+    /// The metrics of a server over `store`.
+    pub(crate) fn new<S: Store + Clone>(store: S) -> Self {
         let mut registry = Registry::default();
         registry.register_collector(Box::new(StoreCommits(store)));
-        if let Some(log_drops) = log_drops {
-            registry.register_collector(Box::new(DroppedLogLines(log_drops)));
-        }
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "flashsale_http_requests",
@@ -108,13 +103,19 @@ impl Metrics {
             remaining.clone(),
         );
         Metrics {
-            registry: Arc::new(registry),
+            registry,
             requests,
             claims,
             latency,
             in_flight,
             remaining,
         }
+    }
+
+    /// Reports the request log lines dropped so far, as `log_drops` counts them, at each scrape.
+    pub(crate) fn count_log_drops(&mut self, log_drops: LogDrops) {
+        self.registry
+            .register_collector(Box::new(DroppedLogLines(log_drops)));
     }
 
     /// A request started; the guard marks it finished when dropped (a cancelled request too).

@@ -48,7 +48,7 @@ impl<S: Store + Clone> App<S> {
             claims: ClaimService::new(store.clone(), SystemClock),
             campaigns: CampaignService::new(store.clone(), SystemClock),
             verifier,
-            metrics: Metrics::new(store.clone(), None),
+            metrics: Metrics::new(store.clone()),
             store,
         }
     }
@@ -57,7 +57,7 @@ impl<S: Store + Clone> App<S> {
     /// (a log written through a bounded queue drops lines rather than stall the server).
     #[must_use]
     pub fn with_log_drops(mut self, dropped: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
-        self.metrics = Metrics::new(self.store.clone(), Some(Arc::new(dropped)));
+        self.metrics.count_log_drops(Arc::new(dropped));
         self
     }
 }
