@@ -138,7 +138,7 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
             owner: owner.cloned(),
             order_id: order_id.clone(),
             cart,
-            stamp: self.stamp(actor),
+            stamp: self.stamp(actor).await?,
         };
         let verdict = self.store.redeem(&attempt).await?;
         carried_out(campaign, &ClaimKey::Token(token.clone()), cart, verdict)
@@ -161,7 +161,7 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
             campaign_id: campaign.clone(),
             key: key.clone(),
             reason,
-            stamp: self.stamp(actor),
+            stamp: self.stamp(actor).await?,
         };
         let verdict = self.store.void(&attempt).await?;
         carried_out(campaign, key, Cents::ZERO, verdict)
@@ -189,11 +189,13 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
         }
     }
 
-    fn stamp(&self, actor: &Actor) -> Stamp {
-        Stamp {
+    /// Who and when: `actor`, at the instant the store judges our clock's reading as (see
+    /// [`Store::now`]).
+    async fn stamp(&self, actor: &Actor) -> Result<Stamp, Error> {
+        Ok(Stamp {
             actor: actor.clone(),
-            at: self.clock.now(),
-        }
+            at: self.store.now(self.clock.now()).await?,
+        })
     }
 }
 
@@ -294,7 +296,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// [`Error::Invalid`] for a campaign that breaks a rule, [`Error::Store`] for a taken id
     /// (exit 2) or a store failure.
     pub async fn create(&self, new: NewCampaign, actor: &Actor) -> Result<CampaignView, Error> {
-        let stamp = self.stamp(actor);
+        let stamp = self.stamp(actor).await?;
         let campaign = new.validate(stamp.at)?;
         self.store.create_campaign(&campaign, &stamp).await?;
         Ok(CampaignView::at(campaign, stamp.at))
@@ -423,7 +425,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// [`Error::NotFound`], or [`Error::Store`].
     pub async fn expire(&self, id: &CampaignId, actor: &Actor) -> Result<u64, Error> {
         self.store
-            .expire_holds(id, &self.stamp(actor))
+            .expire_holds(id, &self.stamp(actor).await?)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))
     }
@@ -442,7 +444,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         change: &CampaignChange,
         actor: &Actor,
     ) -> Result<CampaignView, Error> {
-        let stamp = self.stamp(actor);
+        let stamp = self.stamp(actor).await?;
         let campaign = self
             .store
             .change_campaign(id, change, &stamp)
@@ -451,11 +453,13 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         Ok(CampaignView::at(campaign, stamp.at))
     }
 
-    fn stamp(&self, actor: &Actor) -> Stamp {
-        Stamp {
+    /// Who and when: `actor`, at the instant the store judges our clock's reading as (see
+    /// [`Store::now`]).
+    async fn stamp(&self, actor: &Actor) -> Result<Stamp, Error> {
+        Ok(Stamp {
             actor: actor.clone(),
-            at: self.clock.now(),
-        }
+            at: self.store.now(self.clock.now()).await?,
+        })
     }
 
     /// Compares `remaining` with what the claims say, and repairs it when `mode` applies (see
@@ -472,7 +476,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         actor: &Actor,
     ) -> Result<Reconciliation, Error> {
         self.store
-            .reconcile(id, mode, &self.stamp(actor))
+            .reconcile(id, mode, &self.stamp(actor).await?)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))
     }

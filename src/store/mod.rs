@@ -13,6 +13,7 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::{
@@ -313,6 +314,19 @@ pub trait Store: Send + Sync + 'static {
     fn commit_stats(&self) -> Option<CommitStats> {
         None
     }
+
+    /// The instant the store's time-dependent decisions are to be made at, for a caller whose
+    /// clock reads `local`: the services stamp every operator and lifecycle action with it
+    /// (when a hold ran out, when a campaign ended). A store on this machine answers `local`
+    /// itself. `MongoDB` answers its primary's clock, as it already judges claims: app servers
+    /// with skewed clocks must agree on when a hold runs out, or one running fast expires
+    /// every shopper's hold early by its skew.
+    fn now(
+        &self,
+        local: DateTime<Utc>,
+    ) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send {
+        std::future::ready(Ok(local))
+    }
 }
 
 /// A store chosen at run time. Both variants are always compiled.
@@ -456,5 +470,8 @@ impl Store for AnyStore {
             AnyStore::Sqlite(s) => s.commit_stats(),
             AnyStore::Mongo(s) => s.commit_stats(),
         }
+    }
+    async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+        forward!(self, s => s.now(local))
     }
 }

@@ -309,6 +309,22 @@ impl<K: Clock> ServerClock<K> {
         *self.offset.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
+    /// The instant a decision by a caller whose clock reads `local` is made at: the server's
+    /// clock (as [`ServerClock::now`]) under [`TimeSource::Server`], `local` itself under the
+    /// test-only `TimeSource::Client`.
+    pub(super) async fn judging<O: DocOps>(
+        &self,
+        ops: &O,
+        // Only the test-only client time reads it.
+        #[cfg_attr(not(test), allow(unused_variables))] local: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, StoreError> {
+        match ops.consistency().time {
+            TimeSource::Server => self.now(ops).await,
+            #[cfg(test)]
+            TimeSource::Client => Ok(local),
+        }
+    }
+
     /// "Now" (to the millisecond, like every stored instant) as `ops` is to judge it: the server's clock under [`TimeSource::Server`], our own
     /// under the test-only `TimeSource::Client`.
     pub(super) async fn now<O: DocOps>(&self, ops: &O) -> Result<DateTime<Utc>, StoreError> {

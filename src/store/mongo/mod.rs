@@ -33,6 +33,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
 pub use claim::Lease;
@@ -358,6 +359,13 @@ where
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
         DocStore::export_page(self, page).await
     }
+    async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+        let result = self.clock.judging(&self.ops, local).await;
+        if result.is_err() {
+            self.clock.forget();
+        }
+        result
+    }
 }
 
 impl Store for MongoStore {
@@ -478,6 +486,12 @@ impl Store for MongoStore {
         let page = page.clone();
         self.bounded("exporting claims", |store| async move {
             Store::export_page(&store, &page).await
+        })
+        .await
+    }
+    async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+        self.bounded("reading the server's clock", |store| async move {
+            Store::now(&store, local).await
         })
         .await
     }

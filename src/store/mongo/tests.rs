@@ -1573,6 +1573,110 @@ async fn on_the_app_servers_clock_a_skewed_server_opens_the_sale_early() {
     assert!(matches!(answer, Decision::Grant(_)), "{answer:?}");
 }
 
+/// This machine's clock, 2 minutes ahead of the server's.
+#[derive(Clone, Copy)]
+struct FastClock;
+
+impl Clock for FastClock {
+    fn now(&self) -> DateTime<Utc> {
+        SystemClock.now() + TimeDelta::minutes(2)
+    }
+}
+
+/// Ends a live sale through the operator's service from a machine running 2 minutes ahead of
+/// the server (the model's server clock is held 2 minutes behind this one's); answers the
+/// instant the end was recorded at and the server's clock then.
+async fn end_from_a_fast_machine(time: super::ops::TimeSource) -> (DateTime<Utc>, DateTime<Utc>) {
+    let server_now = SystemClock.now() - TimeDelta::minutes(2);
+    let ops = MemoryOps::with_time(time);
+    ops.set_server_skew(TimeDelta::minutes(-2));
+    ops.insert_campaign(&CampaignDoc::new(&campaign(5, server_now)))
+        .await
+        .unwrap();
+    let service = crate::service::CampaignService::new(
+        DocStore::new(ops, SystemClock, patient_lease()),
+        SystemClock,
+    );
+    let actor = crate::domain::Actor::parse("operator").unwrap();
+    let ended = service
+        .end(&CampaignId::parse(ID).unwrap(), &actor)
+        .await
+        .unwrap();
+    (ended.campaign.ended_at.unwrap(), server_now)
+}
+
+/// Every stamp the services make (an operator's action, a redemption, a void, an expiry
+/// sweep) is the server's clock through `Store::now`, the clock claims are judged on.
+#[tokio::test]
+async fn an_operator_action_is_stamped_with_the_servers_clock() {
+    let (ended_at, server_now) = end_from_a_fast_machine(super::ops::TimeSource::Server).await;
+    assert!(
+        (ended_at - server_now).num_seconds().abs() < 5,
+        "ended at {ended_at}, the server's clock read {server_now}"
+    );
+}
+
+/// The control, with the test-only client time (every service stamp before `Store::now`):
+/// the end is recorded 2 minutes in the server's future.
+#[tokio::test]
+async fn on_the_machines_clock_an_action_is_stamped_with_its_skew() {
+    let (ended_at, server_now) = end_from_a_fast_machine(super::ops::TimeSource::Client).await;
+    let skew = (ended_at - server_now).num_seconds();
+    assert!((115..125).contains(&skew), "{ended_at} {server_now}");
+}
+
+/// Over the real driver: an expiry sweep by an app server whose clock runs 2 minutes fast
+/// expires no hold early. A claim made now holds its unit for 90 s by the server's clock; by
+/// the app server's it ran out 30 s ago. The sweep through the service is stamped with the
+/// server's clock and expires nothing; stamped with the app server's own (as before
+/// `Store::now`), the same sweep expires the claim.
+#[tokio::test]
+async fn a_sweep_by_a_fast_app_server_expires_no_hold_early() {
+    over_the_wire("fast_sweep", |url| async move {
+        let ops = super::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .unwrap();
+        let now = SystemClock.now();
+        let id = CampaignId::parse(ID).unwrap();
+        let held = NewCampaign {
+            id: id.clone(),
+            name: "Held".into(),
+            inventory: Units::new(1).unwrap(),
+            percent: "10".parse().unwrap(),
+            max_discount: "5".parse().unwrap(),
+            min_cart: "10".parse().unwrap(),
+            currency: Currency::default(),
+            starts_at: now - TimeDelta::minutes(1),
+            ends_at: now + TimeDelta::hours(1),
+            hold: Some(crate::domain::Hold::from_seconds(90).unwrap()),
+        }
+        .validate(now)
+        .unwrap();
+        let store = DocStore::new(ops.clone(), SystemClock, patient_lease());
+        let actor = crate::domain::Actor::parse("sweeper").unwrap();
+        let stamp_at = |at| crate::domain::Stamp {
+            actor: actor.clone(),
+            at,
+        };
+        Store::create_campaign(&store, &held, &stamp_at(now))
+            .await
+            .unwrap();
+        let granted = Store::claim(&store, &attempt(1, now)).await.unwrap();
+        assert!(matches!(granted, Decision::Grant(_)), "{granted:?}");
+
+        let fast = DocStore::new(ops, FastClock, patient_lease());
+        let sweeps = crate::service::CampaignService::new(fast.clone(), FastClock);
+        assert_eq!(sweeps.expire(&id, &actor).await.unwrap(), 0);
+        assert_eq!(
+            Store::expire_holds(&fast, &id, &stamp_at(FastClock.now()))
+                .await
+                .unwrap(),
+            Some(1)
+        );
+    })
+    .await;
+}
+
 /// Issue 10, item 5: a restock whose answer is lost is applied once, and answered.
 #[tokio::test]
 async fn a_restock_whose_answer_was_lost_is_applied_once() {
