@@ -28,6 +28,11 @@ type Answer = Result<Result<ClaimOutcome, Refusal>, StoreError>;
 const ID: &str = "rush";
 
 fn campaign(total: i64, now: DateTime<Utc>) -> Campaign {
+    new_campaign(total, now).validate(now).unwrap()
+}
+
+/// Campaign [`ID`] with `total` units, opened a minute before `now` for an hour, no hold.
+fn new_campaign(total: i64, now: DateTime<Utc>) -> NewCampaign {
     NewCampaign {
         id: CampaignId::parse(ID).unwrap(),
         name: "Rush".into(),
@@ -40,8 +45,6 @@ fn campaign(total: i64, now: DateTime<Utc>) -> Campaign {
         ends_at: now + TimeDelta::hours(1),
         hold: None,
     }
-    .validate(now)
-    .unwrap()
 }
 
 async fn seeded(ops: MemoryOps, total: i64, now: DateTime<Utc>) -> Arc<MemoryOps> {
@@ -1639,16 +1642,8 @@ async fn a_sweep_by_a_fast_app_server_expires_no_hold_early() {
         let now = SystemClock.now();
         let id = CampaignId::parse(ID).unwrap();
         let held = NewCampaign {
-            id: id.clone(),
-            name: "Held".into(),
-            inventory: Units::new(1).unwrap(),
-            percent: "10".parse().unwrap(),
-            max_discount: "5".parse().unwrap(),
-            min_cart: "10".parse().unwrap(),
-            currency: Currency::default(),
-            starts_at: now - TimeDelta::minutes(1),
-            ends_at: now + TimeDelta::hours(1),
             hold: Some(crate::domain::Hold::from_seconds(90).unwrap()),
+            ..new_campaign(1, now)
         }
         .validate(now)
         .unwrap();
