@@ -189,13 +189,8 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
         }
     }
 
-    /// Who and when: `actor`, at the instant the store judges our clock's reading as (see
-    /// [`Store::now`]).
     async fn stamp(&self, actor: &Actor) -> Result<Stamp, Error> {
-        Ok(Stamp {
-            actor: actor.clone(),
-            at: self.store.now(self.clock.now()).await?,
-        })
+        stamp(&self.store, &self.clock, actor).await
     }
 }
 
@@ -236,6 +231,15 @@ impl<S: Store> ExportPages<'_, S> {
 }
 
 /// The answer to a carried-out [`Verdict`] on a claim.
+/// Who and when: `actor`, at the instant `store` judges `clock`'s reading as (see
+/// [`Store::now`]). Every action a service carries out is stamped here.
+async fn stamp<S: Store, C: Clock>(store: &S, clock: &C, actor: &Actor) -> Result<Stamp, Error> {
+    Ok(Stamp {
+        actor: actor.clone(),
+        at: store.now(clock.now()).await?,
+    })
+}
+
 fn carried_out(
     campaign: &CampaignId,
     key: &ClaimKey,
@@ -453,13 +457,8 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         Ok(CampaignView::at(campaign, stamp.at))
     }
 
-    /// Who and when: `actor`, at the instant the store judges our clock's reading as (see
-    /// [`Store::now`]).
     async fn stamp(&self, actor: &Actor) -> Result<Stamp, Error> {
-        Ok(Stamp {
-            actor: actor.clone(),
-            at: self.store.now(self.clock.now()).await?,
-        })
+        stamp(&self.store, &self.clock, actor).await
     }
 
     /// Compares `remaining` with what the claims say, and repairs it when `mode` applies (see

@@ -51,7 +51,7 @@ struct CampaignLabels {
 
 type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
-/// The server's metrics. Cheap to clone; clones share the counters.
+/// The server's metrics: one set per server, shared by its handlers through the app.
 pub(crate) struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,

@@ -8,7 +8,9 @@ use mongodb::options::{Acknowledgment, ClientOptions};
 use mongodb::{Client, Database, IndexModel};
 
 use super::MongoSettings;
-use super::driver::{CLAIM_INDEXES, EVENT_INDEXES, IndexShape, LEGACY_TOKEN_INDEX, index_models};
+use super::driver::{
+    CLAIM_INDEXES, EVENT_INDEXES, IndexShape, LEGACY_TOKEN_INDEX, WantedIndex, index_models,
+};
 use crate::store::doctor::{Check, Status};
 use crate::store::url::{redact, scrub, secrets};
 
@@ -104,6 +106,15 @@ async fn schema(db: &Database) -> Check {
 }
 
 /// Each index as its name and shape.
+/// `wanted` as `shapes` hold it, "name[ unique] (keys)"; `None` when it is missing.
+fn located(shapes: &[(String, IndexShape<'_>)], wanted: &WantedIndex) -> Option<String> {
+    let kind = if wanted.unique { " unique" } else { "" };
+    shapes
+        .iter()
+        .find(|(_, shape)| shape.is(wanted.keys, wanted.unique))
+        .map(|(name, _)| format!("{name}{kind} ({})", wanted.keys.join(", ")))
+}
+
 fn shapes(models: &[IndexModel]) -> Vec<(String, IndexShape<'_>)> {
     models
         .iter()
@@ -142,12 +153,8 @@ async fn indexes(db: &Database) -> Check {
     let mut missing = Vec::new();
     let mut found = Vec::new();
     for wanted in &CLAIM_INDEXES {
-        let kind = if wanted.unique { " unique" } else { "" };
-        match shapes_of_claims
-            .iter()
-            .find(|(_, s)| s.is(wanted.keys, wanted.unique))
-        {
-            Some((name, _)) => found.push(format!("{name}{kind} ({})", wanted.keys.join(", "))),
+        match located(&shapes_of_claims, wanted) {
+            Some(index) => found.push(index),
             None => missing.push(format!(
                 "{} ({})",
                 if wanted.unique { "unique" } else { "index" },
@@ -190,12 +197,8 @@ async fn indexes(db: &Database) -> Check {
     let shapes_of_events = shapes(&events);
     let mut found_events = Vec::new();
     for wanted in &EVENT_INDEXES {
-        let (keys, kind) = (wanted.keys, if wanted.unique { " unique" } else { "" });
-        match shapes_of_events
-            .iter()
-            .find(|(_, s)| s.is(keys, wanted.unique))
-        {
-            Some((found, _)) => found_events.push(format!("{found}{kind} ({})", keys.join(", "))),
+        match located(&shapes_of_events, wanted) {
+            Some(index) => found_events.push(index),
             // Without the unique entry a copied entry could become two events: a failure.
             None if wanted.unique => {
                 return Check::new(
@@ -203,7 +206,7 @@ async fn indexes(db: &Database) -> Check {
                     Status::Fail,
                     format!(
                         "events lacks unique ({}): a command that opens the store creates it",
-                        keys.join(", ")
+                        wanted.keys.join(", ")
                     ),
                 );
             }
@@ -213,7 +216,7 @@ async fn indexes(db: &Database) -> Check {
                     "events lacks `{}` on ({}), so a reader of one campaign's events walks \
                      every campaign's: a command that opens the store creates it",
                     wanted.name,
-                    keys.join(", ")
+                    wanted.keys.join(", ")
                 ));
             }
         }
