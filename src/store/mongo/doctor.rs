@@ -105,8 +105,8 @@ async fn schema(db: &Database) -> Check {
     }
 }
 
-/// Each index as its name and shape.
-/// `wanted` as `shapes` hold it, "name[ unique] (keys)"; `None` when it is missing.
+/// `wanted` as `shapes` hold it, `name (keys)` (`name unique (keys)` for a unique index);
+/// `None` when it is missing.
 fn located(shapes: &[(String, IndexShape<'_>)], wanted: &WantedIndex) -> Option<String> {
     let kind = if wanted.unique { " unique" } else { "" };
     shapes
@@ -115,6 +115,7 @@ fn located(shapes: &[(String, IndexShape<'_>)], wanted: &WantedIndex) -> Option<
         .map(|(name, _)| format!("{name}{kind} ({})", wanted.keys.join(", ")))
 }
 
+/// Each index as its name and shape.
 fn shapes(models: &[IndexModel]) -> Vec<(String, IndexShape<'_>)> {
     models
         .iter()
