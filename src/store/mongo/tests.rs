@@ -17,8 +17,8 @@ use super::model::{CrashOps, Faults, MemoryOps, Snapshot};
 use super::ops::{CampaignOps as _, DocOps as _, Seen};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Campaign, CampaignChange, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, ClaimToken,
-    Currency, Decision, MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
+    Campaign, CampaignChange, CampaignId, CampaignState, ChangeRefusal, ClaimAttempt, ClaimOutcome,
+    Conflict, Currency, Decision, MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
 };
 use crate::store::{ReconcileMode, Store, StoreError};
 
@@ -186,7 +186,7 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
                         ID,
                         3,
                         MAX_INVENTORY - 3,
-                        ClaimToken::random().as_str(),
+                        crate::random::token(SystemClock.now()).as_str(),
                         &PendingEvent::for_test(),
                     )
                     .await
@@ -501,7 +501,7 @@ async fn a_tab_waits_for_the_tab_in_flight_and_replays_its_claim() {
     let now = SystemClock.now();
     let ops = seeded(MemoryOps::default(), 5, now).await;
     let lease = patient_lease();
-    let first = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let first = attempt(1, now).grant("5".parse().unwrap(), crate::random::token(now));
     let doc = ClaimDoc::reserving(&first, now);
     ops.put_claim(doc.clone());
     let waiting = {
@@ -522,7 +522,7 @@ async fn a_tab_waits_for_the_tab_in_flight_and_replays_its_claim() {
 async fn a_crashed_reservation_is_cleared_once_its_lease_ran_out() {
     let now = SystemClock.now();
     let ops = seeded(MemoryOps::default(), 5, now).await;
-    let old = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let old = attempt(1, now).grant("5".parse().unwrap(), crate::random::token(now));
     ops.put_claim(ClaimDoc::reserving(&old, now - TimeDelta::minutes(5)));
     let answer = claim::claim(
         &*ops,
@@ -554,7 +554,7 @@ async fn a_repair_beyond_the_reservations_is_refused_unless_forced() {
     let lease = quick_lease();
     let id = CampaignId::parse(ID).unwrap();
     let ops = seeded(MemoryOps::default(), 5, now).await;
-    let grant = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let grant = attempt(1, now).grant("5".parse().unwrap(), crate::random::token(now));
     ops.insert_claim(&ClaimDoc::reserving(&grant, now))
         .await
         .unwrap();
@@ -645,7 +645,7 @@ async fn the_document_store_answers_like_a_store() {
         .unwrap();
     assert!(matches!(
         Store::create_campaign(&store, &campaign(2, now), &stamp).await,
-        Err(StoreError::CampaignExists(_))
+        Ok(Some(existing)) if existing.id == id
     ));
     let first = Store::claim(&store, &attempt(1, now))
         .await
@@ -682,11 +682,22 @@ async fn the_document_store_answers_like_a_store() {
         .drift(),
         0
     );
+    assert!(matches!(
+        store
+            .change(
+                &id,
+                &CampaignChange::AddInventory(Units::new(MAX_INVENTORY).unwrap()),
+                &stamp
+            )
+            .await,
+        Ok(Err(ChangeRefusal::InventoryLimit))
+    ));
     let ended = store
         .change(&id, &CampaignChange::End, &stamp)
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .campaign;
     assert_eq!(ended.state(now), CampaignState::Ended);
     assert_eq!(
         Store::claim(&store, &attempt(2, now)).await.unwrap(),
@@ -700,11 +711,11 @@ async fn the_document_store_answers_like_a_store() {
         store
             .change(
                 &id,
-                &CampaignChange::AddInventory(Units::new(MAX_INVENTORY).unwrap()),
+                &CampaignChange::AddInventory(Units::new(1).unwrap()),
                 &stamp
             )
             .await,
-        Err(StoreError::InventoryLimit(_))
+        Ok(Err(ChangeRefusal::Conflict(Conflict::Ended { .. })))
     ));
     assert!(Store::delete_campaign(&store, &id).await.unwrap());
     assert!(store.ops.snapshot().claims.is_empty());
@@ -1142,8 +1153,7 @@ async fn exercise_driver(ops: &super::driver::DriverOps) {
     assert_eq!(ops.find_campaign("ghost").await.unwrap(), None);
 
     // The unique index: one document per (campaign, user).
-    let grant =
-        |user| attempt(user, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let grant = |user| attempt(user, now).grant("5".parse().unwrap(), crate::random::token(now));
     let first = ClaimDoc::reserving(&grant(1), now);
     assert_eq!(ops.insert_claim(&first).await.unwrap(), Inserted::Yes);
     let same_user = ClaimDoc::reserving(&grant(1), now);
@@ -1507,7 +1517,7 @@ async fn reserve_after_reconcile(
     ops.insert_campaign(&CampaignDoc::new(&campaign(10, now)))
         .await
         .unwrap();
-    let grant = |user| attempt(user, now).grant("5".parse().unwrap(), ClaimToken::random());
+    let grant = |user| attempt(user, now).grant("5".parse().unwrap(), crate::random::token(now));
     for user in 0..9 {
         let doc = ClaimDoc {
             status: Status::Claimed,
@@ -1605,7 +1615,7 @@ async fn end_from_a_fast_machine(time: super::ops::TimeSource) -> (DateTime<Utc>
         .end(&CampaignId::parse(ID).unwrap(), &actor)
         .await
         .unwrap();
-    (ended.campaign.ended_at.unwrap(), server_now)
+    (ended.value.campaign.ended_at.unwrap(), server_now)
 }
 
 /// Every stamp the services make (an operator's action, a redemption, a void, an expiry
@@ -1694,7 +1704,8 @@ async fn a_restock_whose_answer_was_lost_is_applied_once() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .campaign;
     assert_eq!((after.total(), after.remaining()), (7, 7));
     assert_eq!(store.ops.snapshot().campaigns[ID].total, 7);
 }
@@ -1897,7 +1908,8 @@ async fn reservation_survives_a_fast_app_server(time: super::ops::TimeSource) ->
     let ops = seeded(MemoryOps::with_time(time), 1, now).await;
     ops.set_server_skew(TimeDelta::seconds(-40));
     let server_now = now - TimeDelta::seconds(40);
-    let other_tab = attempt(1, server_now).grant("5".parse().unwrap(), ClaimToken::random());
+    let other_tab =
+        attempt(1, server_now).grant("5".parse().unwrap(), crate::random::token(server_now));
     let reservation = ClaimDoc::reserving(&other_tab, server_now - TimeDelta::seconds(10));
     ops.put_claim(reservation.clone());
     // The other tab finishes a moment later, unless its reservation was taken from it.
