@@ -1,359 +1,39 @@
-//! The report of a run and its judgement: every verdict is read from the store's state after
-//! the run; what the users were told is compared with it, never trusted instead of it.
+//! The judgement: the store's invariants and the run's checks, read from the store's state
+//! after the run, with what the users were told as a second witness.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
-use serde::Serialize;
-
-use super::identities::IdentityKind;
-use super::load::Load;
-use super::progress::{Progress, read};
+use super::measure::{GroupCommit, Timings, latency, peak_rss_mb, per_second};
+use super::{Invariants, Lifecycle, MAX_ERROR_RATIO, Report, RunChecks};
 use crate::domain::CampaignId;
-use crate::store::{Audit, CommitStats};
-
-/// Upper bound of the latency histograms (an hour, in microseconds); slower requests are
-/// recorded at the bound rather than dropped.
-const LATENCY_MAX_MICROS: u64 = 3_600_000_000;
-
-/// Latency percentiles of every request, in milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Latency {
-    /// Median.
-    pub p50: f64,
-    /// 95th percentile.
-    pub p95: f64,
-    /// 99th percentile.
-    pub p99: f64,
-    /// Slowest request.
-    pub max: f64,
-}
-
-/// How the store grouped the run's writes into transactions (issue 6: group commit's gain).
-///
-/// Only for a store that counts its commits (the embedded `SQLite` store); read from the
-/// store's own counters before and after the run, so other writes by this process during the
-/// run would be included (a simulation makes none).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct GroupCommit {
-    /// Write transactions committed during the run; each costs one fsync of the log.
-    pub commits: u64,
-    /// Claim requests those transactions decided: every request that reached the store is
-    /// one, whether it was granted, replayed or refused.
-    pub requests: u64,
-    /// `requests / commits`, to one decimal: how many requests shared each fsync (1 would
-    /// mean no batching at all).
-    pub requests_per_commit: f64,
-}
-
-impl GroupCommit {
-    /// The batching of the writes counted in `run`.
-    pub(super) fn from_stats(run: CommitStats) -> Self {
-        GroupCommit {
-            commits: run.commits,
-            requests: run.jobs,
-            requests_per_commit: ratio(run.jobs, run.commits),
-        }
-    }
-}
-
-#[allow(clippy::cast_precision_loss)] // counts stay far below 2^52, where f64 is exact
-fn ratio(count: u64, per: u64) -> f64 {
-    if per == 0 {
-        return 0.0;
-    }
-    (count as f64 / per as f64 * 10.0).round() / 10.0
-}
-
-/// The verdict on each invariant; `true` means it held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[allow(clippy::struct_excessive_bools)] // one flag per invariant is the report's contract
-pub struct Invariants {
-    /// I1: the store holds no more claims than units, and no more `claimed` answers went out.
-    pub no_oversell: bool,
-    /// I2: one claim record per user, one token per claim, one `claimed` answer per user.
-    pub one_claim_per_user: bool,
-    /// I4: every answer a user got carries the one token the store holds for that user.
-    pub replays_consistent: bool,
-    /// I3: `remaining == total - claims`, and the run added exactly one claim per `claimed`
-    /// answer.
-    pub inventory_conserved: bool,
-    /// I5: nobody was told "sold out" while a unit was left (units handed back by voids and
-    /// expiries during the run may remain).
-    pub no_undersell: bool,
-    /// I7: every claim has one status, only `claimed` and `redeemed` hold a unit, each void
-    /// and expiry returned exactly one, and no claim was both redeemed and voided.
-    pub one_status_per_claim: bool,
-    /// I8: no token was redeemed twice; a retry of the same order replayed the first
-    /// redemption and a second order was refused.
-    pub redeemed_once: bool,
-    /// I9: a user whose claim was voided got it back, voided, when claiming again, and no unit.
-    pub final_after_void: bool,
-    /// I10: every void and expiry of the run appended its event, and nothing else did.
-    pub actions_logged: bool,
-}
-
-impl Invariants {
-    /// Whether every invariant held.
-    #[must_use]
-    pub fn all_hold(&self) -> bool {
-        self.broken().next().is_none()
-    }
-
-    /// The names of the invariants that did not hold, as the report's JSON spells them.
-    pub fn broken(&self) -> impl Iterator<Item = &'static str> {
-        [
-            ("no_oversell", self.no_oversell),
-            ("one_claim_per_user", self.one_claim_per_user),
-            ("replays_consistent", self.replays_consistent),
-            ("inventory_conserved", self.inventory_conserved),
-            ("no_undersell", self.no_undersell),
-            ("one_status_per_claim", self.one_status_per_claim),
-            ("redeemed_once", self.redeemed_once),
-            ("final_after_void", self.final_after_void),
-            ("actions_logged", self.actions_logged),
-        ]
-        .into_iter()
-        .filter_map(|(name, held)| (!held).then_some(name))
-    }
-}
-
-/// What the store holds of the claims' lifecycle and its audit log (issue 12), read from its
-/// own records before and after a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Lifecycle {
-    /// Claims holding a unit, not redeemed.
-    pub claimed: i64,
-    /// Claims redeemed at checkout (they still hold their unit).
-    pub redeemed: i64,
-    /// Claims voided by an operator (their unit returned).
-    pub voided: i64,
-    /// Claims expired past their hold (their unit returned).
-    pub expired: i64,
-    /// Events the log holds for the campaign's voids.
-    pub void_events: i64,
-    /// Claims the log's expiry events say were expired.
-    pub expired_by_events: i64,
-    /// Every event the log holds for the campaign.
-    pub events: i64,
-}
-
-impl Lifecycle {
-    /// Claims that hold a unit (I7): `claimed` and `redeemed`.
-    #[must_use]
-    pub fn held(&self) -> i64 {
-        self.claimed + self.redeemed
-    }
-
-    /// Every claim record, whatever its status.
-    #[must_use]
-    pub fn claims(&self) -> i64 {
-        self.held() + self.voided + self.expired
-    }
-}
-
-/// The largest share of requests that may fail with an error (neither an answer nor a
-/// refusal) before the run fails: 1 %. A sound store answers every request, so errors mean a
-/// store that is full, read-only, unreachable or overloaded, and a pre-sale gate must not pass
-/// it; the 1 % leaves room for a rare timeout on a busy shared store.
-pub const MAX_ERROR_RATIO: f64 = 0.01;
-
-/// The verdicts on the run itself, beside the store's invariants: a store that answers every
-/// request with an error keeps every invariant, and must still fail the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct RunChecks {
-    /// At most [`MAX_ERROR_RATIO`] of the requests failed with an error.
-    pub errors_below_threshold: bool,
-    /// Some user got a claim, or none could have: no eligible user, no unit left after the
-    /// run, or the campaign was not live for some request.
-    pub claimed_when_possible: bool,
-    /// The store could be read after the run (the audit, and every user's claim).
-    pub audit_complete: bool,
-}
-
-impl RunChecks {
-    /// The names of the checks that failed, as the report's JSON spells them.
-    pub fn failed(&self) -> impl Iterator<Item = &'static str> {
-        [
-            ("errors_below_threshold", self.errors_below_threshold),
-            ("claimed_when_possible", self.claimed_when_possible),
-            ("audit_complete", self.audit_complete),
-        ]
-        .into_iter()
-        .filter_map(|(name, held)| (!held).then_some(name))
-    }
-}
-
-/// The outcome of a simulation: what was sent, what came back, and what the store holds.
-#[derive(Clone, Debug, Serialize)]
-pub struct Report {
-    /// The campaign the users claimed from.
-    pub campaign_id: CampaignId,
-    /// The seed; the same seed repeats the run.
-    pub seed: u64,
-    /// Simulated users (their ids are `<user_prefix>-<index>`).
-    pub users: u64,
-    /// Prefix of this run's user ids, fresh for every run.
-    pub user_prefix: String,
-    /// Users whose cart met the campaign's minimum.
-    pub eligible_users: u64,
-    /// Users who sent tabs and a retry.
-    pub duplicate_users: u64,
-    /// Tabs per duplicating user.
-    pub tabs: u32,
-    /// Users in flight at once.
-    pub concurrency: usize,
-    /// Units of the campaign (its total after the run).
-    pub inventory: i64,
-    /// Claim requests sent.
-    pub requests: u64,
-    /// `claimed` answers.
-    pub claimed: u64,
-    /// `replayed` answers.
-    pub replayed: u64,
-    /// `sold out` refusals.
-    pub sold_out: u64,
-    /// `not eligible` refusals.
-    pub not_eligible: u64,
-    /// `not live` refusals.
-    pub not_live: u64,
-    /// Requests that failed otherwise (store errors, a missing campaign, …).
-    pub errors: u64,
-    /// Share of users who redeem at checkout once granted.
-    pub redeem_ratio: f64,
-    /// Share of users whose claim an operator voids once granted.
-    pub void_ratio: f64,
-    /// Redemptions granted.
-    pub redeemed: u64,
-    /// Retries of the same order answered with the first redemption (`replayed`).
-    pub redeem_replayed: u64,
-    /// Redemptions refused as a conflict: second orders, and claims voided or expired first.
-    pub redeem_conflicts: u64,
-    /// Claims the operator voided.
-    pub voided: u64,
-    /// Voids refused as a conflict (the user had redeemed first).
-    pub void_conflicts: u64,
-    /// Claims the operator's expiry sweeps expired.
-    pub expired: u64,
-    /// Redemptions, voids, sweeps and claims after a void that failed with an error.
-    pub lifecycle_errors: u64,
-    /// Wall time of the claim phase: from the first request to the last answer (each user's
-    /// read-back of its own claim included, the final audit not).
-    pub duration_ms: u64,
-    /// Wall time of the final audit of the store, after the claim phase.
-    pub audit_ms: u64,
-    /// The server the claims went to (`simulate --target`); absent when they were made in
-    /// this process.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
-    /// With a target: the HTTP answers to the claim requests (`requests`) by status (`"0"`
-    /// counts requests that got no answer). Redemptions and claims again after a void go over
-    /// HTTP too; their outcomes are the lifecycle's counts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub http_status: Option<BTreeMap<u16, u64>>,
-    /// `claimed` answers per second of `duration_ms`.
-    pub claims_per_sec: f64,
-    /// Answers of any kind per second of `duration_ms` (the store's decision rate; with a small
-    /// inventory most answers are refusals).
-    pub requests_per_sec: f64,
-    /// Request latency (with JWT identities, token verification included, as a server sees
-    /// it).
-    pub latency_ms: Latency,
-    /// How the users proved who they are.
-    pub identity: IdentityKind,
-    /// Time spent verifying tokens, per request, when the users claimed through JWTs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity_ms: Option<Latency>,
-    /// How the store batched the run's writes, when it counts them (`SQLite`; not `MongoDB`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group_commit: Option<GroupCommit>,
-    /// What the store held before the run.
-    pub store_before: Audit,
-    /// What the store held after the run; the invariants are checked against it. `None`
-    /// when the store could not be read after the run (see `audit_error`).
-    pub store_after: Option<Audit>,
-    /// The claims by status and the campaign's events before the run.
-    pub lifecycle_before: Lifecycle,
-    /// The same after the run (`None` when the store could not be read).
-    pub lifecycle_after: Option<Lifecycle>,
-    /// Claims the store gained during the run beyond this run's `claimed` answers: other
-    /// shoppers on a campaign the run shares (an existing campaign). Always 0 on a campaign the run
-    /// created, where any would be a violation.
-    pub claims_by_others: i64,
-    /// The verdicts on the store. Each is `false` when the audit could not be read: nothing
-    /// was proven.
-    pub invariants: Invariants,
-    /// The verdicts on the run.
-    pub checks: RunChecks,
-    /// [`MAX_ERROR_RATIO`], the share of errors `checks.errors_below_threshold` allows.
-    pub max_error_ratio: f64,
-    /// Why the store could not be read after the run, when it could not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub audit_error: Option<String>,
-    /// One sentence per broken invariant or failed check, with the numbers that broke it.
-    pub violations: Vec<String>,
-    /// Whether every invariant held and every check passed.
-    pub passed: bool,
-    /// The process's peak resident memory, when the platform reports it (Linux).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub peak_rss_mb: Option<f64>,
-}
-
-/// The run's latencies in µs, in fixed-size histograms whatever the number of requests.
-pub(super) struct Timings {
-    /// Every request.
-    requests: Histogram<u64>,
-    /// Every token verification (empty without JWTs).
-    identity: Histogram<u64>,
-}
-
-impl Timings {
-    pub(super) fn new() -> Self {
-        Timings {
-            requests: new_histogram(),
-            identity: new_histogram(),
-        }
-    }
-
-    /// Records one request: its whole time, and its token verification when one was verified.
-    pub(super) fn record(&mut self, request_micros: u64, identity_micros: Option<u64>) {
-        self.requests.saturating_record(request_micros.max(1));
-        if let Some(micros) = identity_micros {
-            self.identity.saturating_record(micros.max(1));
-        }
-    }
-}
-
-fn new_histogram() -> Histogram<u64> {
-    // Three significant digits from 1 µs to an hour: about 200 KB, fixed whatever the run.
-    Histogram::new_with_bounds(1, LATENCY_MAX_MICROS, 3)
-        .expect("1 µs to an hour at 3 significant digits is a valid histogram")
-}
+use crate::simulate::identities::IdentityKind;
+use crate::simulate::load::Load;
+use crate::simulate::progress::{Progress, read};
+use crate::store::Audit;
 
 /// What the driver saw of a run, for [`judge`].
-pub(super) struct Run<'a> {
-    pub(super) campaign: &'a CampaignId,
-    pub(super) load: &'a Load,
-    pub(super) user_prefix: &'a str,
-    pub(super) identity: IdentityKind,
-    pub(super) progress: &'a Progress,
-    pub(super) timings: &'a Timings,
+pub(in crate::simulate) struct Run<'a> {
+    pub(in crate::simulate) campaign: &'a CampaignId,
+    pub(in crate::simulate) load: &'a Load,
+    pub(in crate::simulate) user_prefix: &'a str,
+    pub(in crate::simulate) identity: IdentityKind,
+    pub(in crate::simulate) progress: &'a Progress,
+    pub(in crate::simulate) timings: &'a Timings,
     /// From the first request to the last answer.
-    pub(super) elapsed: Duration,
+    pub(in crate::simulate) elapsed: Duration,
     /// The final audit's time.
-    pub(super) audit_elapsed: Duration,
+    pub(in crate::simulate) audit_elapsed: Duration,
     /// The server's URL, when claims went over HTTP.
-    pub(super) target: Option<String>,
-    pub(super) group_commit: Option<GroupCommit>,
+    pub(in crate::simulate) target: Option<String>,
+    pub(in crate::simulate) group_commit: Option<GroupCommit>,
     /// Whether others may claim on the campaign during the run (an existing campaign).
-    pub(super) shared: bool,
+    pub(in crate::simulate) shared: bool,
 }
 
 /// Judges the run: every verdict reads the store's state after the run (`after`); the users'
 /// answers are compared with it, never trusted instead of it. A store that could not be read
 /// after the run (`after` is an error) proves nothing, and the run fails.
-pub(super) fn judge(
+pub(in crate::simulate) fn judge(
     run: &Run<'_>,
     (before, life_before): (Audit, Lifecycle),
     after: Result<(Audit, Lifecycle), String>,
@@ -701,50 +381,12 @@ fn judge_store(
     (invariants, others)
 }
 
-#[allow(clippy::cast_precision_loss)] // counts stay far below 2^52, where f64 is exact
-fn per_second(count: u64, elapsed: Duration) -> f64 {
-    let seconds = elapsed.as_secs_f64().max(1e-6);
-    (count as f64 / seconds * 10.0).round() / 10.0
-}
-
-#[allow(clippy::cast_precision_loss)] // microseconds below an hour are exact in f64
-fn latency(histogram: &Histogram<u64>) -> Latency {
-    let ms = |micros: u64| (micros as f64 / 1_000.0 * 1_000.0).round() / 1_000.0;
-    if histogram.is_empty() {
-        return Latency {
-            p50: 0.0,
-            p95: 0.0,
-            p99: 0.0,
-            max: 0.0,
-        };
-    }
-    Latency {
-        p50: ms(histogram.value_at_quantile(0.50)),
-        p95: ms(histogram.value_at_quantile(0.95)),
-        p99: ms(histogram.value_at_quantile(0.99)),
-        max: ms(histogram.max()),
-    }
-}
-
-/// The process's peak resident set size in MiB (`VmHWM` on Linux), if the platform says.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some((kib / 1_024.0 * 10.0).round() / 10.0)
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicU64;
 
     use super::*;
+    use crate::simulate::report::Latency;
 
     fn audit(total: i64, remaining: i64, claims: i64) -> Audit {
         Audit {
@@ -971,30 +613,5 @@ mod tests {
             report.invariants.broken().collect::<Vec<_>>(),
             ["actions_logged"]
         );
-    }
-
-    #[test]
-    fn group_commit_rounds_requests_per_commit_to_one_decimal() {
-        let batched = GroupCommit::from_stats(CommitStats {
-            commits: 3,
-            jobs: 10,
-        });
-        assert_eq!(
-            batched,
-            GroupCommit {
-                commits: 3,
-                requests: 10,
-                requests_per_commit: 3.3,
-            }
-        );
-        let idle = GroupCommit::from_stats(CommitStats::default());
-        assert_eq!((idle.commits, idle.requests_per_commit), (0, 0.0));
-    }
-
-    #[test]
-    fn peak_rss_is_read_on_linux() {
-        if cfg!(target_os = "linux") {
-            assert!(peak_rss_mb().is_some_and(|mb| mb > 0.0));
-        }
     }
 }
