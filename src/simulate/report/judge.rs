@@ -187,26 +187,7 @@ fn judge_store(
     sold_out: u64,
     violations: &mut Vec<String>,
 ) -> (Invariants, i64) {
-    let Facts {
-        after,
-        life_before,
-        life_after,
-    } = *facts;
-    let p = run.progress;
-    let count =
-        |counter: &std::sync::atomic::AtomicU64| i64::try_from(read(counter)).unwrap_or(i64::MAX);
-    let (voided, expired, redeemed) = (count(&p.voided), count(&p.expired), count(&p.redeemed));
-    // Units handed back during the run: a `claimed` answer may reuse one.
-    let returned = voided + expired;
-    // The claims holding a unit, by the lifecycle's tally. The audit and the tally are two
-    // reads: on a campaign others claim on during the run they are two moments, so there the
-    // unit accounting uses the audit's count, one snapshot with `remaining` (a comparison of
-    // the two would report the claims made between the reads as a broken invariant).
-    let held = if run.shared {
-        after.claims
-    } else {
-        life_after.held()
-    };
+    let evidence = Evidence::gather(run, facts, claimed, sold_out);
     let mut holds = |name: &str, failed: Vec<String>| {
         if failed.is_empty() {
             return true;
@@ -214,171 +195,309 @@ fn judge_store(
         violations.push(format!("{name}: {}", failed.join("; ")));
         false
     };
-    let mut failed = Vec::new();
-    if held > after.total || after.remaining < 0 {
-        failed.push(format!(
-            "the store holds {held} claims holding a unit and remaining {} for {} units",
-            after.remaining, after.total
-        ));
-    }
-    if claimed > after.total + returned {
-        failed.push(format!(
-            "{claimed} users were told `claimed` for {} units ({returned} handed back)",
-            after.total
-        ));
-    }
-    let no_oversell = holds("no_oversell", failed);
-
-    let (double_grants, token_mismatches, store_mismatches, unverified) = (
-        read(&p.double_grants),
-        read(&p.token_mismatches),
-        read(&p.store_mismatches),
-        read(&p.unverified),
-    );
-    let mut failed = Vec::new();
-    if after.claims != after.distinct_users || after.claims != after.distinct_tokens {
-        failed.push(format!(
-            "{} claims for {} distinct users with {} distinct tokens",
-            after.claims, after.distinct_users, after.distinct_tokens
-        ));
-    }
-    if double_grants > 0 {
-        failed.push(format!(
-            "{double_grants} users were told `claimed` more than once"
-        ));
-    }
-    let one_claim_per_user = holds("one_claim_per_user", failed);
-
-    let mut failed = Vec::new();
-    if token_mismatches > 0 {
-        failed.push(format!("{token_mismatches} users got different tokens"));
-    }
-    if store_mismatches > 0 {
-        failed.push(format!(
-            "{store_mismatches} hold a token the store does not hold for them"
-        ));
-    }
-    if unverified > 0 {
-        failed.push(format!(
-            "{unverified} could not be read back (a store error during the audit)"
-        ));
-    }
-    let replays_consistent = holds("replays_consistent", failed);
-
-    // On a shared campaign, claims beyond this run's answers are other shoppers'; the run's
-    // own claims were each read back from the store by their user (replays_consistent).
-    // Every claim record the run added, whatever its status now (a voided one was a claim).
-    let added = life_after.claims() - life_before.claims();
-    let others = if run.shared {
-        (added - claimed).max(0)
-    } else {
-        0
-    };
-    let mut failed = Vec::new();
-    if after.remaining != after.total - held {
-        failed.push(format!(
-            "remaining is {} but total {} - held {held} = {}",
-            after.remaining,
-            after.total,
-            after.total - held
-        ));
-    }
-    if added - others != claimed {
-        failed.push(if run.shared {
-            format!(
-                "the store gained {added} claims during the run, fewer than the run's \
-                 {claimed} `claimed` answers"
-            )
-        } else {
-            format!("the run added {added} claims for {claimed} `claimed` answers")
-        });
-    }
-    let inventory_conserved = holds("inventory_conserved", failed);
-
-    let mut failed = Vec::new();
-    if sold_out > 0 && after.remaining > returned {
-        let back = if returned > 0 {
-            format!(" ({returned} handed back during the run)")
-        } else {
-            String::new()
-        };
-        failed.push(format!(
-            "{sold_out} requests were refused as sold out, yet {} units remain{back}",
-            after.remaining
-        ));
-    }
-    let no_undersell = holds("no_undersell", failed);
-
-    let mut failed = Vec::new();
-    if !run.shared && held != after.claims {
-        failed.push(format!(
-            "{held} claims `claimed` or `redeemed` for {} claim records holding a unit",
-            after.claims
-        ));
-    }
-    let double = read(&p.double_transitions);
-    if double > 0 {
-        failed.push(format!("{double} claims were both redeemed and voided"));
-    }
-    let store_voided = life_after.voided - life_before.voided;
-    let store_expired = life_after.expired - life_before.expired;
-    if !run.shared && (store_voided != voided || store_expired != expired) {
-        failed.push(format!(
-            "the store voided {store_voided} and expired {store_expired} claims; the run \
-             voided {voided} and expired {expired}"
-        ));
-    }
-    let one_status_per_claim = holds("one_status_per_claim", failed);
-
-    let mut failed = Vec::new();
-    let doubles = read(&p.double_redemptions);
-    if doubles > 0 {
-        failed.push(format!(
-            "{doubles} tokens were redeemed twice or a retry got another redemption"
-        ));
-    }
-    let store_redeemed = life_after.redeemed - life_before.redeemed;
-    if !run.shared && store_redeemed != redeemed {
-        failed.push(format!(
-            "the store redeemed {store_redeemed} claims for {redeemed} `redeemed` answers"
-        ));
-    }
-    let redeemed_once = holds("redeemed_once", failed);
-
-    let mut failed = Vec::new();
-    let not_final = read(&p.reclaims_not_final);
-    if not_final > 0 {
-        failed.push(format!(
-            "{not_final} users claimed again after a void and did not get the voided claim back"
-        ));
-    }
-    let final_after_void = holds("final_after_void", failed);
-
-    let mut failed = Vec::new();
-    let void_events = life_after.void_events - life_before.void_events;
-    let expiry_events = life_after.expired_by_events - life_before.expired_by_events;
-    let new_events = life_after.events - life_before.events;
-    if !run.shared && (void_events != voided || expiry_events != expired) {
-        failed.push(format!(
-            "the log gained {void_events} void events and {expiry_events} expiries for the \
-             run's {voided} voids and {expired} expiries"
-        ));
-    }
-    let _ = new_events;
-    let actions_logged = holds("actions_logged", failed);
-
     let invariants = Invariants {
-        no_oversell,
-        one_claim_per_user,
-        replays_consistent,
-        inventory_conserved,
-        no_undersell,
-        one_status_per_claim,
-        redeemed_once,
-        final_after_void,
-        actions_logged,
+        no_oversell: holds("no_oversell", evidence.oversell()),
+        one_claim_per_user: holds("one_claim_per_user", evidence.double_claims()),
+        replays_consistent: holds("replays_consistent", evidence.inconsistent_replays()),
+        inventory_conserved: holds("inventory_conserved", evidence.unconserved_inventory()),
+        no_undersell: holds("no_undersell", evidence.undersell()),
+        one_status_per_claim: holds("one_status_per_claim", evidence.status_breaks()),
+        redeemed_once: holds("redeemed_once", evidence.double_redemptions()),
+        final_after_void: holds("final_after_void", evidence.reclaims_after_void()),
+        actions_logged: holds("actions_logged", evidence.unlogged_actions()),
     };
-    (invariants, others)
+    (invariants, evidence.others)
+}
+
+/// The numbers the store invariants are judged on: the store's state and tally after the run
+/// (and its tally before), and what the run counted. Each check returns the sentences of
+/// the conditions that failed, empty when the invariant held.
+struct Evidence<'a> {
+    after: &'a Audit,
+    life_before: &'a Lifecycle,
+    life_after: &'a Lifecycle,
+    progress: &'a Progress,
+    /// Whether others may claim on the campaign during the run.
+    shared: bool,
+    /// `claimed` answers.
+    claimed: i64,
+    /// `sold out` refusals.
+    sold_out: u64,
+    voided: i64,
+    expired: i64,
+    redeemed: i64,
+    /// Units handed back during the run: a `claimed` answer may reuse one.
+    returned: i64,
+    /// The claims holding a unit.
+    held: i64,
+    /// Claim records the run added, whatever their status now (a voided one was a claim).
+    added: i64,
+    /// Claims beyond this run's answers: other shoppers' on a shared campaign.
+    others: i64,
+}
+
+impl<'a> Evidence<'a> {
+    fn gather(run: &Run<'a>, facts: &Facts<'a>, claimed: i64, sold_out: u64) -> Self {
+        let Facts {
+            after,
+            life_before,
+            life_after,
+        } = *facts;
+        let progress = run.progress;
+        let count = |counter: &std::sync::atomic::AtomicU64| {
+            i64::try_from(read(counter)).unwrap_or(i64::MAX)
+        };
+        let (voided, expired, redeemed) = (
+            count(&progress.voided),
+            count(&progress.expired),
+            count(&progress.redeemed),
+        );
+        // The claims holding a unit, by the lifecycle's tally. The audit and the tally are two
+        // reads: on a campaign others claim on during the run they are two moments, so there
+        // the unit accounting uses the audit's count, one snapshot with `remaining` (a
+        // comparison of the two would report the claims made between the reads as a broken
+        // invariant).
+        let held = if run.shared {
+            after.claims
+        } else {
+            life_after.held()
+        };
+        // On a shared campaign, claims beyond this run's answers are other shoppers'; the
+        // run's own claims were each read back from the store by their user
+        // (replays_consistent).
+        let added = life_after.claims() - life_before.claims();
+        let others = if run.shared {
+            (added - claimed).max(0)
+        } else {
+            0
+        };
+        Evidence {
+            after,
+            life_before,
+            life_after,
+            progress,
+            shared: run.shared,
+            claimed,
+            sold_out,
+            voided,
+            expired,
+            redeemed,
+            returned: voided + expired,
+            held,
+            added,
+            others,
+        }
+    }
+
+    /// I1.
+    fn oversell(&self) -> Vec<String> {
+        let Evidence {
+            after,
+            claimed,
+            returned,
+            held,
+            ..
+        } = *self;
+        let mut failed = Vec::new();
+        if held > after.total || after.remaining < 0 {
+            failed.push(format!(
+                "the store holds {held} claims holding a unit and remaining {} for {} units",
+                after.remaining, after.total
+            ));
+        }
+        if claimed > after.total + returned {
+            failed.push(format!(
+                "{claimed} users were told `claimed` for {} units ({returned} handed back)",
+                after.total
+            ));
+        }
+        failed
+    }
+
+    /// I2.
+    fn double_claims(&self) -> Vec<String> {
+        let after = self.after;
+        let double_grants = read(&self.progress.double_grants);
+        let mut failed = Vec::new();
+        if after.claims != after.distinct_users || after.claims != after.distinct_tokens {
+            failed.push(format!(
+                "{} claims for {} distinct users with {} distinct tokens",
+                after.claims, after.distinct_users, after.distinct_tokens
+            ));
+        }
+        if double_grants > 0 {
+            failed.push(format!(
+                "{double_grants} users were told `claimed` more than once"
+            ));
+        }
+        failed
+    }
+
+    /// I4.
+    fn inconsistent_replays(&self) -> Vec<String> {
+        let p = self.progress;
+        let (token_mismatches, store_mismatches, unverified) = (
+            read(&p.token_mismatches),
+            read(&p.store_mismatches),
+            read(&p.unverified),
+        );
+        let mut failed = Vec::new();
+        if token_mismatches > 0 {
+            failed.push(format!("{token_mismatches} users got different tokens"));
+        }
+        if store_mismatches > 0 {
+            failed.push(format!(
+                "{store_mismatches} hold a token the store does not hold for them"
+            ));
+        }
+        if unverified > 0 {
+            failed.push(format!(
+                "{unverified} could not be read back (a store error during the audit)"
+            ));
+        }
+        failed
+    }
+
+    /// I3.
+    fn unconserved_inventory(&self) -> Vec<String> {
+        let Evidence {
+            after,
+            claimed,
+            held,
+            added,
+            others,
+            ..
+        } = *self;
+        let mut failed = Vec::new();
+        if after.remaining != after.total - held {
+            failed.push(format!(
+                "remaining is {} but total {} - held {held} = {}",
+                after.remaining,
+                after.total,
+                after.total - held
+            ));
+        }
+        if added - others != claimed {
+            failed.push(if self.shared {
+                format!(
+                    "the store gained {added} claims during the run, fewer than the run's \
+                     {claimed} `claimed` answers"
+                )
+            } else {
+                format!("the run added {added} claims for {claimed} `claimed` answers")
+            });
+        }
+        failed
+    }
+
+    /// I5.
+    fn undersell(&self) -> Vec<String> {
+        let Evidence {
+            after,
+            sold_out,
+            returned,
+            ..
+        } = *self;
+        let mut failed = Vec::new();
+        if sold_out > 0 && after.remaining > returned {
+            let back = if returned > 0 {
+                format!(" ({returned} handed back during the run)")
+            } else {
+                String::new()
+            };
+            failed.push(format!(
+                "{sold_out} requests were refused as sold out, yet {} units remain{back}",
+                after.remaining
+            ));
+        }
+        failed
+    }
+
+    /// I7.
+    fn status_breaks(&self) -> Vec<String> {
+        let Evidence {
+            after,
+            life_before,
+            life_after,
+            shared,
+            voided,
+            expired,
+            held,
+            ..
+        } = *self;
+        let mut failed = Vec::new();
+        if !shared && held != after.claims {
+            failed.push(format!(
+                "{held} claims `claimed` or `redeemed` for {} claim records holding a unit",
+                after.claims
+            ));
+        }
+        let double = read(&self.progress.double_transitions);
+        if double > 0 {
+            failed.push(format!("{double} claims were both redeemed and voided"));
+        }
+        let store_voided = life_after.voided - life_before.voided;
+        let store_expired = life_after.expired - life_before.expired;
+        if !shared && (store_voided != voided || store_expired != expired) {
+            failed.push(format!(
+                "the store voided {store_voided} and expired {store_expired} claims; the run \
+                 voided {voided} and expired {expired}"
+            ));
+        }
+        failed
+    }
+
+    /// I8.
+    fn double_redemptions(&self) -> Vec<String> {
+        let mut failed = Vec::new();
+        let doubles = read(&self.progress.double_redemptions);
+        if doubles > 0 {
+            failed.push(format!(
+                "{doubles} tokens were redeemed twice or a retry got another redemption"
+            ));
+        }
+        let store_redeemed = self.life_after.redeemed - self.life_before.redeemed;
+        let redeemed = self.redeemed;
+        if !self.shared && store_redeemed != redeemed {
+            failed.push(format!(
+                "the store redeemed {store_redeemed} claims for {redeemed} `redeemed` answers"
+            ));
+        }
+        failed
+    }
+
+    /// I9.
+    fn reclaims_after_void(&self) -> Vec<String> {
+        let mut failed = Vec::new();
+        let not_final = read(&self.progress.reclaims_not_final);
+        if not_final > 0 {
+            failed.push(format!(
+                "{not_final} users claimed again after a void and did not get the voided claim back"
+            ));
+        }
+        failed
+    }
+
+    /// I10.
+    fn unlogged_actions(&self) -> Vec<String> {
+        let Evidence {
+            life_before,
+            life_after,
+            voided,
+            expired,
+            ..
+        } = *self;
+        let mut failed = Vec::new();
+        let void_events = life_after.void_events - life_before.void_events;
+        let expiry_events = life_after.expired_by_events - life_before.expired_by_events;
+        if !self.shared && (void_events != voided || expiry_events != expired) {
+            failed.push(format!(
+                "the log gained {void_events} void events and {expiry_events} expiries for the \
+                 run's {voided} voids and {expired} expiries"
+            ));
+        }
+        failed
+    }
 }
 
 #[cfg(test)]
