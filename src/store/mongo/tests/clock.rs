@@ -96,6 +96,10 @@ async fn on_the_machines_clock_an_action_is_stamped_with_its_skew() {
 /// server's clock and expires nothing; stamped with the app server's own (as before
 /// `Store::now`), the same sweep expires the claim.
 #[tokio::test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
 async fn a_sweep_by_a_fast_app_server_expires_no_hold_early() {
     over_the_wire("fast_sweep", |url| async move {
         let ops = crate::store::mongo::driver::DriverOps::connect(&url, Duration::from_secs(3))

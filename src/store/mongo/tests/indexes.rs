@@ -76,6 +76,10 @@ fn ours() -> Vec<(String, String, bool)> {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
 async fn a_store_of_the_previous_version_opens_without_its_unique_token_index() {
     over_the_wire("legacy_indexes", |url| async move {
         // What the previous version created.
@@ -104,6 +108,10 @@ async fn a_store_of_the_previous_version_opens_without_its_unique_token_index() 
 /// which had only the unique `entry` index, gets the (`campaign_id`, `_id`) one that
 /// `events --campaign` reads through. Opening again changes nothing.
 #[tokio::test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
 async fn the_events_get_their_indexes_when_the_store_opens() {
     over_the_wire("event_indexes", |url| async move {
         create_index_on(
@@ -137,6 +145,10 @@ async fn the_events_get_their_indexes_when_the_store_opens() {
 /// warning (readers of one campaign are slow); without the unique `entry` a failure (a copied
 /// entry could become two events).
 #[tokio::test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
 async fn doctor_checks_the_events_indexes() {
     over_the_wire("doctor_events", |url| async move {
         crate::store::mongo::driver::DriverOps::connect(&url, Duration::from_secs(3))
@@ -206,11 +218,12 @@ async fn refused_index(
 }
 
 #[tokio::test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
 async fn an_index_is_verified_by_its_specification_not_its_name() {
     use mongodb::bson::doc;
-    if std::env::var("FLASHSALE_TEST_MONGODB_URI").is_err() {
-        return;
-    }
     assert_eq!(
         refused_index(
             "idx_not_unique",
