@@ -410,10 +410,12 @@ fn doctor_fails_a_store_with_damaged_pages() {
 }
 
 #[test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
 fn doctor_checks_mongodb_indexes_topology_and_clock() {
-    let Some(env) = TestEnv::mongo("doctor_checks_mongodb") else {
-        return;
-    };
+    let env = TestEnv::mongo("doctor_checks_mongodb");
     env.create_campaign("spring", 3);
     let (json, checks) = doctor(&env, 0);
     // FerretDB is a standalone server: no retryable writes, a warning, not a failure.
