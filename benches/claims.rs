@@ -33,7 +33,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
-    CampaignId, Cents, ClaimAttempt, Currency, Decision, NewCampaign, Percent, Units, UserId,
+    CampaignId, Cents, ClaimAttempt, Currency, Decision, Ends, NewCampaign, Percent, Units, UserId,
 };
 use flashsale::store::{SqliteStore, Store};
 use hdrhistogram::Histogram;
@@ -166,8 +166,8 @@ impl Bench {
             max_discount: Cents::new(50_00)?,
             min_cart: Cents::new(20_00)?,
             currency: Currency::parse("EUR")?,
-            starts_at: self.now - TimeDelta::hours(1),
-            ends_at: self.now + TimeDelta::hours(1),
+            starts_at: Some(self.now - TimeDelta::hours(1)),
+            ends: Ends::At(self.now + TimeDelta::hours(1)),
             hold: None,
         }
         .validate(self.now)?;

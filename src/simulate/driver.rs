@@ -18,7 +18,7 @@ use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::domain::{
     Actor, Campaign, CampaignId, CampaignState, Cents, ClaimKey, ClaimStatus, ClaimToken, Currency,
-    DiscountRule, EventQuery, Hold, NewCampaign, OrderId, Percent, Units, UserId,
+    DiscountRule, Ends, EventQuery, Hold, NewCampaign, OrderId, Percent, Units, UserId,
 };
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
@@ -101,7 +101,6 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         hold: Option<Hold>,
     ) -> Result<CampaignId, Error> {
         let service = CampaignService::new(self.store.clone(), self.clock.clone());
-        let now = service.now();
         let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
         let new = NewCampaign {
             id: id.clone(),
@@ -111,8 +110,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             max_discount: cents(500), // 5.00
             min_cart: cents(2_000),   // 20.00
             currency: Currency::default(),
-            starts_at: now,
-            ends_at: now + TimeDelta::hours(1),
+            starts_at: None,
+            ends: Ends::After(TimeDelta::hours(1)),
             hold,
         };
         service.create(new, &self.actor).await?;
@@ -127,7 +126,6 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
     /// [`Error::Invalid`] when `model` has no unit left to rehearse with; [`Error::Store`].
     pub async fn create_campaign_like(&self, model: &Campaign) -> Result<CampaignId, Error> {
         let service = CampaignService::new(self.store.clone(), self.clock.clone());
-        let now = service.now();
         let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
         let inventory = Units::new(model.remaining()).map_err(|_| {
             crate::domain::Invalid::new(
@@ -143,8 +141,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             max_discount: model.rule.max_discount,
             min_cart: model.rule.min_cart,
             currency: model.currency.clone(),
-            starts_at: now,
-            ends_at: now + TimeDelta::hours(1),
+            starts_at: None,
+            ends: Ends::After(TimeDelta::hours(1)),
             hold: model.hold,
         };
         service.create(new, &self.actor).await?;
