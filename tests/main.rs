@@ -19,6 +19,7 @@ mod multiprocess;
 mod operator;
 mod prompts;
 mod readme;
+mod reference;
 mod repeats;
 mod serve;
 mod serve_breaking;

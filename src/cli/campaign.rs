@@ -65,7 +65,7 @@ const RESUME_EXAMPLES: &str = PAUSE_EXAMPLES;
 const EXTEND_EXAMPLES: &str = "\
 Examples:
   flashsale campaign extend spring --duration 30m          # the end moves 30 minutes later
-  flashsale campaign extend spring --ends-at 2026-11-27T22:00:00Z";
+  flashsale campaign extend bf-2030 --ends-at 2030-11-29T22:00:00Z";
 
 const STATUS_EXAMPLES: &str = "\
 Examples:
@@ -88,9 +88,9 @@ const CREATE_EXAMPLES: &str = "\
 Examples:
   flashsale campaign create --name 'Spring sale' --inventory 500 \\
       --percent-off 15 --max-discount 20 --min-cart 50 --duration 2h
-  flashsale campaign create --id bf-2026 --name 'Black Friday' \\
+  flashsale campaign create --id bf-2030 --name 'Black Friday' \\
       --inventory 10000 --percent-off 12.5 --max-discount 30 \\
-      --starts-at 2026-11-27T08:00:00Z --ends-at 2026-11-27T20:00:00Z
+      --starts-at 2030-11-29T08:00:00Z --ends-at 2030-11-29T20:00:00Z
   flashsale campaign create --name 'Checkout hold' --inventory 100 \\
       --percent-off 10 --max-discount 5 --duration 2h --hold 15m
   flashsale campaign create   # on a terminal: asks for each field";
