@@ -8,10 +8,10 @@ use crate::clock::Clock;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Actor, Applied, Campaign, CampaignChange, CampaignId, CampaignState, Cents, ChangeRefusal,
-    Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus, ClaimToken, Event,
-    EventQuery, ExportPage, Invalid, NewCampaign, OrderId, RedeemAttempt, Refusal, Stamp,
-    Transition, Units, UserId, Verdict, VoidAttempt, Window,
+    Actor, Applied, BucketWidth, Campaign, CampaignChange, CampaignId, CampaignState, Cents,
+    ChangeRefusal, Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus,
+    ClaimToken, Event, EventQuery, ExportPage, Invalid, NewCampaign, OrderId, RedeemAttempt,
+    Refusal, SaleReport, Stamp, Transition, Units, UserId, Verdict, VoidAttempt, Window,
 };
 use crate::error::Error;
 use crate::store::{ReconcileMode, Reconciliation, Store};
@@ -402,6 +402,26 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .ok_or_else(|| Error::NotFound(id.clone()))?;
         let now = self.store.now(self.clock.now()).await?;
         Ok(CampaignView::at(campaign, now))
+    }
+
+    /// A campaign's post-sale report, its timeline in buckets of `width`, with the campaign's
+    /// state now (by the store's clock). Never writes.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown campaign; [`Error::Store`].
+    pub async fn report(
+        &self,
+        id: &CampaignId,
+        width: BucketWidth,
+    ) -> Result<(SaleReport, CampaignState), Error> {
+        let report = self
+            .store
+            .report(id, width)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        let now = self.store.now(self.clock.now()).await?;
+        let state = report.campaign.state(now);
+        Ok((report, state))
     }
 
     /// Every campaign, oldest first, as it stands now (by the store's clock).

@@ -434,7 +434,7 @@ fn doctor_checks_mongodb_indexes_topology_and_clock() {
     assert_eq!(
         json["checks"][2]["detail"],
         "claims: campaign_user unique (campaign_id, user_id), campaign_token (campaign_id, \
-         token); events: entry_1 unique (entry), campaign_id_1__id_1 (campaign_id, _id)"
+         token), campaign_claimed_at (campaign_id, claimed_at); events: entry_1 unique (entry), campaign_id_1__id_1 (campaign_id, _id)"
     );
 }
 

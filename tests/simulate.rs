@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use flashsale::clock::FixedClock;
 use flashsale::domain::{
-    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
-    Decision, Ends, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict,
-    VoidAttempt,
+    Applied, BucketWidth, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt,
+    ClaimToken, Decision, Ends, Event, EventQuery, ExportPage, RedeemAttempt, SaleReport,
+    SaleTally, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
@@ -859,6 +859,29 @@ impl Store for FakeStore {
             claims.sort_by(|a, b| a.user_id.as_str().cmp(b.user_id.as_str()));
             claims.truncate(page.limit);
             claims
+        }))
+    }
+
+    async fn report(
+        &self,
+        id: &CampaignId,
+        width: BucketWidth,
+    ) -> Result<Option<SaleReport>, StoreError> {
+        Ok(self.with(|d| {
+            let campaign = d.campaigns.get(id)?.clone();
+            let mut tally = SaleTally::new(width);
+            for c in d.claims.iter().filter(|c| &c.campaign_id == id) {
+                let redeemed = c
+                    .redemption
+                    .as_ref()
+                    .map(|r| (r.redeemed_at, r.discount.get()));
+                tally.add(c.status, c.claimed_at, c.discount.get(), redeemed);
+            }
+            Some(SaleReport {
+                campaign,
+                width,
+                counts: tally.finish(),
+            })
         }))
     }
 

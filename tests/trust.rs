@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use flashsale::clock::{Clock as _, SystemClock};
 use flashsale::domain::{
-    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
-    Decision, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict,
-    VoidAttempt,
+    Applied, BucketWidth, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt,
+    ClaimToken, Decision, Event, EventQuery, ExportPage, RedeemAttempt, SaleReport, Stamp, Units,
+    UserId, Verdict, VoidAttempt,
 };
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, CommitStats, Reconciliation, SqliteStore, Store, StoreError};
@@ -121,6 +121,13 @@ impl Store for Faulty {
     }
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
         self.inner.export_page(page).await
+    }
+    async fn report(
+        &self,
+        id: &CampaignId,
+        width: BucketWidth,
+    ) -> Result<Option<SaleReport>, StoreError> {
+        self.inner.report(id, width).await
     }
     async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
         self.inner.now(local).await

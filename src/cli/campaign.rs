@@ -12,8 +12,8 @@ use crate::clock::{Clock as _, SystemClock};
 use super::confirm::ConfirmArgs;
 use super::{Context, Interrupted, UsageError, output, parse};
 use crate::domain::{
-    CampaignChange, CampaignId, CampaignState, Cents, Currency, Ends, Invalid, NewCampaign,
-    Percent, Units, rfc3339,
+    BucketWidth, CampaignChange, CampaignId, CampaignState, Cents, Currency, Ends, Invalid,
+    NewCampaign, Percent, Units, rfc3339,
 };
 use crate::service::{Acted, CampaignView};
 
@@ -41,6 +41,39 @@ pub(crate) enum CampaignCmd {
     /// Move a campaign's end later (never earlier).
     #[command(after_long_help = EXTEND_EXAMPLES)]
     Extend(ExtendArgs),
+    /// The post-sale report: claims, redemptions, money, the sold-out instant, claims per
+    /// second or minute; `--html FILE` also writes a page with charts.
+    #[command(after_long_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
+}
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign report spring
+  flashsale campaign report spring --per minute
+  flashsale campaign report spring --html spring-report.html
+  flashsale -o json campaign report spring";
+
+/// Arguments of `campaign report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    id: String,
+    /// The timeline's bucket: claims per second (a rush) or per minute (a sale of hours).
+    #[arg(long, value_enum, default_value_t = Per::Second)]
+    per: Per,
+    /// Also write the report to FILE as one self-contained HTML page with charts (no script,
+    /// nothing fetched: it opens offline).
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
+}
+
+/// The width of `campaign report`'s buckets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Per {
+    /// One bucket per second.
+    Second,
+    /// One bucket per minute.
+    Minute,
 }
 
 /// Examples of `flashsale campaign --help`.
@@ -53,7 +86,8 @@ Examples:
   flashsale campaign pause spring
   flashsale campaign resume spring
   flashsale campaign extend spring --duration 30m
-  flashsale campaign end spring";
+  flashsale campaign end spring
+  flashsale campaign report spring --html spring-report.html";
 
 const PAUSE_EXAMPLES: &str = "\
 Examples:
@@ -285,6 +319,26 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             };
             let acted = ctx.campaigns().await?.change(&id, &change, &actor).await?;
             emit_acted(ctx, &acted)
+        }
+        CampaignCmd::Report(ReportArgs { id, per, html }) => {
+            let id = CampaignId::parse(&id)?;
+            let width = match per {
+                Per::Second => BucketWidth::Second,
+                Per::Minute => BucketWidth::Minute,
+            };
+            let (report, state) = ctx.campaigns().await?.report(&id, width).await?;
+            let mut json = super::report::json(&report, state);
+            if let Some(path) = &html {
+                super::report::write_html(&report, state, path)?;
+                json["html"] = path.display().to_string().into();
+            }
+            ctx.emit(&json, || {
+                let mut text = super::report::table(&report, state);
+                if let Some(path) = &html {
+                    let _ = write!(text, "\nwrote {}", path.display());
+                }
+                text
+            })
         }
     }
 }

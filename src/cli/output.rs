@@ -134,6 +134,16 @@ pub(crate) fn key_values(rows: &[(&str, String)]) -> String {
     render(t)
 }
 
+/// Rows under a header row, as a table.
+pub(crate) fn rows_table(names: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut t = table();
+    t.set_header(header(names));
+    for row in rows {
+        t.add_row(row);
+    }
+    render(t)
+}
+
 /// An amount with its currency, e.g. `20.00 EUR`.
 fn money(cents: Cents, currency: &Currency) -> String {
     format!("{cents} {}", currency.as_str())

@@ -18,9 +18,9 @@ use crate::clock::{Clock as _, SystemClock};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Actor, Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt,
-    ClaimToken, Currency, Decision, Event, EventQuery, ExportPage, NewCampaign, RedeemAttempt,
-    Stamp, Units, UserId, Verdict, VoidAttempt,
+    Actor, Applied, BucketWidth, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim,
+    ClaimAttempt, ClaimToken, Currency, Decision, Event, EventQuery, ExportPage, NewCampaign,
+    RedeemAttempt, SaleReport, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
 use crate::store::{Audit, Reconciliation, SqliteStore, Store, StoreError};
 
@@ -126,6 +126,14 @@ impl Store for Counting {
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
         self.called()?;
         self.inner.export_page(page).await
+    }
+    async fn report(
+        &self,
+        id: &CampaignId,
+        width: BucketWidth,
+    ) -> Result<Option<SaleReport>, StoreError> {
+        self.called()?;
+        self.inner.report(id, width).await
     }
     async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
         self.called()?;

@@ -17,8 +17,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::{
-    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
-    Decision, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
+    Applied, BucketWidth, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt,
+    ClaimToken, Decision, Event, EventQuery, ExportPage, RedeemAttempt, SaleReport, Stamp, UserId,
+    Verdict, VoidAttempt,
 };
 
 pub mod doctor;
@@ -308,6 +309,17 @@ pub trait Store: Send + Sync + 'static {
         page: &ExportPage,
     ) -> impl Future<Output = Result<Vec<Claim>, StoreError>> + Send;
 
+    /// A campaign's post-sale report: the campaign and the counts of its claims, read in one
+    /// snapshot, the timeline in buckets of `width` taken from the claims' own timestamps
+    /// through the store's (`campaign_id`, `claimed_at`) index. Memory grows with the number
+    /// of buckets, never with the number of claims. `None` when the campaign does not exist.
+    /// Never writes.
+    fn report(
+        &self,
+        id: &CampaignId,
+        width: BucketWidth,
+    ) -> impl Future<Output = Result<Option<SaleReport>, StoreError>> + Send;
+
     /// Write transactions committed and jobs they carried since this store was opened, for a
     /// store that groups its writes (issue 6); `None` for one that does not count them. Cheap
     /// (no I/O), so `simulate` reads it before and after a run.
@@ -467,6 +479,13 @@ impl Store for AnyStore {
     }
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
         forward!(self, s => s.export_page(page))
+    }
+    async fn report(
+        &self,
+        id: &CampaignId,
+        width: BucketWidth,
+    ) -> Result<Option<SaleReport>, StoreError> {
+        forward!(self, s => s.report(id, width))
     }
     fn commit_stats(&self) -> Option<CommitStats> {
         match self {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, ClaimStatus, Corrupt, Event,
-    EventKind, Stamp,
+    EventKind, SaleTally, Stamp,
 };
 use crate::store::StoreError;
 
@@ -249,6 +249,61 @@ pub(super) struct ClaimDoc {
     /// Events of changes to this claim not yet copied to the `events` collection.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<PendingEvent>,
+}
+
+/// The fields of a claim document the report reads: the driver's projection, and what the
+/// model and the simulation fold from whole documents.
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct TallyRow {
+    pub status: Status,
+    pub claimed_at: bson::DateTime,
+    pub discount_cents: i64,
+    #[serde(default)]
+    pub redeemed_at: Option<bson::DateTime>,
+    #[serde(default)]
+    pub redeemed_discount_cents: Option<i64>,
+}
+
+impl TallyRow {
+    /// The fields the driver asks for.
+    pub(super) const FIELDS: [&'static str; 5] = [
+        "status",
+        "claimed_at",
+        "discount_cents",
+        "redeemed_at",
+        "redeemed_discount_cents",
+    ];
+
+    /// Counts this claim; a reservation is no claim and counts for nothing.
+    pub(super) fn add_to(&self, tally: &mut SaleTally) {
+        let Some(status) = self.status.claim_status() else {
+            return;
+        };
+        let instant = |at: bson::DateTime| {
+            DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or_default()
+        };
+        let redeemed = self
+            .redeemed_at
+            .map(|at| (instant(at), self.redeemed_discount_cents.unwrap_or(0)));
+        tally.add(
+            status,
+            instant(self.claimed_at),
+            self.discount_cents,
+            redeemed,
+        );
+    }
+}
+
+impl From<&ClaimDoc> for TallyRow {
+    fn from(doc: &ClaimDoc) -> Self {
+        TallyRow {
+            status: doc.status,
+            claimed_at: doc.claimed_at,
+            discount_cents: doc.discount_cents,
+            redeemed_at: doc.redeemed_at,
+            redeemed_discount_cents: doc.redeemed_discount_cents,
+        }
+    }
 }
 
 /// A chrono instant as a BSON date (millisecond precision, like every store).

@@ -8,6 +8,7 @@ use mongodb::bson;
 
 use super::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status};
 use super::ops::CampaignOps;
+use crate::domain::{BucketWidth, SaleCounts};
 use crate::store::StoreError;
 
 /// The document a pending event rides in.
@@ -139,6 +140,16 @@ pub(super) trait LifecycleOps: CampaignOps {
         after: Option<&str>,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<ClaimDoc>, StoreError>> + Send;
+
+    /// The report's counts of a campaign's claims: `claims.find({campaign_id, status: {$ne:
+    /// reserving}}, {projection: TallyRow::FIELDS}).sort({claimed_at: 1})`, through the
+    /// (`campaign_id`, `claimed_at`) index (so the server sorts nothing in memory), folded
+    /// into a [`SaleTally`](crate::domain::SaleTally) as the cursor goes: no claim is held beyond the one being counted.
+    fn tally(
+        &self,
+        campaign: &str,
+        width: BucketWidth,
+    ) -> impl Future<Output = Result<SaleCounts, StoreError>> + Send;
 
     /// The pending events of a campaign (of every campaign when `None`), with the document
     /// each rides in.

@@ -46,8 +46,9 @@ use self::lifecycle_ops::LifecycleOps;
 use super::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
-    Decision, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
+    Applied, BucketWidth, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt,
+    ClaimToken, Decision, Event, EventQuery, ExportPage, RedeemAttempt, SaleReport, Stamp, UserId,
+    Verdict, VoidAttempt,
 };
 
 /// The longest [`MongoStore::close`] holds up a process's exit.
@@ -363,6 +364,23 @@ where
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
         DocStore::export_page(self, page).await
     }
+    async fn report(
+        &self,
+        id: &CampaignId,
+        width: BucketWidth,
+    ) -> Result<Option<SaleReport>, StoreError> {
+        // Two reads, not one snapshot: a claim landing between them shows in one and not the
+        // other. After the sale, nothing lands, and the report is what it reports on.
+        let Some(campaign) = self.read(id).await? else {
+            return Ok(None);
+        };
+        let counts = self.ops.tally(id.as_str(), width).await?;
+        Ok(Some(SaleReport {
+            campaign,
+            width,
+            counts,
+        }))
+    }
     async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
         let result = self.clock.judging(&self.ops, local).await;
         if result.is_err() {
@@ -494,6 +512,17 @@ impl Store for MongoStore {
         let page = page.clone();
         self.bounded("exporting claims", |store| async move {
             Store::export_page(&store, &page).await
+        })
+        .await
+    }
+    async fn report(
+        &self,
+        id: &CampaignId,
+        width: BucketWidth,
+    ) -> Result<Option<SaleReport>, StoreError> {
+        let id = id.clone();
+        self.bounded("reporting on a campaign", |store| async move {
+            Store::report(&store, &id, width).await
         })
         .await
     }

@@ -16,10 +16,13 @@ use tokio::sync::Notify;
 use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson;
 
-use super::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, holding, may_hold};
+use super::docs::{
+    CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, TallyRow, holding, may_hold,
+};
 use super::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule, Source};
 use super::ops::{CampaignOps, Consistency, DocOps, Inserted, Seen, TimeSource};
 use crate::clock::{Clock, SystemClock};
+use crate::domain::{BucketWidth, SaleCounts, SaleTally};
 use crate::store::StoreError;
 
 #[derive(Default)]
@@ -496,6 +499,16 @@ impl LifecycleOps for MemoryOps {
         _: i64,
     ) -> Result<Vec<ClaimDoc>, StoreError> {
         Err(not_modelled())
+    }
+    async fn tally(&self, campaign: &str, width: BucketWidth) -> Result<SaleCounts, StoreError> {
+        round_trip().await;
+        let mut tally = SaleTally::new(width);
+        for doc in lock(&self.claims).by_token.values() {
+            if doc.campaign_id == campaign {
+                TallyRow::from(doc).add_to(&mut tally);
+            }
+        }
+        Ok(tally.finish())
     }
     async fn pending(&self, _: Option<&str>) -> Result<Vec<(Source, PendingEvent)>, StoreError> {
         // Events are not modelled: nothing is ever pending.

@@ -98,6 +98,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE claims_v3 RENAME TO claims;
     CREATE INDEX claims_due ON claims (campaign_id, expires_at)
         WHERE status = 'claimed' AND expires_at IS NOT NULL;",
+    // 4: the post-sale report counts claims by time from their own timestamps, so a sale
+    // writes no event per claim. `claims_by_time` serves the claims' timeline (a GROUP BY
+    // that walks the index in order, reading no row), the first claim and the sold-out
+    // instant (the index walked backwards). Its key grows with the clock, so a claim's insert
+    // lands at the index's end. `claims_redeemed` holds only redeemed claims (a claim gets a
+    // `redeemed_at` once, when redeemed, I7), for the redemptions' timeline.
+    "CREATE INDEX claims_by_time ON claims (campaign_id, claimed_at);
+    CREATE INDEX claims_redeemed ON claims (campaign_id, redeemed_at)
+        WHERE redeemed_at IS NOT NULL;",
 ];
 
 /// The schema version this build writes.

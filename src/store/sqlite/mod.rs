@@ -9,6 +9,7 @@ mod claim;
 mod doctor;
 mod lifecycle;
 mod migrations;
+mod report;
 mod rows;
 #[cfg(test)]
 mod tests;
@@ -30,9 +31,9 @@ use super::{Audit, CommitStats, OpenMode, ReconcileMode, Reconciliation, Store, 
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
-    Decision, Event, EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict,
-    VoidAttempt,
+    Applied, BucketWidth, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt,
+    ClaimToken, Decision, Event, EventKind, EventQuery, ExportPage, RedeemAttempt, SaleReport,
+    Stamp, UserId, Verdict, VoidAttempt,
 };
 
 /// How long a write waits for another process's transaction before giving up.
@@ -583,6 +584,16 @@ impl Store for SqliteStore {
             run().map_err(|err| classify("deleting a campaign", err))
         })
         .await
+    }
+
+    async fn report(
+        &self,
+        id: &CampaignId,
+        width: BucketWidth,
+    ) -> Result<Option<SaleReport>, StoreError> {
+        let id = id.clone();
+        self.read(move |conn| report::report(conn, &id, width))
+            .await
     }
 
     /// This store's writer thread's counts (shared by every clone; other processes writing

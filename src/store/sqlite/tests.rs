@@ -481,7 +481,10 @@ async fn a_version_2_store_migrates_and_keeps_every_claim_exactly() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(
+        version,
+        i64::try_from(super::migrations::MIGRATIONS.len()).unwrap()
+    );
     let refused = |sql: &str| {
         let err = conn.execute(sql, []).unwrap_err();
         assert_eq!(
@@ -532,4 +535,117 @@ async fn a_claim_insert_builds_no_temporary_table() {
         !opcodes.iter().any(|op| op == "OpenEphemeral"),
         "{opcodes:?}"
     );
+}
+
+/// A store of schema 3 gains the report's time indexes when it opens, keeps its claims, and
+/// reports on them: claims by `claimed_at`, redemptions by `redeemed_at`, read through the
+/// new indexes.
+#[tokio::test]
+async fn a_schema_3_store_migrates_and_reports_through_its_time_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &super::migrations::MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute(
+            "INSERT INTO campaigns VALUES ('c', 'C', 0, 9999999999999, NULL, 3, 2, 1, 1000, \
+             500, 0, 'EUR', 0, 0, NULL)",
+            [],
+        )
+        .unwrap();
+        conn.execute_batch(
+            "INSERT INTO claims VALUES ('c', 'ana', 't-ana', 100, 2000, 1500, 'EUR', 'claimed', \
+                 NULL, NULL, NULL, NULL, NULL);
+             INSERT INTO claims VALUES ('c', 'bo', 't-bo', 200, 2000, 1900, 'EUR', 'redeemed', \
+                 NULL, 'order-1', 1900, 150, 7200);
+             INSERT INTO claims VALUES ('c', 'cy', 't-cy', 50, 2000, 3100, 'EUR', 'voided', \
+                 NULL, NULL, NULL, NULL, NULL);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    let id = CampaignId::parse("c").unwrap();
+    let report = store
+        .report(&id, crate::domain::BucketWidth::Second)
+        .await
+        .unwrap()
+        .unwrap();
+    let n = &report.counts;
+    assert_eq!((n.open, n.redeemed, n.voided, n.expired), (1, 1, 1, 0));
+    assert_eq!((n.discount_granted, n.discount_redeemed), (350, 150));
+    let at = |ms| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    assert_eq!(n.first_claim_at, Some(at(1_500)));
+    assert_eq!(n.last_claim_at, Some(at(3_100)));
+    assert_eq!(n.last_held_claim_at, Some(at(1_900)));
+    let claims: Vec<(i64, i64)> = n
+        .claims
+        .iter()
+        .map(|b| (b.start.timestamp_millis(), b.count))
+        .collect();
+    assert_eq!(claims, [(1_000, 2), (3_000, 1)]);
+    let redemptions: Vec<(i64, i64)> = n
+        .redemptions
+        .iter()
+        .map(|b| (b.start.timestamp_millis(), b.count))
+        .collect();
+    assert_eq!(redemptions, [(7_000, 1)]);
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let indexes: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'claims_%' \
+             ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(indexes, ["claims_by_time", "claims_due", "claims_redeemed"]);
+}
+
+/// The report's timelines and sold-out instant walk the time indexes in order: no sorter, no
+/// pass over the whole table.
+#[tokio::test]
+async fn the_report_reads_claims_by_time_through_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.db");
+    drop(SqliteStore::open(&path).await.unwrap());
+    let conn = Connection::open(&path).unwrap();
+    let plan = |sql: &str| -> String {
+        conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map([], |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("; ")
+    };
+    let timeline = plan(
+        "SELECT claimed_at FROM claims INDEXED BY claims_by_time WHERE campaign_id = 'c' \
+         ORDER BY claimed_at",
+    );
+    assert!(
+        timeline.contains("USING COVERING INDEX claims_by_time"),
+        "{timeline}"
+    );
+    assert!(!timeline.contains("TEMP B-TREE"), "{timeline}");
+    let last = plan(
+        "SELECT claimed_at FROM claims WHERE campaign_id = 'c' AND status IN ('claimed', \
+         'redeemed') ORDER BY claimed_at DESC LIMIT 1",
+    );
+    assert!(last.contains("claims_by_time"), "{last}");
+    assert!(!last.contains("TEMP B-TREE"), "{last}");
+    let redeemed = plan(
+        "SELECT redeemed_at FROM claims INDEXED BY claims_redeemed WHERE campaign_id = 'c' \
+         AND redeemed_at IS NOT NULL ORDER BY redeemed_at",
+    );
+    assert!(
+        redeemed.contains("COVERING INDEX claims_redeemed"),
+        "{redeemed}"
+    );
+    assert!(!redeemed.contains("TEMP B-TREE"), "{redeemed}");
 }

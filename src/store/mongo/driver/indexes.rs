@@ -18,7 +18,9 @@ impl DriverOps {
     /// - (`campaign_id`, `token`), NOT unique: looking a claim up by its token. Tokens stay
     ///   unique without an index: each is 144 random bits, so the chance that two of even a
     ///   billion claims share one is below 10^-20; and a unique index that does not start
-    ///   with the shard key (`campaign_id`, `user_id`) cannot exist on a sharded collection.
+    ///   with the shard key (`campaign_id`, `user_id`) cannot exist on a sharded collection;
+    /// - (`campaign_id`, `claimed_at`), NOT unique: the post-sale report reads a campaign's
+    ///   claims in time order through it, so the server sorts nothing in memory.
     ///
     /// The unique index on `token` alone that earlier versions created is dropped: nothing
     /// relies on it (see above), and keeping it would block sharding. Any other unique index,
@@ -209,7 +211,7 @@ pub(in crate::store::mongo) const EVENT_INDEXES: [WantedIndex; 2] = [
 ];
 
 /// The indexes of `claims` (see [`DriverOps::ensure_indexes`]).
-pub(in crate::store::mongo) const CLAIM_INDEXES: [WantedIndex; 2] = [
+pub(in crate::store::mongo) const CLAIM_INDEXES: [WantedIndex; 3] = [
     WantedIndex {
         name: "campaign_user",
         keys: &["campaign_id", "user_id"],
@@ -218,6 +220,11 @@ pub(in crate::store::mongo) const CLAIM_INDEXES: [WantedIndex; 2] = [
     WantedIndex {
         name: "campaign_token",
         keys: &["campaign_id", "token"],
+        unique: false,
+    },
+    WantedIndex {
+        name: "campaign_claimed_at",
+        keys: &["campaign_id", "claimed_at"],
         unique: false,
     },
 ];

@@ -6,7 +6,10 @@ use mongodb::options::ReturnDocument;
 use super::error::{classify, is_duplicate};
 use super::{DriverOps, RECENT_OPS, collect, entry, holding, status};
 use crate::store::StoreError;
-use crate::store::mongo::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status};
+use futures::TryStreamExt as _;
+
+use crate::domain::{BucketWidth, SaleCounts, SaleTally};
+use crate::store::mongo::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, TallyRow};
 use crate::store::mongo::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule, Source};
 
 /// How many returned tokens a campaign keeps: a return is finished again only after a crash
@@ -221,6 +224,34 @@ impl LifecycleOps for DriverOps {
             "exporting claims",
         )
         .await
+    }
+
+    async fn tally(&self, campaign: &str, width: BucketWidth) -> Result<SaleCounts, StoreError> {
+        let context = "reporting on a campaign";
+        let mut projection = doc! {"_id": 0};
+        for field in TallyRow::FIELDS {
+            projection.insert(field, 1);
+        }
+        let mut cursor = self
+            .claims
+            .clone_with_type::<TallyRow>()
+            .find(doc! {
+                "campaign_id": campaign,
+                "status": {"$ne": status(Status::Reserving)},
+            })
+            .projection(projection)
+            .sort(doc! {"claimed_at": 1})
+            .await
+            .map_err(|err| classify(context, &err))?;
+        let mut tally = SaleTally::new(width);
+        while let Some(row) = cursor
+            .try_next()
+            .await
+            .map_err(|err| classify(context, &err))?
+        {
+            row.add_to(&mut tally);
+        }
+        Ok(tally.finish())
     }
 
     async fn pending(

@@ -12,6 +12,7 @@ use super::super::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule,
 use super::super::ops::{CampaignOps, Consistency, DocOps, Inserted, Seen};
 use super::world::{Op, Reply, World};
 use crate::clock::Clock;
+use crate::domain::{BucketWidth, SaleCounts};
 use crate::store::StoreError;
 
 /// The shared simulation state.
@@ -303,6 +304,12 @@ impl LifecycleOps for SimOps {
         let size = usize::try_from(limit).unwrap_or(usize::MAX);
         let op = Op::ClaimsPage(campaign.to_owned(), status, after.map(str::to_owned), size);
         self.claims(op, limit).await
+    }
+    async fn tally(&self, campaign: &str, width: BucketWidth) -> Result<SaleCounts, StoreError> {
+        match self.call(Op::Tally(campaign.to_owned(), width)).await? {
+            Reply::Tally(counts) => Ok(counts),
+            other => Err(unexpected(&other)),
+        }
     }
     async fn pending(
         &self,

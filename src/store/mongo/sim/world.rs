@@ -15,12 +15,13 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
 use super::super::docs::{
-    CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, holding, may_hold,
+    CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, TallyRow, holding, may_hold,
 };
 use super::super::lifecycle_ops::{Appended, EventFilter, Schedule, Source};
 use super::super::ops::{Consistency, ReadFrom, ReadLevel, WriteLevel};
 use super::super::ops::{Inserted, Seen};
 use super::replica::{Data, Effect, NODES, OpTime, ReplicaSet};
+use crate::domain::{BucketWidth, SaleCounts, SaleTally};
 
 /// One server operation, as the client sent it.
 #[derive(Clone, Debug)]
@@ -52,6 +53,7 @@ pub(super) enum Op {
     Reschedule(String, Schedule, Schedule, PendingEvent),
     RemoveInventory(String, i64, String, PendingEvent),
     ClaimsPage(String, Option<Status>, Option<String>, usize),
+    Tally(String, BucketWidth),
     Pending(Option<String>),
     NextSeq,
     InsertEvent(EventDoc),
@@ -74,6 +76,7 @@ impl Op {
                 | Op::Due(..)
                 | Op::CountHolding(_)
                 | Op::ClaimsPage(..)
+                | Op::Tally(..)
                 | Op::Pending(_)
                 | Op::Events(_)
                 | Op::NextSeq
@@ -93,6 +96,7 @@ pub(super) enum Reply {
     Pairs(Vec<(String, String)>),
     Time(bson::DateTime),
     Claims(Vec<ClaimDoc>),
+    Tally(SaleCounts),
     Pending(Vec<(Source, PendingEvent)>),
     Events(Vec<EventDoc>),
     Appended(Appended),
@@ -567,6 +571,13 @@ fn read(data: &Data, op: &Op, clock: bson::DateTime) -> Reply {
                 .cloned()
                 .collect(),
         ),
+        Op::Tally(c, width) => {
+            let mut tally = SaleTally::new(*width);
+            for doc in data.claims.values().filter(|d| &d.campaign_id == c) {
+                TallyRow::from(doc).add_to(&mut tally);
+            }
+            Reply::Tally(tally.finish())
+        }
         Op::ClaimsPage(c, status, after, limit) => Reply::Claims(
             data.claims
                 .values()

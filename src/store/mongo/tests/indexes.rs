@@ -70,6 +70,11 @@ async fn create_index_on(
 fn ours() -> Vec<(String, String, bool)> {
     vec![
         ("_id_".into(), "_id".into(), false),
+        (
+            "campaign_claimed_at".into(),
+            "campaign_id,claimed_at".into(),
+            false,
+        ),
         ("campaign_token".into(), "campaign_id,token".into(), false),
         ("campaign_user".into(), "campaign_id,user_id".into(), true),
     ]
