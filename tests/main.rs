@@ -21,6 +21,7 @@ mod prompts;
 mod readme;
 mod reference;
 mod repeats;
+mod report;
 mod serve;
 mod serve_breaking;
 mod simulate;

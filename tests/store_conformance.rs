@@ -11,10 +11,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use flashsale::ErrorKind;
 use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
-    Actor, Applied, Campaign, CampaignChange, CampaignId, CampaignState, Cents, ChangeRefusal,
-    Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus, ClaimToken, Conflict,
-    Currency, Ends, Event, EventQuery, ExportPage, Hold, MAX_INVENTORY, NewCampaign, OrderId,
-    RedeemAttempt, Refusal, Stamp, Units, UserId, Verdict, VoidAttempt,
+    Actor, Applied, BucketWidth, Campaign, CampaignChange, CampaignId, CampaignState, Cents,
+    ChangeRefusal, Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus,
+    ClaimToken, Conflict, Currency, Ends, Event, EventQuery, ExportPage, Hold, MAX_INVENTORY,
+    NewCampaign, OrderId, RedeemAttempt, Refusal, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
 use flashsale::store::{
     AnyStore, MongoStore, ReconcileMode, SqliteStore, Store, StoreError, StoreUrl,
@@ -1288,4 +1288,122 @@ async fn sqlite_lifecycle_has_one_winner_across_two_writers_on_one_file() {
     assert_eq!(counters(&*b, &id).await, (n, 0, n));
     let log = events_of(&*a, &id, 100).await;
     assert_eq!(log.len(), 1 + usize::try_from(n).unwrap(), "{log:?}");
+}
+
+/// The post-sale report's story: every claim counted once whatever became of it, money summed
+/// in minor units, a refusal leaving no trace (I6), and the sold-out instant that of the claim
+/// holding the last unit, gone while a voided unit is back on sale.
+async fn report_story<S: Store>(store: S) {
+    let now = SystemClock.now();
+    let id = CampaignId::parse("rep").unwrap();
+    store
+        .create_campaign(&campaign("rep", 3, now), &stamp(now))
+        .await
+        .unwrap();
+    let empty = store
+        .report(&id, BucketWidth::Second)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(empty.counts.claimed(), 0);
+    assert_eq!(
+        (empty.counts.first_claim_at, empty.sold_out_at()),
+        (None, None)
+    );
+    let a = claim(&store, "rep", "ana", now).await.claim().clone();
+    claim(&store, "rep", "bo", now).await;
+    claim(&store, "rep", "cy", now).await;
+    assert_eq!(
+        refusal(&store, "rep", "di", "50", now).await,
+        Refusal::SoldOut
+    );
+    let sold = store
+        .report(&id, BucketWidth::Second)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sold.counts.claimed(), 3);
+    assert_eq!(sold.sold_out_at(), sold.counts.last_claim_at);
+    let redeemed = changed(
+        store
+            .redeem(&redeem_attempt(&a, "order-1", "40", now))
+            .await
+            .unwrap(),
+    );
+    changed(
+        store
+            .void(&void_attempt(&id, user("cy"), now))
+            .await
+            .unwrap(),
+    );
+    let reopened = store
+        .report(&id, BucketWidth::Minute)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        reopened.sold_out_at(),
+        None,
+        "a voided unit is on sale again"
+    );
+    let d = claim(&store, "rep", "di", now + TimeDelta::seconds(2))
+        .await
+        .claim()
+        .clone();
+    let r = store
+        .report(&id, BucketWidth::Second)
+        .await
+        .unwrap()
+        .unwrap();
+    let n = &r.counts;
+    assert_eq!(
+        (n.claimed(), n.open, n.redeemed, n.voided, n.expired),
+        (4, 2, 1, 1, 0)
+    );
+    // 15 % of 50.00 is 7.50 per claim; the redeem re-priced 15 % of 40.00.
+    assert_eq!((n.discount_granted, n.discount_redeemed), (4 * 750, 600));
+    assert_eq!(r.redemption_rate_bps(), Some(2_500));
+    assert_eq!(n.first_claim_at, Some(a.claimed_at));
+    assert_eq!(r.sold_out_at(), Some(d.claimed_at));
+    assert_eq!(n.claims.iter().map(|b| b.count).sum::<i64>(), 4);
+    assert!(n.claims.windows(2).all(|w| w[0].start < w[1].start));
+    let redeemed_at = redeemed.redemption.unwrap().redeemed_at;
+    assert_eq!(n.redemptions.len(), 1);
+    assert_eq!(
+        n.redemptions[0].start.timestamp(),
+        redeemed_at.timestamp(),
+        "the redemption's second"
+    );
+    assert_eq!(r.remaining_over_time().last().map(|b| b.count), Some(0));
+    let unknown = CampaignId::parse("nope").unwrap();
+    assert!(
+        store
+            .report(&unknown, BucketWidth::Second)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn sqlite_store_reports_on_a_sale() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("flashsale.db"))
+        .await
+        .unwrap();
+    report_story(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
+async fn mongodb_store_reports_on_a_sale() {
+    let uri = mongo_uri();
+    let database = unique_name("report");
+    let url = database_url(&uri, &database);
+    let store = MongoStore::open(&url).await.unwrap();
+    report_story(store).await;
+    drop_database(&url, &database).await;
 }

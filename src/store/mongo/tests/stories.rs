@@ -227,3 +227,50 @@ async fn the_document_store_answers_like_a_store() {
     assert!(Store::delete_campaign(&store, &id).await.unwrap());
     assert!(store.ops.snapshot().claims.is_empty());
 }
+
+/// The report over the model: every claim counted once, by status and by second, the
+/// sold-out instant that of the last unit taken, and a reservation (no claim yet) left out.
+#[tokio::test]
+async fn the_document_store_reports_on_its_claims() {
+    let now = SystemClock.now();
+    let store = DocStore::new(MemoryOps::default(), SystemClock, patient_lease());
+    let id = CampaignId::parse(ID).unwrap();
+    let stamp = crate::domain::Stamp {
+        actor: crate::domain::Actor::parse("test").unwrap(),
+        at: now,
+    };
+    Store::create_campaign(&store, &campaign(3, now), &stamp)
+        .await
+        .unwrap();
+    let mut claimed_at = Vec::new();
+    for user in 1..=3 {
+        let outcome = Store::claim(&store, &attempt(user, now))
+            .await
+            .unwrap()
+            .into_outcome()
+            .unwrap();
+        claimed_at.push(outcome.claim().claimed_at);
+    }
+    let pending = attempt(9, now).grant("5".parse().unwrap(), crate::random::token(now));
+    store.ops.put_claim(ClaimDoc::reserving(&pending, now));
+    let report = Store::report(&store, &id, crate::domain::BucketWidth::Second)
+        .await
+        .unwrap()
+        .unwrap();
+    let n = &report.counts;
+    assert_eq!((n.claimed(), n.open, n.redeemed), (3, 3, 0));
+    assert_eq!(n.discount_granted, 3 * 500);
+    assert_eq!(n.claims.iter().map(|b| b.count).sum::<i64>(), 3);
+    assert_eq!(report.sold_out_at(), claimed_at.iter().max().copied());
+    assert_eq!(n.first_claim_at, claimed_at.iter().min().copied());
+    assert!(
+        Store::report(
+            &store,
+            &CampaignId::parse("nope").unwrap(),
+            crate::domain::BucketWidth::Minute
+        )
+        .await
+        .unwrap()
+        .is_none()
+    );
+}

@@ -1,0 +1,310 @@
+//! `campaign report`: the post-sale summary as a table, one JSON document and an HTML page
+//! (checked statically always, and in headless Chromium where one is installed).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{TestEnv, table_rows};
+
+/// A sold-out sale of 2 units: ana redeemed at checkout, bo holds his claim, cy was refused.
+fn sold_out_sale() -> TestEnv {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 2);
+    let ana = env.claim("spring", "ana", "30").json();
+    env.claim("spring", "bo", "40").json();
+    env.claim("spring", "cy", "30").code(4).json();
+    let token = ana["claim"]["token"].as_str().expect("a token").to_owned();
+    env.run([
+        "claim",
+        "redeem",
+        "--campaign",
+        "spring",
+        "--token",
+        &token,
+        "--order",
+        "o-1",
+        "--cart",
+        "25",
+    ])
+    .json();
+    env
+}
+
+#[test]
+fn report_sums_up_a_sale_as_one_json_document() {
+    let env = sold_out_sale();
+    let json = env.run(["campaign", "report", "spring"]).json();
+    let field = |name: &str| json[name].clone();
+    assert_eq!(field("campaign_id"), "spring");
+    assert_eq!(field("state"), "sold_out");
+    assert_eq!(field("currency"), "EUR");
+    assert_eq!(
+        [
+            "units",
+            "remaining",
+            "claimed",
+            "open",
+            "redeemed",
+            "voided",
+            "expired"
+        ]
+        .map(|name| field(name).as_i64().unwrap()),
+        [2, 0, 2, 1, 1, 0, 0]
+    );
+    assert_eq!(field("redemption_rate_percent"), 50);
+    // 10 % of 30.00 and of 40.00 granted; 10 % of the checkout cart, 25.00, redeemed.
+    assert_eq!(field("discount_granted_cents"), 700);
+    assert_eq!(field("discount_redeemed_cents"), 250);
+    assert!(field("first_claim_at").as_str().unwrap().ends_with('Z'));
+    assert_eq!(field("sold_out_at"), field("last_claim_at"));
+    assert!(field("sell_out_ms").as_i64().unwrap() >= 0);
+    assert_eq!(field("per"), "second");
+    let claims: i64 = json["claims_per_bucket"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(claims, 2, "the refusal is no claim");
+    assert_eq!(json["redemptions_per_bucket"].as_array().unwrap().len(), 1);
+    assert_eq!(json["refusals"]["recorded"], false);
+    assert!(
+        json["refusals"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("not recorded by the store")
+    );
+    let minutes = env
+        .run(["campaign", "report", "spring", "--per", "minute"])
+        .json();
+    assert_eq!(minutes["per"], "minute");
+    let start = minutes["claims_per_bucket"][0]["at"].as_str().unwrap();
+    assert!(start.ends_with(":00.000Z"), "{start}");
+}
+
+#[test]
+fn report_prints_a_summary_table_and_the_claims_per_second() {
+    let env = sold_out_sale();
+    let out = env.run(["campaign", "report", "spring"]).run();
+    let (summary, rest) = out.stdout.split_once("\n\n").unwrap();
+    let rows = table_rows(&format!("{summary}\n"));
+    let value = |key: &str| {
+        rows.iter()
+            .find(|(k, _)| k == key)
+            .map_or_else(|| panic!("no row {key}: {rows:?}"), |(_, v)| v.clone())
+    };
+    assert_eq!(value("campaign"), "spring (Campaign spring)");
+    assert_eq!(value("state"), "sold_out");
+    assert_eq!(value("claimed"), "2 (0 remaining)");
+    assert_eq!(value("redemption rate"), "50.00 %");
+    assert_eq!(value("discount granted"), "7.00 EUR");
+    assert_eq!(value("discount redeemed"), "2.50 EUR");
+    assert!(value("sold out in").ends_with(" s"));
+    assert_eq!(value("refusals"), "not recorded by the store (see below)");
+    let lines: Vec<&str> = rest.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["second", "claims", "remaining"]
+    );
+    let last = lines
+        .iter()
+        .rev()
+        .find(|line| line.ends_with('Z') || line.split_whitespace().count() == 3)
+        .unwrap();
+    assert!(
+        last.ends_with(" 0"),
+        "the last bucket leaves no unit: {last}"
+    );
+    assert!(
+        out.stdout
+            .contains("note: refusals are not recorded by the store")
+    );
+}
+
+#[test]
+fn report_of_an_unknown_campaign_is_not_found() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 2);
+    env.run(["campaign", "report", "autumn"])
+        .code(3)
+        .stderr("error: campaign `autumn` not found\n")
+        .check();
+}
+
+/// Each element opened is closed, in order (void elements aside), and attributes are quoted:
+/// enough to tell a page that a browser would have to repair.
+fn assert_well_formed(page: &str) {
+    const VOID: [&str; 2] = ["meta", "line"];
+    let mut open: Vec<String> = Vec::new();
+    let mut rest = page;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let end = rest.find('>').expect("a tag is closed");
+        let tag = &rest[..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('!') {
+            continue;
+        }
+        let self_closed = tag.ends_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        assert!(!name.is_empty(), "bad tag <{tag}>");
+        if let Some(closing) = tag.strip_prefix('/') {
+            assert_eq!(
+                open.pop().as_deref(),
+                Some(closing),
+                "</{closing}> closes the wrong element"
+            );
+        } else if !self_closed && !VOID.contains(&name.as_str()) {
+            open.push(name);
+        }
+        assert_eq!(
+            tag.matches('"').count() % 2,
+            0,
+            "unbalanced quotes in <{tag}>"
+        );
+    }
+    assert!(open.is_empty(), "left open: {open:?}");
+}
+
+/// No resource from elsewhere: no script at all, and no `src` or `href` with a URL.
+fn assert_self_contained(page: &str) {
+    let lower = page.to_ascii_lowercase();
+    assert!(!lower.contains("<script"), "a script");
+    assert!(!lower.contains("<link"), "a linked resource");
+    assert!(
+        !lower.contains("@import") && !lower.contains("url("),
+        "a CSS import"
+    );
+    for attribute in ["src=", "href="] {
+        assert!(
+            !lower.contains(attribute),
+            "an external reference: {attribute}"
+        );
+    }
+    assert!(
+        !lower.contains("http://") && !lower.contains("https://"),
+        "a URL"
+    );
+}
+
+fn write_page(env: &TestEnv, name: &str) -> String {
+    let path = env.path().join("pages").join(name);
+    std::fs::create_dir_all(env.path().join("pages")).expect("a folder for pages");
+    let json = env
+        .run(["campaign", "report", "spring", "--html"])
+        .arg(&path)
+        .json();
+    assert_eq!(json["html"], path.display().to_string());
+    std::fs::read_to_string(&path).expect("the page")
+}
+
+#[test]
+fn report_writes_a_self_contained_well_formed_page() {
+    let env = TestEnv::new();
+    env.run([
+        "campaign",
+        "create",
+        "--id",
+        "spring",
+        "--name",
+        "<b>Tom & \"Jerry\"</b>",
+        "--inventory",
+        "3",
+        "--percent-off",
+        "10",
+        "--max-discount",
+        "5",
+        "--duration",
+        "1h",
+    ])
+    .json();
+    for user in ["ana", "bo"] {
+        env.claim("spring", user, "30").json();
+    }
+    let page = write_page(&env, "spring.html");
+    assert_well_formed(&page);
+    assert_self_contained(&page);
+    assert!(
+        page.contains("&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;"),
+        "escaped name"
+    );
+    assert!(!page.contains("<b>Tom"));
+    assert_eq!(
+        page.matches("<svg").count(),
+        2,
+        "claims and remaining units"
+    );
+    assert!(page.contains("class=\"bar\""));
+    assert!(page.contains("<polyline class=\"line\""));
+    assert!(page.contains("Redemptions per second: none."));
+    assert!(page.contains("refusals are not recorded by the store"));
+    // Written again: the page is replaced whole, and nothing else is left beside it.
+    write_page(&env, "spring.html");
+    let names: Vec<_> = std::fs::read_dir(env.path().join("pages"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["spring.html"]);
+}
+
+/// The Chromium binary, when this machine has one.
+fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|out| out.status.success())
+        })
+}
+
+/// Renders `page` headless and returns the screenshot's size and what the browser logged.
+fn screenshot(browser: &str, dir: &Path, page: &Path, name: &str) -> (u64, String) {
+    let shot = dir.join(format!("{name}.png"));
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=900,1100",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("the browser runs");
+    assert!(out.status.success(), "{browser}: {out:?}");
+    let size = std::fs::metadata(&shot).expect("a screenshot").len();
+    (size, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn report_page_renders_in_a_real_browser() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium installed (apt-get install chromium to run this test)");
+        return;
+    };
+    let env = sold_out_sale();
+    write_page(&env, "spring.html");
+    let dir = env.path().join("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    let blank = dir.join("blank.html");
+    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").unwrap();
+    let (blank_size, _) = screenshot(browser, &dir, &blank, "blank");
+    let (size, log) = screenshot(browser, &dir, &env.path().join("pages/spring.html"), "page");
+    // Text and charts compress far worse than an empty white page.
+    assert!(
+        size > 4 * blank_size,
+        "a blank screenshot: {size} bytes vs {blank_size}"
+    );
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:#?}");
+}
