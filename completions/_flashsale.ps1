@@ -54,6 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused campaign: claims are accepted again inside its window')
             [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Move a campaign''s end later (never earlier)')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -130,6 +131,16 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'flashsale;campaign;report' {
+            [CompletionResult]::new('--per', '--per', [CompletionResultType]::ParameterName, 'The timeline''s bucket: claims per second (a rush) or per minute (a sale of hours)')
+            [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Also write the report to FILE as one self-contained HTML page with charts (no script, nothing fetched: it opens offline)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'flashsale;campaign;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a campaign (prompts for missing fields on a terminal)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one campaign and its state now')
@@ -138,6 +149,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused campaign: claims are accepted again inside its window')
             [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Move a campaign''s end later (never earlier)')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -160,6 +172,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;campaign;help;extend' {
+            break
+        }
+        'flashsale;campaign;help;report' {
             break
         }
         'flashsale;campaign;help;help' {
@@ -485,6 +500,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused campaign: claims are accepted again inside its window')
             [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Move a campaign''s end later (never earlier)')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts')
             break
         }
         'flashsale;help;campaign;create' {
@@ -506,6 +522,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;help;campaign;extend' {
+            break
+        }
+        'flashsale;help;campaign;report' {
             break
         }
         'flashsale;help;claim' {

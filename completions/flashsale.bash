@@ -67,6 +67,9 @@ _flashsale() {
             flashsale__subcmd__campaign,pause)
                 cmd="flashsale__subcmd__campaign__subcmd__pause"
                 ;;
+            flashsale__subcmd__campaign,report)
+                cmd="flashsale__subcmd__campaign__subcmd__report"
+                ;;
             flashsale__subcmd__campaign,resume)
                 cmd="flashsale__subcmd__campaign__subcmd__resume"
                 ;;
@@ -90,6 +93,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__campaign__subcmd__help,pause)
                 cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__pause"
+                ;;
+            flashsale__subcmd__campaign__subcmd__help,report)
+                cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__report"
                 ;;
             flashsale__subcmd__campaign__subcmd__help,resume)
                 cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__resume"
@@ -174,6 +180,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help__subcmd__campaign,pause)
                 cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__pause"
+                ;;
+            flashsale__subcmd__help__subcmd__campaign,report)
+                cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__report"
                 ;;
             flashsale__subcmd__help__subcmd__campaign,resume)
                 cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__resume"
@@ -292,7 +301,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign)
-            opts="-o -h --store --output --help create status list end pause resume extend help"
+            opts="-o -h --store --output --help create status list end pause resume extend report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,7 +457,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__help)
-            opts="create status list end pause resume extend help"
+            opts="create status list end pause resume extend report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -545,6 +554,20 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__campaign__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__campaign__subcmd__help__subcmd__resume)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -610,6 +633,40 @@ _flashsale() {
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__campaign__subcmd__report)
+            opts="-o -h --per --html --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --per)
+                    COMPREPLY=($(compgen -W "second minute" -- "${cur}"))
+                    return 0
+                    ;;
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1088,7 +1145,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help__subcmd__campaign)
-            opts="create status list end pause resume extend"
+            opts="create status list end pause resume extend report"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1158,6 +1215,20 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help__subcmd__campaign__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__campaign__subcmd__report)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

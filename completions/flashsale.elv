@@ -50,6 +50,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand pause 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)'
             cand resume 'Resume a paused campaign: claims are accepted again inside its window'
             cand extend 'Move a campaign''s end later (never earlier)'
+            cand report 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign;create'= {
@@ -118,6 +119,15 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'flashsale;campaign;report'= {
+            cand --per 'The timeline''s bucket: claims per second (a rush) or per minute (a sale of hours)'
+            cand --html 'Also write the report to FILE as one self-contained HTML page with charts (no script, nothing fetched: it opens offline)'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'flashsale;campaign;help'= {
             cand create 'Create a campaign (prompts for missing fields on a terminal)'
             cand status 'Show one campaign and its state now'
@@ -126,6 +136,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand pause 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)'
             cand resume 'Resume a paused campaign: claims are accepted again inside its window'
             cand extend 'Move a campaign''s end later (never earlier)'
+            cand report 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign;help;create'= {
@@ -141,6 +152,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;campaign;help;resume'= {
         }
         &'flashsale;campaign;help;extend'= {
+        }
+        &'flashsale;campaign;help;report'= {
         }
         &'flashsale;campaign;help;help'= {
         }
@@ -428,6 +441,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand pause 'Pause a campaign: new claims are refused until it resumes (replays and redeems work)'
             cand resume 'Resume a paused campaign: claims are accepted again inside its window'
             cand extend 'Move a campaign''s end later (never earlier)'
+            cand report 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts'
         }
         &'flashsale;help;campaign;create'= {
         }
@@ -442,6 +456,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;help;campaign;resume'= {
         }
         &'flashsale;help;campaign;extend'= {
+        }
+        &'flashsale;help;campaign;report'= {
         }
         &'flashsale;help;claim'= {
             cand show 'Show one claim: its status, discount and redemption. Never creates or changes one'
