@@ -1,4 +1,4 @@
-//! `flashsale campaign create | status | list | end`.
+//! `flashsale campaign create | status | list | end | pause | resume | extend | report`.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
