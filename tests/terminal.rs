@@ -76,7 +76,7 @@ fn output_has_a_short_flag() {
 }
 
 /// `man/flashsale.1` is `flashsale man`, kept equal like the completion scripts.
-/// Regenerate with `FLASHSALE_BLESS=1 cargo test --test integration human`.
+/// Regenerate with `FLASHSALE_BLESS=1 cargo test --test integration terminal`.
 #[test]
 fn committed_man_page_matches_the_command() {
     let env = TestEnv::without_store();
@@ -97,7 +97,7 @@ fn committed_man_page_matches_the_command() {
     assert_eq!(
         std::fs::read_to_string(&path).ok().as_deref(),
         Some(page.as_str()),
-        "stale man/flashsale.1: run `FLASHSALE_BLESS=1 cargo test --test integration human`"
+        "stale man/flashsale.1: run `FLASHSALE_BLESS=1 cargo test --test integration terminal`"
     );
     assert!(env.store_bytes().is_empty(), "man must not create a store");
 }
