@@ -194,20 +194,20 @@ impl Default for Lease {
     }
 }
 
-/// An algorithm defect a test can switch back on, named after issue 10's items, to show that
-/// the checks catch it. Production builds cannot switch any on ([`Defects::has`] is constant
-/// `false` there). The third algorithm-side defect, the app server's clock instead of the
-/// server's (item 5), is [`TimeSource::Client`](super::ops::TimeSource) of the ops' consistency.
+/// An algorithm defect a test can switch back on, named by its effect, to show that the checks
+/// catch it. Production builds cannot switch any on ([`Defects::has`] is constant `false`
+/// there). The app server's clock instead of the server's is not one of these: it is
+/// [`TimeSource::Client`](super::ops::TimeSource) of the ops' consistency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Defect {
-    /// Item 1: reconcile `--apply` writes `total - claim docs` even when that lowers
-    /// `remaining`, taking the unit of a reservation counted before its decrement.
-    Item1ReconcileLowers,
-    /// Item 2: a refusal is answered on the campaign read alone, without re-reading the
-    /// user's claim after it.
-    Item2RefuseWithoutRecheck,
-    /// Issue 12: a claim's transition (redeem, void, expire) updates the claim without the
-    /// status it read in the filter, so two racing transitions both match.
+    /// Reconcile `--apply` writes `total - claim docs` even when that lowers `remaining`,
+    /// taking the unit of a reservation counted before its decrement.
+    ReconcileLowersRemaining,
+    /// A refusal is answered on the campaign read alone, without re-reading the user's claim
+    /// after it.
+    RefusalWithoutRecheck,
+    /// A claim's transition (redeem, void, expire) updates the claim without the status it
+    /// read in the filter, so two racing transitions both match.
     TransitionWithoutStatus,
 }
 
@@ -418,7 +418,7 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         };
         let claim = match attempt.decide(held, campaign.as_ref(), ClaimToken::random()) {
             Decision::Grant(claim) => claim,
-            Decision::Refuse(refusal) if !defects.has(Defect::Item2RefuseWithoutRecheck) => {
+            Decision::Refuse(refusal) if !defects.has(Defect::RefusalWithoutRecheck) => {
                 // The two reads of a. and b. are not one snapshot: another tab may have
                 // claimed between our claim read and our campaign read (taking the last
                 // unit, say). Look at the user's claim again, AFTER the campaign read.
@@ -554,7 +554,7 @@ pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
     let apply = mode.applies();
     // A plain repair only ever raises `remaining` (see the module comment); the defect of
     // issue 10's item 1 also lowers it.
-    let may_lower = mode == ReconcileMode::Force || defects.has(Defect::Item1ReconcileLowers);
+    let may_lower = mode == ReconcileMode::Force || defects.has(Defect::ReconcileLowersRemaining);
     let reserving = ops.count_claims(c, Some(Status::Reserving)).await?;
     if apply {
         let Some((_, found)) = recount(ops, id, reserving, false).await? else {

@@ -70,8 +70,7 @@ async fn a_refusal_rechecks_the_users_claim_after_the_campaign_read() {
 
 #[tokio::test]
 async fn without_the_recheck_a_user_holding_a_claim_is_told_sold_out() {
-    let answer =
-        second_tab_answer(Defects::NONE.with(claim::Defect::Item2RefuseWithoutRecheck)).await;
+    let answer = second_tab_answer(Defects::NONE.with(claim::Defect::RefusalWithoutRecheck)).await;
     assert_eq!(answer, Decision::Refuse(Refusal::SoldOut));
 }
 
@@ -123,6 +122,6 @@ async fn reconcile_never_takes_the_unit_of_a_reservation_not_yet_decremented() {
 #[tokio::test]
 async fn a_reconcile_that_lowers_remaining_strands_the_unit_of_a_reservation_in_flight() {
     let (reserved, report) =
-        reserve_after_reconcile(Some(claim::Defect::Item1ReconcileLowers)).await;
+        reserve_after_reconcile(Some(claim::Defect::ReconcileLowersRemaining)).await;
     assert!(!reserved && report.applied, "{report:?}");
 }
