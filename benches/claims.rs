@@ -1,4 +1,4 @@
-//! Claims per second: raw `SQLite` loops against flashsale's group-committing store (issue 6).
+//! Claims per second: raw `SQLite` loops against flashsale's group-committing store.
 //!
 //! Every scenario runs in the same process, on the same machine, minutes apart at most, so the
 //! ratios between them mean something even on a noisy shared box; the absolute figures do not
@@ -322,10 +322,9 @@ fn open_raw(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// The claim transaction shape of issue 6, which is also what the store did per claim before it
-/// learned write-back: replay lookup, campaign read and rules, guarded decrement of the hot row,
-/// insert with a fresh random token. The store now reads and decrements the campaign row once
-/// per batch and probes the claim index once per new claim (see `claim_in_transaction` in
+/// The textbook claim transaction: replay lookup, campaign read and rules, guarded decrement
+/// of the hot row, insert with a fresh random token, per claim. The store instead reads and
+/// decrements the campaign row once per batch and probes the claim index once per new claim (see `claim_in_transaction` in
 /// `src/store/sqlite/mod.rs`), which is why (c) can exceed (b).
 fn raw_claim(conn: &Connection, campaign: &str, user: &str, now: i64) -> rusqlite::Result<bool> {
     let replay: Option<String> = conn
@@ -449,7 +448,7 @@ fn print_report(rows: &[Row], claimers: &[usize]) {
         100.0 * rows[2].per_second() / raw_batched
     );
 
-    println!("\ntargets (issue 6):");
+    println!("\ntargets:");
     let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
     let find = |n: usize| rows.iter().find(|row| row.claimers == Some(n));
     if let Some(row) = find(10_000) {

@@ -27,7 +27,7 @@ enum Fault {
     FailingWrites,
     /// The audit after the run fails (the first audit, before the run, works).
     UnreadableAfter,
-    /// Someone else claims on the campaign during the run (item 3).
+    /// Someone else claims on the campaign during the run.
     ClaimsBeside,
 }
 

@@ -525,7 +525,7 @@ async fn a_mongodb_operation_past_its_timeout_is_unavailable_and_a_retry_is_safe
     drop_database(&url, &database).await;
 }
 
-// --- Issue 12: the claim's whole life, on every store -----------------------------------------
+// --- The claim's whole life, on every store -----------------------------------------
 
 fn held_campaign(id: &str, inventory: i64, now: DateTime<Utc>, hold: i64) -> Campaign {
     NewCampaign {

@@ -186,7 +186,7 @@ mod tests {
         assert!(!format!("{minted:?}").contains(&minted.token));
         let identity = signer.verifier().verify(&minted.token).unwrap();
         assert_eq!(identity.user(), &user);
-        // A verifier told no audience ignores the token's (issue 14 item 4); one told another
+        // A verifier told no audience ignores the token's; one told another
         // audience refuses it.
         assert!(
             JwtVerifier::hs256(SECRET)

@@ -172,7 +172,7 @@ mod tests {
         }
     }
 
-    /// Issue 14: an amount a JSON client would round is refused, at every entry point.
+    /// An amount a JSON client would round is refused, at every entry point.
     #[test]
     fn amounts_are_bounded_where_json_numbers_stay_exact() {
         let max = (1_i64 << 53) - 1;

@@ -308,7 +308,7 @@ async fn refused_requests_never_reach_the_store() {
             String::new(),
             StatusCode::METHOD_NOT_ALLOWED,
         ),
-        // Issue 12: a redemption is refused for its credential, path or body before the store.
+        // A redemption is refused for its credential, path or body before the store.
         (
             "POST",
             redeem,

@@ -745,7 +745,7 @@ mod tests {
     use crate::clock::SystemClock;
     use crate::simulate::IdentityKind;
 
-    /// Issue 5: a token the server's verifier refuses is an error, never a claim, on every
+    /// A token the server's verifier refuses is an error, never a claim, on every
     /// tab and retry, and the refused verifications are still timed.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_user_whose_token_fails_verification_is_an_error_and_claims_nothing() {
@@ -778,7 +778,7 @@ mod tests {
         assert_eq!((report.claimed, report.replayed), (0, 0));
         let after = report.store_after.unwrap();
         assert_eq!((after.claims, after.remaining), (0, 10));
-        // Every request failed: the store kept its invariants, but the run fails (issue 14).
+        // Every request failed: the store kept its invariants, but the run fails.
         assert!(report.invariants.all_hold(), "{report:?}");
         assert!(!report.checks.errors_below_threshold, "{report:?}");
         assert!(!report.checks.claimed_when_possible, "{report:?}");

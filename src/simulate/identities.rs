@@ -15,7 +15,7 @@ use crate::error::Error;
 /// inside [`crate::auth::MAX_MINT_TTL_HOURS`].
 const TOKEN_TTL_MINUTES: i64 = 60;
 
-/// How simulated users prove who they are (issue 5).
+/// How simulated users prove who they are.
 #[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)] // one value per run, cloned once into the run's shared state
 pub enum Identities {

@@ -627,7 +627,7 @@ mod tests {
         );
     }
 
-    /// Issue 12: 4 units, 4 claims, one voided (its unit back) and one redeemed; the store and
+    /// 4 units, 4 claims, one voided (its unit back) and one redeemed; the store and
     /// the answers agree, and then each lifecycle invariant is broken on its own.
     /// On a shared campaign another shopper's claim can land between the audit's read and the
     /// lifecycle's: the run still passes, judged on the audit's one snapshot, and a real break

@@ -24,7 +24,7 @@ pub struct Latency {
     pub max: f64,
 }
 
-/// How the store grouped the run's writes into transactions (issue 6: group commit's gain).
+/// How the store grouped the run's writes into transactions: what group commit gains.
 ///
 /// Only for a store that counts its commits (the embedded `SQLite` store); read from the
 /// store's own counters before and after the run, so other writes by this process during the

@@ -8,8 +8,7 @@
 //! a rollback may undo, and never a lagging secondary's older state), and "now" is the
 //! primary's clock ([`ServerClock`]). So the operations form one history of single-document
 //! atomic steps, the one the arguments below reason about. Each weaker setting breaks a
-//! step of them (issue 10, items 3 to 5): `w: 1` lets a decrement vanish under a confirmed
-//! claim; a secondary read lets reconcile count a lagging member; a `local` read lets a replay
+//! step of them: `w: 1` lets a decrement vanish under a confirmed claim; a secondary read lets reconcile count a lagging member; a `local` read lets a replay
 //! show a token a rollback takes back; app server clocks let a fast one delete a live
 //! reservation as stale.
 //!
@@ -72,7 +71,7 @@
 //! reserving`), and a lifecycle transition changes only its status and redemption, so every
 //! later request of that user replays the same token, discount and cart.
 //!
-//! **A refusal is never given to a user holding a claim** (step b', issue 10 item 2). The reads
+//! **A refusal is never given to a user holding a claim** (step b'). The reads
 //! of a and b travel on two connections and are not one snapshot: between them another tab of
 //! the same user may claim (taking the last unit, say), so "no claim at a" and "sold out at b"
 //! can both be true while the user holds a claim when b is read. Step b' reads the user's
@@ -137,7 +136,7 @@
 //! `held <= N`. Also `held <= T`. Hence `expected + held <= T`. `claimed <= held` gives
 //! `claimed + remaining <= T`, and `remaining >= 0` gives I1.
 //!
-//! **Why a plain repair only raises** (issue 10, item 1). `N` also counts reservations that
+//! **Why a plain repair only raises**. `N` also counts reservations that
 //! have not decremented yet. Writing `T - N` when that is BELOW `R` takes their units: total
 //! 10, 9 claims, X reserving but not yet decremented: `R = 1`, `N = 10`, and writing 0 makes
 //! X's decrement miss; X is told sold out and the unit is lost until the next reconcile. A
@@ -552,8 +551,8 @@ pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
 ) -> Result<Option<Reconciliation>, StoreError> {
     let c = id.as_str();
     let apply = mode.applies();
-    // A plain repair only ever raises `remaining` (see the module comment); the defect of
-    // issue 10's item 1 also lowers it.
+    // A plain repair only ever raises `remaining` (see the module comment); the defect
+    // switch puts back the repair that also lowers it.
     let may_lower = mode == ReconcileMode::Force || defects.has(Defect::ReconcileLowersRemaining);
     let reserving = ops.count_claims(c, Some(Status::Reserving)).await?;
     if apply {
