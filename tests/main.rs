@@ -1,6 +1,10 @@
 //! Every black-box and cross-module test, compiled into one test binary:
 //! one link of the crate instead of one per file. Run one area with
 //! `cargo test --test integration <module>`, e.g. `cargo test --test integration input`.
+#![expect(
+    clippy::too_many_lines,
+    reason = "a test that tells one story reads better whole"
+)]
 
 mod support;
 

@@ -228,33 +228,7 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             let json = serde_json::Value::Array(views.iter().map(output::campaign_json).collect());
             ctx.emit(&json, || output::campaigns_table(&views, state.is_some()))
         }
-        CampaignCmd::End(EndArgs { id, confirm }) => {
-            let id = CampaignId::parse(&id)?;
-            let actor = super::actor()?;
-            confirm.check("`campaign end`")?;
-            let campaigns = ctx.campaigns().await?;
-            let view = campaigns.status(&id).await?;
-            let open = view.state != CampaignState::Ended;
-            if confirm.dry_run {
-                let json = serde_json::json!({
-                    "dry_run": true,
-                    "would_end": open,
-                    "campaign": output::campaign_json(&view),
-                });
-                return ctx.emit(&json, || output::end_preview(&view));
-            }
-            // Ending an ended campaign changes nothing, so it needs no question.
-            if open {
-                confirm.confirm(&format!(
-                    "End campaign `{id}` now? It is {}; no new claims will be accepted",
-                    output::inventory_summary(&view)
-                ))?;
-            }
-            let view = campaigns.end(&id, &actor).await?;
-            ctx.emit(&output::campaign_json(&view), || {
-                output::campaign_table(&view)
-            })
-        }
+        CampaignCmd::End(args) => end(args, ctx).await,
         CampaignCmd::Pause(IdArgs { id }) => {
             let id = CampaignId::parse(&id)?;
             let actor = super::actor()?;
@@ -309,6 +283,36 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// `campaign end`: asks first on a terminal (not for an ended campaign, which it leaves as it
+/// is), previews with `--dry-run`.
+async fn end(EndArgs { id, confirm }: EndArgs, ctx: &Context) -> anyhow::Result<()> {
+    let id = CampaignId::parse(&id)?;
+    let actor = super::actor()?;
+    confirm.check("`campaign end`")?;
+    let campaigns = ctx.campaigns().await?;
+    let view = campaigns.status(&id).await?;
+    let open = view.state != CampaignState::Ended;
+    if confirm.dry_run {
+        let json = serde_json::json!({
+            "dry_run": true,
+            "would_end": open,
+            "campaign": output::campaign_json(&view),
+        });
+        return ctx.emit(&json, || output::end_preview(&view));
+    }
+    // Ending an ended campaign changes nothing, so it needs no question.
+    if open {
+        confirm.confirm(&format!(
+            "End campaign `{id}` now? It is {}; no new claims will be accepted",
+            output::inventory_summary(&view)
+        ))?;
+    }
+    let view = campaigns.end(&id, &actor).await?;
+    ctx.emit(&output::campaign_json(&view), || {
+        output::campaign_table(&view)
+    })
 }
 
 /// Turns the flags into a [`NewCampaign`] and the instant "now" meant, prompting for missing

@@ -618,26 +618,38 @@ async fn checkout<S: Store, C: Clock>(
         }
     }
     if voided {
-        let again = if let Some(target) = &shared.target {
-            let (_, heard) = target
-                .claim(&shared.campaign, bearer(credential), cart)
-                .await;
-            heard
-        } else {
-            let identity = Identity::asserted_by_operator(user.clone());
-            Heard::from(
-                shared
-                    .service
-                    .claim(&identity, &shared.campaign, cart)
-                    .await,
-            )
-        };
-        match again {
-            Heard::Replayed(claim)
-                if &claim.token == token && claim.status == Some(ClaimStatus::Voided) => {}
-            Heard::Refused(_) => bump(&p.lifecycle_errors),
-            Heard::Made(_) | Heard::Replayed(_) => bump(&p.reclaims_not_final),
-        }
+        claim_again_after_void(shared, user, credential, token, cart).await;
+    }
+}
+
+/// A voided user claims again: the answer must be the voided claim, replayed, and no unit.
+async fn claim_again_after_void<S: Store, C: Clock>(
+    shared: &Shared<S, C>,
+    user: &UserId,
+    credential: &Credential,
+    token: &ClaimToken,
+    cart: Cents,
+) {
+    let p = &shared.progress;
+    let again = if let Some(target) = &shared.target {
+        let (_, heard) = target
+            .claim(&shared.campaign, bearer(credential), cart)
+            .await;
+        heard
+    } else {
+        let identity = Identity::asserted_by_operator(user.clone());
+        Heard::from(
+            shared
+                .service
+                .claim(&identity, &shared.campaign, cart)
+                .await,
+        )
+    };
+    match again {
+        Heard::Replayed(claim)
+            if &claim.token == token && claim.status == Some(ClaimStatus::Voided) => {}
+        Heard::Refused(_) => bump(&p.lifecycle_errors),
+        Heard::Made(_) | Heard::Replayed(_) => bump(&p.reclaims_not_final),
     }
 }
 
