@@ -137,7 +137,10 @@ impl Row {
         Ok(())
     }
 
-    #[allow(clippy::cast_precision_loss)] // claim counts are far below 2^52
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "claim counts are far below 2^52"
+    )]
     fn per_second(&self) -> f64 {
         self.claims as f64 / self.elapsed.as_secs_f64()
     }
@@ -397,7 +400,7 @@ fn check_sold(conn: &Connection, campaign: &str, claims: usize) -> Result<()> {
 
 fn histogram() -> Histogram<u64> {
     // Microseconds, 1 µs to 10 minutes, 3 significant figures.
-    #[allow(clippy::unwrap_used)] // constant, valid bounds
+    #[expect(clippy::unwrap_used, reason = "constant, valid bounds")]
     Histogram::new_with_bounds(1, 600_000_000, 3).unwrap()
 }
 
@@ -406,7 +409,10 @@ fn record(histogram: &mut Histogram<u64>, latency: Duration) {
     histogram.saturating_record(micros.max(1));
 }
 
-#[allow(clippy::cast_precision_loss)] // microsecond latencies are far below 2^52
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "microsecond latencies are far below 2^52"
+)]
 fn millis(micros: u64) -> String {
     format!("{:.2}", micros as f64 / 1_000.0)
 }
@@ -454,7 +460,10 @@ fn print_report(rows: &[Row], claimers: &[usize]) {
     if let Some(row) = find(10_000) {
         let ratio_a = row.per_second() / raw_single;
         let ratio_b = row.per_second() / raw_batched;
-        #[allow(clippy::cast_precision_loss)]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "microsecond latencies are far below 2^52"
+        )]
         let p99 = row.latency.value_at_quantile(0.99) as f64 / 1_000.0;
         println!(
             "  {}  10,000 claimers >= 5x (a):          {ratio_a:.2}x",

@@ -1,7 +1,10 @@
 //! `simulate`'s audit cannot pass a broken run: a store that fails claims or cannot be read
 //! afterwards fails it, claims by others beside a shared run are counted rather than called
 //! violations, and SIGTERM ends a simulation like Ctrl-C, removing its campaign.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use crate::support;
 

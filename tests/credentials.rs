@@ -1,7 +1,6 @@
 //! Keys and tokens: an audience without a configured one, a JWT policy that cannot be
 //! bypassed, weak or ambiguous keys refused, tokens from stdin or the environment rather than
 //! argv, and secrets that never reach the output.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
 use crate::support;
 

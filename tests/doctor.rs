@@ -1,6 +1,9 @@
 //! `doctor`: ok, warn or fail per check, on a healthy, missing, incomplete or damaged store, and
 //! on MongoDB; it never writes.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use serde_json::Value;
 

@@ -2,7 +2,6 @@
 //! negative, overflowing, malformed-date and wrong-type values, and store URLs that are
 //! malformed or unreachable: each gets a short message, the documented exit code, no panic,
 //! and leaves the store byte-for-byte unchanged.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
 use crate::support;
 

@@ -1,5 +1,4 @@
 //! The shopper is who a verified JWT says, and a bad credential writes nothing.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
 use crate::support;
 

@@ -1,7 +1,6 @@
 //! Commands do only what they are asked: reading never creates a store, store URLs mean only
 //! what the README documents, a file that is not a flashsale store is left untouched, and a
 //! simulation spends a real campaign's units only when told to.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
 use std::path::Path;
 

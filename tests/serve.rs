@@ -1,6 +1,9 @@
 //! `flashsale serve`, black-box over loopback HTTP. Each test starts its own server
 //! on 127.0.0.1 port 0 (it prints the bound address), and stops it by pid.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use crate::support;
 

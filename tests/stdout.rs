@@ -1,6 +1,5 @@
 //! A stdout that cannot be written: a claim says it was made, or with stdout closed makes
 //! none; a usage error in JSON mode is one line.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
 use crate::support;
 

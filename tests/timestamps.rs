@@ -1,6 +1,5 @@
 //! Time edges: a leap second is refused, and every printed instant is RFC 3339 up to the
 //! year 9999.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
 use crate::support;
 

@@ -91,7 +91,10 @@ impl JwtSigner {
     #[must_use]
     pub fn random_hs256() -> Self {
         let mut secret = [0u8; MIN_SECRET_BYTES];
-        #[allow(clippy::expect_used)] // see # Panics: a guessable key is worse than no run
+        #[expect(
+            clippy::expect_used,
+            reason = "see # Panics: a guessable key is worse than no run"
+        )]
         getrandom::fill(&mut secret).expect("the OS CSPRNG must be available to make a key");
         JwtSigner {
             secret: secret.to_vec(),

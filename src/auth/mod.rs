@@ -152,7 +152,6 @@ fn check_secret(secret: &[u8]) -> Result<(), AuthError> {
 #[cfg(test)]
 mod fixtures {
     //! Keys and tokens the unit tests of the verifier and the signer share.
-    #![allow(clippy::unwrap_used)]
 
     use chrono::{DateTime, Utc};
     use jsonwebtoken::{Algorithm, EncodingKey, Header};

@@ -158,7 +158,10 @@ impl ClaimToken {
     /// A fresh token whose prefix is `now` (see the type's note on why tokens are ordered).
     fn drawn_at(now: std::time::SystemTime) -> Self {
         let mut bytes = [0u8; Self::RANDOM_BYTES];
-        #[allow(clippy::expect_used)] // see # Panics: failing closed is the only safe answer
+        #[expect(
+            clippy::expect_used,
+            reason = "see # Panics: failing closed is the only safe answer"
+        )]
         getrandom::fill(&mut bytes).expect("the OS CSPRNG must be available to issue tokens");
         // A clock before 1970 gives the prefix 0: the order suffers, never the secret.
         let millis = now

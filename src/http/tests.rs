@@ -1,6 +1,5 @@
 //! The router against a store that counts every call: requests refused for their credential,
 //! path or body never reach it.
-#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

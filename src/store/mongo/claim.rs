@@ -233,7 +233,10 @@ impl Defects {
     }
 
     /// Whether `defect` is switched on.
-    #[allow(clippy::unused_self)]
+    #[cfg_attr(
+        not(test),
+        expect(clippy::unused_self, reason = "only tests switch defects on")
+    )]
     pub(super) fn has(self, defect: Defect) -> bool {
         #[cfg(test)]
         return self.on[defect as usize];
@@ -315,7 +318,11 @@ impl<K: Clock> ServerClock<K> {
         &self,
         ops: &O,
         // Only the test-only client time reads it.
-        #[cfg_attr(not(test), allow(unused_variables))] local: DateTime<Utc>,
+        #[cfg_attr(
+            not(test),
+            expect(unused_variables, reason = "only the test-only client time reads it")
+        )]
+        local: DateTime<Utc>,
     ) -> Result<DateTime<Utc>, StoreError> {
         match ops.consistency().time {
             TimeSource::Server => self.now(ops).await,

@@ -101,7 +101,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
 ];
 
 /// The schema version this build writes.
-#[allow(clippy::cast_possible_wrap)] // a handful of migrations
+#[expect(clippy::cast_possible_wrap, reason = "a handful of migrations")]
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the schema up to [`LATEST`].
