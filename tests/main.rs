@@ -8,6 +8,8 @@
 
 mod support;
 
+/// Every module imports only the layers below it, as docs/ARCHITECTURE.md draws them.
+mod architecture;
 /// `simulate`'s audit fails a broken run, counts others' claims, ends on SIGTERM.
 mod audit;
 /// Every command through the binary: outputs, refusals, exit codes, an unchanged store.

@@ -83,7 +83,7 @@ impl JwtSigner {
     }
 
     /// A signer with a fresh random 256-bit secret that exists only in this process: what a
-    /// self-contained simulation ([`crate::simulate::Identities::jwt`]) needs, pairing it with
+    /// self-contained simulation (`simulate::Identities::jwt`) needs, pairing it with
     /// [`JwtSigner::verifier`].
     ///
     /// # Panics
