@@ -33,8 +33,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
-    CampaignId, Cents, ClaimAttempt, ClaimToken, Currency, Decision, NewCampaign, Percent, Units,
-    UserId,
+    CampaignId, Cents, ClaimAttempt, Currency, Decision, NewCampaign, Percent, Units, UserId,
 };
 use flashsale::store::{SqliteStore, Store};
 use hdrhistogram::Histogram;
@@ -377,7 +376,7 @@ fn raw_claim(conn: &Connection, campaign: &str, user: &str, now: i64) -> rusqlit
     .execute(params![
         campaign,
         user,
-        ClaimToken::random().as_str(),
+        flashsale::random::token(flashsale::clock::Clock::now(&flashsale::clock::SystemClock)).as_str(),
         discount,
         CART_CENTS,
         now

@@ -35,7 +35,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             &Actor::parse("example")?,
         )
-        .await?;
+        .await?
+        .value;
     println!(
         "created `{}`: {} units, state {}",
         spring.campaign.id,

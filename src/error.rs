@@ -2,7 +2,7 @@
 //! `kind`, HTTP status and help line.
 
 use crate::auth::AuthError;
-use crate::domain::{CampaignId, CampaignState, Cents, Invalid};
+use crate::domain::{CampaignId, CampaignState, Cents, ClaimKey, Conflict, Invalid, MAX_INVENTORY};
 use crate::store::StoreError;
 
 /// Everything a flashsale operation can answer instead of success.
@@ -38,6 +38,21 @@ pub enum Error {
         /// The campaign's minimum.
         min_cart: Cents,
     },
+    /// The request is valid, but the record's state forbids it; nothing was written.
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
+    /// The campaign holds no claim by that key (an unknown or forged token, another
+    /// campaign's token, a user without a claim); nothing was written.
+    #[error("campaign `{id}` has no claim {}", describe(by))]
+    ClaimNotFound {
+        /// The campaign.
+        id: CampaignId,
+        /// How the claim was named.
+        by: ClaimKey,
+    },
+    /// A restock would take the campaign past the inventory limit; nothing was written.
+    #[error("campaign `{0}` would exceed the inventory limit of {max}", max = MAX_INVENTORY)]
+    InventoryLimit(CampaignId),
     /// The caller's identity could not be verified.
     #[error(transparent)]
     Unauthenticated(#[from] AuthError),
@@ -56,12 +71,10 @@ impl Error {
         // Every variant is named (no wildcard), so a new store or auth error cannot get a kind
         // without a decision here, the one place kinds are decided.
         match self {
-            Error::Invalid(_) => ErrorKind::InvalidInput,
+            // A restock past the limit asks for more units than any campaign may hold.
+            Error::Invalid(_) | Error::InventoryLimit(_) => ErrorKind::InvalidInput,
             Error::Store(err) => match err {
-                StoreError::CampaignExists(_)
-                | StoreError::InventoryLimit(_)
-                | StoreError::InvalidUrl { .. }
-                | StoreError::NoDataDir => ErrorKind::InvalidInput,
+                StoreError::InvalidUrl { .. } | StoreError::NoDataDir => ErrorKind::InvalidInput,
                 // A missing file or a file that is not a store: the store is not there, whoever
                 // mistyped what; nothing was written, and the message names the path.
                 StoreError::Unavailable { .. }
@@ -73,10 +86,9 @@ impl Error {
                 StoreError::Damaged { .. }
                 | StoreError::DriftTooLarge { .. }
                 | StoreError::Backend { .. } => ErrorKind::Internal,
-                StoreError::Conflict(_) => ErrorKind::Conflict,
-                StoreError::ClaimNotFound { .. } => ErrorKind::NotFound,
             },
-            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::NotFound(_) | Error::ClaimNotFound { .. } => ErrorKind::NotFound,
             Error::SoldOut(_) => ErrorKind::SoldOut,
             Error::NotLive { .. } => ErrorKind::NotLive,
             Error::NotEligible { .. } => ErrorKind::NotEligible,
@@ -106,6 +118,14 @@ impl Error {
             },
             Error::InvariantViolation(_) => ErrorKind::InvariantViolation,
         }
+    }
+}
+
+/// How a missing claim was named, without echoing a token (a secret, or hostile text).
+fn describe(by: &ClaimKey) -> String {
+    match by {
+        ClaimKey::User(user) => format!("for user `{user}`"),
+        ClaimKey::Token(_) => "with that token".to_owned(),
     }
 }
 
@@ -367,9 +387,20 @@ mod tests {
                 AuthError::SimulationWithoutKey.into(),
                 ErrorKind::Unauthenticated,
             ),
+            (Error::InventoryLimit(id.clone()), ErrorKind::InvalidInput),
             (
-                StoreError::CampaignExists(id.clone()).into(),
-                ErrorKind::InvalidInput,
+                Error::Conflict(Conflict::NotLater {
+                    id: id.clone(),
+                    ends_at: chrono::DateTime::UNIX_EPOCH,
+                }),
+                ErrorKind::Conflict,
+            ),
+            (
+                Error::ClaimNotFound {
+                    id: id.clone(),
+                    by: ClaimKey::Token(crate::domain::ClaimToken::from_stored("t".into())),
+                },
+                ErrorKind::NotFound,
             ),
             (
                 StoreError::unavailable("opening", std::io::Error::other("down")).into(),

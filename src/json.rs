@@ -1,20 +1,15 @@
 //! The contract's JSON documents, shared by the CLI (`--output json`) and the HTTP API, so that
 //! a claim or a campaign looks the same whichever way it was asked for.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::domain::{
-    CampaignId, Claim, ClaimOutcome, ClaimToken, Currency, Event, Hold, OrderId, Transition, UserId,
+    CampaignId, Claim, ClaimOutcome, ClaimToken, Currency, Event, Hold, OrderId, Transition,
+    UserId, rfc3339,
 };
 use crate::error::ErrorKind;
 use crate::service::CampaignView;
-
-/// An instant as the contract writes it: RFC 3339, UTC, millisecond precision.
-pub(crate) fn rfc3339(instant: DateTime<Utc>) -> String {
-    instant.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
 
 /// The contract's campaign JSON.
 pub(crate) fn campaign_json(view: &CampaignView) -> Value {

@@ -70,6 +70,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 mod json;
+pub mod random;
 pub mod service;
 pub mod simulate;
 pub mod store;

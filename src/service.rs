@@ -8,13 +8,13 @@ use crate::clock::Clock;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Actor, Campaign, CampaignChange, CampaignId, CampaignState, Cents, Claim, ClaimAttempt,
-    ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus, ClaimToken, Event, EventQuery, ExportPage,
-    Invalid, NewCampaign, OrderId, RedeemAttempt, Refusal, Stamp, Transition, Units, UserId,
-    Verdict, VoidAttempt, Window,
+    Actor, Applied, Campaign, CampaignChange, CampaignId, CampaignState, Cents, ChangeRefusal,
+    Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus, ClaimToken, Event,
+    EventQuery, ExportPage, Invalid, NewCampaign, OrderId, RedeemAttempt, Refusal, Stamp,
+    Transition, Units, UserId, Verdict, VoidAttempt, Window,
 };
 use crate::error::Error;
-use crate::store::{ReconcileMode, Reconciliation, Store, StoreError};
+use crate::store::{ReconcileMode, Reconciliation, Store};
 
 /// A campaign as seen at an instant: the stored record plus its state then.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +93,8 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
     /// The claim named by `key` on `campaign`, in whatever status. Reads only.
     ///
     /// # Errors
-    /// [`Error::NotFound`] for an unknown campaign, [`StoreError::ClaimNotFound`] (kind
-    /// `not_found`) when it holds no such claim, [`Error::Store`] when the store fails.
+    /// [`Error::NotFound`] for an unknown campaign, [`Error::ClaimNotFound`] when it holds no
+    /// such claim, [`Error::Store`] when the store fails.
     pub async fn show(&self, campaign: &CampaignId, key: &ClaimKey) -> Result<Claim, Error> {
         let found = match key {
             ClaimKey::User(user) => self.store.claim_of(campaign, user).await?,
@@ -106,11 +106,10 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
         if self.store.campaign(campaign).await?.is_none() {
             return Err(Error::NotFound(campaign.clone()));
         }
-        Err(StoreError::ClaimNotFound {
+        Err(Error::ClaimNotFound {
             id: campaign.clone(),
             by: key.clone(),
-        }
-        .into())
+        })
     }
 
     /// Redeems the claim carrying `token` for `order_id` with a checkout cart of `cart`; the
@@ -119,9 +118,9 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
     /// not theirs is answered as unknown.
     ///
     /// # Errors
-    /// [`Error::NotFound`], [`StoreError::ClaimNotFound`], [`Error::NotEligible`] for a cart
-    /// below the minimum, [`StoreError::Conflict`] (kind `conflict`) for a claim redeemed for
-    /// another order, voided, expired or past its hold; each writes nothing.
+    /// [`Error::NotFound`], [`Error::ClaimNotFound`], [`Error::NotEligible`] for a cart below
+    /// the minimum, [`Error::Conflict`] for a claim redeemed for another order, voided,
+    /// expired or past its hold; each writes nothing.
     pub async fn redeem(
         &self,
         campaign: &CampaignId,
@@ -144,11 +143,11 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
     }
 
     /// Voids the claim named by `key`: its unit returns to inventory. Voiding a voided claim
-    /// replays it (no second unit).
+    /// is already in effect: it replays (no second unit, no event).
     ///
     /// # Errors
-    /// [`Error::NotFound`], [`StoreError::ClaimNotFound`], [`StoreError::Conflict`] for a
-    /// redeemed or expired claim; each writes nothing.
+    /// [`Error::NotFound`], [`Error::ClaimNotFound`], [`Error::Conflict`] for a redeemed or
+    /// expired claim; each writes nothing.
     pub async fn void(
         &self,
         campaign: &CampaignId,
@@ -164,6 +163,36 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
         };
         let verdict = self.store.void(&attempt).await?;
         carried_out(campaign, key, Cents::ZERO, verdict)
+    }
+
+    /// What [`ClaimService::void`] would answer now, by the same decision on the claim as it
+    /// reads now, writing nothing (`--dry-run`).
+    ///
+    /// # Errors
+    /// As [`ClaimService::void`].
+    pub async fn preview_void(
+        &self,
+        campaign: &CampaignId,
+        key: &ClaimKey,
+        actor: &Actor,
+    ) -> Result<Transition, Error> {
+        let attempt = VoidAttempt {
+            campaign_id: campaign.clone(),
+            key: key.clone(),
+            reason: None,
+            stamp: self.stamp(actor).await?,
+        };
+        let claim = match key {
+            ClaimKey::User(user) => self.store.claim_of(campaign, user).await?,
+            ClaimKey::Token(token) => self.store.claim_by_token(campaign, token).await?,
+        };
+        let exists = claim.is_some() || self.store.campaign(campaign).await?.is_some();
+        carried_out(
+            campaign,
+            key,
+            Cents::ZERO,
+            attempt.decide(claim.as_ref(), exists),
+        )
     }
 
     /// Pages through every claim of `campaign` (optionally of one `status`) in a stable order,
@@ -229,7 +258,6 @@ impl<S: Store> ExportPages<'_, S> {
     }
 }
 
-/// The answer to a carried-out [`Verdict`] on a claim.
 /// Who and when: `actor`, at the instant `store` judges `clock`'s reading as (see
 /// [`Store::now`]). Every action a service carries out is stamped here.
 async fn stamp<S: Store, C: Clock>(store: &S, clock: &C, actor: &Actor) -> Result<Stamp, Error> {
@@ -239,6 +267,7 @@ async fn stamp<S: Store, C: Clock>(store: &S, clock: &C, actor: &Actor) -> Resul
     })
 }
 
+/// The answer to a carried-out [`Verdict`] on a claim.
 fn carried_out(
     campaign: &CampaignId,
     key: &ClaimKey,
@@ -247,17 +276,16 @@ fn carried_out(
 ) -> Result<Transition, Error> {
     verdict.into_outcome().map_err(|refusal| match refusal {
         ClaimRefusal::CampaignNotFound => Error::NotFound(campaign.clone()),
-        ClaimRefusal::ClaimNotFound => StoreError::ClaimNotFound {
+        ClaimRefusal::ClaimNotFound => Error::ClaimNotFound {
             id: campaign.clone(),
             by: key.clone(),
-        }
-        .into(),
+        },
         ClaimRefusal::NotEligible { min_cart } => Error::NotEligible {
             id: campaign.clone(),
             cart,
             min_cart,
         },
-        ClaimRefusal::Conflict(conflict) => StoreError::Conflict(conflict).into(),
+        ClaimRefusal::Conflict(conflict) => Error::Conflict(conflict),
     })
 }
 
@@ -272,6 +300,52 @@ fn refused(attempt: &ClaimAttempt, refusal: Refusal) -> Error {
             min_cart,
         },
         Refusal::SoldOut => Error::SoldOut(id),
+    }
+}
+
+/// A refused [`CampaignChange`] as the caller sees it.
+fn change_refused(id: &CampaignId, refusal: ChangeRefusal) -> Error {
+    match refusal {
+        ChangeRefusal::CampaignNotFound => Error::NotFound(id.clone()),
+        ChangeRefusal::Conflict(conflict) => Error::Conflict(conflict),
+        ChangeRefusal::InventoryLimit => Error::InventoryLimit(id.clone()),
+        ChangeRefusal::EndOutOfRange => {
+            Invalid::new("extension", "moves the end past the year 9999").into()
+        }
+    }
+}
+
+/// What an operator's action came to: the record as it stands after it, and whether the
+/// action changed anything. One rule for repeats: an action already in effect succeeds
+/// unchanged (`changed` false) and appends no event, so a retried action is safe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acted<T> {
+    /// The record after the action.
+    pub value: T,
+    /// Whether the action changed it (and appended its event).
+    pub changed: bool,
+}
+
+impl<T> Acted<T> {
+    fn changed(value: T) -> Self {
+        Acted {
+            value,
+            changed: true,
+        }
+    }
+
+    fn unchanged(value: T) -> Self {
+        Acted {
+            value,
+            changed: false,
+        }
+    }
+
+    fn of(applied: &Applied, value: T) -> Self {
+        Acted {
+            value,
+            changed: applied.changed(),
+        }
     }
 }
 
@@ -293,19 +367,29 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         self.clock.now()
     }
 
-    /// Validates and saves a new campaign.
+    /// Validates and saves a new campaign. A create under an id that exists with the same
+    /// terms is already in effect: it answers the stored campaign, unchanged.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for a campaign that breaks a rule, [`Error::Store`] for a taken id
-    /// (exit 2) or a store failure.
-    pub async fn create(&self, new: NewCampaign, actor: &Actor) -> Result<CampaignView, Error> {
+    /// [`Error::Invalid`] for a campaign that breaks a rule; [`Error::Conflict`] for an id
+    /// that exists with other terms (nothing written); [`Error::Store`].
+    pub async fn create(
+        &self,
+        new: NewCampaign,
+        actor: &Actor,
+    ) -> Result<Acted<CampaignView>, Error> {
         let stamp = self.stamp(actor).await?;
         let campaign = new.validate(stamp.at)?;
-        self.store.create_campaign(&campaign, &stamp).await?;
-        Ok(CampaignView::at(campaign, stamp.at))
+        match self.store.create_campaign(&campaign, &stamp).await? {
+            None => Ok(Acted::changed(CampaignView::at(campaign, stamp.at))),
+            Some(existing) => {
+                campaign.repeats(&existing)?;
+                Ok(Acted::unchanged(CampaignView::at(existing, stamp.at)))
+            }
+        }
     }
 
-    /// The campaign with this id, as it stands now.
+    /// The campaign with this id, as it stands now (by the store's clock).
     ///
     /// # Errors
     /// [`Error::NotFound`], or [`Error::Store`].
@@ -315,30 +399,58 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
             .campaign(id)
             .await?
             .ok_or_else(|| Error::NotFound(id.clone()))?;
-        Ok(CampaignView::at(campaign, self.clock.now()))
+        let now = self.store.now(self.clock.now()).await?;
+        Ok(CampaignView::at(campaign, now))
     }
 
-    /// Every campaign, oldest first.
+    /// Every campaign, oldest first, as it stands now (by the store's clock).
     ///
     /// # Errors
     /// [`Error::Store`].
     pub async fn list(&self) -> Result<Vec<CampaignView>, Error> {
-        let now = self.clock.now();
-        Ok(self
-            .store
-            .campaigns()
-            .await?
+        let campaigns = self.store.campaigns().await?;
+        let now = self.store.now(self.clock.now()).await?;
+        Ok(campaigns
             .into_iter()
             .map(|c| CampaignView::at(c, now))
             .collect())
+    }
+
+    /// Carries out an operator's change ([`CampaignChange::apply`] decides it inside the
+    /// store's atomic step): pause, resume, extend, end, restock, removal. A change already in
+    /// effect succeeds unchanged and appends no event.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::Conflict`] when the campaign's state forbids the change;
+    /// [`Error::InventoryLimit`] for a restock past the limit; [`Error::Invalid`] for an
+    /// extension past the year 9999; [`Error::Store`]. A refusal writes nothing.
+    pub async fn change(
+        &self,
+        id: &CampaignId,
+        change: &CampaignChange,
+        actor: &Actor,
+    ) -> Result<Acted<CampaignView>, Error> {
+        if let CampaignChange::Extend { ends_at } = change {
+            Window::check_instant("ends at", *ends_at)?;
+        }
+        let stamp = self.stamp(actor).await?;
+        let applied = self
+            .store
+            .change_campaign(id, change, &stamp)
+            .await?
+            .map_err(|refusal| change_refused(id, refusal))?;
+        Ok(Acted::of(
+            &applied,
+            CampaignView::at(applied.campaign.clone(), stamp.at),
+        ))
     }
 
     /// Stops a campaign now and records when (`ended_at`); no claim is accepted afterwards
     /// (replays and redeems still are). Ending an ended campaign keeps its first `ended_at`.
     ///
     /// # Errors
-    /// [`Error::NotFound`], or [`Error::Store`].
-    pub async fn end(&self, id: &CampaignId, actor: &Actor) -> Result<CampaignView, Error> {
+    /// As [`CampaignService::change`].
+    pub async fn end(&self, id: &CampaignId, actor: &Actor) -> Result<Acted<CampaignView>, Error> {
         self.change(id, &CampaignChange::End, actor).await
     }
 
@@ -346,63 +458,51 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// replays and redeems still work.
     ///
     /// # Errors
-    /// [`Error::NotFound`]; [`StoreError::Conflict`] for an ended or already paused campaign.
-    pub async fn pause(&self, id: &CampaignId, actor: &Actor) -> Result<CampaignView, Error> {
+    /// As [`CampaignService::change`]; an ended campaign is a conflict.
+    pub async fn pause(
+        &self,
+        id: &CampaignId,
+        actor: &Actor,
+    ) -> Result<Acted<CampaignView>, Error> {
         self.change(id, &CampaignChange::Pause, actor).await
     }
 
     /// Resumes a paused campaign.
     ///
     /// # Errors
-    /// [`Error::NotFound`]; [`StoreError::Conflict`] for an ended or running campaign.
-    pub async fn resume(&self, id: &CampaignId, actor: &Actor) -> Result<CampaignView, Error> {
+    /// As [`CampaignService::change`]; an ended campaign is a conflict.
+    pub async fn resume(
+        &self,
+        id: &CampaignId,
+        actor: &Actor,
+    ) -> Result<Acted<CampaignView>, Error> {
         self.change(id, &CampaignChange::Resume, actor).await
     }
 
     /// Moves a campaign's end later, to `ends_at`.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for an instant no store can keep; [`Error::NotFound`];
-    /// [`StoreError::Conflict`] for an end that is not later, or an ended campaign.
+    /// As [`CampaignService::change`]; an earlier end, or an ended campaign, is a conflict.
     pub async fn extend(
         &self,
         id: &CampaignId,
         ends_at: DateTime<Utc>,
         actor: &Actor,
-    ) -> Result<CampaignView, Error> {
-        Window::check_instant("ends at", ends_at)?;
+    ) -> Result<Acted<CampaignView>, Error> {
         self.change(id, &CampaignChange::Extend { ends_at }, actor)
             .await
     }
 
-    /// Restocks a campaign with `units` more units. An ended campaign is refused: its units
-    /// could never be claimed, so a restock there is a mistake (usually the wrong id), and
-    /// answering it with success would hide that.
+    /// Restocks a campaign with `units` more units.
     ///
     /// # Errors
-    /// [`Error::NotFound`]; [`Error::Invalid`] for an ended campaign (nothing written);
-    /// [`Error::Store`] (including a restock past the inventory limit, exit 2).
+    /// As [`CampaignService::change`]; an ended campaign is a conflict.
     pub async fn add_inventory(
         &self,
         id: &CampaignId,
         units: Units,
         actor: &Actor,
-    ) -> Result<CampaignView, Error> {
-        let current = self
-            .store
-            .campaign(id)
-            .await?
-            .ok_or_else(|| Error::NotFound(id.clone()))?;
-        // Read before the write, not inside it: a restock that races an operator's `end`
-        // adds units that were for sale a moment earlier, which is no worse than the same
-        // restock a moment earlier.
-        if current.state(self.clock.now()) == CampaignState::Ended {
-            return Err(Invalid::new(
-                "restock",
-                format!("campaign `{id}` has ended, so its units could never be claimed; nothing was added"),
-            )
-            .into());
-        }
+    ) -> Result<Acted<CampaignView>, Error> {
         self.change(id, &CampaignChange::AddInventory(units), actor)
             .await
     }
@@ -410,15 +510,43 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// Takes `units` units off sale; never below what claims hold.
     ///
     /// # Errors
-    /// [`Error::NotFound`]; [`StoreError::Conflict`] when fewer than `units` are not held.
+    /// As [`CampaignService::change`]; more units than are free is a conflict.
     pub async fn remove_inventory(
         &self,
         id: &CampaignId,
         units: Units,
         actor: &Actor,
-    ) -> Result<CampaignView, Error> {
+    ) -> Result<Acted<CampaignView>, Error> {
         self.change(id, &CampaignChange::RemoveInventory(units), actor)
             .await
+    }
+
+    /// What [`CampaignService::change`] would answer now, by the same decision on the
+    /// campaign as it reads now, writing nothing (`--dry-run`).
+    ///
+    /// # Errors
+    /// As [`CampaignService::change`].
+    pub async fn preview(
+        &self,
+        id: &CampaignId,
+        change: &CampaignChange,
+    ) -> Result<Acted<CampaignView>, Error> {
+        if let CampaignChange::Extend { ends_at } = change {
+            Window::check_instant("ends at", *ends_at)?;
+        }
+        let campaign = self
+            .store
+            .campaign(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        let now = self.store.now(self.clock.now()).await?;
+        let applied = change
+            .apply(&campaign, now)
+            .map_err(|refusal| change_refused(id, refusal))?;
+        Ok(Acted::of(
+            &applied,
+            CampaignView::at(applied.campaign.clone(), now),
+        ))
     }
 
     /// Returns the units of every claim past its hold now. Idempotent: a second run finds
@@ -439,21 +567,6 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// [`Error::Store`].
     pub async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, Error> {
         Ok(self.store.events(query).await?)
-    }
-
-    async fn change(
-        &self,
-        id: &CampaignId,
-        change: &CampaignChange,
-        actor: &Actor,
-    ) -> Result<CampaignView, Error> {
-        let stamp = self.stamp(actor).await?;
-        let campaign = self
-            .store
-            .change_campaign(id, change, &stamp)
-            .await?
-            .ok_or_else(|| Error::NotFound(id.clone()))?;
-        Ok(CampaignView::at(campaign, stamp.at))
     }
 
     async fn stamp(&self, actor: &Actor) -> Result<Stamp, Error> {

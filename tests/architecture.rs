@@ -15,25 +15,32 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "auth", "clock", "domain", "error", "http", "json", "service", "simulate", "store",
+            "auth", "clock", "domain", "error", "http", "json", "random", "service", "simulate",
+            "store",
         ],
     ),
     (
         "http",
         &[
-            "auth", "clock", "domain", "error", "json", "service", "store",
+            "auth", "clock", "domain", "error", "json", "random", "service", "store",
         ],
     ),
     (
         "simulate",
-        &["auth", "clock", "domain", "error", "service", "store"],
+        &[
+            "auth", "clock", "domain", "error", "random", "service", "store",
+        ],
     ),
     ("json", &["domain", "error", "service"]),
-    ("service", &["auth", "clock", "domain", "error", "store"]),
+    (
+        "service",
+        &["auth", "clock", "domain", "error", "random", "store"],
+    ),
     ("error", &["auth", "domain", "store"]),
-    ("store", &["clock", "domain"]),
+    ("store", &["clock", "domain", "random"]),
     ("auth", &["clock", "domain"]),
     ("clock", &[]),
+    ("random", &["domain"]),
     ("domain", &[]),
 ];
 
@@ -58,6 +65,19 @@ const CRATES_OF: &[(&str, &[&str])] = &[
     ("store", &["mongodb", "rusqlite"]),
 ];
 
+/// What the domain never names: a clock, randomness, I/O, a runtime. Time comes in as `now`,
+/// random bytes as arguments.
+const NOT_IN_DOMAIN: &[&str] = &[
+    "Utc::now",
+    "SystemTime",
+    "Instant::now",
+    "getrandom::",
+    "rand::",
+    "tokio::",
+    "std::fs",
+    "std::net",
+];
+
 #[test]
 fn every_module_imports_only_the_layers_below_it() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -80,6 +100,17 @@ fn every_module_imports_only_the_layers_below_it() {
                     "{shown}: `{layer}` imports `{used}`; it may import only {}",
                     list(allowed)
                 ));
+            }
+        }
+        if layer == "domain" {
+            for name in NOT_IN_DOMAIN {
+                let named = match name.strip_suffix("::") {
+                    Some(krate) => names_crate(&text, krate),
+                    None => text.contains(name),
+                };
+                if named {
+                    broken.push(format!("{shown}: the domain names `{name}`"));
+                }
             }
         }
         for (owner, crates) in CRATES_OF {

@@ -13,10 +13,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use flashsale::clock::{Clock as _, SystemClock};
 use flashsale::domain::{
-    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
-    EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict, VoidAttempt,
+    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
+    Decision, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict,
+    VoidAttempt,
 };
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, CommitStats, Reconciliation, SqliteStore, Store, StoreError};
@@ -50,7 +52,11 @@ fn failure(what: &str) -> StoreError {
 }
 
 impl Store for Faulty {
-    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+    async fn create_campaign(
+        &self,
+        campaign: &Campaign,
+        stamp: &Stamp,
+    ) -> Result<Option<Campaign>, StoreError> {
         self.inner.create_campaign(campaign, stamp).await
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
@@ -64,7 +70,7 @@ impl Store for Faulty {
         id: &CampaignId,
         change: &CampaignChange,
         stamp: &Stamp,
-    ) -> Result<Option<Campaign>, StoreError> {
+    ) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
         self.inner.change_campaign(id, change, stamp).await
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
@@ -116,6 +122,9 @@ impl Store for Faulty {
     }
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
         self.inner.export_page(page).await
+    }
+    async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+        self.inner.now(local).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         let first = self.audits.fetch_add(1, Ordering::SeqCst) == 0;

@@ -59,6 +59,7 @@ fn campaign_create_prints_the_contract_json() {
             "paused": false,
             "ended_at": null,
             "hold_seconds": null,
+            "changed": true,
         })
     );
 }
@@ -113,6 +114,7 @@ fn campaign_create_derives_an_id_and_defaults() {
             "paused": false,
             "ended_at": null,
             "hold_seconds": null,
+            "changed": true,
         })
     );
 }
@@ -195,10 +197,6 @@ fn campaign_create_refuses_invalid_fields_and_writes_nothing() {
             format!("invalid campaign id: `{}…` {slug_rule}", "a".repeat(40)),
         ),
         (
-            vec!["--id", "taken"],
-            "campaign `taken` already exists: choose another `--id`".into(),
-        ),
-        (
             vec!["--currency", "EURO"],
             "invalid currency: `EURO` must be a 3-letter code like EUR".into(),
         ),
@@ -256,6 +254,12 @@ fn campaign_create_without_a_terminal_reports_missing_fields() {
 
 /// The whole JSON of a campaign made by [`TestEnv::create_campaign`], with its times taken
 /// from `got` once they are checked to be timestamps.
+/// `doc`, the answer to an operator's action, with whether the action changed anything.
+fn changed(mut doc: Value, changed: bool) -> Value {
+    doc["changed"] = changed.into();
+    doc
+}
+
 fn campaign_doc(got: &Value, id: &str, state: &str, total: u32, claimed: u32) -> Value {
     let ended = (state == "ended").then_some("ended_at");
     for field in ["starts_at", "ends_at", "created_at"]
@@ -367,12 +371,26 @@ b   Campaign b  live   3/3   10%  in 59m
     assert_eq!(status, campaign_doc(&status, "b", "live", 3, 0));
 
     let ended = env.run(["campaign", "end", "b", "--yes"]).json();
-    assert_eq!(ended, campaign_doc(&ended, "b", "ended", 3, 0));
+    assert_eq!(
+        ended,
+        changed(campaign_doc(&ended, "b", "ended", 3, 0), true)
+    );
     let again = env.run(["campaign", "end", "b", "--yes"]).run();
     assert_eq!(
         (normalise_local(&again.stdout, &[]), again.stderr),
-        (campaign_table("b", "ended", 0, 3), String::new()),
+        (
+            format!(
+                "{}\nunchanged: it was already so; nothing was written\n",
+                campaign_table("b", "ended", 0, 3)
+            ),
+            String::new()
+        ),
         "ending twice is harmless"
+    );
+    let again = env.run(["campaign", "end", "b", "--yes"]).json();
+    assert_eq!(
+        again,
+        changed(campaign_doc(&again, "b", "ended", 3, 0), false)
     );
     let err = env.claim("b", "ana", "50").code(5).json();
     assert_eq!(
@@ -710,7 +728,7 @@ fn inventory_show_add_and_reconcile() {
     let added = env.run(["inventory", "add", "spring", "2"]).json();
     assert_eq!(
         added,
-        json!({"campaign_id": "spring", "total": 3, "claimed": 1, "remaining": 2})
+        json!({"campaign_id": "spring", "total": 3, "claimed": 1, "remaining": 2, "changed": true})
     );
     env.claim("spring", "bo", "30").json(); // the restock is claimable
     let report = env.run(["inventory", "reconcile", "spring"]).json();
@@ -915,7 +933,10 @@ fn output_can_come_from_the_environment() {
 /// and on MongoDB (CI runs it on FerretDB).
 fn operator_story(env: &TestEnv) {
     let created = env.create_campaign("story", 2);
-    assert_eq!(created, campaign_doc(&created, "story", "live", 2, 0));
+    assert_eq!(
+        created,
+        changed(campaign_doc(&created, "story", "live", 2, 0), true)
+    );
     let dup = env
         .run([
             "campaign",
@@ -933,15 +954,16 @@ fn operator_story(env: &TestEnv) {
             "--duration",
             "1h",
         ])
-        .code(2)
+        .code(9)
         .json();
-    assert_eq!(
-        dup,
-        json!({"error": {
-            "kind": "invalid_input",
-            "message": "campaign `story` already exists: choose another `--id`"
-        }})
+    let message = dup["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with(
+            "campaign `story` already exists with other terms (name Campaign story, not Again, "
+        ) && message.ends_with("); nothing was written: choose another `--id`"),
+        "{dup}"
     );
+    assert_eq!(dup["error"]["kind"], "conflict");
 
     let ana = env.claim("story", "ana", "64.90").json();
     assert_eq!(ana, claim_doc(&ana, "claimed", "story", "ana", 500, 6490));
@@ -963,7 +985,7 @@ fn operator_story(env: &TestEnv) {
     let added = env.run(["inventory", "add", "story", "1"]).json();
     assert_eq!(
         added,
-        json!({"campaign_id": "story", "total": 3, "claimed": 2, "remaining": 1})
+        json!({"campaign_id": "story", "total": 3, "claimed": 2, "remaining": 1, "changed": true})
     );
     env.claim("story", "cy", "50").json(); // the restock is claimable
     let report = env
@@ -980,7 +1002,10 @@ fn operator_story(env: &TestEnv) {
     );
 
     let ended = env.run(["campaign", "end", "story", "--yes"]).json();
-    assert_eq!(ended, campaign_doc(&ended, "story", "ended", 3, 3));
+    assert_eq!(
+        ended,
+        changed(campaign_doc(&ended, "story", "ended", 3, 3), true)
+    );
     env.claim("story", "dee", "50").code(5).json();
     let replay = env.claim("story", "ana", "50").json();
     assert_eq!(replay["claim"], ana["claim"], "replay after the end");

@@ -304,14 +304,14 @@ fn a_duplicate_campaign_id_changes_nothing() {
     let before = env.store_state();
     let json = env
         .run(create_with("--id", &OsString::from("spring")))
-        .code(2)
+        .code(9)
         .json();
-    assert_eq!(
-        json,
-        serde_json::json!({"error": {
-            "kind": "invalid_input",
-            "message": "campaign `spring` already exists: choose another `--id`"
-        }})
+    assert_eq!(json["error"]["kind"], "conflict", "{json}");
+    let message = json["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("campaign `spring` already exists with other terms (")
+            && message.ends_with("; nothing was written: choose another `--id`"),
+        "{message}"
     );
     assert_eq!(env.store_state(), before);
 }

@@ -42,6 +42,8 @@ mod multiprocess;
 mod prompts;
 /// The README documents every subcommand and exit code.
 mod readme;
+/// One rule for repeating an operator action: unchanged, a conflict, or a dry run's answer.
+mod repeats;
 /// Commands do only what they are asked: reading never creates a store, foreign files untouched.
 mod safety;
 /// `flashsale serve` over loopback HTTP.

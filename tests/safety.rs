@@ -331,11 +331,8 @@ fn inventory_add_refuses_an_ended_campaign_and_writes_nothing() {
     env.run(["campaign", "end", "spring", "--yes"]).json();
     let before = env.store_bytes();
     env.run(["inventory", "add", "spring", "5"])
-        .code(2)
-        .stderr(
-            "error: invalid restock: campaign `spring` has ended, so its units could never be \
-             claimed; nothing was added\n",
-        )
+        .code(9)
+        .stderr("error: campaign `spring` has ended and cannot be restocked; nothing was written\n")
         .check();
     assert_eq!(env.store_bytes(), before);
     // A live campaign still takes a restock.

@@ -6,11 +6,12 @@ use crate::support;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use flashsale::clock::FixedClock;
 use flashsale::domain::{
-    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
-    EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict, VoidAttempt,
+    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
+    Decision, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict,
+    VoidAttempt,
 };
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
@@ -729,9 +730,12 @@ impl FakeStore {
 }
 
 impl Store for FakeStore {
-    async fn create_campaign(&self, campaign: &Campaign, _: &Stamp) -> Result<(), StoreError> {
-        self.with(|d| d.campaigns.insert(campaign.id.clone(), campaign.clone()));
-        Ok(())
+    async fn create_campaign(
+        &self,
+        campaign: &Campaign,
+        _: &Stamp,
+    ) -> Result<Option<Campaign>, StoreError> {
+        Ok(self.with(|d| d.campaigns.insert(campaign.id.clone(), campaign.clone())))
     }
 
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
@@ -747,7 +751,7 @@ impl Store for FakeStore {
         _: &CampaignId,
         _: &CampaignChange,
         _: &Stamp,
-    ) -> Result<Option<Campaign>, StoreError> {
+    ) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
         unimplemented!("not used by the simulator")
     }
 
@@ -762,7 +766,11 @@ impl Store for FakeStore {
                 .find(|c| &c.campaign_id == id && &c.user_id == user)
                 .filter(|_| self.fault != Fault::NoReplay)
                 .cloned();
-            let decision = attempt.decide(held, d.campaigns.get(id), ClaimToken::random());
+            let decision = attempt.decide(
+                held,
+                d.campaigns.get(id),
+                flashsale::random::token(attempt.now),
+            );
             let Decision::Grant(claim) = &decision else {
                 return Ok(decision);
             };
@@ -832,6 +840,10 @@ impl Store for FakeStore {
     /// Nothing here is an operator's action: the log stays empty.
     async fn events(&self, _: &EventQuery) -> Result<Vec<Event>, StoreError> {
         Ok(Vec::new())
+    }
+
+    async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+        Ok(local)
     }
 
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {

@@ -14,10 +14,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use flashsale::ErrorKind;
 use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
-    Actor, Campaign, CampaignChange, CampaignId, CampaignState, Cents, Claim, ClaimAttempt,
-    ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus, ClaimToken, Conflict, Currency, Event,
-    EventQuery, ExportPage, Hold, MAX_INVENTORY, NewCampaign, OrderId, RedeemAttempt, Refusal,
-    Stamp, Units, UserId, Verdict, VoidAttempt,
+    Actor, Applied, Campaign, CampaignChange, CampaignId, CampaignState, Cents, ChangeRefusal,
+    Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus, ClaimToken, Conflict,
+    Currency, Event, EventQuery, ExportPage, Hold, MAX_INVENTORY, NewCampaign, OrderId,
+    RedeemAttempt, Refusal, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
 use flashsale::store::{
     AnyStore, MongoStore, ReconcileMode, SqliteStore, Store, StoreError, StoreUrl,
@@ -59,7 +59,7 @@ async fn end<S: Store>(
     store: &S,
     id: &CampaignId,
     at: DateTime<Utc>,
-) -> Result<Option<Campaign>, StoreError> {
+) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
     store
         .change_campaign(id, &CampaignChange::End, &stamp(at))
         .await
@@ -69,7 +69,7 @@ async fn restock<S: Store>(
     store: &S,
     id: &CampaignId,
     units: i64,
-) -> Result<Option<Campaign>, StoreError> {
+) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
     let change = CampaignChange::AddInventory(Units::new(units).unwrap());
     store
         .change_campaign(id, &change, &stamp(SystemClock.now()))
@@ -192,7 +192,7 @@ async fn story<S: Store>(store: S, concurrency: usize) {
     ));
     assert!(matches!(
         restock(&*store, &cid, MAX_INVENTORY).await,
-        Err(StoreError::InventoryLimit(_))
+        Ok(Err(ChangeRefusal::InventoryLimit))
     ));
 
     // Not found, everywhere.
@@ -202,8 +202,14 @@ async fn story<S: Store>(store: S, concurrency: usize) {
         Refusal::NotFound
     );
     assert_eq!(store.campaign(&ghost).await.unwrap(), None);
-    assert_eq!(end(&*store, &ghost, now).await.unwrap(), None);
-    assert_eq!(restock(&*store, &ghost, 1).await.unwrap(), None);
+    assert_eq!(
+        end(&*store, &ghost, now).await.unwrap(),
+        Err(ChangeRefusal::CampaignNotFound)
+    );
+    assert_eq!(
+        restock(&*store, &ghost, 1).await.unwrap(),
+        Err(ChangeRefusal::CampaignNotFound)
+    );
     assert_eq!(
         store
             .reconcile(&ghost, ReconcileMode::Apply, &stamp(now))
@@ -214,10 +220,10 @@ async fn story<S: Store>(store: S, concurrency: usize) {
     assert_eq!(store.audit(&ghost).await.unwrap(), None);
     assert!(!store.delete_campaign(&ghost).await.unwrap());
 
-    // A taken id.
+    // A taken id: nothing written, and the campaign that holds it answered.
     assert!(matches!(
         store.create_campaign(&campaign(id, 1, now), &stamp(now)).await,
-        Err(StoreError::CampaignExists(taken)) if taken == cid
+        Ok(Some(taken)) if taken.id == cid && taken.total() != 1
     ));
 
     // Reconcile finds no drift; the audit agrees with the claims.
@@ -252,12 +258,18 @@ async fn story<S: Store>(store: S, concurrency: usize) {
     // Ended by an operator: no new claim, replays still work, an earlier stop is kept.
     let later = now + TimeDelta::seconds(10);
     let ended = end(&*store, &cid, later).await.unwrap().unwrap();
-    assert_eq!(ended.ended_at, Some(later));
+    assert_eq!(
+        (ended.changed(), ended.campaign.ended_at),
+        (true, Some(later))
+    );
     let again = end(&*store, &cid, later + TimeDelta::seconds(1))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(again.ended_at, Some(later));
+    assert_eq!(
+        (again.changed(), again.campaign.ended_at),
+        (false, Some(later))
+    );
     assert_eq!(
         refusal(&*store, id, "fay", "50", later).await,
         Refusal::NotLive(CampaignState::Ended)
@@ -865,44 +877,55 @@ async fn lifecycle<S: Store>(store: S) {
     let remove = |n| CampaignChange::RemoveInventory(Units::new(n).unwrap());
     assert!(matches!(
         store.change_campaign(&id, &remove(6), &stamp(late)).await,
-        Err(StoreError::Conflict(Conflict::BelowHeld {
+        Ok(Err(ChangeRefusal::Conflict(Conflict::BelowHeld {
             remaining: 5,
             ..
-        }))
+        })))
     ));
     let c = store
         .change_campaign(&id, &remove(4), &stamp(late))
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .campaign;
     assert_eq!((c.total(), c.claimed(), c.remaining()), (2, 1, 1));
     assert!(matches!(
         store
             .change_campaign(&other, &remove(1), &stamp(late))
             .await,
-        Err(StoreError::Conflict(Conflict::BelowHeld { .. }))
+        Ok(Err(ChangeRefusal::Conflict(Conflict::BelowHeld { .. })))
     ));
 
     // Extend (later only), pause (new claims refused as paused; replays and redeems work),
     // resume, end (ended_at recorded; nothing more may change).
     let ends = now + TimeDelta::hours(1);
     let extend = |to| CampaignChange::Extend { ends_at: to };
-    let err = store
+    // The same end is already in effect; an earlier one contradicts it.
+    let same = store
         .change_campaign(&id, &extend(ends), &stamp(late))
         .await
-        .unwrap_err();
-    assert_eq!(kind_of(err), ErrorKind::Conflict);
+        .unwrap()
+        .unwrap();
+    assert!(!same.changed());
+    assert!(matches!(
+        store
+            .change_campaign(&id, &extend(ends - TimeDelta::minutes(1)), &stamp(late))
+            .await,
+        Ok(Err(ChangeRefusal::Conflict(Conflict::NotLater { .. })))
+    ));
     let c = store
         .change_campaign(&id, &extend(ends + TimeDelta::hours(1)), &stamp(late))
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .campaign;
     assert_eq!(c.window.ends_at, ends + TimeDelta::hours(1));
     let c = store
         .change_campaign(&id, &CampaignChange::Pause, &stamp(late))
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .campaign;
     assert_eq!(c.state(late), CampaignState::Paused);
     assert_eq!(
         refusal(&store, "life", "eve", "50", late).await,
@@ -912,12 +935,15 @@ async fn lifecycle<S: Store>(store: S) {
         claim(&store, "life", "ana", late).await,
         ClaimOutcome::Replayed(redeemed.clone())
     );
-    assert!(matches!(
-        store
-            .change_campaign(&id, &CampaignChange::Pause, &stamp(late))
-            .await,
-        Err(StoreError::Conflict(Conflict::AlreadyThere { .. }))
-    ));
+    // Pausing a paused campaign is already in effect: unchanged, no event.
+    let events_before = actions(&store, &id).await;
+    let again = store
+        .change_campaign(&id, &CampaignChange::Pause, &stamp(late))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.changed(), again.campaign.paused), (false, true));
+    assert_eq!(actions(&store, &id).await, events_before);
     store
         .change_campaign(&id, &CampaignChange::Resume, &stamp(late))
         .await
@@ -929,7 +955,8 @@ async fn lifecycle<S: Store>(store: S) {
         .change_campaign(&id, &CampaignChange::End, &stamp(late))
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .campaign;
     assert_eq!(ended.ended_at, Some(late));
     let before = (counters(&store, &id).await, actions(&store, &id).await);
     let again = store
@@ -941,6 +968,8 @@ async fn lifecycle<S: Store>(store: S) {
         .await
         .unwrap()
         .unwrap();
+    assert!(!again.changed());
+    let again = again.campaign;
     assert_eq!(
         again.ended_at,
         Some(late),
@@ -950,10 +979,12 @@ async fn lifecycle<S: Store>(store: S) {
         CampaignChange::Pause,
         CampaignChange::Resume,
         extend(ends + TimeDelta::hours(3)),
+        CampaignChange::ExtendBy(TimeDelta::hours(1)),
+        CampaignChange::AddInventory(Units::new(1).unwrap()),
     ] {
         assert!(matches!(
             store.change_campaign(&id, &change, &stamp(late)).await,
-            Err(StoreError::Conflict(Conflict::Ended { .. }))
+            Ok(Err(ChangeRefusal::Conflict(Conflict::Ended { .. })))
         ));
     }
     // A redeem still works after the end, within the hold.

@@ -165,12 +165,7 @@ mod fixtures {
     pub(super) const EC_PUBLIC: &[u8] = include_bytes!("../../tests/fixtures/jwt/ec_public.pem");
 
     pub(super) fn now() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            .try_into()
-            .unwrap()
+        crate::clock::Clock::now(&crate::clock::SystemClock).timestamp()
     }
 
     /// The wall clock: jsonwebtoken checks `exp` and `nbf` against the system time.

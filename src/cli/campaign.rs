@@ -12,8 +12,10 @@ use crate::clock::{Clock as _, SystemClock};
 use super::confirm::ConfirmArgs;
 use super::{Context, Interrupted, UsageError, output, parse};
 use crate::domain::{
-    CampaignId, CampaignState, Cents, Currency, Invalid, NewCampaign, Percent, Units,
+    CampaignChange, CampaignId, CampaignState, Cents, Currency, Invalid, NewCampaign, Percent,
+    Units, rfc3339,
 };
+use crate::service::{Acted, CampaignView};
 
 /// Campaign subcommands.
 #[derive(Debug, Subcommand)]
@@ -208,10 +210,8 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             // Checked here too, before the store is opened: a refused campaign must not create
             // or touch a store (the service checks again with its own clock).
             new.clone().validate(now)?;
-            let view = ctx.campaigns().await?.create(new, &actor).await?;
-            ctx.emit(&output::campaign_json(&view), || {
-                output::campaign_table(&view)
-            })
+            let acted = ctx.campaigns().await?.create(new, &actor).await?;
+            emit_acted(ctx, &acted)
         }
         CampaignCmd::Status(IdArgs { id }) => {
             let id = CampaignId::parse(&id)?;
@@ -232,18 +232,14 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
         CampaignCmd::Pause(IdArgs { id }) => {
             let id = CampaignId::parse(&id)?;
             let actor = super::actor()?;
-            let view = ctx.campaigns().await?.pause(&id, &actor).await?;
-            ctx.emit(&output::campaign_json(&view), || {
-                output::campaign_table(&view)
-            })
+            let acted = ctx.campaigns().await?.pause(&id, &actor).await?;
+            emit_acted(ctx, &acted)
         }
         CampaignCmd::Resume(IdArgs { id }) => {
             let id = CampaignId::parse(&id)?;
             let actor = super::actor()?;
-            let view = ctx.campaigns().await?.resume(&id, &actor).await?;
-            ctx.emit(&output::campaign_json(&view), || {
-                output::campaign_table(&view)
-            })
+            let acted = ctx.campaigns().await?.resume(&id, &actor).await?;
+            emit_acted(ctx, &acted)
         }
         CampaignCmd::Extend(ExtendArgs {
             id,
@@ -252,35 +248,17 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
         }) => {
             let id = CampaignId::parse(&id)?;
             let actor = super::actor()?;
-            let now = SystemClock.now();
-            let (at, by) = match (ends_at, duration) {
-                (Some(text), _) => (Some(parse::instant(&text, "--ends-at", now, false)?), None),
-                (None, Some(text)) => (None, Some(parse::duration(&text)?)),
+            let change = match (ends_at, duration) {
+                (Some(text), _) => CampaignChange::Extend {
+                    ends_at: parse::instant(&text, "--ends-at", SystemClock.now(), false)?,
+                },
+                (None, Some(text)) => CampaignChange::ExtendBy(parse::duration(&text)?),
                 (None, None) => {
                     return Err(UsageError("missing --ends-at or --duration".into()).into());
                 }
             };
-            let campaigns = ctx.campaigns().await?;
-            let ends_at = match (at, by) {
-                (Some(at), _) => at,
-                // Added to the end as read now: two operators extending at once each move
-                // the end from what they saw, and the later write wins; neither shortens it.
-                (None, Some(by)) => {
-                    let view = campaigns.status(&id).await?;
-                    view.campaign
-                        .window
-                        .ends_at
-                        .checked_add_signed(by)
-                        .ok_or_else(|| {
-                            Invalid::new("--duration", "moves the end past the year 9999")
-                        })?
-                }
-                (None, None) => unreachable!("one of the two was matched above"),
-            };
-            let view = campaigns.extend(&id, ends_at, &actor).await?;
-            ctx.emit(&output::campaign_json(&view), || {
-                output::campaign_table(&view)
-            })
+            let acted = ctx.campaigns().await?.change(&id, &change, &actor).await?;
+            emit_acted(ctx, &acted)
         }
     }
 }
@@ -293,26 +271,34 @@ async fn end(EndArgs { id, confirm }: EndArgs, ctx: &Context) -> anyhow::Result<
     confirm.check("`campaign end`")?;
     let campaigns = ctx.campaigns().await?;
     let view = campaigns.status(&id).await?;
-    let open = view.state != CampaignState::Ended;
+    // The same decision the real command makes, on the campaign as it reads now.
+    let would = campaigns.preview(&id, &CampaignChange::End).await?;
     if confirm.dry_run {
         let json = serde_json::json!({
             "dry_run": true,
-            "would_end": open,
+            "changed": would.changed,
+            "would_end": would.changed,
             "campaign": output::campaign_json(&view),
         });
-        return ctx.emit(&json, || output::end_preview(&view));
+        return ctx.emit(&json, || output::end_preview(&view, would.changed));
     }
     // Ending an ended campaign changes nothing, so it needs no question.
-    if open {
+    if would.changed {
         confirm.confirm(&format!(
             "End campaign `{id}` now? It is {}; no new claims will be accepted",
             output::inventory_summary(&view)
         ))?;
     }
-    let view = campaigns.end(&id, &actor).await?;
-    ctx.emit(&output::campaign_json(&view), || {
-        output::campaign_table(&view)
-    })
+    let acted = campaigns.end(&id, &actor).await?;
+    emit_acted(ctx, &acted)
+}
+
+/// Prints what an operator's action on a campaign came to: the campaign, and whether the
+/// action changed it (`"changed": false` for an action already in effect).
+fn emit_acted(ctx: &Context, acted: &Acted<CampaignView>) -> anyhow::Result<()> {
+    let mut json = output::campaign_json(&acted.value);
+    json["changed"] = acted.changed.into();
+    ctx.emit(&json, || output::acted_table(acted))
 }
 
 /// Turns the flags into a [`NewCampaign`] and the instant "now" meant, prompting for missing
@@ -359,11 +345,11 @@ fn summary(args: &CreateArgs, new: &NewCampaign) -> String {
     let money = |cents: Cents| format!("{cents} {}", new.currency.as_str());
     let starts = match args.starts_at.as_deref() {
         None | Some("now") => "now (when you confirm)".to_owned(),
-        Some(_) => new.starts_at.to_rfc3339(),
+        Some(_) => rfc3339(new.starts_at),
     };
     let ends = match &args.duration {
         Some(duration) if args.ends_at.is_none() => format!("{duration} after the start"),
-        _ => new.ends_at.to_rfc3339(),
+        _ => rfc3339(new.ends_at),
     };
     let rows = [
         ("id", new.id.to_string()),

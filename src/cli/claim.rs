@@ -10,9 +10,7 @@ use super::confirm::ConfirmArgs;
 use super::{Context, Settings, UsageError, jwt::SecretArgs, output};
 use crate::Error;
 use crate::auth::{AuthError, Identity, MAX_TOKEN_BYTES};
-use crate::domain::{
-    CampaignId, Cents, ClaimKey, ClaimStatus, ClaimToken, Invalid, OrderId, UserId,
-};
+use crate::domain::{CampaignId, Cents, ClaimKey, ClaimToken, Invalid, OrderId, UserId};
 use crate::json;
 
 /// Arguments of `claim`: a claim of a unit, or one of the subcommands that look up, redeem,
@@ -308,15 +306,19 @@ async fn run_action(action: ClaimCmd, ctx: &Context) -> anyhow::Result<()> {
             let actor = super::actor()?;
             confirm.check("`claim void`")?;
             let claims = ctx.claims().await?;
-            let claim = claims.show(&campaign, &which).await?;
-            let voidable = claim.status == ClaimStatus::Claimed;
+            // The same decision the real void makes, on the claim as it reads now: a redeemed
+            // claim is the same conflict here, a voided one the same "unchanged".
+            let would = claims.preview_void(&campaign, &which, &actor).await?;
+            let voidable = !would.replayed();
+            let claim = &claims.show(&campaign, &which).await?;
             if confirm.dry_run {
                 let json = serde_json::json!({
                     "dry_run": true,
+                    "changed": voidable,
                     "would_void": voidable,
-                    "claim": json::claim_record_json(&claim),
+                    "claim": json::claim_record_json(claim),
                 });
-                return ctx.emit(&json, || output::void_preview(&claim, voidable));
+                return ctx.emit(&json, || output::void_preview(claim, voidable));
             }
             if voidable {
                 confirm.confirm(&format!(
@@ -326,10 +328,9 @@ async fn run_action(action: ClaimCmd, ctx: &Context) -> anyhow::Result<()> {
                 ))?;
             }
             let voided = claims.void(&campaign, &which, reason, &actor).await?;
-            let voided = voided.claim();
-            ctx.emit(&json::claim_record_json(voided), || {
-                output::claim_record_table(voided)
-            })
+            let mut document = json::claim_record_json(voided.claim());
+            document["changed"] = (!voided.replayed()).into();
+            ctx.emit(&document, || output::voided_table(&voided))
         }
         ClaimCmd::Export(args) => super::export::run(args, ctx).await,
     }

@@ -6,7 +6,7 @@
 
 use crate::Error;
 use crate::auth::AuthError;
-use crate::domain::Invalid;
+use crate::domain::{Conflict, Invalid};
 use crate::store::StoreError;
 
 /// The hint for the library [`Error`] in `err`'s chain, the same error whose kind decides the
@@ -15,6 +15,7 @@ pub(super) fn hint(err: &anyhow::Error) -> Option<&'static str> {
     err.chain()
         .find_map(|cause| match cause.downcast_ref::<Error>()? {
             Error::Store(err) => store_hint(err),
+            Error::Conflict(Conflict::ExistsWithOtherTerms { .. }) => Some("choose another `--id`"),
             Error::Unauthenticated(err) => auth_hint(err),
             _ => None,
         })
@@ -22,7 +23,6 @@ pub(super) fn hint(err: &anyhow::Error) -> Option<&'static str> {
 
 fn store_hint(err: &StoreError) -> Option<&'static str> {
     match err {
-        StoreError::CampaignExists(_) => Some("choose another `--id`"),
         StoreError::NoDataDir => Some("pass `--store sqlite:PATH`"),
         StoreError::Missing { .. } => Some(
             "check `--store` (or FLASHSALE_STORE); `flashsale campaign create` creates a new store",
@@ -96,10 +96,11 @@ mod tests {
     #[test]
     fn store_errors_name_the_flag_that_fixes_them() {
         let id = CampaignId::parse("spring").unwrap();
-        assert_eq!(
-            hint_of(StoreError::CampaignExists(id.clone())),
-            Some("choose another `--id`")
-        );
+        let taken = Conflict::ExistsWithOtherTerms {
+            id: id.clone(),
+            differences: "inventory 5, not 4".into(),
+        };
+        assert_eq!(hint_of(taken), Some("choose another `--id`"));
         assert_eq!(
             hint_of(StoreError::NoDataDir),
             Some("pass `--store sqlite:PATH`")
@@ -128,7 +129,7 @@ mod tests {
             findings: "x".into(),
         };
         assert_eq!(hint_of(damaged), None);
-        assert_eq!(hint_of(StoreError::InventoryLimit(id)), None);
+        assert_eq!(hint_of(Error::InventoryLimit(id)), None);
     }
 
     #[test]

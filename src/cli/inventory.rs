@@ -4,7 +4,8 @@ use clap::{Args, Subcommand};
 
 use super::confirm::ConfirmArgs;
 use super::{Context, output};
-use crate::domain::{CampaignId, Units};
+use crate::domain::{CampaignChange, CampaignId, Units};
+use crate::service::{Acted, CampaignView};
 use crate::store::ReconcileMode;
 
 /// Examples of `flashsale inventory --help`.
@@ -115,14 +116,12 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
             // Checked before the store is opened, so a refused restock never touches it.
             let units: Units = units.parse()?;
             let actor = super::actor()?;
-            let view = ctx
+            let acted = ctx
                 .campaigns()
                 .await?
                 .add_inventory(&id, units, &actor)
                 .await?;
-            ctx.emit(&output::inventory_json(&view), || {
-                output::inventory_table(&view)
-            })
+            emit_acted(ctx, &acted)
         }
         InventoryCmd::Reconcile(ReconcileArgs {
             id,
@@ -170,9 +169,15 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
             confirm.check("`inventory remove`")?;
             let campaigns = ctx.campaigns().await?;
             let view = campaigns.status(&id).await?;
+            // The same decision the real command makes: a removal below what is held is the
+            // same conflict here.
+            campaigns
+                .preview(&id, &CampaignChange::RemoveInventory(units))
+                .await?;
             if confirm.dry_run {
                 let json = serde_json::json!({
                     "dry_run": true,
+                    "changed": true,
                     "would_remove": units.get(),
                     "inventory": output::inventory_json(&view),
                 });
@@ -182,10 +187,8 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
                 "Remove {units} units from `{id}`? It is {}",
                 output::inventory_summary(&view)
             ))?;
-            let view = campaigns.remove_inventory(&id, units, &actor).await?;
-            ctx.emit(&output::inventory_json(&view), || {
-                output::inventory_table(&view)
-            })
+            let acted = campaigns.remove_inventory(&id, units, &actor).await?;
+            emit_acted(ctx, &acted)
         }
         InventoryCmd::Expire(ShowArgs { id }) => {
             let id = CampaignId::parse(&id)?;
@@ -198,4 +201,11 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
             ctx.emit(&json, || output::expired_table(&view, expired))
         }
     }
+}
+
+/// Prints what an operator's action on an inventory came to, and whether it changed it.
+fn emit_acted(ctx: &Context, acted: &Acted<CampaignView>) -> anyhow::Result<()> {
+    let mut json = output::inventory_json(&acted.value);
+    json["changed"] = acted.changed.into();
+    ctx.emit(&json, || output::acted_inventory_table(acted))
 }

@@ -7,14 +7,13 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{Attribute, Cell, ContentArrangement, Table};
 use serde_json::{Value, json};
 
-use crate::domain::{
-    Campaign, CampaignState, Cents, Claim, ClaimOutcome, Currency, Transition, Units,
-};
-use crate::service::CampaignView;
+use crate::domain::{Campaign, Cents, Claim, ClaimOutcome, Currency, Transition, Units};
+use crate::service::{Acted, CampaignView};
 use crate::store::Reconciliation;
 
 // The JSON documents are shared with the HTTP API.
-pub(crate) use crate::json::{campaign_json, claim_json, rfc3339};
+pub(crate) use crate::domain::rfc3339;
+pub(crate) use crate::json::{campaign_json, claim_json};
 
 /// `--output`: a table for people (default) or exactly one JSON document on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -247,16 +246,45 @@ pub(crate) fn inventory_summary(view: &CampaignView) -> String {
     )
 }
 
-/// What `campaign end --dry-run` prints: the campaign, then what ending it would do.
-pub(crate) fn end_preview(view: &CampaignView) -> String {
-    let verdict = if view.state == CampaignState::Ended {
-        "dry run: already ended, `campaign end` would change nothing".to_owned()
+/// What an operator's action on a campaign prints: the campaign, and a last line when the
+/// action was already in effect.
+pub(crate) fn acted_table(acted: &Acted<CampaignView>) -> String {
+    let table = campaign_table(&acted.value);
+    if acted.changed {
+        table
     } else {
+        format!(
+            "{table}
+
+unchanged: it was already so; nothing was written"
+        )
+    }
+}
+
+/// What an operator's action on an inventory prints, like [`acted_table`].
+pub(crate) fn acted_inventory_table(acted: &Acted<CampaignView>) -> String {
+    let table = inventory_table(&acted.value);
+    if acted.changed {
+        table
+    } else {
+        format!(
+            "{table}
+
+unchanged: it was already so; nothing was written"
+        )
+    }
+}
+
+/// What `campaign end --dry-run` prints: the campaign, then what ending it would do.
+pub(crate) fn end_preview(view: &CampaignView, would_end: bool) -> String {
+    let verdict = if would_end {
         format!(
             "dry run: `campaign end` would stop claims on `{}` now ({}); nothing was changed",
             view.campaign.id,
             inventory_summary(view)
         )
+    } else {
+        "dry run: already ended, `campaign end` would change nothing".to_owned()
     };
     format!("{}\n\n{verdict}", campaign_table(view))
 }
@@ -399,6 +427,16 @@ pub(crate) fn redemption_table(outcome: &Transition) -> String {
         key_values(&[("outcome", verdict)]),
         claim_record_table(outcome.claim())
     )
+}
+
+/// What `claim void` prints: the claim, and a last line when it was voided already.
+pub(crate) fn voided_table(outcome: &Transition) -> String {
+    let table = claim_record_table(outcome.claim());
+    if outcome.replayed() {
+        format!("{table}\n\nunchanged: the claim was already voided; nothing was written")
+    } else {
+        table
+    }
 }
 
 /// What `claim void --dry-run` prints: the claim, then what voiding it would do.

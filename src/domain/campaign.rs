@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::claim::Refusal;
 use super::money::shown;
-use super::{Cents, DiscountRule, Hold, Invalid, Percent, Units};
+use super::{Cents, Conflict, DiscountRule, Hold, Invalid, Percent, Units, rfc3339};
 
 /// A campaign's id: a slug of 1 to 64 characters from `[a-z0-9-]`, safe in URLs and shells.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -269,6 +269,71 @@ pub struct Campaign {
 }
 
 impl Campaign {
+    /// Decides a create of `self` under an id that `existing` already holds. The same terms
+    /// (name, window, rule, currency, units, hold) are already in effect: a retried create
+    /// succeeds unchanged. Other terms contradict the stored campaign.
+    ///
+    /// # Errors
+    /// [`Conflict::ExistsWithOtherTerms`], naming what differs.
+    pub fn repeats(&self, existing: &Campaign) -> Result<(), Conflict> {
+        let instant = |at: Option<DateTime<Utc>>| at.map_or_else(|| "none".to_owned(), rfc3339);
+        let hold = |hold: Option<Hold>| {
+            hold.map_or_else(|| "none".to_owned(), |h| format!("{}s", h.seconds()))
+        };
+        let terms = [
+            ("name", self.name.clone(), existing.name.clone()),
+            (
+                "starts at",
+                instant(Some(self.window.starts_at)),
+                instant(Some(existing.window.starts_at)),
+            ),
+            (
+                "ends at",
+                instant(Some(self.window.ends_at)),
+                instant(Some(existing.window.ends_at)),
+            ),
+            (
+                "percent off",
+                self.rule.percent.to_string(),
+                existing.rule.percent.to_string(),
+            ),
+            (
+                "max discount",
+                self.rule.max_discount.to_string(),
+                existing.rule.max_discount.to_string(),
+            ),
+            (
+                "min cart",
+                self.rule.min_cart.to_string(),
+                existing.rule.min_cart.to_string(),
+            ),
+            (
+                "currency",
+                self.currency.as_str().to_owned(),
+                existing.currency.as_str().to_owned(),
+            ),
+            (
+                "inventory",
+                self.total.to_string(),
+                existing.total.to_string(),
+            ),
+            ("hold", hold(self.hold), hold(existing.hold)),
+        ];
+        let differences: Vec<String> = terms
+            .into_iter()
+            .filter(|(_, asked, stored)| asked != stored)
+            .map(|(term, asked, stored)| format!("{term} {stored}, not {asked}"))
+            .collect();
+        if differences.is_empty() {
+            Ok(())
+        } else {
+            Err(Conflict::ExistsWithOtherTerms {
+                id: existing.id.clone(),
+                differences: differences.join(", "),
+            })
+        }
+    }
+
     /// Units ever put on sale (initial inventory plus restocks).
     #[must_use]
     pub fn total(&self) -> i64 {
@@ -565,16 +630,8 @@ mod tests {
         }
         .validate(now)
         .unwrap();
-        assert_eq!(
-            last.window
-                .ends_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            "9999-12-31T23:59:59.999Z"
-        );
-        assert_eq!(
-            Window::EARLIEST.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            "0000-01-01T00:00:00.000Z"
-        );
+        assert_eq!(rfc3339(last.window.ends_at), "9999-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339(Window::EARLIEST), "0000-01-01T00:00:00.000Z");
         assert!(
             NewCampaign {
                 name: "n".repeat(200),

@@ -145,33 +145,19 @@ impl ClaimToken {
     /// Characters in a token: the 8 of the time prefix, then 24 of randomness.
     pub const LEN: usize = 32;
 
-    /// Draws a fresh token from the operating system's CSPRNG.
-    ///
-    /// # Panics
-    /// If the operating system cannot supply randomness; no token may be issued then, and
-    /// there is no safe fallback.
+    /// The token drawn at `drawn_at` with the `random` bytes: the instant's milliseconds as
+    /// an ordered prefix (see the type's note on why tokens are ordered), then the bytes. The
+    /// domain draws nothing itself: the bytes come from the OS CSPRNG through
+    /// [`crate::random::token`].
     #[must_use]
-    pub fn random() -> Self {
-        Self::drawn_at(std::time::SystemTime::now())
-    }
-
-    /// A fresh token whose prefix is `now` (see the type's note on why tokens are ordered).
-    fn drawn_at(now: std::time::SystemTime) -> Self {
-        let mut bytes = [0u8; Self::RANDOM_BYTES];
-        #[expect(
-            clippy::expect_used,
-            reason = "see # Panics: failing closed is the only safe answer"
-        )]
-        getrandom::fill(&mut bytes).expect("the OS CSPRNG must be available to issue tokens");
-        // A clock before 1970 gives the prefix 0: the order suffers, never the secret.
-        let millis = now
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_millis());
+    pub fn from_parts(drawn_at: DateTime<Utc>, random: &[u8; Self::RANDOM_BYTES]) -> Self {
+        // An instant before 1970 gives the prefix 0: the order suffers, never the secret.
+        let millis = u64::try_from(drawn_at.timestamp_millis()).unwrap_or(0);
         // The low 48 bits: milliseconds wrap in the year 10889.
-        let prefix = &millis.to_be_bytes()[10..];
+        let prefix = &millis.to_be_bytes()[2..];
         let mut token = String::with_capacity(Self::LEN);
         ORDERED.encode_string(prefix, &mut token);
-        URL_SAFE_NO_PAD.encode_string(bytes, &mut token);
+        URL_SAFE_NO_PAD.encode_string(random, &mut token);
         ClaimToken(token)
     }
 
@@ -316,30 +302,13 @@ pub enum Refusal {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
 
     use proptest::prelude::*;
 
     use super::*;
 
     #[test]
-    fn tokens_are_random_url_safe_and_at_least_128_bits() {
-        let tokens: HashSet<String> = (0..10_000).map(|_| ClaimToken::random().0).collect();
-        assert_eq!(tokens.len(), 10_000);
-        for token in tokens.iter().take(100) {
-            assert_eq!(token.len(), ClaimToken::LEN); // 6 + 18 bytes, base64 without padding
-            assert!(
-                token
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
-                "{token}"
-            );
-        }
-    }
-
-    #[test]
     fn tokens_sort_by_the_instant_they_were_drawn() {
-        use std::time::{Duration, UNIX_EPOCH};
         // Instants whose prefixes differ in every position, the last character included.
         let instants = [
             0,
@@ -352,18 +321,20 @@ mod tests {
             1_700_000_000_001,
             1 << 47,
         ]
-        .map(|ms| UNIX_EPOCH + Duration::from_millis(ms));
-        let tokens = instants.map(|at| ClaimToken::drawn_at(at).0);
+        .map(|ms| DateTime::from_timestamp_millis(ms).unwrap());
+        let same = [7u8; ClaimToken::RANDOM_BYTES];
+        let tokens = instants.map(|at| ClaimToken::from_parts(at, &same).0);
         for pair in tokens.windows(2) {
             assert!(pair[0] < pair[1], "{} then {}", pair[0], pair[1]);
         }
         // The random part is not the prefix: two tokens of the same millisecond differ there.
         let (a, b) = (
-            ClaimToken::drawn_at(instants[6]),
-            ClaimToken::drawn_at(instants[6]),
+            ClaimToken::from_parts(instants[6], &same),
+            ClaimToken::from_parts(instants[6], &[8u8; ClaimToken::RANDOM_BYTES]),
         );
         assert_eq!(a.0[..8], b.0[..8]);
         assert_ne!(a.0[8..], b.0[8..]);
+        assert_eq!(a.0.len(), ClaimToken::LEN);
     }
 
     #[test]

@@ -123,14 +123,14 @@ mod tests {
     }
 
     fn decide(campaign: Option<&Campaign>, attempt: &ClaimAttempt) -> Decision {
-        attempt.decide(None, campaign, ClaimToken::random())
+        attempt.decide(None, campaign, crate::domain::fixtures::token(1))
     }
 
     fn held_claim() -> Claim {
         attempt(1, -5).grant_in(
             &campaign(1_000, 1, 0, 0, None),
             Cents::new(7).unwrap(),
-            ClaimToken::random(),
+            crate::domain::fixtures::token(1),
         )
     }
 
@@ -191,8 +191,8 @@ mod tests {
             let c = exists.then_some(&c);
             let a = attempt(cart, now);
             let held = held_claim();
-            prop_assert_eq!(a.decide(Some(held.clone()), c, ClaimToken::random()), Decision::Replay(held.clone()));
-            let without = a.decide(None, c, ClaimToken::random());
+            prop_assert_eq!(a.decide(Some(held.clone()), c, crate::domain::fixtures::token(1)), Decision::Replay(held.clone()));
+            let without = a.decide(None, c, crate::domain::fixtures::token(1));
             prop_assert_eq!(without.clone().unless_held(Some(held.clone())), Decision::Replay(held));
             prop_assert_eq!(without.clone().unless_held(None), without);
         }

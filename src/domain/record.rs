@@ -303,7 +303,11 @@ mod tests {
             cart: "50".parse().unwrap(),
             now,
         }
-        .grant_in(&campaign, "5".parse().unwrap(), ClaimToken::random());
+        .grant_in(
+            &campaign,
+            "5".parse().unwrap(),
+            crate::domain::fixtures::token(1),
+        );
         let record = ClaimRecord::from(&claim);
         assert_eq!(Claim::try_from(record.clone()), Ok(claim));
         let bad_user = ClaimRecord {

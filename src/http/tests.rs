@@ -14,10 +14,12 @@ use tower::ServiceExt as _;
 use super::{App, Limits, router};
 use crate::auth::{JwtSigner, JwtVerifier};
 use crate::clock::{Clock as _, SystemClock};
+use chrono::{DateTime, Utc};
+
 use crate::domain::{
-    Actor, Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Currency,
-    Decision, Event, EventQuery, ExportPage, NewCampaign, RedeemAttempt, Stamp, Units, UserId,
-    Verdict, VoidAttempt,
+    Actor, Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt,
+    ClaimToken, Currency, Decision, Event, EventQuery, ExportPage, NewCampaign, RedeemAttempt,
+    Stamp, Units, UserId, Verdict, VoidAttempt,
 };
 use crate::store::{Audit, Reconciliation, SqliteStore, Store, StoreError};
 
@@ -47,7 +49,11 @@ impl Counting {
 }
 
 impl Store for Counting {
-    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+    async fn create_campaign(
+        &self,
+        campaign: &Campaign,
+        stamp: &Stamp,
+    ) -> Result<Option<Campaign>, StoreError> {
         self.called()?;
         self.inner.create_campaign(campaign, stamp).await
     }
@@ -64,7 +70,7 @@ impl Store for Counting {
         id: &CampaignId,
         change: &CampaignChange,
         stamp: &Stamp,
-    ) -> Result<Option<Campaign>, StoreError> {
+    ) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
         self.called()?;
         self.inner.change_campaign(id, change, stamp).await
     }
@@ -119,6 +125,10 @@ impl Store for Counting {
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {
         self.called()?;
         self.inner.export_page(page).await
+    }
+    async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+        self.called()?;
+        self.inner.now(local).await
     }
     async fn audit(&self, id: &CampaignId) -> Result<Option<Audit>, StoreError> {
         self.called()?;

@@ -3,32 +3,21 @@
 
 use std::sync::Arc;
 
-use crate::domain::{CampaignId, ClaimKey, Conflict, MAX_INVENTORY};
+use crate::domain::CampaignId;
 
 type Source = Arc<dyn std::error::Error + Send + Sync>;
 
 /// A store failure, with the driver's error kept as the source (never exposed as its type).
+///
+/// It means the store failed (unreachable, damaged, misconfigured, answering nonsense), never
+/// that the domain refused a request: refusals come back as values ([`Decision`],
+/// [`Verdict`], [`ChangeRefusal`]).
+///
+/// [`Decision`]: crate::domain::Decision
+/// [`Verdict`]: crate::domain::Verdict
+/// [`ChangeRefusal`]: crate::domain::ChangeRefusal
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// `create_campaign` found the id taken.
-    #[error("campaign `{0}` already exists")]
-    CampaignExists(CampaignId),
-    /// A restock would take the campaign past the inventory limit.
-    #[error("campaign `{0}` would exceed the inventory limit of {max}", max = MAX_INVENTORY)]
-    InventoryLimit(CampaignId),
-    /// The record's state forbids the request (the domain's [`Conflict`]); nothing was
-    /// written.
-    #[error("{0}")]
-    Conflict(Conflict),
-    /// The campaign holds no claim by that key (an unknown or forged token, another
-    /// campaign's token, a user without a claim); nothing was written.
-    #[error("campaign `{id}` has no claim {}", describe(by))]
-    ClaimNotFound {
-        /// The campaign.
-        id: CampaignId,
-        /// How the claim was named.
-        by: ClaimKey,
-    },
     /// The store URL is malformed.
     #[error("invalid store URL `{url}`: {reason}")]
     InvalidUrl {
@@ -115,14 +104,6 @@ pub enum StoreError {
     },
 }
 
-/// How a missing claim was named, without echoing a token (a secret, or hostile text).
-fn describe(by: &ClaimKey) -> String {
-    match by {
-        ClaimKey::User(user) => format!("for user `{user}`"),
-        ClaimKey::Token(_) => "with that token".to_owned(),
-    }
-}
-
 impl StoreError {
     /// The store could not be reached while doing `context`.
     pub fn unavailable(
@@ -154,10 +135,7 @@ mod tests {
     /// Library errors are read by any caller (an HTTP API too): the CLI adds flag hints.
     #[test]
     fn store_errors_name_no_flag_and_no_environment_variable() {
-        let id = CampaignId::parse("spring").unwrap();
         let errors = [
-            StoreError::CampaignExists(id.clone()),
-            StoreError::InventoryLimit(id),
             StoreError::NoDataDir,
             StoreError::TimedOut {
                 context: "claiming".into(),
@@ -179,9 +157,9 @@ mod tests {
                 "{text}"
             );
         }
-        assert_eq!(errors[0].to_string(), "campaign `spring` already exists");
+        assert_eq!(errors[0].to_string(), "no data directory on this platform");
         assert_eq!(
-            errors[3].to_string(),
+            errors[1].to_string(),
             "store unavailable while claiming: no answer within 250 ms; the outcome is unknown: \
              it may still take effect, so read the campaign back before repeating an operator \
              action (a claim retried is replayed if it was made)"

@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::{
-    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
-    EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
+    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
+    Decision, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
 };
 
 pub mod doctor;
@@ -192,13 +192,14 @@ impl CommitStats {
 
 /// The operations flashsale needs from a store; each is atomic on its own.
 pub trait Store: Send + Sync + 'static {
-    /// Saves a new campaign and appends its `campaign.created` event.
-    /// [`StoreError::CampaignExists`] when the id is taken (nothing written).
+    /// Saves a new campaign and appends its `campaign.created` event; answers `None`. When
+    /// the id is taken, writes nothing and answers the campaign stored under it, for the
+    /// domain to tell a repeated create from a contradicting one.
     fn create_campaign(
         &self,
         campaign: &Campaign,
         stamp: &Stamp,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<Campaign>, StoreError>> + Send;
 
     /// The campaign with this id, if any.
     fn campaign(
@@ -210,16 +211,15 @@ pub trait Store: Send + Sync + 'static {
     fn campaigns(&self) -> impl Future<Output = Result<Vec<Campaign>, StoreError>> + Send;
 
     /// Carries out an operator's change atomically: reads the campaign, has the domain decide
-    /// ([`CampaignChange::apply`]) at `stamp.at`, writes the result with its event. Answers the
-    /// campaign after; `None` when it does not exist. A refusal writes nothing:
-    /// [`StoreError::Conflict`], or [`StoreError::InventoryLimit`] for a restock past
-    /// [`MAX_INVENTORY`](crate::domain::MAX_INVENTORY).
+    /// ([`CampaignChange::apply`]) at `stamp.at`, writes the result with its event (nothing
+    /// when the change was already in effect). Answers what the domain decided; a refusal
+    /// ([`ChangeRefusal`], an unknown campaign included) writes nothing.
     fn change_campaign(
         &self,
         id: &CampaignId,
         change: &CampaignChange,
         stamp: &Stamp,
-    ) -> impl Future<Output = Result<Option<Campaign>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Result<Applied, ChangeRefusal>, StoreError>> + Send;
 
     /// Carries out a claim atomically: reads the user's claim and the campaign, has the domain
     /// decide ([`ClaimAttempt::decide`]), and performs the decision (a grant takes one unit and
@@ -320,13 +320,12 @@ pub trait Store: Send + Sync + 'static {
     /// (when a hold ran out, when a campaign ended). A store on this machine answers `local`
     /// itself. `MongoDB` answers its primary's clock, as it already judges claims: app servers
     /// with skewed clocks must agree on when a hold runs out, or one running fast expires
-    /// every shopper's hold early by its skew.
+    /// every shopper's hold early by its skew. Required of every store (no default), so a
+    /// wrapper cannot silently judge on its own machine's clock.
     fn now(
         &self,
         local: DateTime<Utc>,
-    ) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send {
-        std::future::ready(Ok(local))
-    }
+    ) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send;
 }
 
 /// A store chosen at run time. Both variants are always compiled.
@@ -402,7 +401,11 @@ macro_rules! forward {
 }
 
 impl Store for AnyStore {
-    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+    async fn create_campaign(
+        &self,
+        campaign: &Campaign,
+        stamp: &Stamp,
+    ) -> Result<Option<Campaign>, StoreError> {
         forward!(self, s => s.create_campaign(campaign, stamp))
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
@@ -416,7 +419,7 @@ impl Store for AnyStore {
         id: &CampaignId,
         change: &CampaignChange,
         stamp: &Stamp,
-    ) -> Result<Option<Campaign>, StoreError> {
+    ) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
         forward!(self, s => s.change_campaign(id, change, stamp))
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {

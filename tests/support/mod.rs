@@ -538,12 +538,7 @@ pub(crate) const RSA_PUBLIC_PEM: &str = concat!(
 
 /// Now, in whole seconds since the Unix epoch (a JWT's `exp` and `nbf`).
 pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("a clock after 1970")
-        .as_secs()
-        .try_into()
-        .expect("seconds fit in i64")
+    flashsale::clock::Clock::now(&flashsale::clock::SystemClock).timestamp()
 }
 
 /// A token carrying `claims`, signed HS256 with [`JWT_SECRET`].

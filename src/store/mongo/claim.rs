@@ -166,7 +166,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::docs::{CampaignDoc, ClaimDoc, PendingEvent, Status, date};
 use super::ops::{DocOps, Inserted, Seen, TimeSource};
 use crate::clock::{Clock, truncate_to_millis};
-use crate::domain::{CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, EventKind, Stamp};
+use crate::domain::{CampaignId, Claim, ClaimAttempt, Decision, EventKind, Stamp};
 use crate::store::{ReconcileMode, Reconciliation, StoreError};
 
 /// How long a `reserving` document is trusted to belong to a live request, and how a
@@ -422,7 +422,8 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
             Some(_) => None,
             None => campaign?.map(|doc| doc.into_domain(0)).transpose()?,
         };
-        let claim = match attempt.decide(held, campaign.as_ref(), ClaimToken::random()) {
+        let claim = match attempt.decide(held, campaign.as_ref(), crate::random::token(attempt.now))
+        {
             Decision::Grant(claim) => claim,
             Decision::Refuse(refusal) if !defects.has(Defect::RefusalWithoutRecheck) => {
                 // The two reads of a. and b. are not one snapshot: another tab may have

@@ -7,8 +7,8 @@ use mongodb::bson;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, ClaimStatus, ClaimToken, Corrupt,
-    Event, EventKind, Stamp,
+    Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, ClaimStatus, Corrupt, Event,
+    EventKind, Stamp,
 };
 use crate::store::StoreError;
 
@@ -88,7 +88,7 @@ impl PendingEvent {
     /// The entry for `kind` on campaign `campaign`, done by `stamp`.
     pub(super) fn new(campaign: &CampaignId, kind: &EventKind, stamp: &Stamp) -> Self {
         PendingEvent {
-            id: ClaimToken::random().as_str().to_owned(),
+            id: crate::random::token(stamp.at).as_str().to_owned(),
             at: date(stamp.at),
             actor: stamp.actor.as_str().to_owned(),
             campaign_id: campaign.as_str().to_owned(),
@@ -116,7 +116,9 @@ impl PendingEvent {
     /// Any entry, for tests of single operations.
     pub(super) fn for_test() -> Self {
         PendingEvent {
-            id: ClaimToken::random().as_str().to_owned(),
+            id: crate::random::token(chrono::DateTime::UNIX_EPOCH)
+                .as_str()
+                .to_owned(),
             at: bson::DateTime::from_millis(0),
             actor: "test".to_owned(),
             campaign_id: "test".to_owned(),
@@ -206,7 +208,9 @@ pub(super) fn may_hold(doc: &ClaimDoc) -> bool {
 /// Whether `doc` is a claim holding a unit.
 #[cfg(test)]
 pub(super) fn holding(doc: &ClaimDoc) -> bool {
-    matches!(doc.status, Status::Claimed | Status::Redeemed)
+    ClaimStatus::HOLDING
+        .iter()
+        .any(|s| Status::of(*s) == doc.status)
 }
 
 /// A document of the `claims` collection. `_id` is left to the server (an `ObjectId`);

@@ -90,8 +90,9 @@ use super::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule, Source
 use super::ops::Inserted;
 use crate::clock::Clock;
 use crate::domain::{
-    Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimKey, ClaimToken, Event,
-    EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict, VoidAttempt,
+    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimKey, ClaimToken,
+    Event, EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict,
+    VoidAttempt,
 };
 use crate::store::{ReconcileMode, Reconciliation, StoreError};
 
@@ -115,13 +116,6 @@ fn kept_changing(doing: &str) -> StoreError {
     )
 }
 
-fn refused(id: &CampaignId, refusal: ChangeRefusal) -> StoreError {
-    match refusal {
-        ChangeRefusal::Conflict(conflict) => StoreError::Conflict(conflict),
-        ChangeRefusal::InventoryLimit => StoreError::InventoryLimit(id.clone()),
-    }
-}
-
 /// A claim document as the domain sees it: a reservation is no claim.
 fn claim_doc(doc: Option<ClaimDoc>) -> Option<ClaimDoc> {
     doc.filter(|d| d.status != Status::Reserving)
@@ -133,7 +127,7 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
         &self,
         campaign: &Campaign,
         stamp: &Stamp,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Campaign>, StoreError> {
         let kind = EventKind::CampaignCreated {
             total: campaign.total(),
         };
@@ -143,9 +137,14 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
         match self.ops.insert_campaign(&doc).await? {
             Inserted::Yes => {
                 self.publish(&Source::Campaign(doc.id), &event).await;
-                Ok(())
+                Ok(None)
             }
-            Inserted::Duplicate => Err(StoreError::CampaignExists(campaign.id.clone())),
+            // Campaigns are deleted only by a simulation's clean-up; one deleted in between
+            // reads as a creation that lost a race, which the caller may simply retry.
+            Inserted::Duplicate => match self.read(&campaign.id).await? {
+                Some(existing) => Ok(Some(existing)),
+                None => Err(kept_changing("creating a campaign")),
+            },
         }
     }
 
@@ -157,33 +156,54 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
         id: &CampaignId,
         change: &CampaignChange,
         stamp: &Stamp,
-    ) -> Result<Option<Campaign>, StoreError> {
+    ) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
         let c = id.as_str();
         // One operation id per request, kept across rounds and retries: a restock or a
         // removal is applied at most once whatever the network does.
-        let op = ClaimToken::random();
+        let op = crate::random::token(stamp.at);
+        let mut change = change.clone();
+        let mut decided = None;
         for _ in 0..MAX_ROUNDS {
             let Some(doc) = self.ops.find_campaign(c).await? else {
-                return Ok(None);
+                return Ok(Err(ChangeRefusal::CampaignNotFound));
             };
             if doc.ops.iter().any(|o| o == op.as_str()) {
                 // Our own restock or removal took effect in an earlier round.
-                return Ok(Some(self.with_claimed(doc).await?));
+                let campaign = self.with_claimed(doc).await?;
+                return Ok(Ok(Applied {
+                    campaign,
+                    event: decided,
+                }));
             }
             let seen = Schedule {
                 paused: doc.paused,
                 ends_at: doc.ends_at,
             };
             let campaign = self.with_claimed(doc).await?;
-            let (after, kind) = change
-                .apply(&campaign, stamp.at)
-                .map_err(|refusal| refused(id, refusal))?;
-            let Some(kind) = kind else {
-                return Ok(Some(campaign));
+            if let CampaignChange::ExtendBy(by) = change {
+                // Resolved to an instant on the first read and kept: a round repeated after a
+                // miss or an unknown outcome then finds its own extension already in effect,
+                // instead of adding the time twice.
+                match campaign.window.ends_at.checked_add_signed(by) {
+                    Some(ends_at) => change = CampaignChange::Extend { ends_at },
+                    None => return Ok(Err(ChangeRefusal::EndOutOfRange)),
+                }
+            }
+            let applied = match change.apply(&campaign, stamp.at) {
+                Ok(applied) => applied,
+                Err(refusal) => return Ok(Err(refusal)),
             };
+            let Some(kind) = applied.event.clone() else {
+                return Ok(Ok(applied));
+            };
+            let after = &applied.campaign;
             let event = PendingEvent::new(id, &kind, stamp);
-            let done = match change {
-                CampaignChange::Pause | CampaignChange::Resume | CampaignChange::Extend { .. } => {
+            decided = Some(kind);
+            let done = match &change {
+                CampaignChange::Pause
+                | CampaignChange::Resume
+                | CampaignChange::Extend { .. }
+                | CampaignChange::ExtendBy(_) => {
                     let to = Schedule {
                         paused: after.paused,
                         ends_at: date(after.window.ends_at),
@@ -201,7 +221,13 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
             };
             if done {
                 self.publish(&Source::Campaign(c.to_owned()), &event).await;
-                return self.read(id).await;
+                let Some(campaign) = self.read(id).await? else {
+                    return Ok(Err(ChangeRefusal::CampaignNotFound));
+                };
+                return Ok(Ok(Applied {
+                    campaign,
+                    event: decided,
+                }));
             }
         }
         Err(kept_changing("changing a campaign"))

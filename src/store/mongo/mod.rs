@@ -46,8 +46,8 @@ use self::lifecycle_ops::LifecycleOps;
 use super::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
-    EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
+    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
+    Decision, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
 };
 
 /// The longest [`MongoStore::close`] holds up a process's exit.
@@ -290,7 +290,11 @@ where
     O: LifecycleOps + 'static,
     K: Clock,
 {
-    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+    async fn create_campaign(
+        &self,
+        campaign: &Campaign,
+        stamp: &Stamp,
+    ) -> Result<Option<Campaign>, StoreError> {
         self.create_recorded(campaign, stamp).await
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
@@ -304,7 +308,7 @@ where
         id: &CampaignId,
         change: &CampaignChange,
         stamp: &Stamp,
-    ) -> Result<Option<Campaign>, StoreError> {
+    ) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
         self.change(id, change, stamp).await
     }
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
@@ -369,7 +373,11 @@ where
 }
 
 impl Store for MongoStore {
-    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+    async fn create_campaign(
+        &self,
+        campaign: &Campaign,
+        stamp: &Stamp,
+    ) -> Result<Option<Campaign>, StoreError> {
         let (campaign, stamp) = (campaign.clone(), stamp.clone());
         self.bounded("creating a campaign", |store| async move {
             Store::create_campaign(&store, &campaign, &stamp).await
@@ -394,7 +402,7 @@ impl Store for MongoStore {
         id: &CampaignId,
         change: &CampaignChange,
         stamp: &Stamp,
-    ) -> Result<Option<Campaign>, StoreError> {
+    ) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
         let (id, change, stamp) = (id.clone(), change.clone(), stamp.clone());
         self.bounded("changing a campaign", |store| async move {
             store.change(&id, &change, &stamp).await

@@ -106,7 +106,7 @@ fn claim_in_transaction(
                     && err.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) =>
             {
                 attempts_left -= 1;
-                claim.token = ClaimToken::random();
+                claim.token = crate::random::token(attempt.now);
             }
             Err(err) => return Err(err),
         }
@@ -115,7 +115,7 @@ fn claim_in_transaction(
 
 /// A claim as a writer job, with its token drawn here, on the caller's thread.
 pub(super) fn claim_job(attempt: ClaimAttempt) -> (Box<dyn writer::Job>, writer::Reply<Decision>) {
-    let token = ClaimToken::random();
+    let token = crate::random::token(attempt.now);
     writer::hot_job(move |tx| {
         claim_in_transaction(tx, &attempt, token).map_err(|err| classify("claiming", err))
     })

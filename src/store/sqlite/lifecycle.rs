@@ -18,8 +18,8 @@ use super::rows::{
     select_claim_by_token, update_claim,
 };
 use crate::domain::{
-    Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimKey, Event, EventKind,
-    EventQuery, ExportPage, RedeemAttempt, Stamp, Verdict, VoidAttempt,
+    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimKey, Event,
+    EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, Verdict, VoidAttempt,
 };
 use crate::store::StoreError;
 
@@ -131,19 +131,24 @@ pub(super) fn create_campaign(
     conn: &Connection,
     campaign: &Campaign,
     stamp: &Stamp,
-) -> Result<(), StoreError> {
+) -> Result<Option<Campaign>, StoreError> {
+    let context = "creating a campaign";
     match super::rows::insert_campaign(conn, campaign) {
         Ok(()) => {}
         Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-            return Err(StoreError::CampaignExists(campaign.id.clone()));
+            // Read under the same write lock: the campaign that took the id, as it is now.
+            let existing = select_campaign(conn, &campaign.id)
+                .and_then(|found| found.ok_or_else(|| changed_elsewhere("a campaign")))
+                .map_err(|err| classify(context, err))?;
+            return Ok(Some(existing));
         }
-        Err(err) => return Err(classify("creating a campaign", err)),
+        Err(err) => return Err(classify(context, err)),
     }
     let kind = EventKind::CampaignCreated {
         total: campaign.total(),
     };
-    insert_event(conn, stamp, &campaign.id, &kind)
-        .map_err(|err| classify("creating a campaign", err))
+    insert_event(conn, stamp, &campaign.id, &kind).map_err(|err| classify(context, err))?;
+    Ok(None)
 }
 
 pub(super) fn change_campaign(
@@ -151,20 +156,19 @@ pub(super) fn change_campaign(
     id: &CampaignId,
     change: &CampaignChange,
     stamp: &Stamp,
-) -> Result<Option<Campaign>, StoreError> {
+) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
     let context = "changing a campaign";
     let Some(before) = select_campaign(conn, id).map_err(|err| classify(context, err))? else {
-        return Ok(None);
+        return Ok(Err(ChangeRefusal::CampaignNotFound));
     };
-    let (after, kind) = change
-        .apply(&before, stamp.at)
-        .map_err(|refusal| match refusal {
-            ChangeRefusal::Conflict(conflict) => StoreError::Conflict(conflict),
-            ChangeRefusal::InventoryLimit => StoreError::InventoryLimit(id.clone()),
-        })?;
-    let Some(kind) = kind else {
-        return Ok(Some(after));
+    let applied = match change.apply(&before, stamp.at) {
+        Ok(applied) => applied,
+        Err(refusal) => return Ok(Err(refusal)),
     };
+    let Some(kind) = &applied.event else {
+        return Ok(Ok(applied));
+    };
+    let after = &applied.campaign;
     let write = || -> rusqlite::Result<()> {
         // Conditional on the counters read: they cannot move under the writer's lock, so a
         // mismatch is a bug, and the job fails rather than write over a claim's unit.
@@ -186,10 +190,10 @@ pub(super) fn change_campaign(
         if changed != 1 {
             return Err(changed_elsewhere("a campaign"));
         }
-        insert_event(conn, stamp, id, &kind)
+        insert_event(conn, stamp, id, kind)
     };
     write().map_err(|err| classify(context, err))?;
-    Ok(Some(after))
+    Ok(Ok(applied))
 }
 
 pub(super) fn events(conn: &Connection, query: &EventQuery) -> Result<Vec<Event>, StoreError> {

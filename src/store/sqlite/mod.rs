@@ -27,9 +27,12 @@ use self::rows::{
     select_claim_by_token,
 };
 use super::{Audit, CommitStats, OpenMode, ReconcileMode, Reconciliation, Store, StoreError};
+use chrono::{DateTime, Utc};
+
 use crate::domain::{
-    Campaign, CampaignChange, CampaignId, Claim, ClaimAttempt, ClaimToken, Decision, Event,
-    EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict, VoidAttempt,
+    Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
+    Decision, Event, EventKind, EventQuery, ExportPage, RedeemAttempt, Stamp, UserId, Verdict,
+    VoidAttempt,
 };
 
 /// How long a write waits for another process's transaction before giving up.
@@ -340,8 +343,11 @@ fn reconcile_in(
     };
     let (claims, tokens): (i64, i64) = conn
         .query_row(
-            "SELECT count(*), count(DISTINCT token) FROM claims \
-             WHERE campaign_id = ?1 AND status IN ('claimed', 'redeemed')",
+            &format!(
+                "SELECT count(*), count(DISTINCT token) FROM claims \
+                 WHERE campaign_id = ?1 AND {}",
+                rows::holding()
+            ),
             [id.as_str()],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
@@ -415,7 +421,11 @@ fn integrity_check(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl Store for SqliteStore {
-    async fn create_campaign(&self, campaign: &Campaign, stamp: &Stamp) -> Result<(), StoreError> {
+    async fn create_campaign(
+        &self,
+        campaign: &Campaign,
+        stamp: &Stamp,
+    ) -> Result<Option<Campaign>, StoreError> {
         let (c, stamp) = (campaign.clone(), stamp.clone());
         self.write(move |conn| lifecycle::create_campaign(conn, &c, &stamp))
             .await
@@ -448,7 +458,7 @@ impl Store for SqliteStore {
         id: &CampaignId,
         change: &CampaignChange,
         stamp: &Stamp,
-    ) -> Result<Option<Campaign>, StoreError> {
+    ) -> Result<Result<Applied, ChangeRefusal>, StoreError> {
         let (id, change, stamp) = (id.clone(), change.clone(), stamp.clone());
         self.write(move |conn| lifecycle::change_campaign(conn, &id, &change, &stamp))
             .await
@@ -533,14 +543,16 @@ impl Store for SqliteStore {
                 let tx = conn.unchecked_transaction()?;
                 let audit = tx
                     .query_row(
-                        "SELECT c.total, c.remaining,
-                                (SELECT count(*) FROM claims WHERE campaign_id = c.id
-                                    AND status IN ('claimed', 'redeemed')),
-                                (SELECT count(DISTINCT user_id) FROM claims WHERE campaign_id = c.id
-                                    AND status IN ('claimed', 'redeemed')),
-                                (SELECT count(DISTINCT token) FROM claims WHERE campaign_id = c.id
-                                    AND status IN ('claimed', 'redeemed'))
-                         FROM campaigns c WHERE c.id = ?1",
+                        &format!(
+                            "SELECT c.total, c.remaining,
+                                (SELECT count(*) FROM claims WHERE campaign_id = c.id AND {held}),
+                                (SELECT count(DISTINCT user_id) FROM claims
+                                    WHERE campaign_id = c.id AND {held}),
+                                (SELECT count(DISTINCT token) FROM claims
+                                    WHERE campaign_id = c.id AND {held})
+                             FROM campaigns c WHERE c.id = ?1",
+                            held = rows::holding()
+                        ),
                         [id.as_str()],
                         |row| {
                             Ok(Audit {
@@ -577,5 +589,10 @@ impl Store for SqliteStore {
     /// to the same file are not counted).
     fn commit_stats(&self) -> Option<CommitStats> {
         Some(self.inner.commits.snapshot())
+    }
+
+    /// The file is on this machine: its clock is the caller's.
+    async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+        Ok(local)
     }
 }

@@ -4,8 +4,8 @@
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 
 use crate::domain::{
-    Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, ClaimToken, Corrupt, EventKind,
-    Stamp, UserId,
+    Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, ClaimStatus, ClaimToken, Corrupt,
+    EventKind, Stamp, UserId,
 };
 
 pub(super) const CAMPAIGN_COLUMNS: &str = "id, name, starts_at, ends_at, ended_at, total, claimed, \
@@ -197,4 +197,17 @@ pub(super) fn insert_claim(conn: &Connection, claim: &Claim) -> rusqlite::Result
         claim.expires_at.map(|at| at.timestamp_millis()),
     ])?;
     Ok(changed == 1)
+}
+
+/// The SQL condition "this claim holds a unit", built from the domain's one list of holding
+/// statuses ([`ClaimStatus::HOLDING`]).
+pub(super) fn holding() -> &'static str {
+    static CONDITION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let statuses: Vec<String> = ClaimStatus::HOLDING
+            .iter()
+            .map(|status| format!("'{}'", status.as_str()))
+            .collect();
+        format!("status IN ({})", statuses.join(", "))
+    });
+    &CONDITION
 }

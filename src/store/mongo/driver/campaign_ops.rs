@@ -5,9 +5,9 @@ use mongodb::bson::{self, Document, doc};
 use mongodb::options::ReturnDocument;
 
 use super::error::{DriverError, classify, is_duplicate};
-use super::{DriverOps, RECENT_OPS, entry, status};
+use super::{DriverOps, RECENT_OPS, entry, holding};
 use crate::store::StoreError;
-use crate::store::mongo::docs::{CampaignDoc, PendingEvent, Status};
+use crate::store::mongo::docs::{CampaignDoc, PendingEvent};
 use crate::store::mongo::ops::{CampaignOps, Inserted};
 
 impl CampaignOps for DriverOps {
@@ -98,7 +98,7 @@ impl CampaignOps for DriverOps {
             .clone_with_type::<Document>()
             .find(doc! {
                 "campaign_id": campaign,
-                "status": {"$in": [status(Status::Claimed), status(Status::Redeemed)]},
+                "status": {"$in": holding()},
             })
             .projection(doc! {"_id": 0, "user_id": 1, "token": 1})
             .await

@@ -5,19 +5,19 @@ use mongodb::bson::{self, Document, doc};
 use mongodb::options::{ReadPreference, SelectionCriteria};
 
 use super::error::{DriverError, classify, is_duplicate};
-use super::{DriverOps, entry, status};
+use super::{DriverOps, entry, holding, status};
 use crate::store::StoreError;
 use crate::store::mongo::docs::{CampaignDoc, ClaimDoc, PendingEvent, Status};
 use crate::store::mongo::ops::{Consistency, DocOps, Inserted, Seen};
 
 /// The filter of the documents that hold or may hold a unit (see `DocOps::count_claims`).
 fn may_hold(campaign: &str) -> Document {
+    let mut statuses = holding();
+    statuses.push(status(Status::Reserving));
     doc! {
         "campaign_id": campaign,
         "$or": [
-            {"status": {"$in": [
-                status(Status::Reserving), status(Status::Claimed), status(Status::Redeemed),
-            ]}},
+            {"status": {"$in": statuses}},
             {"returning": true},
         ],
     }

@@ -4,7 +4,7 @@ use mongodb::bson::{self, Bson, doc};
 use mongodb::options::ReturnDocument;
 
 use super::error::{classify, is_duplicate};
-use super::{DriverOps, RECENT_OPS, collect, entry, status};
+use super::{DriverOps, RECENT_OPS, collect, entry, holding, status};
 use crate::store::StoreError;
 use crate::store::mongo::docs::{CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status};
 use crate::store::mongo::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule, Source};
@@ -134,7 +134,7 @@ impl LifecycleOps for DriverOps {
             .claims
             .count_documents(doc! {
                 "campaign_id": campaign,
-                "status": {"$in": [status(Status::Claimed), status(Status::Redeemed)]},
+                "status": {"$in": holding()},
             })
             .await
             .map_err(|err| classify("counting claims", &err))?;

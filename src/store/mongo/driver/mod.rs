@@ -46,6 +46,15 @@ fn status(status: Status) -> &'static str {
     status.as_str()
 }
 
+/// The statuses of the claims holding a unit, for an `$in`: the domain's one list
+/// ([`ClaimStatus::HOLDING`](crate::domain::ClaimStatus::HOLDING)).
+fn holding() -> Vec<&'static str> {
+    crate::domain::ClaimStatus::HOLDING
+        .iter()
+        .map(|held| status(Status::of(*held)))
+        .collect()
+}
+
 /// A pending event as the BSON a `$push` carries.
 fn entry(event: &PendingEvent, context: &str) -> Result<Bson, StoreError> {
     bson::to_bson(event).map_err(|err| StoreError::backend(context, err))

@@ -47,7 +47,7 @@ pub(super) fn rest(world: &mut World, id: &str) -> Rest {
         returning += usize::from(doc.returning);
         match doc.status {
             Status::Claimed | Status::Redeemed | Status::Voided | Status::Expired => {
-                holding += i64::from(matches!(doc.status, Status::Claimed | Status::Redeemed));
+                holding += i64::from(super::super::docs::holding(doc));
                 let held = Held {
                     token: world.token(&doc.token),
                     discount: doc.discount_cents,

@@ -65,7 +65,7 @@ async fn end_from_a_fast_machine(
         .end(&CampaignId::parse(ID).unwrap(), &actor)
         .await
         .unwrap();
-    (ended.campaign.ended_at.unwrap(), server_now)
+    (ended.value.campaign.ended_at.unwrap(), server_now)
 }
 
 /// Every stamp the services make (an operator's action, a redemption, a void, an expiry
@@ -148,7 +148,8 @@ async fn reservation_survives_a_fast_app_server(
     let ops = seeded(MemoryOps::with_time(time), 1, now).await;
     ops.set_server_skew(TimeDelta::seconds(-40));
     let server_now = now - TimeDelta::seconds(40);
-    let other_tab = attempt(1, server_now).grant("5".parse().unwrap(), ClaimToken::random());
+    let other_tab =
+        attempt(1, server_now).grant("5".parse().unwrap(), crate::random::token(server_now));
     let reservation = ClaimDoc::reserving(&other_tab, server_now - TimeDelta::seconds(10));
     ops.put_claim(reservation.clone());
     // The other tab finishes a moment later, unless its reservation was taken from it.

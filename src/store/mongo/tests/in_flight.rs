@@ -25,7 +25,8 @@ async fn a_restock_whose_answer_was_lost_is_applied_once() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .campaign;
     assert_eq!((after.total(), after.remaining()), (7, 7));
     assert_eq!(store.ops.snapshot().campaigns[ID].total, 7);
 }

@@ -89,7 +89,7 @@ async fn reserve_after_reconcile(
     ops.insert_campaign(&CampaignDoc::new(&campaign(10, now)))
         .await
         .unwrap();
-    let grant = |user| attempt(user, now).grant("5".parse().unwrap(), ClaimToken::random());
+    let grant = |user| attempt(user, now).grant("5".parse().unwrap(), crate::random::token(now));
     for user in 0..9 {
         let doc = ClaimDoc {
             status: Status::Claimed,

@@ -26,8 +26,8 @@ use super::model::{CrashOps, Faults, MemoryOps, Snapshot};
 use super::ops::{CampaignOps as _, DocOps as _, Seen};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    Campaign, CampaignChange, CampaignId, CampaignState, ClaimAttempt, ClaimOutcome, ClaimToken,
-    Currency, Decision, MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
+    Campaign, CampaignChange, CampaignId, CampaignState, ChangeRefusal, ClaimAttempt, ClaimOutcome,
+    Conflict, Currency, Decision, MAX_INVENTORY, NewCampaign, Refusal, Units, UserId,
 };
 use crate::store::{ReconcileMode, Store, StoreError};
 

@@ -106,7 +106,7 @@ async fn rush(ops: &Arc<MemoryOps>, rush: &Rush, now: DateTime<Utc>) -> Report {
                         ID,
                         3,
                         MAX_INVENTORY - 3,
-                        ClaimToken::random().as_str(),
+                        crate::random::token(SystemClock.now()).as_str(),
                         &PendingEvent::for_test(),
                     )
                     .await

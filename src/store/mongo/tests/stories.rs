@@ -8,7 +8,7 @@ async fn a_tab_waits_for_the_tab_in_flight_and_replays_its_claim() {
     let now = SystemClock.now();
     let ops = seeded(MemoryOps::default(), 5, now).await;
     let lease = patient_lease();
-    let first = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let first = attempt(1, now).grant("5".parse().unwrap(), crate::random::token(now));
     let doc = ClaimDoc::reserving(&first, now);
     ops.put_claim(doc.clone());
     let waiting = {
@@ -29,7 +29,7 @@ async fn a_tab_waits_for_the_tab_in_flight_and_replays_its_claim() {
 async fn a_crashed_reservation_is_cleared_once_its_lease_ran_out() {
     let now = SystemClock.now();
     let ops = seeded(MemoryOps::default(), 5, now).await;
-    let old = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let old = attempt(1, now).grant("5".parse().unwrap(), crate::random::token(now));
     ops.put_claim(ClaimDoc::reserving(&old, now - TimeDelta::minutes(5)));
     let answer = claim::claim(
         &*ops,
@@ -61,7 +61,7 @@ async fn a_repair_beyond_the_reservations_is_refused_unless_forced() {
     let lease = quick_lease();
     let id = CampaignId::parse(ID).unwrap();
     let ops = seeded(MemoryOps::default(), 5, now).await;
-    let grant = attempt(1, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let grant = attempt(1, now).grant("5".parse().unwrap(), crate::random::token(now));
     ops.insert_claim(&ClaimDoc::reserving(&grant, now))
         .await
         .unwrap();
@@ -152,7 +152,7 @@ async fn the_document_store_answers_like_a_store() {
         .unwrap();
     assert!(matches!(
         Store::create_campaign(&store, &campaign(2, now), &stamp).await,
-        Err(StoreError::CampaignExists(_))
+        Ok(Some(existing)) if existing.id == id
     ));
     let first = Store::claim(&store, &attempt(1, now))
         .await
@@ -189,11 +189,22 @@ async fn the_document_store_answers_like_a_store() {
         .drift(),
         0
     );
+    assert!(matches!(
+        store
+            .change(
+                &id,
+                &CampaignChange::AddInventory(Units::new(MAX_INVENTORY).unwrap()),
+                &stamp
+            )
+            .await,
+        Ok(Err(ChangeRefusal::InventoryLimit))
+    ));
     let ended = store
         .change(&id, &CampaignChange::End, &stamp)
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .campaign;
     assert_eq!(ended.state(now), CampaignState::Ended);
     assert_eq!(
         Store::claim(&store, &attempt(2, now)).await.unwrap(),
@@ -207,11 +218,11 @@ async fn the_document_store_answers_like_a_store() {
         store
             .change(
                 &id,
-                &CampaignChange::AddInventory(Units::new(MAX_INVENTORY).unwrap()),
+                &CampaignChange::AddInventory(Units::new(1).unwrap()),
                 &stamp
             )
             .await,
-        Err(StoreError::InventoryLimit(_))
+        Ok(Err(ChangeRefusal::Conflict(Conflict::Ended { .. })))
     ));
     assert!(Store::delete_campaign(&store, &id).await.unwrap());
     assert!(store.ops.snapshot().claims.is_empty());

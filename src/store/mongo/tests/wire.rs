@@ -171,8 +171,7 @@ async fn exercise_driver(ops: &crate::store::mongo::driver::DriverOps) {
     assert_eq!(ops.find_campaign("ghost").await.unwrap(), None);
 
     // The unique index: one document per (campaign, user).
-    let grant =
-        |user| attempt(user, now).grant("5".parse().unwrap(), crate::domain::ClaimToken::random());
+    let grant = |user| attempt(user, now).grant("5".parse().unwrap(), crate::random::token(now));
     let first = ClaimDoc::reserving(&grant(1), now);
     assert_eq!(ops.insert_claim(&first).await.unwrap(), Inserted::Yes);
     let same_user = ClaimDoc::reserving(&grant(1), now);

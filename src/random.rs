@@ -1,0 +1,49 @@
+//! The one place flashsale draws randomness: the operating system's CSPRNG, for claim tokens
+//! and operation ids. The domain formats a token from what is drawn here
+//! ([`ClaimToken::from_parts`]) and reads no randomness itself.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::ClaimToken;
+
+/// A fresh token drawn at `now`: 144 random bits from the OS CSPRNG after the instant's
+/// ordered prefix.
+///
+/// # Panics
+/// If the operating system cannot supply randomness: no token may be issued then, and there
+/// is no safe fallback.
+#[must_use]
+pub fn token(now: DateTime<Utc>) -> ClaimToken {
+    let mut bytes = [0u8; ClaimToken::RANDOM_BYTES];
+    #[expect(
+        clippy::expect_used,
+        reason = "failing closed is the only safe answer without randomness (see # Panics)"
+    )]
+    getrandom::fill(&mut bytes).expect("the OS CSPRNG must be available to issue tokens");
+    ClaimToken::from_parts(now, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_url_safe_and_at_least_128_bits() {
+        let now = DateTime::from_timestamp_millis(1_800_000_000_000).unwrap();
+        let tokens: HashSet<String> = (0..10_000)
+            .map(|_| token(now).as_str().to_owned())
+            .collect();
+        assert_eq!(tokens.len(), 10_000);
+        for token in tokens.iter().take(100) {
+            assert_eq!(token.len(), ClaimToken::LEN); // 6 + 18 bytes, base64 without padding
+            assert!(
+                token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{token}"
+            );
+        }
+    }
+}
