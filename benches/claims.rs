@@ -33,7 +33,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
-    CampaignId, Cents, ClaimAttempt, Currency, Decision, NewCampaign, Percent, Units, UserId,
+    CampaignId, Cents, ClaimAttempt, Currency, Decision, Ends, NewCampaign, Percent, Units, UserId,
 };
 use flashsale::store::{SqliteStore, Store};
 use hdrhistogram::Histogram;
@@ -169,8 +169,8 @@ impl Bench {
             max_discount: Cents::new(50_00)?,
             min_cart: Cents::new(20_00)?,
             currency: Currency::parse("EUR")?,
-            starts_at: self.now - TimeDelta::hours(1),
-            ends_at: self.now + TimeDelta::hours(1),
+            starts_at: Some(self.now - TimeDelta::hours(1)),
+            ends: Ends::At(self.now + TimeDelta::hours(1)),
             hold: None,
         }
         .validate(self.now)?;
@@ -324,9 +324,10 @@ fn open_raw(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// The textbook claim transaction: replay lookup, campaign read and rules, guarded decrement
-/// of the hot row, insert with a fresh random token, per claim. The store instead reads and
-/// decrements the campaign row once per batch and probes the claim index once per new claim (see `claim_in_transaction` in
+/// The claim transaction a store without write-back runs per claim: replay lookup, campaign
+/// read and rules, guarded decrement of the hot row, insert with a fresh random token. The
+/// store instead reads and decrements the campaign row once
+/// per batch and probes the claim index once per new claim (see `claim_in_transaction` in
 /// `src/store/sqlite/mod.rs`), which is why (c) can exceed (b).
 fn raw_claim(conn: &Connection, campaign: &str, user: &str, now: i64) -> rusqlite::Result<bool> {
     let replay: Option<String> = conn

@@ -9,8 +9,8 @@
 //! ```
 //! use chrono::TimeDelta;
 //! use flashsale::auth::Identity;
-//! use flashsale::clock::{Clock, SystemClock};
-//! use flashsale::domain::{Actor, CampaignId, ClaimOutcome, Currency, NewCampaign, Units, UserId};
+//! use flashsale::clock::SystemClock;
+//! use flashsale::domain::{Actor, CampaignId, Ends, ClaimOutcome, Currency, NewCampaign, Units, UserId};
 //! use flashsale::service::{CampaignService, ClaimService};
 //! use flashsale::store::SqliteStore;
 //!
@@ -18,7 +18,6 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let dir = tempfile::tempdir()?;
 //! let store = SqliteStore::open(&dir.path().join("flashsale.db")).await?;
-//! let now = SystemClock.now();
 //! let ops = Actor::parse("ops")?;
 //! CampaignService::new(store.clone(), SystemClock)
 //!     .create(NewCampaign {
@@ -29,8 +28,8 @@
 //!         max_discount: "20.00".parse()?,
 //!         min_cart: "0".parse()?,
 //!         currency: Currency::default(),
-//!         starts_at: now,
-//!         ends_at: now + TimeDelta::hours(1),
+//!         starts_at: None, // now, by the store's clock
+//!         ends: Ends::After(TimeDelta::hours(1)),
 //!         hold: None,
 //!     }, &ops)
 //!     .await?;

@@ -379,11 +379,11 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         actor: &Actor,
     ) -> Result<Acted<CampaignView>, Error> {
         let stamp = self.stamp(actor).await?;
-        let campaign = new.validate(stamp.at)?;
+        let campaign = new.clone().validate(stamp.at)?;
         match self.store.create_campaign(&campaign, &stamp).await? {
             None => Ok(Acted::changed(CampaignView::at(campaign, stamp.at))),
             Some(existing) => {
-                campaign.repeats(&existing)?;
+                new.repeats(&existing)?;
                 Ok(Acted::unchanged(CampaignView::at(existing, stamp.at)))
             }
         }
@@ -628,8 +628,8 @@ mod tests {
             max_discount: "5".parse().unwrap(),
             min_cart: "20".parse().unwrap(),
             currency: Currency::default(),
-            starts_at: now,
-            ends_at: now + TimeDelta::hours(1),
+            starts_at: Some(now),
+            ends: crate::domain::Ends::At(now + TimeDelta::hours(1)),
             hold: Some(Hold::from_seconds(60).unwrap()),
         };
         campaigns.create(new, &ops).await.unwrap();

@@ -42,6 +42,8 @@ mod multiprocess;
 mod prompts;
 /// The README documents every subcommand and exit code.
 mod readme;
+/// The generated reference (docs/reference.md, man/) is what the binary prints.
+mod reference;
 /// One rule for repeating an operator action: unchanged, a conflict, or a dry run's answer.
 mod repeats;
 /// Commands do only what they are asked: reading never creates a store, foreign files untouched.

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use flashsale::clock::FixedClock;
 use flashsale::domain::{
     Applied, Campaign, CampaignChange, CampaignId, ChangeRefusal, Claim, ClaimAttempt, ClaimToken,
-    Decision, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict,
+    Decision, Ends, Event, EventQuery, ExportPage, RedeemAttempt, Stamp, Units, UserId, Verdict,
     VoidAttempt,
 };
 use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
@@ -1109,8 +1109,8 @@ async fn claims_expire_during_a_run_and_the_audit_accounts_for_them() {
         max_discount: "5".parse().expect("money"),
         min_cart: "20".parse().expect("money"),
         currency: Currency::default(),
-        starts_at: start,
-        ends_at: start + chrono::TimeDelta::hours(2),
+        starts_at: Some(start),
+        ends: Ends::At(start + chrono::TimeDelta::hours(2)),
         hold: Some(Hold::from_seconds(60).expect("hold")),
     }
     .validate(start)

@@ -16,7 +16,7 @@ use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
     Actor, Applied, Campaign, CampaignChange, CampaignId, CampaignState, Cents, ChangeRefusal,
     Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus, ClaimToken, Conflict,
-    Currency, Event, EventQuery, ExportPage, Hold, MAX_INVENTORY, NewCampaign, OrderId,
+    Currency, Ends, Event, EventQuery, ExportPage, Hold, MAX_INVENTORY, NewCampaign, OrderId,
     RedeemAttempt, Refusal, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
 use flashsale::store::{
@@ -39,8 +39,8 @@ fn campaign(id: &str, inventory: i64, now: DateTime<Utc>) -> Campaign {
         max_discount: "10".parse().unwrap(),
         min_cart: "20".parse().unwrap(),
         currency: Currency::default(),
-        starts_at: now - TimeDelta::minutes(1),
-        ends_at: now + TimeDelta::hours(1),
+        starts_at: Some(now - TimeDelta::minutes(1)),
+        ends: Ends::At(now + TimeDelta::hours(1)),
         hold: None,
     }
     .validate(now)
@@ -550,8 +550,8 @@ fn held_campaign(id: &str, inventory: i64, now: DateTime<Utc>, hold: i64) -> Cam
         max_discount: "10".parse().unwrap(),
         min_cart: "20".parse().unwrap(),
         currency: Currency::parse("JPY").unwrap(),
-        starts_at: now - TimeDelta::minutes(1),
-        ends_at: now + TimeDelta::hours(1),
+        starts_at: Some(now - TimeDelta::minutes(1)),
+        ends: Ends::At(now + TimeDelta::hours(1)),
         hold: Some(Hold::from_seconds(hold).unwrap()),
     }
     .validate(now)

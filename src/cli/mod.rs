@@ -131,9 +131,9 @@ enum Command {
     /// Print a shell completion script to stdout.
     #[command(after_long_help = completions::EXAMPLES)]
     Completions(completions::CompletionsArgs),
-    /// Print the manual page (roff) to stdout.
+    /// Print the manual page (roff) of flashsale or one of its commands to stdout.
     #[command(after_long_help = man::EXAMPLES)]
-    Man,
+    Man(man::ManArgs),
     /// Mint JWTs for tests and demos (no store needed).
     #[command(subcommand, after_long_help = jwt::EXAMPLES)]
     Jwt(jwt::JwtCmd),
@@ -384,7 +384,7 @@ enum JsonLayout {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = match cli.command {
         Command::Completions(args) => return completions::run(&args).map(|()| ExitCode::SUCCESS),
-        Command::Man => return man::run().map(|()| ExitCode::SUCCESS),
+        Command::Man(args) => return man::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Jwt(cmd) => {
             return jwt::run(&cmd, cli.output, &Settings::from_env()?).map(|()| ExitCode::SUCCESS);
         }
@@ -450,7 +450,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Events(args) => done(events::run(args, ctx).await),
         // Answered in `run` before a context exists.
-        Command::Completions(_) | Command::Man | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
+        Command::Completions(_) | Command::Man(_) | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -100,8 +100,8 @@ mod tests {
             max_discount: Cents::new(10_00).unwrap(),
             min_cart: Cents::new(min_cart).unwrap(),
             currency: Currency::default(),
-            starts_at: at(0),
-            ends_at: at(length),
+            starts_at: Some(at(0)),
+            ends: crate::domain::Ends::At(at(length)),
             hold: None,
         }
         .validate(at(-1))

@@ -151,8 +151,8 @@ async fn fixture(dir: &tempfile::TempDir) -> Counting {
         max_discount: "5.00".parse().unwrap(),
         min_cart: "0".parse().unwrap(),
         currency: Currency::default(),
-        starts_at: now,
-        ends_at: now + TimeDelta::hours(1),
+        starts_at: Some(now),
+        ends: crate::domain::Ends::At(now + TimeDelta::hours(1)),
         hold: None,
     }
     .validate(now)

@@ -17,7 +17,7 @@ use super::report::{GroupCommit, Lifecycle, Report, Run, Timings, judge};
 use crate::clock::Clock;
 use crate::domain::{
     Actor, Campaign, CampaignId, CampaignState, Cents, ClaimStatus, ClaimToken, Currency,
-    DiscountRule, EventQuery, Hold, NewCampaign, Percent, Units, UserId,
+    DiscountRule, Ends, EventQuery, Hold, NewCampaign, Percent, Units, UserId,
 };
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
@@ -100,7 +100,6 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         hold: Option<Hold>,
     ) -> Result<CampaignId, Error> {
         let service = CampaignService::new(self.store.clone(), self.clock.clone());
-        let now = service.now();
         let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
         let new = NewCampaign {
             id: id.clone(),
@@ -110,8 +109,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             max_discount: cents(500), // 5.00
             min_cart: cents(2_000),   // 20.00
             currency: Currency::default(),
-            starts_at: now,
-            ends_at: now + TimeDelta::hours(1),
+            starts_at: None,
+            ends: Ends::After(TimeDelta::hours(1)),
             hold,
         };
         service.create(new, &self.actor).await?;
@@ -126,7 +125,6 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
     /// [`Error::Invalid`] when `model` has no unit left to rehearse with; [`Error::Store`].
     pub async fn create_campaign_like(&self, model: &Campaign) -> Result<CampaignId, Error> {
         let service = CampaignService::new(self.store.clone(), self.clock.clone());
-        let now = service.now();
         let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
         let inventory = Units::new(model.remaining()).map_err(|_| {
             crate::domain::Invalid::new(
@@ -142,8 +140,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             max_discount: model.rule.max_discount,
             min_cart: model.rule.min_cart,
             currency: model.currency.clone(),
-            starts_at: now,
-            ends_at: now + TimeDelta::hours(1),
+            starts_at: None,
+            ends: Ends::After(TimeDelta::hours(1)),
             hold: model.hold,
         };
         service.create(new, &self.actor).await?;

@@ -263,8 +263,8 @@ async fn store_with_campaign(
         max_discount: Cents::new(10_00).unwrap(),
         min_cart: Cents::new(20_00).unwrap(),
         currency: Currency::parse("EUR").unwrap(),
-        starts_at: now - TimeDelta::minutes(1),
-        ends_at: now + TimeDelta::hours(1),
+        starts_at: Some(now - TimeDelta::minutes(1)),
+        ends: crate::domain::Ends::At(now + TimeDelta::hours(1)),
         hold: None,
     }
     .validate(now)

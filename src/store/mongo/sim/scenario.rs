@@ -84,8 +84,8 @@ fn held_campaign(total: i64, now: DateTime<Utc>, hold: Option<Hold>) -> Option<C
         max_discount: "5".parse().ok()?,
         min_cart: "10".parse().ok()?,
         currency: Currency::default(),
-        starts_at: now - TimeDelta::hours(1),
-        ends_at: now + TimeDelta::days(1),
+        starts_at: Some(now - TimeDelta::hours(1)),
+        ends: crate::domain::Ends::At(now + TimeDelta::days(1)),
         hold,
     }
     .validate(now)

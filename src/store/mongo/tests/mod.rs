@@ -50,8 +50,8 @@ fn new_campaign(total: i64, now: DateTime<Utc>) -> NewCampaign {
         max_discount: "5".parse().unwrap(),
         min_cart: "10".parse().unwrap(),
         currency: Currency::default(),
-        starts_at: now - TimeDelta::minutes(1),
-        ends_at: now + TimeDelta::hours(1),
+        starts_at: Some(now - TimeDelta::minutes(1)),
+        ends: crate::domain::Ends::At(now + TimeDelta::hours(1)),
         hold: None,
     }
 }
