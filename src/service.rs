@@ -121,7 +121,6 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
     /// [`Error::NotFound`], [`Error::ClaimNotFound`], [`Error::NotEligible`] for a cart below
     /// the minimum, [`Error::Conflict`] for a claim redeemed for another order, voided,
     /// expired or past its hold; each writes nothing.
-    #[allow(clippy::too_many_arguments)] // one request's fields, each checked where it entered
     pub async fn redeem(
         &self,
         campaign: &CampaignId,

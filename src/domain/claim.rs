@@ -347,7 +347,7 @@ mod tests {
         assert!(UserId::parse("a\u{0}b").is_err());
     }
 
-    /// Issue 14: one shopper, several spellings, several claims. Each spelling is refused with
+    /// One shopper, several spellings, several claims. Each spelling is refused with
     /// a message that names what is wrong.
     #[test]
     fn ids_that_could_name_one_shopper_twice_are_refused() {

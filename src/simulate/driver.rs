@@ -616,26 +616,38 @@ async fn checkout<S: Store, C: Clock>(
         }
     }
     if voided {
-        let again = if let Some(target) = &shared.target {
-            let (_, heard) = target
-                .claim(&shared.campaign, bearer(credential), cart)
-                .await;
-            heard
-        } else {
-            let identity = Identity::asserted_by_operator(user.clone());
-            Heard::from(
-                shared
-                    .service
-                    .claim(&identity, &shared.campaign, cart)
-                    .await,
-            )
-        };
-        match again {
-            Heard::Replayed(claim)
-                if &claim.token == token && claim.status == Some(ClaimStatus::Voided) => {}
-            Heard::Refused(_) => bump(&p.lifecycle_errors),
-            Heard::Made(_) | Heard::Replayed(_) => bump(&p.reclaims_not_final),
-        }
+        claim_again_after_void(shared, user, credential, token, cart).await;
+    }
+}
+
+/// A voided user claims again: the answer must be the voided claim, replayed, and no unit.
+async fn claim_again_after_void<S: Store, C: Clock>(
+    shared: &Shared<S, C>,
+    user: &UserId,
+    credential: &Credential,
+    token: &ClaimToken,
+    cart: Cents,
+) {
+    let p = &shared.progress;
+    let again = if let Some(target) = &shared.target {
+        let (_, heard) = target
+            .claim(&shared.campaign, bearer(credential), cart)
+            .await;
+        heard
+    } else {
+        let identity = Identity::asserted_by_operator(user.clone());
+        Heard::from(
+            shared
+                .service
+                .claim(&identity, &shared.campaign, cart)
+                .await,
+        )
+    };
+    match again {
+        Heard::Replayed(claim)
+            if &claim.token == token && claim.status == Some(ClaimStatus::Voided) => {}
+        Heard::Refused(_) => bump(&p.lifecycle_errors),
+        Heard::Made(_) | Heard::Replayed(_) => bump(&p.reclaims_not_final),
     }
 }
 
@@ -743,7 +755,7 @@ mod tests {
     use crate::clock::SystemClock;
     use crate::simulate::IdentityKind;
 
-    /// Issue 5: a token the server's verifier refuses is an error, never a claim, on every
+    /// A token the server's verifier refuses is an error, never a claim, on every
     /// tab and retry, and the refused verifications are still timed.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_user_whose_token_fails_verification_is_an_error_and_claims_nothing() {
@@ -776,7 +788,7 @@ mod tests {
         assert_eq!((report.claimed, report.replayed), (0, 0));
         let after = report.store_after.unwrap();
         assert_eq!((after.claims, after.remaining), (0, 10));
-        // Every request failed: the store kept its invariants, but the run fails (issue 14).
+        // Every request failed: the store kept its invariants, but the run fails.
         assert!(report.invariants.all_hold(), "{report:?}");
         assert!(!report.checks.errors_below_threshold, "{report:?}");
         assert!(!report.checks.claimed_when_possible, "{report:?}");
