@@ -324,10 +324,9 @@ fn open_raw(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// The claim transaction a store without write-back runs per claim: replay lookup, campaign
-/// read and rules, guarded decrement of the hot row, insert with a fresh random token. The
-/// store instead reads and decrements the campaign row once
-/// per batch and probes the claim index once per new claim (see `claim_in_transaction` in
+/// The textbook claim transaction: replay lookup, campaign read and rules, guarded decrement
+/// of the hot row, insert with a fresh random token, per claim. The store instead reads and
+/// decrements the campaign row once per batch and probes the claim index once per new claim (see `claim_in_transaction` in
 /// `src/store/sqlite/mod.rs`), which is why (c) can exceed (b).
 fn raw_claim(conn: &Connection, campaign: &str, user: &str, now: i64) -> rusqlite::Result<bool> {
     let replay: Option<String> = conn

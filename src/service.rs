@@ -362,11 +362,6 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         CampaignService { store, clock }
     }
 
-    /// The current instant by this service's clock.
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
-    }
-
     /// Validates and saves a new campaign. A create under an id that exists with the same
     /// terms is already in effect: it answers the stored campaign, unchanged.
     ///

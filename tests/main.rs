@@ -40,9 +40,9 @@ mod lifecycle;
 mod multiprocess;
 /// `campaign create` on a terminal prompts for what is missing.
 mod prompts;
-/// The README documents every subcommand and exit code.
+/// The README, docs/ and CONTRIBUTING.md: exit codes, samples, variables, links.
 mod readme;
-/// The generated reference (docs/reference.md, man/) is what the binary prints.
+/// The generated command reference (docs/reference.md) and manual pages are current.
 mod reference;
 /// One rule for repeating an operator action: unchanged, a conflict, or a dry run's answer.
 mod repeats;
