@@ -440,6 +440,8 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
         'flashsale;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (port 0 picks a free port; the bound address is printed)')
             [CompletionResult]::new('--jwt-public-key-file', '--jwt-public-key-file', [CompletionResultType]::ParameterName, 'PEM public key verifying shoppers'' JWTs (RSA: RS256, EC P-256: ES256) instead of the secret')
+            [CompletionResult]::new('--jwks-url', '--jwks-url', [CompletionResultType]::ParameterName, 'URL of the issuer''s JSON Web Key Set (RS256, ES256 and `EdDSA` keys by `kid`), fetched at start and again when its Cache-Control max-age runs out or a token names an unknown `kid` (at most every 10s); the last good set is kept while the issuer is unreachable')
+            [CompletionResult]::new('--jwks-file', '--jwks-file', [CompletionResultType]::ParameterName, 'JSON Web Key Set file verifying shoppers'' JWTs (RS256, ES256 and `EdDSA` keys by `kid`), read at start')
             [CompletionResult]::new('--jwt-secret-file', '--jwt-secret-file', [CompletionResultType]::ParameterName, 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]')
             [CompletionResult]::new('--jwt-issuer', '--jwt-issuer', [CompletionResultType]::ParameterName, 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token')
             [CompletionResult]::new('--jwt-audience', '--jwt-audience', [CompletionResultType]::ParameterName, 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token')

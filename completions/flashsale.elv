@@ -386,6 +386,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;serve'= {
             cand --listen 'Address to listen on (port 0 picks a free port; the bound address is printed)'
             cand --jwt-public-key-file 'PEM public key verifying shoppers'' JWTs (RSA: RS256, EC P-256: ES256) instead of the secret'
+            cand --jwks-url 'URL of the issuer''s JSON Web Key Set (RS256, ES256 and `EdDSA` keys by `kid`), fetched at start and again when its Cache-Control max-age runs out or a token names an unknown `kid` (at most every 10s); the last good set is kept while the issuer is unreachable'
+            cand --jwks-file 'JSON Web Key Set file verifying shoppers'' JWTs (RS256, ES256 and `EdDSA` keys by `kid`), read at start'
             cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
             cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
             cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'

@@ -266,6 +266,8 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port; the bound address is printed)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-public-key-file -d 'PEM public key verifying shoppers\' JWTs (RSA: RS256, EC P-256: ES256) instead of the secret' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwks-url -d 'URL of the issuer\'s JSON Web Key Set (RS256, ES256 and `EdDSA` keys by `kid`), fetched at start and again when its Cache-Control max-age runs out or a token names an unknown `kid` (at most every 10s); the last good set is kept while the issuer is unreachable' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwks-file -d 'JSON Web Key Set file verifying shoppers\' JWTs (RS256, ES256 and `EdDSA` keys by `kid`), read at start' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r

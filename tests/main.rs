@@ -14,6 +14,7 @@ mod human;
 mod integrity;
 mod interrupt;
 mod jwt;
+mod keys;
 mod lifecycle;
 mod multiprocess;
 mod operator;

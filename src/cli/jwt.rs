@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{OutputFormat, Settings, output, parse};
 use crate::Error;
-use crate::auth::{AuthError, JwtSigner, JwtVerifier};
+use crate::auth::{AuthError, JwksPolicy, JwtSigner, JwtVerifier};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{UserId, shown};
 
@@ -153,7 +153,7 @@ impl SecretArgs {
         public_key_file: Option<&Path>,
         settings: &Settings,
     ) -> Result<JwtVerifier, AuthError> {
-        let mut verifier = match public_key_file {
+        let verifier = match public_key_file {
             // A secret beside the key would be silently ignored, and the operator may believe
             // HS256 tokens are checked against it: refused, so exactly one key decides.
             Some(_) if self.jwt_secret_file.is_some() || settings.jwt_secret.is_some() => {
@@ -162,14 +162,61 @@ impl SecretArgs {
             Some(path) => JwtVerifier::from_public_key_pem(&read_key_file(path)?)?,
             None => JwtVerifier::hs256(&self.secret(settings)?.ok_or(AuthError::NoKey)?)?,
         };
+        Ok(self.checking(verifier))
+    }
+
+    /// The verifier `serve` uses: exactly one of the secret, a public key file, a key set file
+    /// or a key set URL.
+    ///
+    /// # Errors
+    /// [`AuthError::AmbiguousKey`] for more than one, [`AuthError::NoKey`] for none, or the
+    /// key's own error.
+    pub(crate) async fn server_verifier(
+        &self,
+        keys: &ServerKeys,
+        settings: &Settings,
+    ) -> Result<JwtVerifier, AuthError> {
+        let has_secret = self.jwt_secret_file.is_some() || settings.jwt_secret.is_some();
+        let sources = [
+            has_secret,
+            keys.public_key_file.is_some(),
+            keys.jwks_file.is_some(),
+            keys.jwks_url.is_some(),
+        ];
+        if sources.into_iter().filter(|&given| given).count() > 1 {
+            return Err(AuthError::AmbiguousKey);
+        }
+        let verifier = if let Some(path) = &keys.jwks_file {
+            JwtVerifier::from_jwks(&read_key_file(path)?)?
+        } else if let Some(url) = &keys.jwks_url {
+            JwtVerifier::from_jwks_url(url, JwksPolicy::default()).await?
+        } else {
+            return self.verifier(keys.public_key_file.as_deref(), settings);
+        };
+        Ok(self.checking(verifier))
+    }
+
+    /// `verifier` requiring the configured issuer and audience.
+    fn checking(&self, mut verifier: JwtVerifier) -> JwtVerifier {
         if let Some(issuer) = &self.jwt_issuer {
             verifier = verifier.with_issuer(issuer);
         }
         if let Some(audience) = &self.jwt_audience {
             verifier = verifier.with_audience(audience);
         }
-        Ok(verifier)
+        verifier
     }
+}
+
+/// The public keys `serve` may verify with, besides the secret of [`SecretArgs`].
+#[derive(Debug, Default)]
+pub(crate) struct ServerKeys {
+    /// A PEM public key file.
+    pub(crate) public_key_file: Option<PathBuf>,
+    /// A JSON Web Key Set file, read once.
+    pub(crate) jwks_file: Option<PathBuf>,
+    /// A JSON Web Key Set URL, fetched and refreshed.
+    pub(crate) jwks_url: Option<String>,
 }
 
 fn read_key_file(path: &Path) -> Result<Vec<u8>, AuthError> {
