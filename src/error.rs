@@ -101,6 +101,7 @@ impl Error {
                 | AuthError::AmbiguousKey
                 | AuthError::BadPublicKey(_)
                 | AuthError::BadKeySet(_)
+                | AuthError::BadPrivateKey(_)
                 | AuthError::KeyFile { .. } => ErrorKind::InvalidInput,
                 // The issuer is down or unreachable: not the operator's input, and possibly
                 // over soon.

@@ -24,7 +24,7 @@ mod verify;
 
 pub use identity::{Identity, IdentitySource};
 pub use jwks::{FetchKeys, FetchedKeys, HttpKeys, JwksPolicy, MAX_KEY_SET_BYTES};
-pub use mint::{JwtSigner, MAX_MINT_TTL_HOURS, MintedToken};
+pub use mint::{JwtSigner, KeyPairSigner, MAX_MINT_TTL_HOURS, MintedToken};
 pub use verify::{JwtVerifier, LEEWAY_SECONDS, MAX_TOKEN_BYTES};
 
 use crate::domain::Invalid;
@@ -129,6 +129,9 @@ pub enum AuthError {
     /// The public key is not a PEM RSA or EC public key.
     #[error("the JWT public key is not usable: {0}")]
     BadPublicKey(&'static str),
+    /// The private key is not a PEM RSA, EC P-256 or Ed25519 private key.
+    #[error("the JWT private key is not usable: {0}")]
+    BadPrivateKey(&'static str),
     /// A key file could not be read.
     #[error("cannot read JWT key file `{path}`: {reason}")]
     KeyFile {
@@ -236,6 +239,7 @@ mod tests {
             AuthError::BadPublicKey("expected a PEM `BEGIN PUBLIC KEY` block"),
             AuthError::UnknownKey,
             AuthError::KeyIdRequired,
+            AuthError::BadPrivateKey("expected a PEM `BEGIN PRIVATE KEY` block"),
             AuthError::BadKeySet("no `keys` array".into()),
             AuthError::KeySetUnreachable("connection refused".into()),
             AuthError::KeyFile {

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{OutputFormat, Settings, output, parse};
 use crate::Error;
-use crate::auth::{AuthError, JwksPolicy, JwtSigner, JwtVerifier};
+use crate::auth::{AuthError, JwksPolicy, JwtSigner, JwtVerifier, KeyPairSigner};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{UserId, shown};
 
@@ -25,7 +25,8 @@ pub(crate) const EXAMPLES: &str = MINT_EXAMPLES;
 /// JWT subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum JwtCmd {
-    /// Mint an HS256 token for a user, signed with the configured secret (tests and demos).
+    /// Mint a token for a user (tests and demos): HS256 with the configured secret, or RS256,
+    /// ES256 or `EdDSA` with `--private-key-file`.
     #[command(after_long_help = MINT_EXAMPLES)]
     Mint(MintArgs),
 }
@@ -34,7 +35,8 @@ const MINT_EXAMPLES: &str = "\
 Examples:
   export FLASHSALE_JWT_SECRET=\"$(openssl rand -hex 32)\"
   TOKEN=$(flashsale jwt mint --user ana@example.com --ttl 15m)
-  flashsale claim --campaign spring --jwt \"$TOKEN\" --cart 64.90";
+  flashsale claim --campaign spring --jwt \"$TOKEN\" --cart 64.90
+  flashsale jwt mint --user ana@example.com --private-key-file issuer.pem --kid 2026-12";
 
 /// Arguments of `jwt mint`.
 #[derive(Debug, Args)]
@@ -45,6 +47,13 @@ pub(crate) struct MintArgs {
     /// How long the token is valid, e.g. 90s, 15m, 1h (at most 24h).
     #[arg(long, value_name = "DURATION", default_value = "15m")]
     ttl: String,
+    /// PEM private key to sign with instead of the secret: RSA signs RS256, EC P-256 ES256,
+    /// Ed25519 `EdDSA` (to try `serve --jwt-public-key-file` or a key set locally).
+    #[arg(long, value_name = "PATH", conflicts_with = "jwt_secret_file")]
+    private_key_file: Option<PathBuf>,
+    /// Key id (`kid`) put in the token's header, naming the key in a key set.
+    #[arg(long, value_name = "KID", requires = "private_key_file")]
+    kid: Option<String>,
     /// Key settings.
     #[command(flatten)]
     key: SecretArgs,
@@ -243,13 +252,29 @@ pub(crate) fn run(cmd: &JwtCmd, output: OutputFormat, settings: &Settings) -> an
         JwtCmd::Mint(args) => {
             let user = UserId::parse(&args.user)?;
             let ttl = parse::duration_named(&args.ttl, "--ttl")?;
-            let signer = args.key.signer(settings).map_err(Error::from)?;
-            // The library names the lifetime; the operator set it with `--ttl`.
-            let minted = signer.mint(&user, SystemClock.now(), ttl).map_err(|err| {
-                crate::domain::Invalid {
-                    field: "--ttl",
-                    ..err
+            // The private key named on the command line signs: a secret in the environment
+            // stays for the commands that verify with it.
+            let minted = if let Some(path) = &args.private_key_file {
+                let pem = read_key_file(path).map_err(Error::from)?;
+                let mut signer = KeyPairSigner::from_private_key_pem(&pem).map_err(Error::from)?;
+                if let Some(kid) = &args.kid {
+                    signer = signer.with_key_id(kid);
                 }
+                if let Some(issuer) = &args.key.jwt_issuer {
+                    signer = signer.with_issuer(issuer);
+                }
+                if let Some(audience) = &args.key.jwt_audience {
+                    signer = signer.with_audience(audience);
+                }
+                signer.mint(&user, SystemClock.now(), ttl)
+            } else {
+                let signer = args.key.signer(settings).map_err(Error::from)?;
+                signer.mint(&user, SystemClock.now(), ttl)
+            };
+            // The library names the lifetime; the operator set it with `--ttl`.
+            let minted = minted.map_err(|err| crate::domain::Invalid {
+                field: "--ttl",
+                ..err
             })?;
             match output {
                 OutputFormat::Json => output::print_json(&json!({
