@@ -121,7 +121,6 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
     /// [`Error::NotFound`], [`Error::ClaimNotFound`], [`Error::NotEligible`] for a cart below
     /// the minimum, [`Error::Conflict`] for a claim redeemed for another order, voided,
     /// expired or past its hold; each writes nothing.
-    #[allow(clippy::too_many_arguments)] // one request's fields, each checked where it entered
     pub async fn redeem(
         &self,
         campaign: &CampaignId,
@@ -361,11 +360,6 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     /// A campaign service over `store`, reading time from `clock`.
     pub fn new(store: S, clock: C) -> Self {
         CampaignService { store, clock }
-    }
-
-    /// The current instant by this service's clock.
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
     }
 
     /// Validates and saves a new campaign. A create under an id that exists with the same

@@ -879,7 +879,7 @@ fn default_store_lives_in_the_data_dir() {
         .join("xdg")
         .join("flashsale")
         .join("flashsale.db");
-    // Reading never creates the store (issue 13): the default one is named and left absent.
+    // Reading never creates the store: the default one is named and left absent.
     let refused = env
         .run(["campaign", "list"])
         .env_remove("FLASHSALE_STORE")

@@ -5,17 +5,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::support::TestEnv;
+use crate::support::{TestEnv, bless};
 
 /// The command to run when a generated file is stale.
 const BLESS: &str = "FLASHSALE_BLESS=1 cargo test --test integration reference";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bless() -> bool {
-    std::env::var_os("FLASHSALE_BLESS").is_some()
 }
 
 /// The long help of `flashsale WORDS --help`, at a fixed width whatever the terminal.

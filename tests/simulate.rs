@@ -1,4 +1,4 @@
-//! `flashsale simulate` (issue 4): the black-box contract, and proof that its audit catches a
+//! `flashsale simulate`: the black-box contract, and proof that its audit catches a
 //! store that breaks the invariants.
 
 use crate::support;
@@ -97,8 +97,8 @@ fn a_run_with_tabs_and_duplicates_passes_and_its_numbers_add_up() {
     }
     assert!(report["latency_ms"]["p50"].as_f64() <= report["latency_ms"]["max"].as_f64());
     assert!(report["duration_ms"].is_u64() && report["claims_per_sec"].is_f64());
-    // Issue 6: every request reached the SQLite writer, and batching shared the commits;
-    // issue 12: so did every redemption.
+    // Every request reached the SQLite writer, and batching shared the commits;
+    // so did every redemption.
     let group = &report["group_commit"];
     assert_eq!(
         n(group, "requests"),
@@ -121,7 +121,7 @@ fn a_run_with_tabs_and_duplicates_passes_and_its_numbers_add_up() {
     assert_eq!(env.store_state(), serde_json::json!([]));
 }
 
-/// Issue 5: with `--jwt` every user claims through its own token, verified on every request,
+/// With `--jwt` every user claims through its own token, verified on every request,
 /// and the report times the verification; without it, users are asserted and nothing is timed.
 #[test]
 fn a_jwt_run_passes_and_reports_the_cost_of_verification() {
@@ -990,7 +990,7 @@ fn the_require_jwt_policy_refuses_operator_asserted_simulations() {
     assert_eq!(report["identity"], "jwt", "with --jwt the policy is met");
 }
 
-/// Issue 12: shoppers redeem (some retry the same order, some try a second one) while an
+/// Shoppers redeem (some retry the same order, some try a second one) while an
 /// operator voids claims and sweeps expiries; the audit checks I7-I10 as well, and passes.
 #[test]
 fn a_run_with_redemptions_and_voids_keeps_i7_to_i10() {
@@ -1083,7 +1083,7 @@ impl flashsale::clock::Clock for JumpingClock {
     }
 }
 
-/// Issue 12: on a campaign with a hold, the simulated operator's sweeps expire the claims whose
+/// On a campaign with a hold, the simulated operator's sweeps expire the claims whose
 /// hold ran out during the run (the clock jumps past it mid-run); every expiry returns its unit
 /// and leaves its event, and redemptions after it are refused: the audit says so and passes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,10 @@
 //! and `MongoDB` (when `FLASHSALE_TEST_MONGODB_URI` is set; required with
 //! `FLASHSALE_REQUIRE_MONGODB=1`). Each run gets its own temp dir or database.
 
-#![allow(clippy::unwrap_used)] // helpers of a test file: a panic is the test failing, with its location
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of a test file: a panic is the test failing, with its location"
+)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -111,7 +114,6 @@ async fn refusal<S: Store>(
 
 /// The whole story. `concurrency` is how many claims run at once in the min(N, K) check:
 /// high for stores that are atomic under concurrency; 1 for `FerretDB`, whose updates are not.
-#[allow(clippy::too_many_lines)] // one story, meant to be read top to bottom
 async fn story<S: Store>(store: S, concurrency: usize) {
     let store = Arc::new(store);
     let now = SystemClock.now();
@@ -537,7 +539,7 @@ async fn a_mongodb_operation_past_its_timeout_is_unavailable_and_a_retry_is_safe
     drop_database(&url, &database).await;
 }
 
-// --- Issue 12: the claim's whole life, on every store -----------------------------------------
+// --- The claim's whole life, on every store -----------------------------------------
 
 fn held_campaign(id: &str, inventory: i64, now: DateTime<Utc>, hold: i64) -> Campaign {
     NewCampaign {
@@ -645,7 +647,6 @@ async fn export<S: Store>(store: &S, id: &CampaignId, status: Option<ClaimStatus
     }
 }
 
-#[allow(clippy::too_many_lines)] // one story, meant to be read top to bottom
 async fn lifecycle<S: Store>(store: S) {
     let now = SystemClock.now();
     let id = CampaignId::parse("life").unwrap();
@@ -1074,7 +1075,6 @@ async fn lifecycle<S: Store>(store: S) {
 
 /// Many operators and sweeps racing on the same claims: each claim changes once, each
 /// returned unit is returned once, and each change has exactly one event.
-#[allow(clippy::too_many_lines)]
 async fn races<S: Store>(store: S) {
     let store = Arc::new(store);
     let now = SystemClock.now();

@@ -228,33 +228,7 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             let json = serde_json::Value::Array(views.iter().map(output::campaign_json).collect());
             ctx.emit(&json, || output::campaigns_table(&views, state.is_some()))
         }
-        CampaignCmd::End(EndArgs { id, confirm }) => {
-            let id = CampaignId::parse(&id)?;
-            let actor = super::actor()?;
-            confirm.check("`campaign end`")?;
-            let campaigns = ctx.campaigns().await?;
-            let view = campaigns.status(&id).await?;
-            // The same decision the real command makes, on the campaign as it reads now.
-            let would = campaigns.preview(&id, &CampaignChange::End).await?;
-            if confirm.dry_run {
-                let json = serde_json::json!({
-                    "dry_run": true,
-                    "changed": would.changed,
-                    "would_end": would.changed,
-                    "campaign": output::campaign_json(&view),
-                });
-                return ctx.emit(&json, || output::end_preview(&view, would.changed));
-            }
-            // Ending an ended campaign changes nothing, so it needs no question.
-            if would.changed {
-                confirm.confirm(&format!(
-                    "End campaign `{id}` now? It is {}; no new claims will be accepted",
-                    output::inventory_summary(&view)
-                ))?;
-            }
-            let acted = campaigns.end(&id, &actor).await?;
-            emit_acted(ctx, &acted)
-        }
+        CampaignCmd::End(args) => end(args, ctx).await,
         CampaignCmd::Pause(IdArgs { id }) => {
             let id = CampaignId::parse(&id)?;
             let actor = super::actor()?;
@@ -287,6 +261,36 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             emit_acted(ctx, &acted)
         }
     }
+}
+
+/// `campaign end`: asks first on a terminal (not for an ended campaign, which it leaves as it
+/// is), previews with `--dry-run`.
+async fn end(EndArgs { id, confirm }: EndArgs, ctx: &Context) -> anyhow::Result<()> {
+    let id = CampaignId::parse(&id)?;
+    let actor = super::actor()?;
+    confirm.check("`campaign end`")?;
+    let campaigns = ctx.campaigns().await?;
+    let view = campaigns.status(&id).await?;
+    // The same decision the real command makes, on the campaign as it reads now.
+    let would = campaigns.preview(&id, &CampaignChange::End).await?;
+    if confirm.dry_run {
+        let json = serde_json::json!({
+            "dry_run": true,
+            "changed": would.changed,
+            "would_end": would.changed,
+            "campaign": output::campaign_json(&view),
+        });
+        return ctx.emit(&json, || output::end_preview(&view, would.changed));
+    }
+    // Ending an ended campaign changes nothing, so it needs no question.
+    if would.changed {
+        confirm.confirm(&format!(
+            "End campaign `{id}` now? It is {}; no new claims will be accepted",
+            output::inventory_summary(&view)
+        ))?;
+    }
+    let acted = campaigns.end(&id, &actor).await?;
+    emit_acted(ctx, &acted)
 }
 
 /// Prints what an operator's action on a campaign came to: the campaign, and whether the

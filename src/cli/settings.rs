@@ -156,7 +156,7 @@ mod tests {
         assert!(!format!("{settings:?}").contains("hunter2"));
     }
 
-    /// Issue 12: the audit log's actor is `FLASHSALE_ACTOR` when set, the OS user otherwise,
+    /// The audit log's actor is `FLASHSALE_ACTOR` when set, the OS user otherwise,
     /// and a name that is not one is refused, never logged.
     #[test]
     fn the_actor_is_the_variable_then_the_os_user() {

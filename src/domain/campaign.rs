@@ -618,7 +618,7 @@ mod tests {
         for (new, field) in cases {
             assert_eq!(new.validate(now).unwrap_err().field, field);
         }
-        // Issue 14 item 9: no instant RFC 3339 cannot write, no leap second.
+        // No instant RFC 3339 cannot write, no leap second.
         let leap = DateTime::parse_from_rfc3339("2026-12-31T23:59:60Z")
             .unwrap()
             .with_timezone(&Utc);

@@ -1,6 +1,5 @@
 //! The router against a store that counts every call: requests refused for their credential,
 //! path or body never reach it.
-#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -318,7 +317,7 @@ async fn refused_requests_never_reach_the_store() {
             String::new(),
             StatusCode::METHOD_NOT_ALLOWED,
         ),
-        // Issue 12: a redemption is refused for its credential, path or body before the store.
+        // A redemption is refused for its credential, path or body before the store.
         (
             "POST",
             redeem,

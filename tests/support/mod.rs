@@ -175,6 +175,20 @@ impl TestEnv {
     }
 }
 
+/// Whether `FLASHSALE_BLESS=1` asks the tests to rewrite the generated files they compare.
+/// Any other value panics: a mistyped switch must not compare when it meant to rewrite, or
+/// rewrite when it meant to compare.
+pub(crate) fn bless() -> bool {
+    match std::env::var_os("FLASHSALE_BLESS") {
+        None => false,
+        Some(value) if value == "1" => true,
+        Some(value) => panic!(
+            "FLASHSALE_BLESS={}: set it to 1 to rewrite, or unset it",
+            value.display()
+        ),
+    }
+}
+
 /// A name unique to this test run, usable as a `MongoDB` database name.
 pub(crate) fn unique_name(test: &str) -> String {
     let tag: u32 = rand::random();

@@ -44,7 +44,6 @@ pub(in crate::simulate) fn judge(
     let requests = read(&p.requests);
     let errors = read(&p.errors);
     let eligible_users = read(&p.eligible_users);
-    let not_live = read(&p.not_live);
     let claimed_i64 = i64::try_from(claimed).unwrap_or(i64::MAX);
     let mut violations = Vec::new();
 
@@ -79,40 +78,12 @@ pub(in crate::simulate) fn judge(
     };
     let lifecycle_errors = read(&p.lifecycle_errors);
 
-    let mut holds = |ok: bool, why: String| {
-        if !ok {
-            violations.push(why);
-        }
-        ok
-    };
-    // errors / requests > MAX_ERROR_RATIO, in integers: errors * 100 > requests.
-    let all_errors = errors + lifecycle_errors;
-    let errors_below_threshold = holds(
-        all_errors.saturating_mul(100) <= requests,
-        format!(
-            "errors_below_threshold: {all_errors} of {requests} requests failed with an error \
-             (at most 1 % may)"
-        ),
+    let checks = judge_run(
+        p,
+        store_after.as_ref(),
+        audit_error.is_some(),
+        &mut violations,
     );
-    let units_left = store_after.as_ref().is_some_and(|a| a.remaining > 0);
-    let claimed_when_possible = holds(
-        claimed > 0 || eligible_users == 0 || !units_left || not_live > 0,
-        format!(
-            "claimed_when_possible: no claim was granted although {eligible_users} users were \
-             eligible and {} units remained",
-            store_after.as_ref().map_or(0, |a| a.remaining)
-        ),
-    );
-    let unverified = read(&p.unverified);
-    let audit_complete = holds(
-        audit_error.is_some() || unverified == 0,
-        format!("audit_complete: {unverified} users' claims could not be read back"),
-    ) && audit_error.is_none();
-    let checks = RunChecks {
-        errors_below_threshold,
-        claimed_when_possible,
-        audit_complete,
-    };
     let after = store_after.unwrap_or(before);
 
     Report {
@@ -167,6 +138,57 @@ pub(in crate::simulate) fn judge(
         audit_error,
         violations,
         peak_rss_mb: peak_rss_mb(),
+    }
+}
+
+/// The verdicts on the run itself, from what it counted and what the store holds after it
+/// (`None` when it could not be read, `unreadable`); each failed check adds its violation.
+fn judge_run(
+    p: &Progress,
+    store_after: Option<&Audit>,
+    unreadable: bool,
+    violations: &mut Vec<String>,
+) -> RunChecks {
+    let (claimed, requests, errors, eligible_users, not_live) = (
+        read(&p.claimed),
+        read(&p.requests),
+        read(&p.errors),
+        read(&p.eligible_users),
+        read(&p.not_live),
+    );
+    let mut holds = |ok: bool, why: String| {
+        if !ok {
+            violations.push(why);
+        }
+        ok
+    };
+    // errors / requests > MAX_ERROR_RATIO, in integers: errors * 100 > requests.
+    let all_errors = errors + read(&p.lifecycle_errors);
+    let errors_below_threshold = holds(
+        all_errors.saturating_mul(100) <= requests,
+        format!(
+            "errors_below_threshold: {all_errors} of {requests} requests failed with an error \
+             (at most 1 % may)"
+        ),
+    );
+    let units_left = store_after.is_some_and(|a| a.remaining > 0);
+    let claimed_when_possible = holds(
+        claimed > 0 || eligible_users == 0 || !units_left || not_live > 0,
+        format!(
+            "claimed_when_possible: no claim was granted although {eligible_users} users were \
+             eligible and {} units remained",
+            store_after.map_or(0, |a| a.remaining)
+        ),
+    );
+    let unverified = read(&p.unverified);
+    let audit_complete = holds(
+        unreadable || unverified == 0,
+        format!("audit_complete: {unverified} users' claims could not be read back"),
+    ) && !unreadable;
+    RunChecks {
+        errors_below_threshold,
+        claimed_when_possible,
+        audit_complete,
     }
 }
 
@@ -627,7 +649,7 @@ mod tests {
         );
     }
 
-    /// Issue 12: 4 units, 4 claims, one voided (its unit back) and one redeemed; the store and
+    /// 4 units, 4 claims, one voided (its unit back) and one redeemed; the store and
     /// the answers agree, and then each lifecycle invariant is broken on its own.
     /// On a shared campaign another shopper's claim can land between the audit's read and the
     /// lifecycle's: the run still passes, judged on the audit's one snapshot, and a real break

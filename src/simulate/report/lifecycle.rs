@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-/// What the store holds of the claims' lifecycle and its audit log (issue 12), read from its
+/// What the store holds of the claims' lifecycle and its audit log, read from its
 /// own records before and after a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Lifecycle {

@@ -24,7 +24,7 @@ pub struct Latency {
     pub max: f64,
 }
 
-/// How the store grouped the run's writes into transactions (issue 6: group commit's gain).
+/// How the store grouped the run's writes into transactions: what group commit gains.
 ///
 /// Only for a store that counts its commits (the embedded `SQLite` store); read from the
 /// store's own counters before and after the run, so other writes by this process during the
@@ -52,7 +52,10 @@ impl GroupCommit {
     }
 }
 
-#[allow(clippy::cast_precision_loss)] // counts stay far below 2^52, where f64 is exact
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "counts stay far below 2^52, where f64 is exact"
+)]
 fn ratio(count: u64, per: u64) -> f64 {
     if per == 0 {
         return 0.0;
@@ -95,13 +98,19 @@ fn new_histogram() -> Histogram<u64> {
         .expect("1 µs to an hour at 3 significant digits is a valid histogram")
 }
 
-#[allow(clippy::cast_precision_loss)] // counts stay far below 2^52, where f64 is exact
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "counts stay far below 2^52, where f64 is exact"
+)]
 pub(super) fn per_second(count: u64, elapsed: Duration) -> f64 {
     let seconds = elapsed.as_secs_f64().max(1e-6);
     (count as f64 / seconds * 10.0).round() / 10.0
 }
 
-#[allow(clippy::cast_precision_loss)] // microseconds below an hour are exact in f64
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "microseconds below an hour are exact in f64"
+)]
 pub(super) fn latency(histogram: &Histogram<u64>) -> Latency {
     let ms = |micros: u64| (micros as f64 / 1_000.0 * 1_000.0).round() / 1_000.0;
     if histogram.is_empty() {

@@ -4,7 +4,10 @@ use serde::Serialize;
 
 /// The verdict on each invariant; `true` means it held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[allow(clippy::struct_excessive_bools)] // one flag per invariant is the report's contract
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "one flag per invariant is the report's contract"
+)]
 pub struct Invariants {
     /// I1: the store holds no more claims than units, and no more `claimed` answers went out.
     pub no_oversell: bool,

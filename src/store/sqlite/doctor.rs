@@ -10,7 +10,7 @@ use super::{BUSY_TIMEOUT, Found, inspect, integrity_check, migrations};
 /// flashsale store), schema version and columns, the unique keys of claims, a full
 /// `quick_check`, the journal mode, clock (n/a) and free disk.
 pub(in crate::store) fn diagnose(path: &Path) -> Vec<crate::store::doctor::Check> {
-    use crate::store::doctor::{Check, LOW_DISK_BYTES, Status};
+    use crate::store::doctor::{Check, Status};
     let mut checks = Vec::new();
     let shown = path.display();
     match inspect(path) {
@@ -46,23 +46,7 @@ pub(in crate::store) fn diagnose(path: &Path) -> Vec<crate::store::doctor::Check
         }
     };
     let _ = conn.busy_timeout(BUSY_TIMEOUT);
-    checks.push(match migrations::version_check(&conn) {
-        Ok((found, latest)) if found == latest => match migrations::check_schema(&conn) {
-            Ok(()) => Check::new("schema", Status::Ok, format!("version {found}")),
-            Err(err) => Check::new("schema", Status::Fail, err.to_string()),
-        },
-        Ok((found, latest)) if found < latest => Check::new(
-            "schema",
-            Status::Warn,
-            format!("version {found}, this flashsale writes {latest}: the next write upgrades it"),
-        ),
-        Ok((found, latest)) => Check::new(
-            "schema",
-            Status::Fail,
-            format!("version {found} was written by a newer flashsale (this one knows {latest})"),
-        ),
-        Err(err) => Check::new("schema", Status::Fail, err.to_string()),
-    });
+    checks.push(schema(&conn));
     checks.push(match unique_keys(&conn) {
         Ok(missing) if missing.is_empty() => Check::new(
             "indexes",
@@ -105,11 +89,40 @@ pub(in crate::store) fn diagnose(path: &Path) -> Vec<crate::store::doctor::Check
         Status::Ok,
         "n/a: SQLite has no server clock; this machine's clock decides",
     ));
+    checks.push(free_disk(path));
+    checks
+}
+
+/// The schema's version and columns.
+fn schema(conn: &Connection) -> crate::store::doctor::Check {
+    use crate::store::doctor::{Check, Status};
+    match migrations::version_check(conn) {
+        Ok((found, latest)) if found == latest => match migrations::check_schema(conn) {
+            Ok(()) => Check::new("schema", Status::Ok, format!("version {found}")),
+            Err(err) => Check::new("schema", Status::Fail, err.to_string()),
+        },
+        Ok((found, latest)) if found < latest => Check::new(
+            "schema",
+            Status::Warn,
+            format!("version {found}, this flashsale writes {latest}: the next write upgrades it"),
+        ),
+        Ok((found, latest)) => Check::new(
+            "schema",
+            Status::Fail,
+            format!("version {found} was written by a newer flashsale (this one knows {latest})"),
+        ),
+        Err(err) => Check::new("schema", Status::Fail, err.to_string()),
+    }
+}
+
+/// The free disk space in the store's folder.
+fn free_disk(path: &Path) -> crate::store::doctor::Check {
+    use crate::store::doctor::{Check, LOW_DISK_BYTES, Status};
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    checks.push(match fs4::available_space(folder) {
+    match fs4::available_space(folder) {
         Ok(free) if free < LOW_DISK_BYTES => Check::new(
             "free disk",
             Status::Warn,
@@ -126,8 +139,7 @@ pub(in crate::store) fn diagnose(path: &Path) -> Vec<crate::store::doctor::Check
             format!("{} MiB free in {}", free / (1024 * 1024), folder.display()),
         ),
         Err(err) => Check::new("free disk", Status::Warn, format!("unknown: {err}")),
-    });
-    checks
+    }
 }
 
 /// The unique keys of `claims` that are not there exactly as the schema makes them: the

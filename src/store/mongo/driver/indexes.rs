@@ -20,7 +20,7 @@ impl DriverOps {
     ///   billion claims share one is below 10^-20; and a unique index that does not start
     ///   with the shard key (`campaign_id`, `user_id`) cannot exist on a sharded collection.
     ///
-    /// The unique index on `token` alone that earlier versions created is dropped: nothing
+    /// A unique index on `token` alone ([`LEGACY_TOKEN_INDEX`]) is dropped: nothing
     /// relies on it (see above), and keeping it would block sharding. Any other unique index,
     /// and an index whose name or keys we use with another shape, is refused with an error
     /// naming it: it could refuse claims the algorithm must be able to write, or fail to
@@ -222,8 +222,8 @@ pub(in crate::store::mongo) const CLAIM_INDEXES: [WantedIndex; 2] = [
     },
 ];
 
-/// The keys of the unique index on `token` alone that versions before shard-ready addressing
-/// created (named `token`).
+/// The keys of a unique index on `token` alone (named `token`), which stores created before
+/// shard-ready addressing carry: dropped on open.
 pub(in crate::store::mongo) const LEGACY_TOKEN_INDEX: &[&str] = &["token"];
 
 /// An existing index's keys and uniqueness.

@@ -551,7 +551,6 @@ pub(super) fn run_lifecycle(seed: u64, setup: Setup) -> Outcome {
     block_on(lifecycle_async(seed, setup))
 }
 
-#[allow(clippy::too_many_lines)] // one story, meant to be read top to bottom
 async fn lifecycle_async(seed: u64, setup: Setup) -> Outcome {
     let mut rng = StdRng::seed_from_u64(seed);
     let plan = plan(&mut rng);

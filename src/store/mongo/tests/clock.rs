@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// Issue 10, item 5 (the clock): an app server whose clock runs 2 minutes ahead of the
+/// An app server whose clock runs 2 minutes ahead of the
 /// server's sees a campaign that starts 1 minute from now (server time) as live.
 async fn claim_with_a_fast_local_clock(time: crate::store::mongo::ops::TimeSource) -> Decision {
     let now = SystemClock.now();
@@ -138,7 +138,7 @@ async fn a_sweep_by_a_fast_app_server_expires_no_hold_early() {
     .await;
 }
 
-/// Issue 10, item 5 (the clock): an app server whose clock runs 40 s ahead of the server's
+/// An app server whose clock runs 40 s ahead of the server's
 /// looks at another tab's reservation written 10 s ago (by the server's clock) with a 30 s
 /// lease. Returns whether the reservation survived the look.
 async fn reservation_survives_a_fast_app_server(

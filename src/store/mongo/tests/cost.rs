@@ -40,7 +40,7 @@ impl Hooks for Counted {
     }
 }
 
-/// Issue 10's cost of a claim, per kind of request, as (round trips in sequence, operations,
+/// The cost of a claim, per kind of request, as (round trips in sequence, operations,
 /// writes). The server's clock is measured once per minute per app server, so it is measured
 /// before the counted requests, as in a running server.
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use super::*;
 
-/// Issue 10, item 5: a restock whose answer is lost is applied once, and answered.
+/// A restock whose answer is lost is applied once, and answered.
 #[tokio::test]
 async fn a_restock_whose_answer_was_lost_is_applied_once() {
     let now = SystemClock.now();
@@ -31,7 +31,7 @@ async fn a_restock_whose_answer_was_lost_is_applied_once() {
     assert_eq!(store.ops.snapshot().campaigns[ID].total, 7);
 }
 
-/// Issue 10, item 5: an operation whose caller stopped waiting is not cut off at close.
+/// An operation whose caller stopped waiting is not cut off at close.
 #[tokio::test]
 async fn close_lets_an_operation_that_timed_out_finish() {
     let in_flight = crate::store::mongo::InFlight::new(Duration::from_millis(200));
@@ -69,7 +69,7 @@ async fn close_waits_for_an_operation_that_timed_out_only_so_long() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
-/// Issue 10, item 5: a claim made while its campaign is being deleted leaves nothing behind.
+/// A claim made while its campaign is being deleted leaves nothing behind.
 #[tokio::test]
 async fn a_claim_between_the_two_writes_of_a_campaign_deletion_leaves_nothing() {
     let now = SystemClock.now();

@@ -80,9 +80,9 @@ fn ours() -> Vec<(String, String, bool)> {
     no_mongodb,
     ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
 )]
-async fn a_store_of_the_previous_version_opens_without_its_unique_token_index() {
+async fn a_store_with_a_unique_token_index_opens_without_it() {
     over_the_wire("legacy_indexes", |url| async move {
-        // What the previous version created.
+        // The indexes of a store created before shard-ready addressing.
         create_index(
             &url,
             mongodb::bson::doc! {"campaign_id": 1, "user_id": 1},
@@ -104,8 +104,8 @@ async fn a_store_of_the_previous_version_opens_without_its_unique_token_index() 
     .await;
 }
 
-/// The events get both their indexes when the store opens; a store of the previous version,
-/// which had only the unique `entry` index, gets the (`campaign_id`, `_id`) one that
+/// The events get both their indexes when the store opens; a store with only the unique
+/// `entry` index gets the (`campaign_id`, `_id`) one that
 /// `events --campaign` reads through. Opening again changes nothing.
 #[tokio::test]
 #[cfg_attr(

@@ -4,8 +4,8 @@ use super::intercepted::{Call, Hooks, Intercepted};
 use super::*;
 
 /// Claims the last unit for the same user from another tab between the first claim read and
-/// the first campaign read of the request under test: the interleaving of issue 10's item 2,
-/// which `tokio::join!` over the model otherwise never produces.
+/// the first campaign read of the request under test: the interleaving step b' exists for
+/// (see `claim.rs`), which `tokio::join!` over the model otherwise never produces.
 struct OtherTabBetweenReads<'a> {
     ops: &'a MemoryOps,
     now: DateTime<Utc>,
@@ -36,7 +36,7 @@ impl Hooks for OtherTabBetweenReads<'_> {
     }
 }
 
-/// Issue 10, item 2: the tab that read "no claim" before the other tab claimed the last unit,
+/// The tab that read "no claim" before the other tab claimed the last unit,
 /// and the campaign after, answers the other tab's claim, not "sold out".
 async fn second_tab_answer(defects: Defects) -> Decision {
     let now = SystemClock.now();
@@ -70,12 +70,11 @@ async fn a_refusal_rechecks_the_users_claim_after_the_campaign_read() {
 
 #[tokio::test]
 async fn without_the_recheck_a_user_holding_a_claim_is_told_sold_out() {
-    let answer =
-        second_tab_answer(Defects::NONE.with(claim::Defect::Item2RefuseWithoutRecheck)).await;
+    let answer = second_tab_answer(Defects::NONE.with(claim::Defect::RefusalWithoutRecheck)).await;
     assert_eq!(answer, Decision::Refuse(Refusal::SoldOut));
 }
 
-/// Issue 10, item 1: total 10, 9 claims, X reserving but not yet decremented; a reconcile
+/// Total 10, 9 claims, X reserving but not yet decremented; a reconcile
 /// `--apply` now must leave X its unit. Returns whether X's decrement then matched, and the
 /// repair the reconcile reported.
 async fn reserve_after_reconcile(
@@ -123,6 +122,6 @@ async fn reconcile_never_takes_the_unit_of_a_reservation_not_yet_decremented() {
 #[tokio::test]
 async fn a_reconcile_that_lowers_remaining_strands_the_unit_of_a_reservation_in_flight() {
     let (reserved, report) =
-        reserve_after_reconcile(Some(claim::Defect::Item1ReconcileLowers)).await;
+        reserve_after_reconcile(Some(claim::Defect::ReconcileLowersRemaining)).await;
     assert!(!reserved && report.applied, "{report:?}");
 }

@@ -51,7 +51,7 @@ async fn a_crashed_reservation_is_cleared_once_its_lease_ran_out() {
     assert_eq!(snapshot.campaigns[ID].remaining, 4);
 }
 
-/// Issue 14: a repair trusts the claim documents only as far as a crash explains the drift.
+/// A repair trusts the claim documents only as far as a crash explains the drift.
 /// A unit stranded by a crash between reserving and confirming is returned by a plain apply;
 /// a unit missing with no reservation to account for it (a claim deleted behind the store's
 /// back) is refused, writes nothing, and needs force.
