@@ -100,7 +100,12 @@ impl Error {
                 | AuthError::LowDiversitySecret
                 | AuthError::AmbiguousKey
                 | AuthError::BadPublicKey(_)
+                | AuthError::BadKeySet(_)
+                | AuthError::BadPrivateKey(_)
                 | AuthError::KeyFile { .. } => ErrorKind::InvalidInput,
+                // The issuer is down or unreachable: not the operator's input, and possibly
+                // over soon.
+                AuthError::KeySetUnreachable(_) => ErrorKind::Internal,
                 AuthError::Missing
                 | AuthError::JwtRequired
                 | AuthError::SimulationWithoutJwt
@@ -114,6 +119,8 @@ impl Error {
                 | AuthError::WrongIssuer
                 | AuthError::WrongAudience
                 | AuthError::MissingClaim(_)
+                | AuthError::UnknownKey
+                | AuthError::KeyIdRequired
                 | AuthError::BadSubject(_) => ErrorKind::Unauthenticated,
             },
             Error::InvariantViolation(_) => ErrorKind::InvariantViolation,

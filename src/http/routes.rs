@@ -64,14 +64,14 @@ impl<S: Store + Clone> App<S> {
 
 impl<S> App<S> {
     /// The shopper a request speaks for: its bearer token's verified `sub`.
-    fn identity(&self, authorization: &Authorization) -> Result<Identity, ApiError> {
+    async fn identity(&self, authorization: &Authorization) -> Result<Identity, ApiError> {
         let value = authorization.0.as_ref().ok_or(AuthError::Missing)?;
         let text = value.to_str().map_err(|_| AuthError::Malformed)?;
         let (scheme, token) = text.split_once(' ').ok_or(AuthError::Malformed)?;
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(AuthError::Missing.into());
         }
-        Ok(self.verifier.verify(token.trim())?)
+        Ok(self.verifier.verify_fresh(token.trim()).await?)
     }
 }
 
@@ -282,7 +282,7 @@ async fn post_claim<S: Store>(
     let answer = async {
         // Who comes first: an unauthenticated caller learns nothing about the campaign or the
         // rest of its request.
-        let identity = app.identity(&authorization)?;
+        let identity = app.identity(&authorization).await?;
         let id = campaign_id(path)?;
         let cart = cart(body)?;
         Ok::<_, ApiError>(app.claims.claim(&identity, &id, cart).await?)
@@ -349,7 +349,7 @@ async fn post_redeem<S: Store>(
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let identity = app.identity(&authorization)?;
+    let identity = app.identity(&authorization).await?;
     let id = campaign_id(path)?;
     let (token, order, cart) = redemption(body)?;
     // The shopper redeems for themself: the verified user is the owner the domain requires,
@@ -372,7 +372,7 @@ async fn get_claim<S: Store>(
     authorization: Authorization,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let identity = app.identity(&authorization)?;
+    let identity = app.identity(&authorization).await?;
     let id = campaign_id(path)?;
     match app.claims.claim_of(&identity, &id).await? {
         Some(claim) => Ok(json_answer(
