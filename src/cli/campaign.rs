@@ -301,13 +301,13 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
                 Per::Minute => BucketWidth::Minute,
             };
             let (report, state) = ctx.campaigns().await?.report(&id, width).await?;
-            let mut json = super::report::json(&report, state);
+            let mut json = super::sale_report::json(&report, state);
             if let Some(path) = &html {
-                super::report::write_html(&report, state, path)?;
+                super::sale_report::write_html(&report, state, path)?;
                 json["html"] = path.display().to_string().into();
             }
             ctx.emit(&json, || {
-                let mut text = super::report::table(&report, state);
+                let mut text = super::sale_report::table(&report, state);
                 if let Some(path) = &html {
                     let _ = write!(text, "\nwrote {}", path.display());
                 }

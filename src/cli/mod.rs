@@ -19,7 +19,7 @@ mod jwt;
 mod man;
 mod output;
 mod parse;
-mod report;
+mod sale_report;
 mod serve;
 mod settings;
 mod simulate;
