@@ -102,6 +102,7 @@ impl Error {
                 | AuthError::BadPublicKey(_)
                 | AuthError::KeyFile { .. } => ErrorKind::InvalidInput,
                 AuthError::Missing
+                | AuthError::TwoCredentials
                 | AuthError::JwtRequired
                 | AuthError::SimulationWithoutJwt
                 | AuthError::SimulationWithoutKey

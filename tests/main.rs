@@ -22,6 +22,7 @@ mod readme;
 mod repeats;
 mod serve;
 mod serve_breaking;
+mod serve_limits;
 mod simulate;
 mod store_conformance;
 mod trust;
