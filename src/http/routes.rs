@@ -23,13 +23,17 @@ use super::{Limits, MAX_BODY_BYTES};
 use crate::auth::{AuthError, Identity, JwtVerifier};
 use crate::clock::{Clock as _, SystemClock};
 use crate::domain::{Actor, CampaignId, Cents, ClaimOutcome, ClaimToken, Invalid, OrderId};
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::json::{ClaimAnswer, campaign_json, claim_record_json};
 use crate::service::{CampaignService, ClaimService};
 use crate::store::Store;
 
 /// How long `/readyz` waits for the store before it answers 503.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long the per-campaign gauges of `/metrics` stand before a scrape reads the store again:
+/// a flood of scrapes costs the store one read per interval, not one per scrape.
+const CAMPAIGNS_REFRESH: Duration = Duration::from_secs(5);
 
 /// What every handler shares: the services, the verifier and the metrics.
 pub struct App<S> {
@@ -41,6 +45,9 @@ pub struct App<S> {
     store: S,
     /// How long a shopper's request body may take to arrive.
     body_timeout: Duration,
+    /// When `/metrics` last read the campaigns; held across the read, so concurrent scrapes
+    /// wait for one read instead of each making its own.
+    campaigns_read: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl<S: Store + Clone> App<S> {
@@ -53,6 +60,7 @@ impl<S: Store + Clone> App<S> {
             metrics: Metrics::new(store.clone()),
             store,
             body_timeout: Limits::default().header_timeout,
+            campaigns_read: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -512,13 +520,12 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: 200 when the store answers a read within [`READY_TIMEOUT`], 503 otherwise.
+/// `GET /readyz`: 200 when the store answers its readiness probe within [`READY_TIMEOUT`],
+/// 503 otherwise. The probe takes a path of its own ([`Store::ready`]), so requests queued on
+/// the store's reads do not turn it 503.
 async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, ApiError> {
-    // A read of a campaign no one can create (ids are lowercase slugs; this one is only ever
-    // looked up): "not found" is the store answering.
-    let probe = CampaignId::parse("readyz-probe").map_err(Error::from)?;
-    match tokio::time::timeout(READY_TIMEOUT, app.campaigns.status(&probe)).await {
-        Ok(Ok(_) | Err(Error::NotFound(_))) => Ok(Json(json!({"status": "ready"})).into_response()),
+    match tokio::time::timeout(READY_TIMEOUT, app.store.ready()).await {
+        Ok(Ok(())) => Ok(Json(json!({"status": "ready"})).into_response()),
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness check failed");
             Err(ApiError::new(
@@ -537,16 +544,22 @@ async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, Ap
 }
 
 /// `GET /metrics`: Prometheus' text format. Each campaign's remaining units come from one
-/// read of the store per scrape, bounded by [`READY_TIMEOUT`]; a store that does not answer
-/// leaves those gauges out of this scrape rather than failing it.
+/// read of the store per [`CAMPAIGNS_REFRESH`] at most, bounded by [`READY_TIMEOUT`]; a store
+/// that does not answer leaves those gauges out rather than failing the scrape.
 async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
-    match tokio::time::timeout(READY_TIMEOUT, app.store.campaigns()).await {
-        Ok(Ok(campaigns)) => app.metrics.campaigns(&campaigns, SystemClock.now()),
-        Ok(Err(err)) => {
-            tracing::warn!(error = %err, "metrics could not read the campaigns");
-            app.metrics.campaigns(&[], SystemClock.now());
+    {
+        let mut read = app.campaigns_read.lock().await;
+        if !read.is_some_and(|at| at.elapsed() < CAMPAIGNS_REFRESH) {
+            match tokio::time::timeout(READY_TIMEOUT, app.store.campaigns()).await {
+                Ok(Ok(campaigns)) => app.metrics.campaigns(&campaigns, SystemClock.now()),
+                Ok(Err(err)) => {
+                    tracing::warn!(error = %err, "metrics could not read the campaigns");
+                    app.metrics.campaigns(&[], SystemClock.now());
+                }
+                Err(_) => app.metrics.campaigns(&[], SystemClock.now()),
+            }
+            *read = Some(Instant::now());
         }
-        Err(_) => app.metrics.campaigns(&[], SystemClock.now()),
     }
     (
         [(

@@ -13,7 +13,7 @@ mod rows;
 mod tests;
 mod writer;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -50,6 +50,10 @@ struct Inner {
     writer: Option<writer::Queue>,
     writer_thread: Option<std::thread::JoinHandle<()>>,
     reader: Mutex<Connection>,
+    /// The readiness probe's own connection, opened at the first probe: behind the reader's
+    /// lock, a probe would wait for every queued read and report load as an outage.
+    probe: Mutex<Option<Connection>>,
+    path: PathBuf,
     commits: Arc<writer::Counters>,
     created: bool,
 }
@@ -129,6 +133,8 @@ impl SqliteStore {
                 writer: Some(writer),
                 writer_thread: Some(writer_thread),
                 reader: Mutex::new(reader),
+                probe: Mutex::new(None),
+                path: path.to_owned(),
                 commits,
                 created,
             }),
@@ -590,6 +596,31 @@ impl Store for SqliteStore {
             select_campaign(conn, &id).map_err(|err| classify("reading a campaign", err))
         })
         .await
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let context = || format!("probing `{}`", inner.path.display());
+            let mut probe = inner.probe.lock().unwrap_or_else(PoisonError::into_inner);
+            if probe.is_none() {
+                // Never created here: a store that vanished is not ready, not made anew.
+                let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let conn = Connection::open_with_flags(&inner.path, flags)
+                    .map_err(|err| classify(&context(), err))?;
+                conn.busy_timeout(BUSY_TIMEOUT)
+                    .map_err(|err| classify(&context(), err))?;
+                *probe = Some(conn);
+            }
+            let conn = probe.as_ref().ok_or_else(|| {
+                StoreError::backend(context(), std::io::Error::other("no probe connection"))
+            })?;
+            conn.query_row("SELECT count(*) FROM campaigns WHERE 0", [], |_| Ok(()))
+                .map_err(|err| classify(&context(), err))
+        })
+        .await
+        .map_err(|err| StoreError::backend("probing the store", err))?
     }
 
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
