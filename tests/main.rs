@@ -8,6 +8,7 @@ mod cli;
 mod completions;
 mod crash;
 mod events;
+mod export_files;
 mod fuzz_parsers;
 mod hostile;
 mod human;
