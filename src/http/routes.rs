@@ -527,7 +527,7 @@ async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, Ap
     match tokio::time::timeout(READY_TIMEOUT, app.store.ready()).await {
         Ok(Ok(())) => Ok(Json(json!({"status": "ready"})).into_response()),
         Ok(Err(err)) => {
-            tracing::warn!(error = %err, "readiness check failed");
+            tracing::warn!(error = %super::error::Chain(&err), "readiness check failed");
             Err(ApiError::new(
                 ErrorKind::StoreUnavailable,
                 "the store does not answer",
@@ -553,7 +553,10 @@ async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
             match tokio::time::timeout(READY_TIMEOUT, app.store.campaigns()).await {
                 Ok(Ok(campaigns)) => app.metrics.campaigns(&campaigns, SystemClock.now()),
                 Ok(Err(err)) => {
-                    tracing::warn!(error = %err, "metrics could not read the campaigns");
+                    tracing::warn!(
+                        error = %super::error::Chain(&err),
+                        "metrics could not read the campaigns"
+                    );
                     app.metrics.campaigns(&[], SystemClock.now());
                 }
                 Err(_) => app.metrics.campaigns(&[], SystemClock.now()),
