@@ -26,4 +26,5 @@ mod serve_breaking;
 mod serve_limits;
 mod simulate;
 mod store_conformance;
+mod store_identity;
 mod trust;

@@ -22,13 +22,13 @@ use support::TestEnv;
 const SECRET: &str = "limits-test-secret-0123456789abcdef";
 
 /// A running `flashsale serve`, killed by pid when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     address: String,
 }
 
 impl Server {
-    fn start(env: &TestEnv, extra: &[&str]) -> Server {
+    pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Server {
         let log = std::fs::File::create(env.path().join("serve.log")).unwrap();
         let mut child = env
             .std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"])
@@ -51,6 +51,19 @@ impl Server {
         }
     }
 
+    /// Stops the server with SIGTERM (its log written out) and waits for it, at most 30 s.
+    pub(crate) fn stop(mut self) -> Option<i32> {
+        support::Signal::Term.send(&self.child);
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the server did not stop within 30 s");
+    }
+
     /// A connection to the server, with a read timeout of `patience`.
     fn connect(&self, patience: Duration) -> TcpStream {
         let stream = TcpStream::connect(&self.address).unwrap();
@@ -60,7 +73,7 @@ impl Server {
 
     /// Sends `request` (which asks for the connection to close) and reads the whole answer:
     /// its status line's code and the rest of it.
-    fn ask(&self, request: &str) -> (u16, String) {
+    pub(crate) fn ask(&self, request: &str) -> (u16, String) {
         let mut stream = self.connect(Duration::from_secs(30));
         stream.write_all(request.as_bytes()).unwrap();
         answer_of(&mut stream)
@@ -101,7 +114,7 @@ fn token(user: &str) -> String {
 }
 
 /// A whole claim request by `user`, on a connection that closes after it.
-fn claim(user: &str) -> String {
+pub(crate) fn claim(user: &str) -> String {
     let body = r#"{"cart_cents":5000}"#;
     format!(
         "POST /v1/campaigns/spring/claim HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {}\r\n\
