@@ -1,4 +1,4 @@
-//! Claims per second: raw `SQLite` loops against flashsale's group-committing store (issue 6).
+//! Claims per second: raw `SQLite` loops against flashsale's group-committing store.
 //!
 //! Every scenario runs in the same process, on the same machine, minutes apart at most, so the
 //! ratios between them mean something even on a noisy shared box; the absolute figures do not
@@ -33,7 +33,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
-    CampaignId, Cents, ClaimAttempt, Currency, Decision, NewCampaign, Percent, Units, UserId,
+    CampaignId, Cents, ClaimAttempt, Currency, Decision, Ends, NewCampaign, Percent, Units, UserId,
 };
 use flashsale::store::{SqliteStore, Store};
 use hdrhistogram::Histogram;
@@ -136,7 +136,10 @@ impl Row {
         Ok(())
     }
 
-    #[allow(clippy::cast_precision_loss)] // claim counts are far below 2^52
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "claim counts are far below 2^52"
+    )]
     fn per_second(&self) -> f64 {
         self.claims as f64 / self.elapsed.as_secs_f64()
     }
@@ -166,8 +169,8 @@ impl Bench {
             max_discount: Cents::new(50_00)?,
             min_cart: Cents::new(20_00)?,
             currency: Currency::parse("EUR")?,
-            starts_at: self.now - TimeDelta::hours(1),
-            ends_at: self.now + TimeDelta::hours(1),
+            starts_at: Some(self.now - TimeDelta::hours(1)),
+            ends: Ends::At(self.now + TimeDelta::hours(1)),
             hold: None,
         }
         .validate(self.now)?;
@@ -321,10 +324,9 @@ fn open_raw(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// The claim transaction shape of issue 6, which is also what the store did per claim before it
-/// learned write-back: replay lookup, campaign read and rules, guarded decrement of the hot row,
-/// insert with a fresh random token. The store now reads and decrements the campaign row once
-/// per batch and probes the claim index once per new claim (see `claim_in_transaction` in
+/// The textbook claim transaction: replay lookup, campaign read and rules, guarded decrement
+/// of the hot row, insert with a fresh random token, per claim. The store instead reads and
+/// decrements the campaign row once per batch and probes the claim index once per new claim (see `claim_in_transaction` in
 /// `src/store/sqlite/mod.rs`), which is why (c) can exceed (b).
 fn raw_claim(conn: &Connection, campaign: &str, user: &str, now: i64) -> rusqlite::Result<bool> {
     let replay: Option<String> = conn
@@ -397,7 +399,7 @@ fn check_sold(conn: &Connection, campaign: &str, claims: usize) -> Result<()> {
 
 fn histogram() -> Histogram<u64> {
     // Microseconds, 1 µs to 10 minutes, 3 significant figures.
-    #[allow(clippy::unwrap_used)] // constant, valid bounds
+    #[expect(clippy::unwrap_used, reason = "constant, valid bounds")]
     Histogram::new_with_bounds(1, 600_000_000, 3).unwrap()
 }
 
@@ -406,7 +408,10 @@ fn record(histogram: &mut Histogram<u64>, latency: Duration) {
     histogram.saturating_record(micros.max(1));
 }
 
-#[allow(clippy::cast_precision_loss)] // microsecond latencies are far below 2^52
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "microsecond latencies are far below 2^52"
+)]
 fn millis(micros: u64) -> String {
     format!("{:.2}", micros as f64 / 1_000.0)
 }
@@ -448,13 +453,16 @@ fn print_report(rows: &[Row], claimers: &[usize]) {
         100.0 * rows[2].per_second() / raw_batched
     );
 
-    println!("\ntargets (issue 6):");
+    println!("\ntargets:");
     let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
     let find = |n: usize| rows.iter().find(|row| row.claimers == Some(n));
     if let Some(row) = find(10_000) {
         let ratio_a = row.per_second() / raw_single;
         let ratio_b = row.per_second() / raw_batched;
-        #[allow(clippy::cast_precision_loss)]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "microsecond latencies are far below 2^52"
+        )]
         let p99 = row.latency.value_at_quantile(0.99) as f64 / 1_000.0;
         println!(
             "  {}  10,000 claimers >= 5x (a):          {ratio_a:.2}x",

@@ -1,6 +1,6 @@
--- The Redis + Lua baseline of issue 6, for comparison with `cargo bench --bench claims`:
+-- The Redis + Lua baseline, for comparison with `cargo bench --bench claims`:
 -- replay if the user holds a claim, refuse when nothing is left, else take a unit and record
--- the claim, atomically (a script runs alone). ARGV[1] = user, ARGV[2] = token. See README.md.
+-- the claim, atomically (a script runs alone). ARGV[1] = user, ARGV[2] = token. See docs/performance.md.
 local held = redis.call('HGET', 'claims', ARGV[1])
 if held then return held end
 local left = tonumber(redis.call('GET', 'remaining'))

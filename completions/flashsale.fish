@@ -35,7 +35,7 @@ complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "inventory" -d '
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "events" -d 'Print the audit log: who changed which campaign, claim or inventory, and when'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "man" -d 'Print the manual page (roff) to stdout'
+complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "man" -d 'Print the manual page (roff) of flashsale or one of its commands to stdout'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
 complete -c flashsale -n "__fish_flashsale_needs_command" -f -a "doctor" -d 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'
@@ -156,7 +156,7 @@ voided\t'Voided by an operator'
 expired\t'Expired unredeemed'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l format -d 'csv or jsonl' -r -f -a "csv\t'Comma-separated values with a header row (RFC 4180 quoting)'
 jsonl\t'One JSON document per claim per line: the claim JSON of `claim show`'"
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE (replaced only once the export is complete) instead of stdout' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE instead of stdout. A regular file is replaced only once the export is complete, keeping its permissions; a device or a named pipe is written through; a symbolic link or a directory is refused' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
@@ -289,7 +289,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "events" -d 'Print the audit log: who changed which campaign, claim or inventory, and when'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "simulate" -d 'Fire N concurrent users at a campaign and prove the store kept every invariant'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "completions" -d 'Print a shell completion script to stdout'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "man" -d 'Print the manual page (roff) to stdout'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "man" -d 'Print the manual page (roff) of flashsale or one of its commands to stdout'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "jwt" -d 'Mint JWTs for tests and demos (no store needed)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "serve" -d 'Serve the claim flow as an HTTP API (shoppers authenticate with JWTs)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and not __fish_seen_subcommand_from campaign claim inventory events simulate completions man jwt serve doctor help" -f -a "doctor" -d 'Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail'

@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 use flashsale::auth::Identity;
 use flashsale::clock::{Clock, SystemClock};
 use flashsale::domain::{
-    Actor, CampaignId, Cents, ClaimOutcome, Currency, NewCampaign, Units, UserId,
+    Actor, CampaignId, Cents, ClaimOutcome, Currency, Ends, NewCampaign, Units, UserId,
 };
 use flashsale::service::{CampaignService, ClaimService};
 use flashsale::store::SqliteStore;
@@ -29,8 +29,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 max_discount: "20.00".parse()?,
                 min_cart: "50.00".parse()?,
                 currency: Currency::default(),
-                starts_at: now,
-                ends_at: now + TimeDelta::hours(2),
+                starts_at: Some(now),
+                ends: Ends::At(now + TimeDelta::hours(2)),
                 hold: None,
             },
             &Actor::parse("example")?,

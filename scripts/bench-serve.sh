@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 11's benchmark, one command: Redis 7 + the Lua claim script (appendfsync always) driven
+# The HTTP benchmark, one command: Redis 7 + the Lua claim script (appendfsync always) driven
 # by redis-benchmark, against `flashsale serve` on SQLite (synchronous=FULL) driven over
 # loopback HTTP by wrk, at 50, 1,000 and 10,000 concurrent connections. Both servers listen on
 # free loopback ports and are stopped by pid. Each level also loads serve's no-op route

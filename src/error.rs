@@ -130,38 +130,62 @@ fn describe(by: &ClaimKey) -> String {
     }
 }
 
-/// Every way a flashsale operation can fail, as callers must tell them apart.
-///
-/// This is the one place that decides exit codes, JSON kinds and HTTP statuses: the CLI's
-/// `--help`, its error reports and the README's table are all rendered from or checked
-/// against it. Success (exit 0) is not a kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
-    /// The input broke a rule, or the command line was misused.
-    InvalidInput,
-    /// No such campaign.
-    NotFound,
-    /// No unit is left.
-    SoldOut,
-    /// The campaign is scheduled or ended.
-    NotLive,
-    /// The cart is below the campaign's minimum.
-    NotEligible,
-    /// The caller's identity could not be verified.
-    Unauthenticated,
-    /// An audit found a broken invariant.
-    InvariantViolation,
-    /// The request is valid, but the record's state forbids it (redeem a voided, expired or
-    /// already redeemed token for another order; void a redeemed claim; remove inventory
-    /// below what is held). Nothing was written.
-    Conflict,
-    /// The store could not be reached or was too busy to answer.
-    StoreUnavailable,
-    /// Anything unexpected.
-    Internal,
-    /// The operator interrupted the command (Ctrl-C), or SIGTERM asked it to stop: both are
-    /// exit 130, so a CI timeout reads like the operator's Ctrl-C and the clean-up is the same.
-    Interrupted,
+/// Declares [`ErrorKind`] and [`ErrorKind::DECLARED`], every variant in declaration order,
+/// from one list: a kind cannot be added without being listed.
+macro_rules! error_kinds {
+    (
+        $(#[$enum_meta:meta])*
+        pub enum ErrorKind {
+            $($(#[$meta:meta])* $variant:ident,)+
+        }
+    ) => {
+        $(#[$enum_meta])*
+        pub enum ErrorKind {
+            $($(#[$meta])* $variant,)+
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order.
+            const DECLARED: [ErrorKind; [$(ErrorKind::$variant),+].len()] =
+                [$(ErrorKind::$variant),+];
+        }
+    };
+}
+
+error_kinds! {
+    /// Every way a flashsale operation can fail, as callers must tell them apart.
+    ///
+    /// This is the one place that decides exit codes, JSON kinds and HTTP statuses: the CLI's
+    /// `--help`, its error reports and the README's table are all rendered from or checked
+    /// against it. Success (exit 0) is not a kind.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ErrorKind {
+        /// The input broke a rule, or the command line was misused.
+        InvalidInput,
+        /// No such campaign.
+        NotFound,
+        /// No unit is left.
+        SoldOut,
+        /// The campaign is scheduled or ended.
+        NotLive,
+        /// The cart is below the campaign's minimum.
+        NotEligible,
+        /// The caller's identity could not be verified.
+        Unauthenticated,
+        /// An audit found a broken invariant.
+        InvariantViolation,
+        /// The request is valid, but the record's state forbids it (redeem a voided, expired or
+        /// already redeemed token for another order; void a redeemed claim; remove inventory
+        /// below what is held). Nothing was written.
+        Conflict,
+        /// The store could not be reached or was too busy to answer.
+        StoreUnavailable,
+        /// Anything unexpected.
+        Internal,
+        /// The operator interrupted the command (Ctrl-C), or SIGTERM asked it to stop: both are
+        /// exit 130, so a CI timeout reads like the operator's Ctrl-C and the clean-up is the same.
+        Interrupted,
+    }
 }
 
 /// One row of the table.
@@ -173,20 +197,24 @@ struct Row {
 }
 
 impl ErrorKind {
-    /// Every kind, in the order `--help` and the README list them (by exit code).
-    pub const ALL: [ErrorKind; 11] = [
-        ErrorKind::StoreUnavailable,
-        ErrorKind::Internal,
-        ErrorKind::InvalidInput,
-        ErrorKind::NotFound,
-        ErrorKind::SoldOut,
-        ErrorKind::NotLive,
-        ErrorKind::NotEligible,
-        ErrorKind::Unauthenticated,
-        ErrorKind::InvariantViolation,
-        ErrorKind::Conflict,
-        ErrorKind::Interrupted,
-    ];
+    /// Every kind, in the order `--help` and the README list them: by exit code, kinds that
+    /// share one in declaration order. Derived from the declaration, so it lists every kind.
+    pub const ALL: [ErrorKind; Self::DECLARED.len()] = {
+        let mut all = Self::DECLARED;
+        // An insertion sort: `const` has no `sort_by_key`, and it keeps ties in their order.
+        let mut i = 1;
+        while i < all.len() {
+            let mut j = i;
+            while j > 0 && all[j - 1].exit_code() > all[j].exit_code() {
+                let swapped = all[j - 1];
+                all[j - 1] = all[j];
+                all[j] = swapped;
+                j -= 1;
+            }
+            i += 1;
+        }
+        all
+    };
 
     /// The table. An invariant violation is the service failing its own promise, hence 500.
     /// An interrupted request was cut short by a shutdown, not refused: 503 tells the client
@@ -257,24 +285,25 @@ mod tests {
 
     #[test]
     fn every_kind_has_its_documented_code_json_kind_and_status() {
-        let table = [
-            (ErrorKind::InvalidInput, 2, "invalid_input", 400),
-            (ErrorKind::NotFound, 3, "not_found", 404),
-            (ErrorKind::SoldOut, 4, "sold_out", 409),
-            (ErrorKind::NotLive, 5, "not_live", 409),
-            (ErrorKind::NotEligible, 6, "not_eligible", 422),
-            (ErrorKind::Unauthenticated, 7, "unauthenticated", 401),
-            (ErrorKind::InvariantViolation, 8, "internal", 500),
-            (ErrorKind::Conflict, 9, "conflict", 409),
-            (ErrorKind::StoreUnavailable, 1, "store_unavailable", 503),
-            (ErrorKind::Internal, 1, "internal", 500),
-            (ErrorKind::Interrupted, 130, "interrupted", 503),
-        ];
-        assert_eq!(table.len(), ErrorKind::ALL.len());
-        for (kind, code, json, status) in table {
+        // The documented contract, one arm per kind: a new kind does not compile until it
+        // is documented here.
+        let documented = |kind| match kind {
+            ErrorKind::InvalidInput => (2, "invalid_input", 400),
+            ErrorKind::NotFound => (3, "not_found", 404),
+            ErrorKind::SoldOut => (4, "sold_out", 409),
+            ErrorKind::NotLive => (5, "not_live", 409),
+            ErrorKind::NotEligible => (6, "not_eligible", 422),
+            ErrorKind::Unauthenticated => (7, "unauthenticated", 401),
+            ErrorKind::InvariantViolation => (8, "internal", 500),
+            ErrorKind::Conflict => (9, "conflict", 409),
+            ErrorKind::StoreUnavailable => (1, "store_unavailable", 503),
+            ErrorKind::Internal => (1, "internal", 500),
+            ErrorKind::Interrupted => (130, "interrupted", 503),
+        };
+        for kind in ErrorKind::ALL {
             assert_eq!(
                 (kind.exit_code(), kind.as_str(), kind.http_status()),
-                (code, json, status),
+                documented(kind),
                 "{kind:?}"
             );
             assert!(!kind.help().is_empty(), "{kind:?}");

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: a profile of `serve` under load put a seventh of
 /// its worker threads' time in glibc's malloc and free (HTTP buffers allocated on one thread
-/// and freed on another, and past glibc's per-thread caches); see the README's benchmark.
+/// and freed on another, and past glibc's per-thread caches); see docs/performance.md.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

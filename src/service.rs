@@ -121,7 +121,6 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
     /// [`Error::NotFound`], [`Error::ClaimNotFound`], [`Error::NotEligible`] for a cart below
     /// the minimum, [`Error::Conflict`] for a claim redeemed for another order, voided,
     /// expired or past its hold; each writes nothing.
-    #[allow(clippy::too_many_arguments)] // one request's fields, each checked where it entered
     pub async fn redeem(
         &self,
         campaign: &CampaignId,
@@ -363,11 +362,6 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         CampaignService { store, clock }
     }
 
-    /// The current instant by this service's clock.
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
-    }
-
     /// Validates and saves a new campaign. A create under an id that exists with the same
     /// terms is already in effect: it answers the stored campaign, unchanged.
     ///
@@ -380,11 +374,11 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         actor: &Actor,
     ) -> Result<Acted<CampaignView>, Error> {
         let stamp = self.stamp(actor).await?;
-        let campaign = new.validate(stamp.at)?;
+        let campaign = new.clone().validate(stamp.at)?;
         match self.store.create_campaign(&campaign, &stamp).await? {
             None => Ok(Acted::changed(CampaignView::at(campaign, stamp.at))),
             Some(existing) => {
-                campaign.repeats(&existing)?;
+                new.repeats(&existing)?;
                 Ok(Acted::unchanged(CampaignView::at(existing, stamp.at)))
             }
         }
@@ -629,8 +623,8 @@ mod tests {
             max_discount: "5".parse().unwrap(),
             min_cart: "20".parse().unwrap(),
             currency: Currency::default(),
-            starts_at: now,
-            ends_at: now + TimeDelta::hours(1),
+            starts_at: Some(now),
+            ends: crate::domain::Ends::At(now + TimeDelta::hours(1)),
             hold: Some(Hold::from_seconds(60).unwrap()),
         };
         campaigns.create(new, &ops).await.unwrap();

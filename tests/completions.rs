@@ -4,13 +4,13 @@
 use clap::ValueEnum;
 use clap_complete::{Generator, Shell};
 
-use crate::support::TestEnv;
+use crate::support::{self, TestEnv};
 
 #[test]
 fn committed_completion_scripts_match_the_command() {
     let env = TestEnv::without_store();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
-    let bless = std::env::var_os("FLASHSALE_BLESS").is_some();
+    let bless = support::bless();
     let mut stale = Vec::new();
     // Every shell clap_complete knows: one it gains shows up here as a missing script.
     for shell in Shell::value_variants() {

@@ -1,7 +1,10 @@
-//! Issue 5: a store that dies mid-run. `flashsale claim` processes are killed with SIGKILL at
+//! A store that dies mid-run. `flashsale claim` processes are killed with SIGKILL at
 //! arbitrary moments while claiming on `SQLite`; afterwards the file opens, I1-I4 hold, and
 //! every claim a client was told succeeded is in the store with the token it was given.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use crate::support;
 

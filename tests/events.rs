@@ -1,7 +1,10 @@
-//! Issue 12: the audit log. Every operator action that changes a campaign, its inventory or a
+//! The audit log. Every operator action that changes a campaign, its inventory or a
 //! claim appends one event with who did it; a refused action appends none; `events` reads
 //! the log, filtered, and `--follow` prints new events until SIGTERM or Ctrl-C (exit 130).
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;

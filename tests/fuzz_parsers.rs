@@ -1,4 +1,4 @@
-//! Issue 5: property-based fuzzing of the parsers of money, percent, user ids and store URLs
+//! Property-based fuzzing of the parsers of money, percent, user ids and store URLs
 //! (the CLI's duration and date parsers have theirs beside them, in `src/cli/parse.rs`).
 //! proptest, so CI needs no nightly toolchain; `PROPTEST_CASES` scales it.
 

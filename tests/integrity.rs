@@ -1,4 +1,4 @@
-//! Issue 14, the store side: a damaged store is an error, never data; a repair refuses to
+//! The store's integrity: a damaged store is an error, never data; a repair refuses to
 //! run on one; read-only commands never wait for the write lock; secrets in a store URL never
 //! print; user ids and amounts are refused where they could mislead.
 
@@ -13,9 +13,8 @@ use support::{JWT_SECRET, TestEnv, hs256, unix_now};
 /// that queued behind the write lock cannot pass.
 const AT_ONCE: Duration = Duration::from_secs(3);
 
-/// Issue 14, defect 7: while another connection holds a write transaction open, every
-/// read-only command answers at once (it used to wait 10 s for the lock to migrate an already
-/// current schema, then fail with "database is locked").
+/// While another connection holds a write transaction open, every read-only command answers
+/// at once: it never waits for the write lock to migrate a schema that is already current.
 #[test]
 fn read_only_commands_answer_while_another_connection_writes() {
     let env = TestEnv::new();
@@ -116,7 +115,7 @@ fn assert_no_new_claim(env: &TestEnv) {
     assert!(!stdout.contains("\"claimed\""), "{stdout}");
 }
 
-/// Issue 14, defect 1 (rows deleted behind the store's back): 2,000 of 5,000 claims vanish.
+/// Rows deleted behind the store's back: 2,000 of 5,000 claims vanish.
 /// SQLite never strands a unit, so the drift is damage: `reconcile --apply` refuses it, writes
 /// nothing, and names `--force`; a new shopper still finds the campaign sold out. Only
 /// `--apply --force` repairs it.
@@ -184,7 +183,7 @@ fn reconcile_refuses_a_drift_no_crash_explains_unless_forced() {
         .run();
 }
 
-/// Issue 14, defect 1 as reported: bit flips in the data pages of a file with 5,000 claims.
+/// Bit flips in the data pages of a file with 5,000 claims.
 /// `reconcile --apply` must find the damage before it counts, refuse with kind `internal`,
 /// and write nothing (not even with `--force`); a new shopper must not get a unit.
 #[test]
@@ -235,7 +234,7 @@ fn reconcile_refuses_a_damaged_file_and_new_claims_do_not_oversell() {
     assert_no_new_claim(&env);
 }
 
-/// Issue 14, defect 1 (the cheap check at open): a file whose tables are not flashsale's is
+/// The cheap check at open: a file whose tables are not flashsale's is
 /// refused by every command, as damage, before anything reads it as data.
 #[test]
 fn a_store_whose_schema_was_changed_is_refused_at_open() {
@@ -313,7 +312,7 @@ async fn messages_about(url: &str) -> Vec<String> {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
 
-    /// Issue 14, defect 6: random `MongoDB` URLs carrying a password (with `/`, `?`, `@`, `:`,
+    /// Random `MongoDB` URLs carrying a password (with `/`, `?`, `@`, `:`,
     /// raw or percent-encoded) and credentials in query options, through the URL parser and the
     /// store's opening path (malformed URLs, and a server that does not answer): no message
     /// holds a secret, in any spelling.
@@ -368,7 +367,7 @@ proptest::proptest! {
     }
 }
 
-/// Issue 14, defect 6, as an operator sees it: the CLI's report of a store it cannot reach,
+/// Secrets, as an operator sees them: the CLI's report of a store it cannot reach,
 /// or whose URL it refuses, names the server and hides the password and the session token.
 #[test]
 fn the_cli_never_prints_a_store_credential() {
@@ -403,7 +402,7 @@ fn the_cli_never_prints_a_store_credential() {
     }
 }
 
-/// Issue 14, defect 10, on every CLI path: one shopper spelled with surrounding spaces,
+/// On every CLI path, one shopper spelled with surrounding spaces,
 /// invisible characters or decomposed letters is refused as `--user` and as a JWT `sub`,
 /// with exit 2 (the operator's input) or 7 (the shopper's token), and nothing is written.
 #[test]
@@ -449,7 +448,7 @@ fn a_second_spelling_of_a_user_is_refused_on_every_path() {
     env.claim("spring", "ana", "50").json();
 }
 
-/// Issue 14, defect 11 (amounts): at 2^53 - 1 minor units an amount is accepted; one cent
+/// Amounts: at 2^53 - 1 minor units an amount is accepted; one cent
 /// more is refused with the bound in the message, as a cart and as a campaign's cap.
 #[test]
 fn amounts_beyond_what_json_keeps_exact_are_refused() {

@@ -1,5 +1,4 @@
-//! Issue 5: the shopper is who a verified JWT says, and a bad credential writes nothing.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+//! The shopper is who a verified JWT says, and a bad credential writes nothing.
 
 use crate::support;
 

@@ -1,7 +1,10 @@
-//! Issue 12: a claim's whole life from the command line (look up, redeem, void, expire), the
+//! A claim's whole life from the command line (look up, redeem, void, expire), the
 //! campaign's (pause, resume, extend, end) and the inventory's (remove, expire), with every
-//! hostile case of the issue refused with its exit code and message, writing nothing.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+//! hostile case refused with its exit code and message, writing nothing.
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use serde_json::{Value, json};
 

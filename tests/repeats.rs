@@ -58,6 +58,21 @@ fn a_create_repeated_with_the_same_terms_is_unchanged_and_with_others_a_conflict
     assert_eq!(env.store_bytes(), before);
 }
 
+/// A window named relative to the creation (no start, a duration) is compared as given, so
+/// the same command run again later is a repeat, not a conflict.
+#[test]
+fn a_create_with_a_relative_window_repeated_later_is_unchanged() {
+    let env = TestEnv::new();
+    let first = env.create_campaign("spring", 5);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = env.create_campaign("spring", 5);
+    assert_eq!(
+        (&first["changed"], &again["changed"]),
+        (&true.into(), &false.into())
+    );
+    assert_eq!(again["starts_at"], first["starts_at"]);
+}
+
 #[test]
 fn pause_resume_and_end_already_in_effect_are_unchanged_and_append_no_event() {
     let env = TestEnv::new();

@@ -1,9 +1,12 @@
-//! Issue 11: `simulate --target` audits what a server answered against what the store holds,
+//! `simulate --target` audits what a server answered against what the store holds,
 //! so a server that lies is caught. Each test puts a small HTTP server of its own on a free
 //! port of 127.0.0.1 (in this process, stopped when the test ends) in front of the store, and
 //! checks that `simulate` exits 8 naming the broken invariant; the same run through an honest
 //! path exits 0, so the failure is the lie's and not the harness's.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use crate::support;
 

@@ -83,7 +83,7 @@ impl JwtSigner {
     }
 
     /// A signer with a fresh random 256-bit secret that exists only in this process: what a
-    /// self-contained simulation ([`crate::simulate::Identities::jwt`]) needs, pairing it with
+    /// self-contained simulation (`simulate::Identities::jwt`) needs, pairing it with
     /// [`JwtSigner::verifier`].
     ///
     /// # Panics
@@ -91,7 +91,10 @@ impl JwtSigner {
     #[must_use]
     pub fn random_hs256() -> Self {
         let mut secret = [0u8; MIN_SECRET_BYTES];
-        #[allow(clippy::expect_used)] // see # Panics: a guessable key is worse than no run
+        #[expect(
+            clippy::expect_used,
+            reason = "see # Panics: a guessable key is worse than no run"
+        )]
         getrandom::fill(&mut secret).expect("the OS CSPRNG must be available to make a key");
         JwtSigner {
             secret: secret.to_vec(),
@@ -186,7 +189,7 @@ mod tests {
         assert!(!format!("{minted:?}").contains(&minted.token));
         let identity = signer.verifier().verify(&minted.token).unwrap();
         assert_eq!(identity.user(), &user);
-        // A verifier told no audience ignores the token's (issue 14 item 4); one told another
+        // A verifier told no audience ignores the token's; one told another
         // audience refuses it.
         assert!(
             JwtVerifier::hs256(SECRET)

@@ -155,7 +155,6 @@ fn check_secret(secret: &[u8]) -> Result<(), AuthError> {
 #[cfg(test)]
 mod fixtures {
     //! Keys and tokens the unit tests of the verifier and the signer share.
-    #![allow(clippy::unwrap_used)]
 
     use chrono::{DateTime, Utc};
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -238,7 +237,7 @@ mod tests {
         assert_eq!(AuthError::NoKey.to_string(), "no JWT key configured");
     }
 
-    /// Issue 14 item 11: length is not strength. Uniform or repeated secrets are refused;
+    /// Length is not strength. Uniform or repeated secrets are refused;
     /// random hex and base64 secrets of 256 bits, and random 32-character hex, still pass.
     #[test]
     fn secrets_are_judged_on_diversity_not_only_length() {

@@ -435,7 +435,7 @@ mod tests {
         );
     }
 
-    /// Issue 14 item 4: identity providers set `aud` on every token; without a configured
+    /// Identity providers set `aud` on every token; without a configured
     /// audience it is not checked, with one it must match.
     #[test]
     fn an_audience_is_checked_only_when_one_is_configured() {

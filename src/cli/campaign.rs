@@ -12,8 +12,8 @@ use crate::clock::{Clock as _, SystemClock};
 use super::confirm::ConfirmArgs;
 use super::{Context, Interrupted, UsageError, output, parse};
 use crate::domain::{
-    CampaignChange, CampaignId, CampaignState, Cents, Currency, Invalid, NewCampaign, Percent,
-    Units, rfc3339,
+    CampaignChange, CampaignId, CampaignState, Cents, Currency, Ends, Invalid, NewCampaign,
+    Percent, Units, rfc3339,
 };
 use crate::service::{Acted, CampaignView};
 
@@ -65,7 +65,7 @@ const RESUME_EXAMPLES: &str = PAUSE_EXAMPLES;
 const EXTEND_EXAMPLES: &str = "\
 Examples:
   flashsale campaign extend spring --duration 30m          # the end moves 30 minutes later
-  flashsale campaign extend spring --ends-at 2026-11-27T22:00:00Z";
+  flashsale campaign extend bf-2030 --ends-at 2030-11-29T22:00:00Z";
 
 const STATUS_EXAMPLES: &str = "\
 Examples:
@@ -88,9 +88,9 @@ const CREATE_EXAMPLES: &str = "\
 Examples:
   flashsale campaign create --name 'Spring sale' --inventory 500 \\
       --percent-off 15 --max-discount 20 --min-cart 50 --duration 2h
-  flashsale campaign create --id bf-2026 --name 'Black Friday' \\
+  flashsale campaign create --id bf-2030 --name 'Black Friday' \\
       --inventory 10000 --percent-off 12.5 --max-discount 30 \\
-      --starts-at 2026-11-27T08:00:00Z --ends-at 2026-11-27T20:00:00Z
+      --starts-at 2030-11-29T08:00:00Z --ends-at 2030-11-29T20:00:00Z
   flashsale campaign create --name 'Checkout hold' --inventory 100 \\
       --percent-off 10 --max-discount 5 --duration 2h --hold 15m
   flashsale campaign create   # on a terminal: asks for each field";
@@ -228,33 +228,7 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             let json = serde_json::Value::Array(views.iter().map(output::campaign_json).collect());
             ctx.emit(&json, || output::campaigns_table(&views, state.is_some()))
         }
-        CampaignCmd::End(EndArgs { id, confirm }) => {
-            let id = CampaignId::parse(&id)?;
-            let actor = super::actor()?;
-            confirm.check("`campaign end`")?;
-            let campaigns = ctx.campaigns().await?;
-            let view = campaigns.status(&id).await?;
-            // The same decision the real command makes, on the campaign as it reads now.
-            let would = campaigns.preview(&id, &CampaignChange::End).await?;
-            if confirm.dry_run {
-                let json = serde_json::json!({
-                    "dry_run": true,
-                    "changed": would.changed,
-                    "would_end": would.changed,
-                    "campaign": output::campaign_json(&view),
-                });
-                return ctx.emit(&json, || output::end_preview(&view, would.changed));
-            }
-            // Ending an ended campaign changes nothing, so it needs no question.
-            if would.changed {
-                confirm.confirm(&format!(
-                    "End campaign `{id}` now? It is {}; no new claims will be accepted",
-                    output::inventory_summary(&view)
-                ))?;
-            }
-            let acted = campaigns.end(&id, &actor).await?;
-            emit_acted(ctx, &acted)
-        }
+        CampaignCmd::End(args) => end(args, ctx).await,
         CampaignCmd::Pause(IdArgs { id }) => {
             let id = CampaignId::parse(&id)?;
             let actor = super::actor()?;
@@ -287,6 +261,36 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             emit_acted(ctx, &acted)
         }
     }
+}
+
+/// `campaign end`: asks first on a terminal (not for an ended campaign, which it leaves as it
+/// is), previews with `--dry-run`.
+async fn end(EndArgs { id, confirm }: EndArgs, ctx: &Context) -> anyhow::Result<()> {
+    let id = CampaignId::parse(&id)?;
+    let actor = super::actor()?;
+    confirm.check("`campaign end`")?;
+    let campaigns = ctx.campaigns().await?;
+    let view = campaigns.status(&id).await?;
+    // The same decision the real command makes, on the campaign as it reads now.
+    let would = campaigns.preview(&id, &CampaignChange::End).await?;
+    if confirm.dry_run {
+        let json = serde_json::json!({
+            "dry_run": true,
+            "changed": would.changed,
+            "would_end": would.changed,
+            "campaign": output::campaign_json(&view),
+        });
+        return ctx.emit(&json, || output::end_preview(&view, would.changed));
+    }
+    // Ending an ended campaign changes nothing, so it needs no question.
+    if would.changed {
+        confirm.confirm(&format!(
+            "End campaign `{id}` now? It is {}; no new claims will be accepted",
+            output::inventory_summary(&view)
+        ))?;
+    }
+    let acted = campaigns.end(&id, &actor).await?;
+    emit_acted(ctx, &acted)
 }
 
 /// Prints what an operator's action on a campaign came to: the campaign, and whether the
@@ -339,13 +343,13 @@ fn complete(mut args: CreateArgs) -> anyhow::Result<(NewCampaign, DateTime<Utc>)
 /// What the operator is asked to confirm after the prompts.
 fn summary(args: &CreateArgs, new: &NewCampaign) -> String {
     let money = |cents: Cents| format!("{cents} {}", new.currency.as_str());
-    let starts = match args.starts_at.as_deref() {
-        None | Some("now") => "now (when you confirm)".to_owned(),
-        Some(_) => rfc3339(new.starts_at),
-    };
-    let ends = match &args.duration {
-        Some(duration) if args.ends_at.is_none() => format!("{duration} after the start"),
-        _ => rfc3339(new.ends_at),
+    let starts = new
+        .starts_at
+        .map_or_else(|| "now (when you confirm)".to_owned(), rfc3339);
+    let ends = match (new.ends, &args.duration) {
+        (Ends::At(at), _) => rfc3339(at),
+        (Ends::After(_), Some(duration)) => format!("{duration} after the start"),
+        (Ends::After(duration), None) => format!("{}s after the start", duration.num_seconds()),
     };
     let rows = [
         ("id", new.id.to_string()),
@@ -377,13 +381,14 @@ fn build(args: &CreateArgs, now: DateTime<Utc>, flags: bool) -> anyhow::Result<N
     // Each required field was either given or prompted for.
     let field = |value: &Option<String>| value.clone().unwrap_or_default();
     let name = field(&args.name);
-    let starts_at = match &args.starts_at {
-        Some(text) => parse::instant(text, start_field, now, true)?,
-        None => now,
+    // "now" (or no start) is left to the store's clock, the instant the campaign is created.
+    let starts_at = match args.starts_at.as_deref() {
+        None | Some("now") => None,
+        Some(text) => Some(parse::instant(text, start_field, now, true)?),
     };
-    let ends_at = match (&args.ends_at, &args.duration) {
-        (Some(text), _) => parse::instant(text, end_field, now, false)?,
-        (None, Some(text)) => starts_at + parse::duration(text)?,
+    let ends = match (&args.ends_at, &args.duration) {
+        (Some(text), _) => Ends::At(parse::instant(text, end_field, now, false)?),
+        (None, Some(text)) => Ends::After(parse::duration(text)?),
         (None, None) => return Err(UsageError("missing --ends-at or --duration".into()).into()),
     };
     let id = match &args.id {
@@ -405,7 +410,7 @@ fn build(args: &CreateArgs, now: DateTime<Utc>, flags: bool) -> anyhow::Result<N
             .as_deref()
             .map_or_else(|| Ok(Currency::default()), Currency::parse)?,
         starts_at,
-        ends_at,
+        ends,
         hold: args.hold.as_deref().map(parse::hold).transpose()?,
     })
 }

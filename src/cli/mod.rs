@@ -19,6 +19,7 @@ mod man;
 mod output;
 mod parse;
 mod serve;
+mod settings;
 mod simulate;
 
 use std::ffi::OsString;
@@ -30,11 +31,12 @@ use clap::{Parser, Subcommand};
 use tokio::sync::OnceCell;
 
 use crate::clock::SystemClock;
-use crate::domain::{Actor, Invalid};
+use crate::domain::Invalid;
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
-use crate::store::{AnyStore, MongoSettings, OpenMode, StoreUrl};
+use crate::store::{AnyStore, OpenMode, StoreUrl};
 use output::OutputFormat;
+pub(crate) use settings::{Settings, actor};
 
 /// `--help`'s list of exit codes, rendered from [`ErrorKind`]: the code, what it means, and
 /// the `kind` of the JSON error document.
@@ -129,9 +131,9 @@ enum Command {
     /// Print a shell completion script to stdout.
     #[command(after_long_help = completions::EXAMPLES)]
     Completions(completions::CompletionsArgs),
-    /// Print the manual page (roff) to stdout.
+    /// Print the manual page (roff) of flashsale or one of its commands to stdout.
     #[command(after_long_help = man::EXAMPLES)]
-    Man,
+    Man(man::ManArgs),
     /// Mint JWTs for tests and demos (no store needed).
     #[command(subcommand, after_long_help = jwt::EXAMPLES)]
     Jwt(jwt::JwtCmd),
@@ -139,120 +141,6 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Check that the store is set up right: ok / warn / fail per check; exit 1 on a fail.
     Doctor(doctor::DoctorArgs),
-}
-
-/// Settings that come only from the environment, read once per command: secrets never come
-/// from a flag's value, and a security policy is not a flag a caller could leave out.
-#[derive(Default, Clone)]
-pub(crate) struct Settings {
-    /// The HS256 secret (`FLASHSALE_JWT_SECRET`), as bytes.
-    jwt_secret: Option<Vec<u8>>,
-    /// Whether claims must carry a JWT (`FLASHSALE_REQUIRE_JWT=1`).
-    require_jwt: bool,
-    /// How a `MongoDB` store is opened (`FLASHSALE_MONGODB_TIMEOUT_MS`).
-    mongo: MongoSettings,
-}
-
-/// Never shows the secret.
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
-            .field("require_jwt", &self.require_jwt)
-            .field("mongo", &self.mongo)
-            .finish()
-    }
-}
-
-impl Settings {
-    /// Reads `FLASHSALE_JWT_SECRET`, `FLASHSALE_REQUIRE_JWT` and
-    /// `FLASHSALE_MONGODB_TIMEOUT_MS`.
-    ///
-    /// # Errors
-    /// [`Invalid`] when `FLASHSALE_REQUIRE_JWT` is neither on nor off
-    /// (a mistyped policy must not silently fall back to the permissive default), or the
-    /// timeout is not a whole number of milliseconds from 1 to 600000.
-    fn from_env() -> Result<Self, Invalid> {
-        let mut settings = Self::from_values(
-            std::env::var_os("FLASHSALE_JWT_SECRET"),
-            std::env::var_os("FLASHSALE_REQUIRE_JWT").as_deref(),
-        )?;
-        if let Some(text) = std::env::var_os("FLASHSALE_MONGODB_TIMEOUT_MS") {
-            settings.mongo.operation_timeout = mongo_timeout(&text)?;
-        }
-        Ok(settings)
-    }
-
-    fn from_values(
-        secret: Option<OsString>,
-        require: Option<&std::ffi::OsStr>,
-    ) -> Result<Self, Invalid> {
-        let require_jwt = match require.map(std::ffi::OsStr::to_str) {
-            None | Some(Some("" | "0" | "false" | "no")) => false,
-            Some(Some("1" | "true" | "yes")) => true,
-            Some(_) => {
-                return Err(Invalid::new(
-                    "FLASHSALE_REQUIRE_JWT",
-                    "must be 1 (require a JWT for claims) or 0",
-                ));
-            }
-        };
-        Ok(Settings {
-            jwt_secret: secret.map(OsString::into_encoded_bytes),
-            require_jwt,
-            mongo: MongoSettings::default(),
-        })
-    }
-
-    /// Whether claims must carry a JWT.
-    #[must_use]
-    pub(crate) fn require_jwt(&self) -> bool {
-        self.require_jwt
-    }
-}
-
-/// Parses `FLASHSALE_MONGODB_TIMEOUT_MS`: a bound on each `MongoDB` operation, in milliseconds.
-fn mongo_timeout(text: &std::ffi::OsStr) -> Result<std::time::Duration, Invalid> {
-    text.to_str()
-        .and_then(|t| t.parse::<u64>().ok())
-        .filter(|ms| (1..=600_000).contains(ms))
-        .map(std::time::Duration::from_millis)
-        .ok_or_else(|| {
-            Invalid::new(
-                "FLASHSALE_MONGODB_TIMEOUT_MS",
-                "must be a whole number of milliseconds from 1 to 600000",
-            )
-        })
-}
-
-/// Who is acting, for the audit log: `FLASHSALE_ACTOR`, or the operating system's user name.
-/// Commands read it before they open the store, so a bad name writes nothing.
-pub(crate) fn actor() -> Result<Actor, Invalid> {
-    actor_from(std::env::var_os("FLASHSALE_ACTOR"), whoami::username().ok())
-}
-
-/// The actor named by `FLASHSALE_ACTOR` (`variable`), else the OS user name (`os_user`).
-///
-/// The OS user comes from the `whoami` crate (the password database on Unix), not from
-/// `$USER`, which a service manager or a container may leave unset or a script may set to
-/// anything; `FLASHSALE_ACTOR` is how a deployment names someone else on purpose.
-fn actor_from(variable: Option<OsString>, os_user: Option<String>) -> Result<Actor, Invalid> {
-    let name = match (variable, os_user) {
-        (Some(value), _) => value
-            .into_string()
-            .map_err(|_| Invalid::new("FLASHSALE_ACTOR", "must be text (UTF-8)"))?,
-        (None, Some(user)) => user,
-        (None, None) => {
-            return Err(Invalid::new(
-                "actor",
-                "the operating system has no name for this user: set FLASHSALE_ACTOR",
-            ));
-        }
-    };
-    Actor::parse(&name).map_err(|err| Invalid {
-        field: "FLASHSALE_ACTOR",
-        ..err
-    })
 }
 
 /// A usage mistake the parser cannot see (e.g. a missing field without a terminal).
@@ -496,7 +384,7 @@ enum JsonLayout {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = match cli.command {
         Command::Completions(args) => return completions::run(&args).map(|()| ExitCode::SUCCESS),
-        Command::Man => return man::run().map(|()| ExitCode::SUCCESS),
+        Command::Man(args) => return man::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Jwt(cmd) => {
             return jwt::run(&cmd, cli.output, &Settings::from_env()?).map(|()| ExitCode::SUCCESS);
         }
@@ -562,7 +450,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Doctor(args) => doctor::run(args, ctx).await,
         Command::Events(args) => done(events::run(args, ctx).await),
         // Answered in `run` before a context exists.
-        Command::Completions(_) | Command::Man | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
+        Command::Completions(_) | Command::Man(_) | Command::Jwt(_) => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -623,59 +511,6 @@ fn kind_of(err: &anyhow::Error) -> ErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn require_jwt_policy_fails_closed_on_unknown_values() {
-        let policy = |value: Option<&str>| {
-            Settings::from_values(None, value.map(std::ffi::OsStr::new)).map(|s| s.require_jwt())
-        };
-        assert_eq!(policy(None), Ok(false));
-        assert_eq!(policy(Some("0")), Ok(false));
-        assert_eq!(policy(Some("1")), Ok(true));
-        assert_eq!(policy(Some("true")), Ok(true));
-        assert!(policy(Some("maybe")).is_err());
-        assert!(policy(Some("on ")).is_err());
-    }
-
-    #[test]
-    fn mongo_timeout_is_whole_milliseconds_in_range() {
-        let parse = |t: &str| mongo_timeout(std::ffi::OsStr::new(t));
-        assert_eq!(parse("1500"), Ok(std::time::Duration::from_millis(1500)));
-        for bad in ["0", "-1", "1.5", "", "600001", "ten"] {
-            assert!(parse(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn settings_debug_never_shows_the_secret() {
-        let settings = Settings::from_values(
-            Some(OsString::from("hunter2-hunter2-hunter2-hunter2!")),
-            None,
-        )
-        .unwrap();
-        assert!(!format!("{settings:?}").contains("hunter2"));
-    }
-
-    /// Issue 12: the audit log's actor is `FLASHSALE_ACTOR` when set, the OS user otherwise,
-    /// and a name that is not one is refused, never logged.
-    #[test]
-    fn the_actor_is_the_variable_then_the_os_user() {
-        let name = |variable: Option<&str>, os: Option<&str>| {
-            actor_from(variable.map(OsString::from), os.map(str::to_owned))
-                .map(|actor| actor.to_string())
-                .map_err(|err| err.to_string())
-        };
-        assert_eq!(
-            name(Some("ops-ana"), Some("root")),
-            Ok("ops-ana".to_owned())
-        );
-        assert_eq!(name(None, Some("root")), Ok("root".to_owned()));
-        let none = name(None, None).unwrap_err();
-        assert!(none.contains("set FLASHSALE_ACTOR"), "{none}");
-        let empty = name(Some(""), Some("root")).unwrap_err();
-        assert!(empty.starts_with("invalid FLASHSALE_ACTOR: "), "{empty}");
-        assert!(name(Some("a\u{7}b"), None).is_err());
-    }
 
     #[test]
     fn the_command_line_definition_is_consistent() {

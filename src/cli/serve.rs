@@ -16,10 +16,12 @@ use crate::http::{self, App, Limits};
 
 /// Arguments of `serve`.
 #[derive(Debug, Args)]
+// One key at a time: the public-key example comes before the secret is exported, since a
+// secret and a public key configured together are refused as ambiguous.
 #[command(after_long_help = "Examples:\n  \
-export FLASHSALE_JWT_SECRET=\"$(openssl rand -hex 32)\"\n  \
-flashsale serve --listen 0.0.0.0:8080\n  \
-flashsale serve --jwt-public-key-file /etc/flashsale/issuer.pem --output json")]
+flashsale serve --jwt-public-key-file /etc/flashsale/issuer.pem --output json\n  \
+export FLASHSALE_JWT_SECRET=\"$(openssl rand -hex 32)\"   # or an HS256 secret instead\n  \
+flashsale serve --listen 0.0.0.0:8080")]
 pub(crate) struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the bound address is printed).
     #[arg(

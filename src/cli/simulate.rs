@@ -11,7 +11,7 @@ use futures::FutureExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::jwt::SecretArgs;
-use super::{Context, Interrupted, OutputFormat, hint, output, parse};
+use super::{Context, Interrupted, OutputFormat, Settings, hint, output, parse};
 use crate::Error;
 use crate::auth::AuthError;
 use crate::clock::SystemClock;
@@ -212,26 +212,7 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     if !args.jwt && server.is_none() && ctx.settings.require_jwt() {
         return Err(Error::from(AuthError::SimulationWithoutJwt).into());
     }
-    // Under the policy, a throw-away key may only sign for a throw-away campaign: its units
-    // and claims exist for this run alone and are removed with it, and nothing outside the
-    // process accepts the key. A real campaign (`--campaign`), or a run's campaign that
-    // `--keep` leaves behind with its claims, needs the deployment's own key.
-    let throwaway = matches!(
-        target,
-        Target::Create { keep: false, .. } | Target::Like { keep: false, .. }
-    );
-    let identities = if server.is_some() {
-        // The server verifies every token: only its own key signs tokens it accepts.
-        Identities::jwt(args.key.signer(&ctx.settings).map_err(Error::from)?)
-    } else if args.jwt {
-        Identities::jwt(
-            args.key
-                .signer_or_random(&ctx.settings, throwaway || !ctx.settings.require_jwt())
-                .map_err(Error::from)?,
-        )
-    } else {
-        Identities::Operator
-    };
+    let identities = identities(&args, &target, server.is_some(), &ctx.settings)?;
     let actor = super::actor()?;
     let mut simulator = Simulator::new(ctx.store().await?.clone(), SystemClock)
         .with_identities(identities)
@@ -310,6 +291,36 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
         super::print_error(&violation.to_string());
     }
     Ok(ExitCode::from(violation.kind().exit_code()))
+}
+
+/// How the simulated users prove who they are: through a server, tokens of its own key; with
+/// `--jwt`, tokens of the deployment's key or a throw-away one; else as the operator.
+fn identities(
+    args: &SimulateArgs,
+    target: &Target,
+    through_server: bool,
+    settings: &Settings,
+) -> anyhow::Result<Identities> {
+    // Under the policy, a throw-away key may only sign for a throw-away campaign: its units
+    // and claims exist for this run alone and are removed with it, and nothing outside the
+    // process accepts the key. A real campaign (`--campaign`), or a run's campaign that
+    // `--keep` leaves behind with its claims, needs the deployment's own key.
+    let throwaway = matches!(
+        target,
+        Target::Create { keep: false, .. } | Target::Like { keep: false, .. }
+    );
+    Ok(if through_server {
+        // The server verifies every token: only its own key signs tokens it accepts.
+        Identities::jwt(args.key.signer(settings).map_err(Error::from)?)
+    } else if args.jwt {
+        Identities::jwt(
+            args.key
+                .signer_or_random(settings, throwaway || !settings.require_jwt())
+                .map_err(Error::from)?,
+        )
+    } else {
+        Identities::Operator
+    })
 }
 
 /// Refuses to hand a real campaign's units to simulated users unless the operator agreed:
@@ -399,8 +410,13 @@ fn report_json(report: &Report, kept: bool) -> serde_json::Value {
 
 /// The report as a table for a person.
 fn report_table(r: &Report, kept: bool) -> String {
-    let verdict = |ok: bool| if ok { "ok" } else { "VIOLATED" };
-    let i = &r.invariants;
+    let mut rows = run_rows(r, kept);
+    rows.extend(verdict_rows(r));
+    output::key_values(&rows)
+}
+
+/// The report's rows about the run: what was sent, what came back, how fast.
+fn run_rows(r: &Report, kept: bool) -> Vec<(&'static str, String)> {
     let mut rows = vec![
         (
             "campaign",
@@ -497,7 +513,14 @@ fn report_table(r: &Report, kept: bool) -> String {
             ),
         ));
     }
-    rows.extend([
+    rows
+}
+
+/// The report's rows about the verdicts: what the store holds, each invariant, each check.
+fn verdict_rows(r: &Report) -> Vec<(&'static str, String)> {
+    let verdict = |ok: bool| if ok { "ok" } else { "VIOLATED" };
+    let i = &r.invariants;
+    let mut rows = vec![
         (
             "store after",
             r.store_after.map_or_else(
@@ -535,7 +558,7 @@ fn report_table(r: &Report, kept: bool) -> String {
         ("redeemed once", verdict(i.redeemed_once).to_owned()),
         ("final after void", verdict(i.final_after_void).to_owned()),
         ("actions logged", verdict(i.actions_logged).to_owned()),
-    ]);
+    ];
     if r.claims_by_others > 0 {
         rows.push(("claims by others", r.claims_by_others.to_string()));
     }
@@ -559,5 +582,5 @@ fn report_table(r: &Report, kept: bool) -> String {
             format!("FAILED\n{}", r.violations.join("\n"))
         },
     ));
-    output::key_values(&rows)
+    rows
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::claim::Refusal;
@@ -269,71 +269,6 @@ pub struct Campaign {
 }
 
 impl Campaign {
-    /// Decides a create of `self` under an id that `existing` already holds. The same terms
-    /// (name, window, rule, currency, units, hold) are already in effect: a retried create
-    /// succeeds unchanged. Other terms contradict the stored campaign.
-    ///
-    /// # Errors
-    /// [`Conflict::ExistsWithOtherTerms`], naming what differs.
-    pub fn repeats(&self, existing: &Campaign) -> Result<(), Conflict> {
-        let instant = |at: Option<DateTime<Utc>>| at.map_or_else(|| "none".to_owned(), rfc3339);
-        let hold = |hold: Option<Hold>| {
-            hold.map_or_else(|| "none".to_owned(), |h| format!("{}s", h.seconds()))
-        };
-        let terms = [
-            ("name", self.name.clone(), existing.name.clone()),
-            (
-                "starts at",
-                instant(Some(self.window.starts_at)),
-                instant(Some(existing.window.starts_at)),
-            ),
-            (
-                "ends at",
-                instant(Some(self.window.ends_at)),
-                instant(Some(existing.window.ends_at)),
-            ),
-            (
-                "percent off",
-                self.rule.percent.to_string(),
-                existing.rule.percent.to_string(),
-            ),
-            (
-                "max discount",
-                self.rule.max_discount.to_string(),
-                existing.rule.max_discount.to_string(),
-            ),
-            (
-                "min cart",
-                self.rule.min_cart.to_string(),
-                existing.rule.min_cart.to_string(),
-            ),
-            (
-                "currency",
-                self.currency.as_str().to_owned(),
-                existing.currency.as_str().to_owned(),
-            ),
-            (
-                "inventory",
-                self.total.to_string(),
-                existing.total.to_string(),
-            ),
-            ("hold", hold(self.hold), hold(existing.hold)),
-        ];
-        let differences: Vec<String> = terms
-            .into_iter()
-            .filter(|(_, asked, stored)| asked != stored)
-            .map(|(term, asked, stored)| format!("{term} {stored}, not {asked}"))
-            .collect();
-        if differences.is_empty() {
-            Ok(())
-        } else {
-            Err(Conflict::ExistsWithOtherTerms {
-                id: existing.id.clone(),
-                differences: differences.join(", "),
-            })
-        }
-    }
-
     /// Units ever put on sale (initial inventory plus restocks).
     #[must_use]
     pub fn total(&self) -> i64 {
@@ -434,17 +369,104 @@ pub struct NewCampaign {
     pub min_cart: Cents,
     /// Currency of every amount.
     pub currency: Currency,
-    /// Window start.
-    pub starts_at: DateTime<Utc>,
+    /// Window start; `None` for the instant the campaign is created, by the store's clock (a
+    /// machine whose clock runs fast must not open a sale early by its skew).
+    pub starts_at: Option<DateTime<Utc>>,
     /// Window end.
-    pub ends_at: DateTime<Utc>,
+    pub ends: Ends,
     /// How long a claim holds its unit unredeemed (`None`: for good).
     pub hold: Option<Hold>,
 }
 
+/// When a new campaign's window ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ends {
+    /// At this instant.
+    At(DateTime<Utc>),
+    /// This long after the start.
+    After(TimeDelta),
+}
+
 impl NewCampaign {
-    /// Checks the rules a campaign must satisfy when it is created at `now` and returns the
-    /// campaign, with all of its inventory remaining.
+    /// Decides a create of `self` under an id that `existing` already holds. The same terms
+    /// (name, window, rule, currency, units, hold) are already in effect: a retried create
+    /// succeeds unchanged. Other terms contradict the stored campaign. A window given relative
+    /// to the creation (no start, or a duration) is compared as given: any start when none was
+    /// named, the length for a duration; so repeating the same command later is a repeat.
+    ///
+    /// # Errors
+    /// [`Conflict::ExistsWithOtherTerms`], naming what differs.
+    pub fn repeats(&self, existing: &Campaign) -> Result<(), Conflict> {
+        let instant = |at: Option<DateTime<Utc>>| at.map_or_else(|| "none".to_owned(), rfc3339);
+        let hold = |hold: Option<Hold>| {
+            hold.map_or_else(|| "none".to_owned(), |h| format!("{}s", h.seconds()))
+        };
+        let window = existing.window;
+        let starts = self
+            .starts_at
+            .map_or(("starts at", String::new(), String::new()), |at| {
+                (
+                    "starts at",
+                    instant(Some(at)),
+                    instant(Some(window.starts_at)),
+                )
+            });
+        let ends = match self.ends {
+            Ends::At(at) => ("ends at", instant(Some(at)), instant(Some(window.ends_at))),
+            Ends::After(duration) => (
+                "duration",
+                format!("{}s", duration.num_seconds()),
+                format!("{}s", (window.ends_at - window.starts_at).num_seconds()),
+            ),
+        };
+        let terms = [
+            ("name", self.name.trim().to_owned(), existing.name.clone()),
+            starts,
+            ends,
+            (
+                "percent off",
+                self.percent.to_string(),
+                existing.rule.percent.to_string(),
+            ),
+            (
+                "max discount",
+                self.max_discount.to_string(),
+                existing.rule.max_discount.to_string(),
+            ),
+            (
+                "min cart",
+                self.min_cart.to_string(),
+                existing.rule.min_cart.to_string(),
+            ),
+            (
+                "currency",
+                self.currency.as_str().to_owned(),
+                existing.currency.as_str().to_owned(),
+            ),
+            (
+                "inventory",
+                self.inventory.get().to_string(),
+                existing.total.to_string(),
+            ),
+            ("hold", hold(self.hold), hold(existing.hold)),
+        ];
+        let differences: Vec<String> = terms
+            .into_iter()
+            .filter(|(_, asked, stored)| asked != stored)
+            .map(|(term, asked, stored)| format!("{term} {stored}, not {asked}"))
+            .collect();
+        if differences.is_empty() {
+            Ok(())
+        } else {
+            Err(Conflict::ExistsWithOtherTerms {
+                id: existing.id.clone(),
+                differences: differences.join(", "),
+            })
+        }
+    }
+
+    /// Checks the rules a campaign must satisfy when it is created at `now` (also its start
+    /// when none is given) and returns the campaign, with all of its inventory remaining.
     ///
     /// # Errors
     /// [`Invalid`] for an empty, over-long or control-character name, a zero cap, or a window
@@ -464,21 +486,25 @@ impl NewCampaign {
         if self.max_discount <= Cents::ZERO {
             return Err(Invalid::new("max discount", "must be more than 0"));
         }
-        Window::check_instant("starts at", self.starts_at)?;
-        Window::check_instant("ends at", self.ends_at)?;
-        if self.ends_at <= self.starts_at {
+        let starts_at = self.starts_at.unwrap_or(now);
+        Window::check_instant("starts at", starts_at)?;
+        let ends_at = match self.ends {
+            Ends::At(at) => at,
+            Ends::After(duration) => starts_at
+                .checked_add_signed(duration)
+                .ok_or_else(|| Invalid::new("ends at", "is past the year 9999"))?,
+        };
+        Window::check_instant("ends at", ends_at)?;
+        if ends_at <= starts_at {
             return Err(Invalid::new("ends at", "must be after the start"));
         }
-        if self.ends_at <= now {
+        if ends_at <= now {
             return Err(Invalid::new("ends at", "is in the past"));
         }
         Ok(Campaign {
             id: self.id,
             name: name.to_owned(),
-            window: Window {
-                starts_at: self.starts_at,
-                ends_at: self.ends_at,
-            },
+            window: Window { starts_at, ends_at },
             rule: DiscountRule {
                 percent: self.percent,
                 max_discount: self.max_discount,
@@ -514,8 +540,8 @@ mod tests {
             max_discount: "10".parse().unwrap(),
             min_cart: "20".parse().unwrap(),
             currency: Currency::default(),
-            starts_at: at(0),
-            ends_at: at(100),
+            starts_at: Some(at(0)),
+            ends: Ends::At(at(100)),
             hold: None,
         }
         .validate(at(-10))
@@ -538,8 +564,8 @@ mod tests {
             max_discount: "1".parse().unwrap(),
             min_cart: Cents::ZERO,
             currency: Currency::default(),
-            starts_at: at(0),
-            ends_at: at(10),
+            starts_at: Some(at(0)),
+            ends: Ends::At(at(10)),
             hold: None,
         };
         let now = at(0);
@@ -575,15 +601,15 @@ mod tests {
             ),
             (
                 NewCampaign {
-                    ends_at: at(0),
+                    ends: Ends::At(at(0)),
                     ..base()
                 },
                 "ends at",
             ),
             (
                 NewCampaign {
-                    starts_at: at(-20),
-                    ends_at: at(-1),
+                    starts_at: Some(at(-20)),
+                    ends: Ends::At(at(-1)),
                     ..base()
                 },
                 "ends at",
@@ -592,7 +618,7 @@ mod tests {
         for (new, field) in cases {
             assert_eq!(new.validate(now).unwrap_err().field, field);
         }
-        // Issue 14 item 9: no instant RFC 3339 cannot write, no leap second.
+        // No instant RFC 3339 cannot write, no leap second.
         let leap = DateTime::parse_from_rfc3339("2026-12-31T23:59:60Z")
             .unwrap()
             .with_timezone(&Utc);
@@ -601,22 +627,22 @@ mod tests {
         for (new, field) in [
             (
                 NewCampaign {
-                    starts_at: leap,
-                    ends_at: leap + chrono::TimeDelta::hours(1),
+                    starts_at: Some(leap),
+                    ends: Ends::At(leap + chrono::TimeDelta::hours(1)),
                     ..base()
                 },
                 "starts at",
             ),
             (
                 NewCampaign {
-                    ends_at: beyond,
+                    ends: Ends::At(beyond),
                     ..base()
                 },
                 "ends at",
             ),
             (
                 NewCampaign {
-                    starts_at: before,
+                    starts_at: Some(before),
                     ..base()
                 },
                 "starts at",
@@ -625,7 +651,7 @@ mod tests {
             assert_eq!(new.validate(now).unwrap_err().field, field);
         }
         let last = NewCampaign {
-            ends_at: Window::LATEST,
+            ends: Ends::At(Window::LATEST),
             ..base()
         }
         .validate(now)

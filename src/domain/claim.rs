@@ -148,7 +148,7 @@ impl ClaimToken {
     /// The token drawn at `drawn_at` with the `random` bytes: the instant's milliseconds as
     /// an ordered prefix (see the type's note on why tokens are ordered), then the bytes. The
     /// domain draws nothing itself: the bytes come from the OS CSPRNG through
-    /// [`crate::random::token`].
+    /// `random::token`, outside the domain.
     #[must_use]
     pub fn from_parts(drawn_at: DateTime<Utc>, random: &[u8; Self::RANDOM_BYTES]) -> Self {
         // An instant before 1970 gives the prefix 0: the order suffers, never the secret.
@@ -347,7 +347,7 @@ mod tests {
         assert!(UserId::parse("a\u{0}b").is_err());
     }
 
-    /// Issue 14: one shopper, several spellings, several claims. Each spelling is refused with
+    /// One shopper, several spellings, several claims. Each spelling is refused with
     /// a message that names what is wrong.
     #[test]
     fn ids_that_could_name_one_shopper_twice_are_refused() {

@@ -100,8 +100,8 @@ mod tests {
             max_discount: Cents::new(10_00).unwrap(),
             min_cart: Cents::new(min_cart).unwrap(),
             currency: Currency::default(),
-            starts_at: at(0),
-            ends_at: at(length),
+            starts_at: Some(at(0)),
+            ends: crate::domain::Ends::At(at(length)),
             hold: None,
         }
         .validate(at(-1))
@@ -139,7 +139,7 @@ mod tests {
         #[test]
         fn the_window_is_inclusive_at_both_ends(length in 1_i64..10_000_000, inside in 0.0..=1.0_f64, outside in 1_i64..10_000_000) {
             let c = campaign(length, 3, 0, 0, None);
-            #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+            #[expect(clippy::cast_possible_truncation, clippy::cast_precision_loss, reason = "an instant inside a window of at most 10^7 ms")]
             let now = ((length as f64) * inside) as i64;
             for now in [0, now, length] {
                 prop_assert!(matches!(decide(Some(&c), &attempt(50_00, now)), Decision::Grant(_)));

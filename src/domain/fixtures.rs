@@ -34,8 +34,8 @@ pub(super) fn campaign(hold: Option<i64>) -> Campaign {
         max_discount: Cents::new(50_00).unwrap(),
         min_cart: Cents::new(20_00).unwrap(),
         currency: Currency::default(),
-        starts_at: at(0),
-        ends_at: at(100_000),
+        starts_at: Some(at(0)),
+        ends: crate::domain::Ends::At(at(100_000)),
         hold: hold.map(|s| Hold::from_seconds(s).unwrap()),
     }
     .validate(at(-1))

@@ -28,7 +28,7 @@ mod units;
 mod fixtures;
 
 pub use actor::{Actor, Stamp};
-pub use campaign::{Campaign, CampaignId, CampaignState, Currency, NewCampaign, Window};
+pub use campaign::{Campaign, CampaignId, CampaignState, Currency, Ends, NewCampaign, Window};
 pub use change::{Applied, CampaignChange, ChangeRefusal};
 pub use claim::{Claim, ClaimAttempt, ClaimOutcome, ClaimToken, Refusal, UserId};
 pub use conflict::Conflict;

@@ -232,8 +232,8 @@ mod tests {
             max_discount: "10".parse().unwrap(),
             min_cart: "20".parse().unwrap(),
             currency: Currency::default(),
-            starts_at: now,
-            ends_at: now + chrono::TimeDelta::hours(1),
+            starts_at: Some(now),
+            ends: crate::domain::Ends::At(now + chrono::TimeDelta::hours(1)),
             hold: None,
         }
         .validate(now)

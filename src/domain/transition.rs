@@ -47,7 +47,10 @@ pub enum ClaimRefusal {
 
 /// What a request on a claim comes to, decided by the domain, carried out by a store.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(clippy::large_enum_variant)] // one per request, moved a few times: boxing buys nothing
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per request, moved a few times: boxing buys nothing"
+)]
 pub enum Verdict {
     /// Write the claim as it is now (`after`), with the event `kind`; the claim was `before`.
     Change {

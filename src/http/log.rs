@@ -32,7 +32,10 @@ where
 {
     // A log line says when it was written, to the microsecond: the wall clock's time, not the
     // injected (millisecond) clock the rules are judged on.
-    #[allow(clippy::disallowed_methods)]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a log line is stamped with the wall clock"
+    )]
     fn format_event(
         &self,
         _: &FmtContext<'_, S, N>,

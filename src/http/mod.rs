@@ -100,8 +100,8 @@ mod tests;
 mod limits_tests {
     use super::*;
 
-    /// Issue 11: a burst of 10,000 keep-alive shoppers, one claim each, is held at the
-    /// defaults, not shed (the old default, 4,096, shed the rest with 503).
+    /// A burst of 10,000 keep-alive shoppers, one claim each, is held at the defaults, not
+    /// shed with 503.
     #[test]
     fn the_default_bound_holds_the_promised_ten_thousand_shoppers() {
         assert!(Limits::default().max_in_flight >= 10_000);

@@ -1,6 +1,5 @@
 //! The router against a store that counts every call: requests refused for their credential,
 //! path or body never reach it.
-#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -164,8 +163,8 @@ async fn fixture(dir: &tempfile::TempDir) -> Counting {
         max_discount: "5.00".parse().unwrap(),
         min_cart: "0".parse().unwrap(),
         currency: Currency::default(),
-        starts_at: now,
-        ends_at: now + TimeDelta::hours(1),
+        starts_at: Some(now),
+        ends: crate::domain::Ends::At(now + TimeDelta::hours(1)),
         hold: None,
     }
     .validate(now)
@@ -331,7 +330,7 @@ async fn refused_requests_never_reach_the_store() {
             String::new(),
             StatusCode::METHOD_NOT_ALLOWED,
         ),
-        // Issue 12: a redemption is refused for its credential, path or body before the store.
+        // A redemption is refused for its credential, path or body before the store.
         (
             "POST",
             redeem,
@@ -566,8 +565,8 @@ async fn metrics_name_no_campaign_before_its_start() {
         max_discount: "5.00".parse().unwrap(),
         min_cart: "0".parse().unwrap(),
         currency: Currency::default(),
-        starts_at: now + TimeDelta::hours(1),
-        ends_at: now + TimeDelta::hours(2),
+        starts_at: Some(now + TimeDelta::hours(1)),
+        ends: crate::domain::Ends::At(now + TimeDelta::hours(2)),
         hold: None,
     }
     .validate(now)

@@ -2,23 +2,22 @@
 //! task, and hands what it saw to the judgement.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use tokio::task::JoinSet;
 
 use super::answer::Heard;
+use super::checkout::checkout;
 use super::http::HttpTarget;
 use super::identities::{Credential, Identities};
-use super::load::{Load, Redeem, UserPlan, cents};
+use super::load::{Load, cents};
 use super::progress::{Progress, bump};
 use super::report::{GroupCommit, Lifecycle, Report, Run, Timings, judge};
-use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::domain::{
-    Actor, Campaign, CampaignId, CampaignState, Cents, ClaimKey, ClaimStatus, ClaimToken, Currency,
-    DiscountRule, EventQuery, Hold, NewCampaign, OrderId, Percent, Units, UserId,
+    Actor, Campaign, CampaignId, CampaignState, Cents, ClaimStatus, ClaimToken, Currency,
+    DiscountRule, Ends, EventQuery, Hold, NewCampaign, Percent, Units, UserId,
 };
 use crate::error::{Error, ErrorKind};
 use crate::service::{CampaignService, ClaimService};
@@ -101,7 +100,6 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         hold: Option<Hold>,
     ) -> Result<CampaignId, Error> {
         let service = CampaignService::new(self.store.clone(), self.clock.clone());
-        let now = service.now();
         let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
         let new = NewCampaign {
             id: id.clone(),
@@ -111,8 +109,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             max_discount: cents(500), // 5.00
             min_cart: cents(2_000),   // 20.00
             currency: Currency::default(),
-            starts_at: now,
-            ends_at: now + TimeDelta::hours(1),
+            starts_at: None,
+            ends: Ends::After(TimeDelta::hours(1)),
             hold,
         };
         service.create(new, &self.actor).await?;
@@ -127,7 +125,6 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
     /// [`Error::Invalid`] when `model` has no unit left to rehearse with; [`Error::Store`].
     pub async fn create_campaign_like(&self, model: &Campaign) -> Result<CampaignId, Error> {
         let service = CampaignService::new(self.store.clone(), self.clock.clone());
-        let now = service.now();
         let id = CampaignId::parse(&format!("sim-{}", random_tag()))?;
         let inventory = Units::new(model.remaining()).map_err(|_| {
             crate::domain::Invalid::new(
@@ -143,8 +140,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             max_discount: model.rule.max_discount,
             min_cart: model.rule.min_cart,
             currency: model.currency.clone(),
-            starts_at: now,
-            ends_at: now + TimeDelta::hours(1),
+            starts_at: None,
+            ends: Ends::After(TimeDelta::hours(1)),
             hold: model.hold,
         };
         service.create(new, &self.actor).await?;
@@ -349,22 +346,22 @@ fn random_tag() -> String {
 }
 
 /// What every user task shares.
-struct Shared<S, C> {
-    service: ClaimService<S, C>,
+pub(super) struct Shared<S, C> {
+    pub(super) service: ClaimService<S, C>,
     /// The operator's side: voids and expiry sweeps.
-    campaigns: CampaignService<S, C>,
+    pub(super) campaigns: CampaignService<S, C>,
     /// Who the operator's actions are logged as.
-    actor: Actor,
+    pub(super) actor: Actor,
     /// Where each user reads back the claim it was told about.
-    store: S,
-    campaign: CampaignId,
-    rule: DiscountRule,
-    identities: Identities,
+    pub(super) store: S,
+    pub(super) campaign: CampaignId,
+    pub(super) rule: DiscountRule,
+    pub(super) identities: Identities,
     /// The server claims go to, when not this process's service.
-    target: Option<HttpTarget>,
-    load: Load,
-    prefix: String,
-    progress: Arc<Progress>,
+    pub(super) target: Option<HttpTarget>,
+    pub(super) load: Load,
+    pub(super) prefix: String,
+    pub(super) progress: Arc<Progress>,
 }
 
 /// How long one request took, in µs.
@@ -508,148 +505,6 @@ async fn check_user<S: Store, C: Clock>(
     }
 }
 
-/// What a granted user does next, by its plan: redeems at checkout (once, retrying the same
-/// order, or trying a second order) while an operator may void the claim at the same moment;
-/// exactly one of a redemption and a void may win. A user whose claim was voided then claims
-/// again and must get the voided claim back, with no unit (I9).
-async fn checkout<S: Store, C: Clock>(
-    shared: &Shared<S, C>,
-    user: &UserId,
-    credential: &Credential,
-    index: u64,
-    token: &ClaimToken,
-    plan: UserPlan,
-) {
-    let p = &shared.progress;
-    let order = |n: u8| OrderId::parse(&format!("{}-{index}-{n}", shared.prefix));
-    let (Ok(first), Ok(second)) = (order(1), order(2)) else {
-        // The prefix is ASCII and short, so this cannot happen; if it did, it is an error.
-        bump(&p.lifecycle_errors);
-        return;
-    };
-    let cart = plan.cart;
-    // The shopper checks out as themself: the owner the domain requires, and the actor.
-    let Ok(shopper) = Actor::parse(user.as_str()) else {
-        bump(&p.lifecycle_errors);
-        return;
-    };
-    let redeem_for = async |order: &OrderId| match &shared.target {
-        // The server takes the owner and the actor from the shopper's verified token.
-        Some(target) => {
-            target
-                .redeem(&shared.campaign, bearer(credential), token, order, cart)
-                .await
-        }
-        None => Heard::from(
-            shared
-                .service
-                .redeem(&shared.campaign, token, order, cart, Some(user), &shopper)
-                .await,
-        ),
-    };
-    let redeem = async {
-        if plan.redeem == Redeem::Never {
-            return None;
-        }
-        Some(redeem_for(&first).await)
-    };
-    let which = ClaimKey::User(user.clone());
-    let void = async {
-        if !plan.voided {
-            return None;
-        }
-        Some(
-            shared
-                .service
-                .void(
-                    &shared.campaign,
-                    &which,
-                    Some("simulated fraud".to_owned()),
-                    &shared.actor,
-                )
-                .await,
-        )
-    };
-    let (redeemed, voided) = tokio::join!(redeem, void);
-    let redemption = match redeemed {
-        None => None,
-        Some(Heard::Made(claim)) => {
-            bump(&p.redeemed);
-            claim.redemption
-        }
-        // The first redemption of an order can only be new.
-        Some(Heard::Replayed(_)) => {
-            bump(&p.double_redemptions);
-            None
-        }
-        Some(Heard::Refused(kind)) => {
-            lifecycle_refusal(p, kind, &p.redeem_conflicts);
-            None
-        }
-    };
-    let voided = match voided {
-        None => false,
-        Some(Ok(_)) => {
-            bump(&p.voided);
-            true
-        }
-        Some(Err(err)) => {
-            lifecycle_refusal(p, Some(err.kind()), &p.void_conflicts);
-            false
-        }
-    };
-    if voided && redemption.is_some() {
-        bump(&p.double_transitions);
-    }
-    if let Some(first_redemption) = &redemption {
-        match plan.redeem {
-            Redeem::Retry => match redeem_for(&first).await {
-                Heard::Replayed(claim) if claim.redemption.as_ref() == Some(first_redemption) => {
-                    bump(&p.redeem_replayed);
-                }
-                Heard::Refused(kind) => lifecycle_refusal(p, kind, &p.double_redemptions),
-                Heard::Made(_) | Heard::Replayed(_) => bump(&p.double_redemptions),
-            },
-            Redeem::SecondOrder => match redeem_for(&second).await {
-                Heard::Refused(kind) => lifecycle_refusal(p, kind, &p.redeem_conflicts),
-                Heard::Made(_) | Heard::Replayed(_) => bump(&p.double_redemptions),
-            },
-            Redeem::Never | Redeem::Once => {}
-        }
-    }
-    if voided {
-        let again = if let Some(target) = &shared.target {
-            let (_, heard) = target
-                .claim(&shared.campaign, bearer(credential), cart)
-                .await;
-            heard
-        } else {
-            let identity = Identity::asserted_by_operator(user.clone());
-            Heard::from(
-                shared
-                    .service
-                    .claim(&identity, &shared.campaign, cart)
-                    .await,
-            )
-        };
-        match again {
-            Heard::Replayed(claim)
-                if &claim.token == token && claim.status == Some(ClaimStatus::Voided) => {}
-            Heard::Refused(_) => bump(&p.lifecycle_errors),
-            Heard::Made(_) | Heard::Replayed(_) => bump(&p.reclaims_not_final),
-        }
-    }
-}
-
-/// Tallies a refused lifecycle request: a conflict in `conflicts`, anything else as an error.
-fn lifecycle_refusal(p: &Progress, kind: Option<ErrorKind>, conflicts: &AtomicU64) {
-    if kind == Some(ErrorKind::Conflict) {
-        bump(conflicts);
-    } else {
-        bump(&p.lifecycle_errors);
-    }
-}
-
 /// Establishes the user's identity from `credential`, sends one claim and tallies its outcome;
 /// returns the answer and its timing. A token that fails verification is an error, and no
 /// claim is sent.
@@ -727,7 +582,7 @@ async fn over_the_wire<S, C>(
 /// The bearer token a user's requests carry over the wire. Without one the server refuses
 /// the request as unauthenticated; it is sent anyway, as a browser would, so the refusal is
 /// the server's.
-fn bearer(credential: &Credential) -> &str {
+pub(super) fn bearer(credential: &Credential) -> &str {
     match credential {
         Credential::Token(token) => token,
         Credential::Operator | Credential::Unminted => "",
@@ -745,7 +600,7 @@ mod tests {
     use crate::clock::SystemClock;
     use crate::simulate::IdentityKind;
 
-    /// Issue 5: a token the server's verifier refuses is an error, never a claim, on every
+    /// A token the server's verifier refuses is an error, never a claim, on every
     /// tab and retry, and the refused verifications are still timed.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_user_whose_token_fails_verification_is_an_error_and_claims_nothing() {
@@ -778,7 +633,7 @@ mod tests {
         assert_eq!((report.claimed, report.replayed), (0, 0));
         let after = report.store_after.unwrap();
         assert_eq!((after.claims, after.remaining), (0, 10));
-        // Every request failed: the store kept its invariants, but the run fails (issue 14).
+        // Every request failed: the store kept its invariants, but the run fails.
         assert!(report.invariants.all_hold(), "{report:?}");
         assert!(!report.checks.errors_below_threshold, "{report:?}");
         assert!(!report.checks.claimed_when_possible, "{report:?}");

@@ -15,9 +15,12 @@ use crate::error::Error;
 /// inside [`crate::auth::MAX_MINT_TTL_HOURS`].
 const TOKEN_TTL_MINUTES: i64 = 60;
 
-/// How simulated users prove who they are (issue 5).
+/// How simulated users prove who they are.
 #[derive(Clone, Debug)]
-#[allow(clippy::large_enum_variant)] // one value per run, cloned once into the run's shared state
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per run, cloned once into the run's shared state"
+)]
 pub enum Identities {
     /// The operator running the simulation vouches for every user
     /// ([`Identity::asserted_by_operator`]); nothing is verified.

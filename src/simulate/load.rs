@@ -27,7 +27,7 @@ pub const DEFAULT_TABS: u32 = 2;
 /// default run exercises tabs and retries.
 pub const DEFAULT_DUPLICATE_RATIO: f64 = 0.1;
 
-/// Share of granted users who redeem at checkout by default (issue 12): enough that every
+/// Share of granted users who redeem at checkout by default: enough that every
 /// redemption path (a retry of the same order, a second order) runs in a default run.
 pub const DEFAULT_REDEEM_RATIO: f64 = 0.3;
 

@@ -19,6 +19,7 @@
 //! [`Progress`] from another task.
 
 mod answer;
+mod checkout;
 mod driver;
 mod http;
 mod identities;

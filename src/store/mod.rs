@@ -165,7 +165,7 @@ pub struct Audit {
     pub distinct_tokens: i64,
 }
 
-/// How a store grouped its writes into transactions (issue 6): with group commit, many jobs
+/// How a store grouped its writes into transactions: with group commit, many jobs
 /// share one transaction and so one fsync of the log.
 ///
 /// A job is any write the store's writer ran, whatever it decided: a granted claim, a replay
@@ -309,7 +309,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Claim>, StoreError>> + Send;
 
     /// Write transactions committed and jobs they carried since this store was opened, for a
-    /// store that groups its writes (issue 6); `None` for one that does not count them. Cheap
+    /// store that groups its writes; `None` for one that does not count them. Cheap
     /// (no I/O), so `simulate` reads it before and after a run.
     fn commit_stats(&self) -> Option<CommitStats> {
         None

@@ -41,9 +41,10 @@ impl FromStr for StoreUrl {
             )
         };
         if let Some(path) = text.strip_prefix("sqlite:") {
-            // Only `sqlite:PATH` is documented. `sqlite://x` used to mean the relative path
-            // `x` and `?mode=ro` became part of the file name: a form that other tools read
-            // differently is refused rather than guessed at.
+            // Only `sqlite:PATH` is documented. Other tools read `sqlite://x` as a host or
+            // a relative path and `?mode=ro` as an option, where a plain path would make it
+            // part of the file name: a form read differently elsewhere is refused rather than
+            // guessed at.
             if path.starts_with("//") {
                 return Err(bad(&format!(
                     "is not a supported form (`sqlite://` has no meaning here); {FORMS}"
@@ -336,8 +337,8 @@ mod tests {
         assert!(!bad.contains("s3cret"), "{bad}");
     }
 
-    /// Issue 14, defect 6: passwords with the characters that used to end the redaction
-    /// early, and credentials in query options.
+    /// Passwords with the characters that could end the redaction early, and credentials in
+    /// query options.
     #[test]
     fn every_spelling_of_a_credential_is_redacted() {
         for (url, shown) in [

@@ -8,8 +8,7 @@
 //! a rollback may undo, and never a lagging secondary's older state), and "now" is the
 //! primary's clock ([`ServerClock`]). So the operations form one history of single-document
 //! atomic steps, the one the arguments below reason about. Each weaker setting breaks a
-//! step of them (issue 10, items 3 to 5): `w: 1` lets a decrement vanish under a confirmed
-//! claim; a secondary read lets reconcile count a lagging member; a `local` read lets a replay
+//! step of them: `w: 1` lets a decrement vanish under a confirmed claim; a secondary read lets reconcile count a lagging member; a `local` read lets a replay
 //! show a token a rollback takes back; app server clocks let a fast one delete a live
 //! reservation as stale.
 //!
@@ -72,7 +71,7 @@
 //! reserving`), and a lifecycle transition changes only its status and redemption, so every
 //! later request of that user replays the same token, discount and cart.
 //!
-//! **A refusal is never given to a user holding a claim** (step b', issue 10 item 2). The reads
+//! **A refusal is never given to a user holding a claim** (step b'). The reads
 //! of a and b travel on two connections and are not one snapshot: between them another tab of
 //! the same user may claim (taking the last unit, say), so "no claim at a" and "sold out at b"
 //! can both be true while the user holds a claim when b is read. Step b' reads the user's
@@ -137,7 +136,7 @@
 //! `held <= N`. Also `held <= T`. Hence `expected + held <= T`. `claimed <= held` gives
 //! `claimed + remaining <= T`, and `remaining >= 0` gives I1.
 //!
-//! **Why a plain repair only raises** (issue 10, item 1). `N` also counts reservations that
+//! **Why a plain repair only raises**. `N` also counts reservations that
 //! have not decremented yet. Writing `T - N` when that is BELOW `R` takes their units: total
 //! 10, 9 claims, X reserving but not yet decremented: `R = 1`, `N = 10`, and writing 0 makes
 //! X's decrement miss; X is told sold out and the unit is lost until the next reconcile. A
@@ -194,20 +193,20 @@ impl Default for Lease {
     }
 }
 
-/// An algorithm defect a test can switch back on, named after issue 10's items, to show that
-/// the checks catch it. Production builds cannot switch any on ([`Defects::has`] is constant
-/// `false` there). The third algorithm-side defect, the app server's clock instead of the
-/// server's (item 5), is [`TimeSource::Client`](super::ops::TimeSource) of the ops' consistency.
+/// An algorithm defect a test can switch back on, named by its effect, to show that the checks
+/// catch it. Production builds cannot switch any on ([`Defects::has`] is constant `false`
+/// there). The app server's clock instead of the server's is not one of these: it is
+/// [`TimeSource::Client`](super::ops::TimeSource) of the ops' consistency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Defect {
-    /// Item 1: reconcile `--apply` writes `total - claim docs` even when that lowers
-    /// `remaining`, taking the unit of a reservation counted before its decrement.
-    Item1ReconcileLowers,
-    /// Item 2: a refusal is answered on the campaign read alone, without re-reading the
-    /// user's claim after it.
-    Item2RefuseWithoutRecheck,
-    /// Issue 12: a claim's transition (redeem, void, expire) updates the claim without the
-    /// status it read in the filter, so two racing transitions both match.
+    /// Reconcile `--apply` writes `total - claim docs` even when that lowers `remaining`,
+    /// taking the unit of a reservation counted before its decrement.
+    ReconcileLowersRemaining,
+    /// A refusal is answered on the campaign read alone, without re-reading the user's claim
+    /// after it.
+    RefusalWithoutRecheck,
+    /// A claim's transition (redeem, void, expire) updates the claim without the status it
+    /// read in the filter, so two racing transitions both match.
     TransitionWithoutStatus,
 }
 
@@ -234,7 +233,10 @@ impl Defects {
     }
 
     /// Whether `defect` is switched on.
-    #[allow(clippy::unused_self)]
+    #[cfg_attr(
+        not(test),
+        expect(clippy::unused_self, reason = "only tests switch defects on")
+    )]
     pub(super) fn has(self, defect: Defect) -> bool {
         #[cfg(test)]
         return self.on[defect as usize];
@@ -316,7 +318,11 @@ impl<K: Clock> ServerClock<K> {
         &self,
         ops: &O,
         // Only the test-only client time reads it.
-        #[cfg_attr(not(test), allow(unused_variables))] local: DateTime<Utc>,
+        #[cfg_attr(
+            not(test),
+            expect(unused_variables, reason = "only the test-only client time reads it")
+        )]
+        local: DateTime<Utc>,
     ) -> Result<DateTime<Utc>, StoreError> {
         match ops.consistency().time {
             TimeSource::Server => self.now(ops).await,
@@ -419,7 +425,7 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         let claim = match attempt.decide(held, campaign.as_ref(), crate::random::token(attempt.now))
         {
             Decision::Grant(claim) => claim,
-            Decision::Refuse(refusal) if !defects.has(Defect::Item2RefuseWithoutRecheck) => {
+            Decision::Refuse(refusal) if !defects.has(Defect::RefusalWithoutRecheck) => {
                 // The two reads of a. and b. are not one snapshot: another tab may have
                 // claimed between our claim read and our campaign read (taking the last
                 // unit, say). Look at the user's claim again, AFTER the campaign read.
@@ -553,9 +559,9 @@ pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
 ) -> Result<Option<Reconciliation>, StoreError> {
     let c = id.as_str();
     let apply = mode.applies();
-    // A plain repair only ever raises `remaining` (see the module comment); the defect of
-    // issue 10's item 1 also lowers it.
-    let may_lower = mode == ReconcileMode::Force || defects.has(Defect::Item1ReconcileLowers);
+    // A plain repair only ever raises `remaining` (see the module comment); the defect
+    // switch puts back the repair that also lowers it.
+    let may_lower = mode == ReconcileMode::Force || defects.has(Defect::ReconcileLowersRemaining);
     let reserving = ops.count_claims(c, Some(Status::Reserving)).await?;
     if apply {
         let Some((_, found)) = recount(ops, id, reserving, false).await? else {

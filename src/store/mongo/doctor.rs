@@ -132,58 +132,15 @@ fn shapes(models: &[IndexModel]) -> Vec<(String, IndexShape<'_>)> {
 /// unique makes a copied entry one event; (`campaign_id`, `_id`) serves one campaign's readers
 /// (without it they work, slowly: a warning).
 async fn indexes(db: &Database) -> Check {
-    let models = match index_models(&db.collection::<Document>("claims")).await {
-        Ok(Some(models)) => models,
-        Ok(None) => {
-            return Check::new(
-                "indexes",
-                Status::Fail,
-                "no claims collection, so no unique index: a command that opens the store \
-                 creates them",
-            );
-        }
-        Err(err) => {
-            return Check::new(
-                "indexes",
-                Status::Fail,
-                format!("cannot list the indexes of claims: {err}"),
-            );
-        }
+    let (found, legacy) = match claim_indexes(db).await {
+        Ok(found) => found,
+        Err(check) => return check,
     };
-    let shapes_of_claims = shapes(&models);
-    let mut missing = Vec::new();
-    let mut found = Vec::new();
-    for wanted in &CLAIM_INDEXES {
-        match located(&shapes_of_claims, wanted) {
-            Some(index) => found.push(index),
-            None => missing.push(format!(
-                "{} ({})",
-                if wanted.unique { "unique" } else { "index" },
-                wanted.keys.join(", ")
-            )),
-        }
-    }
-    if !missing.is_empty() {
-        return Check::new(
-            "indexes",
-            Status::Fail,
-            format!(
-                "claims lacks {}: a command that opens the store creates them",
-                missing.join(" and ")
-            ),
-        );
-    }
     let mut status = Status::Ok;
     let mut notes = Vec::new();
-    if let Some((name, _)) = shapes_of_claims
-        .iter()
-        .find(|(_, s)| s.is(LEGACY_TOKEN_INDEX, true))
-    {
+    if let Some(note) = legacy {
         status = Status::Warn;
-        notes.push(format!(
-            "the unique index `{name}` on (token) of an earlier version is still there: a \
-             command that opens the store drops it"
-        ));
+        notes.push(note);
     }
     let events = match index_models(&db.collection::<Document>("events")).await {
         Ok(models) => models.unwrap_or_default(),
@@ -232,6 +189,62 @@ async fn indexes(db: &Database) -> Check {
         detail.push_str(&note);
     }
     Check::new("indexes", status, detail)
+}
+
+/// The indexes `claims` needs, as found; the note on a unique index on `token` alone, if
+/// there is one. A missing one is the check's failure.
+async fn claim_indexes(db: &Database) -> Result<(Vec<String>, Option<String>), Check> {
+    let models = match index_models(&db.collection::<Document>("claims")).await {
+        Ok(Some(models)) => models,
+        Ok(None) => {
+            return Err(Check::new(
+                "indexes",
+                Status::Fail,
+                "no claims collection, so no unique index: a command that opens the store \
+                 creates them",
+            ));
+        }
+        Err(err) => {
+            return Err(Check::new(
+                "indexes",
+                Status::Fail,
+                format!("cannot list the indexes of claims: {err}"),
+            ));
+        }
+    };
+    let shapes_of_claims = shapes(&models);
+    let mut missing = Vec::new();
+    let mut found = Vec::new();
+    for wanted in &CLAIM_INDEXES {
+        match located(&shapes_of_claims, wanted) {
+            Some(index) => found.push(index),
+            None => missing.push(format!(
+                "{} ({})",
+                if wanted.unique { "unique" } else { "index" },
+                wanted.keys.join(", ")
+            )),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Check::new(
+            "indexes",
+            Status::Fail,
+            format!(
+                "claims lacks {}: a command that opens the store creates them",
+                missing.join(" and ")
+            ),
+        ));
+    }
+    let legacy = shapes_of_claims
+        .iter()
+        .find(|(_, s)| s.is(LEGACY_TOKEN_INDEX, true))
+        .map(|(name, _)| {
+            format!(
+                "the unique index `{name}` on (token) of an earlier version is still there: a \
+                 command that opens the store drops it"
+            )
+        });
+    Ok((found, legacy))
 }
 
 /// Replica set, sharded cluster or standalone, from the `hello` reply.

@@ -36,7 +36,7 @@ pub(super) enum WriteLevel {
     /// `w: majority, j: true`: acknowledged once a majority of the replica set has it in its
     /// journal, so no election can roll it back.
     MajorityJournaled,
-    /// `w: 1` (tests only: defect 3): acknowledged by the primary alone, so an election can
+    /// `w: 1` (tests only): acknowledged by the primary alone, so an election can
     /// roll back a write the caller was told about.
     #[cfg(test)]
     Primary,
@@ -47,7 +47,7 @@ pub(super) enum WriteLevel {
 pub(super) enum ReadFrom {
     /// The primary: the member every write goes to.
     Primary,
-    /// Any secondary (tests only: defect 4): possibly lagging, and two reads may go to two
+    /// Any secondary (tests only): possibly lagging, and two reads may go to two
     /// different members.
     #[cfg(test)]
     Secondary,
@@ -58,7 +58,7 @@ pub(super) enum ReadFrom {
 pub(super) enum ReadLevel {
     /// `readConcern: majority`: only majority-committed data, which no rollback undoes.
     Majority,
-    /// `readConcern: local` (tests only: defect 5): the member's latest data, which a
+    /// `readConcern: local` (tests only): the member's latest data, which a
     /// rollback after an election can undo.
     #[cfg(test)]
     Local,
@@ -69,7 +69,7 @@ pub(super) enum ReadLevel {
 pub(super) enum TimeSource {
     /// The primary's clock ([`DocOps::server_time`]): one clock for every app server.
     Server,
-    /// Each app server's own clock (tests only: the clock part of defect 5): skewed app
+    /// Each app server's own clock (tests only): skewed app
     /// servers disagree about the window and about whose lease ran out.
     #[cfg(test)]
     Client,

@@ -34,7 +34,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
         claimed_at     INTEGER NOT NULL,
         PRIMARY KEY (campaign_id, user_id)
     ) STRICT, WITHOUT ROWID;",
-    // 2: the claim's lifecycle (issue 12), the campaign's pause and hold, and the events log.
+    // 2: the claim's lifecycle, the campaign's pause and hold, and the events log.
     // Existing claims stay `claimed` and take their campaign's currency. A claim's status moves
     // at most once (I7), so `claimed` in the campaign row now counts the claims holding a unit.
     // The partial index serves the expiry sweep: only unredeemed claims with a hold are in it.
@@ -101,7 +101,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
 ];
 
 /// The schema version this build writes.
-#[allow(clippy::cast_possible_wrap)] // a handful of migrations
+#[expect(clippy::cast_possible_wrap, reason = "a handful of migrations")]
 const LATEST: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the schema up to [`LATEST`].

@@ -161,7 +161,7 @@ async fn a_panicking_job_rolls_its_batch_back_and_the_writer_lives_on() {
     assert!(matches!(retried, Decision::Grant(_)));
 }
 
-/// Issue 6: group commit decides each claim on its own. Eight jobs are queued while the
+/// Group commit decides each claim on its own. Eight jobs are queued while the
 /// writer is held inside a gate job, so all of them form the next batch together; among
 /// them a refusal, a sell-out, a replay of a claim made earlier in the same batch, and a job
 /// that writes and then fails. Only the failing job's writes are rolled back.
@@ -263,8 +263,8 @@ async fn store_with_campaign(
         max_discount: Cents::new(10_00).unwrap(),
         min_cart: Cents::new(20_00).unwrap(),
         currency: Currency::parse("EUR").unwrap(),
-        starts_at: now - TimeDelta::minutes(1),
-        ends_at: now + TimeDelta::hours(1),
+        starts_at: Some(now - TimeDelta::minutes(1)),
+        ends: crate::domain::Ends::At(now + TimeDelta::hours(1)),
         hold: None,
     }
     .validate(now)
@@ -282,7 +282,7 @@ async fn store_with_campaign(
     (store, id, now)
 }
 
-/// Issue 6: every concurrent claim is one counted job, granted or refused, and they never
+/// Every concurrent claim is one counted job, granted or refused, and they never
 /// need more transactions than there are claims.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_claims_are_all_counted_in_at_most_as_many_commits() {
@@ -314,7 +314,7 @@ async fn concurrent_claims_are_all_counted_in_at_most_as_many_commits() {
     assert!((1..=CLAIMS).contains(&run.commits), "{run:?}");
 }
 
-/// Issue 6: the counts are per transaction, not per job. Claims queued while the writer is
+/// The counts are per transaction, not per job. Claims queued while the writer is
 /// busy form one batch, which is one commit.
 #[tokio::test(flavor = "multi_thread")]
 async fn claims_queued_behind_a_busy_writer_are_counted_as_one_commit() {
@@ -346,7 +346,7 @@ async fn claims_queued_behind_a_busy_writer_are_counted_as_one_commit() {
     );
 }
 
-/// Issue 12: a store written by schema version 1 (before the lifecycle) opens, migrates once,
+/// A store written by schema version 1 (before the lifecycle) opens, migrates once,
 /// and keeps every claim as `claimed`, in its campaign's currency, holding its unit; the
 /// lifecycle then works on those claims.
 #[tokio::test]

@@ -122,7 +122,7 @@ impl<T: Send> Answer for Pending<T> {
 }
 
 /// What the writer has committed since it started: two relaxed counters bumped once per batch,
-/// so counting costs nothing next to the fsync it describes (issue 6: show the gain).
+/// so counting costs nothing next to the fsync it describes.
 #[derive(Debug, Default)]
 pub(super) struct Counters {
     commits: AtomicU64,

@@ -84,8 +84,8 @@ fn held_campaign(total: i64, now: DateTime<Utc>, hold: Option<Hold>) -> Option<C
         max_discount: "5".parse().ok()?,
         min_cart: "10".parse().ok()?,
         currency: Currency::default(),
-        starts_at: now - TimeDelta::hours(1),
-        ends_at: now + TimeDelta::days(1),
+        starts_at: Some(now - TimeDelta::hours(1)),
+        ends: crate::domain::Ends::At(now + TimeDelta::days(1)),
         hold,
     }
     .validate(now)
@@ -551,7 +551,6 @@ pub(super) fn run_lifecycle(seed: u64, setup: Setup) -> Outcome {
     block_on(lifecycle_async(seed, setup))
 }
 
-#[allow(clippy::too_many_lines)] // one story, meant to be read top to bottom
 async fn lifecycle_async(seed: u64, setup: Setup) -> Outcome {
     let mut rng = StdRng::seed_from_u64(seed);
     let plan = plan(&mut rng);

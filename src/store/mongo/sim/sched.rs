@@ -156,7 +156,6 @@ impl Exec {
 /// cooperative budget (the executor polls many tasks inside one tokio task, and a task refused
 /// by the budget would be woken and polled again forever).
 pub(super) fn block_on<T>(body: impl Future<Output = T>) -> T {
-    #[allow(clippy::expect_used)] // a test that cannot build a runtime cannot run
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)

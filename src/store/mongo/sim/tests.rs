@@ -1,5 +1,5 @@
 //! Thousands of seeds against the store as it ships, the determinism of a seed, and the proof
-//! that the checker catches each defect of issue 10 once it is put back.
+//! that the checker catches each defect once it is put back.
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -12,30 +12,30 @@ use super::world::{Ans, Event};
 /// Seeds `cargo test` runs; `FLASHSALE_SIM_SEEDS` asks for more (the longer run).
 const QUICK_SEEDS: u64 = 3_000;
 
-/// Each defect of issue 10, put back: its name (for `FLASHSALE_SIM_DEFECT`), the setup, and
+/// Each claim-path defect, put back: its name (for `FLASHSALE_SIM_DEFECT`), the setup, and
 /// the violation the checker must report for it.
 const DEFECTS: [(&str, Setup, &str); 6] = {
     let r = Setup::REQUIRED;
     let c = r.consistency;
     [
         (
-            "item1",
+            "reconcile-lowers-remaining",
             Setup {
-                defect: Some(Defect::Item1ReconcileLowers),
+                defect: Some(Defect::ReconcileLowersRemaining),
                 ..r
             },
             "I3 (conservation) after the sale",
         ),
         (
-            "item2",
+            "refusal-without-recheck",
             Setup {
-                defect: Some(Defect::Item2RefuseWithoutRecheck),
+                defect: Some(Defect::RefusalWithoutRecheck),
                 ..r
             },
             "I4 (refused while holding a claim)",
         ),
         (
-            "item3-w1",
+            "primary-only-writes",
             Setup {
                 consistency: super::super::ops::Consistency {
                     write: WriteLevel::Primary,
@@ -46,7 +46,7 @@ const DEFECTS: [(&str, Setup, &str); 6] = {
             "I1 (oversell)",
         ),
         (
-            "item4-secondary",
+            "secondary-reads",
             Setup {
                 consistency: super::super::ops::Consistency {
                     read_from: ReadFrom::Secondary,
@@ -57,7 +57,7 @@ const DEFECTS: [(&str, Setup, &str); 6] = {
             "I3 (conservation) after reconcile --apply",
         ),
         (
-            "item5-local",
+            "local-reads",
             Setup {
                 consistency: super::super::ops::Consistency {
                     read_level: ReadLevel::Local,
@@ -68,7 +68,7 @@ const DEFECTS: [(&str, Setup, &str); 6] = {
             "I4 (durability)",
         ),
         (
-            "item5-client-clock",
+            "client-clock",
             Setup {
                 consistency: super::super::ops::Consistency {
                     time: TimeSource::Client,
@@ -81,27 +81,74 @@ const DEFECTS: [(&str, Setup, &str); 6] = {
     ]
 };
 
-/// The setup `FLASHSALE_SIM_DEFECT` names (the store as it ships when unset).
+/// The lifecycle's defect, put back: a transition's update without the status it read.
+const TRANSITION_WITHOUT_STATUS: &str = "transition-without-status";
+
+/// The setup `FLASHSALE_SIM_DEFECT` names (the store as it ships when unset), with the
+/// variable as a replay command spells it. A name that is no defect panics: running the store
+/// as it ships instead would pass for a replay of the defect.
 fn setup() -> (String, Setup) {
-    let name = std::env::var("FLASHSALE_SIM_DEFECT").unwrap_or_default();
-    match DEFECTS.iter().find(|(n, _, _)| *n == name) {
-        Some((_, setup, _)) => (format!("FLASHSALE_SIM_DEFECT={name} "), *setup),
-        None => (String::new(), Setup::REQUIRED),
+    let name = match std::env::var("FLASHSALE_SIM_DEFECT") {
+        Ok(name) if !name.is_empty() => name,
+        Ok(_) | Err(std::env::VarError::NotPresent) => return (String::new(), Setup::REQUIRED),
+        Err(std::env::VarError::NotUnicode(name)) => {
+            panic!(
+                "FLASHSALE_SIM_DEFECT={name:?} is no defect: {}",
+                defect_names()
+            )
+        }
+    };
+    let setup = if name == TRANSITION_WITHOUT_STATUS {
+        Setup {
+            defect: Some(Defect::TransitionWithoutStatus),
+            ..Setup::REQUIRED
+        }
+    } else {
+        match DEFECTS.iter().find(|(n, _, _)| *n == name) {
+            Some((_, setup, _)) => *setup,
+            None => panic!(
+                "FLASHSALE_SIM_DEFECT={name} is no defect: {}",
+                defect_names()
+            ),
+        }
+    };
+    (format!("FLASHSALE_SIM_DEFECT={name} "), setup)
+}
+
+/// The names `FLASHSALE_SIM_DEFECT` takes, for its error message.
+fn defect_names() -> String {
+    let names: Vec<&str> = DEFECTS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .chain([TRANSITION_WITHOUT_STATUS])
+        .collect();
+    format!("it takes one of {}", names.join(", "))
+}
+
+/// A whole number from `variable`, if set; a value that is not one panics, so a mistyped
+/// request never runs something else and passes.
+fn number(variable: &str) -> Option<u64> {
+    match std::env::var(variable) {
+        Ok(text) if text.is_empty() => None,
+        Ok(text) => Some(
+            text.parse()
+                .unwrap_or_else(|_| panic!("{variable}={text:?} is not a whole number")),
+        ),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(text)) => {
+            panic!("{variable}={text:?} is not a whole number")
+        }
     }
 }
 
-fn seeds() -> u64 {
-    std::env::var("FLASHSALE_SIM_SEEDS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(QUICK_SEEDS)
+/// How many seeds to run: `FLASHSALE_SIM_SEEDS`, else `quick`.
+fn seeds(quick: u64) -> u64 {
+    number("FLASHSALE_SIM_SEEDS").unwrap_or(quick)
 }
 
 /// The one seed `FLASHSALE_SIM_SEED` asks to replay, if any.
 fn replay() -> Option<u64> {
-    std::env::var("FLASHSALE_SIM_SEED")
-        .ok()
-        .and_then(|n| n.parse().ok())
+    number("FLASHSALE_SIM_SEED")
 }
 
 fn report(seed: u64, env: &str, outcome: &Outcome) -> String {
@@ -144,7 +191,7 @@ fn every_seed_keeps_every_invariant() {
         return;
     }
     let started = Instant::now();
-    let n = seeds();
+    let n = seeds(QUICK_SEEDS);
     if let Some((seed, outcome)) = first_failure(setup, 0..n) {
         panic!("{}", report(seed, &env, &outcome));
     }
@@ -154,9 +201,9 @@ fn every_seed_keeps_every_invariant() {
 /// How far the search for a seed that re-finds a defect may go.
 const DEFECT_SEARCH: u64 = 3_000;
 
-/// Each defect of issue 10, put back, is caught on some seed, by the violation it causes.
+/// Each claim-path defect, put back, is caught on some seed, by the violation it causes.
 #[test]
-fn the_checker_catches_each_defect_of_issue_10() {
+fn the_checker_catches_each_defect_put_back() {
     let mut missed = Vec::new();
     for (name, setup, expected) in DEFECTS {
         match first_failure(setup, 0..DEFECT_SEARCH) {
@@ -328,11 +375,11 @@ fn round_trips_and_writes_per_claim() {
 /// Seeds of the lifecycle sale `cargo test` runs (`FLASHSALE_SIM_SEEDS` asks for more).
 const LIFECYCLE_SEEDS: u64 = 1_000;
 
-/// The lifecycle sale (issue 12) keeps every invariant, I7 to I10 included, on every seed.
+/// The lifecycle sale keeps every invariant, I7 to I10 included, on every seed.
 #[test]
 fn every_lifecycle_seed_keeps_every_invariant() {
+    let (env, setup) = setup();
     if let Some(seed) = replay() {
-        let (env, setup) = lifecycle_setup();
         let outcome = run_lifecycle(seed, setup);
         print_history(&outcome);
         assert!(
@@ -343,17 +390,14 @@ fn every_lifecycle_seed_keeps_every_invariant() {
         return;
     }
     let started = Instant::now();
-    let n = std::env::var("FLASHSALE_SIM_SEEDS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(LIFECYCLE_SEEDS);
+    let n = seeds(LIFECYCLE_SEEDS);
     let mut seen = std::collections::BTreeSet::new();
     for seed in 0..n {
-        let outcome = run_lifecycle(seed, Setup::REQUIRED);
+        let outcome = run_lifecycle(seed, setup);
         assert!(
             outcome.violations.is_empty(),
             "{}",
-            lifecycle_report(seed, "", &outcome)
+            lifecycle_report(seed, &env, &outcome)
         );
         for event in &outcome.history {
             match event {
@@ -418,25 +462,10 @@ fn the_checker_catches_a_transition_without_its_status() {
         "{}",
         lifecycle_report(
             seed,
-            "FLASHSALE_SIM_DEFECT=transition-without-status ",
+            &format!("FLASHSALE_SIM_DEFECT={TRANSITION_WITHOUT_STATUS} "),
             &outcome
         )
     );
-}
-
-/// The setup of a lifecycle replay: `FLASHSALE_SIM_DEFECT=transition-without-status` puts
-/// that defect back.
-fn lifecycle_setup() -> (String, Setup) {
-    match std::env::var("FLASHSALE_SIM_DEFECT").as_deref() {
-        Ok(name @ "transition-without-status") => (
-            format!("FLASHSALE_SIM_DEFECT={name} "),
-            Setup {
-                defect: Some(Defect::TransitionWithoutStatus),
-                ..Setup::REQUIRED
-            },
-        ),
-        _ => (String::new(), Setup::REQUIRED),
-    }
 }
 
 fn lifecycle_report(seed: u64, env: &str, outcome: &Outcome) -> String {

@@ -24,7 +24,10 @@ use super::replica::{Data, Effect, NODES, OpTime, ReplicaSet};
 
 /// One server operation, as the client sent it.
 #[derive(Clone, Debug)]
-#[allow(clippy::large_enum_variant)] // a few hundred per run: boxing buys nothing
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few hundred per run: boxing buys nothing"
+)]
 pub(super) enum Op {
     FindCampaign(String),
     ReserveUnit(String, bson::DateTime),

@@ -1,8 +1,7 @@
-//! Issue 5: hostile input. Every command and flag given empty, huge, non-UTF-8, control-character,
+//! Hostile input. Every command and flag given empty, huge, non-UTF-8, control-character,
 //! negative, overflowing, malformed-date and wrong-type values, and store URLs that are
 //! malformed or unreachable: each gets a short message, the documented exit code, no panic,
 //! and leaves the store byte-for-byte unchanged.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
 
 use crate::support;
 
@@ -363,7 +362,7 @@ fn campaign_ids_are_refused_everywhere_they_are_taken() {
     }
 }
 
-/// Issue 12: every value the lifecycle commands take, hostile, is refused before the store
+/// Every value the lifecycle commands take, hostile, is refused before the store
 /// is opened.
 #[test]
 fn lifecycle_commands_refuse_hostile_values() {

@@ -1,4 +1,4 @@
-//! What a person sees: help texts, the manual page, tables, relative times, confirmations.
+//! What a person sees: help texts, tables, relative times, confirmations.
 
 use crate::support::TestEnv;
 
@@ -73,33 +73,6 @@ fn output_has_a_short_flag() {
     // A usage error after `-o json` is one JSON document too.
     let refused = env.run(["-o", "json", "campaign", "lst"]).code(2).json();
     assert_eq!(refused["error"]["kind"], "invalid_input", "{refused}");
-}
-
-/// `man/flashsale.1` is `flashsale man`, kept equal like the completion scripts.
-/// Regenerate with `FLASHSALE_BLESS=1 cargo test --test integration human`.
-#[test]
-fn committed_man_page_matches_the_command() {
-    let env = TestEnv::without_store();
-    let page = env.run(["man"]).stderr("").run().stdout;
-    for needle in [
-        ".TH flashsale 1",
-        "GLOBAL OPTIONS",
-        "campaign",
-        "\\-\\-output",
-    ] {
-        assert!(page.contains(needle), "{needle}: {page}");
-    }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/flashsale.1");
-    if std::env::var_os("FLASHSALE_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("a folder")).expect("create man/");
-        std::fs::write(&path, &page).expect("write the man page");
-    }
-    assert_eq!(
-        std::fs::read_to_string(&path).ok().as_deref(),
-        Some(page.as_str()),
-        "stale man/flashsale.1: run `FLASHSALE_BLESS=1 cargo test --test integration human`"
-    );
-    assert!(env.store_bytes().is_empty(), "man must not create a store");
 }
 
 /// `text` with each number after the last `  in ` of a line replaced by `N` (the `ends`
