@@ -79,15 +79,24 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         .key
         .verifier(args.jwt_public_key_file.as_deref(), &ctx.settings)
         .map_err(Error::from)?;
-    let listen: SocketAddr = args.listen.parse().map_err(|_| {
+    let not_an_address = || {
         Invalid::new(
             "--listen",
             format!(
-                "`{}` is not an address like 127.0.0.1:8080",
+                "`{}` is not an address like 127.0.0.1:8080 or localhost:8080",
                 crate::domain::shown(&args.listen)
             ),
         )
-    })?;
+    };
+    // An IP address as it is; a host name (`localhost:8080`) resolved, its first address taken.
+    let listen: SocketAddr = match args.listen.parse() {
+        Ok(address) => address,
+        Err(_) => tokio::net::lookup_host(args.listen.as_str())
+            .await
+            .ok()
+            .and_then(|mut addresses| addresses.next())
+            .ok_or_else(not_an_address)?,
+    };
     if args.max_in_flight == 0 {
         return Err(Invalid::new("--max-in-flight", "must be at least 1").into());
     }
