@@ -157,8 +157,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Shopper {
 ///
 /// A slot of [`Limits::max_in_flight`] is scarce, so a request takes one only once it is ready
 /// to be served: a shopper's token is verified and its body read (within the body deadline)
-/// first, by [`admit`]. A client that never authenticates, or sends a body a byte at a time,
-/// holds no slot, and shoppers are not answered 503 on its account.
+/// first, by the `admit` middleware. A client that never authenticates, or sends a body a byte
+/// at a time, holds no slot, and shoppers are not answered 503 on its account.
 pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
     let app = Arc::new(App {
         body_timeout: limits.header_timeout,
