@@ -1802,7 +1802,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__jwt__subcmd__mint)
-            opts="-o -h --user --ttl --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-o -h --user --ttl --private-key-file --kid --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1813,6 +1813,14 @@ _flashsale() {
                     return 0
                     ;;
                 --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --private-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kid)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1874,7 +1882,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__serve)
-            opts="-o -h --listen --jwt-public-key-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --max-connections --grace --expire-every --store --output --help"
+            opts="-o -h --listen --jwt-public-key-file --jwks-url --jwks-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --max-connections --grace --expire-every --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1885,6 +1893,14 @@ _flashsale() {
                     return 0
                     ;;
                 --jwt-public-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwks-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwks-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

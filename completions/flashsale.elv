@@ -360,12 +360,14 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand mint 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
+            cand mint 'Mint a token for a user (tests and demos): HS256 with the configured secret, or RS256, ES256 or `EdDSA` with `--private-key-file`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;jwt;mint'= {
             cand --user 'The user the token speaks for (its `sub`)'
             cand --ttl 'How long the token is valid, e.g. 90s, 15m, 1h (at most 24h)'
+            cand --private-key-file 'PEM private key to sign with instead of the secret: RSA signs RS256, EC P-256 ES256, Ed25519 `EdDSA` (to try `serve --jwt-public-key-file` or a key set locally)'
+            cand --kid 'Key id (`kid`) put in the token''s header, naming the key in a key set'
             cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
             cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
             cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'
@@ -376,7 +378,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'flashsale;jwt;help'= {
-            cand mint 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
+            cand mint 'Mint a token for a user (tests and demos): HS256 with the configured secret, or RS256, ES256 or `EdDSA` with `--private-key-file`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;jwt;help;mint'= {
@@ -386,6 +388,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;serve'= {
             cand --listen 'Address to listen on (port 0 picks a free port; the bound address is printed)'
             cand --jwt-public-key-file 'PEM public key verifying shoppers'' JWTs (RSA: RS256, EC P-256: ES256) instead of the secret'
+            cand --jwks-url 'URL of the issuer''s JSON Web Key Set (RS256, ES256 and `EdDSA` keys by `kid`), fetched at start and again when its Cache-Control max-age runs out or a token names an unknown `kid` (at most every 10s); the last good set is kept while the issuer is unreachable'
+            cand --jwks-file 'JSON Web Key Set file verifying shoppers'' JWTs (RS256, ES256 and `EdDSA` keys by `kid`), read at start'
             cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
             cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
             cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'
@@ -484,7 +488,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;help;man'= {
         }
         &'flashsale;help;jwt'= {
-            cand mint 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
+            cand mint 'Mint a token for a user (tests and demos): HS256 with the configured secret, or RS256, ES256 or `EdDSA` with `--private-key-file`'
         }
         &'flashsale;help;jwt;mint'= {
         }

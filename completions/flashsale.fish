@@ -251,10 +251,12 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -f -a "mint" -d 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -f -a "mint" -d 'Mint a token for a user (tests and demos): HS256 with the configured secret, or RS256, ES256 or `EdDSA` with `--private-key-file`'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and not __fish_seen_subcommand_from mint help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l user -d 'The user the token speaks for (its `sub`)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l ttl -d 'How long the token is valid, e.g. 90s, 15m, 1h (at most 24h)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l private-key-file -d 'PEM private key to sign with instead of the secret: RSA signs RS256, EC P-256 ES256, Ed25519 `EdDSA` (to try `serve --jwt-public-key-file` or a key set locally)' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l kid -d 'Key id (`kid`) put in the token\'s header, naming the key in a key set' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
@@ -262,10 +264,12 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "mint" -d 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "mint" -d 'Mint a token for a user (tests and demos): HS256 with the configured secret, or RS256, ES256 or `EdDSA` with `--private-key-file`'
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l listen -d 'Address to listen on (port 0 picks a free port; the bound address is printed)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-public-key-file -d 'PEM public key verifying shoppers\' JWTs (RSA: RS256, EC P-256: ES256) instead of the secret' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwks-url -d 'URL of the issuer\'s JSON Web Key Set (RS256, ES256 and `EdDSA` keys by `kid`), fetched at start and again when its Cache-Control max-age runs out or a token names an unknown `kid` (at most every 10s); the last good set is kept while the issuer is unreachable' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwks-file -d 'JSON Web Key Set file verifying shoppers\' JWTs (RS256, ES256 and `EdDSA` keys by `kid`), read at start' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
@@ -310,4 +314,4 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_see
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "remove" -d 'Take N unclaimed units off sale (never below what claims hold)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "expire" -d 'Expire the claims whose hold ran out now, returning their units (safe during a sale)'
 complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from inventory" -f -a "reconcile" -d 'Recompute `remaining` from the claims and report drift (repair it with --apply)'
-complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "mint" -d 'Mint an HS256 token for a user, signed with the configured secret (tests and demos)'
+complete -c flashsale -n "__fish_flashsale_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "mint" -d 'Mint a token for a user (tests and demos): HS256 with the configured secret, or RS256, ES256 or `EdDSA` with `--private-key-file`'

@@ -100,7 +100,12 @@ impl Error {
                 | AuthError::LowDiversitySecret
                 | AuthError::AmbiguousKey
                 | AuthError::BadPublicKey(_)
+                | AuthError::BadKeySet(_)
+                | AuthError::BadPrivateKey(_)
                 | AuthError::KeyFile { .. } => ErrorKind::InvalidInput,
+                // The issuer is down or unreachable: not the operator's input, and possibly
+                // over soon.
+                AuthError::KeySetUnreachable(_) => ErrorKind::Internal,
                 AuthError::Missing
                 | AuthError::TwoCredentials
                 | AuthError::JwtRequired
@@ -115,6 +120,8 @@ impl Error {
                 | AuthError::WrongIssuer
                 | AuthError::WrongAudience
                 | AuthError::MissingClaim(_)
+                | AuthError::UnknownKey
+                | AuthError::KeyIdRequired
                 | AuthError::BadSubject(_) => ErrorKind::Unauthenticated,
             },
             Error::InvariantViolation(_) => ErrorKind::InvariantViolation,

@@ -142,9 +142,9 @@ fn a_secret_and_a_public_key_together_are_refused_as_ambiguous() {
     let token = hs256(&json!({"sub": "ana", "exp": unix_now() + 300}));
     let secret_file = env.path().join("secret.key");
     std::fs::write(&secret_file, JWT_SECRET).unwrap();
-    let message = "error: both a JWT secret and a JWT public key are configured: configure \
-                   exactly one, the key decides the algorithm: unset FLASHSALE_JWT_SECRET and \
-                   FLASHSALE_JWT_SECRET_FILE, or drop `--jwt-public-key-file`\n";
+    let message = "error: more than one JWT key is configured: configure exactly one, the key \
+                   decides the algorithm: keep one of FLASHSALE_JWT_SECRET, `--jwt-secret-file`, \
+                   `--jwt-public-key-file`, `--jwks-url` and `--jwks-file`\n";
     let claim = [
         "claim",
         "--campaign",

@@ -470,3 +470,44 @@ fn an_ec_key_on_another_curve_than_p256_is_refused_at_start() {
     assert_eq!(claim["error"]["message"], message, "{claim}");
     assert_eq!(env.store_bytes(), before);
 }
+
+/// `jwt mint --private-key-file`: the key's type gives the algorithm, `--kid` names the key,
+/// and `serve`'s key set verifies the tokens (checked with the library's verifier here).
+#[test]
+fn jwt_mint_signs_with_a_private_key_of_each_type() {
+    let env = TestEnv::without_store();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jwt");
+    let jwks = std::fs::read(format!("{fixtures}/jwks.json")).unwrap();
+    let verifier = flashsale::auth::JwtVerifier::from_jwks(&jwks).unwrap();
+    for (file, kid, alg) in [
+        ("rsa_private.pem", "rsa", "RS256"),
+        ("ec_private.pem", "ec", "ES256"),
+        ("ed25519_private.pem", "ed", "EdDSA"),
+    ] {
+        let out = env
+            .run([
+                "jwt",
+                "mint",
+                "--user",
+                "ana",
+                "--kid",
+                kid,
+                "--private-key-file",
+            ])
+            .arg(format!("{fixtures}/{file}"))
+            .env_remove("FLASHSALE_JWT_SECRET")
+            .run();
+        let token = out.stdout.trim().to_owned();
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!(format!("{:?}", header.alg), alg, "{file}");
+        assert_eq!(header.kid.as_deref(), Some(kid));
+        assert_eq!(verifier.verify(&token).unwrap().user().as_str(), "ana");
+    }
+    env.run(["jwt", "mint", "--user", "ana", "--private-key-file"])
+        .arg(format!("{fixtures}/rsa_public.pem"))
+        .code(2)
+        .stderr(
+            "error: the JWT private key is not usable: expected a PEM `BEGIN PRIVATE KEY` block\n",
+        )
+        .check();
+}

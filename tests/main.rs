@@ -36,6 +36,8 @@ mod integrity;
 mod interrupt;
 /// The shopper is who a verified JWT says; a bad credential writes nothing.
 mod jwt;
+/// `serve --jwks-url` and `--jwks-file`: keys that rotate under load, each algorithm, refusals.
+mod keys;
 /// A claim's, a campaign's and the inventory's whole life from the command line.
 mod lifecycle;
 /// Several processes claiming on one SQLite file at once keep the invariants.

@@ -1,5 +1,5 @@
-//! Minting HS256 tokens: for tests, demos and simulations; a shop's identity provider mints
-//! the real ones.
+//! Minting tokens (HS256 with a secret; RS256, ES256 or `EdDSA` with a private key): for tests,
+//! demos and simulations; a shop's identity provider mints the real ones.
 
 use std::fmt;
 
@@ -144,30 +144,161 @@ impl JwtSigner {
         now: DateTime<Utc>,
         ttl: TimeDelta,
     ) -> Result<MintedToken, Invalid> {
-        if ttl < TimeDelta::seconds(1) || ttl > TimeDelta::hours(MAX_MINT_TTL_HOURS) {
-            return Err(Invalid::new(
-                "token lifetime",
-                format!("must be from 1s to {MAX_MINT_TTL_HOURS}h"),
+        let stamp = Stamp {
+            issuer: self.issuer.as_deref(),
+            audience: self.audience.as_deref(),
+        };
+        mint(
+            &Header::new(Algorithm::HS256),
+            &self.key,
+            &stamp,
+            user,
+            now,
+            ttl,
+        )
+    }
+}
+
+/// The `iss` and `aud` a minted token carries.
+struct Stamp<'a> {
+    issuer: Option<&'a str>,
+    audience: Option<&'a str>,
+}
+
+/// Mints a token for `user` with `header`, signed by `key` (the lifetime already checked).
+fn mint(
+    header: &Header,
+    key: &EncodingKey,
+    stamp: &Stamp<'_>,
+    user: &UserId,
+    now: DateTime<Utc>,
+    ttl: TimeDelta,
+) -> Result<MintedToken, Invalid> {
+    if ttl < TimeDelta::seconds(1) || ttl > TimeDelta::hours(MAX_MINT_TTL_HOURS) {
+        return Err(Invalid::new(
+            "token lifetime",
+            format!("must be from 1s to {MAX_MINT_TTL_HOURS}h"),
+        ));
+    }
+    let expires_at = now + ttl;
+    let claims = MintClaims {
+        sub: user.as_str(),
+        iat: now.timestamp(),
+        nbf: now.timestamp(),
+        exp: expires_at.timestamp(),
+        iss: stamp.issuer,
+        aud: stamp.audience,
+    };
+    // Signing a serialisable struct with a key jsonwebtoken accepted fails only for a key of
+    // the wrong family; the error type is jsonwebtoken's general one.
+    let token = jsonwebtoken::encode(header, &claims, key)
+        .map_err(|_| Invalid::new("token", "could not be signed"))?;
+    Ok(MintedToken {
+        token,
+        user_id: user.clone(),
+        expires_at,
+    })
+}
+
+/// Mints RS256, ES256 or `EdDSA` tokens with a private key, the algorithm following from the
+/// key's type: so that public-key verification (`--jwt-public-key-file`, a key set) can be
+/// tried without an identity provider.
+#[derive(Clone)]
+pub struct KeyPairSigner {
+    key: EncodingKey,
+    header: Header,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+/// Never shows the key.
+impl fmt::Debug for KeyPairSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyPairSigner")
+            .field("algorithm", &self.header.alg)
+            .field("kid", &self.header.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyPairSigner {
+    /// A signer with the PEM private key `pem`: RSA signs RS256, EC P-256 ES256, Ed25519
+    /// `EdDSA`.
+    ///
+    /// # Errors
+    /// [`AuthError::BadPrivateKey`] for a public key, or anything that is not one of the three.
+    pub fn from_private_key_pem(pem: &[u8]) -> Result<Self, AuthError> {
+        let text =
+            std::str::from_utf8(pem).map_err(|_| AuthError::BadPrivateKey("not a PEM file"))?;
+        if !text.contains("PRIVATE KEY-----") {
+            return Err(AuthError::BadPrivateKey(
+                "expected a PEM `BEGIN PRIVATE KEY` block",
             ));
         }
-        let expires_at = now + ttl;
-        let claims = MintClaims {
-            sub: user.as_str(),
-            iat: now.timestamp(),
-            nbf: now.timestamp(),
-            exp: expires_at.timestamp(),
-            iss: self.issuer.as_deref(),
-            aud: self.audience.as_deref(),
+        // Each constructor refuses the other families, so at most one of them succeeds.
+        let (key, algorithm) = if let Ok(key) = EncodingKey::from_ec_pem(pem) {
+            (key, Algorithm::ES256)
+        } else if let Ok(key) = EncodingKey::from_ed_pem(pem) {
+            (key, Algorithm::EdDSA)
+        } else if let Ok(key) = EncodingKey::from_rsa_pem(pem) {
+            (key, Algorithm::RS256)
+        } else {
+            return Err(AuthError::BadPrivateKey(
+                "expected an RSA, EC (P-256) or Ed25519 private key",
+            ));
         };
-        // HMAC signing of a serialisable struct has no failure mode; the error type is
-        // jsonwebtoken's general one.
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)
-            .map_err(|_| Invalid::new("token", "could not be signed"))?;
-        Ok(MintedToken {
-            token,
-            user_id: user.clone(),
-            expires_at,
+        Ok(KeyPairSigner {
+            key,
+            header: Header::new(algorithm),
+            issuer: None,
+            audience: None,
         })
+    }
+
+    /// Names the key in every minted token's header (`kid`), as a key set requires when it
+    /// holds more than one key.
+    #[must_use]
+    pub fn with_key_id(mut self, kid: &str) -> Self {
+        self.header.kid = Some(kid.to_owned());
+        self
+    }
+
+    /// Puts `iss: issuer` in every minted token.
+    #[must_use]
+    pub fn with_issuer(mut self, issuer: &str) -> Self {
+        self.issuer = Some(issuer.to_owned());
+        self
+    }
+
+    /// Puts `aud: audience` in every minted token.
+    #[must_use]
+    pub fn with_audience(mut self, audience: &str) -> Self {
+        self.audience = Some(audience.to_owned());
+        self
+    }
+
+    /// The algorithm the key signs (`RS256`, `ES256` or `EdDSA`).
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.header.alg
+    }
+
+    /// Mints a token for `user`, valid from `now` for `ttl` (1 second to
+    /// [`MAX_MINT_TTL_HOURS`]).
+    ///
+    /// # Errors
+    /// [`Invalid`] naming the `token lifetime` for a lifetime out of range.
+    pub fn mint(
+        &self,
+        user: &UserId,
+        now: DateTime<Utc>,
+        ttl: TimeDelta,
+    ) -> Result<MintedToken, Invalid> {
+        let stamp = Stamp {
+            issuer: self.issuer.as_deref(),
+            audience: self.audience.as_deref(),
+        };
+        mint(&self.header, &self.key, &stamp, user, now, ttl)
     }
 }
 
@@ -238,6 +369,46 @@ mod tests {
             signer.verifier().verify(&minted.token),
             Err(AuthError::Expired)
         );
+    }
+
+    #[test]
+    fn key_pair_tokens_carry_the_keys_algorithm_and_id_and_verify_with_the_public_key() {
+        use crate::auth::fixtures::{EC_PRIVATE, EC_PUBLIC, RSA_PRIVATE, RSA_PUBLIC};
+        let user = UserId::parse("ana").unwrap();
+        for (private, public, alg) in [
+            (RSA_PRIVATE, RSA_PUBLIC, "RS256"),
+            (EC_PRIVATE, EC_PUBLIC, "ES256"),
+        ] {
+            let signer = KeyPairSigner::from_private_key_pem(private)
+                .unwrap()
+                .with_key_id("k1");
+            let minted = signer
+                .mint(&user, wall_clock(), TimeDelta::minutes(1))
+                .unwrap();
+            let header = jsonwebtoken::decode_header(&minted.token).unwrap();
+            assert_eq!(format!("{:?}", header.alg), alg);
+            assert_eq!(header.kid.as_deref(), Some("k1"));
+            let verifier = JwtVerifier::from_public_key_pem(public).unwrap();
+            assert_eq!(verifier.verify(&minted.token).unwrap().user(), &user);
+        }
+        let ed = KeyPairSigner::from_private_key_pem(include_bytes!(
+            "../../tests/fixtures/jwt/ed25519_private.pem"
+        ))
+        .unwrap();
+        assert_eq!(ed.algorithm(), Algorithm::EdDSA);
+        let jwks = include_bytes!("../../tests/fixtures/jwt/jwks.json");
+        let minted = ed
+            .with_key_id("ed")
+            .mint(&user, wall_clock(), TimeDelta::minutes(1))
+            .unwrap();
+        let verifier = JwtVerifier::from_jwks(jwks).unwrap();
+        assert_eq!(verifier.verify(&minted.token).unwrap().user(), &user);
+        for bad in [RSA_PUBLIC, b"not a key".as_slice()] {
+            assert!(matches!(
+                KeyPairSigner::from_private_key_pem(bad),
+                Err(AuthError::BadPrivateKey(_))
+            ));
+        }
     }
 
     #[test]

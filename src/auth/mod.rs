@@ -3,7 +3,9 @@
 //! ([`Identity::asserted_by_operator`]), so the library cannot claim for an unverified user.
 //!
 //! The accepted signature algorithm is fixed by the key, never read from the token: a secret
-//! verifies HS256 only, an RSA public key RS256 only, an EC (P-256) public key ES256 only.
+//! verifies HS256 only, an RSA public key RS256 only, an EC (P-256) public key ES256 only, and
+//! each key of an issuer's key set ([`JwksPolicy`], fetched or read from a file) the one
+//! algorithm its type gives (RS256, ES256 or `EdDSA`).
 //! That one rule defeats `alg: none` tokens and the key-confusion attack (an HS256 token
 //! "signed" with the public key's bytes presented to an RS256 verifier).
 //!
@@ -16,11 +18,13 @@
 //! adds its own hint on how to fix them.
 
 mod identity;
+mod jwks;
 mod mint;
 mod verify;
 
 pub use identity::{Identity, IdentitySource};
-pub use mint::{JwtSigner, MAX_MINT_TTL_HOURS, MintedToken};
+pub use jwks::{FetchKeys, FetchedKeys, HttpKeys, JwksPolicy, MAX_KEY_SET_BYTES};
+pub use mint::{JwtSigner, KeyPairSigner, MAX_MINT_TTL_HOURS, MintedToken};
 pub use verify::{JwtVerifier, LEEWAY_SECONDS, MAX_TOKEN_BYTES};
 
 use crate::domain::Invalid;
@@ -106,16 +110,31 @@ pub enum AuthError {
          distinct bytes, or one block repeated): use a random secret of at least 256 bits"
     )]
     LowDiversitySecret,
-    /// Both an HS256 secret and a public key are configured: which one verifies is ambiguous,
-    /// and the algorithm follows from the key.
+    /// More than one key source (an HS256 secret, a public key, a key set) is configured:
+    /// which one verifies is ambiguous, and the algorithm follows from the key.
     #[error(
-        "both a JWT secret and a JWT public key are configured: configure exactly one, the key \
-         decides the algorithm"
+        "more than one JWT key is configured: configure exactly one, the key decides the \
+         algorithm"
     )]
     AmbiguousKey,
+    /// The token's `kid` is not in the issuer's key set.
+    #[error("token key id is not in the issuer's key set")]
+    UnknownKey,
+    /// The token has no `kid`, and the key set has more than one key to choose from.
+    #[error("token has no key id (`kid`) and the issuer's key set has more than one key")]
+    KeyIdRequired,
+    /// A JSON Web Key Set is not usable (not a set, or no key this verifier accepts).
+    #[error("the JWT key set is not usable: {0}")]
+    BadKeySet(String),
+    /// The issuer's key set could not be fetched.
+    #[error("the JWT key set could not be fetched: {0}")]
+    KeySetUnreachable(String),
     /// The public key is not a PEM RSA or EC public key.
     #[error("the JWT public key is not usable: {0}")]
     BadPublicKey(&'static str),
+    /// The private key is not a PEM RSA, EC P-256 or Ed25519 private key.
+    #[error("the JWT private key is not usable: {0}")]
+    BadPrivateKey(&'static str),
     /// A key file could not be read.
     #[error("cannot read JWT key file `{path}`: {reason}")]
     KeyFile {
@@ -221,6 +240,11 @@ mod tests {
             AuthError::LowDiversitySecret,
             AuthError::AmbiguousKey,
             AuthError::BadPublicKey("expected a PEM `BEGIN PUBLIC KEY` block"),
+            AuthError::UnknownKey,
+            AuthError::KeyIdRequired,
+            AuthError::BadPrivateKey("expected a PEM `BEGIN PRIVATE KEY` block"),
+            AuthError::BadKeySet("no `keys` array".into()),
+            AuthError::KeySetUnreachable("connection refused".into()),
             AuthError::KeyFile {
                 path: "/etc/key".into(),
                 reason: "No such file or directory".into(),

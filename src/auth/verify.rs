@@ -2,6 +2,8 @@
 //! the token.
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,6 +11,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
+use super::jwks::{FetchKeys, HttpKeys, JwksCache, JwksPolicy, KeySet};
 use super::{AuthError, Identity, check_secret};
 use crate::domain::{UserId, shown};
 
@@ -24,16 +27,29 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// so one verifier can serve many concurrent claims.
 #[derive(Clone)]
 pub struct JwtVerifier {
-    key: DecodingKey,
-    algorithm: Algorithm,
+    keys: Keys,
     validation: Validation,
+}
+
+/// The key, or keys, a verifier checks signatures with.
+#[derive(Clone)]
+enum Keys {
+    /// One key, and the one algorithm it verifies.
+    One {
+        key: DecodingKey,
+        algorithm: Algorithm,
+    },
+    /// A key set read once (a file).
+    Set(Arc<KeySet>),
+    /// A key set fetched from the issuer and refreshed (see [`super::jwks`]).
+    Fetched(Arc<JwksCache>),
 }
 
 /// Never shows the key.
 impl fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtVerifier")
-            .field("algorithm", &self.algorithm)
+            .field("algorithm", &self.algorithm())
             .field("issuer", &self.validation.iss)
             .field("audience", &self.validation.aud)
             .finish_non_exhaustive()
@@ -107,10 +123,54 @@ impl JwtVerifier {
         // turns the check on.
         validation.validate_aud = false;
         JwtVerifier {
-            key,
-            algorithm,
+            keys: Keys::One { key, algorithm },
             validation,
         }
+    }
+
+    /// A verifier for the keys of a JSON Web Key Set document (a file an operator keeps):
+    /// RS256, ES256 (P-256) and `EdDSA` (Ed25519) keys, each verifying its one algorithm.
+    ///
+    /// # Errors
+    /// [`AuthError::BadKeySet`] for a document that is not a key set, or has no usable key.
+    pub fn from_jwks(json: &[u8]) -> Result<Self, AuthError> {
+        let set = KeySet::parse(json)?;
+        Ok(Self::with_keys(Keys::Set(Arc::new(set))))
+    }
+
+    /// A verifier for the key set published at `url`, fetched now and then kept and
+    /// refreshed as `policy` says.
+    ///
+    /// # Errors
+    /// [`AuthError::BadKeySet`] for a URL that is not http(s) or a set without a usable key,
+    /// [`AuthError::KeySetUnreachable`] when the first fetch fails.
+    pub async fn from_jwks_url(url: &str, policy: JwksPolicy) -> Result<Self, AuthError> {
+        Self::from_key_fetcher(
+            Box::new(HttpKeys::new(url)?),
+            policy,
+            Box::new(Instant::now),
+        )
+        .await
+    }
+
+    /// A verifier for the key set `fetcher` fetches, with the time read from `clock`.
+    ///
+    /// # Errors
+    /// As [`JwtVerifier::from_jwks_url`].
+    pub async fn from_key_fetcher(
+        fetcher: Box<dyn FetchKeys>,
+        policy: JwksPolicy,
+        clock: Box<dyn Fn() -> Instant + Send + Sync>,
+    ) -> Result<Self, AuthError> {
+        let cache = JwksCache::new(fetcher, policy, clock).await?;
+        Ok(Self::with_keys(Keys::Fetched(Arc::new(cache))))
+    }
+
+    fn with_keys(keys: Keys) -> Self {
+        // The algorithm list is replaced by each key's one algorithm before decoding.
+        let mut verifier = Self::new(DecodingKey::from_secret(&[]), Algorithm::RS256);
+        verifier.keys = keys;
+        verifier
     }
 
     /// Also requires `iss` to be present and equal to `issuer`.
@@ -130,14 +190,19 @@ impl JwtVerifier {
         self
     }
 
-    /// The one algorithm this verifier accepts (`HS256`, `RS256` or `ES256`).
+    /// The one algorithm this verifier accepts (`HS256`, `RS256` or `ES256`), or for a key
+    /// set, `key set` (each key verifies its own algorithm).
     #[must_use]
     pub fn algorithm(&self) -> &'static str {
-        algorithm_name(self.algorithm)
+        match &self.keys {
+            Keys::One { algorithm, .. } => algorithm_name(*algorithm),
+            Keys::Set(_) | Keys::Fetched(_) => "key set",
+        }
     }
 
     /// Verifies `token` against the current system time and returns its `sub` as a verified
-    /// [`Identity`].
+    /// [`Identity`]. A fetched key set is used as it is now, never refreshed: a server
+    /// verifies with [`JwtVerifier::verify_fresh`].
     ///
     /// # Errors
     /// An [`AuthError`] naming the first check that failed.
@@ -145,30 +210,85 @@ impl JwtVerifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::TokenTooLong);
         }
-        let data =
-            jsonwebtoken::decode::<Subject>(token, &self.key, &self.validation).map_err(|err| {
-                // A token refused for its algorithm (`none`, or HS256 against a public key) is
-                // named by its header's `alg`; jsonwebtoken checks the algorithm before
-                // anything else, so reading the header only on failure keeps that message and
-                // spares every valid token a second decode of its header.
-                match header_algorithm(token) {
-                    Err(malformed) => malformed,
-                    Ok(alg) if alg != self.algorithm() => AuthError::AlgorithmNotAllowed {
-                        alg: shown(&alg),
-                        expected: self.algorithm(),
-                    },
-                    Ok(_) => verification_error(err.into_kind()),
-                }
-            })?;
-        let sub = data
-            .claims
-            .sub
-            .as_ref()
-            .and_then(Value::as_str)
-            .ok_or_else(|| AuthError::MissingClaim("sub".into()))?;
-        let user = UserId::parse(sub).map_err(AuthError::BadSubject)?;
-        Ok(Identity::verified_jwt(user))
+        match &self.keys {
+            Keys::One { key, algorithm } => self.verify_with(token, key, *algorithm),
+            Keys::Set(set) => self.verify_in(token, set, &header_of(token)?),
+            Keys::Fetched(cache) => self.verify_in(token, &cache.current(), &header_of(token)?),
+        }
     }
+
+    /// As [`JwtVerifier::verify`], but a fetched key set that is stale, or lacks the token's
+    /// `kid`, is fetched again first (at most once per refetch interval for unknown ids).
+    ///
+    /// # Errors
+    /// An [`AuthError`] naming the first check that failed.
+    pub async fn verify_fresh(&self, token: &str) -> Result<Identity, AuthError> {
+        let Keys::Fetched(cache) = &self.keys else {
+            return self.verify(token);
+        };
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(AuthError::TokenTooLong);
+        }
+        let header = header_of(token)?;
+        let set = cache.set_for(header.kid.as_deref()).await;
+        self.verify_in(token, &set, &header)
+    }
+
+    /// Verifies `token` with the key of `set` its header names, whose algorithm it must use.
+    fn verify_in(&self, token: &str, set: &KeySet, header: &Header) -> Result<Identity, AuthError> {
+        let (key, algorithm) = set.find(header.kid.as_deref())?;
+        if header.alg != algorithm_name(algorithm) {
+            return Err(AuthError::AlgorithmNotAllowed {
+                alg: shown(&header.alg),
+                expected: algorithm_name(algorithm),
+            });
+        }
+        let mut validation = self.validation.clone();
+        validation.algorithms = vec![algorithm];
+        decode(token, key, &validation, algorithm)
+    }
+
+    fn verify_with(
+        &self,
+        token: &str,
+        key: &DecodingKey,
+        algorithm: Algorithm,
+    ) -> Result<Identity, AuthError> {
+        decode(token, key, &self.validation, algorithm)
+    }
+}
+
+/// Decodes and checks `token` with `key`, which verifies `algorithm` only.
+fn decode(
+    token: &str,
+    key: &DecodingKey,
+    validation: &Validation,
+    algorithm: Algorithm,
+) -> Result<Identity, AuthError> {
+    let data = jsonwebtoken::decode::<Subject>(token, key, validation).map_err(|err| {
+        // A token refused for its algorithm (`none`, or HS256 against a public key) is
+        // named by its header's `alg`; jsonwebtoken checks the algorithm before
+        // anything else, so reading the header only on failure keeps that message and
+        // spares every valid token a second decode of its header.
+        match header_of(token) {
+            Err(malformed) => malformed,
+            Ok(header) if header.alg != algorithm_name(algorithm) => {
+                AuthError::AlgorithmNotAllowed {
+                    alg: shown(&header.alg),
+                    expected: algorithm_name(algorithm),
+                }
+            }
+            Ok(_) => verification_error(err.into_kind()),
+        }
+    })?;
+    let sub = data
+        .claims
+        .sub
+        .as_ref()
+        .and_then(Value::as_str)
+        .ok_or_else(|| AuthError::MissingClaim("sub".into()))?;
+    let user = UserId::parse(sub).map_err(AuthError::BadSubject)?;
+    Ok(Identity::verified_jwt(user))
 }
 
 /// The one claim read from a verified token; jsonwebtoken checks `exp`, `nbf`, `iss` and `aud`
@@ -202,13 +322,20 @@ fn algorithm_name(algorithm: Algorithm) -> &'static str {
         Algorithm::HS256 => "HS256",
         Algorithm::RS256 => "RS256",
         Algorithm::ES256 => "ES256",
-        // The verifier is only ever built with the three above.
+        Algorithm::EdDSA => "EdDSA",
+        // The verifier is only ever built with the four above.
         _ => "unsupported",
     }
 }
 
-/// The `alg` of a compact JWT's header, read without trusting anything else in it.
-fn header_algorithm(token: &str) -> Result<String, AuthError> {
+/// What a compact JWT's header says about its key: `alg` and `kid`.
+struct Header {
+    alg: String,
+    kid: Option<String>,
+}
+
+/// The `alg` and `kid` of a compact JWT's header, read without trusting anything else in it.
+fn header_of(token: &str) -> Result<Header, AuthError> {
     let mut parts = token.split('.');
     let (Some(header), Some(_), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -220,8 +347,16 @@ fn header_algorithm(token: &str) -> Result<String, AuthError> {
         .map_err(|_| AuthError::Malformed)?;
     let header: Map<String, Value> =
         serde_json::from_slice(&bytes).map_err(|_| AuthError::Malformed)?;
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(kid)) => Some(kid.clone()),
+        Some(_) => return Err(AuthError::Malformed),
+    };
     match header.get("alg") {
-        Some(Value::String(alg)) => Ok(alg.clone()),
+        Some(Value::String(alg)) => Ok(Header {
+            alg: alg.clone(),
+            kid,
+        }),
         _ => Err(AuthError::Malformed),
     }
 }

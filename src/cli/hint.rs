@@ -50,7 +50,7 @@ fn auth_hint(err: &AuthError) -> Option<&'static str> {
             "FLASHSALE_REQUIRE_JWT is set: set FLASHSALE_JWT_SECRET or pass `--jwt-secret-file PATH`",
         ),
         AuthError::AmbiguousKey => Some(
-            "unset FLASHSALE_JWT_SECRET and FLASHSALE_JWT_SECRET_FILE, or drop `--jwt-public-key-file`",
+            "keep one of FLASHSALE_JWT_SECRET, `--jwt-secret-file`, `--jwt-public-key-file`, `--jwks-url` and `--jwks-file`",
         ),
         AuthError::NoKey => Some(
             "set FLASHSALE_JWT_SECRET, or pass `--jwt-secret-file PATH` or `--jwt-public-key-file PATH`",
@@ -157,7 +157,7 @@ mod tests {
             ),
             (
                 AuthError::AmbiguousKey,
-                "unset FLASHSALE_JWT_SECRET and FLASHSALE_JWT_SECRET_FILE, or drop `--jwt-public-key-file`",
+                "keep one of FLASHSALE_JWT_SECRET, `--jwt-secret-file`, `--jwt-public-key-file`, `--jwks-url` and `--jwks-file`",
             ),
             (AuthError::WrongIssuer, "check FLASHSALE_JWT_ISSUER"),
             (AuthError::WrongAudience, "check FLASHSALE_JWT_AUDIENCE"),

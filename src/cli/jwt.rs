@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{OutputFormat, Settings, output, parse};
 use crate::Error;
-use crate::auth::{AuthError, JwtSigner, JwtVerifier};
+use crate::auth::{AuthError, JwksPolicy, JwtSigner, JwtVerifier, KeyPairSigner};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{UserId, shown};
 
@@ -25,7 +25,8 @@ pub(crate) const EXAMPLES: &str = MINT_EXAMPLES;
 /// JWT subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum JwtCmd {
-    /// Mint an HS256 token for a user, signed with the configured secret (tests and demos).
+    /// Mint a token for a user (tests and demos): HS256 with the configured secret, or RS256,
+    /// ES256 or `EdDSA` with `--private-key-file`.
     #[command(after_long_help = MINT_EXAMPLES)]
     Mint(MintArgs),
 }
@@ -34,7 +35,8 @@ const MINT_EXAMPLES: &str = "\
 Examples:
   export FLASHSALE_JWT_SECRET=\"$(openssl rand -hex 32)\"
   TOKEN=$(flashsale jwt mint --user ana@example.com --ttl 15m)
-  flashsale claim --campaign spring --jwt \"$TOKEN\" --cart 64.90";
+  flashsale claim --campaign spring --jwt \"$TOKEN\" --cart 64.90
+  flashsale jwt mint --user ana@example.com --private-key-file issuer.pem --kid 2026-12";
 
 /// Arguments of `jwt mint`.
 #[derive(Debug, Args)]
@@ -45,6 +47,13 @@ pub(crate) struct MintArgs {
     /// How long the token is valid, e.g. 90s, 15m, 1h (at most 24h).
     #[arg(long, value_name = "DURATION", default_value = "15m")]
     ttl: String,
+    /// PEM private key to sign with instead of the secret: RSA signs RS256, EC P-256 ES256,
+    /// Ed25519 `EdDSA` (to try `serve --jwt-public-key-file` or a key set locally).
+    #[arg(long, value_name = "PATH", conflicts_with = "jwt_secret_file")]
+    private_key_file: Option<PathBuf>,
+    /// Key id (`kid`) put in the token's header, naming the key in a key set.
+    #[arg(long, value_name = "KID", requires = "private_key_file")]
+    kid: Option<String>,
     /// Key settings.
     #[command(flatten)]
     key: SecretArgs,
@@ -153,7 +162,7 @@ impl SecretArgs {
         public_key_file: Option<&Path>,
         settings: &Settings,
     ) -> Result<JwtVerifier, AuthError> {
-        let mut verifier = match public_key_file {
+        let verifier = match public_key_file {
             // A secret beside the key would be silently ignored, and the operator may believe
             // HS256 tokens are checked against it: refused, so exactly one key decides.
             Some(_) if self.jwt_secret_file.is_some() || settings.jwt_secret.is_some() => {
@@ -162,14 +171,61 @@ impl SecretArgs {
             Some(path) => JwtVerifier::from_public_key_pem(&read_key_file(path)?)?,
             None => JwtVerifier::hs256(&self.secret(settings)?.ok_or(AuthError::NoKey)?)?,
         };
+        Ok(self.checking(verifier))
+    }
+
+    /// The verifier `serve` uses: exactly one of the secret, a public key file, a key set file
+    /// or a key set URL.
+    ///
+    /// # Errors
+    /// [`AuthError::AmbiguousKey`] for more than one, [`AuthError::NoKey`] for none, or the
+    /// key's own error.
+    pub(crate) async fn server_verifier(
+        &self,
+        keys: &ServerKeys,
+        settings: &Settings,
+    ) -> Result<JwtVerifier, AuthError> {
+        let has_secret = self.jwt_secret_file.is_some() || settings.jwt_secret.is_some();
+        let sources = [
+            has_secret,
+            keys.public_key_file.is_some(),
+            keys.jwks_file.is_some(),
+            keys.jwks_url.is_some(),
+        ];
+        if sources.into_iter().filter(|&given| given).count() > 1 {
+            return Err(AuthError::AmbiguousKey);
+        }
+        let verifier = if let Some(path) = &keys.jwks_file {
+            JwtVerifier::from_jwks(&read_key_file(path)?)?
+        } else if let Some(url) = &keys.jwks_url {
+            JwtVerifier::from_jwks_url(url, JwksPolicy::default()).await?
+        } else {
+            return self.verifier(keys.public_key_file.as_deref(), settings);
+        };
+        Ok(self.checking(verifier))
+    }
+
+    /// `verifier` requiring the configured issuer and audience.
+    fn checking(&self, mut verifier: JwtVerifier) -> JwtVerifier {
         if let Some(issuer) = &self.jwt_issuer {
             verifier = verifier.with_issuer(issuer);
         }
         if let Some(audience) = &self.jwt_audience {
             verifier = verifier.with_audience(audience);
         }
-        Ok(verifier)
+        verifier
     }
+}
+
+/// The public keys `serve` may verify with, besides the secret of [`SecretArgs`].
+#[derive(Debug, Default)]
+pub(crate) struct ServerKeys {
+    /// A PEM public key file.
+    pub(crate) public_key_file: Option<PathBuf>,
+    /// A JSON Web Key Set file, read once.
+    pub(crate) jwks_file: Option<PathBuf>,
+    /// A JSON Web Key Set URL, fetched and refreshed.
+    pub(crate) jwks_url: Option<String>,
 }
 
 fn read_key_file(path: &Path) -> Result<Vec<u8>, AuthError> {
@@ -196,13 +252,29 @@ pub(crate) fn run(cmd: &JwtCmd, output: OutputFormat, settings: &Settings) -> an
         JwtCmd::Mint(args) => {
             let user = UserId::parse(&args.user)?;
             let ttl = parse::duration_named(&args.ttl, "--ttl")?;
-            let signer = args.key.signer(settings).map_err(Error::from)?;
-            // The library names the lifetime; the operator set it with `--ttl`.
-            let minted = signer.mint(&user, SystemClock.now(), ttl).map_err(|err| {
-                crate::domain::Invalid {
-                    field: "--ttl",
-                    ..err
+            // The private key named on the command line signs: a secret in the environment
+            // stays for the commands that verify with it.
+            let minted = if let Some(path) = &args.private_key_file {
+                let pem = read_key_file(path).map_err(Error::from)?;
+                let mut signer = KeyPairSigner::from_private_key_pem(&pem).map_err(Error::from)?;
+                if let Some(kid) = &args.kid {
+                    signer = signer.with_key_id(kid);
                 }
+                if let Some(issuer) = &args.key.jwt_issuer {
+                    signer = signer.with_issuer(issuer);
+                }
+                if let Some(audience) = &args.key.jwt_audience {
+                    signer = signer.with_audience(audience);
+                }
+                signer.mint(&user, SystemClock.now(), ttl)
+            } else {
+                let signer = args.key.signer(settings).map_err(Error::from)?;
+                signer.mint(&user, SystemClock.now(), ttl)
+            };
+            // The library names the lifetime; the operator set it with `--ttl`.
+            let minted = minted.map_err(|err| crate::domain::Invalid {
+                field: "--ttl",
+                ..err
             })?;
             match output {
                 OutputFormat::Json => output::print_json(&json!({

@@ -9,7 +9,8 @@ use clap::Args;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use super::{Context, OutputFormat, jwt::SecretArgs, output, parse};
+use super::jwt::{SecretArgs, ServerKeys};
+use super::{Context, OutputFormat, output, parse};
 use crate::Error;
 use crate::domain::Invalid;
 use crate::http::{self, App, Limits};
@@ -41,6 +42,25 @@ pub(crate) struct ServeArgs {
         conflicts_with = "jwt_secret_file"
     )]
     jwt_public_key_file: Option<PathBuf>,
+    /// URL of the issuer's JSON Web Key Set (RS256, ES256 and `EdDSA` keys by `kid`), fetched at
+    /// start and again when its Cache-Control max-age runs out or a token names an unknown
+    /// `kid` (at most every 10s); the last good set is kept while the issuer is unreachable.
+    #[arg(
+        long,
+        env = "FLASHSALE_JWKS_URL",
+        value_name = "URL",
+        conflicts_with_all = ["jwt_public_key_file", "jwt_secret_file"]
+    )]
+    jwks_url: Option<String>,
+    /// JSON Web Key Set file verifying shoppers' JWTs (RS256, ES256 and `EdDSA` keys by `kid`),
+    /// read at start.
+    #[arg(
+        long,
+        env = "FLASHSALE_JWKS_FILE",
+        value_name = "PATH",
+        conflicts_with_all = ["jwt_public_key_file", "jwt_secret_file", "jwks_url"]
+    )]
+    jwks_file: Option<PathBuf>,
     /// Key settings for verifying shoppers' JWTs.
     #[command(flatten)]
     key: SecretArgs,
@@ -75,9 +95,15 @@ fn seconds(text: &str, flag: &'static str) -> Result<Duration, Invalid> {
 pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     // The key first: without one, no shopper could ever be verified, so the server refuses to
     // start (exit 2) before it binds or opens anything.
+    let keys = ServerKeys {
+        public_key_file: args.jwt_public_key_file.clone(),
+        jwks_file: args.jwks_file.clone(),
+        jwks_url: args.jwks_url.clone(),
+    };
     let verifier = args
         .key
-        .verifier(args.jwt_public_key_file.as_deref(), &ctx.settings)
+        .server_verifier(&keys, &ctx.settings)
+        .await
         .map_err(Error::from)?;
     let not_an_address = || {
         Invalid::new(

@@ -77,7 +77,7 @@ impl<S> App<S> {
     /// The shopper a request speaks for: its bearer token's verified `sub`. A request with two
     /// `Authorization` headers is refused: which one a proxy or a cache honours is not
     /// knowable, so neither is.
-    fn identity(&self, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    async fn identity(&self, headers: &HeaderMap) -> Result<Identity, ApiError> {
         let mut values = headers.get_all(header::AUTHORIZATION).iter();
         let value = values.next().ok_or(AuthError::Missing)?;
         if values.next().is_some() {
@@ -88,7 +88,7 @@ impl<S> App<S> {
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(AuthError::Missing.into());
         }
-        Ok(self.verifier.verify(token.trim())?)
+        Ok(self.verifier.verify_fresh(token.trim()).await?)
     }
 }
 
@@ -236,7 +236,7 @@ async fn admit<S: Store>(State(app): State<Arc<App<S>>>, request: Request, next:
         }
         response
     };
-    match app.identity(&parts.headers) {
+    match app.identity(&parts.headers).await {
         Ok(identity) => {
             parts.extensions.insert(identity);
         }
