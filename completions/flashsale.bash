@@ -1953,7 +1953,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__serve)
-            opts="-o -h --listen --jwt-public-key-file --jwks-url --jwks-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --grace --expire-every --store --output --help"
+            opts="-o -h --listen --jwt-public-key-file --jwks-url --jwks-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --max-connections --grace --expire-every --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1996,6 +1996,10 @@ _flashsale() {
                     return 0
                     ;;
                 --max-in-flight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -165,7 +165,7 @@ voided\t'Voided by an operator'
 expired\t'Expired unredeemed'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l format -d 'csv or jsonl' -r -f -a "csv\t'Comma-separated values with a header row (RFC 4180 quoting)'
 jsonl\t'One JSON document per claim per line: the claim JSON of `claim show`'"
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE (replaced only once the export is complete) instead of stdout' -r -F
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l out -d 'Write to FILE instead of stdout. A regular file is replaced only once the export is complete, keeping its permissions; a device or a named pipe is written through; a symbolic link or a directory is refused' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from export" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"
@@ -283,8 +283,9 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-secret
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l request-timeout -d 'Longest time one request may take before it is answered 503' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l header-timeout -d 'Longest time a client may take to send a request\'s headers, or stay idle between requests, before it is disconnected' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l header-timeout -d 'Longest time a client may take to send a request\'s headers (and then its body), or stay idle between requests, before it is disconnected' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l max-in-flight -d 'Requests served at once; more are answered 503 with Retry-After at once' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l max-connections -d 'Connections open at once; more wait in the listen backlog until one closes' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l grace -d 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l expire-every -d 'How often claims past their campaign\'s hold are expired and their units returned (short against any sensible hold; each sweep is one query per campaign with a hold)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r

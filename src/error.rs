@@ -107,6 +107,7 @@ impl Error {
                 // over soon.
                 AuthError::KeySetUnreachable(_) => ErrorKind::Internal,
                 AuthError::Missing
+                | AuthError::TwoCredentials
                 | AuthError::JwtRequired
                 | AuthError::SimulationWithoutJwt
                 | AuthError::SimulationWithoutKey

@@ -421,6 +421,56 @@ fn tokens_never_show_in_help() {
     );
 }
 
+/// ES256 verifies with P-256 keys only: a P-384 key is a configuration error (exit 2) for
+/// `serve`, which would otherwise start and refuse every token, and for `claim` alike.
+#[test]
+fn an_ec_key_on_another_curve_than_p256_is_refused_at_start() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 5);
+    let before = env.store_bytes();
+    let p384 = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/jwt/ec_p384_public.pem"
+    );
+    let message = "the JWT public key is not usable: an EC key on a curve other than P-256; \
+                   ES256 needs a P-256 (prime256v1) key";
+    // Spawned and bounded: a server that starts despite the key would run until killed.
+    let mut serve = env
+        .std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"])
+        .arg("--jwt-public-key-file")
+        .arg(p384)
+        .env_remove("FLASHSALE_JWT_SECRET")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while serve.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = serve.kill();
+            let _ = serve.wait();
+            panic!("serve started with a P-384 key");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = serve.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["error"]["message"], message, "{document}");
+    let token = hs256(&json!({"sub": "ana", "exp": unix_now() + 300}));
+    let claim = env
+        .run(["claim", "--campaign", "spring", "--cart", "50"])
+        .arg("--jwt-public-key-file")
+        .arg(p384)
+        .arg("--jwt")
+        .arg(&token)
+        .code(2)
+        .json();
+    assert_eq!(claim["error"]["message"], message, "{claim}");
+    assert_eq!(env.store_bytes(), before);
+}
+
 /// `jwt mint --private-key-file`: the key's type gives the algorithm, `--kid` names the key,
 /// and `serve`'s key set verifies the tokens (checked with the library's verifier here).
 #[test]

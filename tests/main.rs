@@ -24,6 +24,8 @@ mod credentials;
 mod doctor;
 /// The audit log: one event per change, with its actor; `events` and `--follow`.
 mod events;
+/// `claim export --out` writes files safely; CSV cells a spreadsheet would run are text.
+mod export_files;
 /// Property-based fuzzing of the money, percent, user id and store URL parsers.
 mod fuzz_parsers;
 /// Malformed and hostile values for every command and flag: a message, an exit code, no write.
@@ -56,12 +58,16 @@ mod safety;
 mod serve;
 /// `simulate --target` catches a server that lies about what the store holds.
 mod serve_breaking;
+/// Hostile clients cannot starve `serve`: slots, deadlines, header and connection bounds.
+mod serve_limits;
 /// `flashsale simulate`'s contract, and its audit catching broken stores.
 mod simulate;
 /// A stdout that cannot be written, and usage errors in JSON mode.
 mod stdout;
 /// One story, every store: the same use cases on SQLite and MongoDB.
 mod store_conformance;
+/// A store file deleted or replaced under a running server grants nothing.
+mod store_identity;
 /// What a person at a terminal sees: help, the manual page, tables, confirmations.
 mod terminal;
 /// Time edges: leap seconds refused, RFC 3339 instants up to the year 9999.

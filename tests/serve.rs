@@ -152,6 +152,30 @@ fn error(kind: &str, message: &str) -> Value {
     json!({"error": {"kind": kind, "message": message}})
 }
 
+/// `--listen` takes a host name as well as an address: `localhost:0` listens on loopback.
+#[test]
+fn serve_listens_on_a_host_name() {
+    let env = TestEnv::new();
+    let mut child = env
+        .std_cmd(["serve", "--listen", "localhost:0", "--output", "json"])
+        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let json: Value = serde_json::from_str(&line)
+        .unwrap_or_else(|err| panic!("not the listening line ({err}): {line:?}"));
+    let address: std::net::SocketAddr = json["listening"].as_str().unwrap().parse().unwrap();
+    assert!(address.ip().is_loopback(), "{address}");
+}
+
 #[test]
 fn serve_refuses_to_start_without_a_key_and_opens_nothing() {
     let env = TestEnv::without_store();
@@ -167,7 +191,10 @@ fn serve_refuses_to_start_without_a_key_and_opens_nothing() {
     env.run(["serve", "--listen", "nowhere"])
         .env("FLASHSALE_JWT_SECRET", SECRET)
         .code(2)
-        .stderr("error: invalid --listen: `nowhere` is not an address like 127.0.0.1:8080\n")
+        .stderr(
+            "error: invalid --listen: `nowhere` is not an address like 127.0.0.1:8080 or \
+             localhost:8080\n",
+        )
         .check();
     assert!(
         env.store_bytes().is_empty(),

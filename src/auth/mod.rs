@@ -57,6 +57,9 @@ pub enum AuthError {
          key: tokens signed with a throw-away key prove nothing"
     )]
     SimulationWithoutKey,
+    /// A request carries more than one `Authorization` header.
+    #[error("more than one `Authorization` header; send one")]
+    TwoCredentials,
     /// The token is longer than [`MAX_TOKEN_BYTES`].
     #[error("token is longer than {MAX_TOKEN_BYTES} bytes")]
     TokenTooLong,
@@ -220,6 +223,7 @@ mod tests {
             AuthError::SimulationWithoutKey,
             AuthError::TokenTooLong,
             AuthError::Malformed,
+            AuthError::TwoCredentials,
             AuthError::AlgorithmNotAllowed {
                 alg: "none".into(),
                 expected: "HS256",

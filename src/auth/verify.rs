@@ -94,6 +94,13 @@ impl JwtVerifier {
         // jsonwebtoken classifies the key by its algorithm OID; each constructor refuses the
         // other family, so exactly one of them succeeds for a well-formed key.
         if let Ok(key) = DecodingKey::from_ec_pem(pem) {
+            // jsonwebtoken takes an EC key on any curve, but ES256 is P-256 only: a P-384 key
+            // would start a server that refuses every token, so it is refused here instead.
+            if !is_p256(text) {
+                return Err(AuthError::BadPublicKey(
+                    "an EC key on a curve other than P-256; ES256 needs a P-256 (prime256v1) key",
+                ));
+            }
             return Ok(Self::new(key, Algorithm::ES256));
         }
         if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
@@ -292,6 +299,24 @@ struct Subject {
     sub: Option<Value>,
 }
 
+/// The DER encoding of P-256's object identifier (1.2.840.10045.3.1.7, `prime256v1`), which an
+/// EC public key's `SubjectPublicKeyInfo` names as its curve.
+const P256_OID: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+
+/// Whether the PEM `BEGIN PUBLIC KEY` block in `text` names the P-256 curve.
+fn is_p256(text: &str) -> bool {
+    let body: String = text
+        .lines()
+        .skip_while(|line| !line.starts_with("-----BEGIN PUBLIC KEY-----"))
+        .skip(1)
+        .take_while(|line| !line.starts_with("-----END"))
+        .map(str::trim)
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .is_ok_and(|der| der.windows(P256_OID.len()).any(|w| w == P256_OID))
+}
+
 fn algorithm_name(algorithm: Algorithm) -> &'static str {
     match algorithm {
         Algorithm::HS256 => "HS256",
@@ -369,6 +394,9 @@ mod tests {
         EC_PRIVATE, EC_PUBLIC, RSA_PRIVATE, RSA_PUBLIC, SECRET, hs, now, sign, valid_claims,
     };
     use crate::auth::{IdentitySource, JwtSigner};
+
+    /// A P-384 public key: an EC key ES256 cannot verify with.
+    const EC_P384_PUBLIC: &[u8] = include_bytes!("../../tests/fixtures/jwt/ec_p384_public.pem");
 
     fn b64(value: &Value) -> String {
         URL_SAFE_NO_PAD.encode(value.to_string())
@@ -601,6 +629,7 @@ mod tests {
         for pem in [
             RSA_PRIVATE,
             EC_PRIVATE,
+            EC_P384_PUBLIC,
             b"not a key".as_slice(),
             b"\xff\xfe",
         ] {

@@ -1,6 +1,8 @@
 //! `flashsale claim export`: every claim of a campaign, streamed page by page as CSV or JSON
 //! lines, so memory stays flat whatever the number of claims.
 
+use std::io::Write as _;
+use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -8,7 +10,7 @@ use clap::Args;
 
 use super::Context;
 use crate::clock::Clock;
-use crate::domain::{CampaignId, ClaimStatus};
+use crate::domain::{CampaignId, ClaimStatus, Invalid, shown};
 use crate::service::ClaimService;
 use crate::store::Store;
 
@@ -46,7 +48,9 @@ pub(crate) struct ExportArgs {
     /// csv or jsonl.
     #[arg(long, value_enum)]
     format: Format,
-    /// Write to FILE (replaced only once the export is complete) instead of stdout.
+    /// Write to FILE instead of stdout. A regular file is replaced only once the export is
+    /// complete, keeping its permissions; a device or a named pipe is written through; a
+    /// symbolic link or a directory is refused.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
@@ -68,6 +72,21 @@ pub(crate) const CSV_COLUMNS: [&str; 13] = [
     "redeemed_cart_cents",
     "redeemed_discount_cents",
 ];
+
+/// The columns whose text comes from outside (a shopper's id, a shop's order id, an operator's
+/// slug): a spreadsheet must show them, never run them.
+const TEXT_COLUMNS: [&str; 3] = ["campaign_id", "user_id", "order_id"];
+
+/// `text` as a CSV cell a spreadsheet shows as text: a cell starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return is a formula to spreadsheets (Excel, `LibreOffice`, Sheets)
+/// (`=HYPERLINK(...)`, `+cmd|...`), so it gets a leading `'`, which they take as "text".
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
 
 /// Writes claims one at a time; nothing is kept after a row is written.
 pub(crate) enum Rows<W: std::io::Write> {
@@ -96,6 +115,9 @@ impl<W: std::io::Write> Rows<W> {
             Rows::Csv(writer) => {
                 let cell = |column: &str| match &claim[column] {
                     serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(text) if TEXT_COLUMNS.contains(&column) => {
+                        inert(text)
+                    }
                     serde_json::Value::String(text) => text.clone(),
                     other => other.to_string(),
                 };
@@ -137,8 +159,7 @@ impl StatusFilter {
     }
 }
 
-/// Runs `claim export`: to `--out` (written to a temporary file beside it and renamed into
-/// place when complete, so a failed export leaves no half file) or to stdout.
+/// Runs `claim export`: to `--out` (see [`Out`]) or to stdout.
 pub(crate) async fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<()> {
     let campaign = CampaignId::parse(&args.campaign)?;
     let status = args.status.map(StatusFilter::status);
@@ -153,27 +174,36 @@ pub(crate) async fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<()> {
             other => other.map(drop),
         };
     };
-    let partial = partial_path(&out);
-    let file = std::fs::File::create(&partial)
-        .with_context(|| format!("creating {}", partial.display()))?;
-    let mut buffered = std::io::BufWriter::new(file);
-    let written = stream(&claims, &campaign, status, args.format, &mut buffered)
-        .await
-        .and_then(|written| {
-            let file = buffered
-                .into_inner()
-                .map_err(std::io::IntoInnerError::into_error)?;
-            file.sync_all()?;
-            std::fs::rename(&partial, &out)?;
-            Ok(written)
-        });
-    let written = match written {
-        Ok(written) => written,
-        Err(err) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(err.context(format!("exporting to {}", out.display())));
+    let target = Out::open(&out)?;
+    let written = match target {
+        Out::Replace { file, permissions } => {
+            let mut buffered = std::io::BufWriter::new(file);
+            let written = stream(&claims, &campaign, status, args.format, &mut buffered).await;
+            // On any error the temporary file is dropped, which deletes it: a failed export
+            // leaves no half file.
+            written.and_then(|written| {
+                let file = buffered
+                    .into_inner()
+                    .map_err(std::io::IntoInnerError::into_error)?;
+                if let Some(permissions) = permissions {
+                    file.as_file().set_permissions(permissions)?;
+                }
+                file.as_file().sync_all()?;
+                file.persist(&out).map_err(|err| err.error)?;
+                Ok(written)
+            })
         }
-    };
+        Out::Through(file) => {
+            let mut buffered = std::io::BufWriter::new(file);
+            stream(&claims, &campaign, status, args.format, &mut buffered)
+                .await
+                .and_then(|written| {
+                    buffered.flush()?;
+                    Ok(written)
+                })
+        }
+    }
+    .with_context(|| format!("exporting to {}", out.display()))?;
     let json = serde_json::json!({
         "campaign_id": campaign,
         "format": match args.format { Format::Csv => "csv", Format::Jsonl => "jsonl" },
@@ -186,6 +216,79 @@ pub(crate) async fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<()> {
             out.display()
         )
     })
+}
+
+/// Where `--out` sends the export.
+enum Out {
+    /// A regular file, or nothing yet: the export goes to a temporary file beside it, created
+    /// exclusively under a random name (nothing another user planted is opened or followed),
+    /// and renamed over the target once complete, with the target's permissions if it had any.
+    Replace {
+        file: tempfile::NamedTempFile,
+        permissions: Option<std::fs::Permissions>,
+    },
+    /// A character device or a named pipe (`/dev/stdout`, a FIFO a program reads): written
+    /// through, never replaced by a regular file.
+    Through(std::fs::File),
+}
+
+impl Out {
+    /// Opens the export's target `out`; refuses a symbolic link (the operator names the file
+    /// itself, and a link planted in a shared directory must not redirect the export), a
+    /// directory and anything else that is neither a file, a device nor a pipe.
+    fn open(out: &Path) -> anyhow::Result<Out> {
+        let refused = |what: &str| {
+            anyhow::Error::from(crate::Error::from(Invalid::new(
+                "--out",
+                format!("`{}` is {what}", shown(&out.display().to_string())),
+            )))
+        };
+        let permissions = match std::fs::symlink_metadata(out) {
+            Ok(meta) => {
+                let kind = meta.file_type();
+                if kind.is_symlink() {
+                    return Err(refused(
+                        "a symbolic link; name the file it points to instead",
+                    ));
+                }
+                if kind.is_char_device() || kind.is_fifo() {
+                    let file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(out)
+                        .with_context(|| format!("opening {}", out.display()))?;
+                    return Ok(Out::Through(file));
+                }
+                if !kind.is_file() {
+                    return Err(refused(
+                        "not a regular file, a device or a pipe; name a file to write",
+                    ));
+                }
+                Some(std::fs::Permissions::from_mode(
+                    meta.permissions().mode() & 0o7777,
+                ))
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+            Err(err) => {
+                return Err(anyhow::Error::from(err).context(format!("reading {}", out.display())));
+            }
+        };
+        let dir = match out.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let name = out.file_name().unwrap_or_default().to_string_lossy();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".partial");
+        if permissions.is_none() {
+            // A new file gets the permissions any new file gets (0666 less the umask).
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let file = builder
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        Ok(Out::Replace { file, permissions })
+    }
 }
 
 /// Writes every claim of `campaign` (with `status`, if given) to `out`, a page at a time,
@@ -217,14 +320,6 @@ fn broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
-}
-
-/// Where an export to `out` is written until it is complete: beside it, so the final rename
-/// stays on one file system.
-fn partial_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".partial-{}", std::process::id()));
-    out.with_file_name(name)
 }
 
 /// A CSV error as the I/O error it wraps, so a closed pipe is still recognised as one.

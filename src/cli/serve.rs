@@ -67,13 +67,16 @@ pub(crate) struct ServeArgs {
     /// Longest time one request may take before it is answered 503.
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     request_timeout: String,
-    /// Longest time a client may take to send a request's headers, or stay idle between
-    /// requests, before it is disconnected.
+    /// Longest time a client may take to send a request's headers (and then its body), or stay
+    /// idle between requests, before it is disconnected.
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     header_timeout: String,
     /// Requests served at once; more are answered 503 with Retry-After at once.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_in_flight)]
     max_in_flight: usize,
+    /// Connections open at once; more wait in the listen backlog until one closes.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     grace: String,
@@ -102,22 +105,35 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         .server_verifier(&keys, &ctx.settings)
         .await
         .map_err(Error::from)?;
-    let listen: SocketAddr = args.listen.parse().map_err(|_| {
+    let not_an_address = || {
         Invalid::new(
             "--listen",
             format!(
-                "`{}` is not an address like 127.0.0.1:8080",
+                "`{}` is not an address like 127.0.0.1:8080 or localhost:8080",
                 crate::domain::shown(&args.listen)
             ),
         )
-    })?;
+    };
+    // An IP address as it is; a host name (`localhost:8080`) resolved, its first address taken.
+    let listen: SocketAddr = match args.listen.parse() {
+        Ok(address) => address,
+        Err(_) => tokio::net::lookup_host(args.listen.as_str())
+            .await
+            .ok()
+            .and_then(|mut addresses| addresses.next())
+            .ok_or_else(not_an_address)?,
+    };
     if args.max_in_flight == 0 {
         return Err(Invalid::new("--max-in-flight", "must be at least 1").into());
+    }
+    if args.max_connections == 0 {
+        return Err(Invalid::new("--max-connections", "must be at least 1").into());
     }
     let limits = Limits {
         request_timeout: seconds(&args.request_timeout, "--request-timeout")?,
         header_timeout: seconds(&args.header_timeout, "--header-timeout")?,
         max_in_flight: args.max_in_flight,
+        max_connections: args.max_connections,
         grace: seconds(&args.grace, "--grace")?,
     };
     let expire_every = seconds(&args.expire_every, "--expire-every")?;

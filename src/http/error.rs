@@ -48,7 +48,7 @@ impl From<Error> for ApiError {
             // The store's own words (a path, a driver message) are for the operator's log, not
             // for a shopper.
             ErrorKind::StoreUnavailable | ErrorKind::Internal | ErrorKind::InvariantViolation => {
-                tracing::warn!(kind = kind.as_str(), error = %err, "request failed");
+                tracing::warn!(kind = kind.as_str(), error = %Chain(&err), "request failed");
                 let message = if kind == ErrorKind::StoreUnavailable {
                     "the store is unavailable; retrying is safe: a claim that was made is replayed"
                 } else {
@@ -58,6 +58,22 @@ impl From<Error> for ApiError {
             }
             _ => ApiError::new(kind, err.to_string()),
         }
+    }
+}
+
+/// An error with its causes, `outer: inner: innermost`, for the operator's log: "store
+/// unavailable while committing" alone does not say that the disk is full.
+pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
 }
 
@@ -85,5 +101,46 @@ impl IntoResponse for ApiError {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    /// The log line of a store failure names its cause (a full disk), not only the operation.
+    #[test]
+    fn a_store_failure_is_logged_with_its_cause() {
+        #[derive(Clone, Default)]
+        struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let full = std::io::Error::from_raw_os_error(28);
+            let err = Error::from(StoreError::unavailable("committing", full));
+            let _ = ApiError::from(err);
+        });
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            log.contains("store unavailable while committing: No space left on device"),
+            "{log}"
+        );
     }
 }

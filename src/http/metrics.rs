@@ -1,7 +1,8 @@
 //! What `/metrics` reports, in Prometheus' text format: requests by route, method and status,
 //! claims by outcome, a latency histogram by route, the requests in flight, and (for a store
 //! that groups its writes) the commits and the writes they carried, and each campaign's
-//! remaining units, read from the store once per scrape (never per claim request).
+//! remaining units, read from the store at most once per refresh interval whatever the number
+//! of scrapes (never per claim request).
 
 use std::sync::Arc;
 
@@ -99,7 +100,7 @@ impl Metrics {
         let remaining = Family::<CampaignLabels, Gauge>::default();
         registry.register(
             "flashsale_campaign_remaining_units",
-            "Units left to claim, per campaign that has not ended, as the store held them at this scrape",
+            "Units left to claim, per campaign that has started and not ended, as the store held them at most 5 s ago",
             remaining.clone(),
         );
         Metrics {
@@ -149,13 +150,17 @@ impl Metrics {
         self.claims.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
-    /// Sets the per-campaign gauges from `campaigns` (the store's list, read once for this
-    /// scrape): ended campaigns and deleted ones drop out, so the series stay bounded by the
-    /// campaigns that can still sell.
+    /// Sets the per-campaign gauges from `campaigns` (the store's list): only campaigns that
+    /// have started and not ended are named. Ended and deleted ones drop out, so the series
+    /// stay bounded by the campaigns that can still sell; one not yet started is left out
+    /// because `/metrics` is public, and an unannounced launch must not be.
     pub(crate) fn campaigns(&self, campaigns: &[Campaign], now: DateTime<Utc>) {
         self.remaining.clear();
         for campaign in campaigns {
-            if campaign.state(now) != CampaignState::Ended {
+            if !matches!(
+                campaign.state(now),
+                CampaignState::Ended | CampaignState::Scheduled
+            ) {
                 self.remaining
                     .get_or_create(&CampaignLabels {
                         campaign: campaign.id.to_string(),

@@ -36,6 +36,12 @@ use std::time::Duration;
 /// The largest request body accepted, in bytes; a larger one is answered 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// The most a request's line and headers may take, in bytes: a connection's read buffer stops
+/// growing there and the request is answered 431. Room for a token of
+/// [`MAX_TOKEN_BYTES`](crate::auth::MAX_TOKEN_BYTES) and a proxy's headers, and a bound on what
+/// a client that never finishes its headers costs.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
 /// How long a client may wait before retrying after a 503, in seconds (`Retry-After`).
 pub const RETRY_AFTER_SECONDS: u64 = 1;
 
@@ -44,11 +50,13 @@ pub const RETRY_AFTER_SECONDS: u64 = 1;
 pub struct Limits {
     /// The longest an API request may take, body included, before it is answered 503.
     pub request_timeout: Duration,
-    /// The longest a client may take to send a request's headers, and the longest an idle
-    /// keep-alive connection stays open; the connection is closed after it.
+    /// The longest a client may take to send a request's headers, and then its body, and the
+    /// longest an idle keep-alive connection stays open; the connection is closed after it.
     pub header_timeout: Duration,
     /// API requests served at once; more are shed with 503 and `Retry-After`.
     pub max_in_flight: usize,
+    /// Connections open at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
     /// How long a shutdown waits for in-flight requests before it stops anyway.
     pub grace: Duration,
 }
@@ -68,12 +76,18 @@ pub struct Limits {
 /// are answered 503 with `Retry-After` at once.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 16_384;
 
+/// The default bound on open connections: the promised 10,000 keep-alive shoppers and room to
+/// spare, and a bound on what hostile connections cost (each holds a read buffer of 8 KiB to
+/// [`MAX_HEADER_BYTES`] and a task until its header or body deadline closes it).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 12_288;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             request_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(10),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             grace: Duration::from_secs(30),
         }
     }

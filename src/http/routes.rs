@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,13 +23,17 @@ use super::{Limits, MAX_BODY_BYTES};
 use crate::auth::{AuthError, Identity, JwtVerifier};
 use crate::clock::{Clock as _, SystemClock};
 use crate::domain::{Actor, CampaignId, Cents, ClaimOutcome, ClaimToken, Invalid, OrderId};
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::json::{ClaimAnswer, campaign_json, claim_record_json};
 use crate::service::{CampaignService, ClaimService};
 use crate::store::Store;
 
 /// How long `/readyz` waits for the store before it answers 503.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long the per-campaign gauges of `/metrics` stand before a scrape reads the store again:
+/// a flood of scrapes costs the store one read per interval, not one per scrape.
+const CAMPAIGNS_REFRESH: Duration = Duration::from_secs(5);
 
 /// What every handler shares: the services, the verifier and the metrics.
 pub struct App<S> {
@@ -39,6 +43,11 @@ pub struct App<S> {
     metrics: Metrics,
     /// Read by `/metrics` only, once per scrape.
     store: S,
+    /// How long a shopper's request body may take to arrive.
+    body_timeout: Duration,
+    /// When `/metrics` last read the campaigns; held across the read, so concurrent scrapes
+    /// wait for one read instead of each making its own.
+    campaigns_read: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl<S: Store + Clone> App<S> {
@@ -50,6 +59,8 @@ impl<S: Store + Clone> App<S> {
             verifier,
             metrics: Metrics::new(store.clone()),
             store,
+            body_timeout: Limits::default().header_timeout,
+            campaigns_read: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -63,9 +74,15 @@ impl<S: Store + Clone> App<S> {
 }
 
 impl<S> App<S> {
-    /// The shopper a request speaks for: its bearer token's verified `sub`.
-    async fn identity(&self, authorization: &Authorization) -> Result<Identity, ApiError> {
-        let value = authorization.0.as_ref().ok_or(AuthError::Missing)?;
+    /// The shopper a request speaks for: its bearer token's verified `sub`. A request with two
+    /// `Authorization` headers is refused: which one a proxy or a cache honours is not
+    /// knowable, so neither is.
+    async fn identity(&self, headers: &HeaderMap) -> Result<Identity, ApiError> {
+        let mut values = headers.get_all(header::AUTHORIZATION).iter();
+        let value = values.next().ok_or(AuthError::Missing)?;
+        if values.next().is_some() {
+            return Err(AuthError::TwoCredentials.into());
+        }
         let text = value.to_str().map_err(|_| AuthError::Malformed)?;
         let (scheme, token) = text.split_once(' ').ok_or(AuthError::Malformed)?;
         if !scheme.eq_ignore_ascii_case("bearer") {
@@ -115,48 +132,70 @@ fn method_label(method: &axum::http::Method) -> &'static str {
     }
 }
 
-/// A request's `Authorization` header, taken alone: axum's `HeaderMap` extractor copies every
-/// header of every request, and the handlers need only this one.
-struct Authorization(Option<header::HeaderValue>);
+/// The shopper that [`admit`] verified, for the handlers behind it.
+struct Shopper(Identity);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Authorization {
-    type Rejection = std::convert::Infallible;
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Shopper {
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Authorization(
-            parts.headers.get(header::AUTHORIZATION).cloned(),
-        ))
+        // Only a route behind `admit` takes a shopper, and `admit` either inserts one or answers.
+        parts
+            .extensions
+            .remove::<Identity>()
+            .map(Shopper)
+            .ok_or_else(|| AuthError::Missing.into())
     }
 }
 
 /// The whole API over `app`. The claim and campaign routes are bounded by `limits` (timeout,
 /// load shedding) and [`MAX_BODY_BYTES`]; the health, readiness and metrics routes are not shed,
 /// so that an overloaded server is not also reported dead.
+///
+/// A slot of [`Limits::max_in_flight`] is scarce, so a request takes one only once it is ready
+/// to be served: a shopper's token is verified and its body read (within the body deadline)
+/// first, by the `admit` middleware. A client that never authenticates, or sends a body a byte
+/// at a time, holds no slot, and shoppers are not answered 503 on its account.
 pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
-    let app = Arc::new(app);
-    let api = Router::new()
+    let app = Arc::new(App {
+        body_timeout: limits.header_timeout,
+        ..app
+    });
+    // One semaphore for every route: a per-route limit would multiply the bound.
+    let slots = GlobalConcurrencyLimitLayer::new(limits.max_in_flight);
+    // Each `Router::layer` call boxes every route again (a clone of the boxed service and a
+    // boxed future per request), so each router's layers go in as one stack, outermost first.
+    let shopper = Router::new()
         .route(CLAIM_ROUTE, get(get_claim::<S>).post(post_claim::<S>))
         .route(REDEEM_ROUTE, post(post_redeem::<S>))
-        .route(CAMPAIGN_ROUTE, get(get_campaign::<S>))
-        // Each `Router::layer` call boxes every route again (a clone of the boxed service and a
-        // boxed future per request), so the layers go in as one stack, outermost first.
         .layer(
             ServiceBuilder::new()
-                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+                .layer(HandleErrorLayer::new(shed_or_timeout))
+                .timeout(limits.request_timeout)
+                .layer(middleware::from_fn_with_state(Arc::clone(&app), admit::<S>))
                 .layer(HandleErrorLayer::new(shed_or_timeout))
                 .load_shed()
-                // One semaphore for every route: a per-route limit would multiply the bound.
-                .layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight))
+                .layer(slots.clone()),
+        );
+    let public = Router::new()
+        .route(CAMPAIGN_ROUTE, get(get_campaign::<S>))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(shed_or_timeout))
+                .load_shed()
+                .layer(slots)
                 .timeout(limits.request_timeout),
         );
     let ops = Router::new()
         .route(HEALTH_ROUTE, get(healthz))
         .route(READY_ROUTE, get(readyz::<S>))
         .route(METRICS_ROUTE, get(metrics::<S>));
-    api.merge(ops)
+    shopper
+        .merge(public)
+        .merge(ops)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(
@@ -165,9 +204,98 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
                 .layer(middleware::from_fn_with_state(
                     Arc::clone(&app),
                     observe::<S>,
-                )),
+                ))
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .with_state(app)
+}
+
+/// Lets a shopper's request through to the slots once it is ready to be served: its bearer
+/// token verified (401 otherwise, before a byte of the body is read), and its body whole in
+/// memory, read within the body deadline (408 otherwise) and at most [`MAX_BODY_BYTES`] (413,
+/// at once when the declared `Content-Length` is already larger).
+async fn admit<S: Store>(State(app): State<Arc<App<S>>>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    // A claim refused here is still a claim answered, counted by its outcome.
+    let claim = parts.method == axum::http::Method::POST
+        && parts
+            .extensions
+            .get::<MatchedPath>()
+            .is_some_and(|matched| matched.as_str() == CLAIM_ROUTE);
+    let refuse = |err: ApiError, close: bool| {
+        if claim {
+            app.metrics.claim(err.kind().as_str());
+        }
+        let mut response = err.into_response();
+        if close {
+            // The rest of the body is not read: the connection cannot carry another request.
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+        }
+        response
+    };
+    match app.identity(&parts.headers).await {
+        Ok(identity) => {
+            parts.extensions.insert(identity);
+        }
+        Err(err) => return refuse(err, false),
+    }
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return refuse(too_large(), true);
+    }
+    match tokio::time::timeout(app.body_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Ok(Err(err)) if is_too_large(&err) => refuse(too_large(), true),
+        Ok(Err(err)) => refuse(
+            ApiError::new(
+                ErrorKind::InvalidInput,
+                format!("the request body could not be read: {err}"),
+            ),
+            true,
+        ),
+        Err(_) => refuse(
+            ApiError::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "the request body did not arrive within {} s",
+                    app.body_timeout.as_secs()
+                ),
+            )
+            .with_status(StatusCode::REQUEST_TIMEOUT),
+            true,
+        ),
+    }
+}
+
+/// Whether a body could not be read because it is over the limit `to_bytes` was given.
+fn is_too_large(err: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// The answer to a body over [`MAX_BODY_BYTES`].
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorKind::InvalidInput,
+        format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+    )
+    .with_status(StatusCode::PAYLOAD_TOO_LARGE)
 }
 
 /// Counts, times and logs every request: one log line each, with the method, the path, the
@@ -237,11 +365,7 @@ fn campaign_id(path: Result<Path<String>, PathRejection>) -> Result<CampaignId, 
 /// A body axum could not read: too large (413) or not readable (400).
 fn body_rejected(err: &BytesRejection) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            ErrorKind::InvalidInput,
-            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-        )
-        .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+        too_large()
     } else {
         ApiError::new(ErrorKind::InvalidInput, err.body_text())
     }
@@ -275,14 +399,11 @@ fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
 /// `POST /v1/campaigns/{id}/claim`: 201 for a new claim, 200 for a replay.
 async fn post_claim<S: Store>(
     State(app): State<Arc<App<S>>>,
-    authorization: Authorization,
+    Shopper(identity): Shopper,
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let answer = async {
-        // Who comes first: an unauthenticated caller learns nothing about the campaign or the
-        // rest of its request.
-        let identity = app.identity(&authorization).await?;
         let id = campaign_id(path)?;
         let cart = cart(body)?;
         Ok::<_, ApiError>(app.claims.claim(&identity, &id, cart).await?)
@@ -345,11 +466,10 @@ fn redemption(
 /// (404, decided by the domain), so a stranger learns nothing about whose it is.
 async fn post_redeem<S: Store>(
     State(app): State<Arc<App<S>>>,
-    authorization: Authorization,
+    Shopper(identity): Shopper,
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let identity = app.identity(&authorization).await?;
     let id = campaign_id(path)?;
     let (token, order, cart) = redemption(body)?;
     // The shopper redeems for themself: the verified user is the owner the domain requires,
@@ -369,10 +489,9 @@ async fn post_redeem<S: Store>(
 /// `GET /v1/campaigns/{id}/claim`: the caller's own claim, or 404. Never creates one.
 async fn get_claim<S: Store>(
     State(app): State<Arc<App<S>>>,
-    authorization: Authorization,
+    Shopper(identity): Shopper,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let identity = app.identity(&authorization).await?;
     let id = campaign_id(path)?;
     match app.claims.claim_of(&identity, &id).await? {
         Some(claim) => Ok(json_answer(
@@ -401,15 +520,14 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: 200 when the store answers a read within [`READY_TIMEOUT`], 503 otherwise.
+/// `GET /readyz`: 200 when the store answers its readiness probe within [`READY_TIMEOUT`],
+/// 503 otherwise. The probe takes a path of its own ([`Store::ready`]), so requests queued on
+/// the store's reads do not turn it 503.
 async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, ApiError> {
-    // A read of a campaign no one can create (ids are lowercase slugs; this one is only ever
-    // looked up): "not found" is the store answering.
-    let probe = CampaignId::parse("readyz-probe").map_err(Error::from)?;
-    match tokio::time::timeout(READY_TIMEOUT, app.campaigns.status(&probe)).await {
-        Ok(Ok(_) | Err(Error::NotFound(_))) => Ok(Json(json!({"status": "ready"})).into_response()),
+    match tokio::time::timeout(READY_TIMEOUT, app.store.ready()).await {
+        Ok(Ok(())) => Ok(Json(json!({"status": "ready"})).into_response()),
         Ok(Err(err)) => {
-            tracing::warn!(error = %err, "readiness check failed");
+            tracing::warn!(error = %super::error::Chain(&err), "readiness check failed");
             Err(ApiError::new(
                 ErrorKind::StoreUnavailable,
                 "the store does not answer",
@@ -426,16 +544,25 @@ async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, Ap
 }
 
 /// `GET /metrics`: Prometheus' text format. Each campaign's remaining units come from one
-/// read of the store per scrape, bounded by [`READY_TIMEOUT`]; a store that does not answer
-/// leaves those gauges out of this scrape rather than failing it.
+/// read of the store per [`CAMPAIGNS_REFRESH`] at most, bounded by [`READY_TIMEOUT`]; a store
+/// that does not answer leaves those gauges out rather than failing the scrape.
 async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
-    match tokio::time::timeout(READY_TIMEOUT, app.store.campaigns()).await {
-        Ok(Ok(campaigns)) => app.metrics.campaigns(&campaigns, SystemClock.now()),
-        Ok(Err(err)) => {
-            tracing::warn!(error = %err, "metrics could not read the campaigns");
-            app.metrics.campaigns(&[], SystemClock.now());
+    {
+        let mut read = app.campaigns_read.lock().await;
+        if !read.is_some_and(|at| at.elapsed() < CAMPAIGNS_REFRESH) {
+            match tokio::time::timeout(READY_TIMEOUT, app.store.campaigns()).await {
+                Ok(Ok(campaigns)) => app.metrics.campaigns(&campaigns, SystemClock.now()),
+                Ok(Err(err)) => {
+                    tracing::warn!(
+                        error = %super::error::Chain(&err),
+                        "metrics could not read the campaigns"
+                    );
+                    app.metrics.campaigns(&[], SystemClock.now());
+                }
+                Err(_) => app.metrics.campaigns(&[], SystemClock.now()),
+            }
+            *read = Some(Instant::now());
         }
-        Err(_) => app.metrics.campaigns(&[], SystemClock.now()),
     }
     (
         [(

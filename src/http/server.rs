@@ -2,6 +2,7 @@
 //! graceful shutdown.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -10,8 +11,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
-use super::Limits;
+use super::{Limits, MAX_HEADER_BYTES};
 
 /// Serves `router` on `listener` until `shutdown` completes, then stops accepting, lets every
 /// in-flight request finish (each connection closes after its current answer) for at most
@@ -19,7 +21,10 @@ use super::Limits;
 ///
 /// A client that takes longer than `limits.header_timeout` to send a request's headers, or
 /// leaves a keep-alive connection idle that long, is disconnected: slow or idle clients cannot
-/// pin the server's connections.
+/// pin the server's connections. At most `limits.max_connections` connections are open at once
+/// (more wait in the listen backlog until one closes), and a request's line and headers may
+/// take at most [`MAX_HEADER_BYTES`] (431 past it): a flood of connections or of headers costs
+/// bounded memory.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -30,10 +35,22 @@ pub async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
+        .max_buf_size(MAX_HEADER_BYTES)
         .keep_alive(true);
     let graceful = GracefulShutdown::new();
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        // A connection is accepted only with a permit: at the cap, the next client waits in the
+        // kernel's backlog, costing this process nothing, until a connection closes.
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                // The semaphore is never closed.
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
@@ -47,6 +64,7 @@ pub async fn serve(
                         if let Err(err) = connection.await {
                             tracing::debug!(error = %err, "connection ended");
                         }
+                        drop(permit);
                     });
                 }
                 Err(err) => {

@@ -33,6 +33,8 @@ struct Counting {
     failing: Arc<AtomicBool>,
     /// Every claim first waits this long (to hold requests in flight).
     slow: Option<Duration>,
+    /// Every read of campaigns first waits this long (reads queued behind others).
+    slow_reads: Option<Duration>,
 }
 
 impl Counting {
@@ -59,11 +61,21 @@ impl Store for Counting {
     }
     async fn campaign(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
         self.called()?;
+        if let Some(delay) = self.slow_reads {
+            tokio::time::sleep(delay).await;
+        }
         self.inner.campaign(id).await
     }
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         self.called()?;
+        if let Some(delay) = self.slow_reads {
+            tokio::time::sleep(delay).await;
+        }
         self.inner.campaigns().await
+    }
+    async fn ready(&self) -> Result<(), StoreError> {
+        self.called()?;
+        self.inner.ready().await
     }
     async fn change_campaign(
         &self,
@@ -175,6 +187,7 @@ async fn fixture(dir: &tempfile::TempDir) -> Counting {
         calls: Arc::new(AtomicUsize::new(0)),
         failing: Arc::new(AtomicBool::new(false)),
         slow: None,
+        slow_reads: None,
     }
 }
 
@@ -507,4 +520,98 @@ async fn past_the_in_flight_limit_requests_are_shed_not_queued() {
     // Health is outside the limit.
     let (status, _, _) = send_to(&router, "GET", "/healthz", None, "").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// The router of `store`, with the default limits.
+fn app_router(store: &Counting) -> axum::Router {
+    router(
+        App::new(store.clone(), JwtVerifier::hs256(SECRET).unwrap()),
+        &Limits::default(),
+    )
+}
+
+/// The body of a `/metrics` answer.
+async fn scrape(router: &axum::Router) -> String {
+    let response = router
+        .clone()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// A flood of scrapes reads the campaigns once per refresh interval, not once per scrape.
+#[tokio::test]
+async fn concurrent_scrapes_read_the_store_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture(&dir).await;
+    let router = app_router(&store);
+    let scrapes = futures::future::join_all((0..20).map(|_| scrape(&router))).await;
+    assert!(
+        scrapes
+            .iter()
+            .all(|text| text.contains("flashsale_campaign_remaining_units{campaign=\"spring\"} 5")),
+        "{scrapes:?}"
+    );
+    assert_eq!(store.calls.load(Ordering::SeqCst), 1);
+}
+
+/// `/metrics` is public: a campaign that has not started is not named there.
+#[tokio::test]
+async fn metrics_name_no_campaign_before_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture(&dir).await;
+    let now = SystemClock.now();
+    let later = NewCampaign {
+        id: CampaignId::parse("secret-launch").unwrap(),
+        name: "Launch".into(),
+        inventory: Units::new(5).unwrap(),
+        percent: "10".parse().unwrap(),
+        max_discount: "5.00".parse().unwrap(),
+        min_cart: "0".parse().unwrap(),
+        currency: Currency::default(),
+        starts_at: Some(now + TimeDelta::hours(1)),
+        ends: crate::domain::Ends::At(now + TimeDelta::hours(2)),
+        hold: None,
+    }
+    .validate(now)
+    .unwrap();
+    let stamp = Stamp {
+        actor: Actor::parse("ops").unwrap(),
+        at: now,
+    };
+    store.inner.create_campaign(&later, &stamp).await.unwrap();
+    let text = scrape(&app_router(&store)).await;
+    assert!(text.contains("campaign=\"spring\""), "{text}");
+    assert!(!text.contains("secret-launch"), "{text}");
+}
+
+/// Readiness does not queue behind the reads that serve requests: with every campaign read
+/// slow, `/readyz` still answers 200 at once.
+#[tokio::test]
+async fn readiness_answers_while_reads_are_slow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = fixture(&dir).await;
+    store.slow_reads = Some(Duration::from_secs(3));
+    let router = app_router(&store);
+    let busy: Vec<_> = (0..4)
+        .map(|_| {
+            let router = router.clone();
+            tokio::spawn(async move { scrape(&router).await })
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let (status, _, json) = send_to(&router, "GET", "/readyz", None, "").await;
+    assert_eq!((status, json), (StatusCode::OK, json!({"status": "ready"})));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    for task in busy {
+        task.await.unwrap();
+    }
 }

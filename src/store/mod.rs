@@ -327,6 +327,19 @@ pub trait Store: Send + Sync + 'static {
         None
     }
 
+    /// Whether the store answers, asked on a path of its own where the store has one: a
+    /// readiness probe must not queue behind the reads that serve requests, or load on the
+    /// public routes would be reported as an outage. The default reads a campaign no one can
+    /// create (ids are slugs; this one is only ever looked up): any answer is the store
+    /// answering.
+    fn ready(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async {
+            let probe = CampaignId::parse("readyz-probe")
+                .map_err(|err| StoreError::backend("probing the store", err))?;
+            self.campaign(&probe).await.map(|_| ())
+        }
+    }
+
     /// The instant the store's time-dependent decisions are to be made at, for a caller whose
     /// clock reads `local`: the services stamp every operator and lifecycle action with it
     /// (when a hold ran out, when a campaign ended). A store on this machine answers `local`
@@ -495,5 +508,8 @@ impl Store for AnyStore {
     }
     async fn now(&self, local: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
         forward!(self, s => s.now(local))
+    }
+    async fn ready(&self) -> Result<(), StoreError> {
+        forward!(self, s => s.ready())
     }
 }

@@ -15,7 +15,7 @@ mod rows;
 mod tests;
 mod writer;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -53,6 +53,12 @@ struct Inner {
     writer: Option<writer::Queue>,
     writer_thread: Option<std::thread::JoinHandle<()>>,
     reader: Mutex<Connection>,
+    /// The readiness probe's own connection, opened at the first probe: behind the reader's
+    /// lock, a probe would wait for every queued read and report load as an outage.
+    probe: Mutex<Option<Connection>>,
+    path: PathBuf,
+    /// The file this store opened, checked by the probe and before every commit.
+    pin: Pin,
     commits: Arc<writer::Counters>,
     created: bool,
 }
@@ -125,13 +131,17 @@ impl SqliteStore {
         let reader = Connection::open(path).map_err(|err| classify(&context(), err))?;
         configure(&reader).map_err(|err| classify(&context(), err))?;
         let commits = Arc::new(writer::Counters::default());
-        let (writer, writer_thread) = writer::spawn(writer_conn, Arc::clone(&commits))
+        let pin = Pin::of(path)?;
+        let (writer, writer_thread) = writer::spawn(writer_conn, Arc::clone(&commits), pin.clone())
             .map_err(|err| StoreError::unavailable(context(), err))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 writer: Some(writer),
                 writer_thread: Some(writer_thread),
                 reader: Mutex::new(reader),
+                probe: Mutex::new(None),
+                path: path.to_owned(),
+                pin,
                 commits,
                 created,
             }),
@@ -173,6 +183,50 @@ impl SqliteStore {
         })
         .await
         .map_err(|err| StoreError::backend("reading", err))?
+    }
+}
+
+/// The identity of the file a store opened (its device and inode): a file deleted or replaced
+/// under a running process (`rm`, a copy renamed over it) leaves the process writing to a file
+/// no one else sees, so what it grants would be lost or handed out twice.
+#[derive(Clone, Debug)]
+pub(crate) struct Pin {
+    path: PathBuf,
+    device: u64,
+    inode: u64,
+}
+
+impl Pin {
+    /// The identity of the file at `path` now.
+    fn of(path: &Path) -> Result<Pin, StoreError> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path)
+            .map_err(|err| StoreError::unavailable(format!("opening `{}`", path.display()), err))?;
+        Ok(Pin {
+            path: path.to_owned(),
+            device: meta.dev(),
+            inode: meta.ino(),
+        })
+    }
+
+    /// Whether the file at the store's path is still the one opened.
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
+        use std::os::unix::fs::MetadataExt as _;
+        let context = || format!("writing to `{}`", self.path.display());
+        let gone = |what: &str| {
+            let err = std::io::Error::other(format!(
+                "the store file was {what} after this process opened it; nothing is written \
+                 to a file that is not the store: restart flashsale on the store"
+            ));
+            tracing::error!(path = %self.path.display(), "the store file was {what} under this process");
+            StoreError::unavailable(context(), err)
+        };
+        match std::fs::metadata(&self.path) {
+            Ok(meta) if meta.dev() == self.device && meta.ino() == self.inode => Ok(()),
+            Ok(_) => Err(gone("replaced by another file")),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(gone("deleted")),
+            Err(err) => Err(StoreError::unavailable(context(), err)),
+        }
     }
 }
 
@@ -438,6 +492,32 @@ impl Store for SqliteStore {
             select_campaign(conn, &id).map_err(|err| classify("reading a campaign", err))
         })
         .await
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            inner.pin.check()?;
+            let context = || format!("probing `{}`", inner.path.display());
+            let mut probe = inner.probe.lock().unwrap_or_else(PoisonError::into_inner);
+            if probe.is_none() {
+                // Never created here: a store that vanished is not ready, not made anew.
+                let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let conn = Connection::open_with_flags(&inner.path, flags)
+                    .map_err(|err| classify(&context(), err))?;
+                conn.busy_timeout(BUSY_TIMEOUT)
+                    .map_err(|err| classify(&context(), err))?;
+                *probe = Some(conn);
+            }
+            let conn = probe.as_ref().ok_or_else(|| {
+                StoreError::backend(context(), std::io::Error::other("no probe connection"))
+            })?;
+            conn.query_row("SELECT count(*) FROM campaigns WHERE 0", [], |_| Ok(()))
+                .map_err(|err| classify(&context(), err))
+        })
+        .await
+        .map_err(|err| StoreError::backend("probing the store", err))?
     }
 
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {

@@ -190,9 +190,12 @@ pub(super) type Queue = mpsc::Sender<Box<dyn Job>>;
 
 /// Starts the writer thread on `conn`; it ends, closing `conn`, when every sender is dropped.
 /// Every batch it commits is counted in `counters`.
+/// Every batch is checked against `pin` before it commits: a batch written to a file that is
+/// no longer the store (deleted, or replaced by another) is rolled back and refused.
 pub(super) fn spawn(
     conn: Connection,
     counters: Arc<Counters>,
+    pin: super::Pin,
 ) -> std::io::Result<(Queue, thread::JoinHandle<()>)> {
     let (sender, receiver) = mpsc::channel::<Box<dyn Job>>();
     let handle = thread::Builder::new()
@@ -207,13 +210,18 @@ pub(super) fn spawn(
                         Err(_) => break,
                     }
                 }
-                commit_batch(&conn, &mut batch, &counters);
+                commit_batch(&conn, &mut batch, &counters, &pin);
             }
         })?;
     Ok((sender, handle))
 }
 
-fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>, counters: &Counters) {
+fn commit_batch(
+    conn: &Connection,
+    batch: &mut Vec<Box<dyn Job>>,
+    counters: &Counters,
+    pin: &super::Pin,
+) {
     // BEGIN and COMMIT run from the statement cache, not through rusqlite's `Transaction`
     // guard, which parses them afresh (`execute_batch`) for every batch; the same change for
     // the per-job savepoints saved a tenth of the writer's time (see `run_cached`). The
@@ -289,6 +297,9 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>, counters: &Cou
             .hot
             .write_back(conn)
             .map_err(|err| super::classify("writing back a campaign", err))
+            // Checked under the write lock, right before the commit: after it, nothing
+            // granted here can land in a file that is not the store.
+            .and_then(|()| pin.check())
             .and_then(|()| {
                 run_cached(conn, "COMMIT").map_err(|err| super::classify("committing", err))
             }),

@@ -1,0 +1,56 @@
+//! The store's identity is pinned at open: a store file deleted or replaced under a running
+//! server is detected on the next write, answered as unavailable (503) with a log line that
+//! says so, readiness turns 503, and nothing is granted against a file that is not the store.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+
+use crate::serve_limits::{Server, claim};
+use crate::support::TestEnv;
+
+const READY: &str = "GET /readyz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+
+fn log(env: &TestEnv) -> String {
+    std::fs::read_to_string(env.path().join("serve.log")).unwrap()
+}
+
+#[test]
+fn a_deleted_store_is_unavailable_and_grants_nothing() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 10);
+    let server = Server::start(&env, &[]);
+    let (code, text) = server.ask(&claim("ana"));
+    assert_eq!(code, 201, "{text}");
+    std::fs::remove_file(env.sqlite_file().unwrap()).unwrap();
+    let (code, text) = server.ask(&claim("bo"));
+    assert_eq!(code, 503, "{text}");
+    let (code, text) = server.ask(READY);
+    assert_eq!(code, 503, "{text}");
+    assert_eq!(server.stop(), Some(0));
+    assert!(
+        log(&env).contains("the store file was deleted"),
+        "{}",
+        log(&env)
+    );
+}
+
+#[test]
+fn a_replaced_store_is_unavailable_and_grants_nothing() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 10);
+    let server = Server::start(&env, &[]);
+    let (code, text) = server.ask(&claim("ana"));
+    assert_eq!(code, 201, "{text}");
+    let file = env.sqlite_file().unwrap();
+    let copy = file.with_extension("copy");
+    std::fs::copy(&file, &copy).unwrap();
+    std::fs::rename(&copy, &file).unwrap();
+    let (code, text) = server.ask(&claim("bo"));
+    assert_eq!(code, 503, "{text}");
+    let (code, text) = server.ask(READY);
+    assert_eq!(code, 503, "{text}");
+    assert_eq!(server.stop(), Some(0));
+    assert!(
+        log(&env).contains("the store file was replaced by another file"),
+        "{}",
+        log(&env)
+    );
+}
