@@ -1,7 +1,10 @@
 //! `claim export --out`: files written safely. A regular file is replaced whole and keeps its
 //! permissions, a named pipe or a device is written through, a symbolic link is refused and
 //! left alone, and CSV cells a spreadsheet would run are written as text.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use crate::support;
 

@@ -1,7 +1,10 @@
 //! `serve --jwks-url` and `--jwks-file`: shoppers' tokens verified with an issuer's published
 //! keys, which rotate while the server answers claims. The issuer is a tiny axum server the
 //! test starts on 127.0.0.1 port 0; `flashsale serve` is stopped by pid.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use crate::support;
 

@@ -3,7 +3,10 @@
 //! bounded answers at once or are cut off at their deadline, and shoppers are served
 //! meanwhile. Each test starts its own `flashsale serve` on 127.0.0.1 port 0, talks to it over
 //! loopback only, and stops it by pid.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use crate::support;
 

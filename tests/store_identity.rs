@@ -1,7 +1,10 @@
 //! The store's identity is pinned at open: a store file deleted or replaced under a running
 //! server is detected on the next write, answered as unavailable (503) with a log line that
 //! says so, readiness turns 503, and nothing is granted against a file that is not the store.
-#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail the test the same way
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns fail the test the same way"
+)]
 
 use crate::serve_limits::{Server, claim};
 use crate::support::TestEnv;
