@@ -36,6 +36,13 @@ mod tests {
             .map(|_| token(now).as_str().to_owned())
             .collect();
         assert_eq!(tokens.len(), 10_000);
+        for token in &tokens {
+            // `-` first reads as a flag to the CLI and to `grep "$TOKEN"`.
+            assert!(
+                token.starts_with(|c: char| c.is_ascii_alphanumeric()),
+                "{token}"
+            );
+        }
         for token in tokens.iter().take(100) {
             assert_eq!(token.len(), ClaimToken::LEN); // 6 + 18 bytes, base64 without padding
             assert!(

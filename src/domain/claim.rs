@@ -113,11 +113,11 @@ impl fmt::Display for UserId {
 }
 
 /// The discount token a shopper gets: 32 URL-safe characters, a time prefix then 144 random
-/// bits from the OS CSPRNG.
+/// bits from the OS CSPRNG, starting with a letter or a digit.
 ///
 /// The secret is the random part: it is never derived from anything the client sent, so a
 /// token cannot be guessed or forged. The first 8 characters are the millisecond it was drawn
-/// (48 bits, in an order-preserving base64 alphabet), which tells nobody more than the claim's
+/// (47 bits, in an order-preserving base64 alphabet), which tells nobody more than the claim's
 /// `claimed_at`. They are there for the stores' token indexes: a B-tree on purely random keys
 /// puts every new claim on a random leaf page, so a group commit of a few hundred claims
 /// rewrote a few hundred index pages; with the prefix, the claims of one commit land next to
@@ -153,8 +153,13 @@ impl ClaimToken {
     pub fn from_parts(drawn_at: DateTime<Utc>, random: &[u8; Self::RANDOM_BYTES]) -> Self {
         // An instant before 1970 gives the prefix 0: the order suffers, never the secret.
         let millis = u64::try_from(drawn_at.timestamp_millis()).unwrap_or(0);
-        // The low 48 bits: milliseconds wrap in the year 10889.
-        let prefix = &millis.to_be_bytes()[2..];
+        // The low 47 bits (they wrap in the year 6429), plus 2^42: that adds one to the first
+        // character's sextet, which the 47 bits keep within 0 to 31, so the first character is
+        // `0`-`9` or `A`-`V` and never `-`, which would read as a flag on a command line or as
+        // an option to `grep`. The offset is the same for every token, so the order holds,
+        // and tokens issued with a `-` first still sort before every token issued since.
+        let ordered = (millis & ((1 << 47) - 1)) + (1 << 42);
+        let prefix = &ordered.to_be_bytes()[2..];
         let mut token = String::with_capacity(Self::LEN);
         ORDERED.encode_string(prefix, &mut token);
         URL_SAFE_NO_PAD.encode_string(random, &mut token);
@@ -319,7 +324,9 @@ mod tests {
             4_095,
             1_700_000_000_000,
             1_700_000_000_001,
-            1 << 47,
+            (1 << 42) - 1,
+            1 << 42,
+            (1 << 47) - 1,
         ]
         .map(|ms| DateTime::from_timestamp_millis(ms).unwrap());
         let same = [7u8; ClaimToken::RANDOM_BYTES];
@@ -335,6 +342,28 @@ mod tests {
         assert_eq!(a.0[..8], b.0[..8]);
         assert_ne!(a.0[8..], b.0[8..]);
         assert_eq!(a.0.len(), ClaimToken::LEN);
+    }
+
+    #[test]
+    fn tokens_start_with_a_letter_or_a_digit_at_any_instant() {
+        let ones = [0xFFu8; ClaimToken::RANDOM_BYTES];
+        for ms in [
+            -1,
+            0,
+            1_800_000_000_000,
+            (1 << 42) - 1,
+            1 << 42,
+            (1 << 47) - 1,
+            1 << 47,
+            i64::from(i32::MAX) << 16,
+        ] {
+            let at = DateTime::from_timestamp_millis(ms).unwrap_or_default();
+            let token = ClaimToken::from_parts(at, &ones).0;
+            assert!(
+                token.starts_with(|c: char| c.is_ascii_alphanumeric()),
+                "{ms}: {token}"
+            );
+        }
     }
 
     #[test]
