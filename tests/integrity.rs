@@ -414,6 +414,10 @@ fn a_second_spelling_of_a_user_is_refused_on_every_path() {
     for spelling in [
         " ana",
         "ana ",
+        "an a",
+        "an\u{a0}a",
+        "an\u{2009}a",
+        "an\u{3000}a",
         "an\u{200b}a",
         "\u{feff}ana",
         "ana\u{202e}",
@@ -446,6 +450,54 @@ fn a_second_spelling_of_a_user_is_refused_on_every_path() {
     }
     assert_eq!(env.store_bytes(), before, "a refused spelling wrote");
     env.claim("spring", "ana", "50").json();
+}
+
+/// An order id is checked by the rule of user ids: spelled with a space or an invisible
+/// character it could redeem a token as a second order that looks like the first; it is
+/// refused with exit 2 and nothing is written.
+#[test]
+fn an_order_id_with_a_separator_or_an_invisible_character_is_refused() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 10);
+    let claimed = env.claim("spring", "ana", "50").json();
+    let token = claimed["claim"]["token"].as_str().unwrap().to_owned();
+    let before = env.store_bytes();
+    for (order, reason) in [
+        (
+            "A\u{200b}1",
+            "contains U+200B, an invisible format or line separator character",
+        ),
+        (
+            "A 1",
+            "`A 1` contains U+0020, a space: an id holds no spaces or other separators",
+        ),
+        (
+            "A\u{2009}1",
+            "contains U+2009, a space: an id holds no spaces or other separators",
+        ),
+    ] {
+        let args = [
+            "claim",
+            "redeem",
+            "--campaign",
+            "spring",
+            "--token",
+            &token,
+            "--order",
+            order,
+            "--cart",
+            "50",
+        ];
+        let json = env.run(args).code(2).json();
+        assert_eq!(json["error"]["kind"], "invalid_input", "{order:?}: {json}");
+        let message = json["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("invalid order id: "),
+            "{order:?}: {message}"
+        );
+        assert!(message.contains(reason), "{order:?}: {message}");
+    }
+    assert_eq!(env.store_bytes(), before, "a refused order id wrote");
 }
 
 /// Amounts: at 2^53 - 1 minor units an amount is accepted; one cent

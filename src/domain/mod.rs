@@ -15,6 +15,7 @@ mod decision;
 mod discount;
 mod event;
 mod hold;
+mod ident;
 mod money;
 mod order;
 mod percent;

@@ -183,7 +183,7 @@ impl TryFrom<ClaimRecord> for Claim {
     fn try_from(r: ClaimRecord) -> Result<Self, Corrupt> {
         Ok(Claim {
             campaign_id: CampaignId::parse(&r.campaign_id).map_err(|_| Corrupt("campaign id"))?,
-            user_id: UserId::parse(&r.user_id).map_err(|_| Corrupt("user id"))?,
+            user_id: UserId::parse_stored(&r.user_id).map_err(|_| Corrupt("user id"))?,
             token: ClaimToken::from_stored(r.token),
             discount: cents(r.discount_cents)?,
             cart: cents(r.cart_cents)?,
@@ -197,7 +197,7 @@ impl TryFrom<ClaimRecord> for Claim {
                 r.redeemed_at,
             ) {
                 (Some(order), Some(cart), Some(discount), Some(at)) => Some(Redemption {
-                    order_id: OrderId::parse(&order).map_err(|_| Corrupt("order id"))?,
+                    order_id: OrderId::parse_stored(&order).map_err(|_| Corrupt("order id"))?,
                     cart: cents(cart)?,
                     discount: cents(discount)?,
                     redeemed_at: instant(at)?,

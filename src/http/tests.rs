@@ -367,6 +367,21 @@ async fn refused_requests_never_reach_the_store() {
             r#"{"token": "t", "order_id": "", "cart_cents": 5000}"#.into(),
             StatusCode::BAD_REQUEST,
         ),
+        // An order spelled with an invisible character or a space looks like another order.
+        (
+            "POST",
+            redeem,
+            Some(&ana),
+            r#"{"token": "t", "order_id": "A\u200b1", "cart_cents": 5000}"#.into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "POST",
+            redeem,
+            Some(&ana),
+            r#"{"token": "t", "order_id": "A\u3000 1", "cart_cents": 5000}"#.into(),
+            StatusCode::BAD_REQUEST,
+        ),
         (
             "POST",
             redeem,
