@@ -75,11 +75,13 @@ impl Error {
             Error::Invalid(_) | Error::InventoryLimit(_) => ErrorKind::InvalidInput,
             Error::Store(err) => match err {
                 StoreError::InvalidUrl { .. } | StoreError::NoDataDir => ErrorKind::InvalidInput,
-                // A missing file or a file that is not a store: the store is not there, whoever
-                // mistyped what; nothing was written, and the message names the path.
+                // A missing file or folder is a mistyped path or a store never created: a retry
+                // gets the same answer, so it must not be `store_unavailable`, which scripts
+                // retry on. Nothing was written, and the message names the path.
+                StoreError::Missing { .. } | StoreError::NoFolder { .. } => ErrorKind::NotFound,
+                // A file that is not a store: the store is not there, whoever mistyped what.
                 StoreError::Unavailable { .. }
                 | StoreError::TimedOut { .. }
-                | StoreError::Missing { .. }
                 | StoreError::NotAStore { .. } => ErrorKind::StoreUnavailable,
                 // Damage is not transient: a retry gets the same answer, so it must not be
                 // `store_unavailable`, which tells a client to come back.
@@ -229,7 +231,7 @@ impl ErrorKind {
     const fn row(self) -> Row {
         let (exit_code, json, http_status, help) = match self {
             ErrorKind::InvalidInput => (2, "invalid_input", 400, "invalid input or usage"),
-            ErrorKind::NotFound => (3, "not_found", 404, "not found"),
+            ErrorKind::NotFound => (3, "not_found", 404, "not found (campaign, claim or store)"),
             ErrorKind::SoldOut => (4, "sold_out", 409, "sold out"),
             ErrorKind::NotLive => (5, "not_live", 409, "not live (scheduled or ended)"),
             ErrorKind::NotEligible => (6, "not_eligible", 422, "not eligible (cart below minimum)"),

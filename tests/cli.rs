@@ -883,15 +883,16 @@ fn default_store_lives_in_the_data_dir() {
     let refused = env
         .run(["campaign", "list"])
         .env_remove("FLASHSALE_STORE")
-        .code(1)
+        .code(3)
         .json();
     assert_eq!(
         refused,
-        json!({"error": {"kind": "store_unavailable", "message": format!(
-            "opening store sqlite:{0}: store unavailable: there is no store at `{0}`; a store \
-             is created by creating a campaign in it: check `--store` (or FLASHSALE_STORE); \
-             `flashsale campaign create` creates a new store",
-            default.display()
+        json!({"error": {"kind": "not_found", "message": format!(
+            "opening store sqlite:{0}: there is no store at `{0}`: its folder `{1}` does not \
+             exist: check `--store` (or FLASHSALE_STORE); for a new store at this path, create \
+             its folder first",
+            default.display(),
+            default.parent().unwrap().display()
         )}})
     );
     assert!(!default.exists());

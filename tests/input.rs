@@ -708,8 +708,14 @@ fn unreachable_sqlite_stores_are_store_unavailable() {
     let env = populated();
     let file = env.path().join("a-file");
     std::fs::write(&file, b"not a folder").unwrap();
+    // A folder that does not exist is not found (exit 3), not unavailable.
+    assert_refused(
+        &env,
+        &os(&["--store", "sqlite:/proc/forbidden/x.db", "campaign", "list"]),
+        3,
+        "not_found",
+    );
     for url in [
-        "sqlite:/proc/forbidden/x.db".to_owned(),
         format!("sqlite:{}/x.db", file.display()),
         format!("sqlite:{}", env.path().display()),
     ] {

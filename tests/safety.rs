@@ -46,22 +46,37 @@ fn tree(dir: &Path) -> Vec<String> {
     found
 }
 
+/// The answer for a store path whose file is missing, in a folder that exists.
 fn missing_store(path: &Path) -> Value {
-    json!({"error": {"kind": "store_unavailable", "message": format!(
-        "opening store sqlite:{0}: store unavailable: there is no store at `{0}`; a store is \
-         created by creating a campaign in it: check `--store` (or FLASHSALE_STORE); \
-         `flashsale campaign create` creates a new store",
+    json!({"error": {"kind": "not_found", "message": format!(
+        "opening store sqlite:{0}: there is no store at `{0}`; a store is created by creating a \
+         campaign in it: check `--store` (or FLASHSALE_STORE); `flashsale campaign create` \
+         creates a new store",
         path.display()
     )}})
 }
 
+/// The answer for a store path whose folder is missing.
+fn missing_folder(path: &Path) -> Value {
+    json!({"error": {"kind": "not_found", "message": format!(
+        "opening store sqlite:{0}: there is no store at `{0}`: its folder `{1}` does not exist: \
+         check `--store` (or FLASHSALE_STORE); for a new store at this path, create its folder \
+         first",
+        path.display(),
+        path.parent().expect("a folder").display()
+    )}})
+}
+
+/// A mistyped store path is not found (exit 3, which scripts do not retry on, unlike the
+/// `store_unavailable` of exit 1) and nothing is created: every command refuses a missing
+/// folder, even those that create a store; reading commands also refuse a missing file.
 #[test]
 fn reading_commands_never_create_a_store() {
     let env = TestEnv::without_store();
     let typo = env.path().join("nonexistent").join("dir").join("x.db");
-    let store = format!("sqlite:{}", typo.display());
+    let absent = env.path().join("x.db");
     let before = tree(env.path());
-    for args in [
+    let reading = [
         vec!["campaign", "list"],
         vec!["campaign", "status", "spring"],
         vec!["campaign", "end", "spring", "--yes"],
@@ -77,19 +92,44 @@ fn reading_commands_never_create_a_store() {
         vec!["inventory", "show", "spring"],
         vec!["inventory", "add", "spring", "5"],
         vec!["inventory", "reconcile", "spring", "--apply", "--yes"],
+        vec!["events"],
         vec!["simulate", "--users", "2", "--campaign", "spring"],
+    ];
+    for (path, answer) in [
+        (&typo, missing_folder(&typo)),
+        (&absent, missing_store(&absent)),
     ] {
-        let mut argv = vec!["--store", store.as_str()];
-        argv.extend(args.iter().copied());
-        let json = env.run(&argv).code(1).json();
-        assert_eq!(json, missing_store(&typo), "{args:?}");
+        let store = format!("sqlite:{}", path.display());
+        for args in &reading {
+            let mut argv = vec!["--store", store.as_str()];
+            argv.extend(args.iter().copied());
+            let json = env.run(&argv).code(3).json();
+            assert_eq!(json, answer, "{args:?}");
+        }
     }
+    let store = format!("sqlite:{}", typo.display());
+    let json = env.run(create_args(&store, "spring")).code(3).json();
+    assert_eq!(json, missing_folder(&typo));
+    let json = env
+        .run([
+            "--store",
+            &store,
+            "simulate",
+            "--users",
+            "2",
+            "--inventory",
+            "1",
+        ])
+        .code(3)
+        .json();
+    assert_eq!(json, missing_folder(&typo));
     assert_eq!(
         tree(env.path()),
         before,
-        "a reading command created something"
+        "a command created something for a mistyped path"
     );
 
+    std::fs::create_dir_all(typo.parent().unwrap()).unwrap();
     // Creating a campaign creates the store, and says where, once, on stderr only.
     let created = env
         .run(create_args(&store, "spring"))

@@ -27,6 +27,9 @@ fn store_hint(err: &StoreError) -> Option<&'static str> {
         StoreError::Missing { .. } => Some(
             "check `--store` (or FLASHSALE_STORE); `flashsale campaign create` creates a new store",
         ),
+        StoreError::NoFolder { .. } => Some(
+            "check `--store` (or FLASHSALE_STORE); for a new store at this path, create its folder first",
+        ),
         StoreError::NotAStore { .. } => Some("point `--store` at a flashsale store"),
         StoreError::TimedOut { .. } => Some(
             "`flashsale campaign status ID` tells whether it took effect; \

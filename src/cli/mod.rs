@@ -173,9 +173,17 @@ impl Context {
     /// Reads the settings and the store URL; opens nothing yet.
     fn new(store: Option<&str>, output: OutputFormat, mode: OpenMode) -> anyhow::Result<Context> {
         let settings = Settings::from_env()?;
-        let store_url = match store {
-            Some(url) => url.parse::<StoreUrl>().map_err(Error::from)?,
-            None => StoreUrl::default_location().map_err(Error::from)?,
+        let (store_url, mode) = match store {
+            Some(url) => (url.parse::<StoreUrl>().map_err(Error::from)?, mode),
+            // Nobody typed the default location, so its folders cannot be a typo: they are
+            // made on first use. A typed path's folder must exist.
+            None => (
+                StoreUrl::default_location().map_err(Error::from)?,
+                match mode {
+                    OpenMode::Create => OpenMode::CreateWithFolders,
+                    other => other,
+                },
+            ),
         };
         Ok(Context {
             output,

@@ -32,10 +32,20 @@ pub enum StoreError {
     NoDataDir,
     /// An `SQLite` store was asked for where there is no file, by an operation that only
     /// uses an existing store: nothing was created.
-    #[error("store unavailable: there is no store at `{}`; a store is created by creating a campaign in it", path.display())]
+    #[error("there is no store at `{}`; a store is created by creating a campaign in it", path.display())]
     Missing {
         /// The path that was asked for.
         path: std::path::PathBuf,
+    },
+    /// An `SQLite` store was asked for in a folder that does not exist: a mistyped path, which
+    /// no command creates (a store is only created in a folder that exists, but for the
+    /// default location); nothing was created.
+    #[error("there is no store at `{}`: its folder `{}` does not exist", path.display(), folder.display())]
+    NoFolder {
+        /// The path that was asked for.
+        path: std::path::PathBuf,
+        /// Its folder, which is missing.
+        folder: std::path::PathBuf,
     },
     /// The path holds something that is not a flashsale store (another application's
     /// database, a device, a folder); it was left untouched.

@@ -40,10 +40,16 @@ pub use url::StoreUrl;
 /// empty store that reads as "no campaigns".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
-    /// Open a store that exists; a missing `SQLite` file is [`StoreError::Missing`].
+    /// Open a store that exists; a missing `SQLite` file is [`StoreError::Missing`], a missing
+    /// folder [`StoreError::NoFolder`].
     Existing,
-    /// Create the store (with its parent folders) when it does not exist yet.
+    /// Create the store when it does not exist yet, in a folder that exists: a missing folder
+    /// is [`StoreError::NoFolder`], since a mistyped `sqlite:/srv/flashsle/x.db` must not
+    /// start a second, empty store beside the real one.
     Create,
+    /// Create the store and its parent folders when they do not exist yet: for the default
+    /// location under the platform's data directory, which nobody typed.
+    CreateWithFolders,
 }
 
 /// What a reconcile may write.
@@ -376,7 +382,7 @@ impl AnyStore {
     /// # Errors
     /// As [`AnyStore::open`].
     pub async fn open_with(url: &StoreUrl, mongo: MongoSettings) -> Result<Self, StoreError> {
-        Self::open_as(url, mongo, OpenMode::Create).await
+        Self::open_as(url, mongo, OpenMode::CreateWithFolders).await
     }
 
     /// Like [`AnyStore::open_with`], creating an `SQLite` store only under
@@ -384,8 +390,9 @@ impl AnyStore {
     /// and indexes are set up on first use either way.)
     ///
     /// # Errors
-    /// As [`AnyStore::open`], and [`StoreError::Missing`] for a missing `SQLite` file under
-    /// [`OpenMode::Existing`].
+    /// As [`AnyStore::open`], [`StoreError::Missing`] for a missing `SQLite` file under
+    /// [`OpenMode::Existing`], and [`StoreError::NoFolder`] for a missing folder unless under
+    /// [`OpenMode::CreateWithFolders`].
     pub async fn open_as(
         url: &StoreUrl,
         mongo: MongoSettings,

@@ -85,15 +85,15 @@ impl SqliteStore {
     /// [`StoreError::Unavailable`] when the file cannot be created or opened;
     /// [`StoreError::NotAStore`] when `path` holds something else.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        Self::open_as(path, OpenMode::Create).await
+        Self::open_as(path, OpenMode::CreateWithFolders).await
     }
 
-    /// Opens the store at `path`, creating it only under [`OpenMode::Create`]; under
-    /// [`OpenMode::Existing`] a missing (or empty) file is [`StoreError::Missing`] and nothing
-    /// is written.
+    /// Opens the store at `path`, creating it only under [`OpenMode::Create`] (in a folder that
+    /// exists) or [`OpenMode::CreateWithFolders`]; under [`OpenMode::Existing`] a missing (or
+    /// empty) file is [`StoreError::Missing`] and nothing is written.
     ///
     /// # Errors
-    /// As [`SqliteStore::open`], and [`StoreError::Missing`].
+    /// As [`SqliteStore::open`], [`StoreError::Missing`] and [`StoreError::NoFolder`].
     pub async fn open_as(path: &Path, mode: OpenMode) -> Result<Self, StoreError> {
         let path = path.to_owned();
         tokio::task::spawn_blocking(move || Self::open_blocking(&path, mode))
@@ -111,8 +111,18 @@ impl SqliteStore {
         let context = || format!("opening `{}`", path.display());
         // Inspected before anything opens it for writing: opening read-write would already
         // switch another application's file to WAL and add our tables to it.
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
         let created = match inspect(path)? {
             Found::Store => false,
+            Found::Nothing
+                if mode != OpenMode::CreateWithFolders
+                    && folder.is_some_and(|folder| !folder.is_dir()) =>
+            {
+                return Err(StoreError::NoFolder {
+                    path: path.to_owned(),
+                    folder: folder.unwrap_or(path).to_owned(),
+                });
+            }
             Found::Nothing | Found::Empty if mode == OpenMode::Existing => {
                 return Err(StoreError::Missing {
                     path: path.to_owned(),
@@ -120,8 +130,8 @@ impl SqliteStore {
             }
             Found::Nothing | Found::Empty => true,
         };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
+        if let Some(folder) = folder.filter(|_| mode == OpenMode::CreateWithFolders) {
+            std::fs::create_dir_all(folder)
                 .map_err(|err| StoreError::unavailable(context(), err))?;
         }
         let writer_conn = Connection::open(path).map_err(|err| classify(&context(), err))?;
