@@ -604,7 +604,7 @@ _flashsale() {
             fi
             case "${prev}" in
                 --state)
-                    COMPREPLY=($(compgen -W "scheduled live sold_out ended" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "scheduled live paused sold_out ended" -- "${cur}"))
                     return 0
                     ;;
                 --store)

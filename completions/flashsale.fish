@@ -74,6 +74,7 @@ json\t'One JSON document per command, errors included'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l state -d 'Only the campaigns in this state now' -r -f -a "scheduled\t'Before its start'
 live\t'Accepting claims'
+paused\t'Stopped by an operator until resumed, before or inside its window'
 sold_out\t'Inside its window, no unit left'
 ended\t'Past its end, or ended by an operator'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand campaign; and __fish_seen_subcommand_from list" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r

@@ -233,7 +233,7 @@ impl ErrorKind {
             ErrorKind::InvalidInput => (2, "invalid_input", 400, "invalid input or usage"),
             ErrorKind::NotFound => (3, "not_found", 404, "not found (campaign, claim or store)"),
             ErrorKind::SoldOut => (4, "sold_out", 409, "sold out"),
-            ErrorKind::NotLive => (5, "not_live", 409, "not live (scheduled or ended)"),
+            ErrorKind::NotLive => (5, "not_live", 409, "not live (scheduled, paused or ended)"),
             ErrorKind::NotEligible => (6, "not_eligible", 422, "not eligible (cart below minimum)"),
             ErrorKind::Unauthenticated => (
                 7,

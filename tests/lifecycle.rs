@@ -394,6 +394,80 @@ fn a_paused_campaign_refuses_new_claims_but_replays_and_redeems() {
     assert_eq!(env.claim("spring", "bo", "30").json()["outcome"], "claimed");
 }
 
+/// `paused` is a state of its own wherever a state is shown: it wins over `scheduled`,
+/// `live` and `sold_out` (the operator's stop lasts until a resume), and `--state paused`
+/// lists exactly the paused campaigns.
+#[test]
+fn paused_is_a_state_of_its_own_in_json_tables_and_lists() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 5);
+    env.create_campaign("autumn", 5);
+    env.run([
+        "campaign",
+        "create",
+        "--id",
+        "later",
+        "--name",
+        "Later",
+        "--inventory",
+        "5",
+        "--percent-off",
+        "10",
+        "--max-discount",
+        "5",
+        "--starts-at",
+        "2999-01-01T00:00:00Z",
+        "--ends-at",
+        "2999-01-02T00:00:00Z",
+    ])
+    .json();
+    for id in ["spring", "later"] {
+        let paused = env.run(["campaign", "pause", id]).json();
+        assert_eq!(
+            (&paused["state"], &paused["paused"]),
+            (&json!("paused"), &json!(true))
+        );
+        let status = env.run(["campaign", "status", id]).json();
+        assert_eq!(status["state"], "paused", "{status}");
+    }
+    let listed = env.run(["campaign", "list", "--state", "paused"]).json();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["spring", "later"], "{listed}");
+    let table = env.run(["campaign", "list"]).run().stdout;
+    let states: Vec<(&str, &str)> = table
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut cells = line.split_whitespace();
+            let id = cells.next().unwrap();
+            (
+                id,
+                line.split("  ")
+                    .filter(|c| !c.is_empty())
+                    .nth(2)
+                    .unwrap()
+                    .trim(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("spring", "paused"),
+            ("autumn", "live"),
+            ("later", "paused")
+        ],
+        "{table}"
+    );
+    let resumed = env.run(["campaign", "resume", "later"]).json();
+    assert_eq!(resumed["state"], "scheduled", "{resumed}");
+}
+
 #[test]
 fn pause_of_an_ended_campaign_is_refused_and_writes_nothing() {
     let env = TestEnv::new();

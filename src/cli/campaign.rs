@@ -210,6 +210,8 @@ enum StateFilter {
     Scheduled,
     /// Accepting claims.
     Live,
+    /// Stopped by an operator until resumed, before or inside its window.
+    Paused,
     /// Inside its window, no unit left.
     #[value(name = "sold_out", alias = "sold-out")]
     SoldOut,
@@ -222,6 +224,7 @@ impl StateFilter {
         match self {
             StateFilter::Scheduled => CampaignState::Scheduled,
             StateFilter::Live => CampaignState::Live,
+            StateFilter::Paused => CampaignState::Paused,
             StateFilter::SoldOut => CampaignState::SoldOut,
             StateFilter::Ended => CampaignState::Ended,
         }

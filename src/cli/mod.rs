@@ -44,8 +44,15 @@ pub(crate) use settings::{Settings, actor};
 /// the `kind` of the JSON error document.
 fn exit_codes_help() -> String {
     let mut text = String::from("Exit codes:");
+    // The kinds' column starts two spaces after the longest meaning.
+    let width = ErrorKind::ALL
+        .iter()
+        .map(|kind| kind.help().chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
     let mut row = |code: u8, meaning: &str, kind: &str| {
-        let line = format!("{code:>5}  {meaning:<38}{kind}");
+        let line = format!("{code:>5}  {meaning:<width$}{kind}");
         let _ = write!(text, "\n{}", line.trim_end());
     };
     row(0, "ok (claimed or replayed)", "");

@@ -212,7 +212,8 @@ pub enum CampaignState {
     Scheduled,
     /// Accepting claims.
     Live,
-    /// Inside the window, but stopped for now by an operator: new claims are refused.
+    /// Stopped for now by an operator, before or inside the window: new claims are refused
+    /// until a resume.
     Paused,
     /// Inside the window, but no unit is left.
     SoldOut,
@@ -221,7 +222,7 @@ pub enum CampaignState {
 }
 
 impl CampaignState {
-    /// The contract's name for the state (`scheduled`, `live`, `sold_out`, `ended`).
+    /// The contract's name for the state (`scheduled`, `live`, `paused`, `sold_out`, `ended`).
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -300,19 +301,33 @@ impl Campaign {
     }
 
     /// The campaign's state at `now`.
+    ///
+    /// One state wins when several hold, in the order an operator must act on them: `ended`
+    /// first, since it is final (nothing reopens the campaign, a resume is a conflict); then
+    /// `paused`, since it is the operator's own stop and lasts until they resume it: a paused
+    /// campaign shown as `scheduled` would not open at its start as the table suggested, one
+    /// shown as `sold_out` would not reopen on a restock; then what the clock and the stock
+    /// say (`scheduled`, `sold_out`, `live`).
     #[must_use]
     pub fn state(&self, now: DateTime<Utc>) -> CampaignState {
         if self.ended_at.is_some() || now > self.window.ends_at {
             CampaignState::Ended
-        } else if now < self.window.starts_at {
-            CampaignState::Scheduled
         } else if self.paused {
             CampaignState::Paused
+        } else if now < self.window.starts_at {
+            CampaignState::Scheduled
         } else if self.remaining <= 0 {
             CampaignState::SoldOut
         } else {
             CampaignState::Live
         }
+    }
+
+    /// Whether the campaign has reached its start at `now`, whatever its state: before, it
+    /// is an unannounced launch that no unauthenticated answer may reveal.
+    #[must_use]
+    pub fn started(&self, now: DateTime<Utc>) -> bool {
+        now >= self.window.starts_at
     }
 
     /// Whether claims are accepted at `now`, inventory aside: inside the window and neither

@@ -230,6 +230,18 @@ mod tests {
         assert_eq!(applied.event, Some(EventKind::CampaignPaused));
         let paused = applied.campaign;
         assert_eq!(paused.state(at(5)), CampaignState::Paused);
+        // Paused wins over scheduled and sold out; ended wins over paused.
+        assert_eq!(paused.state(at(-1)), CampaignState::Paused);
+        let mut sold_out = paused.clone();
+        for _ in 0..3 {
+            sold_out.take_unit();
+        }
+        assert_eq!(sold_out.state(at(5)), CampaignState::Paused);
+        assert_eq!(paused.state(at(100_001)), CampaignState::Ended);
+        assert_eq!(
+            changed(&CampaignChange::End, &paused, 6).state(at(6)),
+            CampaignState::Ended
+        );
         unchanged(&CampaignChange::Pause, &paused, 6);
         unchanged(&CampaignChange::Resume, &c, 6);
         assert!(!changed(&CampaignChange::Resume, &paused, 6).paused);

@@ -157,10 +157,7 @@ impl Metrics {
     pub(crate) fn campaigns(&self, campaigns: &[Campaign], now: DateTime<Utc>) {
         self.remaining.clear();
         for campaign in campaigns {
-            if !matches!(
-                campaign.state(now),
-                CampaignState::Ended | CampaignState::Scheduled
-            ) {
+            if campaign.started(now) && campaign.state(now) != CampaignState::Ended {
                 self.remaining
                     .get_or_create(&CampaignLabels {
                         campaign: campaign.id.to_string(),
