@@ -398,6 +398,25 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         Ok(CampaignView::at(campaign, now))
     }
 
+    /// A campaign as anyone may see it, without credentials: one that has not reached its
+    /// start ([`Campaign::started`], by the store's clock) is [`Error::NotFound`] like an
+    /// unknown id, so an unannounced launch cannot be found by probing ids.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown campaign or one not started; [`Error::Store`].
+    pub async fn public_status(&self, id: &CampaignId) -> Result<CampaignView, Error> {
+        let campaign = self
+            .store
+            .campaign(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        let now = self.store.now(self.clock.now()).await?;
+        if !campaign.started(now) {
+            return Err(Error::NotFound(id.clone()));
+        }
+        Ok(CampaignView::at(campaign, now))
+    }
+
     /// A campaign's post-sale report, its timeline in buckets of `width`, with the campaign's
     /// state now (by the store's clock). Never writes.
     ///

@@ -505,13 +505,14 @@ async fn get_claim<S: Store>(
     }
 }
 
-/// `GET /v1/campaigns/{id}`: the campaign, public.
+/// `GET /v1/campaigns/{id}`: the campaign, public; one not yet started answers 404 like an
+/// unknown id.
 async fn get_campaign<S: Store>(
     State(app): State<Arc<App<S>>>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    let view = app.campaigns.status(&id).await?;
+    let view = app.campaigns.public_status(&id).await?;
     Ok(Json(campaign_json(&view)).into_response())
 }
 

@@ -574,34 +574,62 @@ async fn concurrent_scrapes_read_the_store_once() {
     assert_eq!(store.calls.load(Ordering::SeqCst), 1);
 }
 
-/// `/metrics` is public: a campaign that has not started is not named there.
+/// `/metrics` and `GET /v1/campaigns/{id}` are public: a campaign that has not started, paused
+/// or not, is not named by the one and is 404 like an unknown id on the other.
 #[tokio::test]
-async fn metrics_name_no_campaign_before_its_start() {
+async fn no_public_answer_reveals_a_campaign_before_its_start() {
     let dir = tempfile::tempdir().unwrap();
     let store = fixture(&dir).await;
     let now = SystemClock.now();
-    let later = NewCampaign {
-        id: CampaignId::parse("secret-launch").unwrap(),
-        name: "Launch".into(),
-        inventory: Units::new(5).unwrap(),
-        percent: "10".parse().unwrap(),
-        max_discount: "5.00".parse().unwrap(),
-        min_cart: "0".parse().unwrap(),
-        currency: Currency::default(),
-        starts_at: Some(now + TimeDelta::hours(1)),
-        ends: crate::domain::Ends::At(now + TimeDelta::hours(2)),
-        hold: None,
-    }
-    .validate(now)
-    .unwrap();
     let stamp = Stamp {
         actor: Actor::parse("ops").unwrap(),
         at: now,
     };
-    store.inner.create_campaign(&later, &stamp).await.unwrap();
+    for id in ["secret-launch", "paused-launch"] {
+        let later = NewCampaign {
+            id: CampaignId::parse(id).unwrap(),
+            name: "Launch".into(),
+            inventory: Units::new(5).unwrap(),
+            percent: "10".parse().unwrap(),
+            max_discount: "5.00".parse().unwrap(),
+            min_cart: "0".parse().unwrap(),
+            currency: Currency::default(),
+            starts_at: Some(now + TimeDelta::hours(1)),
+            ends: crate::domain::Ends::At(now + TimeDelta::hours(2)),
+            hold: None,
+        }
+        .validate(now)
+        .unwrap();
+        store.inner.create_campaign(&later, &stamp).await.unwrap();
+    }
+    let paused = CampaignId::parse("paused-launch").unwrap();
+    store
+        .inner
+        .change_campaign(&paused, &crate::domain::CampaignChange::Pause, &stamp)
+        .await
+        .unwrap()
+        .unwrap();
     let text = scrape(&app_router(&store)).await;
     assert!(text.contains("campaign=\"spring\""), "{text}");
-    assert!(!text.contains("secret-launch"), "{text}");
+    assert!(!text.contains("launch"), "{text}");
+    let (status, _, json) = send(&store, "GET", "/v1/campaigns/spring", None, "").await;
+    assert_eq!(
+        (status, &json["state"]),
+        (StatusCode::OK, &json!("live")),
+        "{json}"
+    );
+    for id in ["secret-launch", "paused-launch", "no-such-campaign"] {
+        let (status, _, json) = send(&store, "GET", &format!("/v1/campaigns/{id}"), None, "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id}: {json}");
+        assert_eq!(
+            (&json["error"]["kind"], &json["error"]["message"]),
+            (
+                &json!("not_found"),
+                &json!(format!("campaign `{id}` not found"))
+            ),
+            "{id}: {json}"
+        );
+    }
 }
 
 /// Readiness does not queue behind the reads that serve requests: with every campaign read
