@@ -161,6 +161,7 @@ pub(super) fn change_campaign(
     let Some(before) = select_campaign(conn, id).map_err(|err| classify(context, err))? else {
         return Ok(Err(ChangeRefusal::CampaignNotFound));
     };
+    let stamp = &after_last_claim(conn, id, stamp).map_err(|err| classify(context, err))?;
     let applied = match change.apply(&before, stamp.at) {
         Ok(applied) => applied,
         Err(refusal) => return Ok(Err(refusal)),
@@ -194,6 +195,28 @@ pub(super) fn change_campaign(
     };
     write().map_err(|err| classify(context, err))?;
     Ok(Ok(applied))
+}
+
+/// `stamp`, moved no earlier than the last claim granted on campaign `id`.
+///
+/// A change takes effect when its job runs, under the write lock: after every claim granted
+/// so far (this batch's included) and before every later one. Its stamp was taken before it
+/// was queued, and it may wait behind a group commit (hundreds of milliseconds on a busy
+/// store) while claims stamped after it are granted ahead of it; recorded as it was, a pause
+/// would be logged before claims it did not stop. The claims' (`campaign_id`, `claimed_at`)
+/// index answers this from its last entry.
+fn after_last_claim(conn: &Connection, id: &CampaignId, stamp: &Stamp) -> rusqlite::Result<Stamp> {
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT MAX(claimed_at) FROM claims WHERE campaign_id = ?1")?
+        .query_row([id.as_str()], |row| row.get(0))?;
+    let at = last
+        .and_then(DateTime::<Utc>::from_timestamp_millis)
+        .filter(|last| *last > stamp.at)
+        .unwrap_or(stamp.at);
+    Ok(Stamp {
+        actor: stamp.actor.clone(),
+        at,
+    })
 }
 
 pub(super) fn events(conn: &Connection, query: &EventQuery) -> Result<Vec<Event>, StoreError> {

@@ -649,3 +649,74 @@ async fn the_report_reads_claims_by_time_through_the_index() {
     );
     assert!(!redeemed.contains("TEMP B-TREE"), "{redeemed}");
 }
+
+/// A pause takes effect when its job runs: claims stamped after the operator asked, but
+/// granted ahead of the pause in the writer's queue, are before it in the log too. The
+/// pause's event is never earlier than a claim the pause did not stop, and every claim after
+/// it in the queue is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pause_is_recorded_no_earlier_than_the_claims_granted_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id, now) = store_with_campaign(&dir, "paused", 10).await;
+    let queue = store.inner.writer.as_ref().unwrap();
+    let (open, gate_done) = hold_writer(queue);
+    // The operator's stamp, then claims stamped later that reach the queue first: what a
+    // group commit in progress does to a pause.
+    let stamp = crate::domain::Stamp {
+        actor: crate::domain::Actor::parse("ops").unwrap(),
+        at: now,
+    };
+    let mut before = Vec::new();
+    for (n, user) in ["ana", "bo", "cy"].into_iter().enumerate() {
+        let later = now + TimeDelta::milliseconds(100 * (i64::try_from(n).unwrap() + 1));
+        let (job, reply) = user_claim(&id, user, 50_00, later);
+        queue.send(job).unwrap();
+        before.push(reply);
+    }
+    let (pause_id, pause) = (id.clone(), stamp.clone());
+    let (job, paused) = writer::job(move |conn| {
+        super::lifecycle::change_campaign(
+            conn,
+            &pause_id,
+            &crate::domain::CampaignChange::Pause,
+            &pause,
+        )
+    });
+    queue.send(job).unwrap();
+    let (job, after) = user_claim(&id, "dee", 50_00, now + TimeDelta::milliseconds(400));
+    queue.send(job).unwrap();
+    open.send(()).unwrap();
+    gate_done.await.unwrap().unwrap();
+    for reply in before {
+        assert!(matches!(reply.await.unwrap().unwrap(), Decision::Grant(_)));
+    }
+    paused.await.unwrap().unwrap().unwrap();
+    assert_eq!(
+        after.await.unwrap().unwrap(),
+        Decision::Refuse(Refusal::NotLive(CampaignState::Paused))
+    );
+
+    let conn = Connection::open(dir.path().join("store.db")).unwrap();
+    let paused_at: i64 = conn
+        .query_row(
+            "SELECT at FROM events WHERE campaign_id = 'paused' AND action = 'campaign.paused'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let later: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM claims WHERE campaign_id = 'paused' AND claimed_at > ?1",
+            [paused_at],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        later, 0,
+        "claims granted after the pause's recorded instant"
+    );
+    assert_eq!(
+        paused_at,
+        (now + TimeDelta::milliseconds(300)).timestamp_millis()
+    );
+}
