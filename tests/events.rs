@@ -214,3 +214,66 @@ fn follow_prints_new_events_until_sigterm() {
     assert_eq!(last["error"]["kind"], "interrupted");
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
 }
+
+/// `--follow` on a store file that is deleted or replaced while it runs stops by itself with
+/// `store_unavailable` (exit 1) and a message that says so, rather than following a log that
+/// no longer grows.
+#[test]
+fn follow_stops_when_the_store_file_is_deleted_or_replaced() {
+    for replaced in [false, true] {
+        let env = TestEnv::new();
+        env.create_campaign("spring", 3);
+        let child = env
+            .std_cmd(["-o", "json", "events", "--follow"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let mut child = child;
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        assert_eq!(first["campaign_id"], "spring");
+        let file = env.sqlite_file().unwrap();
+        if replaced {
+            let copy = file.with_extension("copy");
+            std::fs::copy(&file, &copy).unwrap();
+            std::fs::rename(&copy, &file).unwrap();
+        } else {
+            std::fs::remove_file(&file).unwrap();
+        }
+        // The command ends by itself; a watchdog stops it by its pid if it does not.
+        let (done, waited) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if waited
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .is_err()
+            {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        });
+        let rest: Vec<String> = lines.map(Result::unwrap).collect();
+        let out = child.wait_with_output().unwrap();
+        let _ = done.send(());
+        watchdog.join().unwrap();
+        assert_eq!(out.status.code(), Some(1), "replaced: {replaced}, {rest:?}");
+        assert_eq!(rest.len(), 1, "{rest:?}");
+        let last: Value = serde_json::from_str(&rest[0]).unwrap();
+        assert_eq!(last["error"]["kind"], "store_unavailable", "{last}");
+        let what = if replaced {
+            "replaced by another file"
+        } else {
+            "deleted"
+        };
+        let message = last["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!(
+                "the store file was {what} after this process opened it"
+            )),
+            "{message}"
+        );
+    }
+}

@@ -219,14 +219,15 @@ impl Pin {
         })
     }
 
-    /// Whether the file at the store's path is still the one opened.
-    pub(crate) fn check(&self) -> Result<(), StoreError> {
+    /// Whether the file at the store's path is still the one opened, before `doing`
+    /// (`writing to`, `reading`) it.
+    pub(crate) fn check(&self, doing: &str) -> Result<(), StoreError> {
         use std::os::unix::fs::MetadataExt as _;
-        let context = || format!("writing to `{}`", self.path.display());
+        let context = || format!("{doing} `{}`", self.path.display());
         let gone = |what: &str| {
             let err = std::io::Error::other(format!(
-                "the store file was {what} after this process opened it; nothing is written \
-                 to a file that is not the store: restart flashsale on the store"
+                "the store file was {what} after this process opened it; nothing is read from \
+                 or written to a file that is not the store: restart flashsale on the store"
             ));
             tracing::error!(path = %self.path.display(), "the store file was {what} under this process");
             StoreError::unavailable(context(), err)
@@ -507,7 +508,7 @@ impl Store for SqliteStore {
     async fn ready(&self) -> Result<(), StoreError> {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            inner.pin.check()?;
+            inner.pin.check("probing")?;
             let context = || format!("probing `{}`", inner.path.display());
             let mut probe = inner.probe.lock().unwrap_or_else(PoisonError::into_inner);
             if probe.is_none() {
@@ -603,7 +604,14 @@ impl Store for SqliteStore {
 
     async fn events(&self, query: &EventQuery) -> Result<Vec<Event>, StoreError> {
         let query = query.clone();
-        self.read(move |conn| lifecycle::events(conn, &query)).await
+        // `events --follow` reads for as long as it runs: a file deleted or replaced meanwhile
+        // would leave it reading a log that no longer grows, silently.
+        let pin = self.inner.pin.clone();
+        self.read(move |conn| {
+            pin.check("reading")?;
+            lifecycle::events(conn, &query)
+        })
+        .await
     }
 
     async fn export_page(&self, page: &ExportPage) -> Result<Vec<Claim>, StoreError> {

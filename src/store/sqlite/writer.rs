@@ -299,7 +299,7 @@ fn commit_batch(
             .map_err(|err| super::classify("writing back a campaign", err))
             // Checked under the write lock, right before the commit: after it, nothing
             // granted here can land in a file that is not the store.
-            .and_then(|()| pin.check())
+            .and_then(|()| pin.check("writing to"))
             .and_then(|()| {
                 run_cached(conn, "COMMIT").map_err(|err| super::classify("committing", err))
             }),
