@@ -26,6 +26,18 @@ fn doctor(env: &TestEnv, code: i32) -> (Value, Vec<(String, String)>) {
     (json, checks)
 }
 
+/// The names in the store's folder: doctor is read-only and must leave no `-wal` or `-shm`
+/// behind, not even on a file it finds damaged.
+fn listing(env: &TestEnv) -> Vec<String> {
+    let file = env.sqlite_file().unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter()
         .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
@@ -37,7 +49,9 @@ fn doctor_passes_a_healthy_sqlite_store_and_writes_nothing() {
     let env = TestEnv::new();
     env.create_campaign("spring", 3);
     let before = env.store_bytes();
+    let names = listing(&env);
     let (json, checks) = doctor(&env, 0);
+    assert_eq!(listing(&env), names, "doctor left files behind");
     assert_eq!(json["ok"], true);
     let free_disk = if json["checks"][7]["status"] == "warn" {
         "warn"
@@ -153,7 +167,9 @@ fn doctor_fails_a_store_with_damaged_pages() {
         bytes[page * page_size + page_size - 37] ^= 0x04;
     }
     std::fs::write(&file, &bytes).unwrap();
+    let names = listing(&env);
     let (json, checks) = doctor(&env, 1);
+    assert_eq!(listing(&env), names, "doctor left files behind");
     assert_eq!(json["ok"], false);
     let integrity = checks.iter().find(|(c, _)| c == "integrity").unwrap();
     assert_eq!(integrity.1, "fail", "{json}");
@@ -187,4 +203,44 @@ fn doctor_checks_mongodb_indexes_topology_and_clock() {
         "claims: campaign_user unique (campaign_id, user_id), campaign_token (campaign_id, \
          token), campaign_claimed_at (campaign_id, claimed_at); events: entry_1 unique (entry), campaign_id_1__id_1 (campaign_id, _id)"
     );
+}
+
+/// A file cut short (a half-written copy) or with its schema page damaged: doctor fails it,
+/// and, read-only, leaves no `-wal` or `-shm` beside it.
+#[test]
+fn doctor_leaves_nothing_beside_a_truncated_or_damaged_file() {
+    for damage in ["truncated", "schema page"] {
+        let env = TestEnv::new();
+        env.run([
+            "simulate",
+            "--users",
+            "500",
+            "--inventory",
+            "500",
+            "--keep",
+            "--seed",
+            "1",
+        ])
+        .run();
+        let file = env.sqlite_file().unwrap();
+        let mut bytes = std::fs::read(&file).unwrap();
+        let page_size = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+        if damage == "truncated" {
+            bytes.truncate(bytes.len() / 2);
+        } else {
+            for at in (200..page_size).step_by(7) {
+                bytes[at] ^= 0x55;
+            }
+        }
+        std::fs::write(&file, &bytes).unwrap();
+        let names = listing(&env);
+        let (json, _) = doctor(&env, 1);
+        assert_eq!(json["ok"], false, "{damage}: {json}");
+        assert_eq!(listing(&env), names, "{damage}: doctor left files behind");
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            bytes,
+            "{damage}: doctor wrote"
+        );
+    }
 }

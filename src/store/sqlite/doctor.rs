@@ -4,7 +4,9 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use super::{BUSY_TIMEOUT, Found, inspect, integrity_check, migrations};
+use super::{
+    BUSY_TIMEOUT, Found, inspect, integrity_check, migrations, open_untouched, wal_in_header,
+};
 
 /// `doctor`'s checks of the `SQLite` store at `path`, each read-only: reachable (and a
 /// flashsale store), schema version and columns, the unique keys of claims, a full
@@ -32,13 +34,9 @@ pub(in crate::store) fn diagnose(path: &Path) -> Vec<crate::store::doctor::Check
             return checks;
         }
     }
-    // Read-write but never creating, and only queries run on it: a read-only connection to a
-    // WAL file cannot remove the `-wal` it opens, and would leave one behind; the last
-    // read-write connection to close removes it, as every other command's does.
-    let conn = match Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    ) {
+    // Read-only, and creating nothing beside the file: a read-write connection removes the
+    // `-wal` and `-shm` it makes only if it closes cleanly, which a damaged file can prevent.
+    let conn = match open_untouched(path) {
         Ok(conn) => conn,
         Err(err) => {
             checks.push(Check::new("reachable", Status::Fail, err.to_string()));
@@ -64,21 +62,19 @@ pub(in crate::store) fn diagnose(path: &Path) -> Vec<crate::store::doctor::Check
         Ok(()) => Check::new("integrity", Status::Ok, "integrity_check: ok"),
         Err(err) => Check::new("integrity", Status::Fail, err.to_string()),
     });
-    checks.push(
-        match conn.query_row("PRAGMA journal_mode", [], |row| row.get::<_, String>(0)) {
-            Ok(mode) if mode.eq_ignore_ascii_case("wal") => Check::new(
-                "write concern",
-                Status::Ok,
-                "WAL journal, synchronous=FULL on every connection flashsale opens",
-            ),
-            Ok(mode) => Check::new(
-                "write concern",
-                Status::Warn,
-                format!("journal mode `{mode}`: flashsale switches it to WAL when it writes"),
-            ),
-            Err(err) => Check::new("write concern", Status::Fail, err.to_string()),
-        },
-    );
+    checks.push(match wal_in_header(path) {
+        Ok(true) => Check::new(
+            "write concern",
+            Status::Ok,
+            "WAL journal, synchronous=FULL on every connection flashsale opens",
+        ),
+        Ok(false) => Check::new(
+            "write concern",
+            Status::Warn,
+            "journal mode is not WAL: flashsale switches it to WAL when it writes",
+        ),
+        Err(err) => Check::new("write concern", Status::Fail, err.to_string()),
+    });
     checks.push(Check::new(
         "topology",
         Status::Ok,

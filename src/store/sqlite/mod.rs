@@ -292,11 +292,7 @@ fn inspect(path: &Path) -> Result<Found, StoreError> {
         }
         Err(err) => return Err(StoreError::unavailable(context(), err)),
     }
-    let conn = Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|err| classify(&context(), err))?;
+    let conn = open_untouched(path).map_err(|err| classify(&context(), err))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|err| classify(&context(), err))?;
     let tables: Vec<String> = conn
@@ -327,6 +323,43 @@ fn inspect(path: &Path) -> Result<Found, StoreError> {
         (false, 0) => not_a_store("its tables carry no flashsale schema version".into()),
         _ => Ok(Found::Store),
     }
+}
+
+/// A read-only connection to the file at `path` that creates nothing beside it, for looking
+/// at a file that may not be a store, or a damaged one: a plain read-only connection to a WAL
+/// file makes its `-wal` and `-shm` and, being read-only, cannot remove them when it closes.
+///
+/// With both beside the file, a connection has it open (or one crashed): the WAL may hold
+/// committed pages the file does not yet, so it is read through them, which are left as they
+/// were. Without them, every committed page is in the file itself, and it is opened
+/// `immutable`: no lock, no WAL index, no journal, nothing created. A writer starting
+/// meanwhile writes to its WAL, not to the file, until a checkpoint.
+fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let beside = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if beside("-wal").exists() && beside("-shm").exists() {
+        return Connection::open_with_flags(path, flags);
+    }
+    let invalid = || rusqlite::Error::InvalidPath(path.to_owned());
+    // A URI, so that the parameter applies; `url` escapes what SQLite would read as one
+    // (`?`, `#`, `%`) in the path.
+    let absolute = std::path::absolute(path).map_err(|_| invalid())?;
+    let mut uri = url::Url::from_file_path(absolute).map_err(|()| invalid())?;
+    uri.set_query(Some("immutable=1"));
+    Connection::open_with_flags(uri.as_str(), flags | OpenFlags::SQLITE_OPEN_URI)
+}
+
+/// Whether the file's header says WAL (its read and write versions are 2): the journal mode
+/// persists there, and an `immutable` connection reports `delete` whatever it is.
+fn wal_in_header(path: &Path) -> std::io::Result<bool> {
+    let mut header = [0_u8; 20];
+    std::io::Read::read_exact(&mut std::fs::File::open(path)?, &mut header)?;
+    Ok(header[18] == 2 && header[19] == 2)
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
