@@ -862,7 +862,7 @@ fn help_lists_exit_codes_and_version_works() {
         "Exit codes:",
         "4  sold out",
         "8  invariant violation",
-        "9  conflict (state forbids it)           conflict",
+        "9  conflict (state forbids it)",
     ] {
         assert!(help.contains(needle), "{needle}: {help}");
     }

@@ -123,7 +123,7 @@ fn csv_cells_that_a_spreadsheet_would_run_are_escaped() {
     env.create_campaign("spring", 5);
     for user in [
         "=HYPERLINK(\"http://x\")",
-        "+cmd|' /C calc'!A0",
+        "+cmd|'/C%20calc'!A0",
         "@SUM(1)",
         "ana",
     ] {
@@ -146,7 +146,7 @@ fn csv_cells_that_a_spreadsheet_would_run_are_escaped() {
     assert_eq!(
         users,
         [
-            "'+cmd|' /C calc'!A0",
+            "'+cmd|'/C%20calc'!A0",
             "'=HYPERLINK(\"http://x\")",
             "'@SUM(1)",
             "ana"

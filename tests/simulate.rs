@@ -1002,6 +1002,8 @@ fn the_require_jwt_policy_refuses_operator_asserted_simulations() {
         env.store_bytes().is_empty(),
         "a refused run must not create the store"
     );
+    // A typed store path's folder must exist for a store to be created in it.
+    std::fs::create_dir_all(env.sqlite_file().unwrap().parent().unwrap()).unwrap();
     let report = env
         .run(["simulate", "--users", "5", "--inventory", "1", "--jwt"])
         .env("FLASHSALE_REQUIRE_JWT", "1")
