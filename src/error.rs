@@ -2,7 +2,9 @@
 //! `kind`, HTTP status and help line.
 
 use crate::auth::AuthError;
-use crate::domain::{CampaignId, CampaignState, Cents, ClaimKey, Conflict, Invalid, MAX_INVENTORY};
+use crate::domain::{
+    CampaignId, CampaignState, Cents, ClaimKey, Conflict, Currency, Invalid, MAX_INVENTORY,
+};
 use crate::store::StoreError;
 
 /// Everything a flashsale operation can answer instead of success.
@@ -29,7 +31,11 @@ pub enum Error {
         state: CampaignState,
     },
     /// The cart is below the campaign's minimum.
-    #[error("cart {cart} is below the minimum of {min_cart} for campaign `{id}`")]
+    #[error(
+        "cart {} is below the minimum of {} for campaign `{id}`",
+        cart.shown_in(currency),
+        min_cart.shown_in(currency)
+    )]
     NotEligible {
         /// The campaign.
         id: CampaignId,
@@ -37,6 +43,8 @@ pub enum Error {
         cart: Cents,
         /// The campaign's minimum.
         min_cart: Cents,
+        /// The campaign's currency, whose decimal places the amounts are shown with.
+        currency: Currency,
     },
     /// The request is valid, but the record's state forbids it; nothing was written.
     #[error(transparent)]
@@ -450,6 +458,7 @@ mod tests {
                     id,
                     cart: Cents::ZERO,
                     min_cart: Cents::ZERO,
+                    currency: Currency::default(),
                 },
                 ErrorKind::NotEligible,
             ),

@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use crate::domain::{
     Actor, Applied, BucketWidth, Campaign, CampaignChange, CampaignId, CampaignState, Cents,
     ChangeRefusal, Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus,
-    ClaimToken, Event, EventQuery, ExportPage, Invalid, NewCampaign, OrderId, RedeemAttempt,
-    Refusal, SaleReport, Stamp, Transition, Units, UserId, Verdict, VoidAttempt, Window,
+    ClaimToken, Currency, Event, EventQuery, ExportPage, Invalid, NewCampaign, OrderId,
+    RedeemAttempt, Refusal, SaleReport, Stamp, Transition, Units, UserId, Verdict, VoidAttempt,
+    Window,
 };
 use crate::error::Error;
 use crate::store::{ReconcileMode, Reconciliation, Store};
@@ -67,11 +68,15 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
             cart,
             now: self.clock.now(),
         };
-        self.store
-            .claim(&attempt)
-            .await?
-            .into_outcome()
-            .map_err(|refusal| refused(&attempt, refusal))
+        let refusal = match self.store.claim(&attempt).await?.into_outcome() {
+            Ok(outcome) => return Ok(outcome),
+            Err(refusal) => refusal,
+        };
+        let currency = match refusal {
+            Refusal::NotEligible { .. } => currency_of(&self.store, campaign).await,
+            _ => Currency::default(),
+        };
+        Err(refused(&attempt, refusal, currency))
     }
 }
 
@@ -139,7 +144,19 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
             stamp: self.stamp(actor).await?,
         };
         let verdict = self.store.redeem(&attempt).await?;
-        carried_out(campaign, &ClaimKey::Token(token.clone()), cart, verdict)
+        let currency = match &verdict {
+            Verdict::Refuse(ClaimRefusal::NotEligible { .. }) => {
+                currency_of(&self.store, campaign).await
+            }
+            _ => Currency::default(),
+        };
+        carried_out(
+            campaign,
+            &ClaimKey::Token(token.clone()),
+            cart,
+            verdict,
+            currency,
+        )
     }
 
     /// Voids the claim named by `key`: its unit returns to inventory. Voiding a voided claim
@@ -162,7 +179,7 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
             stamp: self.stamp(actor).await?,
         };
         let verdict = self.store.void(&attempt).await?;
-        carried_out(campaign, key, Cents::ZERO, verdict)
+        carried_out(campaign, key, Cents::ZERO, verdict, Currency::default())
     }
 
     /// What [`ClaimService::void`] would answer now, by the same decision on the claim as it
@@ -192,6 +209,7 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
             key,
             Cents::ZERO,
             attempt.decide(claim.as_ref(), exists),
+            Currency::default(),
         )
     }
 
@@ -267,12 +285,25 @@ async fn stamp<S: Store, C: Clock>(store: &S, clock: &C, actor: &Actor) -> Resul
     })
 }
 
-/// The answer to a carried-out [`Verdict`] on a claim.
+/// The currency of `campaign`, for a not-eligible refusal's message, which shows the amounts
+/// in the currency's own decimal places. Read only on that path, after the refusal was
+/// decided: a store that fails this read costs the message its formatting (two places), not
+/// the answer.
+async fn currency_of<S: Store>(store: &S, campaign: &CampaignId) -> Currency {
+    match store.campaign(campaign).await {
+        Ok(Some(found)) => found.currency,
+        Ok(None) | Err(_) => Currency::default(),
+    }
+}
+
+/// The answer to a carried-out [`Verdict`] on a claim; `currency` is the campaign's, for a
+/// not-eligible refusal's message.
 fn carried_out(
     campaign: &CampaignId,
     key: &ClaimKey,
     cart: Cents,
     verdict: Verdict,
+    currency: Currency,
 ) -> Result<Transition, Error> {
     verdict.into_outcome().map_err(|refusal| match refusal {
         ClaimRefusal::CampaignNotFound => Error::NotFound(campaign.clone()),
@@ -284,12 +315,13 @@ fn carried_out(
             id: campaign.clone(),
             cart,
             min_cart,
+            currency,
         },
         ClaimRefusal::Conflict(conflict) => Error::Conflict(conflict),
     })
 }
 
-fn refused(attempt: &ClaimAttempt, refusal: Refusal) -> Error {
+fn refused(attempt: &ClaimAttempt, refusal: Refusal, currency: Currency) -> Error {
     let id = attempt.campaign_id.clone();
     match refusal {
         Refusal::NotFound => Error::NotFound(id),
@@ -298,6 +330,7 @@ fn refused(attempt: &ClaimAttempt, refusal: Refusal) -> Error {
             id,
             cart: attempt.cart,
             min_cart,
+            currency,
         },
         Refusal::SoldOut => Error::SoldOut(id),
     }

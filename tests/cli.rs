@@ -651,7 +651,7 @@ fn every_refusal_has_its_exit_code_and_writes_nothing() {
             ],
             2,
             "invalid_input",
-            "invalid cart: `12.345` has more than 2 decimal places",
+            "invalid cart: `12.345` has more than 2 decimal places, as EUR has",
         ),
         (
             ["claim", "--campaign", "one", "--user", "", "--cart", "30"],

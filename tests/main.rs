@@ -20,6 +20,8 @@ mod completions;
 mod crash;
 /// Keys and tokens: audiences, the JWT policy, weak keys, tokens outside argv, no secret printed.
 mod credentials;
+/// Each currency in its own minor unit: JPY whole, KWD with three places, in and out.
+mod currencies;
 /// `doctor`'s checks of SQLite and MongoDB stores, which never write.
 mod doctor;
 /// The audit log: one event per change, with its actor; `events` and `--follow`.

@@ -12,7 +12,7 @@ use crate::clock::{Clock as _, SystemClock};
 use super::confirm::ConfirmArgs;
 use super::{Context, Interrupted, UsageError, output, parse};
 use crate::domain::{
-    BucketWidth, CampaignChange, CampaignId, CampaignState, Cents, Currency, Ends, Invalid,
+    Amount, BucketWidth, CampaignChange, CampaignId, CampaignState, Cents, Currency, Ends, Invalid,
     NewCampaign, Percent, Units, rfc3339,
 };
 use crate::service::{Acted, CampaignView};
@@ -129,7 +129,8 @@ Examples:
       --percent-off 10 --max-discount 5 --duration 2h --hold 15m
   flashsale campaign create   # on a terminal: asks for each field";
 
-/// Arguments of `campaign create`. Money is a decimal with at most two fraction digits.
+/// Arguments of `campaign create`. Money is a decimal in the currency's own decimal places
+/// (`500` yen, `20.00` euros, `1.250` dinars).
 #[derive(Debug, Args)]
 pub(crate) struct CreateArgs {
     /// Campaign name (1 to 200 characters).
@@ -399,7 +400,13 @@ fn complete(mut args: CreateArgs) -> anyhow::Result<(NewCampaign, DateTime<Utc>)
 
 /// What the operator is asked to confirm after the prompts.
 fn summary(args: &CreateArgs, new: &NewCampaign) -> String {
-    let money = |cents: Cents| format!("{cents} {}", new.currency.as_str());
+    let money = |cents: Cents| {
+        format!(
+            "{} {}",
+            cents.shown_in(&new.currency),
+            new.currency.as_str()
+        )
+    };
     let starts = new
         .starts_at
         .map_or_else(|| "now (when you confirm)".to_owned(), rfc3339);
@@ -452,20 +459,21 @@ fn build(args: &CreateArgs, now: DateTime<Utc>, flags: bool) -> anyhow::Result<N
         Some(id) => CampaignId::parse(id)?,
         None => CampaignId::from_name(&name, &random_suffix()),
     };
+    // The amounts are read in the currency's own decimal places, so the currency comes first.
+    let currency = args
+        .currency
+        .as_deref()
+        .map_or_else(|| Ok(Currency::default()), Currency::parse)?;
     Ok(NewCampaign {
         id,
         name,
         inventory: parse_inventory(&field(&args.inventory))?,
         percent: field(&args.percent_off).parse::<Percent>()?,
-        max_discount: parse_max_discount(&field(&args.max_discount))?,
-        min_cart: args
-            .min_cart
-            .as_deref()
-            .map_or(Ok(Cents::ZERO), |m| Cents::parse_named(m, "min cart"))?,
-        currency: args
-            .currency
-            .as_deref()
-            .map_or_else(|| Ok(Currency::default()), Currency::parse)?,
+        max_discount: parse_max_discount(&field(&args.max_discount))?.in_currency(&currency)?,
+        min_cart: args.min_cart.as_deref().map_or(Ok(Cents::ZERO), |m| {
+            Amount::parse_named(m, "min cart")?.in_currency(&currency)
+        })?,
+        currency,
         starts_at,
         ends,
         hold: args.hold.as_deref().map(parse::hold).transpose()?,
@@ -477,10 +485,11 @@ fn parse_inventory(text: &str) -> Result<Units, Invalid> {
     Units::parse_named(text, "inventory")
 }
 
-/// Parses the cap on one discount, which must be more than zero.
-fn parse_max_discount(text: &str) -> Result<Cents, Invalid> {
-    let cap = Cents::parse_named(text, "max discount")?;
-    if cap > Cents::ZERO {
+/// Parses the cap on one discount, which must be more than zero, so a prompt can refuse a bad
+/// answer at once (the currency's decimal places are checked once it is known).
+fn parse_max_discount(text: &str) -> Result<Amount, Invalid> {
+    let cap = Amount::parse_named(text, "max discount")?;
+    if cap.is_positive() {
         Ok(cap)
     } else {
         Err(Invalid::new("max discount", "must be more than 0"))
@@ -551,7 +560,7 @@ fn prompt_missing(args: &mut CreateArgs) -> anyhow::Result<()> {
     }
     if args.min_cart.is_none() {
         args.min_cart = Some(ask("Minimum cart", Some("0.00".to_owned()), |t| {
-            Cents::parse_named(t, "min cart")
+            Amount::parse_named(t, "min cart")
         })?);
     }
     if args.currency.is_none() {

@@ -10,7 +10,7 @@ use super::confirm::ConfirmArgs;
 use super::{Context, Settings, UsageError, jwt::SecretArgs, output};
 use crate::Error;
 use crate::auth::{AuthError, Identity, MAX_TOKEN_BYTES};
-use crate::domain::{CampaignId, Cents, ClaimKey, ClaimToken, Invalid, OrderId, UserId};
+use crate::domain::{Amount, CampaignId, Cents, ClaimKey, ClaimToken, Invalid, OrderId, UserId};
 use crate::json;
 
 /// Arguments of `claim`: a claim of a unit, or one of the subcommands that look up, redeem,
@@ -83,7 +83,7 @@ pub(crate) async fn run(args: ClaimArgs, ctx: &Context) -> anyhow::Result<()> {
     // validity of the rest of the request, and the store is not even opened for them.
     let identity = identity(&args, &ctx.settings)?;
     let campaign = CampaignId::parse(campaign)?;
-    let cart = Cents::parse_named(cart, "cart")?;
+    let cart = Amount::parse_named(cart, "cart")?;
     if output::stdout_closed() {
         // The answer (the claim's token) could not be delivered; refusing before the store
         // is touched leaves nothing behind that the caller cannot know about.
@@ -93,6 +93,7 @@ pub(crate) async fn run(args: ClaimArgs, ctx: &Context) -> anyhow::Result<()> {
         )
         .into());
     }
+    let cart = in_currency_of(ctx, &campaign, &cart).await?;
     let outcome = ctx
         .claims()
         .await?
@@ -278,8 +279,9 @@ async fn run_action(action: ClaimCmd, ctx: &Context) -> anyhow::Result<()> {
             let campaign = CampaignId::parse(&args.campaign)?;
             let token = ClaimToken::from_stored(args.token);
             let order = OrderId::parse(&args.order)?;
-            let cart = Cents::parse_named(&args.cart, "cart")?;
+            let cart = Amount::parse_named(&args.cart, "cart")?;
             let actor = super::actor()?;
+            let cart = in_currency_of(ctx, &campaign, &cart).await?;
             let outcome = ctx
                 .claims()
                 .await?
@@ -346,4 +348,15 @@ impl Which {
             (None, None) => Err(Invalid::new("claim", "name it with --user or --token")),
         }
     }
+}
+
+/// `amount` in minor units of `campaign`'s currency, which only the store knows: `500` is
+/// 500 yen on a JPY campaign and 500.00 euros on a EUR one.
+async fn in_currency_of(
+    ctx: &Context,
+    campaign: &CampaignId,
+    amount: &Amount,
+) -> anyhow::Result<Cents> {
+    let view = ctx.campaigns().await?.status(campaign).await?;
+    Ok(amount.in_currency(&view.campaign.currency)?)
 }

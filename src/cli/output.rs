@@ -146,7 +146,7 @@ pub(crate) fn rows_table(names: &[&str], rows: Vec<Vec<String>>) -> String {
 
 /// An amount with its currency, e.g. `20.00 EUR`.
 fn money(cents: Cents, currency: &Currency) -> String {
-    format!("{cents} {}", currency.as_str())
+    format!("{} {}", cents.shown_in(currency), currency.as_str())
 }
 
 /// The time relative times are counted from.

@@ -41,12 +41,8 @@ fn percent_json(bps: i64) -> Value {
 }
 
 fn money(minor: i64, report: &SaleReport) -> String {
-    format!(
-        "{}.{:02} {}",
-        minor / 100,
-        minor % 100,
-        report.campaign.currency.as_str()
-    )
+    let currency = &report.campaign.currency;
+    format!("{} {}", currency.shown(minor), currency.as_str())
 }
 
 fn instant(at: Option<DateTime<Utc>>) -> Value {

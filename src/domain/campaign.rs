@@ -121,6 +121,18 @@ impl Currency {
         }
     }
 
+    /// How many decimal places the currency's minor unit has, from ISO 4217: 2 for EUR (cents),
+    /// 0 for JPY (amounts are whole yen), 3 for KWD (fils). Amounts in JSON (`*_cents`) and in
+    /// stores count this unit. A code without a minor unit (XAU, gold) counts whole units; a
+    /// stored code ISO 4217 does not know keeps 2, what every amount was read with before.
+    #[must_use]
+    pub fn minor_digits(&self) -> u32 {
+        match iso_currency::Currency::from_code(self.as_str()) {
+            Some(iso) => iso.exponent().map_or(0, u32::from),
+            None => 2,
+        }
+    }
+
     /// The code as text.
     #[must_use]
     pub fn as_str(&self) -> &str {

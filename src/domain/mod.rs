@@ -38,7 +38,7 @@ pub use decision::Decision;
 pub use discount::DiscountRule;
 pub use event::{Event, EventKind};
 pub use hold::Hold;
-pub use money::Cents;
+pub use money::{Amount, Cents};
 pub use order::{OrderId, Redemption};
 pub use percent::Percent;
 pub use query::{EventQuery, ExportPage};

@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::Invalid;
 use super::decimal::{DecimalError, parse_fixed};
+use super::{Currency, Invalid};
 
 /// An amount of money in minor units of the campaign's currency (cents for EUR/USD).
 ///
@@ -71,6 +71,111 @@ impl Cents {
     }
 }
 
+impl Cents {
+    /// The amount as a person reads it in `currency`, without the code: `500` yen, `5.00`
+    /// euros, `1.250` dinars (the currency's own decimal places, [`Currency::minor_digits`]).
+    #[must_use]
+    pub fn shown_in(self, currency: &Currency) -> String {
+        currency.shown(self.0)
+    }
+}
+
+impl Currency {
+    /// `minor_units` of this currency as a person reads them, without the code: a sum of
+    /// amounts, which may exceed [`Cents::MAX`], as well as an amount.
+    #[must_use]
+    pub fn shown(&self, minor_units: i64) -> String {
+        let digits = self.minor_digits();
+        let width = usize::try_from(digits).unwrap_or(0);
+        match 10_i64.checked_pow(digits) {
+            Some(scale) if digits > 0 => {
+                let sign = if minor_units < 0 { "-" } else { "" };
+                let magnitude = minor_units.unsigned_abs();
+                let scale = scale.unsigned_abs();
+                format!("{sign}{}.{:0width$}", magnitude / scale, magnitude % scale)
+            }
+            _ => minor_units.to_string(),
+        }
+    }
+}
+
+/// An amount as an operator types it (`500`, `12.50`, `1.250`), checked as a decimal before
+/// its currency is known: on the command line a flag's value is read before the campaign (and
+/// with it the currency) is, and whether `12.50` is allowed, and how many minor units it is,
+/// depends on the currency. [`Amount::in_currency`] converts it once the currency is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Amount {
+    /// What was typed, for messages.
+    text: String,
+    /// The field it was typed for, for messages.
+    field: &'static str,
+    /// The amount times `10^places`.
+    scaled: i64,
+    /// How many fraction digits were typed.
+    places: u32,
+}
+
+impl Amount {
+    /// The most fraction digits any currency has (ISO 4217 has none beyond 4).
+    const MAX_PLACES: u32 = 4;
+
+    /// Checks `text` as a non-negative decimal amount typed for `field`.
+    ///
+    /// # Errors
+    /// [`Invalid`] naming `field` when the text is negative, not a decimal like `12.50`, has
+    /// more than 4 decimal places or is too large.
+    pub fn parse_named(text: &str, field: &'static str) -> Result<Self, Invalid> {
+        let bad = |reason: &str| Invalid::new(field, format!("`{}` {reason}", shown(text)));
+        if text.starts_with('-') {
+            return Err(bad("must not be negative"));
+        }
+        let places = text
+            .split_once('.')
+            .map_or(0, |(_, fraction)| fraction.len());
+        let places = u32::try_from(places).unwrap_or(u32::MAX);
+        let scaled = parse_fixed(text, places.min(Self::MAX_PLACES)).map_err(|err| match err {
+            DecimalError::Malformed => bad("is not an amount like 12.50"),
+            DecimalError::TooManyPlaces => bad("has more than 4 decimal places"),
+            DecimalError::TooLarge => bad(&too_large()),
+        })?;
+        Ok(Amount {
+            text: text.to_owned(),
+            field,
+            scaled,
+            places,
+        })
+    }
+
+    /// Whether the amount is more than zero.
+    #[must_use]
+    pub fn is_positive(&self) -> bool {
+        self.scaled > 0
+    }
+
+    /// The amount in minor units of `currency`.
+    ///
+    /// # Errors
+    /// [`Invalid`] naming the field when the amount has more decimal places than the
+    /// currency (`500.5` yen) or is above [`Cents::MAX`] minor units.
+    pub fn in_currency(&self, currency: &Currency) -> Result<Cents, Invalid> {
+        let bad =
+            |reason: String| Invalid::new(self.field, format!("`{}` {reason}", shown(&self.text)));
+        let (digits, code) = (currency.minor_digits(), currency.as_str());
+        if self.places > digits {
+            return Err(bad(if digits == 0 {
+                format!("has decimal places, and {code} has no minor unit")
+            } else {
+                format!("has more than {digits} decimal places, as {code} has")
+            }));
+        }
+        10_i64
+            .checked_pow(digits - self.places)
+            .and_then(|scale| self.scaled.checked_mul(scale))
+            .and_then(|minor_units| Cents::new(minor_units).ok())
+            .ok_or_else(|| bad(too_large()))
+    }
+}
+
 /// The one wording of the upper bound, for typed and stored amounts alike.
 fn too_large() -> String {
     format!(
@@ -127,6 +232,52 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Typed amounts are read in the currency's own places, and shown back the same way.
+    #[test]
+    fn amounts_follow_the_currency_minor_unit() {
+        let currency = |code: &str| Currency::parse(code).unwrap();
+        for (text, code, minor) in [
+            ("500", "JPY", 500),
+            ("12.5", "EUR", 12_50),
+            ("12", "EUR", 12_00),
+            ("1.25", "KWD", 1_250),
+            ("1.250", "KWD", 1_250),
+            ("7", "XAU", 7),
+        ] {
+            let amount = Amount::parse_named(text, "cart").unwrap();
+            let cents = amount.in_currency(&currency(code)).unwrap();
+            assert_eq!(cents.get(), minor, "{text} {code}");
+        }
+        for (minor, code, shown) in [
+            (500, "JPY", "500"),
+            (12_50, "EUR", "12.50"),
+            (5, "EUR", "0.05"),
+            (1_250, "KWD", "1.250"),
+            (-1_250, "KWD", "-1.250"),
+        ] {
+            assert_eq!(currency(code).shown(minor), shown);
+        }
+        let refused = |text: &str, code: &str| {
+            Amount::parse_named(text, "cart")
+                .and_then(|amount| amount.in_currency(&currency(code)))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            refused("500.5", "JPY"),
+            "invalid cart: `500.5` has decimal places, and JPY has no minor unit"
+        );
+        assert_eq!(
+            refused("1.2345", "KWD"),
+            "invalid cart: `1.2345` has more than 3 decimal places, as KWD has"
+        );
+        assert_eq!(
+            refused("1.23456", "KWD"),
+            "invalid cart: `1.23456` has more than 4 decimal places"
+        );
+        assert!(refused("90071992547410", "KWD").contains("is too large"));
+    }
 
     proptest! {
         /// What an amount displays as parses back to the same amount.
