@@ -136,3 +136,55 @@ fn yen_are_whole_and_dinars_have_three_places() {
     );
     assert_eq!(env.store_bytes(), before, "a refused amount wrote");
 }
+
+/// `simulate --like` draws carts typed in the campaign's currency: 999 yen is below a 1000 yen
+/// minimum, and half a yen is refused before anything is created.
+#[test]
+fn a_rehearsal_draws_carts_in_the_campaigns_currency() {
+    let env = TestEnv::new();
+    create(&env, "tokyo", "JPY", "500", "1000");
+    let report = env
+        .run([
+            "simulate",
+            "--like",
+            "tokyo",
+            "--users",
+            "4",
+            "--cart-min",
+            "999",
+            "--cart-max",
+            "999",
+            "--seed",
+            "1",
+        ])
+        .json();
+    assert_eq!(
+        (&report["eligible_users"], &report["claimed"]),
+        (&json!(0), &json!(0)),
+        "{report}"
+    );
+    let before = env.store_bytes();
+    let json = env
+        .run([
+            "simulate",
+            "--like",
+            "tokyo",
+            "--users",
+            "4",
+            "--cart-min",
+            "999.5",
+            "--cart-max",
+            "1000",
+        ])
+        .code(2)
+        .json();
+    assert_eq!(
+        json["error"]["message"],
+        "invalid --cart-min: `999.5` has decimal places, and JPY has no minor unit"
+    );
+    assert_eq!(
+        env.store_bytes(),
+        before,
+        "a refused range created a campaign"
+    );
+}

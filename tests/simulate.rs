@@ -420,7 +420,7 @@ fn invalid_flags_exit_2_before_the_store_is_touched() {
                 "--cart-max",
                 "20",
             ],
-            "invalid --cart-min: `1.234` has more than 2 decimal places",
+            "invalid --cart-min: `1.234` has more than 2 decimal places, as EUR has",
         ),
         (
             &[

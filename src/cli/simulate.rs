@@ -15,7 +15,7 @@ use super::{Context, Interrupted, OutputFormat, Settings, hint, output, parse};
 use crate::Error;
 use crate::auth::AuthError;
 use crate::clock::SystemClock;
-use crate::domain::{CampaignId, Cents, Hold, Invalid, Units};
+use crate::domain::{Amount, CampaignId, Currency, Hold, Invalid, Units};
 use crate::simulate::{
     self, CartRange, HttpTarget, Identities, IdentityKind, Load, Progress, Report, Simulator,
 };
@@ -151,15 +151,21 @@ enum Target {
     Existing(CampaignId),
 }
 
-/// Turns the flags into a load and a target, checking everything before any store is touched.
-fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
-    let carts = match (&args.cart_min, &args.cart_max) {
-        (Some(min), Some(max)) => CartRange {
-            min: Cents::parse_named(min, "--cart-min")?,
-            max: Cents::parse_named(max, "--cart-max")?,
-        },
-        _ => CartRange::default(),
+/// The cart range as typed, read in the campaign's currency once it is known.
+type TypedCarts = Option<(Amount, Amount)>;
+
+/// Turns the flags into a load and a target, checking everything before any store is touched;
+/// the carts, whose decimal places depend on the campaign's currency, are checked as decimals
+/// here and converted by [`carts_in`].
+fn plan(args: &SimulateArgs) -> Result<(Load, Target, TypedCarts), Invalid> {
+    let typed = match (&args.cart_min, &args.cart_max) {
+        (Some(min), Some(max)) => Some((
+            Amount::parse_named(min, "--cart-min")?,
+            Amount::parse_named(max, "--cart-max")?,
+        )),
+        _ => None,
     };
+    let carts = CartRange::default();
     let load = Load {
         users: args.users,
         tabs: args.tabs,
@@ -184,7 +190,36 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target), Invalid> {
             keep: args.keep,
         },
     };
-    Ok((load, target))
+    Ok((load, target, typed))
+}
+
+/// Sets `load`'s carts to the typed range in the currency of the campaign `target` runs on
+/// (read before anything is created, so a range the currency cannot hold creates nothing).
+async fn carts_in(
+    ctx: &Context,
+    target: &Target,
+    typed: TypedCarts,
+    load: &mut Load,
+) -> anyhow::Result<()> {
+    use crate::store::Store as _;
+    let Some((min, max)) = typed else {
+        return Ok(());
+    };
+    let currency = match target {
+        Target::Existing(id) | Target::Like { model: id, .. } => ctx
+            .store()
+            .await?
+            .campaign(id)
+            .await?
+            .map_or_else(Currency::default, |campaign| campaign.currency),
+        Target::Create { .. } => Currency::default(),
+    };
+    load.carts = CartRange {
+        min: min.in_currency(&currency)?,
+        max: max.in_currency(&currency)?,
+    };
+    load.validate().map_err(hint::name_load_flag)?;
+    Ok(())
 }
 
 fn rand_seed() -> u64 {
@@ -201,7 +236,7 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     if interrupted.as_mut().now_or_never().is_some() {
         return Err(Interrupted("the simulation").into());
     }
-    let (load, target) = plan(&args)?;
+    let (mut load, target, typed) = plan(&args)?;
     let server = args
         .target
         .as_deref()
@@ -214,6 +249,7 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     }
     let identities = identities(&args, &target, server.is_some(), &ctx.settings)?;
     let actor = super::actor()?;
+    carts_in(ctx, &target, typed, &mut load).await?;
     let mut simulator = Simulator::new(ctx.store().await?.clone(), SystemClock)
         .with_identities(identities)
         .acting_as(actor);
