@@ -124,7 +124,7 @@ fn token_signed(secret: &str, user: &str) -> String {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    flashsale::outbound::client()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
