@@ -39,6 +39,11 @@ impl Server {
     /// and waits for the line that gives its address. Logs go to a file in the temp dir (a
     /// full pipe nobody reads would block the server).
     fn start(env: &TestEnv, extra: &[&str]) -> Server {
+        Server::start_with(env, extra, &[])
+    }
+
+    /// The same, with `vars` in the server's environment.
+    fn start_with(env: &TestEnv, extra: &[&str], vars: &[(&str, &str)]) -> Server {
         let log_path = env
             .path()
             .join(format!("serve-{}.log", support::unique_name("log")));
@@ -47,6 +52,7 @@ impl Server {
             .std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"])
             .args(extra)
             .env("FLASHSALE_JWT_SECRET", SECRET)
+            .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -281,6 +287,126 @@ async fn refusals_carry_a_code_and_every_answer_a_request_id_its_log_line_names(
     assert_eq!(line(&fresh)["outcome"], "replayed");
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains(&ana), "a token in the log");
+}
+
+/// A browser's page may call the API only from an origin `--cors-origin` names: its preflight is
+/// answered and its answers are readable; any other origin's are not, and without the flag a
+/// preflight is refused like any `OPTIONS`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_reach_the_api_only_from_the_cors_origins() {
+    let env = TestEnv::new();
+    env.create_campaign("drop", 5);
+    let shop = "https://shop.example";
+    let http = client();
+    let preflight = |server: &Server, origin: &str| {
+        http.request(
+            reqwest::Method::OPTIONS,
+            server.url("/v1/campaigns/drop/claim"),
+        )
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .send()
+    };
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+
+    let server = Server::start_with(
+        &env,
+        &["--cors-origin", "http://localhost:3000"],
+        &[("FLASHSALE_CORS_ORIGIN", "https://ignored.example")],
+    );
+    // The flag wins over the variable, as for every flag.
+    let response = preflight(&server, shop).await.unwrap();
+    assert_eq!(header(&response, "access-control-allow-origin"), None);
+    assert!(server.stop().success());
+
+    let server = Server::start_with(&env, &[], &[("FLASHSALE_CORS_ORIGIN", shop)]);
+    let response = preflight(&server, shop).await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        header(&response, "access-control-allow-origin").as_deref(),
+        Some(shop)
+    );
+    let allowed = header(&response, "access-control-allow-headers").unwrap();
+    assert!(allowed.contains("authorization"), "{allowed}");
+    assert_eq!(header(&response, "access-control-allow-credentials"), None);
+    let other = preflight(&server, "https://evil.example").await.unwrap();
+    assert_eq!(header(&other, "access-control-allow-origin"), None);
+    let claimed = http
+        .post(server.url("/v1/campaigns/drop/claim"))
+        .header("origin", shop)
+        .bearer_auth(token("ana"))
+        .json(&json!({"cart_cents": 5000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(claimed.status(), StatusCode::CREATED);
+    assert_eq!(
+        header(&claimed, "access-control-allow-origin").as_deref(),
+        Some(shop)
+    );
+    let exposed = header(&claimed, "access-control-expose-headers").unwrap();
+    assert!(exposed.contains("x-request-id"), "{exposed}");
+    assert!(server.stop().success());
+
+    let server = Server::start(&env, &[]);
+    let response = preflight(&server, shop).await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header(&response, "access-control-allow-origin"), None);
+    assert!(server.stop().success());
+}
+
+/// The log's format is chosen apart from `--output`, and its level by `FLASHSALE_LOG`; a filter
+/// that does not parse is a usage error before anything starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_format_and_level_are_the_operators_choice() {
+    let env = TestEnv::new();
+    env.create_campaign("drop", 5);
+    let http = client();
+    let get = |server: &Server| http.get(server.url("/v1/campaigns/drop")).send();
+
+    let server = Server::start(&env, &["--log-format", "text"]);
+    assert_eq!(get(&server).await.unwrap().status(), StatusCode::OK);
+    let log = server.log.clone();
+    assert!(server.stop().success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let request = text
+        .lines()
+        .find(|line| line.contains("request"))
+        .unwrap_or_else(|| panic!("no request line: {text}"));
+    assert!(serde_json::from_str::<Value>(request).is_err(), "{request}");
+    assert!(
+        request.contains(r#"route="/v1/campaigns/{id}""#),
+        "{request}"
+    );
+
+    let server = Server::start_with(&env, &[], &[("FLASHSALE_LOG", "warn")]);
+    assert_eq!(get(&server).await.unwrap().status(), StatusCode::OK);
+    let log = server.log.clone();
+    assert!(server.stop().success());
+    let lines = log_lines(&log);
+    assert!(
+        lines.iter().all(|line| line["message"] != "request"),
+        "{lines:?}"
+    );
+
+    env.run(["serve", "--listen", "127.0.0.1:0"])
+        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_LOG", "info,[")
+        .code(2)
+        .stderr(
+            "error: invalid FLASHSALE_LOG: `info,[` is not a log filter like `info`, `warn` or \
+             `flashsale=debug`: invalid filter directive\n",
+        )
+        .check();
 }
 
 /// A server's JSON log lines, from its log file.

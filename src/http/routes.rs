@@ -49,6 +49,8 @@ pub struct App<S> {
     /// When `/metrics` last read the campaigns; held across the read, so concurrent scrapes
     /// wait for one read instead of each making its own.
     campaigns_read: tokio::sync::Mutex<Option<Instant>>,
+    /// The web origins whose pages may call the API (`*` for any); none by default.
+    cors_origins: Vec<header::HeaderValue>,
 }
 
 impl<S: Store + Clone> App<S> {
@@ -62,7 +64,20 @@ impl<S: Store + Clone> App<S> {
             store,
             body_timeout: Limits::default().header_timeout,
             campaigns_read: tokio::sync::Mutex::new(None),
+            cors_origins: Vec::new(),
         }
+    }
+
+    /// Lets pages of `origins` (`https://shop.example`, or `*` for any) call the API from the
+    /// browser: preflights answered, the answers readable. Origins that are not header values
+    /// are skipped; the CLI checks them first.
+    #[must_use]
+    pub fn with_cors_origins(mut self, origins: &[String]) -> Self {
+        self.cors_origins = origins
+            .iter()
+            .filter_map(|origin| header::HeaderValue::from_str(origin).ok())
+            .collect();
+        self
     }
 
     /// Reports in `/metrics` the request log lines dropped so far, as `dropped` counts them
@@ -207,10 +222,44 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
                     Arc::clone(&app),
                     observe::<S>,
                 ))
+                // Before routing: a browser's preflight `OPTIONS` is answered here, for any
+                // route, without a token.
+                .option_layer(cors(&app.cors_origins))
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .with_state(app)
+}
+
+/// Browser access for `origins`, none when there are none. Bearer tokens, not cookies, carry
+/// identity, so credentials mode is never allowed; the headers a page may send are the ones the
+/// API reads, and it may read the request id and the retry and authentication hints.
+fn cors(origins: &[header::HeaderValue]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().cloned())
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                request_id::HEADER,
+            ])
+            .expose_headers([
+                request_id::HEADER,
+                header::RETRY_AFTER,
+                header::WWW_AUTHENTICATE,
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// Lets a shopper's request through to the slots once it is ready to be served: its bearer
