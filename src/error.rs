@@ -166,6 +166,7 @@ impl Error {
                 StoreError::InvalidUrl { .. } => "invalid_store_url",
                 StoreError::NoDataDir => "no_data_dir",
                 StoreError::Missing { .. } => "store_missing",
+                StoreError::NoFolder { .. } => "store_folder_missing",
                 StoreError::NotAStore { .. } => "not_a_store",
                 StoreError::Unavailable { .. } | StoreError::TimedOut { .. } => "store_unavailable",
                 StoreError::Damaged { .. } => "store_damaged",
