@@ -17,6 +17,7 @@ mod event;
 mod hold;
 mod money;
 mod order;
+pub mod parse;
 mod percent;
 mod query;
 mod record;
