@@ -19,6 +19,7 @@
 //!
 //! [`ErrorKind::http_status`]: crate::ErrorKind::http_status
 
+mod admin;
 mod error;
 mod expiry;
 mod log;
@@ -26,6 +27,7 @@ mod metrics;
 mod routes;
 mod server;
 
+pub use admin::StreamCloser;
 pub use expiry::expire_periodically;
 pub use log::JsonLines;
 pub use routes::{App, router};
