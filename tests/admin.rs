@@ -300,6 +300,47 @@ async fn an_admin_token_signed_with_a_private_key_is_verified_by_its_public_key(
     );
 }
 
+/// `jwt mint --scope` makes an admin token for the server's secret; without the scope the
+/// same user is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_minted_with_the_admin_scope_runs_the_admin_api() {
+    let env = TestEnv::new();
+    cli_create(&env, "spring", 3);
+    let server = Server::start(&env, &[]);
+    let mint = |extra: &[&str]| {
+        let mut args = vec!["jwt", "mint", "--user", "cli-ops"];
+        args.extend(extra);
+        env.run(args)
+            .env("FLASHSALE_JWT_SECRET", support::JWT_SECRET)
+            .run()
+            .stdout
+            .trim()
+            .to_owned()
+    };
+    let plain = mint(&[]);
+    let refused = send(
+        &server,
+        Method::POST,
+        "/v1/campaigns/spring/pause",
+        Some(&plain),
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let admin = mint(&["--scope", "flashsale:admin"]);
+    let paused = send(
+        &server,
+        Method::POST,
+        "/v1/campaigns/spring/pause",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(paused.status, StatusCode::OK, "{}", paused.body);
+    let last = events(&env).pop().unwrap();
+    assert_eq!(last["actor"], "cli-ops");
+}
+
 /// Creating, pausing, resuming, extending, restocking and ending answer the CLI's documents;
 /// an action already in effect answers 200 `"changed": false` and appends no event, exactly
 /// like the same command on the CLI; one the state contradicts is 409 `conflict` and writes
@@ -319,6 +360,18 @@ async fn campaign_actions_answer_the_clis_documents_and_repeats_change_nothing()
     assert_eq!(created.body["changed"], true);
     let status = env.run(["campaign", "status", "spring"]).json();
     assert_eq!(without_changed(&created.body), status);
+    // The campaign document is public whole: an admin and anyone read the same one.
+    for bearer in [None, Some(admin())] {
+        let read = send(
+            &server,
+            Method::GET,
+            "/v1/campaigns/spring",
+            bearer.as_deref(),
+            None,
+        )
+        .await;
+        assert_eq!((read.status, &read.body), (StatusCode::OK, &status));
+    }
     assert_eq!(created.body["percent_off"], 12.5);
     let log = events(&env);
     assert_eq!(log.last().unwrap()["actor"], "ops@example.com");
@@ -685,7 +738,7 @@ async fn malformed_requests_are_400_naming_the_field_and_write_nothing() {
             Method::GET,
             "/v1/campaigns/spring/claims?user=%07",
             None,
-            "invalid user id:",
+            "invalid user:",
         ),
         (
             Method::POST,

@@ -577,7 +577,15 @@ async fn show_claim<S: Store>(
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
     let params = query(&uri, &["user", "token"])?;
-    let key = claim_key(param(&params, "user"), param(&params, "token"), "user")?;
+    let key = claim_key(param(&params, "user"), param(&params, "token"), "user").map_err(
+        |err| match err.field {
+            "user id" => Invalid {
+                field: "user",
+                ..err
+            },
+            _ => err,
+        },
+    )?;
     let claim = app.claims.show(&id, &key).await?;
     Ok(json_answer(StatusCode::OK, &claim_record_json(&claim)))
 }
