@@ -1295,3 +1295,92 @@ async fn a_whole_sale_runs_through_the_admin_api_and_passes_the_audit() {
     let reconciled = env.run(["inventory", "reconcile", "sale"]).json();
     assert_eq!(reconciled["drift"], 0, "{reconciled}");
 }
+
+/// A reconciliation over HTTP keeps the store's rules: a drift more than a crash can strand
+/// is reported, refused on `apply` with nothing written, and repaired only with `force`; and
+/// a hold that ran out is expired by `expire` with its unit returned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_refuses_an_unexplained_drift_unless_forced_and_expire_returns_holds() {
+    let env = TestEnv::new();
+    cli_create(&env, "spring", 5);
+    for user in ["ana", "bo"] {
+        env.claim("spring", user, "50").json();
+    }
+    // Remaining edited behind the store's back: 1 where the claims say 3.
+    let conn = rusqlite::Connection::open(env.sqlite_file().unwrap()).unwrap();
+    conn.execute("UPDATE campaigns SET remaining = 1 WHERE id = 'spring'", [])
+        .unwrap();
+    drop(conn);
+    let server = Server::start(&env, &[]);
+    let path = "/v1/campaigns/spring/reconcile";
+    let report = admin_send(&server, Method::POST, path, Some(&json!({}))).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert_eq!(
+        (
+            &report.body["drift"],
+            &report.body["expected_remaining"],
+            &report.body["applied"]
+        ),
+        (&json!(2), &json!(3), &json!(false)),
+        "{}",
+        report.body
+    );
+    assert_eq!(
+        report.body,
+        env.run(["inventory", "reconcile", "spring"]).json()
+    );
+    let (state, log) = (env.store_state(), events(&env));
+    let refused = admin_send(&server, Method::POST, path, Some(&json!({"apply": true}))).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.body["error"]["kind"], "internal");
+    assert_eq!(
+        (env.store_state(), events(&env)),
+        (state, log),
+        "a refused repair wrote"
+    );
+    let forced = admin_send(
+        &server,
+        Method::POST,
+        path,
+        Some(&json!({"apply": true, "force": true})),
+    )
+    .await;
+    assert_eq!(forced.status, StatusCode::OK, "{}", forced.body);
+    assert_eq!(forced.body["applied"], true, "{}", forced.body);
+    let last = events(&env).pop().unwrap();
+    assert_eq!(
+        (&last["action"], &last["actor"]),
+        (&json!("inventory.reconciled"), &json!("ops@example.com"))
+    );
+    let shown = env.run(["inventory", "show", "spring"]).json();
+    assert_eq!(shown["remaining"], 3, "{shown}");
+
+    // A hold of one second: the claim expires, and its unit comes back.
+    let mut held = campaign("held", 2);
+    held["hold"] = "1s".into();
+    let created = admin_send(&server, Method::POST, "/v1/campaigns", Some(&held)).await;
+    assert_eq!(created.body["hold_seconds"], 1, "{}", created.body);
+    assert_eq!(
+        claim(&server, "held", "ana", 5000).await.status,
+        StatusCode::CREATED
+    );
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let expired = admin_send(&server, Method::POST, "/v1/campaigns/held/expire", None).await;
+    assert_eq!(
+        expired.body,
+        json!({"campaign_id": "held", "total": 2, "claimed": 0, "remaining": 2, "expired": 1})
+    );
+    let again = admin_send(
+        &server,
+        Method::POST,
+        "/v1/campaigns/held/expire",
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(again.body["expired"], 0, "{}", again.body);
+}
