@@ -1957,7 +1957,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__serve)
-            opts="-o -h --listen --jwt-public-key-file --jwks-url --jwks-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --max-connections --grace --expire-every --store --output --help"
+            opts="-o -h --listen --jwt-public-key-file --jwks-url --jwks-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --max-connections --grace --expire-every --cors-origin --log-format --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2013,6 +2013,14 @@ _flashsale() {
                     ;;
                 --expire-every)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cors-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --store)

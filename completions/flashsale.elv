@@ -413,6 +413,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --max-connections 'Connections open at once; more wait in the listen backlog until one closes'
             cand --grace 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish'
             cand --expire-every 'How often claims past their campaign''s hold are expired and their units returned (short against any sensible hold; each sweep is one query per campaign with a hold)'
+            cand --cors-origin 'A web origin whose pages may call the API from the browser (`https://shop.example`), repeatable; none by default. In the variable, origins are separated by commas'
+            cand --log-format 'The log''s format on stderr: `text`, or `json` (one JSON object per line). By default, `json` with `--output json` and `text` otherwise'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'

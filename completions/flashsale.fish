@@ -289,6 +289,9 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l max-in-fli
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l max-connections -d 'Connections open at once; more wait in the listen backlog until one closes' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l grace -d 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l expire-every -d 'How often claims past their campaign\'s hold are expired and their units returned (short against any sensible hold; each sweep is one query per campaign with a hold)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l cors-origin -d 'A web origin whose pages may call the API from the browser (`https://shop.example`), repeatable; none by default. In the variable, origins are separated by commas' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l log-format -d 'The log\'s format on stderr: `text`, or `json` (one JSON object per line). By default, `json` with `--output json` and `text` otherwise' -r -f -a "text\t'For people: a time, a level and `key=value` fields'
+json\t'For log pipelines: one JSON object per line'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"

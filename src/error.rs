@@ -131,6 +131,60 @@ impl Error {
     }
 }
 
+impl Error {
+    /// A stable reason finer than the kind, for clients to branch on: why a campaign is not
+    /// live (`campaign_paused`, `campaign_not_started`, `campaign_ended`), which conflict, which
+    /// credential problem. The codes are part of the contract: renaming one breaks clients.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid_value",
+            Error::NotFound(_) => "campaign_not_found",
+            Error::ClaimNotFound { .. } => "claim_not_found",
+            Error::SoldOut(_) => "sold_out",
+            Error::NotLive { state, .. } => match state {
+                CampaignState::Scheduled => "campaign_not_started",
+                CampaignState::Paused => "campaign_paused",
+                CampaignState::SoldOut => "sold_out",
+                CampaignState::Ended => "campaign_ended",
+                // A live campaign is never the reason a claim was refused as not live.
+                CampaignState::Live => "not_live",
+            },
+            Error::NotEligible { .. } => "cart_below_minimum",
+            Error::Conflict(conflict) => conflict.code(),
+            Error::InventoryLimit(_) => "inventory_limit",
+            Error::Unauthenticated(err) => err.code(),
+            Error::Store(err) => match err {
+                StoreError::InvalidUrl { .. } => "invalid_store_url",
+                StoreError::NoDataDir => "no_data_dir",
+                StoreError::Missing { .. } => "store_missing",
+                StoreError::NotAStore { .. } => "not_a_store",
+                StoreError::Unavailable { .. } | StoreError::TimedOut { .. } => "store_unavailable",
+                StoreError::Damaged { .. } => "store_damaged",
+                StoreError::DriftTooLarge { .. } => "drift_too_large",
+                StoreError::Backend { .. } => "internal",
+            },
+            Error::InvariantViolation(_) => "invariant_violation",
+        }
+    }
+
+    /// The input at fault, for an invalid value: in the words the domain names it by
+    /// (`cart cents`, `user id`), as a field name (`cart_cents`, `user_id`).
+    #[must_use]
+    pub fn field(&self) -> Option<String> {
+        match self {
+            Error::Invalid(invalid) => Some(field_name(invalid.field)),
+            _ => None,
+        }
+    }
+}
+
+/// `percent off` as a field is named in JSON (`percent_off`), `--inventory` as its flag's
+/// field (`inventory`).
+fn field_name(words: &str) -> String {
+    words.trim_start_matches('-').replace([' ', '-'], "_")
+}
+
 /// How a missing claim was named, without echoing a token (a secret, or hostile text).
 fn describe(by: &ClaimKey) -> String {
     match by {

@@ -193,7 +193,8 @@ pub(crate) fn event_json(e: &Event) -> Value {
     })
 }
 
-/// The contract's error JSON.
+/// The contract's error JSON. The HTTP API adds `code`, `field` and `request_id` to the same
+/// object.
 pub(crate) fn error_json(kind: ErrorKind, message: &str) -> Value {
     json!({"error": {"kind": kind.as_str(), "message": message}})
 }

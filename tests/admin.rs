@@ -31,7 +31,7 @@ fn shopper(user: &str) -> String {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    flashsale::outbound::client()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()

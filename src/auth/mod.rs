@@ -152,6 +152,41 @@ pub enum AuthError {
     },
 }
 
+impl AuthError {
+    /// The stable reason a client can branch on, finer than its kind: a client refreshes an
+    /// `token_expired` token, but not one with a `bad_signature`.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "token_missing",
+            AuthError::JwtRequired | AuthError::SimulationWithoutJwt => "jwt_required",
+            AuthError::SimulationWithoutKey => "key_required",
+            AuthError::TwoCredentials => "two_credentials",
+            AuthError::TokenTooLong | AuthError::Malformed => "token_malformed",
+            AuthError::AlgorithmNotAllowed { .. } => "algorithm_not_allowed",
+            AuthError::BadSignature => "bad_signature",
+            AuthError::Expired => "token_expired",
+            AuthError::NotYetValid => "token_not_yet_valid",
+            AuthError::WrongIssuer => "wrong_issuer",
+            AuthError::WrongAudience => "wrong_audience",
+            AuthError::MissingClaim(_) => "missing_claim",
+            AuthError::BadSubject(_) => "bad_subject",
+            AuthError::UnknownKey => "unknown_key",
+            AuthError::KeyIdRequired => "key_id_required",
+            AuthError::MissingScope(_) => "scope_required",
+            AuthError::NoKey
+            | AuthError::WeakSecret
+            | AuthError::LowDiversitySecret
+            | AuthError::AmbiguousKey
+            | AuthError::BadKeySet(_)
+            | AuthError::KeySetUnreachable(_)
+            | AuthError::BadPublicKey(_)
+            | AuthError::BadPrivateKey(_)
+            | AuthError::KeyFile { .. } => "key_configuration",
+        }
+    }
+}
+
 /// The fewest distinct byte values an HS256 secret may have. Length alone lets `aaaa…` (32
 /// times one character) through; a random secret of 32 or more bytes, even one written as hex
 /// (16 symbols), has about 14 distinct bytes or more, and fewer than 8 is a chance below one in

@@ -23,10 +23,12 @@
 //! [`ErrorKind::http_status`]: crate::ErrorKind::http_status
 
 mod admin;
+mod body;
 mod error;
 mod expiry;
 mod log;
 mod metrics;
+mod request_id;
 mod routes;
 mod server;
 
