@@ -433,6 +433,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'How long the token is valid, e.g. 90s, 15m, 1h (at most 24h)')
             [CompletionResult]::new('--private-key-file', '--private-key-file', [CompletionResultType]::ParameterName, 'PEM private key to sign with instead of the secret: RSA signs RS256, EC P-256 ES256, Ed25519 `EdDSA` (to try `serve --jwt-public-key-file` or a key set locally)')
             [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'Key id (`kid`) put in the token''s header, naming the key in a key set')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes the token grants (its `scope` claim, space-separated): `flashsale:admin` for the admin API of `serve`')
             [CompletionResult]::new('--jwt-secret-file', '--jwt-secret-file', [CompletionResultType]::ParameterName, 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]')
             [CompletionResult]::new('--jwt-issuer', '--jwt-issuer', [CompletionResultType]::ParameterName, 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token')
             [CompletionResult]::new('--jwt-audience', '--jwt-audience', [CompletionResultType]::ParameterName, 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token')

@@ -1873,7 +1873,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__jwt__subcmd__mint)
-            opts="-o -h --user --ttl --private-key-file --kid --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-o -h --user --ttl --private-key-file --kid --scope --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1892,6 +1892,10 @@ _flashsale() {
                     return 0
                     ;;
                 --kid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

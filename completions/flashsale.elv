@@ -381,6 +381,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --ttl 'How long the token is valid, e.g. 90s, 15m, 1h (at most 24h)'
             cand --private-key-file 'PEM private key to sign with instead of the secret: RSA signs RS256, EC P-256 ES256, Ed25519 `EdDSA` (to try `serve --jwt-public-key-file` or a key set locally)'
             cand --kid 'Key id (`kid`) put in the token''s header, naming the key in a key set'
+            cand --scope 'Scopes the token grants (its `scope` claim, space-separated): `flashsale:admin` for the admin API of `serve`'
             cand --jwt-secret-file 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]'
             cand --jwt-issuer 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token'
             cand --jwt-audience 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token'

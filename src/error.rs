@@ -133,6 +133,8 @@ impl Error {
                 | AuthError::UnknownKey
                 | AuthError::KeyIdRequired
                 | AuthError::BadSubject(_) => ErrorKind::Unauthenticated,
+                // Who is asking is known; what they ask is not theirs to ask.
+                AuthError::MissingScope(_) => ErrorKind::Forbidden,
             },
             Error::InvariantViolation(_) => ErrorKind::InvariantViolation,
         }
@@ -244,6 +246,9 @@ error_kinds! {
         NotEligible,
         /// The caller's identity could not be verified.
         Unauthenticated,
+        /// The caller's identity was verified, but its token does not grant the action (the
+        /// admin API without the admin scope).
+        Forbidden,
         /// An audit found a broken invariant.
         InvariantViolation,
         /// The request is valid, but the record's state forbids it (redeem a voided, expired or
@@ -304,6 +309,7 @@ impl ErrorKind {
                 401,
                 "unauthenticated (bad or missing JWT)",
             ),
+            ErrorKind::Forbidden => (7, "forbidden", 403, "forbidden (API token lacks a scope)"),
             ErrorKind::InvariantViolation => (8, "internal", 500, "invariant violation (simulate)"),
             ErrorKind::Conflict => (9, "conflict", 409, "conflict (state forbids it)"),
             ErrorKind::StoreUnavailable => (1, "store_unavailable", 503, "store unavailable"),
@@ -366,6 +372,7 @@ mod tests {
             ErrorKind::NotLive => (5, "not_live", 409),
             ErrorKind::NotEligible => (6, "not_eligible", 422),
             ErrorKind::Unauthenticated => (7, "unauthenticated", 401),
+            ErrorKind::Forbidden => (7, "forbidden", 403),
             ErrorKind::InvariantViolation => (8, "internal", 500),
             ErrorKind::Conflict => (9, "conflict", 409),
             ErrorKind::StoreUnavailable => (1, "store_unavailable", 503),
@@ -396,18 +403,24 @@ mod tests {
     }
 
     /// Scripts tell refusals apart by exit code and JSON kind: only the two failures a script
-    /// cannot act on share exit 1, and only an invariant violation (which has its own exit
-    /// code) reports as `internal` besides the internal error itself.
+    /// cannot act on share exit 1, the two refusals of a credential (which a script answers
+    /// alike, with another token) share exit 7, and only an invariant violation (which has its
+    /// own exit code) reports as `internal` besides the internal error itself.
     #[test]
     fn codes_and_json_kinds_are_unique_where_scripts_rely_on_them() {
-        let shared_code = [ErrorKind::StoreUnavailable, ErrorKind::Internal];
+        let shared_codes = [
+            [ErrorKind::StoreUnavailable, ErrorKind::Internal],
+            [ErrorKind::Unauthenticated, ErrorKind::Forbidden],
+        ];
         let shared_json = [ErrorKind::Internal, ErrorKind::InvariantViolation];
         for a in ErrorKind::ALL {
             assert_ne!(a.exit_code(), 0, "{a:?}: 0 means success");
             for b in ErrorKind::ALL.into_iter().filter(|&b| b != a) {
                 if a.exit_code() == b.exit_code() {
                     assert!(
-                        shared_code.contains(&a) && shared_code.contains(&b),
+                        shared_codes
+                            .iter()
+                            .any(|pair| pair.contains(&a) && pair.contains(&b)),
                         "{a:?} {b:?}"
                     );
                 }
@@ -518,6 +531,10 @@ mod tests {
                 ErrorKind::NotEligible,
             ),
             (AuthError::Missing.into(), ErrorKind::Unauthenticated),
+            (
+                AuthError::MissingScope("flashsale:admin").into(),
+                ErrorKind::Forbidden,
+            ),
             (AuthError::Expired.into(), ErrorKind::Unauthenticated),
             (AuthError::NoKey.into(), ErrorKind::InvalidInput),
             (

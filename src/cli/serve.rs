@@ -265,6 +265,13 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     let app = App::new(store, verifier)
         .with_log_drops(move || u64::try_from(log_drops.dropped_lines()).unwrap_or(u64::MAX))
         .with_cors_origins(&cors);
+    // Live event streams never end by themselves: the shutdown ends them, so that they do
+    // not hold it for the whole grace period.
+    let close_streams = app.stream_closer();
+    let shutdown = async move {
+        shutdown.await;
+        close_streams.close();
+    };
     let router = http::router(app, &limits);
     // The one line on stdout: scripts and tests read the address (with port 0, the port).
     match ctx.output {

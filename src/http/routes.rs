@@ -38,9 +38,11 @@ const CAMPAIGNS_REFRESH: Duration = Duration::from_secs(5);
 
 /// What every handler shares: the services, the verifier and the metrics.
 pub struct App<S> {
-    claims: ClaimService<S, SystemClock>,
-    campaigns: CampaignService<S, SystemClock>,
+    pub(super) claims: ClaimService<S, SystemClock>,
+    pub(super) campaigns: CampaignService<S, SystemClock>,
     verifier: JwtVerifier,
+    /// Ends the admin API's live event streams on shutdown (see [`App::stream_closer`]).
+    pub(super) streams: super::admin::Streams,
     metrics: Metrics,
     /// Read by `/metrics` only, once per scrape.
     store: S,
@@ -62,6 +64,7 @@ impl<S: Store + Clone> App<S> {
             verifier,
             metrics: Metrics::new(store.clone()),
             store,
+            streams: super::admin::Streams::default(),
             body_timeout: Limits::default().header_timeout,
             campaigns_read: tokio::sync::Mutex::new(None),
             cors_origins: Vec::new(),
@@ -86,6 +89,14 @@ impl<S: Store + Clone> App<S> {
     pub fn with_log_drops(mut self, dropped: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
         self.metrics.count_log_drops(Arc::new(dropped));
         self
+    }
+
+    /// What ends the live event streams (`GET /v1/events` as server-sent events), which
+    /// would otherwise hold a graceful shutdown for its whole grace period: call it when the
+    /// shutdown starts.
+    #[must_use]
+    pub fn stream_closer(&self) -> super::StreamCloser {
+        self.streams.closer()
     }
 }
 
@@ -127,6 +138,7 @@ fn route_label(matched: Option<&MatchedPath>) -> &'static str {
         METRICS_ROUTE,
     ]
     .into_iter()
+    .chain(super::admin::ROUTES)
     .find(|route| matched == Some(route))
     .unwrap_or("unmatched")
 }
@@ -182,6 +194,7 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
     });
     // One semaphore for every route: a per-route limit would multiply the bound.
     let slots = GlobalConcurrencyLimitLayer::new(limits.max_in_flight);
+    let admin = super::admin::routes(&app, limits, slots.clone());
     // Each `Router::layer` call boxes every route again (a clone of the boxed service and a
     // boxed future per request), so each router's layers go in as one stack, outermost first.
     let shopper = Router::new()
@@ -210,6 +223,7 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
         .route(READY_ROUTE, get(readyz::<S>))
         .route(METRICS_ROUTE, get(metrics::<S>));
     shopper
+        .merge(admin)
         .merge(public)
         .merge(ops)
         .fallback(not_found)
@@ -266,7 +280,11 @@ fn cors(origins: &[header::HeaderValue]) -> Option<tower_http::cors::CorsLayer> 
 /// token verified (401 otherwise, before a byte of the body is read), and its body whole in
 /// memory, read within the body deadline (408 otherwise) and at most [`MAX_BODY_BYTES`] (413,
 /// at once when the declared `Content-Length` is already larger).
-async fn admit<S: Store>(State(app): State<Arc<App<S>>>, request: Request, next: Next) -> Response {
+pub(super) async fn admit<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (mut parts, body) = request.into_parts();
     // A claim refused here is still a claim answered, counted by its outcome.
     let claim = parts.method == axum::http::Method::POST
@@ -385,7 +403,7 @@ async fn observe<S: Store>(
 
 /// A JSON answer, written straight into a buffer that holds a claim's (axum's `Json` starts at
 /// 128 bytes and grows it twice for every claim answered).
-fn json_answer(status: StatusCode, document: &impl serde::Serialize) -> Response {
+pub(super) fn json_answer(status: StatusCode, document: &impl serde::Serialize) -> Response {
     let mut body = Vec::with_capacity(512);
     match serde_json::to_writer(&mut body, document) {
         Ok(()) => (
@@ -405,10 +423,17 @@ fn json_answer(status: StatusCode, document: &impl serde::Serialize) -> Response
 }
 
 /// A campaign id from the path, checked before anything else uses it.
-fn campaign_id(path: Result<Path<String>, PathRejection>) -> Result<CampaignId, ApiError> {
+pub(super) fn campaign_id(
+    path: Result<Path<String>, PathRejection>,
+) -> Result<CampaignId, ApiError> {
     let Path(text) =
         path.map_err(|err| ApiError::from(Invalid::new("campaign id", err.body_text())))?;
     CampaignId::parse(&text).map_err(|err| ApiError::from(err).field("id"))
+}
+
+/// A body axum could not read: too large (413) or not readable (400).
+pub(super) fn body_rejected(err: &BytesRejection) -> ApiError {
+    body::rejected(err)
 }
 
 /// The cart of a claim body: a JSON object `{"cart_cents": N}` of at most [`MAX_BODY_BYTES`],
@@ -599,7 +624,7 @@ async fn method_not_allowed() -> ApiError {
 /// A request the server would not take now: too many in flight (shed at once, never queued), or
 /// one that ran past the request timeout. Both are 503 with `Retry-After`; retrying a claim is
 /// safe, since a claim that was made is replayed.
-async fn shed_or_timeout(err: tower::BoxError) -> ApiError {
+pub(super) async fn shed_or_timeout(err: tower::BoxError) -> ApiError {
     if err.is::<tower::load_shed::error::Overloaded>() {
         ApiError::new(
             ErrorKind::StoreUnavailable,
