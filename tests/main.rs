@@ -72,3 +72,5 @@ mod store_identity;
 mod terminal;
 /// Time edges: leap seconds refused, RFC 3339 instants up to the year 9999.
 mod timestamps;
+/// `campaign watch`: lines and JSON per read as the store changes; the terminal view in tmux.
+mod watch;
