@@ -407,6 +407,11 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         "# TYPE flashsale_store_commits counter",
         "# TYPE flashsale_store_commit_jobs counter",
         "flashsale_log_lines_dropped_total 0",
+        "flashsale_store_up 1",
+        // Every transition is there at zero before the first one.
+        "flashsale_claim_transitions_total{action=\"redeem\",outcome=\"redeemed\"} 0",
+        "flashsale_claim_transitions_total{action=\"void\",outcome=\"voided\"} 0",
+        "flashsale_claim_transitions_total{action=\"expire\",outcome=\"expired\"} 0",
     ] {
         assert!(
             metrics.lines().any(|l| l == line),
@@ -1033,7 +1038,41 @@ async fn redeem_over_http_is_for_the_tokens_owner_only() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
     assert_eq!(conflict["error"]["kind"], "conflict");
+    // Each answer counted once by its outcome; the unauthenticated one never reached the route.
+    let metrics = scrape(&server).await;
+    for (outcome, n) in [
+        ("redeemed", 1),
+        ("replayed", 1),
+        ("conflict", 1),
+        ("not_found", 1),
+        ("not_eligible", 1),
+        ("invalid_input", 1),
+    ] {
+        let line = format!(
+            "flashsale_claim_transitions_total{{action=\"redeem\",outcome=\"{outcome}\"}} {n}"
+        );
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}` in\n{metrics}"
+        );
+    }
+    assert!(
+        !metrics.contains("outcome=\"unauthenticated\""),
+        "{metrics}"
+    );
     assert_eq!(server.stop().code(), Some(0));
+}
+
+/// The server's `/metrics` text.
+async fn scrape(server: &Server) -> String {
+    client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// Serve expires claims past their hold by itself, and stops its sweep on SIGTERM.
@@ -1078,6 +1117,14 @@ fn serve_expires_holds_periodically() {
     assert_eq!(
         env.run(["inventory", "show", "drop"]).json()["remaining"],
         2
+    );
+    let metrics = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(scrape(&server));
+    let line = "flashsale_claim_transitions_total{action=\"expire\",outcome=\"expired\"} 1";
+    assert!(
+        metrics.lines().any(|l| l == line),
+        "no `{line}` in\n{metrics}"
     );
     assert_eq!(server.stop().code(), Some(0));
 }

@@ -148,6 +148,7 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     let store = ctx.store().await?.clone();
     let app = App::new(store, verifier)
         .with_log_drops(move || u64::try_from(log_drops.dropped_lines()).unwrap_or(u64::MAX));
+    let transitions = app.transitions();
     let router = http::router(app, &limits);
     // The one line on stdout: scripts and tests read the address (with port 0, the port).
     match ctx.output {
@@ -159,6 +160,7 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         ctx.campaigns().await?,
         actor,
         expire_every,
+        transitions,
         stopped,
     ));
     let drained = http::serve(listener, router, &limits, shutdown).await;
