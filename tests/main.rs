@@ -20,6 +20,8 @@ mod completions;
 mod crash;
 /// Keys and tokens: audiences, the JWT policy, weak keys, tokens outside argv, no secret printed.
 mod credentials;
+/// The dashboard and alert rules in deploy/ name only metrics `serve` exposes.
+mod deploy;
 /// `doctor`'s checks of SQLite and MongoDB stores, which never write.
 mod doctor;
 /// The audit log: one event per change, with its actor; `events` and `--follow`.

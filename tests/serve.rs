@@ -27,7 +27,7 @@ use support::TestEnv;
 const SECRET: &str = "serve-test-secret-0123456789abcdef";
 
 /// A running `flashsale serve`.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: String,
 }
@@ -36,7 +36,7 @@ impl Server {
     /// Starts `serve` on a free port of 127.0.0.1 with the test secret and `extra` arguments,
     /// and waits for the line that gives its address. Logs go to a file in the temp dir (a
     /// full pipe nobody reads would block the server).
-    fn start(env: &TestEnv, extra: &[&str]) -> Server {
+    pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Server {
         let log = std::fs::File::create(
             env.path()
                 .join(format!("serve-{}.log", support::unique_name("log"))),
@@ -64,7 +64,7 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
@@ -93,7 +93,7 @@ impl Server {
     }
 
     /// SIGTERM, and the exit status.
-    fn stop(self) -> std::process::ExitStatus {
+    pub(crate) fn stop(self) -> std::process::ExitStatus {
         self.terminate();
         self.wait(Duration::from_secs(30))
     }
@@ -107,7 +107,8 @@ impl Drop for Server {
     }
 }
 
-fn token(user: &str) -> String {
+/// A token of the test secret for `user`.
+pub(crate) fn token(user: &str) -> String {
     token_signed(SECRET, user)
 }
 
@@ -123,7 +124,8 @@ fn token_signed(secret: &str, user: &str) -> String {
         .token
 }
 
-fn client() -> reqwest::Client {
+/// An HTTP client with a 30 s timeout.
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -1064,7 +1066,7 @@ async fn redeem_over_http_is_for_the_tokens_owner_only() {
 }
 
 /// The server's `/metrics` text.
-async fn scrape(server: &Server) -> String {
+pub(crate) async fn scrape(server: &Server) -> String {
     client()
         .get(server.url("/metrics"))
         .send()
