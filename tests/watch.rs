@@ -235,15 +235,32 @@ impl Tmux {
         String::from_utf8(out.stdout).expect("UTF-8 from tmux")
     }
 
-    fn capture(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "watch"])
+    fn capture(&self, session: &str) -> String {
+        self.run(&["capture-pane", "-p", "-t", session])
     }
 
-    /// Captures until the screen satisfies `done`, for up to 20 s.
-    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+    /// Starts `script` in a new session of 100 x 30.
+    fn start(&self, session: &str, script: &str) {
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "sh",
+            "-c",
+            script,
+        ]);
+    }
+
+    /// Captures `session` until its screen satisfies `done`, for up to 20 s.
+    fn wait_for(&self, session: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let screen = self.capture();
+            let screen = self.capture(session);
             if done(&screen) {
                 return screen;
             }
@@ -292,20 +309,10 @@ fn the_terminal_view_follows_a_sale_resizes_and_gives_the_terminal_back() {
         quoted(Path::new(&store)),
         quoted(Path::new(env!("CARGO_BIN_EXE_flashsale"))),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "watch",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    let before = tmux.wait_for("the full gauge", |s| s.contains("remaining 200 of 200"));
+    tmux.start("watch", &script);
+    let before = tmux.wait_for("watch", "the full gauge", |s| {
+        s.contains("remaining 200 of 200")
+    });
     assert!(before.contains("spring (Campaign spring)"), "{before}");
     assert!(before.contains("claims per second, last"), "{before}");
 
@@ -333,7 +340,9 @@ fn the_terminal_view_follows_a_sale_resizes_and_gives_the_terminal_back() {
         ])
         .run();
     assert_eq!(sim.code, 0, "{}", sim.stderr);
-    let during = tmux.wait_for("150 units left", |s| s.contains("remaining 150 of 200"));
+    let during = tmux.wait_for("watch", "150 units left", |s| {
+        s.contains("remaining 150 of 200")
+    });
     assert!(during.contains("claimed 50"), "{during}");
     assert!(
         during.contains('█'),
@@ -342,11 +351,13 @@ fn the_terminal_view_follows_a_sale_resizes_and_gives_the_terminal_back() {
     for n in 0..5 {
         env.claim("spring", &format!("late-{n}"), "30").json();
     }
-    tmux.wait_for("145 units left", |s| s.contains("remaining 145 of 200"));
+    tmux.wait_for("watch", "145 units left", |s| {
+        s.contains("remaining 145 of 200")
+    });
 
     // Narrower and shorter: the view redraws to the new size.
     tmux.run(&["resize-window", "-t", "watch", "-x", "60", "-y", "18"]);
-    let small = tmux.wait_for("the view at 60 columns", |s| {
+    let small = tmux.wait_for("watch", "the view at 60 columns", |s| {
         s.contains("remaining 145 of 200") && s.lines().all(|l| l.chars().count() <= 60)
     });
     assert!(
@@ -355,17 +366,43 @@ fn the_terminal_view_follows_a_sale_resizes_and_gives_the_terminal_back() {
     );
 
     tmux.run(&["send-keys", "-t", "watch", "q"]);
-    let after = tmux.wait_for("the exit code", |s| s.contains("EXIT="));
+    let after = tmux.wait_for("watch", "the exit code", |s| s.contains("EXIT="));
     assert!(after.contains("EXIT=0"), "{after}");
     // The alternate screen is gone and the terminal is cooked again.
     assert!(!after.contains("remaining 145 of 200"), "{after}");
-    let modes = after
+    assert_eq!(modes(&after), ["icanon", "echo"], "{after}");
+
+    // SIGTERM (a closing terminal emulator, `kill`) ends the view with 130, and the terminal
+    // is given back all the same.
+    tmux.start("term", &script);
+    tmux.wait_for("term", "the view", |s| s.contains("remaining 145 of 200"));
+    let shell = tmux.run(&["display-message", "-p", "-t", "term", "#{pane_pid}"]);
+    let ps = Command::new("ps")
+        .args(["-o", "pid=", "--ppid", shell.trim()])
+        .output()
+        .expect("ps");
+    let watch = String::from_utf8(ps.stdout).expect("UTF-8 from ps");
+    let watch = watch.trim();
+    assert!(
+        !watch.is_empty() && !watch.contains('\n'),
+        "children of the pane's shell: {watch:?}"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", watch])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let after = tmux.wait_for("term", "the exit code", |s| s.contains("EXIT="));
+    assert!(after.contains("EXIT=130"), "{after}");
+    assert_eq!(modes(&after), ["icanon", "echo"], "{after}");
+}
+
+/// The terminal modes the pane's script printed after the watch (`-icanon` while raw).
+fn modes(screen: &str) -> Vec<&str> {
+    screen
         .lines()
         .find(|l| l.contains("icanon"))
-        .unwrap_or_else(|| panic!("no terminal modes printed:\n{after}"));
-    assert_eq!(
-        modes.split_whitespace().collect::<Vec<_>>(),
-        ["icanon", "echo"],
-        "{after}"
-    );
+        .unwrap_or_else(|| panic!("no terminal modes printed:\n{screen}"))
+        .split_whitespace()
+        .collect()
 }

@@ -232,7 +232,11 @@ impl Screen {
     /// Enters the alternate screen and raw mode; `ratatui::init`'s panic hook gives the
     /// terminal back before a panic message prints.
     fn enter() -> anyhow::Result<Screen> {
-        Ok(Screen(ratatui::try_init()?))
+        ratatui::try_init().map(Screen).map_err(|err| {
+            // Raw mode may be on though the alternate screen failed.
+            ratatui::restore();
+            err.into()
+        })
     }
 
     fn draw(&mut self, view: &View) -> anyhow::Result<()> {
