@@ -264,6 +264,7 @@ impl View {
         let [body, footer] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(3)]).areas(frame.area());
         let colour = std::env::var_os("NO_COLOR").is_none();
+        let mut shown = self.sales.len();
         match self.sales.as_slice() {
             [] => frame.render_widget(
                 Paragraph::new("no campaign inside its window (live, paused or sold out)"),
@@ -273,6 +274,7 @@ impl View {
             sales => {
                 let rows = usize::from(body.height / SALE_ROWS).max(1);
                 let areas = Layout::vertical(vec![Constraint::Length(SALE_ROWS); rows]).split(body);
+                shown = rows.min(sales.len());
                 for (sale, area) in sales.iter().zip(areas.iter()) {
                     render_sale(frame, *area, sale, colour);
                 }
@@ -282,15 +284,22 @@ impl View {
             .sales
             .first()
             .map_or_else(|| "-".to_owned(), |s| rfc3339(s.at));
-        let status = match &self.error {
-            Some(err) => Line::from(Span::styled(
+        // Campaigns past the screen's height are not drawn: say so rather than drop them
+        // silently.
+        let hidden = match self.sales.len() - shown {
+            0 => String::new(),
+            n => format!(" · {n} more campaigns below the screen: enlarge it"),
+        };
+        let status = if let Some(err) = &self.error {
+            Line::from(Span::styled(
                 format!("read failed, retrying: {err}"),
                 Style::new().add_modifier(Modifier::BOLD),
-            )),
-            None => Line::from(format!(
-                "read {at}, every {} ms · q, Esc or Ctrl-C to leave",
+            ))
+        } else {
+            Line::from(format!(
+                "read {at}, every {} ms · q, Esc or Ctrl-C to leave{hidden}",
                 self.every.as_millis()
-            )),
+            ))
         };
         frame.render_widget(
             Paragraph::new(vec![status, Line::from(format!("note: {REFUSALS_NOTE}"))])
@@ -460,6 +469,71 @@ fn sale_json(sale: &LiveSale) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{
+        BucketWidth, Cents, Currency, Ends, NewCampaign, Percent, SaleCounts, SaleReport, Units,
+    };
+    use ratatui::backend::TestBackend;
+
+    /// Campaign `id`, 100 units, live for an hour from `at`, with no claim, read at `at`.
+    fn sale(id: &str, at: DateTime<Utc>) -> LiveSale {
+        let campaign = NewCampaign {
+            id: CampaignId::parse(id).unwrap(),
+            name: format!("Sale {id}"),
+            inventory: Units::new(100).unwrap(),
+            percent: Percent::from_bps(1_000).unwrap(),
+            max_discount: Cents::new(500).unwrap(),
+            min_cart: Cents::new(0).unwrap(),
+            currency: Currency::default(),
+            starts_at: Some(at),
+            ends: Ends::After(TimeDelta::hours(1)),
+            hold: None,
+        }
+        .validate(at)
+        .unwrap();
+        LiveSale {
+            report: SaleReport {
+                campaign,
+                width: BucketWidth::Second,
+                counts: SaleCounts::default(),
+            },
+            at,
+        }
+    }
+
+    /// The view drawn on a screen of `width` x `height`, as text.
+    fn drawn(view: &View, width: u16, height: u16) -> String {
+        let mut terminal = ratatui::Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| view.render(frame)).unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..height)
+            .map(|y| {
+                (0..width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn campaigns_past_the_screen_are_counted_not_dropped_silently() {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let view = View {
+            sales: ["a1", "b2", "c3", "d4"].map(|id| sale(id, at)).to_vec(),
+            error: None,
+            every: Duration::from_secs(1),
+        };
+        // 24 rows: 21 for campaigns of 7 rows each, so 3 of the 4.
+        let screen = drawn(&view, 100, 24);
+        assert!(screen.contains("c3 (Sale c3)"), "{screen}");
+        assert!(!screen.contains("d4 (Sale d4)"), "{screen}");
+        assert!(screen.contains("1 more campaigns below"), "{screen}");
+        let tall = drawn(&view, 100, 40);
+        assert!(
+            tall.contains("d4 (Sale d4)") && !tall.contains("more campaigns"),
+            "{tall}"
+        );
+    }
 
     #[test]
     fn intervals_take_milliseconds_or_durations_and_refuse_less_than_100ms() {
