@@ -67,7 +67,7 @@ fn redeem(env: &TestEnv, user: &str) {
 fn json_mode_prints_one_document_per_read_and_follows_the_store() {
     let env = TestEnv::new();
     env.create_campaign("spring", 10);
-    let (mut child, mut lines) = spawn_watch(&env, &["spring", "--output", "json"], 40);
+    let (mut child, mut lines) = spawn_watch(&env, &["spring", "--output", "json"], 100);
     let first: Value = serde_json::from_str(&read_until(&mut lines, "a document", |_| true))
         .expect("one JSON document on one line");
     let sale = &first["campaigns"][0];
@@ -132,7 +132,7 @@ fn json_mode_prints_one_document_per_read_and_follows_the_store() {
 fn line_mode_prints_a_line_per_read_and_stops_after_ticks() {
     let env = TestEnv::new();
     env.create_campaign("spring", 5);
-    let (mut child, mut lines) = spawn_watch(&env, &["spring"], 15);
+    let (mut child, mut lines) = spawn_watch(&env, &["spring"], 25);
     let first = read_until(&mut lines, "a line", |_| true);
     assert!(
         first.contains(" spring live remaining=5/5 claimed=0 "),
@@ -153,8 +153,8 @@ fn line_mode_prints_a_line_per_read_and_stops_after_ticks() {
         .wait()
         .expect("the watch ends by itself after --ticks");
     assert!(status.success(), "{status}");
-    // 15 reads in all: the two already read, and one line per remaining read.
-    let read_so_far = 15 - rest.len();
+    // 25 reads in all: the two already read, and one line per remaining read.
+    let read_so_far = 25 - rest.len();
     assert!(
         read_so_far >= 2,
         "{} lines after the first ones",
@@ -366,10 +366,22 @@ fn the_terminal_view_follows_a_sale_resizes_and_gives_the_terminal_back() {
     );
 
     tmux.run(&["send-keys", "-t", "watch", "q"]);
-    let after = tmux.wait_for("watch", "the exit code", |s| s.contains("EXIT="));
+    let after = tmux.wait_for("watch", "the exit code and the modes", |s| {
+        s.contains("EXIT=") && s.contains("icanon")
+    });
     assert!(after.contains("EXIT=0"), "{after}");
     // The alternate screen is gone and the terminal is cooked again.
     assert!(!after.contains("remaining 145 of 200"), "{after}");
+    assert_eq!(modes(&after), ["icanon", "echo"], "{after}");
+
+    // Ctrl-C reaches the raw-mode view as a key: it leaves like `q`, exit 0.
+    tmux.start("ctrl-c", &script);
+    tmux.wait_for("ctrl-c", "the view", |s| s.contains("remaining 145 of 200"));
+    tmux.run(&["send-keys", "-t", "ctrl-c", "C-c"]);
+    let after = tmux.wait_for("ctrl-c", "the exit code and the modes", |s| {
+        s.contains("EXIT=") && s.contains("icanon")
+    });
+    assert!(after.contains("EXIT=0"), "{after}");
     assert_eq!(modes(&after), ["icanon", "echo"], "{after}");
 
     // SIGTERM (a closing terminal emulator, `kill`) ends the view with 130, and the terminal
@@ -392,7 +404,9 @@ fn the_terminal_view_follows_a_sale_resizes_and_gives_the_terminal_back() {
         .status()
         .expect("kill");
     assert!(killed.success());
-    let after = tmux.wait_for("term", "the exit code", |s| s.contains("EXIT="));
+    let after = tmux.wait_for("term", "the exit code and the modes", |s| {
+        s.contains("EXIT=") && s.contains("icanon")
+    });
     assert!(after.contains("EXIT=130"), "{after}");
     assert_eq!(modes(&after), ["icanon", "echo"], "{after}");
 }
