@@ -437,12 +437,13 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
     }
 
     /// Every campaign inside its window now (live, paused or sold out), oldest first, each
-    /// as [`CampaignService::live`] reads it. A campaign deleted between the list and its
-    /// read is left out. Never writes.
+    /// as [`CampaignService::live`] reads it, with the store's "now" they were chosen at (the
+    /// instant of a read that found none). A campaign deleted between the list and its read
+    /// is left out. Never writes.
     ///
     /// # Errors
     /// [`Error::Store`].
-    pub async fn live_all(&self) -> Result<Vec<LiveSale>, Error> {
+    pub async fn live_all(&self) -> Result<(DateTime<Utc>, Vec<LiveSale>), Error> {
         let campaigns = self.store.campaigns().await?;
         let now = self.store.now(self.clock.now()).await?;
         let mut sales = Vec::new();
@@ -459,7 +460,7 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
                 Err(err) => return Err(err),
             }
         }
-        Ok(sales)
+        Ok((now, sales))
     }
 
     /// Every campaign, oldest first, as it stands now (by the store's clock).

@@ -179,6 +179,24 @@ fn watch_all_follows_campaigns_inside_their_window() {
         "{}",
         lines[0]
     );
+    // With nothing inside its window a read still says when it was made.
+    env.run(["campaign", "end", "spring", "--yes"]).json();
+    let none = env
+        .run(["campaign", "watch", "--all", "--ticks", "1"])
+        .json();
+    assert!(
+        none["at"].as_str().is_some_and(|at| at.ends_with('Z')),
+        "{none}"
+    );
+    assert_eq!(none["campaigns"], serde_json::json!([]));
+    let out = env
+        .run(["campaign", "watch", "--all", "--ticks", "1"])
+        .run();
+    assert!(
+        out.stdout.ends_with("Z no campaign inside its window\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

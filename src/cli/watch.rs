@@ -116,14 +116,31 @@ pub(crate) async fn run(args: WatchArgs, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
+/// What one read of the store found.
+struct Reading {
+    /// When, by the store's clock.
+    at: DateTime<Utc>,
+    /// The watched campaign, or every campaign inside its window (possibly none).
+    sales: Vec<LiveSale>,
+}
+
 /// One read of the store: the watched campaign, or every campaign inside its window.
 async fn read(
     campaigns: &CampaignService<AnyStore, SystemClock>,
     target: &Target,
-) -> Result<Vec<LiveSale>, Error> {
+) -> Result<Reading, Error> {
     match target {
-        Target::One(id) => Ok(vec![campaigns.live(id).await?]),
-        Target::All => campaigns.live_all().await,
+        Target::One(id) => {
+            let sale = campaigns.live(id).await?;
+            Ok(Reading {
+                at: sale.at,
+                sales: vec![sale],
+            })
+        }
+        Target::All => {
+            let (at, sales) = campaigns.live_all().await?;
+            Ok(Reading { at, sales })
+        }
     }
 }
 
@@ -144,16 +161,16 @@ impl Watch {
     /// Off a terminal: a line (or a JSON document) per read, until `--ticks` or the reader
     /// goes away. A failed read after the first is reported in the stream and the next read
     /// tries again: a watch outlives a store that blinks.
-    async fn lines(self, first: Vec<LiveSale>, format: OutputFormat) -> anyhow::Result<()> {
+    async fn lines(self, first: Reading, format: OutputFormat) -> anyhow::Result<()> {
         let mut ticker = tokio::time::interval(self.every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await;
-        let mut result: Result<Vec<LiveSale>, Error> = Ok(first);
+        let mut result: Result<Reading, Error> = Ok(first);
         let mut done = 0;
         loop {
             let text = match (&result, format) {
-                (Ok(sales), OutputFormat::Json) => tick_json(sales).to_string(),
-                (Ok(sales), OutputFormat::Table) => tick_lines(sales),
+                (Ok(reading), OutputFormat::Json) => tick_json(reading).to_string(),
+                (Ok(reading), OutputFormat::Table) => tick_lines(reading),
                 (Err(err), OutputFormat::Json) => json!({
                     "error": {"kind": err.kind().as_str(), "message": err.to_string()}
                 })
@@ -174,14 +191,14 @@ impl Watch {
 
     /// On a terminal: the full-screen view, redrawn on every read and every resize, until
     /// `q`, Esc, Ctrl-C or `--ticks`.
-    async fn screen(self, first: Vec<LiveSale>) -> anyhow::Result<()> {
+    async fn screen(self, first: Reading) -> anyhow::Result<()> {
         let mut screen = Screen::enter()?;
         let mut keys = EventStream::new();
         let mut ticker = tokio::time::interval(self.every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await;
         let mut view = View {
-            sales: first,
+            reading: first,
             error: None,
             every: self.every,
         };
@@ -194,8 +211,8 @@ impl Watch {
             tokio::select! {
                 _ = ticker.tick() => {
                     match read(&self.campaigns, &self.target).await {
-                        Ok(sales) => {
-                            view.sales = sales;
+                        Ok(reading) => {
+                            view.reading = reading;
                             view.error = None;
                         }
                         Err(err) => view.error = Some(err.to_string()),
@@ -253,7 +270,7 @@ impl Drop for Screen {
 
 /// What the screen shows.
 struct View {
-    sales: Vec<LiveSale>,
+    reading: Reading,
     /// The last read's failure, shown until a read succeeds.
     error: Option<String>,
     every: Duration,
@@ -264,8 +281,9 @@ impl View {
         let [body, footer] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(3)]).areas(frame.area());
         let colour = std::env::var_os("NO_COLOR").is_none();
-        let mut shown = self.sales.len();
-        match self.sales.as_slice() {
+        let all = &self.reading.sales;
+        let mut shown = all.len();
+        match all.as_slice() {
             [] => frame.render_widget(
                 Paragraph::new("no campaign inside its window (live, paused or sold out)"),
                 body,
@@ -280,13 +298,10 @@ impl View {
                 }
             }
         }
-        let at = self
-            .sales
-            .first()
-            .map_or_else(|| "-".to_owned(), |s| rfc3339(s.at));
+        let at = rfc3339(self.reading.at);
         // Campaigns past the screen's height are not drawn: say so rather than drop them
         // silently.
-        let hidden = match self.sales.len() - shown {
+        let hidden = match all.len() - shown {
             0 => String::new(),
             n => format!(" · {n} more campaigns below the screen: enlarge it"),
         };
@@ -392,11 +407,12 @@ fn span(delta: TimeDelta) -> String {
 }
 
 /// One plain line per campaign of a read, `key=value` fields for `grep` and `awk`.
-fn tick_lines(sales: &[LiveSale]) -> String {
-    if sales.is_empty() {
-        return "no campaign inside its window".to_owned();
+fn tick_lines(reading: &Reading) -> String {
+    if reading.sales.is_empty() {
+        return format!("{} no campaign inside its window", rfc3339(reading.at));
     }
-    sales
+    reading
+        .sales
         .iter()
         .map(|sale| {
             let c = &sale.report.campaign;
@@ -427,11 +443,10 @@ fn tick_lines(sales: &[LiveSale]) -> String {
 }
 
 /// One JSON document for a read: every watched campaign, and why refusals are absent.
-fn tick_json(sales: &[LiveSale]) -> Value {
-    let at: Option<DateTime<Utc>> = sales.first().map(|s| s.at);
+fn tick_json(reading: &Reading) -> Value {
     json!({
-        "at": at.map(rfc3339),
-        "campaigns": sales.iter().map(sale_json).collect::<Vec<_>>(),
+        "at": rfc3339(reading.at),
+        "campaigns": reading.sales.iter().map(sale_json).collect::<Vec<_>>(),
         "refusals": {"recorded": false, "note": REFUSALS_NOTE},
     })
 }
@@ -519,7 +534,10 @@ mod tests {
     fn campaigns_past_the_screen_are_counted_not_dropped_silently() {
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let view = View {
-            sales: ["a1", "b2", "c3", "d4"].map(|id| sale(id, at)).to_vec(),
+            reading: Reading {
+                at,
+                sales: ["a1", "b2", "c3", "d4"].map(|id| sale(id, at)).to_vec(),
+            },
             error: None,
             every: Duration::from_secs(1),
         };
