@@ -1944,7 +1944,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__jwt__subcmd__mint)
-            opts="-o -h --user --ttl --private-key-file --kid --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-o -h --user --ttl --private-key-file --kid --scope --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1963,6 +1963,10 @@ _flashsale() {
                     return 0
                     ;;
                 --kid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2024,7 +2028,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__serve)
-            opts="-o -h --listen --jwt-public-key-file --jwks-url --jwks-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --max-connections --grace --expire-every --store --output --help"
+            opts="-o -h --listen --jwt-public-key-file --jwks-url --jwks-file --jwt-secret-file --jwt-issuer --jwt-audience --request-timeout --header-timeout --max-in-flight --max-connections --grace --expire-every --cors-origin --log-format --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2080,6 +2084,14 @@ _flashsale() {
                     ;;
                 --expire-every)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cors-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --store)

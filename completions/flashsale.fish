@@ -275,6 +275,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l ttl -d 'How long the token is valid, e.g. 90s, 15m, 1h (at most 24h)' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l private-key-file -d 'PEM private key to sign with instead of the secret: RSA signs RS256, EC P-256 ES256, Ed25519 `EdDSA` (to try `serve --jwt-public-key-file` or a key set locally)' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l kid -d 'Key id (`kid`) put in the token\'s header, naming the key in a key set' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l scope -d 'Scopes the token grants (its `scope` claim, space-separated): `flashsale:admin` for the admin API of `serve`' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l jwt-secret-file -d 'File holding the HS256 secret (at least 32 bytes; one trailing newline is ignored) [default: the value of `FLASHSALE_JWT_SECRET`]' -r -F
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l jwt-issuer -d 'Issuer (`iss`) that tokens must carry; `jwt mint` puts it in the token' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand jwt; and __fish_seen_subcommand_from mint" -l jwt-audience -d 'Audience (`aud`) that tokens must carry; `jwt mint` puts it in the token' -r
@@ -297,6 +298,9 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l max-in-fli
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l max-connections -d 'Connections open at once; more wait in the listen backlog until one closes' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l grace -d 'On SIGTERM or Ctrl-C, how long requests in flight may take to finish' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l expire-every -d 'How often claims past their campaign\'s hold are expired and their units returned (short against any sensible hold; each sweep is one query per campaign with a hold)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l cors-origin -d 'A web origin whose pages may call the API from the browser (`https://shop.example`), repeatable; none by default. In the variable, origins are separated by commas' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l log-format -d 'The log\'s format on stderr: `text`, or `json` (one JSON object per line). By default, `json` with `--output json` and `text` otherwise' -r -f -a "text\t'For people: a time, a level and `key=value` fields'
+json\t'For log pipelines: one JSON object per line'"
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand serve" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"

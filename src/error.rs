@@ -123,10 +123,66 @@ impl Error {
                 | AuthError::UnknownKey
                 | AuthError::KeyIdRequired
                 | AuthError::BadSubject(_) => ErrorKind::Unauthenticated,
+                // Who is asking is known; what they ask is not theirs to ask.
+                AuthError::MissingScope(_) => ErrorKind::Forbidden,
             },
             Error::InvariantViolation(_) => ErrorKind::InvariantViolation,
         }
     }
+}
+
+impl Error {
+    /// A stable reason finer than the kind, for clients to branch on: why a campaign is not
+    /// live (`campaign_paused`, `campaign_not_started`, `campaign_ended`), which conflict, which
+    /// credential problem. The codes are part of the contract: renaming one breaks clients.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid_value",
+            Error::NotFound(_) => "campaign_not_found",
+            Error::ClaimNotFound { .. } => "claim_not_found",
+            Error::SoldOut(_) => "sold_out",
+            Error::NotLive { state, .. } => match state {
+                CampaignState::Scheduled => "campaign_not_started",
+                CampaignState::Paused => "campaign_paused",
+                CampaignState::SoldOut => "sold_out",
+                CampaignState::Ended => "campaign_ended",
+                // A live campaign is never the reason a claim was refused as not live.
+                CampaignState::Live => "not_live",
+            },
+            Error::NotEligible { .. } => "cart_below_minimum",
+            Error::Conflict(conflict) => conflict.code(),
+            Error::InventoryLimit(_) => "inventory_limit",
+            Error::Unauthenticated(err) => err.code(),
+            Error::Store(err) => match err {
+                StoreError::InvalidUrl { .. } => "invalid_store_url",
+                StoreError::NoDataDir => "no_data_dir",
+                StoreError::Missing { .. } => "store_missing",
+                StoreError::NotAStore { .. } => "not_a_store",
+                StoreError::Unavailable { .. } | StoreError::TimedOut { .. } => "store_unavailable",
+                StoreError::Damaged { .. } => "store_damaged",
+                StoreError::DriftTooLarge { .. } => "drift_too_large",
+                StoreError::Backend { .. } => "internal",
+            },
+            Error::InvariantViolation(_) => "invariant_violation",
+        }
+    }
+
+    /// The input at fault, for an invalid value: in the words the domain names it by
+    /// (`cart cents`, `user id`), as a field name (`cart_cents`, `user_id`).
+    #[must_use]
+    pub fn field(&self) -> Option<String> {
+        match self {
+            Error::Invalid(invalid) => Some(field_name(invalid.field)),
+            _ => None,
+        }
+    }
+}
+
+/// `percent off` as a field is named in JSON (`percent_off`), `--inventory` as its flag's
+/// field (`inventory`).
+fn field_name(words: &str) -> String {
+    words.trim_start_matches('-').replace([' ', '-'], "_")
 }
 
 /// How a missing claim was named, without echoing a token (a secret, or hostile text).
@@ -179,6 +235,9 @@ error_kinds! {
         NotEligible,
         /// The caller's identity could not be verified.
         Unauthenticated,
+        /// The caller's identity was verified, but its token does not grant the action (the
+        /// admin API without the admin scope).
+        Forbidden,
         /// An audit found a broken invariant.
         InvariantViolation,
         /// The request is valid, but the record's state forbids it (redeem a voided, expired or
@@ -239,6 +298,7 @@ impl ErrorKind {
                 401,
                 "unauthenticated (bad or missing JWT)",
             ),
+            ErrorKind::Forbidden => (7, "forbidden", 403, "forbidden (API token lacks a scope)"),
             ErrorKind::InvariantViolation => (8, "internal", 500, "invariant violation (simulate)"),
             ErrorKind::Conflict => (9, "conflict", 409, "conflict (state forbids it)"),
             ErrorKind::StoreUnavailable => (1, "store_unavailable", 503, "store unavailable"),
@@ -301,6 +361,7 @@ mod tests {
             ErrorKind::NotLive => (5, "not_live", 409),
             ErrorKind::NotEligible => (6, "not_eligible", 422),
             ErrorKind::Unauthenticated => (7, "unauthenticated", 401),
+            ErrorKind::Forbidden => (7, "forbidden", 403),
             ErrorKind::InvariantViolation => (8, "internal", 500),
             ErrorKind::Conflict => (9, "conflict", 409),
             ErrorKind::StoreUnavailable => (1, "store_unavailable", 503),
@@ -331,18 +392,24 @@ mod tests {
     }
 
     /// Scripts tell refusals apart by exit code and JSON kind: only the two failures a script
-    /// cannot act on share exit 1, and only an invariant violation (which has its own exit
-    /// code) reports as `internal` besides the internal error itself.
+    /// cannot act on share exit 1, the two refusals of a credential (which a script answers
+    /// alike, with another token) share exit 7, and only an invariant violation (which has its
+    /// own exit code) reports as `internal` besides the internal error itself.
     #[test]
     fn codes_and_json_kinds_are_unique_where_scripts_rely_on_them() {
-        let shared_code = [ErrorKind::StoreUnavailable, ErrorKind::Internal];
+        let shared_codes = [
+            [ErrorKind::StoreUnavailable, ErrorKind::Internal],
+            [ErrorKind::Unauthenticated, ErrorKind::Forbidden],
+        ];
         let shared_json = [ErrorKind::Internal, ErrorKind::InvariantViolation];
         for a in ErrorKind::ALL {
             assert_ne!(a.exit_code(), 0, "{a:?}: 0 means success");
             for b in ErrorKind::ALL.into_iter().filter(|&b| b != a) {
                 if a.exit_code() == b.exit_code() {
                     assert!(
-                        shared_code.contains(&a) && shared_code.contains(&b),
+                        shared_codes
+                            .iter()
+                            .any(|pair| pair.contains(&a) && pair.contains(&b)),
                         "{a:?} {b:?}"
                     );
                 }
@@ -452,6 +519,10 @@ mod tests {
                 ErrorKind::NotEligible,
             ),
             (AuthError::Missing.into(), ErrorKind::Unauthenticated),
+            (
+                AuthError::MissingScope("flashsale:admin").into(),
+                ErrorKind::Forbidden,
+            ),
             (AuthError::Expired.into(), ErrorKind::Unauthenticated),
             (AuthError::NoKey.into(), ErrorKind::InvalidInput),
             (

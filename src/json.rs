@@ -9,7 +9,11 @@ use crate::domain::{
     UserId, rfc3339,
 };
 use crate::error::ErrorKind;
-use crate::service::CampaignView;
+use crate::service::{Acted, CampaignView, Reconciliation};
+
+mod export;
+
+pub(crate) use export::{ExportFormat, ExportRows};
 
 /// The contract's campaign JSON.
 pub(crate) fn campaign_json(view: &CampaignView) -> Value {
@@ -32,6 +36,54 @@ pub(crate) fn campaign_json(view: &CampaignView) -> Value {
         "ended_at": c.ended_at.map(rfc3339),
         "hold_seconds": c.hold.map(Hold::seconds),
     })
+}
+
+/// What an operator's action on a campaign came to: the campaign after it, and whether the
+/// action changed it (`"changed": false` for an action already in effect).
+pub(crate) fn acted_campaign_json(acted: &Acted<CampaignView>) -> Value {
+    let mut json = campaign_json(&acted.value);
+    json["changed"] = acted.changed.into();
+    json
+}
+
+/// The contract's inventory JSON.
+pub(crate) fn inventory_json(view: &CampaignView) -> Value {
+    let c = &view.campaign;
+    json!({"campaign_id": c.id, "total": c.total(), "claimed": c.claimed(), "remaining": c.remaining()})
+}
+
+/// What an operator's action on an inventory came to, and whether it changed it.
+pub(crate) fn acted_inventory_json(acted: &Acted<CampaignView>) -> Value {
+    let mut json = inventory_json(&acted.value);
+    json["changed"] = acted.changed.into();
+    json
+}
+
+/// The inventory after expiring the holds past their time, with how many expired.
+pub(crate) fn expired_json(view: &CampaignView, expired: u64) -> Value {
+    let mut json = inventory_json(view);
+    json["expired"] = expired.into();
+    json
+}
+
+/// A reconciliation's findings: the drift, and whether the repair was written.
+pub(crate) fn reconciliation_json(r: &Reconciliation) -> Value {
+    json!({
+        "campaign_id": r.campaign_id,
+        "total": r.total,
+        "claimed": r.claimed,
+        "remaining": r.remaining,
+        "expected_remaining": r.expected_remaining,
+        "drift": r.drift(),
+        "applied": r.applied,
+    })
+}
+
+/// A voided claim, and whether this void changed it (`false` when it was already voided).
+pub(crate) fn voided_json(voided: &Transition) -> Value {
+    let mut json = claim_record_json(voided.claim());
+    json["changed"] = (!voided.replayed()).into();
+    json
 }
 
 /// The contract's claim JSON: the outcome and the claim.
@@ -141,7 +193,8 @@ pub(crate) fn event_json(e: &Event) -> Value {
     })
 }
 
-/// The contract's error JSON.
+/// The contract's error JSON. The HTTP API adds `code`, `field` and `request_id` to the same
+/// object.
 pub(crate) fn error_json(kind: ErrorKind, message: &str) -> Value {
     json!({"error": {"kind": kind.as_str(), "message": message}})
 }

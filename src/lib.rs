@@ -69,6 +69,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 mod json;
+pub mod outbound;
 pub mod random;
 pub mod service;
 pub mod simulate;

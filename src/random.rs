@@ -23,6 +23,28 @@ pub fn token(now: DateTime<Utc>) -> ClaimToken {
     ClaimToken::from_parts(now, &bytes)
 }
 
+/// A fresh id for a request that came without one: 96 random bits as 24 hex digits, so two
+/// requests of one sale's logs are never confused.
+///
+/// # Panics
+/// If the operating system cannot supply randomness, as [`token`].
+#[must_use]
+pub fn request_id() -> String {
+    use std::fmt::Write as _;
+    let mut bytes = [0u8; 12];
+    #[expect(
+        clippy::expect_used,
+        reason = "without randomness no token could be issued either (see # Panics)"
+    )]
+    getrandom::fill(&mut bytes).expect("the OS CSPRNG must be available");
+    bytes
+        .iter()
+        .fold(String::with_capacity(24), |mut id, byte| {
+            let _ = write!(id, "{byte:02x}");
+            id
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;

@@ -15,7 +15,8 @@ use crate::domain::{
     Window,
 };
 use crate::error::Error;
-use crate::store::{ReconcileMode, Reconciliation, Store};
+use crate::store::Store;
+pub use crate::store::{ReconcileMode, Reconciliation};
 
 /// A campaign as seen at an instant: the stored record plus its state then.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,8 +15,8 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "auth", "clock", "domain", "error", "http", "json", "random", "service", "simulate",
-            "store",
+            "auth", "clock", "domain", "error", "http", "json", "outbound", "random", "service",
+            "simulate", "store",
         ],
     ),
     (
@@ -28,7 +28,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "simulate",
         &[
-            "auth", "clock", "domain", "error", "random", "service", "store",
+            "auth", "clock", "domain", "error", "outbound", "random", "service", "store",
         ],
     ),
     ("json", &["domain", "error", "service"]),
@@ -38,8 +38,9 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     ("error", &["auth", "domain", "store"]),
     ("store", &["clock", "domain", "random"]),
-    ("auth", &["clock", "domain"]),
+    ("auth", &["clock", "domain", "outbound"]),
     ("clock", &[]),
+    ("outbound", &[]),
     ("random", &["domain"]),
     ("domain", &[]),
 ];

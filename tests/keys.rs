@@ -87,6 +87,11 @@ struct Issuer {
 
 impl Issuer {
     async fn start(keys: &[&Key]) -> Issuer {
+        Issuer::start_with(keys, None).await
+    }
+
+    /// The same endpoint over HTTPS, with the certificate and key `tls` holds.
+    async fn start_with(keys: &[&Key], tls: Option<Arc<rustls::ServerConfig>>) -> Issuer {
         let published = Arc::new(Mutex::new(Vec::new()));
         let fetches = Arc::new(AtomicUsize::new(0));
         let (set, count) = (Arc::clone(&published), Arc::clone(&fetches));
@@ -105,16 +110,25 @@ impl Issuer {
             }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+        let address = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
+        let (url, task) = match tls {
+            None => (
+                format!("http://{address}/jwks"),
+                tokio::spawn(async move {
+                    axum::serve(listener, router)
+                        .with_graceful_shutdown(async {
+                            let _ = stopped.await;
+                        })
+                        .await
+                        .unwrap();
+                }),
+            ),
+            Some(config) => (
+                format!("https://{address}/jwks"),
+                tokio::spawn(serve_tls(listener, router, config, stopped)),
+            ),
+        };
         let issuer = Issuer {
             published,
             fetches,
@@ -136,6 +150,71 @@ impl Issuer {
     }
 }
 
+/// Serves `router` over TLS on `listener` until `stopped`, one connection at a time per task.
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    config: Arc<rustls::ServerConfig>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted.unwrap(),
+            _ = &mut stopped => return,
+        };
+        let (acceptor, router) = (acceptor.clone(), router.clone());
+        tokio::spawn(async move {
+            // A client that refuses the certificate ends its handshake: nothing to serve.
+            let Ok(stream) = acceptor.accept(stream).await else {
+                return;
+            };
+            let service = hyper_util::service::TowerToHyperService::new(router);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// A self-signed certificate for 127.0.0.1, made with the system's `openssl` in `dir`: the
+/// server's TLS configuration, and the certificate's path for `SSL_CERT_FILE`.
+fn self_signed(dir: &std::path::Path) -> (Arc<rustls::ServerConfig>, std::path::PathBuf) {
+    use rustls::pki_types::pem::PemObject as _;
+    let (cert, key) = (dir.join("issuer-cert.pem"), dir.join("issuer-key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        // An end entity, not a CA: webpki refuses a CA certificate as a server's own.
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "openssl: {made:?}");
+    let chain = vec![rustls::pki_types::CertificateDer::from_pem_file(&cert).unwrap()];
+    let private = rustls::pki_types::PrivateKeyDer::from_pem_file(&key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, private)
+    .unwrap();
+    (Arc::new(config), cert)
+}
+
 /// A running `flashsale serve` verifying with the keys `key_args` name.
 struct Server {
     child: Child,
@@ -144,10 +223,16 @@ struct Server {
 
 impl Server {
     fn start(env: &TestEnv, key_args: &[&str]) -> Server {
+        Server::start_with(env, key_args, &[])
+    }
+
+    /// The server with `vars` set in its environment too.
+    fn start_with(env: &TestEnv, key_args: &[&str], vars: &[(&str, &std::path::Path)]) -> Server {
         let log = std::fs::File::create(env.path().join("serve-keys.log")).unwrap();
         let mut child = env
             .std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"])
             .args(key_args)
+            .envs(vars.iter().copied())
             .env_remove("FLASHSALE_JWT_SECRET")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -209,7 +294,7 @@ async fn load(
     clients: usize,
     stop: Arc<AtomicBool>,
 ) -> (usize, Vec<(String, u16)>) {
-    let http = reqwest::Client::new();
+    let http = flashsale::outbound::client().build().unwrap();
     let tasks: Vec<_> = (0..clients)
         .map(|client| {
             let (http, base, signing, stop) = (
@@ -259,7 +344,7 @@ async fn keys_rotate_under_load_and_no_valid_claim_is_lost() {
     let mut keys = vec![Key::new("rsa", "k1")];
     let issuer = Issuer::start(&[&keys[0]]).await;
     let server = Server::start(&env, &["--jwks-url", &issuer.url]);
-    let http = reqwest::Client::new();
+    let http = flashsale::outbound::client().build().unwrap();
     let signing: Signing = Arc::new(Mutex::new(keys[0].clone()));
     let stop = Arc::new(AtomicBool::new(false));
     let loader = tokio::spawn(load(
@@ -306,13 +391,57 @@ async fn keys_rotate_under_load_and_no_valid_claim_is_lost() {
     issuer.stop().await;
 }
 
+/// Issuers publish their keys over HTTPS only: the set is fetched over TLS, trusting what the
+/// system trusts (here the test's own certificate, through `SSL_CERT_FILE`), and a certificate
+/// the system does not trust is never a source of keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_set_is_fetched_over_https_from_an_issuer_the_system_trusts() {
+    let env = TestEnv::new();
+    env.create_campaign("spring", 100);
+    let key = Key::new("ec", "k1");
+    let (tls, cert) = self_signed(env.path());
+    let issuer = Issuer::start_with(&[&key], Some(tls)).await;
+    assert!(issuer.url.starts_with("https://"));
+    let server = Server::start_with(
+        &env,
+        &["--jwks-url", &issuer.url],
+        &[("SSL_CERT_FILE", &cert)],
+    );
+    let http = flashsale::outbound::client().build().unwrap();
+    assert_eq!(claim(&http, &server.base, &key.token("ana")).await, 201);
+    assert!(server.stop().success());
+
+    // The same issuer, its certificate not trusted: no key is taken from it.
+    let untrusted = env
+        .std_cmd([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--jwks-url",
+            &issuer.url,
+        ])
+        .env_remove("FLASHSALE_JWT_SECRET")
+        .env("SSL_CERT_FILE", env.path().join("no-such-bundle.pem"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(!untrusted.status.success(), "{stderr}");
+    assert!(stderr.contains("key set could not be fetched"), "{stderr}");
+    assert!(
+        stderr.contains("certificate"),
+        "the cause is named: {stderr}"
+    );
+    issuer.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_set_file_verifies_each_algorithm_and_needs_a_kid_for_several_keys() {
     let env = TestEnv::new();
     env.create_campaign("spring", 100);
     let file = format!("{FIXTURES}/jwks.json");
     let server = Server::start(&env, &["--jwks-file", &file]);
-    let http = reqwest::Client::new();
+    let http = flashsale::outbound::client().build().unwrap();
     for (name, user) in [("rsa", "ana"), ("ec", "bo"), ("ed", "cy")] {
         let key = Key::new(name, name);
         assert_eq!(

@@ -8,6 +8,8 @@
 
 mod support;
 
+/// The admin API: the CLI's documents over HTTP, the admin scope, repeats, a whole sale.
+mod admin;
 /// Every module imports only the layers below it, as docs/ARCHITECTURE.md draws them.
 mod architecture;
 /// `simulate`'s audit fails a broken run, counts others' claims, ends on SIGTERM.

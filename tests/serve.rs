@@ -30,6 +30,8 @@ const SECRET: &str = "serve-test-secret-0123456789abcdef";
 pub(crate) struct Server {
     child: Child,
     base: String,
+    /// Where its log lines go.
+    log: std::path::PathBuf,
 }
 
 impl Server {
@@ -37,15 +39,20 @@ impl Server {
     /// and waits for the line that gives its address. Logs go to a file in the temp dir (a
     /// full pipe nobody reads would block the server).
     pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Server {
-        let log = std::fs::File::create(
-            env.path()
-                .join(format!("serve-{}.log", support::unique_name("log"))),
-        )
-        .unwrap();
+        Server::start_with(env, extra, &[])
+    }
+
+    /// The same, with `vars` in the server's environment.
+    fn start_with(env: &TestEnv, extra: &[&str], vars: &[(&str, &str)]) -> Server {
+        let log_path = env
+            .path()
+            .join(format!("serve-{}.log", support::unique_name("log")));
+        let log = std::fs::File::create(&log_path).unwrap();
         let mut child = env
             .std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"])
             .args(extra)
             .env("FLASHSALE_JWT_SECRET", SECRET)
+            .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -61,6 +68,7 @@ impl Server {
         Server {
             child,
             base: format!("http://{address}"),
+            log: log_path,
         }
     }
 
@@ -126,17 +134,24 @@ fn token_signed(secret: &str, user: &str) -> String {
 
 /// An HTTP client with a 30 s timeout.
 pub(crate) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    flashsale::outbound::client()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
 }
 
-/// A request's status, `WWW-Authenticate` and `Retry-After`, and its body as JSON.
+/// A request's status, `WWW-Authenticate` and `Retry-After`, and its body as JSON. Every answer
+/// carries an `x-request-id`; an error body carries the same id, checked here and then taken
+/// out, so the tests compare the rest exactly.
 async fn answer(
     request: reqwest::RequestBuilder,
 ) -> (StatusCode, Option<String>, Option<String>, Value) {
     let response = request.send().await.unwrap();
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .expect("every answer has an x-request-id");
     let header = |name: &str| {
         response
             .headers()
@@ -146,12 +161,263 @@ async fn answer(
     let (auth, retry) = (header("www-authenticate"), header("retry-after"));
     let status = response.status();
     let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    let mut body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    if let Some(error) = body.get_mut("error").and_then(Value::as_object_mut) {
+        assert_eq!(error.remove("request_id"), Some(json!(request_id)));
+    }
     (status, auth, retry, body)
 }
 
-fn error(kind: &str, message: &str) -> Value {
-    json!({"error": {"kind": kind, "message": message}})
+fn error(kind: &str, code: &str, message: &str) -> Value {
+    json!({"error": {"kind": kind, "code": code, "message": message}})
+}
+
+/// Why a claim is refused, as a client can branch on it (`code`), and one request id tying the
+/// answer, its error body and its log line together: the proxy's, or a fresh one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_carry_a_code_and_every_answer_a_request_id_its_log_line_names() {
+    let env = TestEnv::new();
+    env.create_campaign("paused", 5);
+    env.run(["campaign", "pause", "paused"]).code(0).json();
+    env.create_campaign("ended", 5);
+    env.run(["campaign", "end", "ended", "--yes"])
+        .code(0)
+        .json();
+    env.create_campaign("open", 5);
+    let later = (SystemClock.now() + TimeDelta::hours(1)).to_rfc3339();
+    env.run([
+        "campaign",
+        "create",
+        "--id",
+        "later",
+        "--name",
+        "Later",
+        "--inventory",
+        "5",
+        "--percent-off",
+        "10",
+        "--max-discount",
+        "5",
+        "--starts-at",
+        &later,
+        "--duration",
+        "1h",
+    ])
+    .code(0)
+    .json();
+    let server = Server::start(&env, &[]);
+    let http = client();
+    let ana = token("ana");
+    let claim = |campaign: &str, cart: i64| {
+        http.post(server.url(&format!("/v1/campaigns/{campaign}/claim")))
+            .bearer_auth(&ana)
+            .json(&json!({"cart_cents": cart}))
+    };
+    for (campaign, cart, status, code) in [
+        ("paused", 5000, StatusCode::CONFLICT, "campaign_paused"),
+        ("ended", 5000, StatusCode::CONFLICT, "campaign_ended"),
+        (
+            "open",
+            1000,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cart_below_minimum",
+        ),
+        ("gone", 5000, StatusCode::NOT_FOUND, "campaign_not_found"),
+    ] {
+        let (got, _, _, body) = answer(claim(campaign, cart)).await;
+        assert_eq!(
+            (got, &body["error"]["code"]),
+            (status, &json!(code)),
+            "{body}"
+        );
+    }
+    // A campaign not yet started is a campaign not yet announced, or not live.
+    let (_, _, _, body) = answer(claim("later", 5000)).await;
+    let code = body["error"]["code"].as_str().unwrap();
+    assert!(
+        matches!(code, "campaign_not_started" | "campaign_not_found"),
+        "{body}"
+    );
+
+    // A proxy's id is kept, on success and on refusal alike.
+    let response = claim("open", 5000)
+        .header("x-request-id", "edge-4711")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.headers()["x-request-id"], "edge-4711");
+    let response = claim("paused", 5000)
+        .header("x-request-id", "edge-4712")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "edge-4712");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["request_id"], "edge-4712");
+    // One that cannot be echoed safely is replaced.
+    let response = claim("open", 5000)
+        .header("x-request-id", "two words")
+        .send()
+        .await
+        .unwrap();
+    let fresh = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(fresh.len(), 24, "{fresh}");
+
+    let log = server.log.clone();
+    assert!(server.stop().success());
+    let lines = log_lines(&log);
+    let line = |id: &str| {
+        lines
+            .iter()
+            .find(|line| line["request_id"] == id)
+            .unwrap_or_else(|| panic!("no log line for {id}: {lines:?}"))
+    };
+    let claimed = line("edge-4711");
+    assert_eq!(claimed["route"], "/v1/campaigns/{id}/claim");
+    assert_eq!(claimed["status"], 201);
+    assert_eq!(claimed["outcome"], "claimed");
+    assert!(claimed["duration_ms"].is_number());
+    let refused = line("edge-4712");
+    assert_eq!(
+        (&refused["status"], &refused["outcome"]),
+        (&json!(409), &json!("campaign_paused"))
+    );
+    assert_eq!(line(&fresh)["outcome"], "replayed");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains(&ana), "a token in the log");
+}
+
+/// A browser's page may call the API only from an origin `--cors-origin` names: its preflight is
+/// answered and its answers are readable; any other origin's are not, and without the flag a
+/// preflight is refused like any `OPTIONS`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_reach_the_api_only_from_the_cors_origins() {
+    let env = TestEnv::new();
+    env.create_campaign("drop", 5);
+    let shop = "https://shop.example";
+    let http = client();
+    let preflight = |server: &Server, origin: &str| {
+        http.request(
+            reqwest::Method::OPTIONS,
+            server.url("/v1/campaigns/drop/claim"),
+        )
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .send()
+    };
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+
+    let server = Server::start_with(
+        &env,
+        &["--cors-origin", "http://localhost:3000"],
+        &[("FLASHSALE_CORS_ORIGIN", "https://ignored.example")],
+    );
+    // The flag wins over the variable, as for every flag.
+    let response = preflight(&server, shop).await.unwrap();
+    assert_eq!(header(&response, "access-control-allow-origin"), None);
+    assert!(server.stop().success());
+
+    let server = Server::start_with(&env, &[], &[("FLASHSALE_CORS_ORIGIN", shop)]);
+    let response = preflight(&server, shop).await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        header(&response, "access-control-allow-origin").as_deref(),
+        Some(shop)
+    );
+    let allowed = header(&response, "access-control-allow-headers").unwrap();
+    assert!(allowed.contains("authorization"), "{allowed}");
+    assert_eq!(header(&response, "access-control-allow-credentials"), None);
+    let other = preflight(&server, "https://evil.example").await.unwrap();
+    assert_eq!(header(&other, "access-control-allow-origin"), None);
+    let claimed = http
+        .post(server.url("/v1/campaigns/drop/claim"))
+        .header("origin", shop)
+        .bearer_auth(token("ana"))
+        .json(&json!({"cart_cents": 5000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(claimed.status(), StatusCode::CREATED);
+    assert_eq!(
+        header(&claimed, "access-control-allow-origin").as_deref(),
+        Some(shop)
+    );
+    let exposed = header(&claimed, "access-control-expose-headers").unwrap();
+    assert!(exposed.contains("x-request-id"), "{exposed}");
+    assert!(server.stop().success());
+
+    let server = Server::start(&env, &[]);
+    let response = preflight(&server, shop).await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header(&response, "access-control-allow-origin"), None);
+    assert!(server.stop().success());
+}
+
+/// The log's format is chosen apart from `--output`, and its level by `FLASHSALE_LOG`; a filter
+/// that does not parse is a usage error before anything starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_format_and_level_are_the_operators_choice() {
+    let env = TestEnv::new();
+    env.create_campaign("drop", 5);
+    let http = client();
+    let get = |server: &Server| http.get(server.url("/v1/campaigns/drop")).send();
+
+    let server = Server::start(&env, &["--log-format", "text"]);
+    assert_eq!(get(&server).await.unwrap().status(), StatusCode::OK);
+    let log = server.log.clone();
+    assert!(server.stop().success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let request = text
+        .lines()
+        .find(|line| line.contains("request"))
+        .unwrap_or_else(|| panic!("no request line: {text}"));
+    assert!(serde_json::from_str::<Value>(request).is_err(), "{request}");
+    assert!(
+        request.contains(r#"route="/v1/campaigns/{id}""#),
+        "{request}"
+    );
+
+    let server = Server::start_with(&env, &[], &[("FLASHSALE_LOG", "warn")]);
+    assert_eq!(get(&server).await.unwrap().status(), StatusCode::OK);
+    let log = server.log.clone();
+    assert!(server.stop().success());
+    let lines = log_lines(&log);
+    assert!(
+        lines.iter().all(|line| line["message"] != "request"),
+        "{lines:?}"
+    );
+
+    env.run(["serve", "--listen", "127.0.0.1:0"])
+        .env("FLASHSALE_JWT_SECRET", SECRET)
+        .env("FLASHSALE_LOG", "info,[")
+        .code(2)
+        .stderr(
+            "error: invalid FLASHSALE_LOG: `info,[` is not a log filter like `info`, `warn` or \
+             `flashsale=debug`: invalid filter directive\n",
+        )
+        .check();
+}
+
+/// A server's JSON log lines, from its log file.
+fn log_lines(log: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 /// `--listen` takes a host name as well as an address: `localhost:0` listens on loopback.
@@ -221,7 +487,10 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         (status, auth.as_deref()),
         (StatusCode::UNAUTHORIZED, Some("Bearer"))
     );
-    assert_eq!(body, error("unauthenticated", "no identity given"));
+    assert_eq!(
+        body,
+        error("unauthenticated", "token_missing", "no identity given")
+    );
     let (status, auth, _, body) = answer(
         http.post(&claim_url)
             .bearer_auth("not.a.jwt")
@@ -234,7 +503,11 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
     );
     assert_eq!(
         body,
-        error("unauthenticated", "token is not a well-formed JWT")
+        error(
+            "unauthenticated",
+            "token_malformed",
+            "token is not a well-formed JWT"
+        )
     );
     let foreign = token_signed("another-secret-0123456789abcdefghij", "ana");
     let (status, _, _, body) = answer(
@@ -244,7 +517,14 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body, error("unauthenticated", "token signature is invalid"));
+    assert_eq!(
+        body,
+        error(
+            "unauthenticated",
+            "bad_signature",
+            "token signature is invalid"
+        )
+    );
     let ana = token("ana");
     let (status, _, _, body) = answer(
         http.post(server.url("/v1/campaigns/NOT%20A%20SLUG/claim"))
@@ -254,22 +534,43 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"]["kind"], "invalid_input", "{body}");
-    for bad in [
-        "",
-        "{",
-        "[5000]",
-        r#"{"cart_cents": "50.00"}"#,
-        r#"{"cart_cents": 5000, "user_id": "eve"}"#,
+    assert_eq!(body["error"]["field"], "id", "{body}");
+    // Each refusal names the field at fault, never the parser's position in the text.
+    for (bad, code, field) in [
+        ("", "malformed_body", None),
+        ("{", "malformed_body", None),
+        ("[5000]", "malformed_body", None),
+        ("{}", "invalid_value", Some("cart_cents")),
+        (
+            r#"{"cart_cents": "50.00"}"#,
+            "invalid_value",
+            Some("cart_cents"),
+        ),
+        (
+            r#"{"cart_cents": 50.5}"#,
+            "invalid_value",
+            Some("cart_cents"),
+        ),
+        (
+            r#"{"cart_cents": 5000, "user_id": "eve"}"#,
+            "malformed_body",
+            Some("user_id"),
+        ),
     ] {
         let (status, _, _, body) = answer(http.post(&claim_url).bearer_auth(&ana).body(bad)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
         assert_eq!(body["error"]["kind"], "invalid_input", "{bad}: {body}");
+        assert_eq!(body["error"]["code"], code, "{bad}: {body}");
+        assert_eq!(
+            body["error"].get("field").and_then(Value::as_str),
+            field,
+            "{bad}: {body}"
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(!message.contains("line"), "{bad}: {body}");
         assert!(
-            body["error"]["message"]
-                .as_str()
-                .unwrap()
-                .starts_with("invalid body: must be a JSON object"),
-            "{body}"
+            message.contains(r#"{"cart_cents": N}"#) || message.starts_with("cart_cents must"),
+            "{bad}: {body}"
         );
     }
     let (status, _, _, body) = answer(
@@ -293,6 +594,7 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         body,
         error(
             "invalid_input",
+            "body_too_large",
             "the request body is larger than 16384 bytes"
         )
     );
@@ -301,7 +603,11 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         body,
-        error("not_found", "you hold no claim on campaign `drop`")
+        error(
+            "not_found",
+            "claim_not_found",
+            "you hold no claim on campaign `drop`"
+        )
     );
     assert_eq!(
         env.store_bytes(),
@@ -345,7 +651,10 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(body, error("sold_out", "campaign `drop` is sold out"));
+    assert_eq!(
+        body,
+        error("sold_out", "sold_out", "campaign `drop` is sold out")
+    );
     let (status, _, _, body) = answer(
         http.post(server.url("/v1/campaigns/nope/claim"))
             .bearer_auth(&ana)
@@ -353,7 +662,14 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body, error("not_found", "campaign `nope` not found"));
+    assert_eq!(
+        body,
+        error(
+            "not_found",
+            "campaign_not_found",
+            "campaign `nope` not found"
+        )
+    );
 
     // The campaign is public, and the same JSON as the CLI's.
     let (status, _, _, campaign) = answer(http.get(server.url("/v1/campaigns/drop"))).await;
@@ -368,13 +684,20 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         (status, body),
         (
             StatusCode::NOT_FOUND,
-            error("not_found", "campaign `nope` not found")
+            error(
+                "not_found",
+                "campaign_not_found",
+                "campaign `nope` not found"
+            )
         )
     );
     let (status, _, _, body) = answer(http.get(server.url("/nowhere"))).await;
     assert_eq!(
         (status, body),
-        (StatusCode::NOT_FOUND, error("not_found", "no such route"))
+        (
+            StatusCode::NOT_FOUND,
+            error("not_found", "route_not_found", "no such route")
+        )
     );
     // A method a client made up is answered, and counted as `other`: a client cannot mint
     // metric series.
@@ -737,7 +1060,7 @@ async fn serve_on_mongodb_claims_and_stops_cleanly() {
         (status, body),
         (
             StatusCode::CONFLICT,
-            error("sold_out", "campaign `drop` is sold out")
+            error("sold_out", "sold_out", "campaign `drop` is sold out")
         )
     );
     let (status, _, _, own) = answer(http.get(&url).bearer_auth(token("ana"))).await;
@@ -982,7 +1305,11 @@ async fn redeem_over_http_is_for_the_tokens_owner_only() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{answer_body}");
     assert_eq!(
         answer_body,
-        error("not_found", "campaign `drop` has no claim with that token")
+        error(
+            "not_found",
+            "claim_not_found",
+            "campaign `drop` has no claim with that token"
+        )
     );
     let (status, auth, _, _) = answer(http.post(&url).json(&body("o-1", 5000))).await;
     assert_eq!(

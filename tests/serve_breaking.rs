@@ -96,7 +96,7 @@ fn start(behaviour: Behaviour, upstream: Option<String>) -> String {
     let proxy = Arc::new(Proxy {
         behaviour,
         upstream,
-        client: reqwest::Client::new(),
+        client: flashsale::outbound::client().build().unwrap(),
         count: AtomicU64::new(0),
         last_granted: Mutex::new(None),
     });

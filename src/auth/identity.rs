@@ -1,5 +1,7 @@
-//! The result of authentication: who the shopper is, and how that was established.
+//! The result of authentication: who the shopper is, how that was established, and what a
+//! verified token grants.
 
+use super::AuthError;
 use crate::domain::UserId;
 
 /// How an identity was established.
@@ -20,6 +22,9 @@ pub enum IdentitySource {
 pub struct Identity {
     user: UserId,
     source: IdentitySource,
+    /// A verified token's `scope` claim as it was signed: space-separated scopes. Kept whole
+    /// and searched only when a route asks, so a shopper's claim pays no split.
+    scope: Option<Box<str>>,
 }
 
 impl Identity {
@@ -29,14 +34,39 @@ impl Identity {
         Identity {
             user,
             source: IdentitySource::OperatorAssertion,
+            scope: None,
         }
     }
 
-    /// The `sub` of a token the verifier has checked; only the verifier may call this.
-    pub(super) fn verified_jwt(user: UserId) -> Self {
+    /// The `sub` of a token the verifier has checked, with the `scope` it grants; only the
+    /// verifier may call this.
+    pub(super) fn verified_jwt(user: UserId, scope: Option<Box<str>>) -> Self {
         Identity {
             user,
             source: IdentitySource::VerifiedJwt,
+            scope,
+        }
+    }
+
+    /// Whether a verified token's `scope` claim lists `scope` (an exact, case-sensitive match
+    /// of one of its space-separated entries, as OAuth 2 compares scopes). An operator's
+    /// assertion grants no scope: only a signed token can.
+    #[must_use]
+    pub fn grants(&self, scope: &str) -> bool {
+        self.scope
+            .as_deref()
+            .is_some_and(|granted| granted.split(' ').any(|entry| entry == scope))
+    }
+
+    /// [`Identity::grants`] as a check.
+    ///
+    /// # Errors
+    /// [`AuthError::MissingScope`] when the token does not grant `scope`.
+    pub fn require(&self, scope: &'static str) -> Result<(), AuthError> {
+        if self.grants(scope) {
+            Ok(())
+        } else {
+            Err(AuthError::MissingScope(scope))
         }
     }
 
@@ -64,8 +94,40 @@ mod tests {
         assert_eq!(identity.source(), IdentitySource::OperatorAssertion);
         assert_ne!(
             identity,
-            Identity::verified_jwt(UserId::parse("ana").unwrap()),
+            Identity::verified_jwt(UserId::parse("ana").unwrap(), None),
             "the same user established two ways is two identities"
         );
+    }
+
+    /// A scope is one whole entry of the space-separated claim: a prefix, a longer scope or
+    /// another case is not it, and an operator's assertion grants nothing.
+    #[test]
+    fn a_scope_is_granted_only_by_an_exact_entry_of_a_verified_token() {
+        let ana = || UserId::parse("ana").unwrap();
+        let with = |scope: &str| Identity::verified_jwt(ana(), Some(scope.into()));
+        for granted in [
+            "flashsale:admin",
+            "openid flashsale:admin",
+            "flashsale:admin profile",
+            "a  flashsale:admin",
+        ] {
+            assert!(with(granted).grants("flashsale:admin"), "{granted:?}");
+        }
+        for refused in [
+            "",
+            "flashsale",
+            "flashsale:admins",
+            "FLASHSALE:ADMIN",
+            "flashsale:admin:read",
+            "openid,flashsale:admin",
+        ] {
+            assert!(!with(refused).grants("flashsale:admin"), "{refused:?}");
+            assert_eq!(
+                with(refused).require("flashsale:admin"),
+                Err(AuthError::MissingScope("flashsale:admin"))
+            );
+        }
+        assert!(!Identity::verified_jwt(ana(), None).grants("flashsale:admin"));
+        assert!(!Identity::asserted_by_operator(ana()).grants("flashsale:admin"));
     }
 }

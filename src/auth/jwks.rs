@@ -204,7 +204,7 @@ impl HttpKeys {
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https"))
             .ok_or_else(|| AuthError::BadKeySet("its URL is not an http(s) URL".into()))?;
-        let client = reqwest::Client::builder()
+        let client = crate::outbound::client()
             .timeout(FETCH_TIMEOUT)
             .build()
             .map_err(|err| AuthError::KeySetUnreachable(err.to_string()))?;
@@ -221,7 +221,7 @@ impl FetchKeys for HttpKeys {
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()
                 .await
-                .map_err(|err| err.without_url().to_string())?;
+                .map_err(|err| with_causes(&err.without_url()))?;
             if !response.status().is_success() {
                 return Err(format!("the issuer answered {}", response.status()));
             }
@@ -234,7 +234,7 @@ impl FetchKeys for HttpKeys {
             while let Some(chunk) = response
                 .chunk()
                 .await
-                .map_err(|err| err.without_url().to_string())?
+                .map_err(|err| with_causes(&err.without_url()))?
             {
                 if body.len() + chunk.len() > MAX_KEY_SET_BYTES {
                     return Err(format!(
@@ -246,6 +246,23 @@ impl FetchKeys for HttpKeys {
             Ok(FetchedKeys { body, max_age })
         })
     }
+}
+
+/// An error and its causes, `outer: inner`: reqwest's own words ("error sending request")
+/// do not say that the certificate was not trusted or the connection refused.
+fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let words = cause.to_string();
+        // hyper and reqwest repeat their inner error's words in their own.
+        if !text.contains(&words) {
+            text.push_str(": ");
+            text.push_str(&words);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The lifetime a `Cache-Control` value gives: its `max-age`, or zero for `no-store` and

@@ -27,6 +27,10 @@ pub use jwks::{FetchKeys, FetchedKeys, HttpKeys, JwksPolicy, MAX_KEY_SET_BYTES};
 pub use mint::{JwtSigner, KeyPairSigner, MAX_MINT_TTL_HOURS, MintedToken};
 pub use verify::{JwtVerifier, LEEWAY_SECONDS, MAX_TOKEN_BYTES};
 
+/// The scope a token's `scope` claim must grant for the admin API (OAuth 2 style: the claim
+/// is a space-separated list of scopes).
+pub const ADMIN_SCOPE: &str = "flashsale:admin";
+
 use crate::domain::Invalid;
 
 /// The shortest HS256 secret accepted: RFC 7518 section 3.2 requires a key at least as long
@@ -95,6 +99,9 @@ pub enum AuthError {
     /// `sub` is not a valid user id.
     #[error("token `sub` is not a valid user id: {0}")]
     BadSubject(Invalid),
+    /// The token was verified, but its `scope` claim does not grant this scope.
+    #[error("the token does not grant the `{0}` scope")]
+    MissingScope(&'static str),
     /// No key is configured to verify or sign with.
     #[error("no JWT key configured")]
     NoKey,
@@ -143,6 +150,41 @@ pub enum AuthError {
         /// What the operating system said.
         reason: String,
     },
+}
+
+impl AuthError {
+    /// The stable reason a client can branch on, finer than its kind: a client refreshes an
+    /// `token_expired` token, but not one with a `bad_signature`.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "token_missing",
+            AuthError::JwtRequired | AuthError::SimulationWithoutJwt => "jwt_required",
+            AuthError::SimulationWithoutKey => "key_required",
+            AuthError::TwoCredentials => "two_credentials",
+            AuthError::TokenTooLong | AuthError::Malformed => "token_malformed",
+            AuthError::AlgorithmNotAllowed { .. } => "algorithm_not_allowed",
+            AuthError::BadSignature => "bad_signature",
+            AuthError::Expired => "token_expired",
+            AuthError::NotYetValid => "token_not_yet_valid",
+            AuthError::WrongIssuer => "wrong_issuer",
+            AuthError::WrongAudience => "wrong_audience",
+            AuthError::MissingClaim(_) => "missing_claim",
+            AuthError::BadSubject(_) => "bad_subject",
+            AuthError::UnknownKey => "unknown_key",
+            AuthError::KeyIdRequired => "key_id_required",
+            AuthError::MissingScope(_) => "scope_required",
+            AuthError::NoKey
+            | AuthError::WeakSecret
+            | AuthError::LowDiversitySecret
+            | AuthError::AmbiguousKey
+            | AuthError::BadKeySet(_)
+            | AuthError::KeySetUnreachable(_)
+            | AuthError::BadPublicKey(_)
+            | AuthError::BadPrivateKey(_)
+            | AuthError::KeyFile { .. } => "key_configuration",
+        }
+    }
 }
 
 /// The fewest distinct byte values an HS256 secret may have. Length alone lets `aaaa…` (32
@@ -235,6 +277,7 @@ mod tests {
             AuthError::WrongAudience,
             AuthError::MissingClaim("sub".into()),
             AuthError::BadSubject(Invalid::new("user id", "must not be empty")),
+            AuthError::MissingScope(ADMIN_SCOPE),
             AuthError::NoKey,
             AuthError::WeakSecret,
             AuthError::LowDiversitySecret,

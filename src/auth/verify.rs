@@ -288,15 +288,23 @@ fn decode(
         .and_then(Value::as_str)
         .ok_or_else(|| AuthError::MissingClaim("sub".into()))?;
     let user = UserId::parse(sub).map_err(AuthError::BadSubject)?;
-    Ok(Identity::verified_jwt(user))
+    // A `scope` that is not a string grants nothing: a route that needs a scope refuses it
+    // (403), and one that needs none does not care.
+    let scope = match data.claims.scope {
+        Some(Value::String(scope)) => Some(scope.into_boxed_str()),
+        _ => None,
+    };
+    Ok(Identity::verified_jwt(user, scope))
 }
 
-/// The one claim read from a verified token; jsonwebtoken checks `exp`, `nbf`, `iss` and `aud`
+/// The claims read from a verified token; jsonwebtoken checks `exp`, `nbf`, `iss` and `aud`
 /// itself, and every other claim is skipped unread.
 #[derive(serde::Deserialize)]
 struct Subject {
     /// Kept as JSON so that a `sub` that is not a string is reported as missing, not malformed.
     sub: Option<Value>,
+    /// The OAuth 2 `scope` claim, space-separated; kept as JSON for the same reason.
+    scope: Option<Value>,
 }
 
 /// The DER encoding of P-256's object identifier (1.2.840.10045.3.1.7, `prime256v1`), which an

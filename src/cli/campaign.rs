@@ -363,9 +363,9 @@ async fn end(EndArgs { id, confirm }: EndArgs, ctx: &Context) -> anyhow::Result<
 /// Prints what an operator's action on a campaign came to: the campaign, and whether the
 /// action changed it (`"changed": false` for an action already in effect).
 fn emit_acted(ctx: &Context, acted: &Acted<CampaignView>) -> anyhow::Result<()> {
-    let mut json = output::campaign_json(&acted.value);
-    json["changed"] = acted.changed.into();
-    ctx.emit(&json, || output::acted_table(acted))
+    ctx.emit(&crate::json::acted_campaign_json(acted), || {
+        output::acted_table(acted)
+    })
 }
 
 /// Turns the flags into a [`NewCampaign`] and the instant "now" meant, prompting for missing

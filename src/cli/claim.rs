@@ -328,9 +328,9 @@ async fn run_action(action: ClaimCmd, ctx: &Context) -> anyhow::Result<()> {
                 ))?;
             }
             let voided = claims.void(&campaign, &which, reason, &actor).await?;
-            let mut document = json::claim_record_json(voided.claim());
-            document["changed"] = (!voided.replayed()).into();
-            ctx.emit(&document, || output::voided_table(&voided))
+            ctx.emit(&json::voided_json(&voided), || {
+                output::voided_table(&voided)
+            })
         }
         ClaimCmd::Export(args) => super::export::run(args, ctx).await,
     }

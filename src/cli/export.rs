@@ -11,10 +11,11 @@ use clap::Args;
 use super::Context;
 use crate::clock::Clock;
 use crate::domain::{CampaignId, ClaimStatus, Invalid, shown};
+use crate::json::{ExportFormat, ExportRows};
 use crate::service::ClaimService;
 use crate::store::Store;
 
-/// What `claim export` writes.
+/// What `claim export` writes (the rows are [`ExportRows`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Format {
     /// Comma-separated values with a header row (RFC 4180 quoting).
@@ -55,98 +56,17 @@ pub(crate) struct ExportArgs {
     out: Option<PathBuf>,
 }
 
-/// The columns of the CSV export, in order: the claim JSON's fields, so both formats carry
-/// the same data under the same names.
-pub(crate) const CSV_COLUMNS: [&str; 13] = [
-    "campaign_id",
-    "user_id",
-    "token",
-    "status",
-    "discount_cents",
-    "cart_cents",
-    "currency",
-    "claimed_at",
-    "expires_at",
-    "order_id",
-    "redeemed_at",
-    "redeemed_cart_cents",
-    "redeemed_discount_cents",
-];
-
-/// The columns whose text comes from outside (a shopper's id, a shop's order id, an operator's
-/// slug): a spreadsheet must show them, never run them.
-const TEXT_COLUMNS: [&str; 3] = ["campaign_id", "user_id", "order_id"];
-
-/// `text` as a CSV cell a spreadsheet shows as text: a cell starting with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return is a formula to spreadsheets (Excel, `LibreOffice`, Sheets)
-/// (`=HYPERLINK(...)`, `+cmd|...`), so it gets a leading `'`, which they take as "text".
-fn inert(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-/// Writes claims one at a time; nothing is kept after a row is written.
-pub(crate) enum Rows<W: std::io::Write> {
-    /// CSV rows under a header row (boxed: the writer carries its buffer).
-    Csv(Box<csv::Writer<W>>),
-    /// One compact JSON document per line.
-    Jsonl(W),
-}
-
-impl<W: std::io::Write> Rows<W> {
-    /// A writer of `format` rows to `out`; a CSV export starts with its header row.
-    pub(crate) fn new(format: Format, out: W) -> std::io::Result<Self> {
-        Ok(match format {
-            Format::Csv => {
-                let mut writer = csv::Writer::from_writer(out);
-                writer.write_record(CSV_COLUMNS).map_err(io_error)?;
-                Rows::Csv(Box::new(writer))
-            }
-            Format::Jsonl => Rows::Jsonl(out),
-        })
-    }
-
-    /// Writes one claim, given as its claim JSON.
-    pub(crate) fn write(&mut self, claim: &serde_json::Value) -> std::io::Result<()> {
-        match self {
-            Rows::Csv(writer) => {
-                let cell = |column: &str| match &claim[column] {
-                    serde_json::Value::Null => String::new(),
-                    serde_json::Value::String(text) if TEXT_COLUMNS.contains(&column) => {
-                        inert(text)
-                    }
-                    serde_json::Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                };
-                writer
-                    .write_record(CSV_COLUMNS.map(cell))
-                    .map_err(io_error)?;
-            }
-            Rows::Jsonl(out) => {
-                serde_json::to_writer(&mut *out, claim)?;
-                out.write_all(b"\n")?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Flushes what is buffered and hands the output back.
-    pub(crate) fn finish(self) -> std::io::Result<W> {
-        match self {
-            Rows::Csv(writer) => writer.into_inner().map_err(csv::IntoInnerError::into_error),
-            Rows::Jsonl(mut out) => {
-                out.flush()?;
-                Ok(out)
-            }
-        }
-    }
-}
-
 /// Claims read per store call: memory holds one page, whatever the campaign's size.
 const PAGE: usize = 1_000;
+
+impl Format {
+    fn export(self) -> ExportFormat {
+        match self {
+            Format::Csv => ExportFormat::Csv,
+            Format::Jsonl => ExportFormat::Jsonl,
+        }
+    }
+}
 
 impl StatusFilter {
     fn status(self) -> ClaimStatus {
@@ -206,7 +126,7 @@ pub(crate) async fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<()> {
     .with_context(|| format!("exporting to {}", out.display()))?;
     let json = serde_json::json!({
         "campaign_id": campaign,
-        "format": match args.format { Format::Csv => "csv", Format::Jsonl => "jsonl" },
+        "format": args.format.export().as_str(),
         "out": out.display().to_string(),
         "claims": written,
     });
@@ -300,12 +220,12 @@ async fn stream<S: Store, C: Clock, W: std::io::Write>(
     format: Format,
     out: &mut W,
 ) -> anyhow::Result<u64> {
-    let mut rows = Rows::new(format, out)?;
+    let mut rows = ExportRows::new(format.export(), out)?;
     let mut written = 0;
     let mut pages = claims.export(campaign, status, PAGE);
     while let Some(page) = pages.next().await? {
         for claim in &page {
-            rows.write(&crate::json::claim_record_json(claim))?;
+            rows.write(claim)?;
         }
         written += page.len() as u64;
     }
@@ -320,12 +240,4 @@ fn broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
-}
-
-/// A CSV error as the I/O error it wraps, so a closed pipe is still recognised as one.
-fn io_error(err: csv::Error) -> std::io::Error {
-    match err.into_kind() {
-        csv::ErrorKind::Io(err) => err,
-        kind => std::io::Error::other(format!("{kind:?}")),
-    }
 }

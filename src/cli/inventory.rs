@@ -196,16 +196,16 @@ pub(crate) async fn run(cmd: InventoryCmd, ctx: &Context) -> anyhow::Result<()> 
             let campaigns = ctx.campaigns().await?;
             let expired = campaigns.expire(&id, &actor).await?;
             let view = campaigns.status(&id).await?;
-            let mut json = output::inventory_json(&view);
-            json["expired"] = expired.into();
-            ctx.emit(&json, || output::expired_table(&view, expired))
+            ctx.emit(&crate::json::expired_json(&view, expired), || {
+                output::expired_table(&view, expired)
+            })
         }
     }
 }
 
 /// Prints what an operator's action on an inventory came to, and whether it changed it.
 fn emit_acted(ctx: &Context, acted: &Acted<CampaignView>) -> anyhow::Result<()> {
-    let mut json = output::inventory_json(&acted.value);
-    json["changed"] = acted.changed.into();
-    ctx.emit(&json, || output::acted_inventory_table(acted))
+    ctx.emit(&crate::json::acted_inventory_json(acted), || {
+        output::acted_inventory_table(acted)
+    })
 }

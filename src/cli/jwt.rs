@@ -36,7 +36,8 @@ Examples:
   export FLASHSALE_JWT_SECRET=\"$(openssl rand -hex 32)\"
   TOKEN=$(flashsale jwt mint --user ana@example.com --ttl 15m)
   flashsale claim --campaign spring --jwt \"$TOKEN\" --cart 64.90
-  flashsale jwt mint --user ana@example.com --private-key-file issuer.pem --kid 2026-12";
+  flashsale jwt mint --user ana@example.com --private-key-file issuer.pem --kid 2026-12
+  flashsale jwt mint --user ops@example.com --scope flashsale:admin  # admin API";
 
 /// Arguments of `jwt mint`.
 #[derive(Debug, Args)]
@@ -54,6 +55,10 @@ pub(crate) struct MintArgs {
     /// Key id (`kid`) put in the token's header, naming the key in a key set.
     #[arg(long, value_name = "KID", requires = "private_key_file")]
     kid: Option<String>,
+    /// Scopes the token grants (its `scope` claim, space-separated): `flashsale:admin` for
+    /// the admin API of `serve`.
+    #[arg(long, value_name = "SCOPES")]
+    scope: Option<String>,
     /// Key settings.
     #[command(flatten)]
     key: SecretArgs,
@@ -266,9 +271,15 @@ pub(crate) fn run(cmd: &JwtCmd, output: OutputFormat, settings: &Settings) -> an
                 if let Some(audience) = &args.key.jwt_audience {
                     signer = signer.with_audience(audience);
                 }
+                if let Some(scope) = &args.scope {
+                    signer = signer.with_scope(scope);
+                }
                 signer.mint(&user, SystemClock.now(), ttl)
             } else {
-                let signer = args.key.signer(settings).map_err(Error::from)?;
+                let mut signer = args.key.signer(settings).map_err(Error::from)?;
+                if let Some(scope) = &args.scope {
+                    signer = signer.with_scope(scope);
+                }
                 signer.mint(&user, SystemClock.now(), ttl)
             };
             // The library names the lifetime; the operator set it with `--ttl`.

@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use chrono::{DateTime, Local, TimeDelta, Utc};
 use comfy_table::presets::NOTHING;
 use comfy_table::{Attribute, Cell, ContentArrangement, Table};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::domain::{Campaign, Cents, Claim, ClaimOutcome, Currency, Transition, Units};
 use crate::service::{Acted, CampaignView};
@@ -13,7 +13,7 @@ use crate::store::Reconciliation;
 
 // The JSON documents are shared with the HTTP API.
 pub(crate) use crate::domain::rfc3339;
-pub(crate) use crate::json::{campaign_json, claim_json};
+pub(crate) use crate::json::{campaign_json, claim_json, inventory_json, reconciliation_json};
 
 /// `--output`: a table for people (default) or exactly one JSON document on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -484,12 +484,6 @@ pub(crate) fn expired_table(view: &CampaignView, expired: u64) -> String {
     )
 }
 
-/// The contract's inventory JSON.
-pub(crate) fn inventory_json(view: &CampaignView) -> Value {
-    let c = &view.campaign;
-    json!({"campaign_id": c.id, "total": c.total(), "claimed": c.claimed(), "remaining": c.remaining()})
-}
-
 /// Inventory as a two-column table.
 pub(crate) fn inventory_table(view: &CampaignView) -> String {
     let c = &view.campaign;
@@ -499,19 +493,6 @@ pub(crate) fn inventory_table(view: &CampaignView) -> String {
         ("claimed", c.claimed().to_string()),
         ("remaining", c.remaining().to_string()),
     ])
-}
-
-/// `inventory reconcile`'s JSON.
-pub(crate) fn reconciliation_json(r: &Reconciliation) -> Value {
-    json!({
-        "campaign_id": r.campaign_id,
-        "total": r.total,
-        "claimed": r.claimed,
-        "remaining": r.remaining,
-        "expected_remaining": r.expected_remaining,
-        "drift": r.drift(),
-        "applied": r.applied,
-    })
 }
 
 /// `inventory reconcile` as a two-column table.

@@ -65,25 +65,135 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     key: SecretArgs,
     /// Longest time one request may take before it is answered 503.
-    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    #[arg(
+        long,
+        env = "FLASHSALE_REQUEST_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "10s"
+    )]
     request_timeout: String,
     /// Longest time a client may take to send a request's headers (and then its body), or stay
     /// idle between requests, before it is disconnected.
-    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    #[arg(
+        long,
+        env = "FLASHSALE_HEADER_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "10s"
+    )]
     header_timeout: String,
     /// Requests served at once; more are answered 503 with Retry-After at once.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_in_flight)]
+    #[arg(
+        long,
+        env = "FLASHSALE_MAX_IN_FLIGHT",
+        value_name = "N",
+        default_value_t = Limits::default().max_in_flight
+    )]
     max_in_flight: usize,
     /// Connections open at once; more wait in the listen backlog until one closes.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections)]
+    #[arg(
+        long,
+        env = "FLASHSALE_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = Limits::default().max_connections
+    )]
     max_connections: usize,
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish.
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    #[arg(
+        long,
+        env = "FLASHSALE_GRACE",
+        value_name = "DURATION",
+        default_value = "30s"
+    )]
     grace: String,
     /// How often claims past their campaign's hold are expired and their units returned
     /// (short against any sensible hold; each sweep is one query per campaign with a hold).
-    #[arg(long, value_name = "DURATION", default_value = "15s")]
+    #[arg(
+        long,
+        env = "FLASHSALE_EXPIRE_EVERY",
+        value_name = "DURATION",
+        default_value = "15s"
+    )]
     expire_every: String,
+    /// A web origin whose pages may call the API from the browser (`https://shop.example`),
+    /// repeatable; none by default. In the variable, origins are separated by commas.
+    #[arg(
+        long = "cors-origin",
+        env = "FLASHSALE_CORS_ORIGIN",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+    /// The log's format on stderr: `text`, or `json` (one JSON object per line). By default,
+    /// `json` with `--output json` and `text` otherwise.
+    #[arg(long, env = "FLASHSALE_LOG_FORMAT", value_name = "FORMAT")]
+    log_format: Option<LogFormat>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// For people: a time, a level and `key=value` fields.
+    Text,
+    /// For log pipelines: one JSON object per line.
+    Json,
+}
+
+/// The environment variable that sets which log lines are written, in `tracing`'s filter
+/// syntax: `warn` for warnings and errors only, `info` (the default) adds a line per request.
+const LOG_FILTER_VAR: &str = "FLASHSALE_LOG";
+
+/// The log filter `FLASHSALE_LOG` asks for, `info` when it is unset.
+fn log_filter() -> Result<tracing_subscriber::EnvFilter, Invalid> {
+    let text = std::env::var(LOG_FILTER_VAR).unwrap_or_default();
+    let text = if text.trim().is_empty() {
+        "info"
+    } else {
+        text.as_str()
+    };
+    tracing_subscriber::EnvFilter::builder()
+        .parse(text)
+        .map_err(|err| {
+            Invalid::new(
+                LOG_FILTER_VAR,
+                format!(
+                    "`{}` is not a log filter like `info`, `warn` or `flashsale=debug`: {err}",
+                    crate::domain::shown(text)
+                ),
+            )
+        })
+}
+
+/// The origins `--cors-origin` names, checked: `scheme://host[:port]` as a browser sends it in
+/// `Origin`, or `*` for any.
+fn cors_origins(origins: &[String]) -> Result<Vec<String>, Invalid> {
+    origins
+        .iter()
+        .map(|origin| {
+            let origin = origin.trim();
+            let refused = || {
+                Invalid::new(
+                    "--cors-origin",
+                    format!(
+                        "`{}` is not an origin like https://shop.example or                          http://localhost:3000 (a scheme and a host, no path)",
+                        crate::domain::shown(origin)
+                    ),
+                )
+            };
+            if origin == "*" {
+                return Ok(origin.to_owned());
+            }
+            let (scheme, rest) = origin.split_once("://").ok_or_else(refused)?;
+            let host_ok = !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+            if matches!(scheme, "http" | "https") && host_ok {
+                Ok(origin.to_owned())
+            } else {
+                Err(refused())
+            }
+        })
+        .collect()
 }
 
 fn seconds(text: &str, flag: &'static str) -> Result<Duration, Invalid> {
@@ -137,9 +247,15 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         grace: seconds(&args.grace, "--grace")?,
     };
     let expire_every = seconds(&args.expire_every, "--expire-every")?;
+    let cors = cors_origins(&args.cors_origins)?;
+    let filter = log_filter()?;
+    let log_format = args.log_format.unwrap_or(match ctx.output {
+        OutputFormat::Json => LogFormat::Json,
+        OutputFormat::Table => LogFormat::Text,
+    });
     let actor = super::actor()?;
     // Held to the end of `run`: dropping it writes out the lines still queued.
-    let (_log_writer, log_drops) = init_logging(ctx.output);
+    let (_log_writer, log_drops) = init_logging(log_format, filter);
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -147,8 +263,16 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let store = ctx.store().await?.clone();
     let app = App::new(store, verifier)
-        .with_log_drops(move || u64::try_from(log_drops.dropped_lines()).unwrap_or(u64::MAX));
+        .with_log_drops(move || u64::try_from(log_drops.dropped_lines()).unwrap_or(u64::MAX))
+        .with_cors_origins(&cors);
     let transitions = app.transitions();
+    // Live event streams never end by themselves: the shutdown ends them, so that they do
+    // not hold it for the whole grace period.
+    let close_streams = app.stream_closer();
+    let shutdown = async move {
+        shutdown.await;
+        close_streams.close();
+    };
     let router = http::router(app, &limits);
     // The one line on stdout: scripts and tests read the address (with port 0, the port).
     match ctx.output {
@@ -178,7 +302,7 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One log line per event on stderr: JSON lines with `--output json`, plain text otherwise.
+/// One log line per event on stderr, in `format`, those `filter` lets through.
 ///
 /// The lines are written by a logging thread, not by the worker that served the request: a line
 /// per request is tens of thousands of writes a second in a flash sale, and a worker blocked on
@@ -190,7 +314,8 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
 /// guard, which writes out what is still queued when it is dropped, and the count of dropped
 /// lines.
 fn init_logging(
-    format: OutputFormat,
+    format: LogFormat,
+    filter: tracing_subscriber::EnvFilter,
 ) -> (
     tracing_appender::non_blocking::WorkerGuard,
     tracing_appender::non_blocking::ErrorCounter,
@@ -200,11 +325,12 @@ fn init_logging(
     let dropped = writer.error_counter();
     let builder = tracing_subscriber::fmt()
         .with_writer(writer)
+        .with_env_filter(filter)
         .with_target(false);
     // A second `serve` in one process (tests) keeps the first subscriber.
     let _ = match format {
-        OutputFormat::Json => builder.event_format(http::JsonLines).try_init(),
-        OutputFormat::Table => builder
+        LogFormat::Json => builder.event_format(http::JsonLines).try_init(),
+        LogFormat::Text => builder
             .with_ansi(output::stderr_is_terminal() && std::env::var_os("NO_COLOR").is_none())
             .try_init(),
     };
@@ -234,5 +360,54 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
         Ok(async {
             let _ = tokio::signal::ctrl_c().await;
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server is configured by its environment in containers: every flag of `serve` has a
+    /// variable.
+    #[test]
+    fn every_serve_flag_has_an_environment_variable() {
+        let command = <super::super::Cli as clap::CommandFactory>::command();
+        let serve = command
+            .get_subcommands()
+            .find(|sub| sub.get_name() == "serve")
+            .expect("serve is a command");
+        let without: Vec<_> = serve
+            .get_arguments()
+            .filter(|arg| !arg.is_global_set() && arg.get_long().is_some())
+            .filter(|arg| !matches!(arg.get_id().as_str(), "help"))
+            .filter(|arg| arg.get_env().is_none())
+            .map(|arg| arg.get_id().to_string())
+            .collect();
+        assert!(
+            without.is_empty(),
+            "serve flags without a variable: {without:?}"
+        );
+    }
+
+    #[test]
+    fn origins_are_a_scheme_and_a_host() {
+        let good = [
+            "https://shop.example",
+            "http://localhost:3000",
+            "*",
+            "http://[::1]:8080",
+        ];
+        let good: Vec<String> = good.iter().map(|&o| o.to_owned()).collect();
+        assert_eq!(cors_origins(&good).unwrap(), good);
+        for bad in [
+            "shop.example",
+            "https://shop.example/",
+            "ftp://x",
+            "https://",
+            "https://a b",
+        ] {
+            let err = cors_origins(&[bad.to_owned()]).unwrap_err();
+            assert_eq!(err.field, "--cors-origin", "{bad}");
+        }
     }
 }

@@ -87,3 +87,22 @@ pub enum Conflict {
         differences: String,
     },
 }
+
+impl Conflict {
+    /// The stable reason a client can branch on, finer than the `conflict` kind.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Conflict::RedeemedForAnotherOrder { .. } => "redeemed_for_another_order",
+            Conflict::NotRedeemable { .. } => "claim_not_redeemable",
+            Conflict::HoldRanOut { .. } => "hold_ran_out",
+            Conflict::VoidRedeemed { .. } => "claim_redeemed",
+            Conflict::VoidExpired => "claim_expired",
+            Conflict::BelowHeld { .. } => "below_held",
+            Conflict::NotLater { .. } => "end_not_later",
+            Conflict::NothingLeft { .. } => "nothing_left",
+            Conflict::Ended { .. } => "campaign_ended",
+            Conflict::ExistsWithOtherTerms { .. } => "exists_with_other_terms",
+        }
+    }
+}

@@ -18,6 +18,7 @@ mod hold;
 mod live;
 mod money;
 mod order;
+pub mod parse;
 mod percent;
 mod query;
 mod record;

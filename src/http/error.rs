@@ -1,5 +1,6 @@
-//! Errors as the HTTP API answers them: the contract's error JSON, the status from
-//! [`ErrorKind::http_status`], `WWW-Authenticate` on 401 and `Retry-After` on 503.
+//! Errors as the HTTP API answers them: the contract's error JSON with its `code`, `field` and
+//! `request_id`, the status from [`ErrorKind::http_status`], `WWW-Authenticate` on 401 and
+//! `Retry-After` on 503.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -14,19 +15,42 @@ use crate::json::error_json;
 pub(crate) struct ApiError {
     status: StatusCode,
     kind: ErrorKind,
+    /// The stable reason, finer than the kind.
+    code: &'static str,
+    /// The input at fault, by its name in the request (`cart_cents`, `id`).
+    field: Option<String>,
     message: String,
 }
 
+/// What a request's answer was, for its log line: a claim's outcome, or an error's code. Set on
+/// the response by whoever decided it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Outcome(pub(crate) &'static str);
+
 impl ApiError {
-    /// An answer of `kind` with its contract status.
+    /// An answer of `kind` with its contract status, its code the kind's name.
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         let status =
             StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         ApiError {
             status,
             kind,
+            code: kind.as_str(),
+            field: None,
             message: message.into(),
         }
+    }
+
+    /// The same answer with a finer reason.
+    pub(crate) fn code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// The same answer naming the input at fault, as the request names it.
+    pub(crate) fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
     }
 
     /// The same kind with another status (413 is `invalid_input` too, 405 for a wrong method).
@@ -44,7 +68,7 @@ impl ApiError {
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         let kind = err.kind();
-        match kind {
+        let answer = match kind {
             // The store's own words (a path, a driver message) are for the operator's log, not
             // for a shopper.
             ErrorKind::StoreUnavailable | ErrorKind::Internal | ErrorKind::InvariantViolation => {
@@ -54,9 +78,17 @@ impl From<Error> for ApiError {
                 } else {
                     "internal error"
                 };
-                ApiError::new(kind, message)
+                return ApiError::new(kind, message).code(if kind == ErrorKind::StoreUnavailable {
+                    "store_unavailable"
+                } else {
+                    "internal"
+                });
             }
-            _ => ApiError::new(kind, err.to_string()),
+            _ => ApiError::new(kind, err.to_string()).code(err.code()),
+        };
+        match err.field() {
+            Some(field) => answer.field(field),
+            None => answer,
         }
     }
 }
@@ -91,8 +123,19 @@ impl From<crate::auth::AuthError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.status, Json(error_json(self.kind, &self.message))).into_response();
+        let mut document = error_json(self.kind, &self.message);
+        let request_id = super::request_id::current();
+        if let Some(fields) = document["error"].as_object_mut() {
+            fields.insert("code".into(), self.code.into());
+            if let Some(field) = self.field {
+                fields.insert("field".into(), field.into());
+            }
+            if let Some(id) = request_id.as_ref().and_then(|id| id.to_str().ok()) {
+                fields.insert("request_id".into(), id.into());
+            }
+        }
+        let mut response = (self.status, Json(document)).into_response();
+        response.extensions_mut().insert(Outcome(self.code));
         let headers = response.headers_mut();
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -14,18 +14,25 @@
 //! - [`serve`]: the accept loop on hyper, with a header-read timeout (a slow or idle client
 //!   cannot hold a connection open) and graceful shutdown;
 //! - metrics for `/metrics` in Prometheus' text format (`prometheus-client`);
+//! - the admin API (`admin.rs`): every operator command as a route, for a verified token
+//!   whose scope grants [`ADMIN_SCOPE`](crate::auth::ADMIN_SCOPE); [`StreamCloser`] ends its
+//!   live event streams on shutdown;
 //! - [`expire_periodically`]: the sweep that expires claims past their hold;
 //! - [`JsonLines`]: the log's JSON lines (`serve --output json`).
 //!
 //! [`ErrorKind::http_status`]: crate::ErrorKind::http_status
 
+mod admin;
+mod body;
 mod error;
 mod expiry;
 mod log;
 mod metrics;
+mod request_id;
 mod routes;
 mod server;
 
+pub use admin::StreamCloser;
 pub use expiry::expire_periodically;
 pub use log::JsonLines;
 pub use metrics::{ClaimAction, Transitions};

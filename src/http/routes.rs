@@ -12,13 +12,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::json;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
-use super::error::ApiError;
+use super::body::{self, Fields};
+use super::error::{ApiError, Outcome};
 use super::metrics::{ClaimAction, Metrics, Transitions};
+use super::request_id;
 use super::{Limits, MAX_BODY_BYTES};
 use crate::auth::{AuthError, Identity, JwtVerifier};
 use crate::clock::{Clock as _, SystemClock};
@@ -39,9 +40,11 @@ const CAMPAIGNS_REFRESH: Duration = Duration::from_secs(5);
 
 /// What every handler shares: the services, the verifier and the metrics.
 pub struct App<S> {
-    claims: ClaimService<S, SystemClock>,
-    campaigns: CampaignService<S, SystemClock>,
+    pub(super) claims: ClaimService<S, SystemClock>,
+    pub(super) campaigns: CampaignService<S, SystemClock>,
     verifier: JwtVerifier,
+    /// Ends the admin API's live event streams on shutdown (see [`App::stream_closer`]).
+    pub(super) streams: super::admin::Streams,
     metrics: Metrics,
     /// Read by `/metrics` only, once per scrape.
     store: S,
@@ -50,6 +53,8 @@ pub struct App<S> {
     /// When `/metrics` last read the campaigns; held across the read, so concurrent scrapes
     /// wait for one read instead of each making its own.
     campaigns_read: tokio::sync::Mutex<Option<Instant>>,
+    /// The web origins whose pages may call the API (`*` for any); none by default.
+    cors_origins: Vec<header::HeaderValue>,
 }
 
 impl<S: Store + Clone> App<S> {
@@ -61,16 +66,23 @@ impl<S: Store + Clone> App<S> {
             verifier,
             metrics: Metrics::new(store.clone()),
             store,
+            streams: super::admin::Streams::default(),
             body_timeout: Limits::default().header_timeout,
             campaigns_read: tokio::sync::Mutex::new(None),
+            cors_origins: Vec::new(),
         }
     }
 
-    /// The counter of claim transitions this server's `/metrics` reports, for a task outside
-    /// the routes that carries transitions out (the expiry sweep).
+    /// Lets pages of `origins` (`https://shop.example`, or `*` for any) call the API from the
+    /// browser: preflights answered, the answers readable. Origins that are not header values
+    /// are skipped; the CLI checks them first.
     #[must_use]
-    pub fn transitions(&self) -> Transitions {
-        self.metrics.transitions().clone()
+    pub fn with_cors_origins(mut self, origins: &[String]) -> Self {
+        self.cors_origins = origins
+            .iter()
+            .filter_map(|origin| header::HeaderValue::from_str(origin).ok())
+            .collect();
+        self
     }
 
     /// Reports in `/metrics` the request log lines dropped so far, as `dropped` counts them
@@ -80,9 +92,24 @@ impl<S: Store + Clone> App<S> {
         self.metrics.count_log_drops(Arc::new(dropped));
         self
     }
+
+    /// What ends the live event streams (`GET /v1/events` as server-sent events), which
+    /// would otherwise hold a graceful shutdown for its whole grace period: call it when the
+    /// shutdown starts.
+    #[must_use]
+    pub fn stream_closer(&self) -> super::StreamCloser {
+        self.streams.closer()
+    }
 }
 
 impl<S> App<S> {
+    /// The counter of claim transitions this server's `/metrics` reports, for a task outside
+    /// the routes that carries transitions out (the expiry sweep).
+    #[must_use]
+    pub fn transitions(&self) -> Transitions {
+        self.metrics.transitions().clone()
+    }
+
     /// The shopper a request speaks for: its bearer token's verified `sub`. A request with two
     /// `Authorization` headers is refused: which one a proxy or a cache honours is not
     /// knowable, so neither is.
@@ -120,6 +147,7 @@ fn route_label(matched: Option<&MatchedPath>) -> &'static str {
         METRICS_ROUTE,
     ]
     .into_iter()
+    .chain(super::admin::ROUTES)
     .find(|route| matched == Some(route))
     .unwrap_or("unmatched")
 }
@@ -175,6 +203,7 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
     });
     // One semaphore for every route: a per-route limit would multiply the bound.
     let slots = GlobalConcurrencyLimitLayer::new(limits.max_in_flight);
+    let admin = super::admin::routes(&app, limits, slots.clone());
     // Each `Router::layer` call boxes every route again (a clone of the boxed service and a
     // boxed future per request), so each router's layers go in as one stack, outermost first.
     let shopper = Router::new()
@@ -203,27 +232,68 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
         .route(READY_ROUTE, get(readyz::<S>))
         .route(METRICS_ROUTE, get(metrics::<S>));
     shopper
+        .merge(admin)
         .merge(public)
         .merge(ops)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(
             ServiceBuilder::new()
-                .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+                // Outside the panic catcher: a panicked request is answered 500, and counted,
+                // logged and given its request id like any other.
                 .layer(middleware::from_fn_with_state(
                     Arc::clone(&app),
                     observe::<S>,
                 ))
+                // Before routing: a browser's preflight `OPTIONS` is answered here, for any
+                // route, without a token.
+                .option_layer(cors(&app.cors_origins))
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .with_state(app)
+}
+
+/// Browser access for `origins`, none when there are none. Bearer tokens, not cookies, carry
+/// identity, so credentials mode is never allowed; the headers a page may send are the ones the
+/// API reads, and it may read the request id and the retry and authentication hints.
+fn cors(origins: &[header::HeaderValue]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().cloned())
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                request_id::HEADER,
+            ])
+            .expose_headers([
+                request_id::HEADER,
+                header::RETRY_AFTER,
+                header::WWW_AUTHENTICATE,
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// Lets a shopper's request through to the slots once it is ready to be served: its bearer
 /// token verified (401 otherwise, before a byte of the body is read), and its body whole in
 /// memory, read within the body deadline (408 otherwise) and at most [`MAX_BODY_BYTES`] (413,
 /// at once when the declared `Content-Length` is already larger).
-async fn admit<S: Store>(State(app): State<Arc<App<S>>>, request: Request, next: Next) -> Response {
+pub(super) async fn admit<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (mut parts, body) = request.into_parts();
     // A claim refused here is still a claim answered, counted by its outcome.
     let claim = parts.method == axum::http::Method::POST
@@ -257,19 +327,20 @@ async fn admit<S: Store>(State(app): State<Arc<App<S>>>, request: Request, next:
         .and_then(|value| value.to_str().ok())
         .and_then(|text| text.parse::<u64>().ok());
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return refuse(too_large(), true);
+        return refuse(body::too_large(), true);
     }
     match tokio::time::timeout(app.body_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Ok(Ok(bytes)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Ok(Err(err)) if is_too_large(&err) => refuse(too_large(), true),
+        Ok(Err(err)) if is_too_large(&err) => refuse(body::too_large(), true),
         Ok(Err(err)) => refuse(
             ApiError::new(
                 ErrorKind::InvalidInput,
                 format!("the request body could not be read: {err}"),
-            ),
+            )
+            .code("malformed_body"),
             true,
         ),
         Err(_) => refuse(
@@ -280,7 +351,8 @@ async fn admit<S: Store>(State(app): State<Arc<App<S>>>, request: Request, next:
                     app.body_timeout.as_secs()
                 ),
             )
-            .with_status(StatusCode::REQUEST_TIMEOUT),
+            .with_status(StatusCode::REQUEST_TIMEOUT)
+            .code("body_timeout"),
             true,
         ),
     }
@@ -298,17 +370,10 @@ fn is_too_large(err: &axum::Error) -> bool {
     false
 }
 
-/// The answer to a body over [`MAX_BODY_BYTES`].
-fn too_large() -> ApiError {
-    ApiError::new(
-        ErrorKind::InvalidInput,
-        format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-    )
-    .with_status(StatusCode::PAYLOAD_TOO_LARGE)
-}
-
-/// Counts, times and logs every request: one log line each, with the method, the path, the
-/// status and the time taken. Never a header, so never a token.
+/// Counts, times and logs every request, and gives it its id ([`request_id`]): one log line
+/// each, with the request id, the method, the route's pattern, the path, the status, the
+/// outcome (a claim's, or an error's code) and the time taken. Never a header, so never a
+/// token.
 async fn observe<S: Store>(
     State(app): State<Arc<App<S>>>,
     request: Request,
@@ -320,25 +385,34 @@ async fn observe<S: Store>(
     // A clone of the parsed URI shares its bytes: no copy of the path per request.
     let uri = request.uri().clone();
     let route = route_label(request.extensions().get::<MatchedPath>());
-    let response = next.run(request).await;
+    let id = request_id::of(request.headers());
+    let mut response = request_id::scope(id.clone(), next.run(request)).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     app.metrics
         .answered(method, route, status, elapsed.as_secs_f64());
+    let outcome = response
+        .extensions()
+        .get::<Outcome>()
+        .map_or("ok", |outcome| outcome.0);
     tracing::info!(
+        request_id = id.to_str().unwrap_or_default(),
         method,
+        route,
         path = %crate::domain::shown(uri.path()),
         status,
+        outcome,
         // Whole microseconds, so the line reads 0.038 and not 0.038105999999999994.
         duration_ms = f64::from(u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX)) / 1000.0,
         "request"
     );
+    response.headers_mut().insert(request_id::HEADER, id);
     response
 }
 
 /// A JSON answer, written straight into a buffer that holds a claim's (axum's `Json` starts at
 /// 128 bytes and grows it twice for every claim answered).
-fn json_answer(status: StatusCode, document: &impl serde::Serialize) -> Response {
+pub(super) fn json_answer(status: StatusCode, document: &impl serde::Serialize) -> Response {
     let mut body = Vec::with_capacity(512);
     match serde_json::to_writer(&mut body, document) {
         Ok(()) => (
@@ -357,52 +431,32 @@ fn json_answer(status: StatusCode, document: &impl serde::Serialize) -> Response
     }
 }
 
-/// The body of a claim request: the cart, and nothing else (the user comes from the token).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClaimBody {
-    cart_cents: i64,
-}
-
 /// A campaign id from the path, checked before anything else uses it.
-fn campaign_id(path: Result<Path<String>, PathRejection>) -> Result<CampaignId, ApiError> {
+pub(super) fn campaign_id(
+    path: Result<Path<String>, PathRejection>,
+) -> Result<CampaignId, ApiError> {
     let Path(text) =
         path.map_err(|err| ApiError::from(Invalid::new("campaign id", err.body_text())))?;
-    Ok(CampaignId::parse(&text)?)
+    CampaignId::parse(&text).map_err(|err| ApiError::from(err).field("id"))
 }
 
 /// A body axum could not read: too large (413) or not readable (400).
-fn body_rejected(err: &BytesRejection) -> ApiError {
-    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large()
-    } else {
-        ApiError::new(ErrorKind::InvalidInput, err.body_text())
-    }
+pub(super) fn body_rejected(err: &BytesRejection) -> ApiError {
+    body::rejected(err)
 }
 
-/// The cart of a claim body: a JSON object `{"cart_cents": N}` of at most [`MAX_BODY_BYTES`].
+/// The cart of a claim body: a JSON object `{"cart_cents": N}` of at most [`MAX_BODY_BYTES`],
+/// and nothing else (the user comes from the token).
 fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
-    let bytes = body.map_err(|err| body_rejected(&err))?;
-    let refused = |err: serde_json::Error| {
-        Invalid::new(
-            "body",
-            format!("must be a JSON object {{\"cart_cents\": N}}: {err}"),
-        )
-    };
-    // Only an object is the contract's body: serde would also accept the struct as an array
-    // (`[5000]`). Anything that does not start as an object is read as a map, to be refused
-    // with serde's own message; an object is read straight into the struct.
-    let body = if bytes.trim_ascii_start().starts_with(b"{") {
-        serde_json::from_slice::<ClaimBody>(&bytes).map_err(refused)?
-    } else {
-        let object: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(&bytes).map_err(refused)?;
-        ClaimBody::deserialize(serde_json::Value::Object(object)).map_err(refused)?
-    };
-    Ok(Cents::new(body.cart_cents).map_err(|err| Invalid {
-        field: "cart_cents",
-        ..err
-    })?)
+    let mut fields = Fields::parse(body, r#"{"cart_cents": N}"#)?;
+    let cart = fields.integer("cart_cents")?;
+    fields.finish()?;
+    cents(cart, "cart_cents")
+}
+
+/// An amount in minor units, checked by the domain's rule, refused as `field`.
+fn cents(amount: i64, field: &'static str) -> Result<Cents, ApiError> {
+    Cents::new(amount).map_err(|err| ApiError::from(Invalid { field, ..err }).field(field))
 }
 
 /// `POST /v1/campaigns/{id}/claim`: 201 for a new claim, 200 for a replay.
@@ -425,7 +479,9 @@ async fn post_claim<S: Store>(
                 ClaimOutcome::Claimed(_) => StatusCode::CREATED,
                 ClaimOutcome::Replayed(_) => StatusCode::OK,
             };
-            json_answer(status, &ClaimAnswer::of(&outcome))
+            let mut response = json_answer(status, &ClaimAnswer::of(&outcome));
+            response.extensions_mut().insert(Outcome(outcome.as_str()));
+            response
         }
         Err(err) => {
             app.metrics.claim(err.kind().as_str());
@@ -434,40 +490,19 @@ async fn post_claim<S: Store>(
     }
 }
 
-/// The body of a redemption: the token, the shop's order and the checkout cart.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RedeemBody {
-    token: String,
-    order_id: String,
-    cart_cents: i64,
-}
-
-/// A redemption body, checked: a JSON object of at most [`MAX_BODY_BYTES`].
+/// A redemption body, checked: a JSON object `{"token": T, "order_id": O, "cart_cents": N}` of
+/// at most [`MAX_BODY_BYTES`].
 fn redemption(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(ClaimToken, OrderId, Cents), ApiError> {
-    let bytes = body.map_err(|err| body_rejected(&err))?;
-    let refused = |err: serde_json::Error| {
-        Invalid::new(
-            "body",
-            format!(
-                "must be a JSON object {{\"token\": T, \"order_id\": O, \"cart_cents\": N}}: {err}"
-            ),
-        )
-    };
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&bytes).map_err(refused)?;
-    let body = RedeemBody::deserialize(serde_json::Value::Object(object)).map_err(refused)?;
-    let cart = Cents::new(body.cart_cents).map_err(|err| Invalid {
-        field: "cart_cents",
-        ..err
-    })?;
-    let order = OrderId::parse(&body.order_id).map_err(|err| Invalid {
-        field: "order_id",
-        ..err
-    })?;
-    Ok((ClaimToken::from_stored(body.token), order, cart))
+    let mut fields = Fields::parse(body, r#"{"token": T, "order_id": O, "cart_cents": N}"#)?;
+    let token = fields.string("token")?;
+    let order = fields.string("order_id")?;
+    let cart = fields.integer("cart_cents")?;
+    fields.finish()?;
+    let cart = cents(cart, "cart_cents")?;
+    let order = OrderId::parse(&order).map_err(|err| ApiError::from(err).field("order_id"))?;
+    Ok((ClaimToken::from_stored(token), order, cart))
 }
 
 /// `POST /v1/campaigns/{id}/redeem`: redeems the caller's own claim (200), replays the same
@@ -529,7 +564,8 @@ async fn get_claim<S: Store>(
         None => Err(ApiError::new(
             ErrorKind::NotFound,
             format!("you hold no claim on campaign `{id}`"),
-        )),
+        )
+        .code("claim_not_found")),
     }
 }
 
@@ -610,28 +646,31 @@ async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(ErrorKind::NotFound, "no such route")
+    ApiError::new(ErrorKind::NotFound, "no such route").code("route_not_found")
 }
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorKind::InvalidInput, "method not allowed on this route")
         .with_status(StatusCode::METHOD_NOT_ALLOWED)
+        .code("method_not_allowed")
 }
 
 /// A request the server would not take now: too many in flight (shed at once, never queued), or
 /// one that ran past the request timeout. Both are 503 with `Retry-After`; retrying a claim is
 /// safe, since a claim that was made is replayed.
-async fn shed_or_timeout(err: tower::BoxError) -> ApiError {
+pub(super) async fn shed_or_timeout(err: tower::BoxError) -> ApiError {
     if err.is::<tower::load_shed::error::Overloaded>() {
         ApiError::new(
             ErrorKind::StoreUnavailable,
             "the server is at its limit of requests in flight; retry shortly",
         )
+        .code("overloaded")
     } else if err.is::<tower::timeout::error::Elapsed>() {
         ApiError::new(
             ErrorKind::StoreUnavailable,
             "the request timed out; retrying is safe: a claim that was made is replayed",
         )
+        .code("request_timeout")
     } else {
         tracing::warn!(error = %err, "middleware failed");
         ApiError::new(ErrorKind::Internal, "internal error")

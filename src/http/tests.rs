@@ -418,9 +418,15 @@ async fn readiness_follows_the_store_and_503_says_when_to_retry() {
     let (status, headers, json) = send(&store, "GET", "/readyz", None, "").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(headers[header::RETRY_AFTER], "1");
+    let request_id = headers["x-request-id"].to_str().unwrap();
     assert_eq!(
         json,
-        json!({"error": {"kind": "store_unavailable", "message": "the store does not answer"}})
+        json!({"error": {
+            "kind": "store_unavailable",
+            "code": "store_unavailable",
+            "message": "the store does not answer",
+            "request_id": request_id,
+        }})
     );
     // A failing store during a claim: 503, and the store's own words stay in the log.
     let (status, headers, json) = send(

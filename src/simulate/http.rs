@@ -49,7 +49,7 @@ impl HttpTarget {
         if base.path() != "/" || base.query().is_some() || base.fragment().is_some() {
             return Err(bad("must be only the scheme, host and port"));
         }
-        let client = Client::builder()
+        let client = crate::outbound::client()
             // The operator named the server: never route to it through a proxy from the
             // environment.
             .no_proxy()

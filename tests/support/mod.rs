@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub(crate) mod server;
+
 /// A temp dir with its own store; every command runs with a clean `FLASHSALE_*` environment.
 pub(crate) struct TestEnv {
     dir: TempDir,
