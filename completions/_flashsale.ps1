@@ -55,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused campaign: claims are accepted again inside its window')
             [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Move a campaign''s end later (never earlier)')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch a running sale, read from the store every second: units left, claims per second, redemptions, voids, expiries, when it sells out. Full screen on a terminal; one line (or, with `-o json`, one JSON document) per read otherwise')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -141,6 +142,17 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'flashsale;campaign;watch' {
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'How often to read the store: `1s`, `5s`, `500ms` (at least 100ms)')
+            [CompletionResult]::new('--ticks', '--ticks', [CompletionResultType]::ParameterName, 'Stop after N reads (for scripts); without it, watch until `q`, Esc, Ctrl-C or SIGTERM')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Watch every campaign inside its window (live, paused or sold out), as they come and go')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'flashsale;campaign;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a campaign (prompts for missing fields on a terminal)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show one campaign and its state now')
@@ -150,6 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused campaign: claims are accepted again inside its window')
             [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Move a campaign''s end later (never earlier)')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch a running sale, read from the store every second: units left, claims per second, redemptions, voids, expiries, when it sells out. Full screen on a terminal; one line (or, with `-o json`, one JSON document) per read otherwise')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -175,6 +188,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;campaign;help;report' {
+            break
+        }
+        'flashsale;campaign;help;watch' {
             break
         }
         'flashsale;campaign;help;help' {
@@ -509,6 +525,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused campaign: claims are accepted again inside its window')
             [CompletionResult]::new('extend', 'extend', [CompletionResultType]::ParameterValue, 'Move a campaign''s end later (never earlier)')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Watch a running sale, read from the store every second: units left, claims per second, redemptions, voids, expiries, when it sells out. Full screen on a terminal; one line (or, with `-o json`, one JSON document) per read otherwise')
             break
         }
         'flashsale;help;campaign;create' {
@@ -533,6 +550,9 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             break
         }
         'flashsale;help;campaign;report' {
+            break
+        }
+        'flashsale;help;campaign;watch' {
             break
         }
         'flashsale;help;claim' {

@@ -76,6 +76,9 @@ _flashsale() {
             flashsale__subcmd__campaign,status)
                 cmd="flashsale__subcmd__campaign__subcmd__status"
                 ;;
+            flashsale__subcmd__campaign,watch)
+                cmd="flashsale__subcmd__campaign__subcmd__watch"
+                ;;
             flashsale__subcmd__campaign__subcmd__help,create)
                 cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__create"
                 ;;
@@ -102,6 +105,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__campaign__subcmd__help,status)
                 cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__status"
+                ;;
+            flashsale__subcmd__campaign__subcmd__help,watch)
+                cmd="flashsale__subcmd__campaign__subcmd__help__subcmd__watch"
                 ;;
             flashsale__subcmd__claim,export)
                 cmd="flashsale__subcmd__claim__subcmd__export"
@@ -189,6 +195,9 @@ _flashsale() {
                 ;;
             flashsale__subcmd__help__subcmd__campaign,status)
                 cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__status"
+                ;;
+            flashsale__subcmd__help__subcmd__campaign,watch)
+                cmd="flashsale__subcmd__help__subcmd__campaign__subcmd__watch"
                 ;;
             flashsale__subcmd__help__subcmd__claim,export)
                 cmd="flashsale__subcmd__help__subcmd__claim__subcmd__export"
@@ -301,7 +310,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign)
-            opts="-o -h --store --output --help create status list end pause resume extend report help"
+            opts="-o -h --store --output --help create status list end pause resume extend report watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -457,7 +466,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__campaign__subcmd__help)
-            opts="create status list end pause resume extend report help"
+            opts="create status list end pause resume extend report watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -596,6 +605,20 @@ _flashsale() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        flashsale__subcmd__campaign__subcmd__help__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         flashsale__subcmd__campaign__subcmd__list)
             opts="-o -h --state --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -719,6 +742,40 @@ _flashsale() {
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__campaign__subcmd__watch)
+            opts="-o -h --all --interval --ticks --store --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ticks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1145,7 +1202,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help__subcmd__campaign)
-            opts="create status list end pause resume extend report"
+            opts="create status list end pause resume extend report watch"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1257,6 +1314,20 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__help__subcmd__campaign__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        flashsale__subcmd__help__subcmd__campaign__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

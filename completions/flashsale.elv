@@ -51,6 +51,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand resume 'Resume a paused campaign: claims are accepted again inside its window'
             cand extend 'Move a campaign''s end later (never earlier)'
             cand report 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts'
+            cand watch 'Watch a running sale, read from the store every second: units left, claims per second, redemptions, voids, expiries, when it sells out. Full screen on a terminal; one line (or, with `-o json`, one JSON document) per read otherwise'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign;create'= {
@@ -128,6 +129,16 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'flashsale;campaign;watch'= {
+            cand --interval 'How often to read the store: `1s`, `5s`, `500ms` (at least 100ms)'
+            cand --ticks 'Stop after N reads (for scripts); without it, watch until `q`, Esc, Ctrl-C or SIGTERM'
+            cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
+            cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
+            cand --all 'Watch every campaign inside its window (live, paused or sold out), as they come and go'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'flashsale;campaign;help'= {
             cand create 'Create a campaign (prompts for missing fields on a terminal)'
             cand status 'Show one campaign and its state now'
@@ -137,6 +148,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand resume 'Resume a paused campaign: claims are accepted again inside its window'
             cand extend 'Move a campaign''s end later (never earlier)'
             cand report 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts'
+            cand watch 'Watch a running sale, read from the store every second: units left, claims per second, redemptions, voids, expiries, when it sells out. Full screen on a terminal; one line (or, with `-o json`, one JSON document) per read otherwise'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'flashsale;campaign;help;create'= {
@@ -154,6 +166,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;campaign;help;extend'= {
         }
         &'flashsale;campaign;help;report'= {
+        }
+        &'flashsale;campaign;help;watch'= {
         }
         &'flashsale;campaign;help;help'= {
         }
@@ -450,6 +464,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand resume 'Resume a paused campaign: claims are accepted again inside its window'
             cand extend 'Move a campaign''s end later (never earlier)'
             cand report 'The post-sale report: claims, redemptions, money, the sold-out instant, claims per second or minute; `--html FILE` also writes a page with charts'
+            cand watch 'Watch a running sale, read from the store every second: units left, claims per second, redemptions, voids, expiries, when it sells out. Full screen on a terminal; one line (or, with `-o json`, one JSON document) per read otherwise'
         }
         &'flashsale;help;campaign;create'= {
         }
@@ -466,6 +481,8 @@ set edit:completion:arg-completer[flashsale] = {|@words|
         &'flashsale;help;campaign;extend'= {
         }
         &'flashsale;help;campaign;report'= {
+        }
+        &'flashsale;help;campaign;watch'= {
         }
         &'flashsale;help;claim'= {
             cand show 'Show one claim: its status, discount and redemption. Never creates or changes one'

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::{
     Actor, Applied, BucketWidth, Campaign, CampaignChange, CampaignId, CampaignState, Cents,
     ChangeRefusal, Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus,
-    ClaimToken, Currency, Event, EventQuery, ExportPage, Invalid, NewCampaign, OrderId,
+    ClaimToken, Currency, Event, EventQuery, ExportPage, Invalid, LiveSale, NewCampaign, OrderId,
     RedeemAttempt, Refusal, SaleReport, Stamp, Transition, Units, UserId, Verdict, VoidAttempt,
     Window,
 };
@@ -469,6 +469,50 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         let now = self.store.now(self.clock.now()).await?;
         let state = report.campaign.state(now);
         Ok((report, state))
+    }
+
+    /// A campaign's sale as it stands now, for a watcher: the report read with one-second
+    /// buckets, and the store's "now" (the clock that stamped the claims). Each call reads
+    /// the campaign's claims once through the store's (`campaign_id`, `claimed_at`) index.
+    /// Never writes.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown campaign; [`Error::Store`].
+    pub async fn live(&self, id: &CampaignId) -> Result<LiveSale, Error> {
+        let report = self
+            .store
+            .report(id, LiveSale::WIDTH)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))?;
+        let at = self.store.now(self.clock.now()).await?;
+        Ok(LiveSale { report, at })
+    }
+
+    /// Every campaign inside its window now (live, paused or sold out), oldest first, each
+    /// as [`CampaignService::live`] reads it, with the store's "now" they were chosen at (the
+    /// instant of a read that found none). A campaign deleted between the list and its read
+    /// is left out. Never writes.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn live_all(&self) -> Result<(DateTime<Utc>, Vec<LiveSale>), Error> {
+        let campaigns = self.store.campaigns().await?;
+        let now = self.store.now(self.clock.now()).await?;
+        let mut sales = Vec::new();
+        for campaign in campaigns {
+            if matches!(
+                campaign.state(now),
+                CampaignState::Scheduled | CampaignState::Ended
+            ) {
+                continue;
+            }
+            match self.live(&campaign.id).await {
+                Ok(sale) => sales.push(sale),
+                Err(Error::NotFound(_)) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok((now, sales))
     }
 
     /// Every campaign, oldest first, as it stands now (by the store's clock).

@@ -910,6 +910,21 @@ async fn claims_are_looked_up_voided_expired_and_reconciled_like_the_cli_does() 
         log.len() + 1,
         "only the redemption was appended"
     );
+    // Each void answered is counted by its outcome, as redemptions are.
+    let metrics = client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (outcome, count) in [("voided", 1), ("replayed", 1), ("conflict", 1)] {
+        let series = format!(
+            "flashsale_claim_transitions_total{{action=\"void\",outcome=\"{outcome}\"}} {count}"
+        );
+        assert!(metrics.contains(&series), "{series} not in:\n{metrics}");
+    }
 
     // Nothing is past a hold here: an expiry changes nothing and says so.
     let expired = admin_send(&server, Method::POST, "/v1/campaigns/spring/expire", None).await;

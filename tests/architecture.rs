@@ -55,8 +55,10 @@ const CRATES_OF: &[(&str, &[&str])] = &[
             "clap_complete",
             "clap_mangen",
             "comfy_table",
+            "crossterm",
             "dialoguer",
             "indicatif",
+            "ratatui",
         ],
     ),
     (

@@ -24,6 +24,8 @@ mod crash;
 mod credentials;
 /// Each currency in its own minor unit: JPY whole, KWD with three places, in and out.
 mod currencies;
+/// The dashboard and alert rules in deploy/ name only metrics `serve` exposes.
+mod deploy;
 /// `doctor`'s checks of SQLite and MongoDB stores, which never write.
 mod doctor;
 /// The audit log: one event per change, with its actor; `events` and `--follow`.
@@ -76,3 +78,5 @@ mod store_identity;
 mod terminal;
 /// Time edges: leap seconds refused, RFC 3339 instants up to the year 9999.
 mod timestamps;
+/// `campaign watch`: lines and JSON per read as the store changes; the terminal view in tmux.
+mod watch;

@@ -27,7 +27,7 @@ use support::TestEnv;
 const SECRET: &str = "serve-test-secret-0123456789abcdef";
 
 /// A running `flashsale serve`.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: String,
     /// Where its log lines go.
@@ -38,7 +38,7 @@ impl Server {
     /// Starts `serve` on a free port of 127.0.0.1 with the test secret and `extra` arguments,
     /// and waits for the line that gives its address. Logs go to a file in the temp dir (a
     /// full pipe nobody reads would block the server).
-    fn start(env: &TestEnv, extra: &[&str]) -> Server {
+    pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Server {
         Server::start_with(env, extra, &[])
     }
 
@@ -72,7 +72,7 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
@@ -101,7 +101,7 @@ impl Server {
     }
 
     /// SIGTERM, and the exit status.
-    fn stop(self) -> std::process::ExitStatus {
+    pub(crate) fn stop(self) -> std::process::ExitStatus {
         self.terminate();
         self.wait(Duration::from_secs(30))
     }
@@ -115,7 +115,8 @@ impl Drop for Server {
     }
 }
 
-fn token(user: &str) -> String {
+/// A token of the test secret for `user`.
+pub(crate) fn token(user: &str) -> String {
     token_signed(SECRET, user)
 }
 
@@ -131,7 +132,8 @@ fn token_signed(secret: &str, user: &str) -> String {
         .token
 }
 
-fn client() -> reqwest::Client {
+/// An HTTP client with a 30 s timeout.
+pub(crate) fn client() -> reqwest::Client {
     flashsale::outbound::client()
         .timeout(Duration::from_secs(30))
         .build()
@@ -730,6 +732,11 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         "# TYPE flashsale_store_commits counter",
         "# TYPE flashsale_store_commit_jobs counter",
         "flashsale_log_lines_dropped_total 0",
+        "flashsale_store_up 1",
+        // Every transition is there at zero before the first one.
+        "flashsale_claim_transitions_total{action=\"redeem\",outcome=\"redeemed\"} 0",
+        "flashsale_claim_transitions_total{action=\"void\",outcome=\"voided\"} 0",
+        "flashsale_claim_transitions_total{action=\"expire\",outcome=\"expired\"} 0",
     ] {
         assert!(
             metrics.lines().any(|l| l == line),
@@ -1360,7 +1367,41 @@ async fn redeem_over_http_is_for_the_tokens_owner_only() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
     assert_eq!(conflict["error"]["kind"], "conflict");
+    // Each answer counted once by its outcome; the unauthenticated one never reached the route.
+    let metrics = scrape(&server).await;
+    for (outcome, n) in [
+        ("redeemed", 1),
+        ("replayed", 1),
+        ("conflict", 1),
+        ("not_found", 1),
+        ("not_eligible", 1),
+        ("invalid_input", 1),
+    ] {
+        let line = format!(
+            "flashsale_claim_transitions_total{{action=\"redeem\",outcome=\"{outcome}\"}} {n}"
+        );
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}` in\n{metrics}"
+        );
+    }
+    assert!(
+        !metrics.contains("outcome=\"unauthenticated\""),
+        "{metrics}"
+    );
     assert_eq!(server.stop().code(), Some(0));
+}
+
+/// The server's `/metrics` text.
+pub(crate) async fn scrape(server: &Server) -> String {
+    client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// Serve expires claims past their hold by itself, and stops its sweep on SIGTERM.
@@ -1405,6 +1446,14 @@ fn serve_expires_holds_periodically() {
     assert_eq!(
         env.run(["inventory", "show", "drop"]).json()["remaining"],
         2
+    );
+    let metrics = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(scrape(&server));
+    let line = "flashsale_claim_transitions_total{action=\"expire\",outcome=\"expired\"} 1";
+    assert!(
+        metrics.lines().any(|l| l == line),
+        "no `{line}` in\n{metrics}"
     );
     assert_eq!(server.stop().code(), Some(0));
 }

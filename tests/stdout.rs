@@ -103,7 +103,7 @@ fn a_missing_subcommand_in_json_mode_is_one_line() {
         (
             vec!["campaign"],
             "`flashsale campaign` needs a subcommand: one of create, status, list, end, pause, \
-             resume, extend, report",
+             resume, extend, report, watch",
         ),
         (
             vec!["jwt"],

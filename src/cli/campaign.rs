@@ -1,4 +1,4 @@
-//! `flashsale campaign create | status | list | end | pause | resume | extend | report`.
+//! `flashsale campaign create | status | list | end | pause | resume | extend | report | watch`.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -45,7 +45,19 @@ pub(crate) enum CampaignCmd {
     /// second or minute; `--html FILE` also writes a page with charts.
     #[command(after_long_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
+    /// Watch a running sale, read from the store every second: units left, claims per
+    /// second, redemptions, voids, expiries, when it sells out. Full screen on a terminal;
+    /// one line (or, with `-o json`, one JSON document) per read otherwise.
+    #[command(after_long_help = WATCH_EXAMPLES)]
+    Watch(super::watch::WatchArgs),
 }
+
+const WATCH_EXAMPLES: &str = "\
+Examples:
+  flashsale campaign watch spring
+  flashsale campaign watch --all
+  flashsale campaign watch spring --interval 5s --ticks 3 | tee spring.log
+  flashsale -o json campaign watch spring --ticks 10";
 
 const REPORT_EXAMPLES: &str = "\
 Examples:
@@ -298,6 +310,7 @@ pub(crate) async fn run(cmd: CampaignCmd, ctx: &Context) -> anyhow::Result<()> {
             let acted = ctx.campaigns().await?.change(&id, &change, &actor).await?;
             emit_acted(ctx, &acted)
         }
+        CampaignCmd::Watch(args) => super::watch::run(args, ctx).await,
         CampaignCmd::Report(ReportArgs { id, per, html }) => {
             let id = CampaignId::parse(&id)?;
             let width = match per {

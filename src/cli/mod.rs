@@ -23,6 +23,7 @@ mod sale_report;
 mod serve;
 mod settings;
 mod simulate;
+mod watch;
 
 use std::ffi::OsString;
 use std::fmt::Write as _;

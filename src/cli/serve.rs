@@ -265,6 +265,7 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
     let app = App::new(store, verifier)
         .with_log_drops(move || u64::try_from(log_drops.dropped_lines()).unwrap_or(u64::MAX))
         .with_cors_origins(&cors);
+    let transitions = app.transitions();
     // Live event streams never end by themselves: the shutdown ends them, so that they do
     // not hold it for the whole grace period.
     let close_streams = app.stream_closer();
@@ -283,6 +284,7 @@ pub(crate) async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<()> {
         ctx.campaigns().await?,
         actor,
         expire_every,
+        transitions,
         stopped,
     ));
     let drained = http::serve(listener, router, &limits, shutdown).await;

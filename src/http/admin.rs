@@ -35,8 +35,10 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 
 use super::Limits;
 use super::error::ApiError;
+use super::metrics::ClaimAction;
 use super::routes::{App, admit, body_rejected, campaign_id, json_answer, shed_or_timeout};
 use crate::auth::{ADMIN_SCOPE, Identity};
+use crate::domain::Transition;
 use crate::domain::{
     Actor, CampaignChange, CampaignId, CampaignState, Cents, ClaimKey, ClaimStatus, ClaimToken,
     Currency, Ends, EventQuery, Invalid, NewCampaign, Percent, Units, UserId, parse,
@@ -619,8 +621,15 @@ async fn void<S: Store>(
                 _ => err,
             }
         })?;
-    let voided = app.claims.void(&id, &key, body.reason, &actor).await?;
-    Ok(json_answer(StatusCode::OK, &voided_json(&voided)))
+    let voided = app.claims.void(&id, &key, body.reason, &actor).await;
+    // Counted like a redemption: by what became of the claim, a repeat, or the refusal's kind.
+    let outcome = match &voided {
+        Ok(Transition::Changed(_)) => ClaimAction::Void.done(),
+        Ok(Transition::Replayed(_)) => "replayed",
+        Err(err) => err.kind().as_str(),
+    };
+    app.transitions().count(ClaimAction::Void, outcome, 1);
+    Ok(json_answer(StatusCode::OK, &voided_json(&voided?)))
 }
 
 /// A claim status as `?status=` names it.

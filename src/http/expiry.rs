@@ -1,12 +1,14 @@
 //! `serve`'s expiry sweep: every interval, the claims whose hold ran out are expired and their
 //! units returned, so a shopper who never checks out does not hold a unit for the rest of the
 //! sale. Expiring is idempotent and safe during a sale (the store decides each claim
-//! atomically), so several servers on one store may all sweep.
+//! atomically), so several servers on one store may all sweep. Each sweep counts what it
+//! expired, and each campaign it failed on, in the server's claim transitions.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::metrics::{ClaimAction, Transitions};
 use crate::clock::Clock;
 use crate::domain::Actor;
 use crate::service::CampaignService;
@@ -18,6 +20,7 @@ pub async fn expire_periodically<S: Store, C: Clock>(
     campaigns: CampaignService<S, C>,
     actor: Actor,
     every: Duration,
+    transitions: Transitions,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut ticks = tokio::time::interval(every);
@@ -27,13 +30,17 @@ pub async fn expire_periodically<S: Store, C: Clock>(
             _ = ticks.tick() => {}
             _ = stop.wait_for(|stopped| *stopped) => return,
         }
-        sweep(&campaigns, &actor).await;
+        sweep(&campaigns, &actor, &transitions).await;
     }
 }
 
 /// One sweep over every campaign with a hold; a failure is logged, and the next sweep tries
 /// again.
-async fn sweep<S: Store, C: Clock>(campaigns: &CampaignService<S, C>, actor: &Actor) {
+async fn sweep<S: Store, C: Clock>(
+    campaigns: &CampaignService<S, C>,
+    actor: &Actor,
+    transitions: &Transitions,
+) {
     let list = match campaigns.list().await {
         Ok(list) => list,
         Err(err) => {
@@ -46,9 +53,13 @@ async fn sweep<S: Store, C: Clock>(campaigns: &CampaignService<S, C>, actor: &Ac
         match campaigns.expire(id, actor).await {
             Ok(0) => {}
             Ok(expired) => {
+                transitions.count(ClaimAction::Expire, ClaimAction::Expire.done(), expired);
                 tracing::info!(campaign = %id, expired, "expired claims past their hold");
             }
-            Err(err) => tracing::warn!(campaign = %id, error = %err, "expiry sweep failed"),
+            Err(err) => {
+                transitions.count(ClaimAction::Expire, err.kind().as_str(), 1);
+                tracing::warn!(campaign = %id, error = %err, "expiry sweep failed");
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 //! What `/metrics` reports, in Prometheus' text format: requests by route, method and status,
-//! claims by outcome, a latency histogram by route, the requests in flight, and (for a store
-//! that groups its writes) the commits and the writes they carried, and each campaign's
-//! remaining units, read from the store at most once per refresh interval whatever the number
+//! claims by outcome, a claim's later transitions (redeem, void, expire) by outcome, a latency
+//! histogram by route, the requests in flight, and (for a store that groups its writes) the
+//! commits and the writes they carried, and each campaign's remaining units and whether the
+//! store answered, read from the store at most once per refresh interval whatever the number
 //! of scrapes (never per claim request).
 
 use std::sync::Arc;
@@ -52,6 +53,63 @@ struct CampaignLabels {
 
 type LatencyFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
+/// A transition of a claim after its grant, as a label.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum ClaimAction {
+    /// Redeemed at checkout.
+    Redeem,
+    /// Voided by an operator: its unit returns.
+    Void,
+    /// Expired past its hold: its unit returns.
+    Expire,
+}
+
+impl ClaimAction {
+    /// The label value: `redeem`, `void`, `expire`.
+    fn as_str(self) -> &'static str {
+        match self {
+            ClaimAction::Redeem => "redeem",
+            ClaimAction::Void => "void",
+            ClaimAction::Expire => "expire",
+        }
+    }
+
+    /// The outcome of a transition carried out: `redeemed`, `voided`, `expired`.
+    pub fn done(self) -> &'static str {
+        match self {
+            ClaimAction::Redeem => "redeemed",
+            ClaimAction::Void => "voided",
+            ClaimAction::Expire => "expired",
+        }
+    }
+}
+
+/// A transition's labels: the action and its outcome (done, `replayed`, or the error kind).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TransitionLabels {
+    action: &'static str,
+    outcome: &'static str,
+}
+
+/// The one counter of claim transitions (`flashsale_claim_transitions_total`): a handle every
+/// place that carries one out (the redeem route, the expiry sweep, an operator's route) clones
+/// and counts through, so each transition is counted once, under the same names.
+#[derive(Clone, Debug, Default)]
+pub struct Transitions(Family<TransitionLabels, Counter>);
+
+impl Transitions {
+    /// `n` transitions `action` ended with `outcome`: [`ClaimAction::done`], `replayed`, or
+    /// an error kind's name ([`ErrorKind::as_str`](crate::ErrorKind::as_str)).
+    pub fn count(&self, action: ClaimAction, outcome: &'static str, n: u64) {
+        self.0
+            .get_or_create(&TransitionLabels {
+                action: action.as_str(),
+                outcome,
+            })
+            .inc_by(n);
+    }
+}
+
 /// The server's metrics: one set per server, shared by its handlers through the app.
 pub(crate) struct Metrics {
     registry: Registry,
@@ -60,6 +118,8 @@ pub(crate) struct Metrics {
     latency: LatencyFamily,
     in_flight: Gauge,
     remaining: Family<CampaignLabels, Gauge>,
+    transitions: Transitions,
+    store_up: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -103,6 +163,22 @@ impl Metrics {
             "Units left to claim, per campaign that has started and not ended, as the store held them at most 5 s ago",
             remaining.clone(),
         );
+        let transitions = Transitions::default();
+        registry.register(
+            "flashsale_claim_transitions",
+            "A claim's transitions after its grant, by action (redeem, void, expire) and outcome (redeemed, voided, expired, replayed, or the error kind)",
+            transitions.0.clone(),
+        );
+        // Present from the start at zero, so a rate over them is defined before the first one.
+        for action in [ClaimAction::Redeem, ClaimAction::Void, ClaimAction::Expire] {
+            transitions.count(action, action.done(), 0);
+        }
+        let store_up = Gauge::default();
+        registry.register(
+            "flashsale_store_up",
+            "1 when the store answered the last read /metrics made of it (at most 5 s ago), 0 when it failed or took over 2 s",
+            store_up.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -110,6 +186,8 @@ impl Metrics {
             latency,
             in_flight,
             remaining,
+            transitions,
+            store_up,
         }
     }
 
@@ -148,6 +226,16 @@ impl Metrics {
     /// A claim request ended with `outcome`.
     pub(crate) fn claim(&self, outcome: &'static str) {
         self.claims.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// The counter of claim transitions, for whatever carries one out.
+    pub(crate) fn transitions(&self) -> &Transitions {
+        &self.transitions
+    }
+
+    /// Whether the store answered `/metrics`' last read of it.
+    pub(crate) fn store_answered(&self, answered: bool) {
+        self.store_up.set(i64::from(answered));
     }
 
     /// Sets the per-campaign gauges from `campaigns` (the store's list): only campaigns that

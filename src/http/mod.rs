@@ -35,6 +35,7 @@ mod server;
 pub use admin::StreamCloser;
 pub use expiry::expire_periodically;
 pub use log::JsonLines;
+pub use metrics::{ClaimAction, Transitions};
 pub use routes::{App, router};
 pub use server::serve;
 

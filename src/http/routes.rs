@@ -18,12 +18,14 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 
 use super::body::{self, Fields};
 use super::error::{ApiError, Outcome};
-use super::metrics::Metrics;
+use super::metrics::{ClaimAction, Metrics, Transitions};
 use super::request_id;
 use super::{Limits, MAX_BODY_BYTES};
 use crate::auth::{AuthError, Identity, JwtVerifier};
 use crate::clock::{Clock as _, SystemClock};
-use crate::domain::{Actor, CampaignId, Cents, ClaimOutcome, ClaimToken, Invalid, OrderId};
+use crate::domain::{
+    Actor, CampaignId, Cents, ClaimOutcome, ClaimToken, Invalid, OrderId, Transition,
+};
 use crate::error::ErrorKind;
 use crate::json::{ClaimAnswer, campaign_json, claim_record_json};
 use crate::service::{CampaignService, ClaimService};
@@ -101,6 +103,13 @@ impl<S: Store + Clone> App<S> {
 }
 
 impl<S> App<S> {
+    /// The counter of claim transitions this server's `/metrics` reports, for a task outside
+    /// the routes that carries transitions out (the expiry sweep).
+    #[must_use]
+    pub fn transitions(&self) -> Transitions {
+        self.metrics.transitions().clone()
+    }
+
     /// The shopper a request speaks for: its bearer token's verified `sub`. A request with two
     /// `Authorization` headers is refused: which one a proxy or a cache honours is not
     /// knowable, so neither is.
@@ -498,27 +507,46 @@ fn redemption(
 
 /// `POST /v1/campaigns/{id}/redeem`: redeems the caller's own claim (200), replays the same
 /// order (200). A token that is not the caller's is answered exactly like an unknown one
-/// (404, decided by the domain), so a stranger learns nothing about whose it is.
+/// (404, decided by the domain), so a stranger learns nothing about whose it is. Every
+/// answer is counted by outcome in `flashsale_claim_transitions_total`.
 async fn post_redeem<S: Store>(
     State(app): State<Arc<App<S>>>,
     Shopper(identity): Shopper,
     path: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
+) -> Response {
+    let answer = redeem(&app, &identity, path, body).await;
+    let outcome = match &answer {
+        Ok(Transition::Changed(_)) => ClaimAction::Redeem.done(),
+        Ok(Transition::Replayed(_)) => "replayed",
+        Err(err) => err.kind().as_str(),
+    };
+    app.metrics
+        .transitions()
+        .count(ClaimAction::Redeem, outcome, 1);
+    match answer {
+        Ok(outcome) => json_answer(StatusCode::OK, &ClaimAnswer::redemption(&outcome)),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// A redemption for the verified shopper.
+async fn redeem<S: Store>(
+    app: &App<S>,
+    identity: &Identity,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Transition, ApiError> {
     let id = campaign_id(path)?;
     let (token, order, cart) = redemption(body)?;
     // The shopper redeems for themself: the verified user is the owner the domain requires,
     // and the one the audit log names.
     let user = identity.user();
     let actor = Actor::parse(user.as_str())?;
-    let outcome = app
+    Ok(app
         .claims
         .redeem(&id, &token, &order, cart, Some(user), &actor)
-        .await?;
-    Ok(json_answer(
-        StatusCode::OK,
-        &ClaimAnswer::redemption(&outcome),
-    ))
+        .await?)
 }
 
 /// `GET /v1/campaigns/{id}/claim`: the caller's own claim, or 404. Never creates one.
@@ -588,15 +616,22 @@ async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
         let mut read = app.campaigns_read.lock().await;
         if !read.is_some_and(|at| at.elapsed() < CAMPAIGNS_REFRESH) {
             match tokio::time::timeout(READY_TIMEOUT, app.store.campaigns()).await {
-                Ok(Ok(campaigns)) => app.metrics.campaigns(&campaigns, SystemClock.now()),
+                Ok(Ok(campaigns)) => {
+                    app.metrics.store_answered(true);
+                    app.metrics.campaigns(&campaigns, SystemClock.now());
+                }
                 Ok(Err(err)) => {
+                    app.metrics.store_answered(false);
                     tracing::warn!(
                         error = %super::error::Chain(&err),
                         "metrics could not read the campaigns"
                     );
                     app.metrics.campaigns(&[], SystemClock.now());
                 }
-                Err(_) => app.metrics.campaigns(&[], SystemClock.now()),
+                Err(_) => {
+                    app.metrics.store_answered(false);
+                    app.metrics.campaigns(&[], SystemClock.now());
+                }
             }
             *read = Some(Instant::now());
         }
