@@ -636,6 +636,29 @@ async fn no_public_answer_reveals_a_campaign_before_its_start() {
             "{id}: {json}"
         );
     }
+    // An admin sees a campaign before its launch; a shopper's token does not; a bad token is
+    // refused rather than taken for no token.
+    let admin = JwtSigner::hs256(SECRET)
+        .unwrap()
+        .with_scope(crate::auth::ADMIN_SCOPE)
+        .mint(
+            &UserId::parse("ops").unwrap(),
+            SystemClock.now(),
+            TimeDelta::minutes(5),
+        )
+        .unwrap();
+    let admin = format!("Bearer {}", admin.token);
+    let uri = "/v1/campaigns/secret-launch";
+    let (status, _, json) = send(&store, "GET", uri, Some(&admin), "").await;
+    assert_eq!(
+        (status, &json["state"]),
+        (StatusCode::OK, &json!("scheduled")),
+        "{json}"
+    );
+    let (status, _, json) = send(&store, "GET", uri, Some(&bearer("ana")), "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{json}");
+    let (status, _, json) = send(&store, "GET", uri, Some("Bearer not.a.jwt"), "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{json}");
 }
 
 /// Readiness does not queue behind the reads that serve requests: with every campaign read
