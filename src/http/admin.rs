@@ -34,9 +34,10 @@ use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
 use super::Limits;
+use super::body::{Field, Fields, Kind};
 use super::error::ApiError;
 use super::metrics::ClaimAction;
-use super::routes::{App, admit, body_rejected, campaign_id, json_answer, shed_or_timeout};
+use super::routes::{App, admit, campaign_id, json_answer, shed_or_timeout};
 use crate::auth::{ADMIN_SCOPE, Identity};
 use crate::domain::Transition;
 use crate::domain::{
@@ -194,24 +195,14 @@ impl Streams {
 }
 
 /// A JSON body of `T`: an object (never an array, which serde would also take for a struct)
-/// of known fields. An empty body is `{}`, for the actions whose fields are all optional.
+/// of the `known` fields, each of its kind. An empty body is `{}`, for the actions whose fields
+/// are all optional. A refusal names the field ([`Fields::typed`]).
 fn body<T: DeserializeOwned>(
-    body: Result<Bytes, BytesRejection>,
-    shape: &str,
+    raw: Result<Bytes, BytesRejection>,
+    shape: &'static str,
+    known: &[Field],
 ) -> Result<T, ApiError> {
-    let bytes = body.map_err(|err| body_rejected(&err))?;
-    let refused = |err: serde_json::Error| {
-        ApiError::from(Invalid::new(
-            "body",
-            format!("must be a JSON object {shape}: {err}"),
-        ))
-    };
-    let object: serde_json::Map<String, serde_json::Value> = if bytes.trim_ascii().is_empty() {
-        serde_json::Map::new()
-    } else {
-        serde_json::from_slice(&bytes).map_err(refused)?
-    };
-    T::deserialize(serde_json::Value::Object(object)).map_err(refused)
+    Fields::parse_or_empty(raw, shape)?.typed(known)
 }
 
 /// An action that takes no fields: an empty body or `{}`.
@@ -277,6 +268,21 @@ struct CreateBody {
 const CREATE_SHAPE: &str = "{\"id\", \"name\", \"inventory\", \"percent_off\", \
      \"max_discount_cents\", \"ends_at\" or \"duration\", [\"min_cart_cents\", \"currency\", \
      \"starts_at\", \"hold\"]}";
+
+/// The fields of [`CreateBody`], for the refusals that name them.
+const CREATE_FIELDS: [Field; 11] = [
+    Field::required("id", Kind::String),
+    Field::required("name", Kind::String),
+    Field::required("inventory", Kind::Integer),
+    Field::required("percent_off", Kind::Number),
+    Field::required("max_discount_cents", Kind::Integer),
+    Field::optional("min_cart_cents", Kind::Integer),
+    Field::optional("currency", Kind::String),
+    Field::optional("starts_at", Kind::String),
+    Field::optional("ends_at", Kind::String),
+    Field::optional("duration", Kind::String),
+    Field::optional("hold", Kind::String),
+];
 
 impl CreateBody {
     /// The campaign asked for, each value checked by the domain's own parser; `now` stands
@@ -347,7 +353,7 @@ async fn create_campaign<S: Store>(
     Admin(actor): Admin,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let new = body::<CreateBody>(raw, CREATE_SHAPE)?.campaign()?;
+    let new = body::<CreateBody>(raw, CREATE_SHAPE, &CREATE_FIELDS)?.campaign()?;
     // Checked before the store, by the rule the service applies again with its own clock.
     let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     new.clone().validate(now).map_err(|err| Invalid {
@@ -410,7 +416,7 @@ async fn change<S: Store>(
     change: CampaignChange,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    body::<NoFields>(raw, "{} (this action takes no fields)")?;
+    body::<NoFields>(raw, "{} (this action takes no fields)", &[])?;
     let acted = app.campaigns.change(&id, &change, actor).await?;
     Ok(json_answer(StatusCode::OK, &acted_campaign_json(&acted)))
 }
@@ -462,7 +468,14 @@ async fn extend<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    let body = body::<ExtendBody>(raw, "{\"ends_at\": T} or {\"by\": \"30m\"}")?;
+    let body = body::<ExtendBody>(
+        raw,
+        "{\"ends_at\": T} or {\"by\": \"30m\"}",
+        &[
+            Field::optional("ends_at", Kind::String),
+            Field::optional("by", Kind::String),
+        ],
+    )?;
     let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     let change = match (body.ends_at, body.by) {
         (Some(text), None) => CampaignChange::Extend {
@@ -492,7 +505,14 @@ async fn inventory<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    let body = body::<InventoryBody>(raw, "{\"add\": N} or {\"remove\": N}")?;
+    let body = body::<InventoryBody>(
+        raw,
+        "{\"add\": N} or {\"remove\": N}",
+        &[
+            Field::optional("add", Kind::Integer),
+            Field::optional("remove", Kind::Integer),
+        ],
+    )?;
     let change = match (body.add, body.remove) {
         (Some(units), None) => {
             CampaignChange::AddInventory(Units::new(units).map_err(field("add"))?)
@@ -515,7 +535,7 @@ async fn expire<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    body::<NoFields>(raw, "{} (this action takes no fields)")?;
+    body::<NoFields>(raw, "{} (this action takes no fields)", &[])?;
     let expired = app.campaigns.expire(&id, &actor).await?;
     let view = app.campaigns.status(&id).await?;
     Ok(json_answer(StatusCode::OK, &expired_json(&view, expired)))
@@ -541,7 +561,14 @@ async fn reconcile<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    let body = body::<ReconcileBody>(raw, "{\"apply\": bool, \"force\": bool}")?;
+    let body = body::<ReconcileBody>(
+        raw,
+        "{\"apply\": bool, \"force\": bool}",
+        &[
+            Field::optional("apply", Kind::Bool),
+            Field::optional("force", Kind::Bool),
+        ],
+    )?;
     let mode = match (body.apply, body.force) {
         (false, false) => ReconcileMode::Report,
         (true, false) => ReconcileMode::Apply,
@@ -610,7 +637,15 @@ async fn void<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    let body = body::<VoidBody>(raw, "{\"user_id\": U or \"token\": T, \"reason\": R}")?;
+    let body = body::<VoidBody>(
+        raw,
+        "{\"user_id\": U or \"token\": T, \"reason\": R}",
+        &[
+            Field::optional("user_id", Kind::String),
+            Field::optional("token", Kind::String),
+            Field::optional("reason", Kind::String),
+        ],
+    )?;
     let key =
         claim_key(body.user_id.as_deref(), body.token.as_deref(), "user_id").map_err(|err| {
             match err.field {

@@ -4,6 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::MAX_BODY_BYTES;
@@ -33,6 +34,62 @@ impl Fields {
                 "the body is not JSON; it must be a JSON object {shape}"
             ))),
         }
+    }
+
+    /// The body as [`Fields::parse`] reads it, an empty one being `{}`: for actions whose
+    /// fields are all optional.
+    pub(crate) fn parse_or_empty(
+        body: Result<Bytes, BytesRejection>,
+        shape: &'static str,
+    ) -> Result<Fields, ApiError> {
+        match body {
+            Ok(bytes) if bytes.trim_ascii().is_empty() => Ok(Fields {
+                object: Map::new(),
+                shape,
+            }),
+            body => Fields::parse(body, shape),
+        }
+    }
+
+    /// The body as a `T`, once every field is one of `known` and of its kind and every required
+    /// one is there: serde's own refusals ("expected i64") never reach the client.
+    pub(crate) fn typed<T: DeserializeOwned>(self, known: &[Field]) -> Result<T, ApiError> {
+        for (name, value) in &self.object {
+            let Some(field) = known.iter().find(|field| field.name == name) else {
+                return Err(malformed(format!(
+                    "unknown field `{}`; the body is a JSON object {}",
+                    crate::domain::shown(name),
+                    self.shape
+                ))
+                .field(crate::domain::shown(name).clone()));
+            };
+            let fits = match field.kind {
+                Kind::Integer => value.as_i64().is_some(),
+                Kind::Number => value.is_number(),
+                Kind::String => value.is_string(),
+                Kind::Bool => value.is_boolean(),
+            };
+            if !fits {
+                let wanted = match field.kind {
+                    Kind::Integer => "a whole number within 64 bits",
+                    Kind::Number => "a number",
+                    Kind::String => "a string",
+                    Kind::Bool => "true or false",
+                };
+                let reason = format!("must be {wanted}, not {}", type_of(value));
+                return Err(invalid(field.name, &reason));
+            }
+        }
+        if let Some(missing) = known
+            .iter()
+            .find(|field| field.required && !self.object.contains_key(field.name))
+        {
+            let reason = format!("is required; the body is a JSON object {}", self.shape);
+            return Err(invalid(missing.name, &reason));
+        }
+        let shape = self.shape;
+        T::deserialize(Value::Object(self.object))
+            .map_err(|_| malformed(format!("the body must be a JSON object {shape}")))
     }
 
     /// A required integer field.
@@ -80,6 +137,47 @@ impl Fields {
                 &format!("is required; the body is a JSON object {}", self.shape),
             )
         })
+    }
+}
+
+/// What a body field must hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    /// A whole number within 64 bits (cents, units).
+    Integer,
+    /// Any number (a percentage: `15` or `12.5`).
+    Number,
+    /// A string.
+    String,
+    /// `true` or `false`.
+    Bool,
+}
+
+/// One field a body may carry: its name, its kind and whether it must be there.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Field {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) required: bool,
+}
+
+impl Field {
+    /// A field that must be there.
+    pub(crate) const fn required(name: &'static str, kind: Kind) -> Field {
+        Field {
+            name,
+            kind,
+            required: true,
+        }
+    }
+
+    /// A field that may be left out.
+    pub(crate) const fn optional(name: &'static str, kind: Kind) -> Field {
+        Field {
+            name,
+            kind,
+            required: false,
+        }
     }
 }
 
@@ -138,6 +236,47 @@ mod tests {
         let response = axum::response::IntoResponse::into_response(err);
         let body = futures::executor::block_on(axum::body::to_bytes(response.into_body(), 4096));
         serde_json::from_slice(&body.unwrap()).unwrap()
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Typed {
+        n: i64,
+        s: Option<String>,
+    }
+
+    #[test]
+    fn a_typed_body_is_refused_by_field_never_in_serdes_words() {
+        let known = [
+            Field::required("n", Kind::Integer),
+            Field::optional("s", Kind::String),
+        ];
+        let typed = |text: &'static str| {
+            Fields::parse_or_empty(Ok(Bytes::from_static(text.as_bytes())), "{\"n\": N}")
+                .and_then(|fields| fields.typed::<Typed>(&known))
+        };
+        let ok = typed(r#"{"n": 5, "s": "x"}"#).unwrap();
+        assert_eq!((ok.n, ok.s.as_deref()), (5, Some("x")));
+        for (text, field, words) in [
+            (
+                r#"{"n": "5"}"#,
+                "n",
+                "n must be a whole number within 64 bits, not a string",
+            ),
+            (
+                r#"{"n": 5, "s": 1}"#,
+                "s",
+                "s must be a string, not a number",
+            ),
+            ("", "n", "n is required"),
+            (r#"{"s": "x"}"#, "n", "n is required"),
+            (r#"{"n": 5, "t": 1}"#, "t", "unknown field `t`"),
+        ] {
+            let refused = refusal(typed(text).unwrap_err());
+            assert_eq!(refused["error"]["field"], field, "{text}: {refused}");
+            let message = refused["error"]["message"].as_str().unwrap();
+            assert!(message.starts_with(words), "{text}: {message}");
+            assert!(!message.contains("i64"), "{text}: {message}");
+        }
     }
 
     #[test]

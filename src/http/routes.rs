@@ -440,11 +440,6 @@ pub(super) fn campaign_id(
     CampaignId::parse(&text).map_err(|err| ApiError::from(err).field("id"))
 }
 
-/// A body axum could not read: too large (413) or not readable (400).
-pub(super) fn body_rejected(err: &BytesRejection) -> ApiError {
-    body::rejected(err)
-}
-
 /// The cart of a claim body: a JSON object `{"cart_cents": N}` of at most [`MAX_BODY_BYTES`],
 /// and nothing else (the user comes from the token).
 fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
