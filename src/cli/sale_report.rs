@@ -15,7 +15,7 @@ use crate::domain::{Bucket, CampaignState, SaleReport, rfc3339};
 /// Why the report has no refusals by kind: said in the table, the JSON and the page alike.
 pub(crate) const REFUSALS_NOTE: &str = "refusals are not recorded by the store: a refused claim \
      writes nothing (sold out, not live, not eligible); `flashsale serve` counts them by kind in \
-     /metrics (flashsale_claims)";
+     /metrics (flashsale_claims_total)";
 
 /// What the timeline leaves out: voids, expiries and restocks carry no timestamp in the counts.
 pub(crate) const TIMELINE_NOTE: &str = "remaining units over time are the units less the claims \
