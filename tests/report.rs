@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{TestEnv, table_rows};
+use crate::support::{TestEnv, chromium, table_rows};
 
 /// A sold-out sale of 2 units: ana redeemed at checkout, bo holds his claim, cy was refused.
 fn sold_out_sale() -> TestEnv {
@@ -249,18 +249,6 @@ fn report_writes_a_self_contained_well_formed_page() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, ["spring.html"]);
-}
-
-/// The Chromium binary, when this machine has one.
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|name| {
-            Command::new(name)
-                .arg("--version")
-                .output()
-                .is_ok_and(|out| out.status.success())
-        })
 }
 
 /// Renders `page` headless and returns the screenshot's size and what the browser logged.

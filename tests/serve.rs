@@ -366,6 +366,90 @@ async fn browsers_reach_the_api_only_from_the_cors_origins() {
     assert!(server.stop().success());
 }
 
+/// The page a shop's storefront would serve: it claims through the API named in its query
+/// string, with the token given there, and writes what the browser let it read into the body's
+/// `data-result`.
+const STOREFRONT: &str = r"<!DOCTYPE html><html><head><title>shop</title></head><body><script>
+const query = new URLSearchParams(location.search);
+fetch(query.get('api') + '/v1/campaigns/drop/claim', {
+  method: 'POST',
+  headers: {'Authorization': 'Bearer ' + query.get('token'), 'Content-Type': 'application/json'},
+  body: JSON.stringify({cart_cents: 5000}),
+})
+  .then(r => r.json().then(j => document.body.setAttribute('data-result',
+    r.status + ' ' + j.outcome + ' ' + r.headers.get('x-request-id'))))
+  .catch(e => document.body.setAttribute('data-result', 'blocked ' + e));
+</script></body></html>";
+
+/// In a real browser: a storefront page served from an origin `--cors-origin` names claims
+/// through the API and reads the answer and its request id; the same page from another origin
+/// is blocked by the browser before its claim is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storefront_in_a_real_browser_claims_only_from_an_allowed_origin() {
+    let Some(browser) = support::chromium() else {
+        eprintln!("skipped: no chromium installed (apt-get install chromium to run this test)");
+        return;
+    };
+    let env = TestEnv::new();
+    env.create_campaign("drop", 5);
+    let shop = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shop_port = shop.local_addr().unwrap().port();
+    let (close_shop, shop_closed) = tokio::sync::oneshot::channel::<()>();
+    let shop_task = tokio::spawn(async move {
+        let page = axum::Router::new().route(
+            "/page.html",
+            axum::routing::get(|| async { axum::response::Html(STOREFRONT) }),
+        );
+        axum::serve(shop, page)
+            .with_graceful_shutdown(async {
+                let _ = shop_closed.await;
+            })
+            .await
+            .unwrap();
+    });
+    let allowed = format!("http://127.0.0.1:{shop_port}");
+    let server = Server::start(&env, &["--cors-origin", &allowed]);
+    let profile = env.path().join("browser-profile");
+    let open = |origin: String, user: &str| {
+        let url = format!(
+            "{origin}/page.html?api={}&token={}",
+            server.base,
+            token(user)
+        );
+        let profile = profile.clone();
+        async move {
+            let out = tokio::process::Command::new(browser)
+                .args(["--headless", "--no-sandbox", "--disable-gpu"])
+                .arg(format!("--user-data-dir={}", profile.display()))
+                .args(["--virtual-time-budget=10000", "--dump-dom"])
+                .arg(url)
+                .output()
+                .await
+                .unwrap();
+            assert!(out.status.success(), "{browser}: {out:?}");
+            let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+            let start = dom
+                .find("data-result=\"")
+                .unwrap_or_else(|| panic!("the page did not finish: {dom}"));
+            let rest = &dom[start + "data-result=\"".len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        }
+    };
+    let result = open(allowed.clone(), "ana").await;
+    let words: Vec<&str> = result.split(' ').collect();
+    assert_eq!(words[..2], ["201", "claimed"], "{result}");
+    assert_eq!(words[2].len(), 24, "the request id is readable: {result}");
+    // `localhost` is another origin than `127.0.0.1`, though the same server.
+    let result = open(format!("http://localhost:{shop_port}"), "bo").await;
+    assert!(result.starts_with("blocked"), "{result}");
+    assert!(server.stop().success());
+    let _ = close_shop.send(());
+    shop_task.await.unwrap();
+    // The blocked page's claim was never sent: the browser stopped at the preflight.
+    let inventory = env.run(["inventory", "show", "drop"]).json();
+    assert_eq!(inventory["claimed"], 1, "{inventory}");
+}
+
 /// The log's format is chosen apart from `--output`, and its level by `FLASHSALE_LOG`; a filter
 /// that does not parse is a usage error before anything starts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -567,3 +567,15 @@ pub(crate) fn hs256(claims: &Value) -> String {
     )
     .expect("signing a test token")
 }
+
+/// The Chromium binary, when this machine has one (Debian's `chromium` package).
+pub(crate) fn chromium() -> Option<&'static str> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|name| {
+            Command::new(name)
+                .arg("--version")
+                .output()
+                .is_ok_and(|out| out.status.success())
+        })
+}
