@@ -73,16 +73,15 @@ impl From<Error> for ApiError {
             // for a shopper.
             ErrorKind::StoreUnavailable | ErrorKind::Internal | ErrorKind::InvariantViolation => {
                 tracing::warn!(kind = kind.as_str(), error = %Chain(&err), "request failed");
-                let message = if kind == ErrorKind::StoreUnavailable {
-                    "the store is unavailable; retrying is safe: a claim that was made is replayed"
+                return if kind == ErrorKind::StoreUnavailable {
+                    ApiError::new(
+                        kind,
+                        "the store is unavailable; retrying is safe: a claim that was made is replayed",
+                    )
+                    .code("store_unavailable")
                 } else {
-                    "internal error"
+                    ApiError::new(kind, "internal error").code("internal")
                 };
-                return ApiError::new(kind, message).code(if kind == ErrorKind::StoreUnavailable {
-                    "store_unavailable"
-                } else {
-                    "internal"
-                });
             }
             _ => ApiError::new(kind, err.to_string()).code(err.code()),
         };
