@@ -189,6 +189,39 @@ fn report_writes_a_self_contained_well_formed_page() {
     assert_eq!(names, ["spring.html"]);
 }
 
+/// The page is written like `claim export --out`: a symbolic link or a directory is refused
+/// (exit 2) and nothing is written through it.
+#[test]
+fn report_refuses_a_link_or_a_folder_as_its_page() {
+    let env = sold_out_sale();
+    let pages = env.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let link = env.path().join("link.html");
+    std::os::unix::fs::symlink(pages.join("elsewhere.html"), &link).unwrap();
+    for (path, why) in [
+        (
+            &link,
+            "is a symbolic link; name the file it points to instead",
+        ),
+        (
+            &pages,
+            "is not a regular file, a device or a pipe; name a file to write",
+        ),
+    ] {
+        let json = env
+            .run(["campaign", "report", "spring", "--html"])
+            .arg(path)
+            .code(2)
+            .json();
+        assert_eq!(
+            json["error"]["message"],
+            format!("invalid --html: `{}` {why}", path.display()),
+            "{json}"
+        );
+        assert_eq!(std::fs::read_dir(&pages).unwrap().count(), 0);
+    }
+}
+
 #[test]
 fn report_page_renders_in_a_real_browser() {
     let env = sold_out_sale();
