@@ -444,14 +444,14 @@ async fn drive<S: Store, C: Clock>(shared: &Arc<Shared<S, C>>) -> Timings {
             timings.timeline.offered(offset);
             shared.started + offset
         });
-        let mut held = false;
+        let mut waited = false;
         loop {
             while let Some(joined) = users.try_join_next() {
                 merge(&mut timings, joined);
             }
             if users.len() >= bound {
-                // Full: wait for a user to finish (in an open loop, this arrival is late).
-                held = due.is_some();
+                // Full: wait for a user to finish (in an open loop, this arrival may be late).
+                waited = true;
                 if let Some(joined) = users.join_next().await {
                     merge(&mut timings, joined);
                 }
@@ -473,7 +473,10 @@ async fn drive<S: Store, C: Clock>(shared: &Arc<Shared<S, C>>) -> Timings {
         let late = due.map_or(Duration::ZERO, |due| {
             Instant::now().saturating_duration_since(due)
         });
-        timings.timeline.arrived(now, late, held);
+        // Held by the cap: it waited for a slot and started past its instant.
+        timings
+            .timeline
+            .arrived(now, late, waited && !late.is_zero());
         progress.started();
         users.spawn(simulate_user(Arc::clone(shared), index));
     }
