@@ -264,6 +264,18 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
             .collect()
     }
 
+    async fn campaigns_ending_from(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        self.ops
+            .list_campaigns_ending_from(docs::date(since))
+            .await?
+            .into_iter()
+            .map(CampaignDoc::into_domain)
+            .collect()
+    }
+
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
         match self.ops.find_claim(id.as_str(), user.as_str()).await? {
             // A reservation is no claim; every other status is.
@@ -307,6 +319,12 @@ where
     }
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         DocStore::campaigns(self).await
+    }
+    async fn campaigns_ending_from(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        DocStore::campaigns_ending_from(self, since).await
     }
     async fn change_campaign(
         &self,
@@ -416,6 +434,15 @@ impl Store for MongoStore {
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         self.bounded("listing campaigns", |store| async move {
             store.campaigns().await
+        })
+        .await
+    }
+    async fn campaigns_ending_from(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        self.bounded("listing campaigns", |store| async move {
+            store.campaigns_ending_from(since).await
         })
         .await
     }

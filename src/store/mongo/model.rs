@@ -375,6 +375,15 @@ impl CampaignOps for MemoryOps {
         Ok(all)
     }
 
+    async fn list_campaigns_ending_from(
+        &self,
+        since: bson::DateTime,
+    ) -> Result<Vec<CampaignDoc>, StoreError> {
+        let mut all = self.list_campaigns().await?;
+        all.retain(|d| d.ends_at >= since);
+        Ok(all)
+    }
+
     async fn end_campaign(
         &self,
         id: &str,

@@ -220,6 +220,13 @@ pub(super) trait CampaignOps: DocOps {
     /// Every campaign, by `created_at` then `_id`.
     fn list_campaigns(&self) -> impl Future<Output = Result<Vec<CampaignDoc>, StoreError>> + Send;
 
+    /// `campaigns.find({ends_at: {$gte: since}}).sort({created_at: 1, _id: 1})`, through the
+    /// index on `ends_at`: the campaigns whose window ends at `since` or later.
+    fn list_campaigns_ending_from(
+        &self,
+        since: bson::DateTime,
+    ) -> impl Future<Output = Result<Vec<CampaignDoc>, StoreError>> + Send;
+
     /// `campaigns.updateOne({_id, ended: false}, {$set: {ended: true, ended_at: now}, $push:
     /// {pending: event}})`. `true` when it matched.
     fn end_campaign(

@@ -107,6 +107,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "CREATE INDEX claims_by_time ON claims (campaign_id, claimed_at);
     CREATE INDEX claims_redeemed ON claims (campaign_id, redeemed_at)
         WHERE redeemed_at IS NOT NULL;",
+    // 5: `serve`'s metrics and expiry sweep list the campaigns whose window has not ended
+    // (or ended recently), every few seconds; through this index they read those campaigns'
+    // rows only, never every campaign ever created.
+    "CREATE INDEX campaigns_by_end ON campaigns (ends_at);",
 ];
 
 /// The schema version this build writes.

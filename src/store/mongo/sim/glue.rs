@@ -182,6 +182,16 @@ impl CampaignOps for SimOps {
             other => Err(unexpected(&other)),
         }
     }
+    async fn list_campaigns_ending_from(
+        &self,
+        since: bson::DateTime,
+    ) -> Result<Vec<CampaignDoc>, StoreError> {
+        match self.call(Op::ListCampaignsEndingFrom(since)).await? {
+            Reply::Campaigns(all) => Ok(all),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     async fn end_campaign(
         &self,
         id: &str,

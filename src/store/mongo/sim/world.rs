@@ -42,6 +42,7 @@ pub(super) enum Op {
     CountClaims(String, Option<Status>),
     InsertCampaign(CampaignDoc),
     ListCampaigns,
+    ListCampaignsEndingFrom(bson::DateTime),
     EndCampaign(String, bson::DateTime, PendingEvent),
     AddInventory(String, i64, i64, String, PendingEvent),
     DeleteCampaign(String),
@@ -96,6 +97,7 @@ impl Op {
                 | Op::FindClaim(..)
                 | Op::CountClaims(..)
                 | Op::ListCampaigns
+                | Op::ListCampaignsEndingFrom(_)
                 | Op::ClaimedPairs(_)
                 | Op::ServerTime
                 | Op::FindClaimByToken(..)
@@ -643,6 +645,16 @@ fn read(data: &Data, op: &Op, clock: bson::DateTime) -> Reply {
             Reply::Events(all)
         }
         Op::NextSeq => Reply::Count(data.events.keys().next_back().map_or(1, |seq| seq + 1)),
+        Op::ListCampaignsEndingFrom(since) => {
+            let mut all: Vec<CampaignDoc> = data
+                .campaigns
+                .values()
+                .filter(|d| d.ends_at >= *since)
+                .cloned()
+                .collect();
+            all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            Reply::Campaigns(all)
+        }
         Op::ListCampaigns => {
             let mut all: Vec<CampaignDoc> = data.campaigns.values().cloned().collect();
             all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));

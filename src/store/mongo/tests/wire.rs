@@ -471,3 +471,63 @@ async fn a_campaign_from_before_the_held_count_keeps_working() {
     })
     .await;
 }
+
+/// The campaigns still to end are listed by one `find` on `campaigns` filtered on `ends_at`,
+/// which opening the store indexes: `serve`'s metrics and expiry sweep never read every
+/// campaign ever created.
+#[tokio::test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
+async fn the_campaigns_still_to_end_are_found_through_an_index() {
+    over_the_wire("ending", |url| async move {
+        let sent = Sent::default();
+        let ops = crate::store::mongo::driver::DriverOps::connect_watched(
+            &url,
+            Duration::from_secs(3),
+            watching(&sent),
+        )
+        .await
+        .unwrap();
+        let store = DocStore::new(ops.clone(), SystemClock, Lease::default());
+        let now = SystemClock.now();
+        for (id, hours) in [("first", 1), ("second", 2), ("third", 3)] {
+            let base = CampaignDoc::new(&campaign(1, now));
+            ops.insert_campaign(&CampaignDoc {
+                id: id.to_owned(),
+                ends_at: date(now + TimeDelta::hours(hours)),
+                ..base
+            })
+            .await
+            .unwrap();
+        }
+        sent.lock().unwrap().clear();
+        let since = now + TimeDelta::minutes(90);
+        let found = Store::campaigns_ending_from(&store, since).await.unwrap();
+        let ids: Vec<String> = found.iter().map(|c| c.id.to_string()).collect();
+        assert_eq!(ids, ["second", "third"]);
+        assert_eq!(
+            sent.lock().unwrap().clone(),
+            [("find".to_owned(), "campaigns".to_owned())]
+        );
+        let indexes = crate::store::mongo::driver::index_models(
+            &mongodb::Client::with_uri_str(&url)
+                .await
+                .unwrap()
+                .default_database()
+                .unwrap()
+                .collection::<mongodb::bson::Document>("campaigns"),
+        )
+        .await
+        .unwrap()
+        .unwrap_or_default();
+        assert!(
+            indexes
+                .iter()
+                .any(|m| crate::store::mongo::driver::IndexShape::of(m).is(&["ends_at"], false)),
+            "no index on ends_at"
+        );
+    })
+    .await;
+}
