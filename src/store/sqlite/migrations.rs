@@ -107,7 +107,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "CREATE INDEX claims_by_time ON claims (campaign_id, claimed_at);
     CREATE INDEX claims_redeemed ON claims (campaign_id, redeemed_at)
         WHERE redeemed_at IS NOT NULL;",
-    // 5: `serve`'s metrics and expiry sweep list the campaigns whose window has not ended
+    // 5: the store's own id, drawn once when the store is made (or first opened by this
+    // version). A running process pins it with the file's device and inode: another store
+    // copied over the file in place keeps the inode, but not the id. The row is written once
+    // and never updated, so its page never moves and can be read straight from the file
+    // (see `Pin`), past any page cache or WAL frame.
+    "CREATE TABLE store (id BLOB NOT NULL CHECK (length(id) = 16)) STRICT;
+    INSERT INTO store (id) VALUES (randomblob(16));",
+    // 6: `serve`'s metrics and expiry sweep list the campaigns whose window has not ended
     // (or ended recently), every few seconds; through this index they read those campaigns'
     // rows only, never every campaign ever created.
     "CREATE INDEX campaigns_by_end ON campaigns (ends_at);",
@@ -189,7 +196,13 @@ const COLUMNS: &[(&str, &[&str])] = &[
         "events",
         &["seq", "at", "actor", "campaign_id", "action", "details"],
     ),
+    ("store", &["id"]),
 ];
+
+/// Whether `table` is one of the tables the migrations make.
+pub(super) fn is_ours(table: &str) -> bool {
+    COLUMNS.iter().any(|(name, _)| *name == table)
+}
 
 /// The cheap check every open runs: the schema is the one this build writes (each table with
 /// its columns). It reads only the schema pages, so it costs the same on an empty file and on
