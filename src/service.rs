@@ -5,18 +5,23 @@
 
 use crate::auth::Identity;
 use crate::clock::Clock;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{
     Actor, Applied, BucketWidth, Campaign, CampaignChange, CampaignId, CampaignState, Cents,
     ChangeRefusal, Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus,
-    ClaimToken, Currency, Event, EventQuery, ExportPage, Invalid, LiveSale, NewCampaign, OrderId,
-    RedeemAttempt, Refusal, SaleReport, Stamp, Transition, Units, UserId, Verdict, VoidAttempt,
-    Window,
+    ClaimToken, Currency, Event, EventQuery, ExportPage, Hold, Invalid, LiveSale, NewCampaign,
+    OrderId, RedeemAttempt, Refusal, SaleReport, Stamp, Transition, Units, UserId, Verdict,
+    VoidAttempt, Window,
 };
 use crate::error::Error;
 use crate::store::Store;
 pub use crate::store::{ReconcileMode, Reconciliation};
+
+/// How long after a campaign's last hold could run out the expiry sweep still visits it: a
+/// claim whose hold ran out just before a sweep, or while no server was sweeping, is still
+/// expired by a later one.
+pub const SWEEP_GRACE: TimeDelta = TimeDelta::days(1);
 
 /// A campaign as seen at an instant: the stored record plus its state then.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -515,6 +520,28 @@ impl<S: Store, C: Clock> CampaignService<S, C> {
         Ok((now, sales))
     }
 
+    /// The campaigns whose claims' holds may still run out, oldest first: those with a hold
+    /// whose window ends no earlier than that hold (plus [`SWEEP_GRACE`]) before the store's
+    /// "now" (a claim is made by the end at the latest, so its hold runs out by the end plus
+    /// the hold). The expiry sweep asks every few seconds: through the store's index on the
+    /// window's end, campaigns that ended longer ago than the longest hold are never read.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn sweepable(&self) -> Result<Vec<Campaign>, Error> {
+        let now = self.store.now(self.clock.now()).await?;
+        let longest = TimeDelta::seconds(Hold::MAX_SECONDS) + SWEEP_GRACE;
+        let since = now.checked_sub_signed(longest).unwrap_or(now);
+        let campaigns = self.store.campaigns_ending_from(since).await?;
+        Ok(campaigns
+            .into_iter()
+            .filter(|c| {
+                c.hold
+                    .is_some_and(|hold| hold.expiry(c.window.ends_at) + SWEEP_GRACE >= now)
+            })
+            .collect())
+    }
+
     /// Every campaign, oldest first, as it stands now (by the store's clock).
     ///
     /// # Errors
@@ -717,6 +744,50 @@ mod tests {
     use crate::domain::{Currency, Hold, Percent};
     use crate::error::ErrorKind;
     use crate::store::SqliteStore;
+
+    /// The expiry sweep visits the campaigns with a hold until a day past their last hold's
+    /// end, and no other: none without a hold, none long over.
+    #[tokio::test]
+    async fn the_sweep_visits_campaigns_whose_holds_may_still_run_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db")).await.unwrap();
+        let clock = Arc::new(FixedClock::new(SystemClock.now()));
+        let now = clock.now();
+        let campaigns = CampaignService::new(store, Arc::clone(&clock));
+        let ops = Actor::parse("ops").unwrap();
+        let create = |id: &str, hours: i64, hold: Option<i64>| NewCampaign {
+            id: CampaignId::parse(id).unwrap(),
+            name: id.into(),
+            inventory: Units::new(5).unwrap(),
+            percent: Percent::from_bps(1_000).unwrap(),
+            max_discount: "5".parse().unwrap(),
+            min_cart: "20".parse().unwrap(),
+            currency: Currency::default(),
+            starts_at: Some(now),
+            ends: crate::domain::Ends::At(now + TimeDelta::hours(hours)),
+            hold: hold.map(|s| Hold::from_seconds(s).unwrap()),
+        };
+        for (id, hours, hold) in [
+            ("no-hold", 1, None),
+            ("short", 1, Some(60)),
+            ("long", 3, Some(60)),
+        ] {
+            campaigns
+                .create(create(id, hours, hold), &ops)
+                .await
+                .unwrap();
+        }
+        let sweepable = || async {
+            let list = campaigns.sweepable().await.unwrap();
+            list.iter().map(|c| c.id.to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(sweepable().await, ["long", "short"]);
+        // Past the short one's end, its last hold and the grace: only the long one is left.
+        clock.set(now + TimeDelta::hours(1) + TimeDelta::seconds(61) + SWEEP_GRACE);
+        assert_eq!(sweepable().await, ["long"]);
+        clock.set(now + TimeDelta::hours(1) + TimeDelta::seconds(59) + SWEEP_GRACE);
+        assert_eq!(sweepable().await, ["long", "short"]);
+    }
 
     /// The lifecycle's refusals reach callers as the documented kinds, and an export pages
     /// through every claim once.

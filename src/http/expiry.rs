@@ -34,22 +34,23 @@ pub async fn expire_periodically<S: Store, C: Clock>(
     }
 }
 
-/// One sweep over every campaign with a hold; a failure is logged, and the next sweep tries
+/// One sweep over the campaigns whose holds may still run out (never every campaign ever
+/// created: see [`CampaignService::sweepable`]); a failure is logged, and the next sweep tries
 /// again.
 async fn sweep<S: Store, C: Clock>(
     campaigns: &CampaignService<S, C>,
     actor: &Actor,
     transitions: &Transitions,
 ) {
-    let list = match campaigns.list().await {
+    let list = match campaigns.sweepable().await {
         Ok(list) => list,
         Err(err) => {
             tracing::warn!(error = %err, "expiry sweep could not list the campaigns");
             return;
         }
     };
-    for view in list.iter().filter(|v| v.campaign.hold.is_some()) {
-        let id = &view.campaign.id;
+    for campaign in &list {
+        let id = &campaign.id;
         match campaigns.expire(id, actor).await {
             Ok(0) => {}
             Ok(expired) => {

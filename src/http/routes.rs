@@ -623,7 +623,11 @@ async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
     {
         let mut read = app.campaigns_read.lock().await;
         if !read.is_some_and(|at| at.elapsed() < CAMPAIGNS_REFRESH) {
-            match tokio::time::timeout(READY_TIMEOUT, app.store.campaigns()).await {
+            // Only campaigns not ended can be named (see `Metrics::campaigns`): the store
+            // finds them through its index on the window's end, not among every campaign.
+            let now = SystemClock.now();
+            let open = app.store.campaigns_ending_from(now);
+            match tokio::time::timeout(READY_TIMEOUT, open).await {
                 Ok(Ok(campaigns)) => {
                     app.metrics.store_answered(true);
                     app.metrics.campaigns(&campaigns, SystemClock.now());

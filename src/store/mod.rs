@@ -217,6 +217,25 @@ pub trait Store: Send + Sync + 'static {
     /// Every campaign, oldest first.
     fn campaigns(&self) -> impl Future<Output = Result<Vec<Campaign>, StoreError>> + Send;
 
+    /// The campaigns whose window ends at `since` or later (stopped early by an operator or
+    /// not), oldest first: at `since` = now, those that can still sell; a little earlier, also
+    /// those whose claims' holds may still run out. Both stores read them through an index on
+    /// the window's end, so a campaign that ended before `since` is never read: `serve`'s
+    /// metrics and expiry sweep, which ask every few seconds, cost the same after a thousand
+    /// sales as after one. The default filters [`Store::campaigns`], for wrappers in tests.
+    fn campaigns_ending_from(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Campaign>, StoreError>> + Send {
+        async move {
+            let all = self.campaigns().await?;
+            Ok(all
+                .into_iter()
+                .filter(|c| c.window.ends_at >= since)
+                .collect())
+        }
+    }
+
     /// Carries out an operator's change atomically: reads the campaign, has the domain decide
     /// ([`CampaignChange::apply`]) at `stamp.at`, writes the result with its event (nothing
     /// when the change was already in effect). Answers what the domain decided; a refusal
@@ -445,6 +464,12 @@ impl Store for AnyStore {
     }
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         forward!(self, s => s.campaigns())
+    }
+    async fn campaigns_ending_from(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        forward!(self, s => s.campaigns_ending_from(since))
     }
     async fn change_campaign(
         &self,

@@ -208,20 +208,24 @@ pub(super) enum Defect {
     /// A claim's transition (redeem, void, expire) updates the claim without the status it
     /// read in the filter, so two racing transitions both match.
     TransitionWithoutStatus,
+    /// A voided or expired claim's unit goes back to `remaining` but stays counted in the
+    /// campaign's `held`, so the held count a campaign read reports drifts up by one per
+    /// return.
+    ReturnKeepsHeld,
 }
 
 /// The defects switched on (none, outside tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Defects {
     #[cfg(test)]
-    on: [bool; 3],
+    on: [bool; 4],
 }
 
 impl Defects {
     /// No defect: the algorithm as proved.
     pub(super) const NONE: Defects = Defects {
         #[cfg(test)]
-        on: [false; 3],
+        on: [false; 4],
     };
 
     /// `self` with `defect` switched on.
@@ -418,12 +422,31 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         };
         // b. The domain decides: a held claim is replayed (I4) whatever the campaign read
         // gave; a refusal writes nothing (I6).
-        let campaign = match held {
+        let doc = match held {
             Some(_) => None,
-            None => campaign?.map(|doc| doc.into_domain(0)).transpose()?,
+            None => campaign?,
         };
+        // A campaign document written before the held count was kept: its count is derived
+        // until a write stores it (see `CampaignDoc::held`).
+        let unheld = doc
+            .as_ref()
+            .filter(|d| d.held.is_none())
+            .map(CampaignDoc::seen);
+        let campaign = doc.map(CampaignDoc::into_domain).transpose()?;
         let claim = match attempt.decide(held, campaign.as_ref(), crate::random::token(attempt.now))
         {
+            Decision::Grant(_) if unheld.is_some() => {
+                // Our decrement will `$inc` the count, which on a missing field would count
+                // from 0: store it first (conditional on the counters read) and read again.
+                if let Some(seen) = unheld {
+                    ops.store_held(c, seen).await?;
+                }
+                rounds += 1;
+                if rounds >= MAX_ROUNDS {
+                    return Err(gave_up("claiming", "the campaign kept changing: try again"));
+                }
+                continue;
+            }
             Decision::Grant(claim) => claim,
             Decision::Refuse(refusal) if !defects.has(Defect::RefusalWithoutRecheck) => {
                 // The two reads of a. and b. are not one snapshot: another tab may have
@@ -482,7 +505,7 @@ async fn reserve_and_confirm<O: DocOps>(
         let campaign = ops
             .find_campaign(c)
             .await?
-            .map(|doc| doc.into_domain(0))
+            .map(CampaignDoc::into_domain)
             .transpose()?;
         let refusal = match attempt.decide(None, campaign.as_ref(), claim.token.clone()) {
             Decision::Grant(_) => {
@@ -579,7 +602,11 @@ pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
         let Some((campaign, report)) = recount(ops, id, reserving, apply).await? else {
             return Ok(None);
         };
-        if !apply || report.drift() == 0 {
+        // The held count is repaired with `remaining` (the one update writes both), and on its
+        // own when only it is off: a document from before it was kept, or one an older
+        // version's decrement moved without it.
+        let held_right = campaign.held == Some(campaign.total - report.expected_remaining);
+        if !apply || (report.drift() == 0 && held_right) {
             return Ok(Some(report));
         }
         if report.drift() < 0 && !may_lower {
@@ -593,7 +620,9 @@ pub(super) async fn reconcile_recorded<O: DocOps, K: Clock>(
             total: campaign.total,
             epoch: campaign.epoch,
         };
-        let event = stamp.map(|stamp| {
+        // The event records a change of inventory; a repair of the held count alone moves no
+        // unit, so it has none.
+        let event = stamp.filter(|_| report.drift() != 0).map(|stamp| {
             let kind = EventKind::InventoryReconciled {
                 remaining_before: campaign.remaining,
                 remaining_after: report.expected_remaining,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use mongodb::bson;
 use serde::{Deserialize, Serialize};
 
+use super::ops::Seen;
 use crate::domain::{
     Campaign, CampaignId, CampaignRecord, Claim, ClaimRecord, ClaimStatus, Corrupt, Event,
     EventKind, SaleTally, Stamp,
@@ -25,6 +26,14 @@ pub(super) struct CampaignDoc {
     pub ended_at: Option<bson::DateTime>,
     pub total: i64,
     pub remaining: i64,
+    /// Units taken from `remaining` and not given back: claims holding a unit, plus units a
+    /// claim in flight has taken before its confirmation or a crash has stranded (until
+    /// `inventory reconcile --apply`). Moved by the very updates that move `remaining` (a
+    /// claim's decrement, a return, reconcile's repair), so a campaign read needs no count of
+    /// the claims. Absent in documents written before it existed: read as `total - remaining`,
+    /// which is what it would hold (see [`CampaignDoc::held`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<i64>,
     /// Bumped by every repair `inventory reconcile` writes, so a reconcile can tell "nothing
     /// changed since I read" from "someone put `remaining` back to the value I read" (ABA).
     #[serde(default)]
@@ -205,6 +214,12 @@ pub(super) fn may_hold(doc: &ClaimDoc) -> bool {
         )
 }
 
+/// `$inc: {held: by}` as the server applies it: a missing field counts from 0.
+#[cfg(test)]
+pub(super) fn inc_held(doc: &mut CampaignDoc, by: i64) {
+    doc.held = Some(doc.held.unwrap_or(0) + by);
+}
+
 /// Whether `doc` is a claim holding a unit.
 #[cfg(test)]
 pub(super) fn holding(doc: &ClaimDoc) -> bool {
@@ -329,6 +344,7 @@ impl CampaignDoc {
             ended_at: r.ended_at.map(bson::DateTime::from_millis),
             total: r.total,
             remaining: r.remaining,
+            held: Some(r.claimed),
             epoch: 0,
             ops: Vec::new(),
             percent_bps: i32::try_from(r.percent_bps).unwrap_or(i32::MAX),
@@ -343,9 +359,29 @@ impl CampaignDoc {
         }
     }
 
-    /// The domain campaign, with `claimed` counted by the caller (the number of `claimed`
-    /// claim documents; see `mod.rs`).
-    pub(super) fn into_domain(self, claimed: i64) -> Result<Campaign, StoreError> {
+    /// Units held: the stored count, or for a document written before it was kept,
+    /// `total - remaining`. Every update that moves one moves the other (a decrement takes
+    /// from `remaining` what it adds to `held`, a return the reverse, a restock or a removal
+    /// moves `total` and `remaining` together, reconcile writes both), so `held + remaining ==
+    /// total` holds of every document, and the missing value is derived exactly; the first
+    /// write that moves it stores it (`DocOps::store_held`).
+    pub(super) fn held(&self) -> i64 {
+        self.held.unwrap_or(self.total - self.remaining)
+    }
+
+    /// The counters a conditional write on this document filters on.
+    pub(super) fn seen(&self) -> Seen {
+        Seen {
+            remaining: self.remaining,
+            total: self.total,
+            epoch: self.epoch,
+        }
+    }
+
+    /// The domain campaign, its `claimed` the units held ([`CampaignDoc::held`]): read from
+    /// this one document, whatever the number of claims.
+    pub(super) fn into_domain(self) -> Result<Campaign, StoreError> {
+        let claimed = self.held();
         let ended_at = match (self.ended, self.ended_at) {
             (true, Some(at)) => Some(at.timestamp_millis()),
             (true, None) => Some(self.ends_at.timestamp_millis()),

@@ -169,7 +169,7 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
             };
             if doc.ops.iter().any(|o| o == op.as_str()) {
                 // Our own restock or removal took effect in an earlier round.
-                let campaign = self.with_claimed(doc).await?;
+                let campaign = doc.into_domain()?;
                 return Ok(Ok(Applied {
                     campaign,
                     event: decided,
@@ -179,7 +179,7 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
                 paused: doc.paused,
                 ends_at: doc.ends_at,
             };
-            let campaign = self.with_claimed(doc).await?;
+            let campaign = doc.into_domain()?;
             if let CampaignChange::ExtendBy(by) = change {
                 // Resolved to an instant on the first read and kept: a round repeated after a
                 // miss or an unknown outcome then finds its own extension already in effect,
@@ -285,6 +285,9 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
     ) -> Result<Option<Reconciliation>, StoreError> {
         let result = async {
             if mode.applies() {
+                if self.campaign_held(id.as_str()).await?.is_none() {
+                    return Ok(None);
+                }
                 self.finish_returns(id.as_str()).await?;
             }
             claim::reconcile_recorded(
@@ -307,6 +310,23 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
         Ok(report)
     }
 
+    /// The campaign document, its held count stored first if it was written before the count
+    /// was kept: a return about to run `$inc`s it, which on a missing field would count from
+    /// 0 (see `CampaignDoc::held`). `None` when the campaign does not exist.
+    async fn campaign_held(&self, c: &str) -> Result<Option<CampaignDoc>, StoreError> {
+        for _ in 0..MAX_ROUNDS {
+            let Some(doc) = self.ops.find_campaign(c).await? else {
+                return Ok(None);
+            };
+            if doc.held.is_some() {
+                return Ok(Some(doc));
+            }
+            // Conditional on the counters read: a miss means a unit moved; read again.
+            self.ops.store_held(c, doc.seen()).await?;
+        }
+        Err(kept_changing("storing a campaign's held count"))
+    }
+
     /// Finishes every return of the campaign left half done (the claim voided or expired, its
     /// unit maybe not back).
     async fn finish_returns(&self, c: &str) -> Result<(), StoreError> {
@@ -324,7 +344,10 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
     /// Gives the unit of a voided or expired claim back, once: the campaign's update records
     /// the token and refuses a token it recorded, then the claim's flag goes.
     async fn finish_return(&self, doc: &ClaimDoc) -> Result<(), StoreError> {
-        self.ops.return_unit(&doc.campaign_id, &doc.token).await?;
+        let keep_held = self.defects.has(claim::Defect::ReturnKeepsHeld);
+        self.ops
+            .return_unit(&doc.campaign_id, &doc.token, keep_held)
+            .await?;
         self.ops
             .returned(&doc.campaign_id, &doc.user_id, &doc.token)
             .await
@@ -392,7 +415,7 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
                 .ops
                 .find_campaign(c)
                 .await?
-                .map(|doc| doc.into_domain(0))
+                .map(CampaignDoc::into_domain)
                 .transpose()?;
             let claim = doc.as_ref().map(ClaimDoc::to_claim).transpose()?;
             let verdict = attempt.decide(claim.as_ref(), campaign.as_ref());
@@ -409,7 +432,7 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
     pub(super) async fn void(&self, attempt: &VoidAttempt) -> Result<Verdict, StoreError> {
         let c = attempt.campaign_id.as_str();
         for _ in 0..MAX_ROUNDS {
-            let exists = self.ops.find_campaign(c).await?.is_some();
+            let exists = self.campaign_held(c).await?.is_some();
             let doc = claim_doc(match &attempt.key {
                 ClaimKey::User(user) => self.ops.find_claim(c, user.as_str()).await?,
                 ClaimKey::Token(token) => self.ops.find_claim_by_token(c, token.as_str()).await?,
@@ -440,7 +463,7 @@ impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
         stamp: &Stamp,
     ) -> Result<Option<u64>, StoreError> {
         let c = id.as_str();
-        if self.ops.find_campaign(c).await?.is_none() {
+        if self.campaign_held(c).await?.is_none() {
             return Ok(None);
         }
         let mut expired = 0;

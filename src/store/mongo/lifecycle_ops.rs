@@ -72,12 +72,15 @@ pub(super) trait LifecycleOps: CampaignOps {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// A voided or expired claim's unit back: `campaigns.updateOne({_id, returns: {$ne:
-    /// token}}, {$inc: {remaining: 1, epoch: 1}, $push: {returns: token (the last few
-    /// kept)}})`. `true` when it matched; a second call for one token matches nothing.
+    /// token}}, {$inc: {remaining: 1, held: -1, epoch: 1}, $push: {returns: token (the last
+    /// few kept)}})`. `true` when it matched; a second call for one token matches nothing.
+    /// `keep_held` (true only for the test-only `Defect::ReturnKeepsHeld`) leaves `held` out
+    /// of the update.
     fn return_unit(
         &self,
         campaign: &str,
         token: &str,
+        keep_held: bool,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The return is done: `claims.updateOne({campaign_id, user_id, token}, {$set:
@@ -104,11 +107,6 @@ pub(super) trait LifecycleOps: CampaignOps {
         now: bson::DateTime,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<ClaimDoc>, StoreError>> + Send;
-
-    /// `claims.countDocuments({campaign_id, status: {$in: [claimed, redeemed]}})`: the claims
-    /// holding a unit, in one query.
-    fn count_holding(&self, campaign: &str)
-    -> impl Future<Output = Result<i64, StoreError>> + Send;
 
     /// Pause, resume, extend: `campaigns.updateOne({_id, ended: false, paused, ends_at} =
     /// seen, {$set: {paused, ends_at} = to, $push: {pending: event}})`. `true` when it matched.

@@ -8,9 +8,15 @@
 //! (`claim.rs`, read its module comment) needs only single-document atomicity and
 //! unique indexes, and is proved against an in-memory model of exactly that (`model.rs`).
 //!
-//! A campaign's `claimed` is the number of claim documents holding a unit (`claimed`,
-//! `redeemed`): the claims that exist, not `total - remaining`, which after a crash also counts
-//! stranded units until `inventory reconcile` returns them. The claim's lifecycle, the
+//! A campaign's `claimed` is the `held` count on its own document, moved by the very
+//! single-document updates that move `remaining` (a claim's decrement, a return, reconcile's
+//! repair), so a campaign read is one `find` on `campaigns` and reads no claim, at any number of
+//! claims. It counts the units taken and not given back: at rest without a crash exactly the
+//! claims holding a unit (`claimed`, `redeemed`); after a crash also the units it stranded,
+//! until `inventory reconcile --apply` returns them to `remaining` and takes them off `held` in
+//! one update. A document written before the count was kept reads it as `total - remaining`
+//! (what it would hold) and stores it before the first write that moves it
+//! (`docs::CampaignDoc::held`). The claim's lifecycle, the
 //! operator's changes and the events log (collections `events` and `counters`) follow the same
 //! rule of one conditional single-document update per step (`lifecycle.rs`).
 
@@ -239,25 +245,35 @@ impl<O, K: Clock> DocStore<O, K> {
 }
 
 impl<O: LifecycleOps, K: Clock> DocStore<O, K> {
-    /// The domain campaign of `doc`, with `claimed` the claims holding a unit.
-    async fn with_claimed(&self, doc: CampaignDoc) -> Result<Campaign, StoreError> {
-        let claimed = self.ops.count_holding(&doc.id).await?;
-        doc.into_domain(claimed)
-    }
-
+    /// One command, one document: the held count rides on the campaign (see
+    /// [`CampaignDoc::held`]), so no claim is read.
     async fn read(&self, id: &CampaignId) -> Result<Option<Campaign>, StoreError> {
-        match self.ops.find_campaign(id.as_str()).await? {
-            Some(doc) => Ok(Some(self.with_claimed(doc).await?)),
-            None => Ok(None),
-        }
+        self.ops
+            .find_campaign(id.as_str())
+            .await?
+            .map(CampaignDoc::into_domain)
+            .transpose()
     }
 
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        let mut all = Vec::new();
-        for doc in self.ops.list_campaigns().await? {
-            all.push(self.with_claimed(doc).await?);
-        }
-        Ok(all)
+        self.ops
+            .list_campaigns()
+            .await?
+            .into_iter()
+            .map(CampaignDoc::into_domain)
+            .collect()
+    }
+
+    async fn campaigns_ending_from(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        self.ops
+            .list_campaigns_ending_from(docs::date(since))
+            .await?
+            .into_iter()
+            .map(CampaignDoc::into_domain)
+            .collect()
     }
 
     async fn claim_of(&self, id: &CampaignId, user: &UserId) -> Result<Option<Claim>, StoreError> {
@@ -303,6 +319,12 @@ where
     }
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         DocStore::campaigns(self).await
+    }
+    async fn campaigns_ending_from(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        DocStore::campaigns_ending_from(self, since).await
     }
     async fn change_campaign(
         &self,
@@ -412,6 +434,15 @@ impl Store for MongoStore {
     async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         self.bounded("listing campaigns", |store| async move {
             store.campaigns().await
+        })
+        .await
+    }
+    async fn campaigns_ending_from(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        self.bounded("listing campaigns", |store| async move {
+            store.campaigns_ending_from(since).await
         })
         .await
     }

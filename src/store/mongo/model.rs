@@ -17,7 +17,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use mongodb::bson;
 
 use super::docs::{
-    CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, TallyRow, holding, may_hold,
+    CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, TallyRow, holding, inc_held, may_hold,
 };
 use super::lifecycle_ops::{Appended, EventFilter, LifecycleOps, Schedule, Source};
 use super::ops::{CampaignOps, Consistency, DocOps, Inserted, Seen, TimeSource};
@@ -142,6 +142,7 @@ impl MemoryOps {
         round_trip().await;
         if let Some(doc) = lock(&self.campaigns).get_mut(id) {
             doc.remaining = seen - 1;
+            inc_held(doc, 1);
         }
         true
     }
@@ -177,6 +178,7 @@ impl DocOps for MemoryOps {
         let matched = match lock(&self.campaigns).get_mut(id) {
             Some(doc) if live(doc, now) => {
                 doc.remaining -= 1;
+                inc_held(doc, 1);
                 true
             }
             _ => false,
@@ -200,8 +202,27 @@ impl DocOps for MemoryOps {
                     && doc.epoch == seen.epoch =>
             {
                 doc.remaining = remaining;
+                doc.held = Some(seen.total - remaining);
                 doc.epoch += 1;
                 doc.pending.extend(event.cloned());
+                true
+            }
+            _ => false,
+        };
+        round_trip().await;
+        Ok(matched)
+    }
+
+    async fn store_held(&self, id: &str, seen: Seen) -> Result<bool, StoreError> {
+        round_trip().await;
+        let matched = match lock(&self.campaigns).get_mut(id) {
+            Some(doc)
+                if doc.held.is_none()
+                    && doc.remaining == seen.remaining
+                    && doc.total == seen.total
+                    && doc.epoch == seen.epoch =>
+            {
+                doc.held = Some(seen.total - seen.remaining);
                 true
             }
             _ => false,
@@ -354,6 +375,15 @@ impl CampaignOps for MemoryOps {
         Ok(all)
     }
 
+    async fn list_campaigns_ending_from(
+        &self,
+        since: bson::DateTime,
+    ) -> Result<Vec<CampaignDoc>, StoreError> {
+        let mut all = self.list_campaigns().await?;
+        all.retain(|d| d.ends_at >= since);
+        Ok(all)
+    }
+
     async fn end_campaign(
         &self,
         id: &str,
@@ -451,7 +481,7 @@ impl LifecycleOps for MemoryOps {
     ) -> Result<bool, StoreError> {
         Err(not_modelled())
     }
-    async fn return_unit(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+    async fn return_unit(&self, _: &str, _: &str, _: bool) -> Result<bool, StoreError> {
         Err(not_modelled())
     }
     async fn returned(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
@@ -463,15 +493,6 @@ impl LifecycleOps for MemoryOps {
     }
     async fn due(&self, _: &str, _: bson::DateTime, _: i64) -> Result<Vec<ClaimDoc>, StoreError> {
         Err(not_modelled())
-    }
-    async fn count_holding(&self, campaign: &str) -> Result<i64, StoreError> {
-        round_trip().await;
-        let count = lock(&self.claims)
-            .by_token
-            .values()
-            .filter(|d| d.campaign_id == campaign && holding(d))
-            .count();
-        Ok(i64::try_from(count).unwrap_or(i64::MAX))
     }
     async fn reschedule(
         &self,
@@ -622,6 +643,9 @@ impl<O: DocOps> DocOps for CrashOps<'_, O> {
     ) -> Result<bool, StoreError> {
         self.step(self.inner.set_remaining(id, seen, remaining, event))
             .await
+    }
+    async fn store_held(&self, id: &str, seen: Seen) -> Result<bool, StoreError> {
+        self.step(self.inner.store_held(id, seen)).await
     }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
         self.step(self.inner.find_claim(campaign, user)).await

@@ -124,7 +124,9 @@ pub(super) trait DocOps: Send + Sync {
     ) -> impl Future<Output = Result<Option<CampaignDoc>, StoreError>> + Send;
 
     /// Takes one unit: `campaigns.updateOne({_id, ended: false, starts_at <= now,
-    /// ends_at >= now, remaining > 0}, {$inc: {remaining: -1}})`. `true` when it matched.
+    /// ends_at >= now, remaining > 0}, {$inc: {remaining: -1, held: 1}})`. `true` when it
+    /// matched. The unit moves from `remaining` to `held` in the one update, so a campaign
+    /// read counts it without reading a claim.
     fn reserve_unit(
         &self,
         id: &str,
@@ -132,14 +134,27 @@ pub(super) trait DocOps: Send + Sync {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Reconcile's repair: `campaigns.updateOne({_id, remaining, total, epoch} = seen,
-    /// {$set: {remaining}, $inc: {epoch: 1}[, $push: {pending: event}]})`. `true` when it
-    /// matched.
+    /// {$set: {remaining, held: total - remaining}, $inc: {epoch: 1}[, $push: {pending:
+    /// event}]})`. `true` when it matched. `held` is written with `remaining`, so the repair
+    /// returns a stranded unit to both counts at once.
     fn set_remaining(
         &self,
         id: &str,
         seen: Seen,
         remaining: i64,
         event: Option<&PendingEvent>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores the held count of a document written before it was kept, as derived from the
+    /// counters read (`CampaignDoc::held`): `campaigns.updateOne({_id, held: {$exists: false},
+    /// remaining, total, epoch} = seen, {$set: {held: total - remaining}})`. `true` when it
+    /// matched. Conditional on the counters read, so a unit moved since the read makes it
+    /// miss (the caller reads again) rather than store a stale count; every write that moves
+    /// `held` runs after a read that found it stored.
+    fn store_held(
+        &self,
+        id: &str,
+        seen: Seen,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// `claims.findOne({campaign_id, user_id})`, whatever its status.
@@ -204,6 +219,13 @@ pub(super) trait CampaignOps: DocOps {
 
     /// Every campaign, by `created_at` then `_id`.
     fn list_campaigns(&self) -> impl Future<Output = Result<Vec<CampaignDoc>, StoreError>> + Send;
+
+    /// `campaigns.find({ends_at: {$gte: since}}).sort({created_at: 1, _id: 1})`, through the
+    /// index on `ends_at`: the campaigns whose window ends at `since` or later.
+    fn list_campaigns_ending_from(
+        &self,
+        since: bson::DateTime,
+    ) -> impl Future<Output = Result<Vec<CampaignDoc>, StoreError>> + Send;
 
     /// `campaigns.updateOne({_id, ended: false}, {$set: {ended: true, ended_at: now}, $push:
     /// {pending: event}})`. `true` when it matched.

@@ -114,6 +114,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // (see `Pin`), past any page cache or WAL frame.
     "CREATE TABLE store (id BLOB NOT NULL CHECK (length(id) = 16)) STRICT;
     INSERT INTO store (id) VALUES (randomblob(16));",
+    // 6: `serve`'s metrics and expiry sweep list the campaigns whose window has not ended
+    // (or ended recently), every few seconds; through this index they read those campaigns'
+    // rows only, never every campaign ever created.
+    "CREATE INDEX campaigns_by_end ON campaigns (ends_at);",
 ];
 
 /// The schema version this build writes.

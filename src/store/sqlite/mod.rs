@@ -696,6 +696,25 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn campaigns_ending_from(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Campaign>, StoreError> {
+        let since = since.timestamp_millis();
+        self.read(move |conn| {
+            let read = || -> rusqlite::Result<Vec<Campaign>> {
+                conn.prepare_cached(&format!(
+                    "SELECT {CAMPAIGN_COLUMNS} FROM campaigns INDEXED BY campaigns_by_end \
+                     WHERE ends_at >= ?1 ORDER BY created_at, id"
+                ))?
+                .query_map([since], campaign_from_row)?
+                .collect()
+            };
+            read().map_err(|err| classify("listing campaigns", err))
+        })
+        .await
+    }
+
     async fn change_campaign(
         &self,
         id: &CampaignId,

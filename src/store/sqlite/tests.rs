@@ -721,6 +721,58 @@ async fn a_pause_is_recorded_no_earlier_than_the_claims_granted_before_it() {
     );
 }
 
+/// The campaigns still to end are read through the index on `ends_at` (never a scan of every
+/// campaign), and only they are.
+#[tokio::test]
+async fn the_campaigns_still_to_end_are_read_through_their_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let now = SystemClock.now();
+    for (id, hours) in [("first", 1), ("second", 2), ("third", 3)] {
+        let campaign = NewCampaign {
+            id: CampaignId::parse(id).unwrap(),
+            name: id.into(),
+            inventory: Units::new(1).unwrap(),
+            percent: Percent::from_bps(1_000).unwrap(),
+            max_discount: Cents::new(10_00).unwrap(),
+            min_cart: Cents::new(20_00).unwrap(),
+            currency: Currency::parse("EUR").unwrap(),
+            starts_at: Some(now),
+            ends: crate::domain::Ends::At(now + TimeDelta::hours(hours)),
+            hold: None,
+        }
+        .validate(now)
+        .unwrap();
+        let stamp = crate::domain::Stamp {
+            actor: crate::domain::Actor::parse("test").unwrap(),
+            at: now,
+        };
+        store.create_campaign(&campaign, &stamp).await.unwrap();
+    }
+    let since = now + TimeDelta::minutes(90);
+    let ids: Vec<String> = store
+        .campaigns_ending_from(since)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    assert_eq!(ids, ["second", "third"]);
+    let conn = Connection::open(&path).unwrap();
+    let plan: Vec<String> = conn
+        .prepare("EXPLAIN QUERY PLAN SELECT id FROM campaigns WHERE ends_at >= ?1")
+        .unwrap()
+        .query_map([since.timestamp_millis()], |row| row.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|step| step.contains("campaigns_by_end")),
+        "{plan:?}"
+    );
+}
+
 /// Every store draws its own id once: a schema 4 store gains one when it opens, keeps it on
 /// the next open, and two stores never share one. The id's page reaches the file at open, so
 /// the pin reads it from there.

@@ -31,6 +31,21 @@ impl CampaignOps for DriverOps {
             .map_err(|err| classify(context, &err))
     }
 
+    async fn list_campaigns_ending_from(
+        &self,
+        since: bson::DateTime,
+    ) -> Result<Vec<CampaignDoc>, StoreError> {
+        let context = "listing campaigns";
+        self.campaigns
+            .find(doc! {"ends_at": {"$gte": since}})
+            .sort(doc! {"created_at": 1, "_id": 1})
+            .await
+            .map_err(|err| classify(context, &err))?
+            .try_collect()
+            .await
+            .map_err(|err| classify(context, &err))
+    }
+
     async fn end_campaign(
         &self,
         id: &str,

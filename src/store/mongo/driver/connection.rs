@@ -70,16 +70,29 @@ impl DriverOps {
         url: &str,
         timeout: Duration,
     ) -> Result<Self, StoreError> {
-        Self::connect_with(url, timeout, Consistency::REQUIRED).await
+        Self::connect_with(url, timeout, Consistency::REQUIRED, None).await
+    }
+
+    /// Like [`DriverOps::connect`], with `watch` told of every command the client sends (the
+    /// driver's command monitoring): a test counts what an operation costs over the wire.
+    #[cfg(test)]
+    pub(in crate::store::mongo) async fn connect_watched(
+        url: &str,
+        timeout: Duration,
+        watch: mongodb::event::EventHandler<mongodb::event::command::CommandEvent>,
+    ) -> Result<Self, StoreError> {
+        Self::connect_with(url, timeout, Consistency::REQUIRED, Some(watch)).await
     }
 
     /// Connects, with `timeout` as server selection and connect timeout unless the URL sets
     /// them and [`MAX_POOL_SIZE`] unless the URL sets a pool size, and with `consistency` on
-    /// both collections whatever the URL says; then creates the indexes.
+    /// both collections whatever the URL says, and `watch` (tests only) as its command
+    /// monitor; then creates the indexes.
     pub(in crate::store::mongo) async fn connect_with(
         url: &str,
         timeout: Duration,
         consistency: Consistency,
+        watch: Option<mongodb::event::EventHandler<mongodb::event::command::CommandEvent>>,
     ) -> Result<Self, StoreError> {
         let shown = StoreUrl::Mongo(url.to_owned()).to_string();
         let context = format!("connecting to `{shown}`");
@@ -98,6 +111,9 @@ impl DriverOps {
         options.server_selection_timeout.get_or_insert(timeout);
         options.connect_timeout.get_or_insert(timeout);
         options.max_pool_size.get_or_insert(MAX_POOL_SIZE);
+        if watch.is_some() {
+            options.command_event_handler = watch;
+        }
         options
             .app_name
             .get_or_insert_with(|| "flashsale".to_owned());

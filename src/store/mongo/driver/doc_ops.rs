@@ -68,7 +68,7 @@ impl DocOps for DriverOps {
         };
         let result = self
             .campaigns
-            .update_one(filter, doc! {"$inc": {"remaining": -1_i64}})
+            .update_one(filter, doc! {"$inc": {"remaining": -1_i64, "held": 1_i64}})
             .await
             .map_err(|err| classify("reserving a unit", &err))?;
         Ok(result.matched_count == 1)
@@ -88,7 +88,10 @@ impl DocOps for DriverOps {
             "total": seen.total,
             "epoch": seen.epoch,
         };
-        let mut update = doc! {"$set": {"remaining": remaining}, "$inc": {"epoch": 1_i64}};
+        let mut update = doc! {
+            "$set": {"remaining": remaining, "held": seen.total - remaining},
+            "$inc": {"epoch": 1_i64},
+        };
         if let Some(event) = event {
             update.insert("$push", doc! {"pending": entry(event, context)?});
         }
@@ -97,6 +100,24 @@ impl DocOps for DriverOps {
             .update_one(filter, update)
             .await
             .map_err(|err| classify(context, &err))?;
+        Ok(result.matched_count == 1)
+    }
+
+    async fn store_held(&self, id: &str, seen: Seen) -> Result<bool, StoreError> {
+        let result = self
+            .campaigns
+            .update_one(
+                doc! {
+                    "_id": id,
+                    "held": {"$exists": false},
+                    "remaining": seen.remaining,
+                    "total": seen.total,
+                    "epoch": seen.epoch,
+                },
+                doc! {"$set": {"held": seen.total - seen.remaining}},
+            )
+            .await
+            .map_err(|err| classify("storing a campaign's held count", &err))?;
         Ok(result.matched_count == 1)
     }
 

@@ -112,17 +112,30 @@ impl DriverOps {
         Ok(())
     }
 
-    /// The events' indexes ([`EVENT_INDEXES`]), each created when missing; listed first, like
-    /// the claims' indexes, for `FerretDB`.
+    /// The events' indexes ([`EVENT_INDEXES`]) and the campaigns' ([`CAMPAIGN_INDEXES`]),
+    /// each created when missing.
     pub(super) async fn ensure_event_index(
         &self,
         classify: &impl Fn(&mongodb::error::Error) -> StoreError,
     ) -> Result<(), StoreError> {
-        let models = index_models(&self.events)
+        ensure_plain(&self.events, &EVENT_INDEXES, classify).await?;
+        ensure_plain(&self.campaigns, &CAMPAIGN_INDEXES, classify).await
+    }
+}
+
+/// `wanted`, each created on `collection` when missing; listed first, like the claims'
+/// indexes, for `FerretDB`.
+async fn ensure_plain<T: Send + Sync>(
+    collection: &Collection<T>,
+    wanted: &[WantedIndex],
+    classify: &impl Fn(&mongodb::error::Error) -> StoreError,
+) -> Result<(), StoreError> {
+    {
+        let models = index_models(collection)
             .await
             .map_err(|err| classify(&err))?
             .unwrap_or_default();
-        for wanted in &EVENT_INDEXES {
+        for wanted in wanted {
             let present = models
                 .iter()
                 .any(|model| IndexShape::of(model).is(wanted.keys, wanted.unique));
@@ -142,14 +155,16 @@ impl DriverOps {
                         .build(),
                 )
                 .build();
-            self.events
+            collection
                 .create_index(index)
                 .await
                 .map_err(|err| classify(&err))?;
         }
         Ok(())
     }
+}
 
+impl DriverOps {
     /// The indexes of `claims` as (name, keys, unique); none when there is no collection yet.
     async fn list_claim_indexes(
         &self,
@@ -209,6 +224,15 @@ pub(in crate::store::mongo) const EVENT_INDEXES: [WantedIndex; 2] = [
         unique: false,
     },
 ];
+
+/// The campaigns' index on the end of their window: `serve`'s metrics and expiry sweep list
+/// the campaigns not yet ended (`Store::campaigns_ending_from`) through it, every few
+/// seconds, so they never read every campaign ever created.
+pub(in crate::store::mongo) const CAMPAIGN_INDEXES: [WantedIndex; 1] = [WantedIndex {
+    name: "ends_at_1",
+    keys: &["ends_at"],
+    unique: false,
+}];
 
 /// The indexes of `claims` (see [`DriverOps::ensure_indexes`]).
 pub(in crate::store::mongo) const CLAIM_INDEXES: [WantedIndex; 3] = [

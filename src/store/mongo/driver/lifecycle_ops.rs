@@ -4,7 +4,7 @@ use mongodb::bson::{self, Bson, doc};
 use mongodb::options::ReturnDocument;
 
 use super::error::{classify, is_duplicate};
-use super::{DriverOps, RECENT_OPS, collect, entry, holding, status};
+use super::{DriverOps, RECENT_OPS, collect, entry, status};
 use crate::store::StoreError;
 use futures::TryStreamExt as _;
 
@@ -74,13 +74,22 @@ impl LifecycleOps for DriverOps {
         Ok(result.matched_count == 1)
     }
 
-    async fn return_unit(&self, campaign: &str, token: &str) -> Result<bool, StoreError> {
+    async fn return_unit(
+        &self,
+        campaign: &str,
+        token: &str,
+        keep_held: bool,
+    ) -> Result<bool, StoreError> {
+        let mut inc = doc! {"remaining": 1_i64, "epoch": 1_i64};
+        if !keep_held {
+            inc.insert("held", -1_i64);
+        }
         let result = self
             .campaigns
             .update_one(
                 doc! {"_id": campaign, "returns": {"$ne": token}},
                 doc! {
-                    "$inc": {"remaining": 1_i64, "epoch": 1_i64},
+                    "$inc": inc,
                     "$push": {"returns": {"$each": [token], "$slice": -RECENT_RETURNS}},
                 },
             )
@@ -130,18 +139,6 @@ impl LifecycleOps for DriverOps {
             "expiring holds",
         )
         .await
-    }
-
-    async fn count_holding(&self, campaign: &str) -> Result<i64, StoreError> {
-        let count = self
-            .claims
-            .count_documents(doc! {
-                "campaign_id": campaign,
-                "status": {"$in": holding()},
-            })
-            .await
-            .map_err(|err| classify("counting claims", &err))?;
-        Ok(i64::try_from(count).unwrap_or(i64::MAX))
     }
 
     async fn reschedule(

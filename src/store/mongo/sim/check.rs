@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::docs::{Status, holding};
+use super::super::docs::{CampaignDoc, Status, holding};
 use super::replica::Data;
 use super::world::{Ans, Event, Held, Req, World};
 
@@ -12,6 +12,8 @@ use super::world::{Ans, Event, Held, Req, World};
 pub(super) struct Rest {
     pub total: i64,
     pub remaining: i64,
+    /// The campaign's held count, as a campaign read reports it (derived where not stored).
+    pub held: i64,
     pub ended: bool,
     /// The claims (any status but `reserving`), by user id.
     pub claimed: BTreeMap<String, Held>,
@@ -62,6 +64,7 @@ pub(super) fn rest(world: &mut World, id: &str) -> Rest {
     Rest {
         total: campaign.map_or(0, |c| c.total),
         remaining: campaign.map_or(0, |c| c.remaining),
+        held: campaign.map_or(0, CampaignDoc::held),
         ended: campaign.is_some_and(|c| c.ended),
         claimed,
         status,
@@ -82,12 +85,26 @@ pub(super) fn i1(data: &Data, id: &str) -> Option<String> {
             .count(),
     )
     .unwrap_or(i64::MAX);
-    (claimed + campaign.remaining > campaign.total || campaign.remaining < 0).then(|| {
-        format!(
+    if claimed + campaign.remaining > campaign.total || campaign.remaining < 0 {
+        return Some(format!(
             "I1 (oversell): {claimed} claims + {} remaining > {} total",
             campaign.remaining, campaign.total
-        )
-    })
+        ));
+    }
+    held(campaign.held(), campaign.remaining, campaign.total, claimed)
+}
+
+/// The campaign's held count against its counters and its claims, on any committed state:
+/// every update moves it with `remaining` (so `held + remaining == total`), and a unit a claim
+/// holds is always counted (so never fewer than the claims holding one; more only by the
+/// units of claims in flight, stranded by a crash, or on their way back).
+fn held(held: i64, remaining: i64, total: i64, claims: i64) -> Option<String> {
+    if held + remaining != total {
+        return Some(format!(
+            "held count drift: held {held} + remaining {remaining} != total {total}"
+        ));
+    }
+    (held < claims).then(|| format!("held count below the claims: held {held} < {claims} claims"))
 }
 
 /// The invariants at rest; `exact` when nothing could have stranded a unit (no client saw an
@@ -99,6 +116,15 @@ pub(super) fn at_rest(rest: &Rest, exact: bool, when: &str) -> Vec<String> {
         found.push(format!(
             "I1 (oversell) {when}: {claims} claims + {} remaining > {} total",
             rest.remaining, rest.total
+        ));
+    }
+    if let Some(drift) = held(rest.held, rest.remaining, rest.total, claims) {
+        found.push(format!("{drift} {when}"));
+    }
+    if exact && rest.held != claims {
+        found.push(format!(
+            "held count {when}: the campaign reports {} held, {claims} claims hold a unit",
+            rest.held
         ));
     }
     if rest.distinct_tokens != rest.claimed.len() + rest.reserving {

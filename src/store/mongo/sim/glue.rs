@@ -119,6 +119,9 @@ impl DocOps for SimOps {
         let op = Op::SetRemaining(id.to_owned(), seen, remaining, event.cloned());
         self.matched(op).await
     }
+    async fn store_held(&self, id: &str, seen: Seen) -> Result<bool, StoreError> {
+        self.matched(Op::StoreHeld(id.to_owned(), seen)).await
+    }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
         match self
             .call(Op::FindClaim(campaign.to_owned(), user.to_owned()))
@@ -179,6 +182,16 @@ impl CampaignOps for SimOps {
             other => Err(unexpected(&other)),
         }
     }
+    async fn list_campaigns_ending_from(
+        &self,
+        since: bson::DateTime,
+    ) -> Result<Vec<CampaignDoc>, StoreError> {
+        match self.call(Op::ListCampaignsEndingFrom(since)).await? {
+            Reply::Campaigns(all) => Ok(all),
+            other => Err(unexpected(&other)),
+        }
+    }
+
     async fn end_campaign(
         &self,
         id: &str,
@@ -252,9 +265,14 @@ impl LifecycleOps for SimOps {
         let op = Op::MoveClaim(before.clone(), status, after.clone(), event.clone());
         self.matched(op).await
     }
-    async fn return_unit(&self, campaign: &str, token: &str) -> Result<bool, StoreError> {
-        self.matched(Op::ReturnUnit(campaign.to_owned(), token.to_owned()))
-            .await
+    async fn return_unit(
+        &self,
+        campaign: &str,
+        token: &str,
+        keep_held: bool,
+    ) -> Result<bool, StoreError> {
+        let op = Op::ReturnUnit(campaign.to_owned(), token.to_owned(), keep_held);
+        self.matched(op).await
     }
     async fn returned(&self, campaign: &str, user: &str, token: &str) -> Result<(), StoreError> {
         let op = Op::Returned(campaign.to_owned(), user.to_owned(), token.to_owned());
@@ -270,9 +288,6 @@ impl LifecycleOps for SimOps {
         limit: i64,
     ) -> Result<Vec<ClaimDoc>, StoreError> {
         self.claims(Op::Due(campaign.to_owned(), now), limit).await
-    }
-    async fn count_holding(&self, campaign: &str) -> Result<i64, StoreError> {
-        self.count(Op::CountHolding(campaign.to_owned())).await
     }
     async fn reschedule(
         &self,

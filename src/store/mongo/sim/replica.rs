@@ -171,6 +171,17 @@ impl ReplicaSet {
         }
     }
 
+    /// Puts `effects` on every node as data committed before the run began, without oplog
+    /// entries: a large starting state (many claims) without replicating it entry by entry.
+    pub(super) fn preload(&mut self, effects: &[Effect]) {
+        for node in &mut self.nodes {
+            for effect in effects {
+                node.data.apply(effect);
+                node.committed.apply(effect);
+            }
+        }
+    }
+
     /// Whether a write at `at` is majority-committed on the current primary's oplog, `false`
     /// while it is not yet, `None` when it never will be (rolled back or overwritten).
     pub(super) fn committed(&self, at: OpTime) -> Option<bool> {

@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
 use super::super::claim::Defect;
-use super::super::docs::{CampaignDoc, Status};
+use super::super::docs::{CampaignDoc, ClaimDoc, Status};
 use super::super::ops::Consistency;
 use super::super::{DocStore, Lease};
 use super::check::{self, Rest};
@@ -90,6 +90,41 @@ fn held_campaign(total: i64, now: DateTime<Utc>, hold: Option<Hold>) -> Option<C
     }
     .validate(now)
     .ok()
+}
+
+/// The campaign as written: every third seed's as a version before the held count wrote it
+/// (no `held`) with one claim already made back then, so the derived count, its first store
+/// by a claim, a return or a reconcile, all run under the same faults as the rest, and a
+/// count that started from 0 instead would be off by that claim. Chosen by the seed, not
+/// drawn, so every seed's draws stay what they were.
+fn older(seed: u64, campaign: &Campaign) -> Vec<Effect> {
+    let doc = CampaignDoc::new(campaign);
+    if !seed.is_multiple_of(3) {
+        return vec![Effect::PutCampaign(doc)];
+    }
+    let attempt = ClaimAttempt {
+        campaign_id: campaign.id.clone(),
+        user_id: UserId::parse("user-old").unwrap_or_else(|_| unreachable!("a valid user")),
+        cart: "50"
+            .parse()
+            .unwrap_or_else(|_| unreachable!("a valid cart")),
+        now: epoch(),
+    };
+    let Decision::Grant(claim) =
+        attempt.decide(None, Some(campaign), crate::random::token(epoch()))
+    else {
+        unreachable!("a live campaign with units grants a claim")
+    };
+    let claim = ClaimDoc {
+        status: Status::Claimed,
+        ..ClaimDoc::reserving(&claim, epoch())
+    };
+    let doc = CampaignDoc {
+        total: doc.total + 1,
+        held: None,
+        ..doc
+    };
+    vec![Effect::PutCampaign(doc), Effect::PutClaim(claim)]
 }
 
 /// The hold of the lifecycle run's claims.
@@ -417,10 +452,10 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
     let start = tokio::time::Instant::now();
     let epoch_ms = epoch().timestamp_millis();
     let mut world = World::new(rng.random(), plan.server_skews, epoch_ms, plan.faults);
-    let Some(doc) = campaign(plan.total, epoch()).map(|c| CampaignDoc::new(&c)) else {
+    let Some(campaign) = campaign(plan.total, epoch()) else {
         unreachable!("a valid campaign")
     };
-    world.rs.write(0, vec![Effect::PutCampaign(doc)]);
+    world.rs.write(0, older(seed, &campaign));
     world.rs.settle();
     world.watch = Some(ID.to_owned());
     let env = Env::new(Arc::new(Mutex::new(world)), setup, &plan.client_skews);
@@ -558,10 +593,10 @@ async fn lifecycle_async(seed: u64, setup: Setup) -> Outcome {
     let epoch_ms = epoch().timestamp_millis();
     let mut world = World::new(rng.random(), plan.server_skews, epoch_ms, plan.faults);
     let hold = Hold::from_seconds(HOLD_SECONDS).ok();
-    let Some(doc) = held_campaign(plan.total, epoch(), hold).map(|c| CampaignDoc::new(&c)) else {
+    let Some(campaign) = held_campaign(plan.total, epoch(), hold) else {
         unreachable!("a valid campaign")
     };
-    world.rs.write(0, vec![Effect::PutCampaign(doc)]);
+    world.rs.write(0, older(seed, &campaign));
     world.rs.settle();
     world.watch = Some(ID.to_owned());
     let env = Env::new(Arc::new(Mutex::new(world)), setup, &plan.client_skews);
@@ -706,6 +741,74 @@ async fn lifecycle_async(seed: u64, setup: Setup) -> Outcome {
         faulted,
         rolled_back: w.rs.rolled_back,
     }
+}
+
+/// What one campaign read (`Store::campaign`, as `GET /v1/campaigns/{id}` makes it) costs
+/// with `claims` claims holding a unit of the campaign, the campaign's held count kept by
+/// their decrements: the operations the read sent, and the campaign it answered.
+pub(super) fn campaign_read_cost(claims: usize) -> (Cost, Option<Campaign>) {
+    block_on(async move {
+        let start = tokio::time::Instant::now();
+        let epoch_ms = epoch().timestamp_millis();
+        let mut world = World::new(0, [0; NODES], epoch_ms, Faults::default());
+        let total = i64::try_from(claims).unwrap_or(i64::MAX) + 1;
+        let Some(campaign) = campaign(total, epoch()) else {
+            unreachable!("a valid campaign")
+        };
+        let doc = CampaignDoc::new(&campaign);
+        let mut effects = Vec::with_capacity(claims + 1);
+        for user in 0..claims {
+            let attempt = ClaimAttempt {
+                campaign_id: campaign.id.clone(),
+                user_id: user_id(user),
+                cart: "50"
+                    .parse()
+                    .unwrap_or_else(|_| unreachable!("a valid cart")),
+                now: epoch(),
+            };
+            let token = crate::random::token(epoch());
+            let Decision::Grant(claim) = attempt.decide(None, Some(&campaign), token) else {
+                unreachable!("a live campaign with units grants a claim")
+            };
+            effects.push(Effect::PutClaim(ClaimDoc {
+                status: Status::Claimed,
+                ..ClaimDoc::reserving(&claim, epoch())
+            }));
+        }
+        let taken = total - 1;
+        effects.push(Effect::PutCampaign(CampaignDoc {
+            remaining: doc.remaining - taken,
+            held: Some(taken),
+            ..doc
+        }));
+        world.rs.preload(&effects);
+        let env = Env::new(Arc::new(Mutex::new(world)), Setup::REQUIRED, &[0]);
+        let mut exec = Exec::default();
+        let task = exec.next_id();
+        let store = env.store(task, 0);
+        let answer = Arc::new(Mutex::new(None));
+        let read = Arc::clone(&answer);
+        exec.spawn(false, async move {
+            let id = CampaignId::parse(ID).unwrap_or_else(|_| unreachable!("a valid id"));
+            let found = store.campaign(&id).await.ok().flatten();
+            *read
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = found;
+        });
+        if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
+            panic!("{stuck}");
+        }
+        let cost = lock(&env.world)
+            .costs
+            .get(&task)
+            .copied()
+            .unwrap_or_default();
+        let found = answer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        (cost, found)
+    })
 }
 
 /// The cost of each claim request, with its answer.

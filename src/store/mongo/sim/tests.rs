@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::super::claim::Defect;
 use super::super::ops::{ReadFrom, ReadLevel, TimeSource, WriteLevel};
-use super::scenario::{Outcome, Setup, run, run_lifecycle};
+use super::scenario::{Outcome, Setup, campaign_read_cost, run, run_lifecycle};
 use super::world::{Ans, Event};
 
 /// Seeds `cargo test` runs; `FLASHSALE_SIM_SEEDS` asks for more (the longer run).
@@ -84,6 +84,9 @@ const DEFECTS: [(&str, Setup, &str); 6] = {
 /// The lifecycle's defect, put back: a transition's update without the status it read.
 const TRANSITION_WITHOUT_STATUS: &str = "transition-without-status";
 
+/// The held count's defect, put back: a unit's return leaves it counted as held.
+const RETURN_KEEPS_HELD: &str = "return-keeps-held";
+
 /// The setup `FLASHSALE_SIM_DEFECT` names (the store as it ships when unset), with the
 /// variable as a replay command spells it. A name that is no defect panics: running the store
 /// as it ships instead would pass for a replay of the defect.
@@ -103,6 +106,11 @@ fn setup() -> (String, Setup) {
             defect: Some(Defect::TransitionWithoutStatus),
             ..Setup::REQUIRED
         }
+    } else if name == RETURN_KEEPS_HELD {
+        Setup {
+            defect: Some(Defect::ReturnKeepsHeld),
+            ..Setup::REQUIRED
+        }
     } else {
         match DEFECTS.iter().find(|(n, _, _)| *n == name) {
             Some((_, setup, _)) => *setup,
@@ -120,7 +128,7 @@ fn defect_names() -> String {
     let names: Vec<&str> = DEFECTS
         .iter()
         .map(|(name, _, _)| *name)
-        .chain([TRANSITION_WITHOUT_STATUS])
+        .chain([TRANSITION_WITHOUT_STATUS, RETURN_KEEPS_HELD])
         .collect();
     format!("it takes one of {}", names.join(", "))
 }
@@ -372,6 +380,28 @@ fn round_trips_and_writes_per_claim() {
     }
 }
 
+/// A campaign read (`GET /v1/campaigns/{id}`, a `/metrics` refresh, the sweep's list) is one
+/// operation on the `campaigns` collection and none on `claims`, with no claim or with
+/// 100,000: the held count rides on the campaign document.
+#[test]
+fn a_campaign_read_is_one_command_touching_no_claim() {
+    for claims in [0, 100_000] {
+        let (cost, campaign) = campaign_read_cost(claims);
+        let campaign = campaign.expect("the campaign is read");
+        eprintln!(
+            "campaign read with {claims} claims: {} operation(s), {} round trip(s), {} on the \
+             claims collection; claimed {}",
+            cost.ops,
+            cost.round_trips,
+            cost.claim_ops,
+            campaign.claimed()
+        );
+        assert_eq!((cost.ops, cost.round_trips, cost.claim_ops), (1, 1, 0));
+        assert_eq!(campaign.claimed(), i64::try_from(claims).unwrap());
+        assert_eq!(campaign.remaining(), 1);
+    }
+}
+
 /// Seeds of the lifecycle sale `cargo test` runs (`FLASHSALE_SIM_SEEDS` asks for more).
 const LIFECYCLE_SEEDS: u64 = 1_000;
 
@@ -466,6 +496,42 @@ fn the_checker_catches_a_transition_without_its_status() {
             &outcome
         )
     );
+}
+
+/// A held count that drifts (a return puts the unit back in `remaining` and leaves it in
+/// `held`) is caught by the held count's checks: on the committed data as it happens, and
+/// against the claims at rest.
+#[test]
+fn the_checker_catches_a_held_count_that_drifts() {
+    let setup = Setup {
+        defect: Some(Defect::ReturnKeepsHeld),
+        ..Setup::REQUIRED
+    };
+    let found = (0..DEFECT_SEARCH)
+        .map(|seed| (seed, run_lifecycle(seed, setup)))
+        .find(|(_, outcome)| !outcome.violations.is_empty());
+    let Some((seed, outcome)) = found else {
+        panic!("no seed below {DEFECT_SEARCH} caught a held count that drifts");
+    };
+    eprintln!(
+        "{}",
+        lifecycle_report(
+            seed,
+            &format!("FLASHSALE_SIM_DEFECT={RETURN_KEEPS_HELD} "),
+            &outcome
+        )
+    );
+    assert!(
+        outcome
+            .violations
+            .iter()
+            .all(|v| v.starts_with("held count")),
+        "seed {seed} broke more than the held count: {:?}",
+        outcome.violations
+    );
+    // The store as it ships keeps that very seed.
+    let shipped = run_lifecycle(seed, Setup::REQUIRED);
+    assert!(shipped.violations.is_empty(), "{:?}", shipped.violations);
 }
 
 fn lifecycle_report(seed: u64, env: &str, outcome: &Outcome) -> String {

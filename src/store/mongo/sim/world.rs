@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
 use super::super::docs::{
-    CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, TallyRow, holding, may_hold,
+    CampaignDoc, ClaimDoc, EventDoc, PendingEvent, Status, TallyRow, holding, inc_held, may_hold,
 };
 use super::super::lifecycle_ops::{Appended, EventFilter, Schedule, Source};
 use super::super::ops::{Consistency, ReadFrom, ReadLevel, WriteLevel};
@@ -33,6 +33,7 @@ pub(super) enum Op {
     FindCampaign(String),
     ReserveUnit(String, bson::DateTime),
     SetRemaining(String, Seen, i64, Option<PendingEvent>),
+    StoreHeld(String, Seen),
     FindClaim(String, String),
     InsertClaim(ClaimDoc),
     ConfirmClaim(String, String, String),
@@ -41,6 +42,7 @@ pub(super) enum Op {
     CountClaims(String, Option<Status>),
     InsertCampaign(CampaignDoc),
     ListCampaigns,
+    ListCampaignsEndingFrom(bson::DateTime),
     EndCampaign(String, bson::DateTime, PendingEvent),
     AddInventory(String, i64, i64, String, PendingEvent),
     DeleteCampaign(String),
@@ -48,11 +50,10 @@ pub(super) enum Op {
     ServerTime,
     FindClaimByToken(String, String),
     MoveClaim(ClaimDoc, Option<Status>, ClaimDoc, PendingEvent),
-    ReturnUnit(String, String),
+    ReturnUnit(String, String, bool),
     Returned(String, String, String),
     Returning(String),
     Due(String, bson::DateTime),
-    CountHolding(String),
     Reschedule(String, Schedule, Schedule, PendingEvent),
     RemoveInventory(String, i64, String, PendingEvent),
     ClaimsPage(String, Option<Status>, Option<String>, usize),
@@ -65,6 +66,30 @@ pub(super) enum Op {
 }
 
 impl Op {
+    /// Whether the operation reads or writes the `claims` collection.
+    fn on_claims(&self) -> bool {
+        matches!(
+            self,
+            Op::FindClaim(..)
+                | Op::InsertClaim(_)
+                | Op::ConfirmClaim(..)
+                | Op::DeleteReserving(..)
+                | Op::DeleteStale(..)
+                | Op::CountClaims(..)
+                | Op::DeleteCampaign(_)
+                | Op::ClaimedPairs(_)
+                | Op::FindClaimByToken(..)
+                | Op::MoveClaim(..)
+                | Op::Returned(..)
+                | Op::Returning(_)
+                | Op::Due(..)
+                | Op::ClaimsPage(..)
+                | Op::Tally(..)
+                | Op::Pending(_)
+                | Op::Unpend(..)
+        )
+    }
+
     fn is_write(&self) -> bool {
         !matches!(
             self,
@@ -72,12 +97,12 @@ impl Op {
                 | Op::FindClaim(..)
                 | Op::CountClaims(..)
                 | Op::ListCampaigns
+                | Op::ListCampaignsEndingFrom(_)
                 | Op::ClaimedPairs(_)
                 | Op::ServerTime
                 | Op::FindClaimByToken(..)
                 | Op::Returning(_)
                 | Op::Due(..)
-                | Op::CountHolding(_)
                 | Op::ClaimsPage(..)
                 | Op::Tally(..)
                 | Op::Pending(_)
@@ -223,6 +248,9 @@ pub(super) struct Cost {
     pub majority_writes: u32,
     /// Reads of the server's clock.
     pub clock_reads: u32,
+    /// Operations on the `claims` collection (each may examine claim documents; the others
+    /// examine none).
+    pub claim_ops: u32,
 }
 
 /// The simulation's state.
@@ -303,6 +331,7 @@ impl World {
         cost.majority_writes +=
             u32::from(op.is_write() && consistency.write == WriteLevel::MajorityJournaled);
         cost.clock_reads += u32::from(matches!(op, Op::ServerTime));
+        cost.claim_ops += u32::from(op.on_claims());
         let speed = match self.rng.random_range(0..10) {
             0 => 1,
             1 | 2 => 3,
@@ -541,15 +570,6 @@ fn read(data: &Data, op: &Op, clock: bson::DateTime) -> Reply {
             )
             .unwrap_or(i64::MAX),
         ),
-        Op::CountHolding(c) => Reply::Count(
-            i64::try_from(
-                data.claims
-                    .values()
-                    .filter(|d| &d.campaign_id == c && holding(d))
-                    .count(),
-            )
-            .unwrap_or(i64::MAX),
-        ),
         Op::FindClaimByToken(c, token) => Reply::Claim(
             data.claims
                 .values()
@@ -625,6 +645,16 @@ fn read(data: &Data, op: &Op, clock: bson::DateTime) -> Reply {
             Reply::Events(all)
         }
         Op::NextSeq => Reply::Count(data.events.keys().next_back().map_or(1, |seq| seq + 1)),
+        Op::ListCampaignsEndingFrom(since) => {
+            let mut all: Vec<CampaignDoc> = data
+                .campaigns
+                .values()
+                .filter(|d| d.ends_at >= *since)
+                .cloned()
+                .collect();
+            all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            Reply::Campaigns(all)
+        }
         Op::ListCampaigns => {
             let mut all: Vec<CampaignDoc> = data.campaigns.values().cloned().collect();
             all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
@@ -659,6 +689,7 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
         Op::ReserveUnit(id, now) => match campaign(id).filter(|d| live(d, *now)) {
             Some(mut doc) => {
                 doc.remaining -= 1;
+                inc_held(&mut doc, 1);
                 (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
             }
             None => (Reply::Matched(false), vec![]),
@@ -668,8 +699,21 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
         }) {
             Some(mut doc) => {
                 doc.remaining = *remaining;
+                doc.held = Some(seen.total - remaining);
                 doc.epoch += 1;
                 doc.pending.extend(event.clone());
+                (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
+            }
+            None => (Reply::Matched(false), vec![]),
+        },
+        Op::StoreHeld(id, seen) => match campaign(id).filter(|d| {
+            d.held.is_none()
+                && d.remaining == seen.remaining
+                && d.total == seen.total
+                && d.epoch == seen.epoch
+        }) {
+            Some(mut doc) => {
+                doc.held = Some(seen.total - seen.remaining);
                 (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
             }
             None => (Reply::Matched(false), vec![]),
@@ -780,17 +824,22 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
             }
             None => (Reply::Matched(false), vec![]),
         },
-        Op::ReturnUnit(id, token) => match campaign(id).filter(|d| !d.returns.contains(token)) {
-            Some(mut doc) => {
-                doc.remaining += 1;
-                doc.epoch += 1;
-                doc.returns.push(token.clone());
-                let keep = doc.returns.len().saturating_sub(256);
-                doc.returns.drain(..keep);
-                (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
+        Op::ReturnUnit(id, token, keep_held) => {
+            match campaign(id).filter(|d| !d.returns.contains(token)) {
+                Some(mut doc) => {
+                    doc.remaining += 1;
+                    if !keep_held {
+                        inc_held(&mut doc, -1);
+                    }
+                    doc.epoch += 1;
+                    doc.returns.push(token.clone());
+                    let keep = doc.returns.len().saturating_sub(256);
+                    doc.returns.drain(..keep);
+                    (Reply::Matched(true), vec![Effect::PutCampaign(doc)])
+                }
+                None => (Reply::Matched(false), vec![]),
             }
-            None => (Reply::Matched(false), vec![]),
-        },
+        }
         Op::Returned(c, u, token) => match data
             .claims
             .get(&(c.clone(), u.clone()))

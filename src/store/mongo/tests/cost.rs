@@ -96,11 +96,35 @@ async fn round_trips_and_writes_per_claim() {
     assert_eq!(answer.unwrap(), Decision::Refuse(Refusal::SoldOut));
     let before_sell_out = counted.hooks.take();
 
+    // A campaign written before the held count was kept: its first claim stores the count
+    // (one conditional write, then the reads again), every later one costs what any claim does.
+    ops.insert_campaign(&CampaignDoc {
+        id: "older".into(),
+        held: None,
+        ..CampaignDoc::new(&campaign(2, now))
+    })
+    .await
+    .unwrap();
+    let older = |user: usize| ClaimAttempt {
+        campaign_id: CampaignId::parse("older").unwrap(),
+        ..attempt(user, now)
+    };
+    for user in [4, 5] {
+        let answer = claim::claim(&counted, &clock, &lease, Defects::NONE, &older(user)).await;
+        assert!(matches!(answer.unwrap(), Decision::Grant(_)));
+    }
+    let older_two = counted.hooks.take();
+    assert_eq!(ops.snapshot().campaigns["older"].held, Some(2));
+
     eprintln!(
         "(round trips in sequence, operations, majority writes): new claim {new_claim:?}, \
          replay {replay:?}, loser before sell-out {before_sell_out:?}, loser after sell-out \
-         {after_sell_out:?}"
+         {after_sell_out:?}, the first two claims on a campaign from before the held count \
+         {older_two:?}"
     );
+    // The first: the joined reads, the store, the joined reads again, then as a new claim;
+    // the second: a new claim.
+    assert_eq!(older_two, (1 + 1 + 4 + 4, 2 + 1 + 5 + 5, 1 + 3 + 3));
     assert_eq!(new_claim, (4, 5, 3));
     assert_eq!(replay, (1, 2, 0));
     assert_eq!(before_sell_out, (5, 6, 3));

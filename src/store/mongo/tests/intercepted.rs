@@ -10,6 +10,7 @@ pub(super) enum Call {
     FindCampaign,
     ReserveUnit,
     SetRemaining,
+    StoreHeld,
     FindClaim,
     InsertClaim,
     ConfirmClaim,
@@ -25,6 +26,7 @@ impl Call {
             self,
             Call::ReserveUnit
                 | Call::SetRemaining
+                | Call::StoreHeld
                 | Call::InsertClaim
                 | Call::ConfirmClaim
                 | Call::DeleteReserving
@@ -90,6 +92,10 @@ impl<O: crate::store::mongo::ops::DocOps, H: Hooks> crate::store::mongo::ops::Do
     ) -> Result<bool, StoreError> {
         let op = self.inner.set_remaining(id, seen, remaining, event);
         self.around(Call::SetRemaining, op).await
+    }
+    async fn store_held(&self, id: &str, seen: Seen) -> Result<bool, StoreError> {
+        self.around(Call::StoreHeld, self.inner.store_held(id, seen))
+            .await
     }
     async fn find_claim(&self, campaign: &str, user: &str) -> Result<Option<ClaimDoc>, StoreError> {
         self.around(Call::FindClaim, self.inner.find_claim(campaign, user))

@@ -2,6 +2,7 @@
 //! `FLASHSALE_TEST_MONGODB_URI`.
 
 use super::*;
+use crate::domain::{Actor, ClaimKey, Stamp, Verdict, VoidAttempt};
 
 /// Each driver operation, one request at a time, against the server named by
 /// `FLASHSALE_TEST_MONGODB_URI`:
@@ -127,8 +128,9 @@ async fn reconcile_finishes_a_return_a_crash_left_half_done() {
                 .await
                 .unwrap()
         );
+        // The unit is out until its return: still held, not yet remaining.
         let stranded = store.campaign(&id).await.unwrap().unwrap();
-        assert_eq!((stranded.claimed(), stranded.remaining()), (0, 1));
+        assert_eq!((stranded.claimed(), stranded.remaining()), (1, 1));
         for _ in 0..2 {
             Store::reconcile(&store, &id, ReconcileMode::Apply, &stamp)
                 .await
@@ -320,4 +322,212 @@ async fn claims_over_the_wire(
         1,
         "the refusal left nothing"
     );
+}
+
+/// The commands a client sends, as (command, collection), from the driver's command
+/// monitoring.
+type Sent = Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+fn watching(sent: &Sent) -> mongodb::event::EventHandler<mongodb::event::command::CommandEvent> {
+    let sent = Arc::clone(sent);
+    mongodb::event::EventHandler::callback(move |event| {
+        if let mongodb::event::command::CommandEvent::Started(started) = event {
+            let collection = started
+                .command
+                .get_str(&started.command_name)
+                .unwrap_or_default()
+                .to_owned();
+            sent.lock()
+                .unwrap()
+                .push((started.command_name.clone(), collection));
+        }
+    })
+}
+
+/// How many claims the wire read is measured at (beside none).
+const MANY_CLAIMS: usize = 100_000;
+
+/// A campaign read over the wire (`GET /v1/campaigns/{id}` and every list) is one command,
+/// `find` on `campaigns`, with no claim and with many: the held count rides on the campaign
+/// document, so no claim is counted.
+#[tokio::test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
+async fn a_campaign_read_is_one_command_on_campaigns() {
+    over_the_wire("read_cost", |url| async move {
+        let sent = Sent::default();
+        let ops = crate::store::mongo::driver::DriverOps::connect_watched(
+            &url,
+            Duration::from_secs(3),
+            watching(&sent),
+        )
+        .await
+        .unwrap();
+        let store = DocStore::new(ops.clone(), SystemClock, Lease::default());
+        let now = SystemClock.now();
+        let claims = mongodb::Client::with_uri_str(&url)
+            .await
+            .unwrap()
+            .default_database()
+            .unwrap()
+            .collection::<ClaimDoc>("claims");
+        for many in [0, MANY_CLAIMS] {
+            let total = i64::try_from(many).unwrap() + 1;
+            let id = format!("read-{many}");
+            let base = campaign(total, now);
+            let docs: Vec<ClaimDoc> = (0..many)
+                .map(|user| {
+                    let token = crate::random::token(now);
+                    let Decision::Grant(claim) =
+                        attempt(user, now).decide(None, Some(&base), token)
+                    else {
+                        unreachable!("a live campaign with units grants a claim")
+                    };
+                    ClaimDoc {
+                        campaign_id: id.clone(),
+                        status: Status::Claimed,
+                        ..ClaimDoc::reserving(&claim, now)
+                    }
+                })
+                .collect();
+            if !docs.is_empty() {
+                claims.insert_many(docs).await.unwrap();
+            }
+            let taken = total - 1;
+            ops.insert_campaign(&CampaignDoc {
+                id: id.clone(),
+                remaining: 1,
+                held: Some(taken),
+                ..CampaignDoc::new(&base)
+            })
+            .await
+            .unwrap();
+            sent.lock().unwrap().clear();
+            let read = Store::campaign(&store, &CampaignId::parse(&id).unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+            let commands = sent.lock().unwrap().clone();
+            eprintln!("a campaign read with {many} claims sent {commands:?}");
+            assert_eq!(commands, [("find".to_owned(), "campaigns".to_owned())]);
+            assert_eq!((read.claimed(), read.remaining()), (taken, 1));
+        }
+    })
+    .await;
+}
+
+/// A campaign document written before the held count was kept works over the wire: read as
+/// `total - remaining`, stored by the first claim before its decrement, then moved by each
+/// claim and each return.
+#[tokio::test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
+async fn a_campaign_from_before_the_held_count_keeps_working() {
+    over_the_wire("older_held", |url| async move {
+        let ops = crate::store::mongo::driver::DriverOps::connect(&url, Duration::from_secs(3))
+            .await
+            .unwrap();
+        let store = DocStore::new(ops.clone(), SystemClock, Lease::default());
+        let now = SystemClock.now();
+        let id = CampaignId::parse("rush").unwrap();
+        // Three units, one of them claimed by an older version, which kept no `held`.
+        let older = CampaignDoc {
+            remaining: 2,
+            held: None,
+            ..CampaignDoc::new(&campaign(3, now))
+        };
+        ops.insert_campaign(&older).await.unwrap();
+        let counts = |c: Campaign| (c.claimed(), c.remaining());
+        let read = || Store::campaign(&store, &id);
+        assert_eq!(counts(read().await.unwrap().unwrap()), (1, 2));
+        assert_eq!(ops.find_campaign("rush").await.unwrap().unwrap().held, None);
+        let granted = Store::claim(&store, &attempt(1, now)).await.unwrap();
+        let Decision::Grant(claim) = granted else {
+            panic!("a claim on the older campaign was answered {granted:?}")
+        };
+        assert_eq!(
+            ops.find_campaign("rush").await.unwrap().unwrap().held,
+            Some(2)
+        );
+        assert_eq!(counts(read().await.unwrap().unwrap()), (2, 1));
+        let void = VoidAttempt {
+            campaign_id: id.clone(),
+            key: ClaimKey::Token(claim.token),
+            reason: None,
+            stamp: Stamp {
+                actor: Actor::parse("operator").unwrap(),
+                at: now,
+            },
+        };
+        assert!(matches!(
+            Store::void(&store, &void).await.unwrap(),
+            Verdict::Change { .. }
+        ));
+        assert_eq!(counts(read().await.unwrap().unwrap()), (1, 2));
+    })
+    .await;
+}
+
+/// The campaigns still to end are listed by one `find` on `campaigns` filtered on `ends_at`,
+/// which opening the store indexes: `serve`'s metrics and expiry sweep never read every
+/// campaign ever created.
+#[tokio::test]
+#[cfg_attr(
+    no_mongodb,
+    ignore = "needs FLASHSALE_TEST_MONGODB_URI (see CONTRIBUTING.md)"
+)]
+async fn the_campaigns_still_to_end_are_found_through_an_index() {
+    over_the_wire("ending", |url| async move {
+        let sent = Sent::default();
+        let ops = crate::store::mongo::driver::DriverOps::connect_watched(
+            &url,
+            Duration::from_secs(3),
+            watching(&sent),
+        )
+        .await
+        .unwrap();
+        let store = DocStore::new(ops.clone(), SystemClock, Lease::default());
+        let now = SystemClock.now();
+        for (id, hours) in [("first", 1), ("second", 2), ("third", 3)] {
+            let base = CampaignDoc::new(&campaign(1, now));
+            ops.insert_campaign(&CampaignDoc {
+                id: id.to_owned(),
+                ends_at: date(now + TimeDelta::hours(hours)),
+                ..base
+            })
+            .await
+            .unwrap();
+        }
+        sent.lock().unwrap().clear();
+        let since = now + TimeDelta::minutes(90);
+        let found = Store::campaigns_ending_from(&store, since).await.unwrap();
+        let ids: Vec<String> = found.iter().map(|c| c.id.to_string()).collect();
+        assert_eq!(ids, ["second", "third"]);
+        assert_eq!(
+            sent.lock().unwrap().clone(),
+            [("find".to_owned(), "campaigns".to_owned())]
+        );
+        let indexes = crate::store::mongo::driver::index_models(
+            &mongodb::Client::with_uri_str(&url)
+                .await
+                .unwrap()
+                .default_database()
+                .unwrap()
+                .collection::<mongodb::bson::Document>("campaigns"),
+        )
+        .await
+        .unwrap()
+        .unwrap_or_default();
+        assert!(
+            indexes
+                .iter()
+                .any(|m| crate::store::mongo::driver::IndexShape::of(m).is(&["ends_at"], false)),
+            "no index on ends_at"
+        );
+    })
+    .await;
 }
