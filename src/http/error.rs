@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::RETRY_AFTER_SECONDS;
 use crate::error::{Error, ErrorKind};
-use crate::json::error_json;
+use crate::json::{ErrorDocument, ErrorFields};
 
 /// An error answer.
 #[derive(Debug)]
@@ -122,17 +122,12 @@ impl From<crate::auth::AuthError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut document = error_json(self.kind, &self.message);
         let request_id = super::request_id::current();
-        if let Some(fields) = document["error"].as_object_mut() {
-            fields.insert("code".into(), self.code.into());
-            if let Some(field) = self.field {
-                fields.insert("field".into(), field.into());
-            }
-            if let Some(id) = request_id.as_ref().and_then(|id| id.to_str().ok()) {
-                fields.insert("request_id".into(), id.into());
-            }
-        }
+        let document = ErrorDocument::new(ErrorFields::new(self.kind, &self.message).answered(
+            self.code,
+            self.field.as_deref(),
+            request_id.as_ref().and_then(|id| id.to_str().ok()),
+        ));
         let mut response = (self.status, Json(document)).into_response();
         response.extensions_mut().insert(Outcome(self.code));
         let headers = response.headers_mut();
