@@ -654,6 +654,7 @@ pub(super) struct ReconcileBody {
     responses(
         (status = 200, description = "The findings, and whether the repair was written", body = ReconciliationDocument<'static>),
         AdminRefusals,
+        (status = 500, description = "`internal` `drift_too_large`: `apply` without `force` refused a drift no crash explains, and wrote nothing (or `internal`)", body = ErrorDocument<'static>),
     )
 )]
 pub(super) async fn reconcile<S: Store>(

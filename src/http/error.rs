@@ -68,6 +68,18 @@ impl ApiError {
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         let kind = err.kind();
+        if let Error::Store(crate::store::StoreError::DriftTooLarge { .. }) = &err {
+            // A refused repair is the operator's to decide, not the store's failure: the CLI's
+            // words (they name no path nor driver), and how to force it over HTTP.
+            return ApiError::new(
+                kind,
+                format!(
+                    "{err}: if you know why (a restored backup, a manual edit), \
+                     `\"force\": true` repairs it anyway"
+                ),
+            )
+            .code(err.code());
+        }
         let answer = match kind {
             // The store's own words (a path, a driver message) are for the operator's log, not
             // for a shopper.
