@@ -309,6 +309,20 @@ async fn real_answers_fit_the_documents_schemas() {
     )
     .await;
     exchange(
+        Exchange::new(Method::GET, "/v1/campaigns", "/v1/campaigns"),
+        401,
+    )
+    .await;
+    exchange(
+        claim(
+            &bob,
+            "/v1/campaigns/spring/claim",
+            json!("x".repeat(20_000)),
+        ),
+        413,
+    )
+    .await;
+    exchange(
         Exchange::new(Method::GET, "/v1/campaigns", "/v1/campaigns?state=bogus").bearer(&admin),
         400,
     )
