@@ -81,7 +81,7 @@ fn doctor_passes_a_healthy_sqlite_store_and_writes_nothing() {
     let file = env.sqlite_file().unwrap();
     assert!(
         out.stdout.starts_with(&format!(
-            "store: sqlite:{}\nok    reachable      flashsale store at {}\nok    schema         version 4\n",
+            "store: sqlite:{}\nok    reachable      flashsale store at {}\nok    schema         version 5\n",
             file.display(),
             file.display()
         )),

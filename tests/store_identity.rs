@@ -59,3 +59,36 @@ fn a_replaced_store_is_unavailable_and_grants_nothing() {
         log(&log_path)
     );
 }
+
+#[test]
+fn another_store_copied_over_the_file_in_place_is_unavailable_and_left_as_copied() {
+    use std::os::unix::fs::MetadataExt as _;
+    let env = TestEnv::new();
+    env.create_campaign("spring", 10);
+    let other = TestEnv::new();
+    other.create_campaign("spring", 10);
+    let server = Server::start(&env, &[]);
+    let (code, text) = server.ask(&claim("ana"));
+    assert_eq!(code, 201, "{text}");
+    let file = env.sqlite_file().unwrap();
+    let inode = std::fs::metadata(&file).unwrap().ino();
+    // `fs::copy` truncates and writes the existing file, like `cp`: the inode stays.
+    std::fs::copy(other.sqlite_file().unwrap(), &file).unwrap();
+    assert_eq!(std::fs::metadata(&file).unwrap().ino(), inode);
+    let copied = std::fs::read(&file).unwrap();
+    let (code, text) = server.ask(&claim("bo"));
+    assert_eq!(code, 503, "{text}");
+    let (code, text) = server.ask(READY);
+    assert_eq!(code, 503, "{text}");
+    assert_eq!(server.stop(), Some(0));
+    assert!(
+        log(&env).contains("the store file was overwritten in place by another store"),
+        "{}",
+        log(&env)
+    );
+    // Closing did not checkpoint this server's pages into the store copied there.
+    assert!(
+        std::fs::read(&file).unwrap() == copied,
+        "the copied store was written to"
+    );
+}

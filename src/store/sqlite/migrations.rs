@@ -107,6 +107,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "CREATE INDEX claims_by_time ON claims (campaign_id, claimed_at);
     CREATE INDEX claims_redeemed ON claims (campaign_id, redeemed_at)
         WHERE redeemed_at IS NOT NULL;",
+    // 5: the store's own id, drawn once when the store is made (or first opened by this
+    // version). A running process pins it with the file's device and inode: another store
+    // copied over the file in place keeps the inode, but not the id. The row is written once
+    // and never updated, so its page never moves and can be read straight from the file
+    // (see `Pin`), past any page cache or WAL frame.
+    "CREATE TABLE store (id BLOB NOT NULL CHECK (length(id) = 16)) STRICT;
+    INSERT INTO store (id) VALUES (randomblob(16));",
 ];
 
 /// The schema version this build writes.
@@ -185,7 +192,13 @@ const COLUMNS: &[(&str, &[&str])] = &[
         "events",
         &["seq", "at", "actor", "campaign_id", "action", "details"],
     ),
+    ("store", &["id"]),
 ];
+
+/// Whether `table` is one of the tables the migrations make.
+pub(super) fn is_ours(table: &str) -> bool {
+    COLUMNS.iter().any(|(name, _)| *name == table)
+}
 
 /// The cheap check every open runs: the schema is the one this build writes (each table with
 /// its columns). It reads only the schema pages, so it costs the same on an empty file and on

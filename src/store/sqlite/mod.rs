@@ -73,6 +73,16 @@ impl Drop for Inner {
         if let Some(thread) = self.writer_thread.take() {
             let _ = thread.join();
         }
+        self.pin
+            .before_close(&self.reader.lock().unwrap_or_else(PoisonError::into_inner));
+        if let Some(probe) = self
+            .probe
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            self.pin.before_close(probe);
+        }
     }
 }
 
@@ -141,7 +151,7 @@ impl SqliteStore {
         let reader = Connection::open(path).map_err(|err| classify(&context(), err))?;
         configure(&reader).map_err(|err| classify(&context(), err))?;
         let commits = Arc::new(writer::Counters::default());
-        let pin = Pin::of(path)?;
+        let pin = Pin::of(path, &writer_conn)?;
         let (writer, writer_thread) = writer::spawn(writer_conn, Arc::clone(&commits), pin.clone())
             .map_err(|err| StoreError::unavailable(context(), err))?;
         Ok(SqliteStore {
@@ -196,27 +206,116 @@ impl SqliteStore {
     }
 }
 
-/// The identity of the file a store opened (its device and inode): a file deleted or replaced
-/// under a running process (`rm`, a copy renamed over it) leaves the process writing to a file
-/// no one else sees, so what it grants would be lost or handed out twice.
+/// The identity of the file a store opened: a file deleted or replaced under a running process
+/// leaves it writing to a file no one else sees, or granting against another store's counts,
+/// so what it grants would be lost or handed out twice.
+///
+/// Two things are pinned. The file's device and inode catch `rm` and a copy renamed over the
+/// path. The store's id (migration 5) catches another store copied over the file in place,
+/// which keeps the inode. The id cannot be read through `SQLite` for this: the writer's
+/// connection keeps the page in its cache, and nothing tells it the file changed (in WAL mode
+/// it watches the WAL index, which an overwrite of the main file leaves alone). So the id's
+/// page is read straight from the file. Its row is written once and never updated, so once a
+/// checkpoint has copied it into the file it stays at the same place: one positioned read of
+/// one page before each commit, in the operating system's cache.
 #[derive(Clone, Debug)]
 pub(crate) struct Pin {
     path: PathBuf,
     device: u64,
     inode: u64,
+    /// The file, its id and where the id's page lies in it; `None` when the page had not
+    /// reached the file at open (another process holding the WAL back): then only device and
+    /// inode are checked.
+    id_page: Option<Arc<IdPage>>,
+}
+
+#[derive(Debug)]
+struct IdPage {
+    file: std::fs::File,
+    offset: u64,
+    size: usize,
+    id: [u8; 16],
+}
+
+impl IdPage {
+    /// Whether the page at its place in the file still holds the id.
+    fn holds_id(&self) -> std::io::Result<bool> {
+        use std::os::unix::fs::FileExt as _;
+        let mut page = vec![0_u8; self.size];
+        match self.file.read_exact_at(&mut page, self.offset) {
+            Ok(()) => Ok(page.windows(self.id.len()).any(|window| window == self.id)),
+            // A file cut shorter than the page is not the store either.
+            Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
 }
 
 impl Pin {
-    /// The identity of the file at `path` now.
-    fn of(path: &Path) -> Result<Pin, StoreError> {
+    /// The identity of the store `conn` has open at `path`, now.
+    fn of(path: &Path, conn: &Connection) -> Result<Pin, StoreError> {
         use std::os::unix::fs::MetadataExt as _;
-        let meta = std::fs::metadata(path)
-            .map_err(|err| StoreError::unavailable(format!("opening `{}`", path.display()), err))?;
+        let context = || format!("opening `{}`", path.display());
+        let meta =
+            std::fs::metadata(path).map_err(|err| StoreError::unavailable(context(), err))?;
+        let file =
+            std::fs::File::open(path).map_err(|err| StoreError::unavailable(context(), err))?;
+        let (id, root, page_size): (Vec<u8>, u64, u64) = conn
+            .query_row(
+                "SELECT (SELECT id FROM store), \
+                        (SELECT rootpage FROM sqlite_schema WHERE name = 'store'), \
+                        (SELECT page_size FROM pragma_page_size)",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .map_err(|err| classify(&context(), err))?;
+        let id: [u8; 16] = id.try_into().map_err(|_| StoreError::Damaged {
+            findings: "the store's id is not 16 bytes".into(),
+        })?;
+        let page = IdPage {
+            file,
+            offset: (root.saturating_sub(1)) * page_size,
+            size: usize::try_from(page_size).unwrap_or(4096),
+            id,
+        };
+        let mut on_disk = page.holds_id().unwrap_or(false);
+        if !on_disk {
+            // A store just made (or migrated) has the page in the WAL only. A passive
+            // checkpoint copies it without waiting for anyone; a reader elsewhere holding an
+            // older snapshot can keep it back, and then the id is not checked this run.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            on_disk = page.holds_id().unwrap_or(false);
+        }
+        if !on_disk {
+            tracing::debug!(path = %path.display(), "the store's id has not reached the file yet; only its device and inode are pinned");
+        }
         Ok(Pin {
             path: path.to_owned(),
             device: meta.dev(),
             inode: meta.ino(),
+            id_page: on_disk.then(|| Arc::new(page)),
         })
+    }
+
+    /// Readies `conn` to close. The last connection to close checkpoints the WAL into the
+    /// file at the inode it opened. After `rm` or a rename over the path that inode is the
+    /// old store's, so the checkpoint is right (and it removes the WAL, which would otherwise
+    /// lie beside the new file). After another store was copied over the file in place, it
+    /// would write this store's pages into that one: the WAL is left as it is instead.
+    fn before_close(&self, conn: &Connection) {
+        use std::os::unix::fs::MetadataExt as _;
+        let same_inode = std::fs::metadata(&self.path)
+            .is_ok_and(|meta| meta.dev() == self.device && meta.ino() == self.inode);
+        let overwritten = self
+            .id_page
+            .as_deref()
+            .is_some_and(|page| matches!(page.holds_id(), Ok(false)));
+        if same_inode && overwritten {
+            let _ = conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            );
+        }
     }
 
     /// Whether the file at the store's path is still the one opened, before `doing`
@@ -233,10 +332,17 @@ impl Pin {
             StoreError::unavailable(context(), err)
         };
         match std::fs::metadata(&self.path) {
-            Ok(meta) if meta.dev() == self.device && meta.ino() == self.inode => Ok(()),
-            Ok(_) => Err(gone("replaced by another file")),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(gone("deleted")),
-            Err(err) => Err(StoreError::unavailable(context(), err)),
+            Ok(meta) if meta.dev() == self.device && meta.ino() == self.inode => {}
+            Ok(_) => return Err(gone("replaced by another file")),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(gone("deleted"));
+            }
+            Err(err) => return Err(StoreError::unavailable(context(), err)),
+        }
+        match self.id_page.as_deref().map(IdPage::holds_id) {
+            None | Some(Ok(true)) => Ok(()),
+            Some(Ok(false)) => Err(gone("overwritten in place by another store")),
+            Some(Err(err)) => Err(StoreError::unavailable(context(), err)),
         }
     }
 }
@@ -305,7 +411,7 @@ fn inspect(path: &Path) -> Result<Found, StoreError> {
     let foreign: Vec<&str> = tables
         .iter()
         .map(String::as_str)
-        .filter(|name| !matches!(*name, "campaigns" | "claims" | "events"))
+        .filter(|name| !migrations::is_ours(name))
         .collect();
     if !foreign.is_empty() {
         let shown: Vec<String> = foreign.iter().take(3).map(|t| format!("`{t}`")).collect();

@@ -720,3 +720,38 @@ async fn a_pause_is_recorded_no_earlier_than_the_claims_granted_before_it() {
         (now + TimeDelta::milliseconds(300)).timestamp_millis()
     );
 }
+
+/// Every store draws its own id once: a schema 4 store gains one when it opens, keeps it on
+/// the next open, and two stores never share one. The id's page reaches the file at open, so
+/// the pin reads it from there.
+#[tokio::test]
+async fn each_store_draws_its_own_id_once_and_pins_it_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let id_of = |path: &std::path::Path| -> Vec<u8> {
+        Connection::open(path)
+            .unwrap()
+            .query_row("SELECT id FROM store", [], |row| row.get(0))
+            .unwrap()
+    };
+    let old = dir.path().join("v4.db");
+    {
+        let conn = Connection::open(&old).unwrap();
+        for sql in &super::migrations::MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+    }
+    let store = SqliteStore::open(&old).await.unwrap();
+    assert!(
+        store.inner.pin.id_page.is_some(),
+        "the id was not found in the file"
+    );
+    drop(store);
+    let first = id_of(&old);
+    assert_eq!(first.len(), 16);
+    drop(SqliteStore::open(&old).await.unwrap());
+    assert_eq!(id_of(&old), first, "a second open drew another id");
+    let new = dir.path().join("new.db");
+    drop(SqliteStore::open(&new).await.unwrap());
+    assert_ne!(id_of(&new), first, "two stores share an id");
+}

@@ -212,6 +212,7 @@ pub(super) fn spawn(
                 }
                 commit_batch(&conn, &mut batch, &counters, &pin);
             }
+            pin.before_close(&conn);
         })?;
     Ok((sender, handle))
 }
