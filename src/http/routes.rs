@@ -138,8 +138,7 @@ const METRICS_ROUTE: &str = "/metrics";
 const OPENAPI_ROUTE: &str = "/openapi.json";
 
 /// A request's route as a metrics label: its pattern, or `unmatched`.
-fn route_label(matched: Option<&MatchedPath>) -> &'static str {
-    let matched = matched.map(MatchedPath::as_str);
+pub(super) fn route_label(matched: Option<&str>) -> &'static str {
     [
         CLAIM_ROUTE,
         REDEEM_ROUTE,
@@ -452,7 +451,12 @@ async fn observe<S: Store>(
     let method = method_label(request.method());
     // A clone of the parsed URI shares its bytes: no copy of the path per request.
     let uri = request.uri().clone();
-    let route = route_label(request.extensions().get::<MatchedPath>());
+    let route = route_label(
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str),
+    );
     let id = request_id::of(request.headers());
     let mut response = request_id::scope(id.clone(), next.run(request)).await;
     let elapsed = started.elapsed();

@@ -715,6 +715,14 @@ async fn the_document_names_every_route_served_and_only_those() {
                 .map(move |method| (method.to_uppercase(), path.clone()))
         })
         .collect();
+    // Each route has its own label in `/metrics`, not `unmatched`.
+    for (method, path) in &table {
+        assert_eq!(
+            super::routes::route_label(Some(path)),
+            *path,
+            "{method} {path} is counted in /metrics as another route"
+        );
+    }
     let undocumented: Vec<_> = served.difference(&documented).collect();
     assert!(
         undocumented.is_empty(),
