@@ -70,7 +70,7 @@ pub(crate) fn redemption_json(outcome: &Transition) -> Value {
 }
 
 /// A typed document as a JSON value. Serializing these never fails: every field is a string,
-/// an integer or null.
+/// a number, a boolean, null or (an event's details) a JSON value already.
 fn value(document: &impl Serialize) -> Value {
     serde_json::to_value(document).unwrap_or(Value::Null)
 }
