@@ -2114,7 +2114,7 @@ _flashsale() {
             return 0
             ;;
         flashsale__subcmd__simulate)
-            opts="-o -h --users --inventory --tabs --duplicate-ratio --redeem-ratio --void-ratio --concurrency --seed --campaign --like --yes --cart-min --cart-max --keep --hold --jwt --target --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
+            opts="-o -h --users --inventory --tabs --duplicate-ratio --redeem-ratio --void-ratio --concurrency --arrivals --html --seed --campaign --like --yes --cart-min --cart-max --keep --hold --jwt --target --jwt-secret-file --jwt-issuer --jwt-audience --store --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2145,6 +2145,14 @@ _flashsale() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --arrivals)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --html)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

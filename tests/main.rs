@@ -12,6 +12,8 @@ mod support;
 mod admin;
 /// Every module imports only the layers below it, as docs/ARCHITECTURE.md draws them.
 mod architecture;
+/// `simulate --arrivals` and `--html`: an open loop, the run second by second, its page.
+mod arrivals;
 /// `simulate`'s audit fails a broken run, counts others' claims, ends on SIGTERM.
 mod audit;
 /// Every command through the binary: outputs, refusals, exit codes, an unchanged store.

@@ -1,10 +1,8 @@
 //! `campaign report`: the post-sale summary as a table, one JSON document and an HTML page
 //! (checked statically always, and in headless Chromium where one is installed).
 
-use std::path::Path;
-use std::process::Command;
-
-use crate::support::{TestEnv, chromium, table_rows};
+use crate::support::page::{assert_renders, assert_self_contained, assert_well_formed};
+use crate::support::{TestEnv, table_rows};
 
 /// A sold-out sale of 2 units: ana redeemed at checkout, bo holds his claim, cy was refused.
 fn sold_out_sale() -> TestEnv {
@@ -131,66 +129,6 @@ fn report_of_an_unknown_campaign_is_not_found() {
         .check();
 }
 
-/// Each element opened is closed, in order (void elements aside), and attributes are quoted:
-/// enough to tell a page that a browser would have to repair.
-fn assert_well_formed(page: &str) {
-    const VOID: [&str; 2] = ["meta", "line"];
-    let mut open: Vec<String> = Vec::new();
-    let mut rest = page;
-    while let Some(at) = rest.find('<') {
-        rest = &rest[at + 1..];
-        let end = rest.find('>').expect("a tag is closed");
-        let tag = &rest[..end];
-        rest = &rest[end + 1..];
-        if tag.starts_with('!') {
-            continue;
-        }
-        let self_closed = tag.ends_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .collect();
-        assert!(!name.is_empty(), "bad tag <{tag}>");
-        if let Some(closing) = tag.strip_prefix('/') {
-            assert_eq!(
-                open.pop().as_deref(),
-                Some(closing),
-                "</{closing}> closes the wrong element"
-            );
-        } else if !self_closed && !VOID.contains(&name.as_str()) {
-            open.push(name);
-        }
-        assert_eq!(
-            tag.matches('"').count() % 2,
-            0,
-            "unbalanced quotes in <{tag}>"
-        );
-    }
-    assert!(open.is_empty(), "left open: {open:?}");
-}
-
-/// No resource from elsewhere: no script at all, and no `src` or `href` with a URL.
-fn assert_self_contained(page: &str) {
-    let lower = page.to_ascii_lowercase();
-    assert!(!lower.contains("<script"), "a script");
-    assert!(!lower.contains("<link"), "a linked resource");
-    assert!(
-        !lower.contains("@import") && !lower.contains("url("),
-        "a CSS import"
-    );
-    for attribute in ["src=", "href="] {
-        assert!(
-            !lower.contains(attribute),
-            "an external reference: {attribute}"
-        );
-    }
-    assert!(
-        !lower.contains("http://") && !lower.contains("https://"),
-        "a URL"
-    );
-}
-
 fn write_page(env: &TestEnv, name: &str) -> String {
     let path = env.path().join("pages").join(name);
     std::fs::create_dir_all(env.path().join("pages")).expect("a folder for pages");
@@ -251,48 +189,42 @@ fn report_writes_a_self_contained_well_formed_page() {
     assert_eq!(names, ["spring.html"]);
 }
 
-/// Renders `page` headless and returns the screenshot's size and what the browser logged.
-fn screenshot(browser: &str, dir: &Path, page: &Path, name: &str) -> (u64, String) {
-    let shot = dir.join(format!("{name}.png"));
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=900,1100",
-        ])
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("the browser runs");
-    assert!(out.status.success(), "{browser}: {out:?}");
-    let size = std::fs::metadata(&shot).expect("a screenshot").len();
-    (size, String::from_utf8_lossy(&out.stderr).into_owned())
+/// The page is written like `claim export --out`: a symbolic link or a directory is refused
+/// (exit 2) and nothing is written through it.
+#[test]
+fn report_refuses_a_link_or_a_folder_as_its_page() {
+    let env = sold_out_sale();
+    let pages = env.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let link = env.path().join("link.html");
+    std::os::unix::fs::symlink(pages.join("elsewhere.html"), &link).unwrap();
+    for (path, why) in [
+        (
+            &link,
+            "is a symbolic link; name the file it points to instead",
+        ),
+        (
+            &pages,
+            "is not a regular file, a device or a pipe; name a file to write",
+        ),
+    ] {
+        let json = env
+            .run(["campaign", "report", "spring", "--html"])
+            .arg(path)
+            .code(2)
+            .json();
+        assert_eq!(
+            json["error"]["message"],
+            format!("invalid --html: `{}` {why}", path.display()),
+            "{json}"
+        );
+        assert_eq!(std::fs::read_dir(&pages).unwrap().count(), 0);
+    }
 }
 
 #[test]
 fn report_page_renders_in_a_real_browser() {
-    let Some(browser) = chromium() else {
-        eprintln!("skipped: no chromium installed (apt-get install chromium to run this test)");
-        return;
-    };
     let env = sold_out_sale();
     write_page(&env, "spring.html");
-    let dir = env.path().join("browser");
-    std::fs::create_dir_all(&dir).unwrap();
-    let blank = dir.join("blank.html");
-    std::fs::write(&blank, "<!DOCTYPE html><html><body></body></html>").unwrap();
-    let (blank_size, _) = screenshot(browser, &dir, &blank, "blank");
-    let (size, log) = screenshot(browser, &dir, &env.path().join("pages/spring.html"), "page");
-    // Text and charts compress far worse than an empty white page.
-    assert!(
-        size > 4 * blank_size,
-        "a blank screenshot: {size} bytes vs {blank_size}"
-    );
-    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
-    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert_renders(&env, &env.path().join("pages/spring.html"));
 }

@@ -13,7 +13,7 @@ use flashsale::domain::{
     ClaimToken, Decision, Ends, Event, EventQuery, ExportPage, RedeemAttempt, SaleReport,
     SaleTally, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
-use flashsale::simulate::{CartRange, Load, Progress, Report, Simulator};
+use flashsale::simulate::{Arrivals, CartRange, Load, Progress, Report, Simulator};
 use flashsale::store::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use serde_json::Value;
 use support::TestEnv;
@@ -507,7 +507,37 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
         .run(["simulate", "--users", "50", "--inventory", "10"])
         .stderr("")
         .run();
-    let rows = support::table_rows(&out.stdout);
+    // The summary, then the run second by second.
+    let (summary, seconds) = out.stdout.split_once("\n\n").expect("two tables");
+    let rows = support::table_rows(&format!("{summary}\n"));
+    assert_eq!(
+        seconds
+            .lines()
+            .next()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec![
+            "second",
+            "arrived",
+            "done",
+            "in",
+            "flight",
+            "requests",
+            "claimed",
+            "sold",
+            "out",
+            "errors",
+            "p50",
+            "ms",
+            "p90",
+            "ms",
+            "p99",
+            "ms",
+            "max",
+            "ms",
+            "remaining"
+        ]),
+        "{seconds}"
+    );
     let keys: Vec<&str> = rows.iter().map(|(key, _)| key.as_str()).collect();
     assert_eq!(keys, REPORT_ROWS, "{}", out.stdout);
     let value = |key: &str| {
@@ -549,7 +579,7 @@ fn the_table_report_goes_to_stdout_without_a_progress_bar_off_a_terminal() {
 }
 
 /// Every row of the table report, in order.
-const REPORT_ROWS: [&str; 33] = [
+const REPORT_ROWS: [&str; 35] = [
     "campaign",
     "users",
     "inventory",
@@ -567,6 +597,8 @@ const REPORT_ROWS: [&str; 33] = [
     "expired",
     "lifecycle errors",
     "duration",
+    "claim rate",
+    "peak in flight",
     "latency",
     "identity",
     "group commit",
@@ -679,7 +711,8 @@ fn stranded_units_exit_8_with_the_report_as_the_only_json_document() {
         .code(8)
         .stderr("error: invariant violated: inventory_conserved\n")
         .run();
-    let rows = support::table_rows(&out.stdout);
+    let (summary, _) = out.stdout.split_once("\n\n").expect("two tables");
+    let rows = support::table_rows(&format!("{summary}\n"));
     let value = |key: &str| {
         rows.iter()
             .find(|(k, _)| k == key)
@@ -702,7 +735,12 @@ enum Fault {
     NonAtomicReserve,
     /// Forgets to look for an existing claim: a second tab gets a second unit.
     NoReplay,
+    /// Sound, but every claim takes [`SLOW_CLAIM`] on the clock.
+    Slow,
 }
+
+/// How long a claim takes on a [`Fault::Slow`] store.
+const SLOW_CLAIM: std::time::Duration = std::time::Duration::from_millis(500);
 
 #[derive(Default)]
 struct Data {
@@ -756,6 +794,9 @@ impl Store for FakeStore {
     }
 
     async fn claim(&self, attempt: &ClaimAttempt) -> Result<Decision, StoreError> {
+        if self.fault == Fault::Slow {
+            tokio::time::sleep(SLOW_CLAIM).await;
+        }
         let (id, user) = (&attempt.campaign_id, &attempt.user_id);
         // Sound: read, decide and write under one lock. The faults break the read (no replay)
         // or split the write from the read (a lost update).
@@ -933,6 +974,95 @@ async fn simulate_on(fault: Fault, units: i64) -> Report {
         .run(&load, &campaign, Arc::new(Progress::default()))
         .await
         .expect("run")
+}
+
+/// 100 users, all eligible, one request each, against 10 units of a store whose every claim
+/// takes [`SLOW_CLAIM`], arriving as `arrivals` says or, without, 10 at a time.
+async fn simulate_slowly(arrivals: Option<Arrivals>) -> Report {
+    let clock = Arc::new(FixedClock::new(
+        DateTime::from_timestamp(1_800_000_000, 0).expect("instant"),
+    ));
+    let simulator = Simulator::new(FakeStore::new(Fault::Slow), clock);
+    let units = Units::new(10).expect("units");
+    let campaign = simulator
+        .create_campaign(units, None)
+        .await
+        .expect("campaign");
+    let load = Load {
+        duplicate_ratio: 0.0,
+        concurrency: 10,
+        carts: CartRange {
+            min: "50".parse().expect("cart"),
+            max: "100".parse().expect("cart"),
+        },
+        redeem_ratio: 0.0,
+        arrivals,
+        ..Load::new(100, 3)
+    };
+    simulator
+        .run(&load, &campaign, Arc::new(Progress::default()))
+        .await
+        .expect("run")
+}
+
+/// On tokio's paused clock every claim takes exactly [`SLOW_CLAIM`]: in an open loop the
+/// shoppers keep arriving on time while the store is slow, so far more are in flight than a
+/// closed loop allows, and the run lasts the arrivals' span plus one claim, not the
+/// shoppers' queue. The claims are timed over the window they were granted in.
+#[tokio::test(start_paused = true)]
+#[expect(
+    clippy::float_cmp,
+    reason = "on the paused clock every figure is exact"
+)]
+async fn an_open_loop_keeps_arriving_while_the_store_is_slow() {
+    let uniform = Arrivals::parse("uniform:1s", "arrivals").expect("arrivals");
+    let open = simulate_slowly(Some(uniform)).await;
+    assert!(open.passed, "{:?}", open.violations);
+    // User i arrives at 10i ms and finishes 500 ms later: 50 at once from 490 ms on.
+    assert!(
+        (50..=51).contains(&open.peak_in_flight),
+        "{}",
+        open.peak_in_flight
+    );
+    assert!(
+        (1_490..1_510).contains(&open.duration_ms),
+        "{}",
+        open.duration_ms
+    );
+    let arrivals = open.arrivals.expect("an open loop reports its arrivals");
+    assert_eq!(arrivals.max_lag_ms, 0.0);
+    assert_eq!(arrivals.held_by_cap, 0);
+    assert_eq!(arrivals.offered_per_sec, 100.0);
+    let rows: Vec<(Option<u64>, u64, u64, u64)> = open
+        .per_second
+        .iter()
+        .map(|s| (s.offered, s.arrived, s.completed, s.in_flight))
+        .collect();
+    // Every user arrived in the first second, while only half of them had finished.
+    assert_eq!(rows, [(Some(100), 100, 50, 50), (Some(0), 0, 50, 0)]);
+    let latency = open.per_second[0].latency_ms;
+    assert_eq!((latency.p50, latency.max), (500.0, 500.0), "{latency:?}");
+    assert_eq!(open.per_second[1].remaining, 0);
+    // Users 0 to 9 were granted: sent from 0 ms, the last answered at 90 + 500 ms.
+    assert_eq!(open.claimed, 10);
+    assert_eq!(open.claims_window_ms, 590.0);
+    assert_eq!(open.claims_per_sec, 16.9);
+
+    // The same users in a closed loop of 10: never more than 10 in flight, a queue of ten
+    // rounds of 500 ms, and no arrivals to report.
+    let closed = simulate_slowly(None).await;
+    assert!(closed.passed, "{:?}", closed.violations);
+    assert_eq!(closed.peak_in_flight, 10);
+    assert!(
+        (5_000..5_020).contains(&closed.duration_ms),
+        "{}",
+        closed.duration_ms
+    );
+    assert!(closed.arrivals.is_none());
+    assert!(closed.per_second.iter().all(|s| s.offered.is_none()));
+    // The first ten were granted together, in the first 500 ms.
+    assert_eq!(closed.claims_window_ms, 500.0);
+    assert_eq!(closed.claims_per_sec, 20.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

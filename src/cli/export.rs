@@ -2,15 +2,15 @@
 //! lines, so memory stays flat whatever the number of claims.
 
 use std::io::Write as _;
-use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
 
 use super::Context;
+use super::out_file::OutFile;
 use crate::clock::Clock;
-use crate::domain::{CampaignId, ClaimStatus, Invalid, shown};
+use crate::domain::{CampaignId, ClaimStatus};
 use crate::json::{ExportFormat, ExportRows};
 use crate::service::ClaimService;
 use crate::store::Store;
@@ -79,7 +79,7 @@ impl StatusFilter {
     }
 }
 
-/// Runs `claim export`: to `--out` (see [`Out`]) or to stdout.
+/// Runs `claim export`: to `--out` (see [`OutFile`]) or to stdout.
 pub(crate) async fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<()> {
     let campaign = CampaignId::parse(&args.campaign)?;
     let status = args.status.map(StatusFilter::status);
@@ -94,35 +94,21 @@ pub(crate) async fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<()> {
             other => other.map(drop),
         };
     };
-    let target = Out::open(&out)?;
-    let written = match target {
-        Out::Replace { file, permissions } => {
-            let mut buffered = std::io::BufWriter::new(file);
-            let written = stream(&claims, &campaign, status, args.format, &mut buffered).await;
-            // On any error the temporary file is dropped, which deletes it: a failed export
-            // leaves no half file.
-            written.and_then(|written| {
-                let file = buffered
-                    .into_inner()
-                    .map_err(std::io::IntoInnerError::into_error)?;
-                if let Some(permissions) = permissions {
-                    file.as_file().set_permissions(permissions)?;
-                }
-                file.as_file().sync_all()?;
-                file.persist(&out).map_err(|err| err.error)?;
+    let mut target = OutFile::open(&out, "--out")?;
+    let written = {
+        let mut buffered = std::io::BufWriter::new(&mut target);
+        stream(&claims, &campaign, status, args.format, &mut buffered)
+            .await
+            .and_then(|written| {
+                buffered.flush()?;
                 Ok(written)
             })
-        }
-        Out::Through(file) => {
-            let mut buffered = std::io::BufWriter::new(file);
-            stream(&claims, &campaign, status, args.format, &mut buffered)
-                .await
-                .and_then(|written| {
-                    buffered.flush()?;
-                    Ok(written)
-                })
-        }
     }
+    // On any error the target is dropped unfinished: a failed export leaves no half file.
+    .and_then(|written| {
+        target.finish()?;
+        Ok(written)
+    })
     .with_context(|| format!("exporting to {}", out.display()))?;
     let json = serde_json::json!({
         "campaign_id": campaign,
@@ -136,79 +122,6 @@ pub(crate) async fn run(args: ExportArgs, ctx: &Context) -> anyhow::Result<()> {
             out.display()
         )
     })
-}
-
-/// Where `--out` sends the export.
-enum Out {
-    /// A regular file, or nothing yet: the export goes to a temporary file beside it, created
-    /// exclusively under a random name (nothing another user planted is opened or followed),
-    /// and renamed over the target once complete, with the target's permissions if it had any.
-    Replace {
-        file: tempfile::NamedTempFile,
-        permissions: Option<std::fs::Permissions>,
-    },
-    /// A character device or a named pipe (`/dev/stdout`, a FIFO a program reads): written
-    /// through, never replaced by a regular file.
-    Through(std::fs::File),
-}
-
-impl Out {
-    /// Opens the export's target `out`; refuses a symbolic link (the operator names the file
-    /// itself, and a link planted in a shared directory must not redirect the export), a
-    /// directory and anything else that is neither a file, a device nor a pipe.
-    fn open(out: &Path) -> anyhow::Result<Out> {
-        let refused = |what: &str| {
-            anyhow::Error::from(crate::Error::from(Invalid::new(
-                "--out",
-                format!("`{}` is {what}", shown(&out.display().to_string())),
-            )))
-        };
-        let permissions = match std::fs::symlink_metadata(out) {
-            Ok(meta) => {
-                let kind = meta.file_type();
-                if kind.is_symlink() {
-                    return Err(refused(
-                        "a symbolic link; name the file it points to instead",
-                    ));
-                }
-                if kind.is_char_device() || kind.is_fifo() {
-                    let file = std::fs::OpenOptions::new()
-                        .write(true)
-                        .open(out)
-                        .with_context(|| format!("opening {}", out.display()))?;
-                    return Ok(Out::Through(file));
-                }
-                if !kind.is_file() {
-                    return Err(refused(
-                        "not a regular file, a device or a pipe; name a file to write",
-                    ));
-                }
-                Some(std::fs::Permissions::from_mode(
-                    meta.permissions().mode() & 0o7777,
-                ))
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-            Err(err) => {
-                return Err(anyhow::Error::from(err).context(format!("reading {}", out.display())));
-            }
-        };
-        let dir = match out.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        let name = out.file_name().unwrap_or_default().to_string_lossy();
-        let prefix = format!(".{name}.");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".partial");
-        if permissions.is_none() {
-            // A new file gets the permissions any new file gets (0666 less the umask).
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let file = builder
-            .tempfile_in(dir)
-            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-        Ok(Out::Replace { file, permissions })
-    }
 }
 
 /// Writes every claim of `campaign` (with `status`, if given) to `out`, a page at a time,

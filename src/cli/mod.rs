@@ -17,12 +17,14 @@ mod html;
 mod inventory;
 mod jwt;
 mod man;
+mod out_file;
 mod output;
 mod parse;
 mod sale_report;
 mod serve;
 mod settings;
 mod simulate;
+mod simulate_page;
 mod watch;
 
 use std::ffi::OsString;

@@ -2,13 +2,12 @@
 //! `--html FILE` a self-contained page with charts.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
-use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::out_file::OutFile;
 use super::{html, output};
 use crate::domain::{Bucket, CampaignState, SaleReport, rfc3339};
 
@@ -173,8 +172,8 @@ pub(crate) fn table(report: &SaleReport, state: CampaignState) -> String {
     text
 }
 
-/// Writes the page to `path`: into a temporary file beside it, synced, then renamed over it,
-/// so a reader never sees half a page and a failure leaves any earlier page as it was.
+/// Writes the page to `path` (see [`OutFile`]): a reader never sees half a page and a
+/// failure leaves any earlier page as it was.
 pub(crate) fn write_html(
     report: &SaleReport,
     state: CampaignState,
@@ -185,24 +184,5 @@ pub(crate) fn write_html(
         &summary(report, state),
         &[REFUSALS_NOTE, TIMELINE_NOTE],
     );
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let context = || format!("writing {}", path.display());
-    let mut file = tempfile::NamedTempFile::new_in(dir).with_context(context)?;
-    file.write_all(page.as_bytes()).with_context(context)?;
-    // Readable by others, like any file the operator writes: the page is made to be shared.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .with_context(context)?;
-    }
-    file.as_file().sync_all().with_context(context)?;
-    file.persist(path)
-        .map_err(|err| err.error)
-        .with_context(context)?;
-    Ok(())
+    OutFile::open(path, "--html")?.write_whole(page.as_bytes())
 }

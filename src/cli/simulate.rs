@@ -1,6 +1,7 @@
 //! `flashsale simulate`: fire N concurrent users at a campaign, then prove from the store that
 //! nothing oversold, nothing was handed out twice and nothing was left unsold.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,13 +12,15 @@ use futures::FutureExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::jwt::SecretArgs;
+use super::out_file::OutFile;
 use super::{Context, Interrupted, OutputFormat, Settings, hint, output, parse};
 use crate::Error;
 use crate::auth::AuthError;
 use crate::clock::SystemClock;
 use crate::domain::{Amount, CampaignId, Currency, Hold, Invalid, Units};
 use crate::simulate::{
-    self, CartRange, HttpTarget, Identities, IdentityKind, Load, Progress, Report, Simulator,
+    self, Arrivals, CartRange, HttpTarget, Identities, IdentityKind, Load, Progress, Report,
+    Simulator,
 };
 
 const EXAMPLES: &str = "\
@@ -28,6 +31,14 @@ Examples:
   flashsale simulate --users 10000 --inventory 1000 --jwt   # time token verification too
   flashsale --store sqlite:shop.db simulate --users 10000 --inventory 1000 \\
       --target http://127.0.0.1:8080   # through `flashsale serve` on that store
+  flashsale simulate --users 20000 --inventory 5000 --arrivals burst:1s --html sale.html
+
+--arrivals runs an open loop: each shopper starts at its own instant, whether or not the
+earlier ones have finished, as real shoppers do (at most 100000 in flight; a shopper due
+while that many are in flight starts late, and the report says how late). Shopper i of N
+arrives at DURATION x F^-1(i/N): uniform spreads them evenly; burst is the opening rush, the
+rate highest at the start and falling linearly to nothing at DURATION (three quarters arrive
+in the first half); ramp rises linearly from nothing (a quarter arrive in the first half).
 
 Without --campaign, a fresh live campaign is created (10 % off, at most 5.00, carts from
 20.00, open for an hour) and removed afterwards unless --keep. --like ID rehearses on a
@@ -80,9 +91,19 @@ pub(crate) struct SimulateArgs {
         allow_hyphen_values = true
     )]
     void_ratio: f64,
-    /// Users in flight at once.
+    /// Users in flight at once (a closed loop: each starts when another finishes).
     #[arg(long, value_name = "C", default_value_t = simulate::DEFAULT_CONCURRENCY)]
     concurrency: usize,
+    /// An open loop instead: the users arrive over DURATION, each starting at its instant
+    /// whether or not earlier ones finished. KIND is uniform (evenly), burst (most at the
+    /// opening, thinning out) or ramp (rising); e.g. burst:1s, uniform:10s, ramp:30s.
+    #[arg(long, value_name = "KIND:DURATION", conflicts_with = "concurrency")]
+    arrivals: Option<String>,
+    /// Also write the report as a self-contained HTML page with charts over the run (requests
+    /// and outcomes, latency, offered and completed users, remaining units). Replaced whole;
+    /// a symbolic link or a directory is refused.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
     /// Seed of the users' carts and tabs; the report shows it so a run can be repeated
     /// [default: random].
     #[arg(long, value_name = "S")]
@@ -175,6 +196,11 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target, TypedCarts), Invalid> {
         carts,
         redeem_ratio: args.redeem_ratio,
         void_ratio: args.void_ratio,
+        arrivals: args
+            .arrivals
+            .as_deref()
+            .map(|text| Arrivals::parse(text, "--arrivals"))
+            .transpose()?,
     };
     load.validate().map_err(hint::name_load_flag)?;
     let target = match (&args.campaign, &args.like, args.inventory) {
@@ -249,6 +275,13 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
     }
     let identities = identities(&args, &target, server.is_some(), &ctx.settings)?;
     let actor = super::actor()?;
+    // Before the store is opened: a page that cannot be written is a usage error that runs
+    // nothing. Dropped unwritten (an interruption, an error), it leaves nothing behind.
+    let page = args
+        .html
+        .as_deref()
+        .map(|path| OutFile::open(path, "--html"))
+        .transpose()?;
     carts_in(ctx, &target, typed, &mut load).await?;
     let mut simulator = Simulator::new(ctx.store().await?.clone(), SystemClock)
         .with_identities(identities)
@@ -316,9 +349,7 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
         let broken = report.invariants.broken().chain(report.checks.failed());
         Error::InvariantViolation(broken.collect::<Vec<_>>().join(", "))
     });
-    ctx.emit(&report_json(&report, !remove), || {
-        report_table(&report, !remove)
-    })?;
+    emit(ctx, &report, !remove, page.zip(args.html.as_deref()))?;
     let Some(violation) = verdict else {
         return Ok(ExitCode::SUCCESS);
     };
@@ -327,6 +358,33 @@ pub(crate) async fn run(args: SimulateArgs, ctx: &Context) -> anyhow::Result<Exi
         super::print_error(&violation.to_string());
     }
     Ok(ExitCode::from(violation.kind().exit_code()))
+}
+
+/// Prints the report, after writing its page when one was asked for.
+fn emit(
+    ctx: &Context,
+    report: &Report,
+    kept: bool,
+    page: Option<(OutFile, &std::path::Path)>,
+) -> anyhow::Result<()> {
+    let mut json = report_json(report, kept);
+    let written = match page {
+        Some((file, path)) => {
+            file.write_whole(super::simulate_page::page(report, kept).as_bytes())?;
+            Some(path.display().to_string())
+        }
+        None => None,
+    };
+    if let Some(path) = &written {
+        json["html"] = path.clone().into();
+    }
+    ctx.emit(&json, || {
+        let mut text = report_table(report, kept);
+        if let Some(path) = &written {
+            let _ = write!(text, "\nwrote {path}");
+        }
+        text
+    })
 }
 
 /// How the simulated users prove who they are: through a server, tokens of its own key; with
@@ -444,15 +502,84 @@ fn report_json(report: &Report, kept: bool) -> serde_json::Value {
     json
 }
 
-/// The report as a table for a person.
+/// How many seconds the table lists before pointing at `-o json` and `--html`.
+const TABLE_SECONDS: usize = 60;
+
+/// The report as a table for a person: the summary, then the run second by second.
 fn report_table(r: &Report, kept: bool) -> String {
     let mut rows = run_rows(r, kept);
     rows.extend(verdict_rows(r));
-    output::key_values(&rows)
+    let mut text = output::key_values(&rows);
+    text.push_str("\n\n");
+    text.push_str(&seconds_table(r));
+    text
+}
+
+/// One row per second of the run: users offered (open loop), started and finished, answers,
+/// latency percentiles of the answers in that second, and units left at its end.
+fn seconds_table(r: &Report) -> String {
+    let open = r.arrivals.is_some();
+    let mut header = vec!["second"];
+    if open {
+        header.push("offered");
+    }
+    header.extend([
+        "arrived",
+        "done",
+        "in flight",
+        "requests",
+        "claimed",
+        "sold out",
+        "errors",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "remaining",
+    ]);
+    let rows = r
+        .per_second
+        .iter()
+        .take(TABLE_SECONDS)
+        .map(|s| {
+            let mut row = vec![s.second.to_string()];
+            if open {
+                row.push(s.offered.unwrap_or(0).to_string());
+            }
+            row.extend([
+                s.arrived.to_string(),
+                s.completed.to_string(),
+                s.in_flight.to_string(),
+                s.requests.to_string(),
+                s.claimed.to_string(),
+                s.sold_out.to_string(),
+                s.errors.to_string(),
+                s.latency_ms.p50.to_string(),
+                s.latency_ms.p90.to_string(),
+                s.latency_ms.p99.to_string(),
+                s.latency_ms.max.to_string(),
+                s.remaining.to_string(),
+            ]);
+            row
+        })
+        .collect();
+    let mut text = output::rows_table(&header, rows);
+    let more = r.per_second.len().saturating_sub(TABLE_SECONDS);
+    if more > 0 {
+        let _ = write!(
+            text,
+            "\n… {more} more seconds: see `-o json` or `--html FILE`"
+        );
+    }
+    text
 }
 
 /// The report's rows about the run: what was sent, what came back, how fast.
-fn run_rows(r: &Report, kept: bool) -> Vec<(&'static str, String)> {
+#[expect(
+    clippy::too_many_lines,
+    reason = "one row per figure of the run, in the table's order"
+)]
+pub(super) fn run_rows(r: &Report, kept: bool) -> Vec<(&'static str, String)> {
     let mut rows = vec![
         (
             "campaign",
@@ -471,7 +598,13 @@ fn run_rows(r: &Report, kept: bool) -> Vec<(&'static str, String)> {
         ),
         ("inventory", r.inventory.to_string()),
         ("seed", r.seed.to_string()),
-        ("concurrency", r.concurrency.to_string()),
+        (
+            "concurrency",
+            match &r.arrivals {
+                None => r.concurrency.to_string(),
+                Some(_) => format!("open loop, at most {} in flight", r.concurrency),
+            },
+        ),
         ("requests", r.requests.to_string()),
         ("claimed", r.claimed.to_string()),
         ("replayed", r.replayed.to_string()),
@@ -498,10 +631,18 @@ fn run_rows(r: &Report, kept: bool) -> Vec<(&'static str, String)> {
         (
             "duration",
             format!(
-                "{} ms ({} claims/s, {} requests/s); audit {} ms",
-                r.duration_ms, r.claims_per_sec, r.requests_per_sec, r.audit_ms
+                "{} ms ({} requests/s); audit {} ms",
+                r.duration_ms, r.requests_per_sec, r.audit_ms
             ),
         ),
+        (
+            "claim rate",
+            format!(
+                "{} claims/s over {} ms, from the first granted request to the last grant",
+                r.claims_per_sec, r.claims_window_ms
+            ),
+        ),
+        ("peak in flight", r.peak_in_flight.to_string()),
         (
             "latency",
             format!(
@@ -518,6 +659,24 @@ fn run_rows(r: &Report, kept: bool) -> Vec<(&'static str, String)> {
             .to_owned(),
         ),
     ];
+    if let Some(a) = &r.arrivals {
+        let mut text = format!(
+            "{}:{}s ({} users/s offered on average; the latest started {} ms past its instant",
+            a.shape.as_str(),
+            a.over_ms / 1_000,
+            a.offered_per_sec,
+            a.max_lag_ms
+        );
+        if a.held_by_cap > 0 {
+            let _ = write!(text, "; {} waited for a slot under the cap", a.held_by_cap);
+        }
+        text.push(')');
+        let at = rows
+            .iter()
+            .position(|(key, _)| *key == "concurrency")
+            .map_or(0, |i| i + 1);
+        rows.insert(at, ("arrivals", text));
+    }
     if let Some(url) = &r.target {
         rows.push(("target", url.clone()));
     }
@@ -553,7 +712,7 @@ fn run_rows(r: &Report, kept: bool) -> Vec<(&'static str, String)> {
 }
 
 /// The report's rows about the verdicts: what the store holds, each invariant, each check.
-fn verdict_rows(r: &Report) -> Vec<(&'static str, String)> {
+pub(super) fn verdict_rows(r: &Report) -> Vec<(&'static str, String)> {
     let verdict = |ok: bool| if ok { "ok" } else { "VIOLATED" };
     let i = &r.invariants;
     let mut rows = vec![

@@ -98,6 +98,7 @@ pub(super) async fn checkout<S: Store, C: Clock>(
         None => false,
         Some(Ok(_)) => {
             bump(&p.voided);
+            shared.returned(1);
             true
         }
         Some(Err(err)) => {

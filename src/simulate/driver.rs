@@ -1,11 +1,13 @@
 //! The driver: creates and removes a run's campaign, fires the users at it, each in its own
 //! task, and hands what it saw to the judgement.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::TimeDelta;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::answer::Heard;
 use super::checkout::checkout;
@@ -13,7 +15,7 @@ use super::http::HttpTarget;
 use super::identities::{Credential, Identities};
 use super::load::{Load, cents};
 use super::progress::{Progress, bump};
-use super::report::{GroupCommit, Lifecycle, Report, Run, Timings, judge};
+use super::report::{GroupCommit, Lifecycle, Outcome, Report, Run, Timings, judge};
 use crate::clock::Clock;
 use crate::domain::{
     Actor, Campaign, CampaignId, CampaignState, Cents, ClaimStatus, ClaimToken, Currency,
@@ -189,6 +191,8 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         // store happens during the run, as far as the run can tell.
         let life_before = self.lifecycle(id).await?;
         let before = (self.audit(id).await?, life_before);
+        let commits_before = self.store.commit_stats();
+        let started = Instant::now();
         let shared = Arc::new(Shared {
             service: ClaimService::new(self.store.clone(), self.clock.clone()),
             campaigns: CampaignService::new(self.store.clone(), self.clock.clone()),
@@ -201,10 +205,10 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             load: load.clone(),
             prefix: format!("sim-{}", random_tag()),
             progress,
+            started,
+            returned: Mutex::default(),
         });
 
-        let commits_before = self.store.commit_stats();
-        let started = Instant::now();
         // Only a campaign with a hold has anything to expire; sweeping one without would
         // only add writes to the run.
         let (stop_sweeps, stopped) = tokio::sync::watch::channel(false);
@@ -327,6 +331,9 @@ async fn expire_during_run<S: Store, C: Clock>(
                     .progress
                     .expired
                     .fetch_add(expired, std::sync::atomic::Ordering::Relaxed);
+                if expired > 0 {
+                    shared.returned(expired);
+                }
             }
             Err(_) => bump(&shared.progress.lifecycle_errors),
         }
@@ -362,45 +369,130 @@ pub(super) struct Shared<S, C> {
     pub(super) load: Load,
     pub(super) prefix: String,
     pub(super) progress: Arc<Progress>,
+    /// When the run started: the timeline's seconds count from here.
+    pub(super) started: Instant,
+    /// Units handed back by voids and expiries, by second of the run.
+    returned: Mutex<BTreeMap<u64, u64>>,
 }
 
-/// How long one request took, in µs.
+impl<S, C> Shared<S, C> {
+    /// The time since the run started.
+    pub(super) fn since_start(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Counts `units` handed back to the stock now.
+    pub(super) fn returned(&self, units: u64) {
+        let second = self.since_start().as_secs();
+        // A poisoned lock only means another task panicked mid-increment; the tally stands.
+        let mut returned = self
+            .returned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *returned.entry(second).or_default() += units;
+    }
+}
+
+/// How long one request took, in µs, when it was sent and how it was answered.
 #[derive(Clone, Copy, Debug)]
 struct Timing {
     /// The whole request, identity included.
     request: u64,
     /// Verifying its token, when one was verified.
     identity: Option<u64>,
+    /// When it was sent, since the start of the run.
+    sent: Duration,
+    /// How it was answered.
+    outcome: Outcome,
 }
 
-/// Runs every user, at most `concurrency` at a time, and merges their timings.
+/// What one user's task hands back: its requests' timings, and when it finished.
+struct UserRun {
+    timings: Vec<Timing>,
+    done: Duration,
+}
+
+/// Runs every user, in a closed loop of at most `concurrency` at a time, or in an open loop
+/// at the instants of the load's arrivals; merges their timings.
 ///
-/// Each user is its own task; this loop alone owns the histograms, so recording needs no lock.
-/// It starts user `i + concurrency` only when some earlier user finished, so the number of live
-/// tasks (and of unjoined results) never exceeds `concurrency`.
+/// Each user is its own task; this loop alone owns the histograms and the timeline, so
+/// recording needs no lock. The live tasks (and unjoined results) never exceed the load's
+/// bound: `concurrency`, or the open loop's cap.
 async fn drive<S: Store, C: Clock>(shared: &Arc<Shared<S, C>>) -> Timings {
     let mut timings = Timings::new();
     let mut users = JoinSet::new();
-    let mut merge = |joined: Result<Vec<Timing>, tokio::task::JoinError>| match joined {
-        Ok(user_timings) => {
-            for timing in user_timings {
-                timings.record(timing.request, timing.identity);
+    let progress = &shared.progress;
+    let bound = shared.load.in_flight_bound();
+    let merge = |timings: &mut Timings, joined: Result<UserRun, tokio::task::JoinError>| {
+        match joined {
+            Ok(run) => {
+                timings.timeline.completed(run.done);
+                for t in run.timings {
+                    timings.record(t.request, t.identity);
+                    let took = Duration::from_micros(t.request);
+                    timings.timeline.answered(t.sent, took, t.outcome);
+                }
             }
+            // A user task that panicked answered nobody; count it so the run cannot pass
+            // silently with fewer requests than it planned.
+            Err(_) => bump(&progress.errors),
         }
-        // A user task that panicked answered nobody; count it so the run cannot pass silently
-        // with fewer requests than it planned.
-        Err(_) => bump(&shared.progress.errors),
     };
     for index in 0..shared.load.users {
-        if users.len() >= shared.load.concurrency
-            && let Some(joined) = users.join_next().await
-        {
-            merge(joined);
+        let due = shared.load.arrivals.map(|arrivals| {
+            let offset = arrivals.offset(index, shared.load.users);
+            timings.timeline.offered(offset);
+            shared.started + offset
+        });
+        let mut waited = false;
+        loop {
+            while let Some(joined) = users.try_join_next() {
+                merge(&mut timings, joined);
+            }
+            if users.len() >= bound {
+                // Full: wait for a user to finish (in an open loop, this arrival may be late).
+                waited = true;
+                if let Some(joined) = users.join_next().await {
+                    merge(&mut timings, joined);
+                }
+                continue;
+            }
+            match due {
+                // Open loop: wait for the arrival instant, merging finished users meanwhile;
+                // this user starts then whether or not the earlier ones have finished.
+                Some(due) if Instant::now() < due => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(due) => break,
+                        Some(joined) = users.join_next() => merge(&mut timings, joined),
+                    }
+                }
+                _ => break,
+            }
         }
+        let now = shared.since_start();
+        let late = due.map_or(Duration::ZERO, |due| {
+            Instant::now().saturating_duration_since(due)
+        });
+        // Held by the cap: it waited for a slot and started past its instant.
+        timings
+            .timeline
+            .arrived(now, late, waited && !late.is_zero());
+        progress.started();
         users.spawn(simulate_user(Arc::clone(shared), index));
     }
     while let Some(joined) = users.join_next().await {
-        merge(joined);
+        merge(&mut timings, joined);
+    }
+    let returned = std::mem::take(
+        &mut *shared
+            .returned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    for (second, units) in returned {
+        timings
+            .timeline
+            .returned(Duration::from_secs(second), units);
     }
     timings
 }
@@ -415,7 +507,7 @@ enum Answer {
 /// One user: it gets its credential, its tabs race each other, then it retries once if it
 /// duplicates, then it checks what it was told against the store. Returns each request's
 /// timing.
-async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64) -> Vec<Timing> {
+async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64) -> UserRun {
     let plan = shared.load.plan(index);
     let progress = &shared.progress;
     if shared.rule.is_eligible(plan.cart) {
@@ -427,8 +519,11 @@ async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64
     let Ok(user) = UserId::parse(&format!("{}-{index}", shared.prefix)) else {
         // The prefix is ASCII and short, so this cannot happen; if it did, it is an error.
         bump(&progress.errors);
-        bump(&progress.users_done);
-        return Vec::new();
+        progress.finished();
+        return UserRun {
+            timings: Vec::new(),
+            done: shared.since_start(),
+        };
     };
 
     // Handed out before the user's first request and outside its timing, as an identity
@@ -460,8 +555,11 @@ async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64
     if let Some(token) = check_user(&shared, &user, &answers).await {
         checkout(&shared, &user, &credential, index, &token, plan).await;
     }
-    bump(&progress.users_done);
-    answers.into_iter().map(|(_, timing)| timing).collect()
+    progress.finished();
+    UserRun {
+        timings: answers.into_iter().map(|(_, timing)| timing).collect(),
+        done: shared.since_start(),
+    }
 }
 
 /// Checks one user's answers among themselves and against the claim the store holds for them,
@@ -531,35 +629,41 @@ async fn request<S: Store, C: Clock>(
         };
         (Heard::from(outcome), verifying)
     };
-    let timing = Timing {
-        request: micros(started.elapsed()),
-        identity: verifying.map(micros),
-    };
+    let request_micros = micros(started.elapsed());
     bump(&progress.requests);
-    let answer = match outcome {
+    let (answer, outcome) = match outcome {
         Heard::Made(claim) => {
             bump(&progress.claimed);
-            Answer::Granted {
-                fresh: true,
-                token: claim.token,
-            }
+            let token = claim.token;
+            (Answer::Granted { fresh: true, token }, Outcome::Claimed)
         }
         Heard::Replayed(claim) => {
             bump(&progress.replayed);
-            Answer::Granted {
-                fresh: false,
-                token: claim.token,
-            }
+            let token = claim.token;
+            (
+                Answer::Granted {
+                    fresh: false,
+                    token,
+                },
+                Outcome::Replayed,
+            )
         }
         Heard::Refused(kind) => {
-            bump(match kind {
-                Some(ErrorKind::SoldOut) => &progress.sold_out,
-                Some(ErrorKind::NotEligible) => &progress.not_eligible,
-                Some(ErrorKind::NotLive) => &progress.not_live,
-                _ => &progress.errors,
-            });
-            Answer::Refused
+            let (counter, outcome) = match kind {
+                Some(ErrorKind::SoldOut) => (&progress.sold_out, Outcome::SoldOut),
+                Some(ErrorKind::NotEligible) => (&progress.not_eligible, Outcome::Refused),
+                Some(ErrorKind::NotLive) => (&progress.not_live, Outcome::Refused),
+                _ => (&progress.errors, Outcome::Error),
+            };
+            bump(counter);
+            (Answer::Refused, outcome)
         }
+    };
+    let timing = Timing {
+        request: request_micros,
+        identity: verifying.map(micros),
+        sent: started.saturating_duration_since(shared.started),
+        outcome,
     };
     (answer, timing)
 }

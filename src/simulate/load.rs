@@ -3,6 +3,8 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use std::time::Duration;
+
 use crate::domain::{Cents, Invalid};
 
 /// The most users one run may simulate; far above any real sale, and it keeps every count
@@ -15,6 +17,16 @@ pub const MAX_TABS: u32 = 64;
 
 /// The most users in flight at once.
 pub const MAX_CONCURRENCY: usize = 100_000;
+
+/// The most shoppers an open-loop run ([`Load::arrivals`]) keeps in flight: each one is a task
+/// holding its requests, so a store slower than the offered rate would otherwise grow memory
+/// without bound. A shopper due while this many are in flight starts as soon as one finishes,
+/// late, and the report says how late ([`Arrivals`]).
+pub const MAX_IN_FLIGHT: usize = MAX_CONCURRENCY;
+
+/// The longest span arrivals may be spread over: an hour. Longer is a soak test, not a sale,
+/// and the report keeps one row per second of the run.
+pub const MAX_ARRIVALS_SECS: u64 = 3_600;
 
 /// Users in flight at once by default: enough to keep the embedded store's group commit
 /// batching full, few enough that memory stays small.
@@ -84,6 +96,115 @@ pub struct Load {
     /// user's own redemption when both happen), after which the user claims again and must
     /// get the voided claim back.
     pub void_ratio: f64,
+    /// An open loop: each shopper starts at its own arrival instant, whether or not earlier
+    /// ones have finished (at most [`MAX_IN_FLIGHT`] in flight). `None`: a closed loop of
+    /// [`Load::concurrency`] shoppers, each starting when another finishes.
+    pub arrivals: Option<Arrivals>,
+}
+
+/// How an open-loop run's shoppers arrive: the shape of the arrival instants, and the span
+/// they are spread over. Shopper `i` of `n` arrives at `over * F⁻¹(i / n)` from the start of
+/// the run, where `F` is the shape's share of arrivals by then; the first arrives at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrivals {
+    /// The shape.
+    pub shape: Shape,
+    /// The span every arrival falls within.
+    pub over: Duration,
+}
+
+/// The shape of arrivals over their span `D`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Evenly spread: a constant rate of `n / D`.
+    Uniform,
+    /// The opening rush: the rate is highest at the start (`2n / D`) and falls linearly to
+    /// nothing at `D`, so three quarters of the shoppers arrive in the first half.
+    Burst,
+    /// A rising rate, proportional to the time since the start (from nothing to `2n / D`):
+    /// a quarter of the shoppers arrive in the first half.
+    Ramp,
+}
+
+impl Shape {
+    /// The shape's name, as `--arrivals` and the report spell it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Uniform => "uniform",
+            Shape::Burst => "burst",
+            Shape::Ramp => "ramp",
+        }
+    }
+
+    /// The instant, as a share of the span, by which a share `q` (in `[0, 1)`) of the
+    /// shoppers have arrived: the inverse of the shape's cumulative distribution.
+    fn quantile(self, q: f64) -> f64 {
+        match self {
+            Shape::Uniform => q,
+            // Density 2(1 - t): F(t) = 1 - (1 - t)^2.
+            Shape::Burst => 1.0 - (1.0 - q).sqrt(),
+            // Density 2t: F(t) = t^2.
+            Shape::Ramp => q.sqrt(),
+        }
+    }
+}
+
+impl Arrivals {
+    /// Reads `KIND:DURATION` (`uniform:10s`, `burst:1s`, `ramp:30s`); the duration reads like
+    /// every duration an operator types (s, m, h; at least 1s), at most
+    /// [`MAX_ARRIVALS_SECS`].
+    ///
+    /// # Errors
+    /// [`Invalid`] naming `field`, with what was expected.
+    pub fn parse(text: &str, field: &'static str) -> Result<Arrivals, Invalid> {
+        let shown = crate::domain::shown(text);
+        let bad = |why: String| Invalid::new(field, why);
+        let Some((kind, span)) = text.split_once(':') else {
+            return Err(bad(format!(
+                "`{shown}` is not KIND:DURATION, e.g. uniform:10s, burst:1s or ramp:30s"
+            )));
+        };
+        let shape = match kind {
+            "uniform" => Shape::Uniform,
+            "burst" => Shape::Burst,
+            "ramp" => Shape::Ramp,
+            _ => {
+                return Err(bad(format!(
+                    "`{}` is not a kind of arrivals: uniform, burst or ramp",
+                    crate::domain::shown(kind)
+                )));
+            }
+        };
+        let over = crate::domain::parse::duration(span, field)?
+            .to_std()
+            .map_err(|_| bad(format!("`{shown}` must last at least 1s")))?;
+        if over.as_secs() > MAX_ARRIVALS_SECS {
+            return Err(bad(format!(
+                "`{shown}` spreads arrivals over more than {MAX_ARRIVALS_SECS}s (an hour)"
+            )));
+        }
+        Ok(Arrivals { shape, over })
+    }
+
+    /// When shopper `index` of `users` arrives, from the start of the run.
+    #[must_use]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a share of at most a billion users: f64's error is far below a microsecond"
+    )]
+    pub fn offset(&self, index: u64, users: u64) -> Duration {
+        let share = index as f64 / users.max(1) as f64;
+        self.over
+            .mul_f64(self.shape.quantile(share.clamp(0.0, 1.0)))
+    }
+}
+
+impl std::fmt::Display for Arrivals {
+    /// As typed: `burst:1s`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}s", self.shape.as_str(), self.over.as_secs())
+    }
 }
 
 /// What one user does, derived from `(seed, user index)` alone.
@@ -127,6 +248,18 @@ impl Load {
             carts: CartRange::default(),
             redeem_ratio: DEFAULT_REDEEM_RATIO,
             void_ratio: DEFAULT_VOID_RATIO,
+            arrivals: None,
+        }
+    }
+
+    /// The most shoppers in flight at once: [`Load::concurrency`] in a closed loop,
+    /// [`MAX_IN_FLIGHT`] in an open one.
+    #[must_use]
+    pub fn in_flight_bound(&self) -> usize {
+        if self.arrivals.is_some() {
+            MAX_IN_FLIGHT
+        } else {
+            self.concurrency
         }
     }
 
@@ -375,5 +508,76 @@ mod tests {
             assert_eq!(err.field, field, "{load:?}");
             assert!(!err.reason.contains("--"), "a flag in {err}");
         }
+    }
+
+    #[test]
+    fn arrivals_read_kind_and_duration_and_refuse_anything_else() {
+        let read = |text| Arrivals::parse(text, "--arrivals");
+        assert_eq!(
+            read("burst:1s"),
+            Ok(Arrivals {
+                shape: Shape::Burst,
+                over: Duration::from_secs(1),
+            })
+        );
+        assert_eq!(read("uniform:1m30s").map(|a| a.over.as_secs()), Ok(90));
+        assert_eq!(read("ramp:1h").map(|a| a.shape), Ok(Shape::Ramp));
+        assert_eq!(
+            read("ramp:30s").map(|a| a.to_string()),
+            Ok("ramp:30s".into())
+        );
+        for (text, why) in [
+            ("burst", "is not KIND:DURATION"),
+            (
+                "poisson:1s",
+                "`poisson` is not a kind of arrivals: uniform, burst or ramp",
+            ),
+            ("Burst:1s", "is not a kind of arrivals"),
+            ("burst:0s", "must be at least 1s"),
+            ("burst:-1s", "is not a duration"),
+            ("burst:1", "a unit is required"),
+            ("burst:", "a unit is required"),
+            ("burst:1h1s", "more than 3600s"),
+        ] {
+            let err = read(text).expect_err(text);
+            assert_eq!(err.field, "--arrivals", "{text}");
+            assert!(err.reason.contains(why), "{text}: {err}");
+        }
+    }
+
+    /// The share of `users` arrivals that fall in the first `fraction` of the span.
+    fn share_before(arrivals: Arrivals, users: u64, fraction: f64) -> u64 {
+        let cut = arrivals.over.mul_f64(fraction);
+        (0..users)
+            .filter(|&i| arrivals.offset(i, users) < cut)
+            .count() as u64
+    }
+
+    #[test]
+    fn each_shape_spreads_its_arrivals_as_documented() {
+        let over = Duration::from_secs(10);
+        let shaped = |shape| Arrivals { shape, over };
+        for shape in [Shape::Uniform, Shape::Burst, Shape::Ramp] {
+            let a = shaped(shape);
+            assert_eq!(a.offset(0, 1_000), Duration::ZERO, "{shape:?}");
+            let offsets: Vec<Duration> = (0..1_000).map(|i| a.offset(i, 1_000)).collect();
+            assert!(
+                offsets.windows(2).all(|w| w[0] <= w[1]),
+                "{shape:?} goes back in time"
+            );
+            assert!(
+                offsets.iter().all(|o| *o < over),
+                "{shape:?} arrives after its span"
+            );
+        }
+        // Half the span holds half the uniform arrivals, three quarters of a burst's and a
+        // quarter of a ramp's.
+        assert_eq!(share_before(shaped(Shape::Uniform), 1_000, 0.5), 500);
+        assert_eq!(share_before(shaped(Shape::Burst), 1_000, 0.5), 750);
+        assert_eq!(share_before(shaped(Shape::Ramp), 1_000, 0.5), 250);
+        // Evenly spread: one every span / users.
+        let uniform = shaped(Shape::Uniform);
+        assert_eq!(uniform.offset(1, 1_000), Duration::from_millis(10));
+        assert_eq!(uniform.offset(999, 1_000), Duration::from_millis(9_990));
     }
 }

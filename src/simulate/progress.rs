@@ -47,6 +47,10 @@ pub struct Progress {
     pub(super) double_redemptions: AtomicU64,
     /// Users who claimed again after a void and got a unit or another claim (I9).
     pub(super) reclaims_not_final: AtomicU64,
+    /// Users started and not yet finished.
+    pub(super) in_flight: AtomicU64,
+    /// The most users that were in flight at once.
+    pub(super) peak_in_flight: AtomicU64,
     /// Over HTTP: answers by status; `0` counts requests that got no answer at all.
     pub(super) http_status: Mutex<BTreeMap<u16, u64>>,
 }
@@ -64,6 +68,18 @@ pub(super) fn read(counter: &AtomicU64) -> u64 {
 }
 
 impl Progress {
+    /// One more user in flight.
+    pub(super) fn started(&self) {
+        let now = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak_in_flight.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// One user fewer in flight; it is done.
+    pub(super) fn finished(&self) {
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        bump(&self.users_done);
+    }
+
     /// Tallies one HTTP answer's status (`None`: no answer came back).
     pub(super) fn heard(&self, status: Option<u16>) {
         // A poisoned lock only means another user's task panicked mid-increment; the tally is

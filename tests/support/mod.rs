@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub(crate) mod page;
 pub(crate) mod server;
 
 /// A temp dir with its own store; every command runs with a clean `FLASHSALE_*` environment.

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::measure::{GroupCommit, Timings, latency, peak_rss_mb, per_second};
+use super::timeline::millis;
 use super::{Invariants, Lifecycle, MAX_ERROR_RATIO, Report, RunChecks};
 use crate::domain::CampaignId;
 use crate::simulate::identities::IdentityKind;
@@ -33,12 +34,17 @@ pub(in crate::simulate) struct Run<'a> {
 /// Judges the run: every verdict reads the store's state after the run (`after`); the users'
 /// answers are compared with it, never trusted instead of it. A store that could not be read
 /// after the run (`after` is an error) proves nothing, and the run fails.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the report's fields one by one, in its order"
+)]
 pub(in crate::simulate) fn judge(
     run: &Run<'_>,
     (before, life_before): (Audit, Lifecycle),
     after: Result<(Audit, Lifecycle), String>,
 ) -> Report {
     let p = run.progress;
+    let timeline = &run.timings.timeline;
     let claimed = read(&p.claimed);
     let sold_out = read(&p.sold_out);
     let requests = read(&p.requests);
@@ -94,7 +100,12 @@ pub(in crate::simulate) fn judge(
         eligible_users,
         duplicate_users: read(&p.duplicate_users),
         tabs: run.load.tabs,
-        concurrency: run.load.concurrency,
+        concurrency: run.load.in_flight_bound(),
+        arrivals: run
+            .load
+            .arrivals
+            .map(|arrivals| timeline.arrivals(arrivals, run.load.users)),
+        peak_in_flight: read(&p.peak_in_flight),
         inventory: after.total,
         requests,
         claimed,
@@ -116,7 +127,13 @@ pub(in crate::simulate) fn judge(
         audit_ms: u64::try_from(run.audit_elapsed.as_millis()).unwrap_or(u64::MAX),
         target: run.target.clone(),
         http_status: run.target.as_ref().map(|_| p.http_statuses()),
-        claims_per_sec: per_second(claimed, run.elapsed),
+        // No timed grant (a user task that panicked), no window to measure the claims over.
+        claims_per_sec: if timeline.claims_window().is_zero() {
+            0.0
+        } else {
+            per_second(claimed, timeline.claims_window())
+        },
+        claims_window_ms: millis(timeline.claims_window()),
         requests_per_sec: per_second(requests, run.elapsed),
         latency_ms: latency(&run.timings.requests),
         identity: run.identity,
@@ -126,6 +143,7 @@ pub(in crate::simulate) fn judge(
             _ => None,
         },
         group_commit: run.group_commit,
+        per_second: timeline.seconds(before.remaining, run.load.arrivals.is_some()),
         store_before: before,
         store_after,
         lifecycle_before: life_before,
@@ -595,7 +613,8 @@ mod tests {
             (report.claimed, report.sold_out, report.inventory),
             (4, 6, 4)
         );
-        assert_eq!((report.claims_per_sec, report.requests_per_sec), (2.0, 5.0));
+        // No grant was timed: there is no window to measure the claims over.
+        assert_eq!((report.claims_per_sec, report.requests_per_sec), (0.0, 5.0));
         assert_eq!(report.identity_ms, None);
         // No request was timed, so every percentile reads zero rather than failing.
         let untimed = Latency {
@@ -605,6 +624,65 @@ mod tests {
             max: 0.0,
         };
         assert_eq!(report.latency_ms, untimed);
+    }
+
+    /// 4 units granted in the first half second of a two-second run: 8 claims a second while
+    /// they were granted, not 2 over the whole run.
+    #[test]
+    fn claims_per_second_are_measured_over_the_granting_window() {
+        use crate::simulate::report::Outcome;
+        let mut timings = Timings::new();
+        for (sent, took) in [(0, 100), (50, 100), (200, 150), (400, 100)] {
+            let (sent, took) = (Duration::from_millis(sent), Duration::from_millis(took));
+            timings.timeline.answered(sent, took, Outcome::Claimed);
+        }
+        let late = Duration::from_millis(1_900);
+        timings
+            .timeline
+            .answered(late, Duration::from_millis(1), Outcome::SoldOut);
+        let progress = Progress {
+            claimed: AtomicU64::new(4),
+            sold_out: AtomicU64::new(1),
+            requests: AtomicU64::new(5),
+            ..Progress::default()
+        };
+        let after = audit(4, 0, 4);
+        let run = Run {
+            campaign: &CampaignId::parse("sim-test").expect("id"),
+            load: &Load::new(5, 1),
+            user_prefix: "sim-test",
+            identity: IdentityKind::Operator,
+            progress: &progress,
+            timings: &timings,
+            elapsed: Duration::from_secs(2),
+            audit_elapsed: Duration::from_millis(3),
+            target: None,
+            group_commit: None,
+            shared: false,
+        };
+        let life = Lifecycle {
+            claimed: 4,
+            ..Lifecycle::default()
+        };
+        let report = judge(
+            &run,
+            (audit(4, 4, 0), Lifecycle::default()),
+            Ok((after, life)),
+        );
+        assert_eq!(
+            (
+                report.claims_window_ms,
+                report.claims_per_sec,
+                report.requests_per_sec
+            ),
+            (500.0, 8.0, 2.5)
+        );
+        let seconds: Vec<(u64, u64, i64)> = report
+            .per_second
+            .iter()
+            .map(|s| (s.claimed, s.sold_out, s.remaining))
+            .collect();
+        assert_eq!(seconds, [(4, 0, 0), (0, 1, 0)]);
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub(in crate::simulate) struct Timings {
     pub(super) requests: Histogram<u64>,
     /// Every token verification (empty without JWTs).
     pub(super) identity: Histogram<u64>,
+    /// The run second by second.
+    pub(in crate::simulate) timeline: super::timeline::Timeline,
 }
 
 impl Timings {
@@ -76,6 +78,7 @@ impl Timings {
         Timings {
             requests: new_histogram(),
             identity: new_histogram(),
+            timeline: super::timeline::Timeline::default(),
         }
     }
 

@@ -8,6 +8,7 @@
 mod judge;
 mod lifecycle;
 mod measure;
+mod timeline;
 mod verdict;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,8 @@ pub(super) use self::judge::{Run, judge};
 pub use self::lifecycle::Lifecycle;
 pub(super) use self::measure::Timings;
 pub use self::measure::{GroupCommit, Latency};
+pub(super) use self::timeline::Outcome;
+pub use self::timeline::{ArrivalsReport, Percentiles, Second};
 pub use self::verdict::{Invariants, MAX_ERROR_RATIO, RunChecks};
 
 /// The outcome of a simulation: what was sent, what came back, and what the store holds.
@@ -41,8 +44,15 @@ pub struct Report {
     pub duplicate_users: u64,
     /// Tabs per duplicating user.
     pub tabs: u32,
-    /// Users in flight at once.
+    /// The most users in flight at once: `--concurrency` in a closed loop; with `arrivals`,
+    /// the open loop's cap.
     pub concurrency: usize,
+    /// With an open loop: how the users arrived. Absent in a closed loop, where each user
+    /// starts when another finishes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<ArrivalsReport>,
+    /// The most users that were in flight at once.
+    pub peak_in_flight: u64,
     /// Units of the campaign (its total after the run).
     pub inventory: i64,
     /// Claim requests sent.
@@ -91,8 +101,12 @@ pub struct Report {
     /// HTTP too; their outcomes are the lifecycle's counts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status: Option<BTreeMap<u16, u64>>,
-    /// `claimed` answers per second of `duration_ms`.
+    /// `claimed` answers per second of `claims_window_ms`: the pace at which units went while
+    /// they were being granted, not diluted by the refusals after the stock ran out.
     pub claims_per_sec: f64,
+    /// The span the claims were made over: from sending the first request that was granted
+    /// to the answer of the last grant, in ms to the µs (0 without a grant).
+    pub claims_window_ms: f64,
     /// Answers of any kind per second of `duration_ms` (the store's decision rate; with a small
     /// inventory most answers are refusals).
     pub requests_per_sec: f64,
@@ -107,6 +121,9 @@ pub struct Report {
     /// How the store batched the run's writes, when it counts them (`SQLite`; not `MongoDB`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_commit: Option<GroupCommit>,
+    /// The run second by second from its start: offered and started users, users finished,
+    /// answers by outcome, latency percentiles and units left.
+    pub per_second: Vec<Second>,
     /// What the store held before the run.
     pub store_before: Audit,
     /// What the store held after the run; the invariants are checked against it. `None`
