@@ -1357,7 +1357,33 @@ async fn reconcile_refuses_an_unexplained_drift_unless_forced_and_expire_returns
         "{}",
         refused.body
     );
+    // The CLI's kind, code and words (its exit 1 is `internal`), with the body's flag to force.
     assert_eq!(refused.body["error"]["kind"], "internal");
+    assert_eq!(refused.body["error"]["code"], "drift_too_large");
+    let message = refused.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "campaign `spring`: remaining is off by 2 units, more than a crash can strand"
+        ) && message.contains("`\"force\": true`"),
+        "{message}"
+    );
+    let cli = env
+        .run([
+            "inventory",
+            "reconcile",
+            "spring",
+            "--apply",
+            "--yes",
+            "--output",
+            "json",
+        ])
+        .code(1)
+        .run();
+    let cli: Value = serde_json::from_str(&cli.stdout).unwrap();
+    assert_eq!(cli["error"]["kind"], refused.body["error"]["kind"]);
+    let cli_message = cli["error"]["message"].as_str().unwrap();
+    let (words, _) = cli_message.split_once(": if you know why").unwrap();
+    assert!(message.starts_with(words), "{message} / {cli_message}");
     assert_eq!(
         (env.store_state(), events(&env)),
         (state, log),

@@ -9,7 +9,7 @@ use promql_parser::parser::Expr;
 use promql_parser::util::{ExprVisitor, walk_expr};
 use serde_json::Value;
 
-use crate::serve::{Server, client, scrape, token};
+use crate::serve::{client, scrape, start, token};
 use crate::support::TestEnv;
 
 /// Metrics Prometheus makes itself, not `serve`: `up` is whether the scrape succeeded.
@@ -117,7 +117,7 @@ fn alert_exprs() -> Vec<(String, String)> {
 fn served_metrics() -> BTreeSet<String> {
     let env = TestEnv::new();
     env.create_campaign("spring", 3);
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let text = tokio::runtime::Runtime::new()
         .expect("runtime")
         .block_on(async {
@@ -131,7 +131,7 @@ fn served_metrics() -> BTreeSet<String> {
             assert_eq!(claimed.status(), 201);
             scrape(&server).await
         });
-    assert_eq!(server.stop().code(), Some(0));
+    assert_eq!(server.stop().1.code(), Some(0));
     exposed(&text)
 }
 

@@ -8,14 +8,14 @@
 
 use crate::support;
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
+use support::server::Server;
 use support::{TestEnv, unix_now};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jwt");
@@ -215,60 +215,10 @@ fn self_signed(dir: &std::path::Path) -> (Arc<rustls::ServerConfig>, std::path::
     (Arc::new(config), cert)
 }
 
-/// A running `flashsale serve` verifying with the keys `key_args` name.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(env: &TestEnv, key_args: &[&str]) -> Server {
-        Server::start_with(env, key_args, &[])
-    }
-
-    /// The server with `vars` set in its environment too.
-    fn start_with(env: &TestEnv, key_args: &[&str], vars: &[(&str, &std::path::Path)]) -> Server {
-        let log = std::fs::File::create(env.path().join("serve-keys.log")).unwrap();
-        let mut child = env
-            .std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"])
-            .args(key_args)
-            .envs(vars.iter().copied())
-            .env_remove("FLASHSALE_JWT_SECRET")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let json: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|err| panic!("not the listening line ({err}): {line:?}"));
-        Server {
-            child,
-            base: format!("http://{}", json["listening"].as_str().unwrap()),
-        }
-    }
-
-    fn stop(mut self) -> std::process::ExitStatus {
-        support::Signal::Term.send(&self.child);
-        for _ in 0..1_500 {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("the server did not stop in 30s");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // A failed test must not leave a server behind.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A running `flashsale serve` verifying with the keys `key_args` name (no secret: the test
+/// environment passes no `FLASHSALE_*` variable of its own).
+fn start(env: &TestEnv, key_args: &[&str]) -> Server {
+    Server::start_with(env, key_args, &[])
 }
 
 async fn claim(http: &reqwest::Client, base: &str, token: &str) -> u16 {
@@ -343,12 +293,12 @@ async fn keys_rotate_under_load_and_no_valid_claim_is_lost() {
     env.create_campaign("spring", 1_000_000);
     let mut keys = vec![Key::new("rsa", "k1")];
     let issuer = Issuer::start(&[&keys[0]]).await;
-    let server = Server::start(&env, &["--jwks-url", &issuer.url]);
+    let server = start(&env, &["--jwks-url", &issuer.url]);
     let http = flashsale::outbound::client().build().unwrap();
     let signing: Signing = Arc::new(Mutex::new(keys[0].clone()));
     let stop = Arc::new(AtomicBool::new(false));
     let loader = tokio::spawn(load(
-        server.base.clone(),
+        server.base().to_owned(),
         Arc::clone(&signing),
         8,
         Arc::clone(&stop),
@@ -370,7 +320,7 @@ async fn keys_rotate_under_load_and_no_valid_claim_is_lost() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         issuer.publish(&[&new]);
         tokio::time::sleep(SEEN).await;
-        let status = claim(&http, &server.base, &old.token(&format!("late-{kid}"))).await;
+        let status = claim(&http, server.base(), &old.token(&format!("late-{kid}"))).await;
         assert_eq!(status, 401, "a token of the withdrawn key {}", old.kid);
         refused_after_removal += 1;
         keys.push(new);
@@ -387,7 +337,7 @@ async fn keys_rotate_under_load_and_no_valid_claim_is_lost() {
     );
     assert!(failed.is_empty(), "valid claims refused: {failed:?}");
     assert!(ok >= 200, "too little load to say anything: {ok}");
-    assert!(server.stop().success());
+    assert!(server.stop().1.success());
     issuer.stop().await;
 }
 
@@ -405,11 +355,11 @@ async fn a_key_set_is_fetched_over_https_from_an_issuer_the_system_trusts() {
     let server = Server::start_with(
         &env,
         &["--jwks-url", &issuer.url],
-        &[("SSL_CERT_FILE", &cert)],
+        &[("SSL_CERT_FILE", cert.to_str().unwrap())],
     );
     let http = flashsale::outbound::client().build().unwrap();
-    assert_eq!(claim(&http, &server.base, &key.token("ana")).await, 201);
-    assert!(server.stop().success());
+    assert_eq!(claim(&http, server.base(), &key.token("ana")).await, 201);
+    assert!(server.stop().1.success());
 
     // The same issuer, its certificate not trusted: no key is taken from it.
     let untrusted = env
@@ -440,12 +390,12 @@ async fn a_key_set_file_verifies_each_algorithm_and_needs_a_kid_for_several_keys
     let env = TestEnv::new();
     env.create_campaign("spring", 100);
     let file = format!("{FIXTURES}/jwks.json");
-    let server = Server::start(&env, &["--jwks-file", &file]);
+    let server = start(&env, &["--jwks-file", &file]);
     let http = flashsale::outbound::client().build().unwrap();
     for (name, user) in [("rsa", "ana"), ("ec", "bo"), ("ed", "cy")] {
         let key = Key::new(name, name);
         assert_eq!(
-            claim(&http, &server.base, &key.token(user)).await,
+            claim(&http, server.base(), &key.token(user)).await,
             201,
             "{name}"
         );
@@ -456,7 +406,7 @@ async fn a_key_set_file_verifies_each_algorithm_and_needs_a_kid_for_several_keys
         kid: "ec".into(),
         ..Key::new("rsa", "rsa")
     };
-    assert_eq!(claim(&http, &server.base, &wrong.token("dee")).await, 401);
+    assert_eq!(claim(&http, server.base(), &wrong.token("dee")).await, 401);
     // No kid, three keys: refused.
     let rsa = Key::new("rsa", "rsa");
     let no_kid = jsonwebtoken::encode(
@@ -465,12 +415,12 @@ async fn a_key_set_file_verifies_each_algorithm_and_needs_a_kid_for_several_keys
         &rsa.private,
     )
     .unwrap();
-    assert_eq!(claim(&http, &server.base, &no_kid).await, 401);
+    assert_eq!(claim(&http, server.base(), &no_kid).await, 401);
     assert_eq!(
-        claim(&http, &server.base, &Key::new("rsa", "other").token("fay")).await,
+        claim(&http, server.base(), &Key::new("rsa", "other").token("fay")).await,
         401
     );
-    assert!(server.stop().success());
+    assert!(server.stop().1.success());
 }
 
 #[test]

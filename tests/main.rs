@@ -50,6 +50,8 @@ mod keys;
 mod lifecycle;
 /// Several processes claiming on one SQLite file at once keep the invariants.
 mod multiprocess;
+/// The HTTP API's OpenAPI document: committed, served, and what real answers look like.
+mod openapi;
 /// `campaign create` on a terminal prompts for what is missing.
 mod prompts;
 /// The README, docs/ and CONTRIBUTING.md: exit codes, samples, variables, links.

@@ -10,7 +10,7 @@ use crate::support;
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::os::unix::process::ExitStatusExt as _;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -26,93 +26,18 @@ use support::TestEnv;
 
 const SECRET: &str = "serve-test-secret-0123456789abcdef";
 
-/// A running `flashsale serve`.
-pub(crate) struct Server {
-    child: Child,
-    base: String,
-    /// Where its log lines go.
-    log: std::path::PathBuf,
+pub(crate) use support::server::Server;
+
+/// Starts `serve` on a free port of 127.0.0.1 with the test secret and `extra` arguments.
+pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Server {
+    start_with(env, extra, &[])
 }
 
-impl Server {
-    /// Starts `serve` on a free port of 127.0.0.1 with the test secret and `extra` arguments,
-    /// and waits for the line that gives its address. Logs go to a file in the temp dir (a
-    /// full pipe nobody reads would block the server).
-    pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Server {
-        Server::start_with(env, extra, &[])
-    }
-
-    /// The same, with `vars` in the server's environment.
-    fn start_with(env: &TestEnv, extra: &[&str], vars: &[(&str, &str)]) -> Server {
-        let log_path = env
-            .path()
-            .join(format!("serve-{}.log", support::unique_name("log")));
-        let log = std::fs::File::create(&log_path).unwrap();
-        let mut child = env
-            .std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"])
-            .args(extra)
-            .env("FLASHSALE_JWT_SECRET", SECRET)
-            .envs(vars.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let json: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|err| panic!("not the listening line ({err}): {line:?}"));
-        let address = json["listening"].as_str().unwrap().to_owned();
-        Server {
-            child,
-            base: format!("http://{address}"),
-            log: log_path,
-        }
-    }
-
-    pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn address(&self) -> String {
-        self.base.trim_start_matches("http://").to_owned()
-    }
-
-    /// Sends SIGTERM to the server's pid.
-    fn terminate(&self) {
-        support::Signal::Term.send(&self.child);
-    }
-
-    /// Waits for the server to exit, at most `within`.
-    fn wait(mut self, within: Duration) -> std::process::ExitStatus {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                started.elapsed() < within,
-                "the server did not stop in {within:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// SIGTERM, and the exit status.
-    pub(crate) fn stop(self) -> std::process::ExitStatus {
-        self.terminate();
-        self.wait(Duration::from_secs(30))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // A failed test must not leave a server behind.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The same, with `vars` in the server's environment.
+fn start_with(env: &TestEnv, extra: &[&str], vars: &[(&str, &str)]) -> Server {
+    let mut all = vec![("FLASHSALE_JWT_SECRET", SECRET)];
+    all.extend_from_slice(vars);
+    Server::start_with(env, extra, &all)
 }
 
 /// A token of the test secret for `user`.
@@ -205,7 +130,7 @@ async fn refusals_carry_a_code_and_every_answer_a_request_id_its_log_line_names(
     ])
     .code(0)
     .json();
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let http = client();
     let ana = token("ana");
     let claim = |campaign: &str, cart: i64| {
@@ -267,8 +192,8 @@ async fn refusals_carry_a_code_and_every_answer_a_request_id_its_log_line_names(
         .to_owned();
     assert_eq!(fresh.len(), 24, "{fresh}");
 
-    let log = server.log.clone();
-    assert!(server.stop().success());
+    let log = server.log().to_path_buf();
+    assert!(server.stop().1.success());
     let lines = log_lines(&log);
     let line = |id: &str| {
         lines
@@ -320,7 +245,7 @@ async fn browsers_reach_the_api_only_from_the_cors_origins() {
             .map(|value| value.to_str().unwrap().to_owned())
     };
 
-    let server = Server::start_with(
+    let server = start_with(
         &env,
         &["--cors-origin", "http://localhost:3000"],
         &[("FLASHSALE_CORS_ORIGIN", "https://ignored.example")],
@@ -328,9 +253,9 @@ async fn browsers_reach_the_api_only_from_the_cors_origins() {
     // The flag wins over the variable, as for every flag.
     let response = preflight(&server, shop).await.unwrap();
     assert_eq!(header(&response, "access-control-allow-origin"), None);
-    assert!(server.stop().success());
+    assert!(server.stop().1.success());
 
-    let server = Server::start_with(&env, &[], &[("FLASHSALE_CORS_ORIGIN", shop)]);
+    let server = start_with(&env, &[], &[("FLASHSALE_CORS_ORIGIN", shop)]);
     let response = preflight(&server, shop).await.unwrap();
     assert!(response.status().is_success(), "{}", response.status());
     assert_eq!(
@@ -357,13 +282,13 @@ async fn browsers_reach_the_api_only_from_the_cors_origins() {
     );
     let exposed = header(&claimed, "access-control-expose-headers").unwrap();
     assert!(exposed.contains("x-request-id"), "{exposed}");
-    assert!(server.stop().success());
+    assert!(server.stop().1.success());
 
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let response = preflight(&server, shop).await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(header(&response, "access-control-allow-origin"), None);
-    assert!(server.stop().success());
+    assert!(server.stop().1.success());
 }
 
 /// The page a shop's storefront would serve: it claims through the API named in its query
@@ -408,12 +333,12 @@ async fn a_storefront_in_a_real_browser_claims_only_from_an_allowed_origin() {
             .unwrap();
     });
     let allowed = format!("http://127.0.0.1:{shop_port}");
-    let server = Server::start(&env, &["--cors-origin", &allowed]);
+    let server = start(&env, &["--cors-origin", &allowed]);
     let profile = env.path().join("browser-profile");
     let open = |origin: String, user: &str| {
         let url = format!(
             "{origin}/page.html?api={}&token={}",
-            server.base,
+            server.base(),
             token(user)
         );
         let profile = profile.clone();
@@ -442,7 +367,7 @@ async fn a_storefront_in_a_real_browser_claims_only_from_an_allowed_origin() {
     // `localhost` is another origin than `127.0.0.1`, though the same server.
     let result = open(format!("http://localhost:{shop_port}"), "bo").await;
     assert!(result.starts_with("blocked"), "{result}");
-    assert!(server.stop().success());
+    assert!(server.stop().1.success());
     let _ = close_shop.send(());
     shop_task.await.unwrap();
     // The blocked page's claim was never sent: the browser stopped at the preflight.
@@ -459,10 +384,10 @@ async fn the_log_format_and_level_are_the_operators_choice() {
     let http = client();
     let get = |server: &Server| http.get(server.url("/v1/campaigns/drop")).send();
 
-    let server = Server::start(&env, &["--log-format", "text"]);
+    let server = start(&env, &["--log-format", "text"]);
     assert_eq!(get(&server).await.unwrap().status(), StatusCode::OK);
-    let log = server.log.clone();
-    assert!(server.stop().success());
+    let log = server.log().to_path_buf();
+    assert!(server.stop().1.success());
     let text = std::fs::read_to_string(&log).unwrap();
     let request = text
         .lines()
@@ -474,10 +399,10 @@ async fn the_log_format_and_level_are_the_operators_choice() {
         "{request}"
     );
 
-    let server = Server::start_with(&env, &[], &[("FLASHSALE_LOG", "warn")]);
+    let server = start_with(&env, &[], &[("FLASHSALE_LOG", "warn")]);
     assert_eq!(get(&server).await.unwrap().status(), StatusCode::OK);
-    let log = server.log.clone();
-    assert!(server.stop().success());
+    let log = server.log().to_path_buf();
+    assert!(server.stop().1.success());
     let lines = log_lines(&log);
     assert!(
         lines.iter().all(|line| line["message"] != "request"),
@@ -558,7 +483,7 @@ fn serve_refuses_to_start_without_a_key_and_opens_nothing() {
 async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store() {
     let env = TestEnv::new();
     env.create_campaign("drop", 1);
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let http = client();
     let claim_url = server.url("/v1/campaigns/drop/claim");
     let before = env.store_bytes();
@@ -835,7 +760,7 @@ async fn routes_answer_the_contract_and_refused_requests_never_reach_the_store()
         .unwrap_or_else(|| panic!("no store commits in\n{metrics}"));
     assert!(commits.parse::<u64>().unwrap() >= 1, "{metrics}");
 
-    let status = server.stop();
+    let status = server.stop().1;
     assert_eq!(status.code(), Some(0), "{status:?}");
     let log = std::fs::read_dir(env.path())
         .unwrap()
@@ -945,10 +870,10 @@ async fn check_store(env: &TestEnv, acknowledged: &BTreeMap<String, String>) -> 
 async fn sigterm_under_load_finishes_in_flight_claims_and_exits_0() {
     let env = TestEnv::new();
     env.create_campaign("rush", 400);
-    let server = Server::start(&env, &[]);
+    let mut server = start(&env, &[]);
     let answered = Arc::new(AtomicUsize::new(0));
     let rush = tokio::spawn(claim_rush(
-        vec![server.base.clone()],
+        vec![server.base().to_owned()],
         2000,
         64,
         Arc::clone(&answered),
@@ -957,7 +882,7 @@ async fn sigterm_under_load_finishes_in_flight_claims_and_exits_0() {
         assert!(!rush.is_finished(), "the rush ended before the signal");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    server.terminate();
+    server.signal(support::Signal::Term);
     let status = server.wait(Duration::from_secs(30));
     assert_eq!(status.code(), Some(0), "{status:?}");
     let acknowledged = rush.await.unwrap();
@@ -978,10 +903,10 @@ async fn sigterm_under_load_finishes_in_flight_claims_and_exits_0() {
 async fn sigkill_under_load_loses_no_answered_claim() {
     let env = TestEnv::new();
     env.create_campaign("rush", 400);
-    let mut server = Server::start(&env, &[]);
+    let mut server = start(&env, &[]);
     let answered = Arc::new(AtomicUsize::new(0));
     let rush = tokio::spawn(claim_rush(
-        vec![server.base.clone()],
+        vec![server.base().to_owned()],
         2000,
         64,
         Arc::clone(&answered),
@@ -990,7 +915,7 @@ async fn sigkill_under_load_loses_no_answered_claim() {
         assert!(!rush.is_finished(), "the rush ended before the kill");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    server.child.kill().unwrap(); // SIGKILL, by pid
+    server.kill(); // SIGKILL, by pid
     let status = server.wait(Duration::from_secs(10));
     assert_eq!(status.signal(), Some(9), "{status:?}");
     let acknowledged = rush.await.unwrap();
@@ -1003,8 +928,8 @@ async fn sigkill_under_load_loses_no_answered_claim() {
 async fn two_servers_on_one_sqlite_file_never_oversell() {
     let env = TestEnv::new();
     env.create_campaign("rush", 150);
-    let (a, b) = (Server::start(&env, &[]), Server::start(&env, &[]));
-    let bases = vec![a.base.clone(), b.base.clone()];
+    let (a, b) = (start(&env, &[]), start(&env, &[]));
+    let bases = vec![a.base().to_owned(), b.base().to_owned()];
     // Every user claims twice, once on each server (a second tab behind a load balancer).
     let answered = Arc::new(AtomicUsize::new(0));
     let (first, second) = tokio::join!(
@@ -1033,8 +958,8 @@ async fn two_servers_on_one_sqlite_file_never_oversell() {
         150,
         "every unit went to exactly one user"
     );
-    assert_eq!(a.stop().code(), Some(0));
-    assert_eq!(b.stop().code(), Some(0));
+    assert_eq!(a.stop().1.code(), Some(0));
+    assert_eq!(b.stop().1.code(), Some(0));
     assert_eq!(
         check_store(&env, &acknowledged).await,
         150,
@@ -1045,7 +970,7 @@ async fn two_servers_on_one_sqlite_file_never_oversell() {
 #[test]
 fn idle_and_slow_clients_are_disconnected() {
     let env = TestEnv::new();
-    let server = Server::start(&env, &["--header-timeout", "1s"]);
+    let server = start(&env, &["--header-timeout", "1s"]);
     let closed_within = |sent: &[u8]| {
         let mut stream = std::net::TcpStream::connect(server.address()).unwrap();
         stream
@@ -1068,14 +993,14 @@ fn idle_and_slow_clients_are_disconnected() {
         slow < Duration::from_secs(5),
         "a slow client held its connection {slow:?}"
     );
-    assert_eq!(server.stop().code(), Some(0));
+    assert_eq!(server.stop().1.code(), Some(0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_overloaded_server_sheds_load_with_503_and_retry_after() {
     let env = TestEnv::new();
     env.create_campaign("rush", 1000);
-    let server = Server::start(&env, &["--max-in-flight", "1"]);
+    let server = start(&env, &["--max-in-flight", "1"]);
     let http = client();
     let requests = (0..200).map(|i| {
         let request = http
@@ -1104,14 +1029,14 @@ async fn an_overloaded_server_sheds_load_with_503_and_retry_after() {
     // Health is never shed.
     let (status, _, _, _) = answer(http.get(server.url("/healthz"))).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(server.stop().code(), Some(0));
+    assert_eq!(server.stop().1.code(), Some(0));
 }
 
 #[test]
 fn ctrl_c_stops_the_server_like_sigterm() {
     let env = TestEnv::new();
-    let server = Server::start(&env, &[]);
-    support::Signal::Int.send(&server.child);
+    let mut server = start(&env, &[]);
+    server.signal(support::Signal::Int);
     let status = server.wait(Duration::from_secs(30));
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
@@ -1127,7 +1052,7 @@ fn ctrl_c_stops_the_server_like_sigterm() {
 async fn serve_on_mongodb_claims_and_stops_cleanly() {
     let env = TestEnv::mongo("serve");
     env.create_campaign("drop", 1);
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let http = client();
     let url = server.url("/v1/campaigns/drop/claim");
     let cart = json!({"cart_cents": 5000});
@@ -1154,7 +1079,7 @@ async fn serve_on_mongodb_claims_and_stops_cleanly() {
     );
     let (status, _, _, _) = answer(http.get(server.url("/readyz"))).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(server.stop().code(), Some(0));
+    assert_eq!(server.stop().1.code(), Some(0));
     let log = std::fs::read_dir(env.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -1175,7 +1100,7 @@ async fn serve_on_mongodb_claims_and_stops_cleanly() {
 #[test]
 fn simulate_through_a_server_passes_its_audit_and_counts_statuses() {
     let env = TestEnv::new();
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let report = simulate_through(
         &env,
         &server,
@@ -1195,7 +1120,7 @@ fn simulate_through_a_server_passes_its_audit_and_counts_statuses() {
         ],
     );
     assert_eq!(report["passed"], true, "{report}");
-    assert_eq!(report["target"], server.base.as_str());
+    assert_eq!(report["target"], server.base());
     assert_eq!(report["claimed"], 60, "{report}");
     assert_eq!(report["store_after"]["claims"], 60, "{report}");
     let statuses = report["http_status"].as_object().unwrap();
@@ -1223,7 +1148,7 @@ fn simulate_through_a_server_passes_its_audit_and_counts_statuses() {
     assert!(report["audit_ms"].is_u64(), "{report}");
     // The server's writer committed, not the simulator's: no group-commit numbers of its own.
     assert!(report.get("group_commit").is_none(), "{report}");
-    assert!(server.stop().success());
+    assert!(server.stop().1.success());
 }
 
 /// Through a server, the simulated operator voids claims in the store while their shoppers
@@ -1232,7 +1157,7 @@ fn simulate_through_a_server_passes_its_audit_and_counts_statuses() {
 #[test]
 fn simulate_through_a_server_voids_and_claims_again_over_the_wire() {
     let env = TestEnv::new();
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let report = simulate_through(
         &env,
         &server,
@@ -1261,12 +1186,12 @@ fn simulate_through_a_server_voids_and_claims_again_over_the_wire() {
     // The claims again after a void are not claim-phase requests: every status counted is one
     // of `requests`.
     assert_eq!(answered(&report), count("requests"), "{report}");
-    assert!(server.stop().success());
+    assert!(server.stop().1.success());
 }
 
 /// `simulate` with `flags` through `server`, with the server's key; its JSON report (exit 0).
 fn simulate_through(env: &TestEnv, server: &Server, flags: &[&str]) -> Value {
-    let mut args = vec!["simulate", "--target", &server.base];
+    let mut args = vec!["simulate", "--target", server.base()];
     args.extend_from_slice(flags);
     env.run(args).env("FLASHSALE_JWT_SECRET", SECRET).json()
 }
@@ -1286,7 +1211,7 @@ fn answered(report: &Value) -> u64 {
 #[test]
 fn simulate_through_a_server_with_the_wrong_key_claims_nothing_and_fails() {
     let env = TestEnv::new();
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let report = env
         .run([
             "simulate",
@@ -1295,7 +1220,7 @@ fn simulate_through_a_server_with_the_wrong_key_claims_nothing_and_fails() {
             "--inventory",
             "5",
             "--target",
-            &server.base,
+            server.base(),
         ])
         .env(
             "FLASHSALE_JWT_SECRET",
@@ -1307,7 +1232,7 @@ fn simulate_through_a_server_with_the_wrong_key_claims_nothing_and_fails() {
     assert_eq!(report["claimed"], 0);
     assert_eq!(report["errors"], report["requests"]);
     assert_eq!(report["http_status"], json!({"401": report["requests"]}));
-    assert!(server.stop().success());
+    assert!(server.stop().1.success());
 }
 
 /// A target that is not `http://HOST:PORT`, or no key to sign with, is a usage error that
@@ -1370,7 +1295,7 @@ async fn redeem_over_http_is_for_the_tokens_owner_only() {
     env.create_campaign("drop", 3);
     let ana_claim = env.claim("drop", "ana", "30").json();
     let code = ana_claim["claim"]["token"].as_str().unwrap().to_owned();
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let http = client();
     let url = server.url("/v1/campaigns/drop/redeem");
     let body =
@@ -1473,7 +1398,7 @@ async fn redeem_over_http_is_for_the_tokens_owner_only() {
         !metrics.contains("outcome=\"unauthenticated\""),
         "{metrics}"
     );
-    assert_eq!(server.stop().code(), Some(0));
+    assert_eq!(server.stop().1.code(), Some(0));
 }
 
 /// The server's `/metrics` text.
@@ -1512,7 +1437,7 @@ fn serve_expires_holds_periodically() {
     ])
     .json();
     env.claim("drop", "ana", "30").json();
-    let server = Server::start(&env, &["--expire-every", "1s"]);
+    let server = start(&env, &["--expire-every", "1s"]);
     let started = Instant::now();
     loop {
         let shown = env
@@ -1539,5 +1464,5 @@ fn serve_expires_holds_periodically() {
         metrics.lines().any(|l| l == line),
         "no `{line}` in\n{metrics}"
     );
-    assert_eq!(server.stop().code(), Some(0));
+    assert_eq!(server.stop().1.code(), Some(0));
 }

@@ -10,84 +10,38 @@
 
 use crate::support;
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use flashsale::auth::JwtSigner;
 use flashsale::clock::{Clock as _, SystemClock};
 use flashsale::domain::UserId;
-use serde_json::Value;
 use support::TestEnv;
 
 const SECRET: &str = "limits-test-secret-0123456789abcdef";
 
-/// A running `flashsale serve`, killed by pid when dropped.
-pub(crate) struct Server {
-    child: Child,
-    address: String,
+pub(crate) use support::server::Server;
+
+/// Starts `serve` on a free port of 127.0.0.1 with this module's secret and `extra` arguments.
+pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Server {
+    Server::start_with(env, extra, &[("FLASHSALE_JWT_SECRET", SECRET)])
 }
 
-impl Server {
-    pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Server {
-        let log = std::fs::File::create(env.path().join("serve.log")).unwrap();
-        let mut child = env
-            .std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"])
-            .args(extra)
-            .env("FLASHSALE_JWT_SECRET", SECRET)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let json: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|err| panic!("not the listening line ({err}): {line:?}"));
-        Server {
-            child,
-            address: json["listening"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    /// Stops the server with SIGTERM (its log written out) and waits for it, at most 30 s.
-    pub(crate) fn stop(mut self) -> Option<i32> {
-        support::Signal::Term.send(&self.child);
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(30) {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("the server did not stop within 30 s");
-    }
-
-    /// A connection to the server, with a read timeout of `patience`.
-    fn connect(&self, patience: Duration) -> TcpStream {
-        let stream = TcpStream::connect(&self.address).unwrap();
-        stream.set_read_timeout(Some(patience)).unwrap();
-        stream
-    }
-
-    /// Sends `request` (which asks for the connection to close) and reads the whole answer:
-    /// its status line's code and the rest of it.
-    pub(crate) fn ask(&self, request: &str) -> (u16, String) {
-        let mut stream = self.connect(Duration::from_secs(30));
-        stream.write_all(request.as_bytes()).unwrap();
-        answer_of(&mut stream)
-    }
+/// A connection to `server`, with a read timeout of `patience`.
+fn connect(server: &Server, patience: Duration) -> TcpStream {
+    let stream = TcpStream::connect(server.address()).unwrap();
+    stream.set_read_timeout(Some(patience)).unwrap();
+    stream
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Sends `request` (which asks for the connection to close) to `server` and reads the whole
+/// answer: its status line's code and the rest of it.
+pub(crate) fn ask(server: &Server, request: &str) -> (u16, String) {
+    let mut stream = connect(server, Duration::from_secs(30));
+    stream.write_all(request.as_bytes()).unwrap();
+    answer_of(&mut stream)
 }
 
 /// Everything the server sends until it closes: its status code and the text.
@@ -146,7 +100,7 @@ fn stalled_claim(authorization: Option<&str>) -> String {
 fn stalled_bodies_hold_no_slot_and_meet_a_deadline() {
     let env = TestEnv::new();
     env.create_campaign("spring", 10);
-    let server = Server::start(
+    let server = start(
         &env,
         &[
             "--max-in-flight",
@@ -161,20 +115,22 @@ fn stalled_bodies_hold_no_slot_and_meet_a_deadline() {
     let mut anonymous = Vec::new();
     let mut stalled = Vec::new();
     for i in 0..4 {
-        let mut stream = server.connect(Duration::from_secs(15));
+        let mut stream = connect(&server, Duration::from_secs(15));
         stream.write_all(stalled_claim(None).as_bytes()).unwrap();
         anonymous.push(stream);
-        let mut stream = server.connect(Duration::from_secs(15));
+        let mut stream = connect(&server, Duration::from_secs(15));
         stream
             .write_all(stalled_claim(Some(&token(&format!("slow{i}")))).as_bytes())
             .unwrap();
         stalled.push(stream);
     }
     std::thread::sleep(Duration::from_millis(300));
-    let (code, text) = server.ask(&claim("ana"));
+    let (code, text) = ask(&server, &claim("ana"));
     assert_eq!(code, 201, "{text}");
-    let (code, text) =
-        server.ask("GET /v1/campaigns/spring HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    let (code, text) = ask(
+        &server,
+        "GET /v1/campaigns/spring HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(code, 200, "{text}");
     for mut stream in anonymous {
         let (code, text) = answer_of(&mut stream);
@@ -200,8 +156,8 @@ fn stalled_bodies_hold_no_slot_and_meet_a_deadline() {
 fn a_declared_body_over_the_limit_is_answered_413_at_once() {
     let env = TestEnv::new();
     env.create_campaign("spring", 10);
-    let server = Server::start(&env, &["--request-timeout", "20s"]);
-    let mut stream = server.connect(Duration::from_secs(10));
+    let server = start(&env, &["--request-timeout", "20s"]);
+    let mut stream = connect(&server, Duration::from_secs(10));
     let started = Instant::now();
     write!(
         stream,
@@ -228,15 +184,18 @@ fn a_declared_body_over_the_limit_is_answered_413_at_once() {
 fn two_authorization_headers_are_refused() {
     let env = TestEnv::new();
     env.create_campaign("spring", 10);
-    let server = Server::start(&env, &[]);
+    let server = start(&env, &[]);
     let body = r#"{"cart_cents":5000}"#;
-    let (code, text) = server.ask(&format!(
-        "POST /v1/campaigns/spring/claim HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {}\r\n\
+    let (code, text) = ask(
+        &server,
+        &format!(
+            "POST /v1/campaigns/spring/claim HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {}\r\n\
          Authorization: Bearer {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        token("ana"),
-        token("bo"),
-        body.len()
-    ));
+            token("ana"),
+            token("bo"),
+            body.len()
+        ),
+    );
     assert_eq!(code, 401, "{text}");
     assert!(
         text.contains("more than one `Authorization` header; send one"),
@@ -260,8 +219,8 @@ fn two_authorization_headers_are_refused() {
 #[test]
 fn a_flood_of_headers_is_answered_431() {
     let env = TestEnv::new();
-    let server = Server::start(&env, &["--header-timeout", "30s"]);
-    let mut stream = server.connect(Duration::from_secs(10));
+    let server = start(&env, &["--header-timeout", "30s"]);
+    let mut stream = connect(&server, Duration::from_secs(10));
     let started = Instant::now();
     stream
         .write_all(b"GET /v1/campaigns/spring HTTP/1.1\r\nHost: t\r\n")
@@ -287,13 +246,16 @@ fn a_flood_of_headers_is_answered_431() {
 #[test]
 fn connections_past_the_cap_wait_for_one_to_close() {
     let env = TestEnv::new();
-    let server = Server::start(&env, &["--max-connections", "3", "--header-timeout", "2s"]);
+    let server = start(&env, &["--max-connections", "3", "--header-timeout", "2s"]);
     let idle: Vec<TcpStream> = (0..3)
-        .map(|_| server.connect(Duration::from_secs(10)))
+        .map(|_| connect(&server, Duration::from_secs(10)))
         .collect();
     std::thread::sleep(Duration::from_millis(300));
     let started = Instant::now();
-    let (code, text) = server.ask("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    let (code, text) = ask(
+        &server,
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
     assert_eq!(code, 200, "{text}");
     let waited = started.elapsed();
     assert!(

@@ -6,32 +6,33 @@
     reason = "helpers outside #[test] fns fail the test the same way"
 )]
 
-use crate::serve_limits::{Server, claim};
+use crate::serve_limits::{ask, claim, start};
 use crate::support::TestEnv;
 
 const READY: &str = "GET /readyz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 
-fn log(env: &TestEnv) -> String {
-    std::fs::read_to_string(env.path().join("serve.log")).unwrap()
+fn log(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap()
 }
 
 #[test]
 fn a_deleted_store_is_unavailable_and_grants_nothing() {
     let env = TestEnv::new();
     env.create_campaign("spring", 10);
-    let server = Server::start(&env, &[]);
-    let (code, text) = server.ask(&claim("ana"));
+    let server = start(&env, &[]);
+    let log_path = server.log().to_path_buf();
+    let (code, text) = ask(&server, &claim("ana"));
     assert_eq!(code, 201, "{text}");
     std::fs::remove_file(env.sqlite_file().unwrap()).unwrap();
-    let (code, text) = server.ask(&claim("bo"));
+    let (code, text) = ask(&server, &claim("bo"));
     assert_eq!(code, 503, "{text}");
-    let (code, text) = server.ask(READY);
+    let (code, text) = ask(&server, READY);
     assert_eq!(code, 503, "{text}");
-    assert_eq!(server.stop(), Some(0));
+    assert_eq!(server.stop().1.code(), Some(0));
     assert!(
-        log(&env).contains("the store file was deleted"),
+        log(&log_path).contains("the store file was deleted"),
         "{}",
-        log(&env)
+        log(&log_path)
     );
 }
 
@@ -39,22 +40,23 @@ fn a_deleted_store_is_unavailable_and_grants_nothing() {
 fn a_replaced_store_is_unavailable_and_grants_nothing() {
     let env = TestEnv::new();
     env.create_campaign("spring", 10);
-    let server = Server::start(&env, &[]);
-    let (code, text) = server.ask(&claim("ana"));
+    let server = start(&env, &[]);
+    let log_path = server.log().to_path_buf();
+    let (code, text) = ask(&server, &claim("ana"));
     assert_eq!(code, 201, "{text}");
     let file = env.sqlite_file().unwrap();
     let copy = file.with_extension("copy");
     std::fs::copy(&file, &copy).unwrap();
     std::fs::rename(&copy, &file).unwrap();
-    let (code, text) = server.ask(&claim("bo"));
+    let (code, text) = ask(&server, &claim("bo"));
     assert_eq!(code, 503, "{text}");
-    let (code, text) = server.ask(READY);
+    let (code, text) = ask(&server, READY);
     assert_eq!(code, 503, "{text}");
-    assert_eq!(server.stop(), Some(0));
+    assert_eq!(server.stop().1.code(), Some(0));
     assert!(
-        log(&env).contains("the store file was replaced by another file"),
+        log(&log_path).contains("the store file was replaced by another file"),
         "{}",
-        log(&env)
+        log(&log_path)
     );
 }
 
@@ -65,8 +67,9 @@ fn another_store_copied_over_the_file_in_place_is_unavailable_and_left_as_copied
     env.create_campaign("spring", 10);
     let other = TestEnv::new();
     other.create_campaign("spring", 10);
-    let server = Server::start(&env, &[]);
-    let (code, text) = server.ask(&claim("ana"));
+    let server = start(&env, &[]);
+    let log_path = server.log().to_path_buf();
+    let (code, text) = ask(&server, &claim("ana"));
     assert_eq!(code, 201, "{text}");
     let file = env.sqlite_file().unwrap();
     let inode = std::fs::metadata(&file).unwrap().ino();
@@ -74,15 +77,15 @@ fn another_store_copied_over_the_file_in_place_is_unavailable_and_left_as_copied
     std::fs::copy(other.sqlite_file().unwrap(), &file).unwrap();
     assert_eq!(std::fs::metadata(&file).unwrap().ino(), inode);
     let copied = std::fs::read(&file).unwrap();
-    let (code, text) = server.ask(&claim("bo"));
+    let (code, text) = ask(&server, &claim("bo"));
     assert_eq!(code, 503, "{text}");
-    let (code, text) = server.ask(READY);
+    let (code, text) = ask(&server, READY);
     assert_eq!(code, 503, "{text}");
-    assert_eq!(server.stop(), Some(0));
+    assert_eq!(server.stop().1.code(), Some(0));
     assert!(
-        log(&env).contains("the store file was overwritten in place by another store"),
+        log(&log_path).contains("the store file was overwritten in place by another store"),
         "{}",
-        log(&env)
+        log(&log_path)
     );
     // Closing did not checkpoint this server's pages into the store copied there.
     assert!(

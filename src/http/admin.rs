@@ -18,26 +18,26 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
+use utoipa::ToSchema;
 
 use super::Limits;
 use super::body::{Field, Fields, Kind};
 use super::error::ApiError;
 use super::metrics::ClaimAction;
-use super::routes::{App, admit, campaign_id, json_answer, shed_or_timeout};
+use super::openapi::AdminRefusals;
+use super::routes::{App, Table, admit, campaign_id, json_answer, shed_or_timeout};
 use crate::auth::{ADMIN_SCOPE, Identity};
 use crate::domain::Transition;
 use crate::domain::{
@@ -45,8 +45,8 @@ use crate::domain::{
     Currency, Ends, EventQuery, Invalid, NewCampaign, Percent, Units, UserId, parse,
 };
 use crate::json::{
-    ExportFormat, ExportRows, acted_campaign_json, acted_inventory_json, campaign_json,
-    claim_record_json, event_json, expired_json, reconciliation_json, voided_json,
+    ActedCampaign, ActedInventory, CampaignDocument, ClaimRecord, ErrorDocument, EventDocument,
+    ExpiredInventory, ExportFormat, ExportRows, ReconciliationDocument, VoidedClaim,
 };
 use crate::service::ReconcileMode;
 use crate::store::Store;
@@ -99,23 +99,21 @@ pub(super) fn routes<S: Store + Clone>(
     app: &Arc<App<S>>,
     limits: &Limits,
     slots: GlobalConcurrencyLimitLayer,
-) -> Router<Arc<App<S>>> {
-    Router::new()
-        .route(
-            CAMPAIGNS_ROUTE,
-            get(list_campaigns::<S>).post(create_campaign::<S>),
-        )
-        .route(PAUSE_ROUTE, post(pause::<S>))
-        .route(RESUME_ROUTE, post(resume::<S>))
-        .route(END_ROUTE, post(end::<S>))
-        .route(EXTEND_ROUTE, post(extend::<S>))
-        .route(INVENTORY_ROUTE, post(inventory::<S>))
-        .route(EXPIRE_ROUTE, post(expire::<S>))
-        .route(RECONCILE_ROUTE, post(reconcile::<S>))
-        .route(CLAIMS_ROUTE, get(show_claim::<S>))
-        .route(VOID_ROUTE, post(void::<S>))
-        .route(EXPORT_ROUTE, get(export::<S>))
-        .route(EVENTS_ROUTE, get(events::<S>))
+) -> Table<S> {
+    Table::default()
+        .route(Method::GET, CAMPAIGNS_ROUTE, list_campaigns::<S>)
+        .route(Method::POST, CAMPAIGNS_ROUTE, create_campaign::<S>)
+        .route(Method::POST, PAUSE_ROUTE, pause::<S>)
+        .route(Method::POST, RESUME_ROUTE, resume::<S>)
+        .route(Method::POST, END_ROUTE, end::<S>)
+        .route(Method::POST, EXTEND_ROUTE, extend::<S>)
+        .route(Method::POST, INVENTORY_ROUTE, inventory::<S>)
+        .route(Method::POST, EXPIRE_ROUTE, expire::<S>)
+        .route(Method::POST, RECONCILE_ROUTE, reconcile::<S>)
+        .route(Method::GET, CLAIMS_ROUTE, show_claim::<S>)
+        .route(Method::POST, VOID_ROUTE, void::<S>)
+        .route(Method::GET, EXPORT_ROUTE, export::<S>)
+        .route(Method::GET, EVENTS_ROUTE, events::<S>)
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(shed_or_timeout))
@@ -144,7 +142,7 @@ async fn require_admin(request: Request, next: Next) -> Response {
 }
 
 /// The admin `require_admin` let through, as the actor its actions are recorded under.
-struct Admin(Actor);
+pub(super) struct Admin(Actor);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Admin {
     type Rejection = ApiError;
@@ -248,12 +246,14 @@ fn field(name: &'static str) -> impl Fn(Invalid) -> Invalid {
 
 /// The body of `POST /v1/campaigns`: the flags of `campaign create`, as JSON with the
 /// campaign document's names and units (cents, a percent number, RFC 3339 instants).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub(super) struct CreateBody {
     id: String,
     name: String,
     inventory: i64,
+    /// A number: `15`, or `12.5`.
+    #[schema(value_type = f64)]
     percent_off: serde_json::Number,
     max_discount_cents: i64,
     #[serde(default)]
@@ -348,7 +348,19 @@ fn body_field(domain: &'static str) -> &'static str {
 
 /// `POST /v1/campaigns`: 201 and the campaign for a new one; 200 with `"changed": false` when
 /// the id exists with the same terms; 409 when it exists with other terms.
-async fn create_campaign<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Create a campaign",
+    description = "`campaign create`. The same id with the same terms again is 200 with `changed: false`.",
+    request_body(content = CreateBody),
+    responses(
+        (status = 201, description = "Created", body = ActedCampaign<'static>),
+        (status = 200, description = "The id exists with the same terms (`changed: false`)", body = ActedCampaign<'static>),
+        (status = 409, description = "`conflict` `exists_with_other_terms`", body = ErrorDocument<'static>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn create_campaign<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(actor): Admin,
     raw: Result<Bytes, BytesRejection>,
@@ -366,7 +378,7 @@ async fn create_campaign<S: Store>(
     } else {
         StatusCode::OK
     };
-    Ok(json_answer(status, &acted_campaign_json(&acted)))
+    Ok(json_answer(status, &ActedCampaign::of(&acted)))
 }
 
 /// A campaign state as `?state=` names it: the campaign document's names.
@@ -392,7 +404,17 @@ fn state_named(text: &str) -> Result<CampaignState, Invalid> {
 }
 
 /// `GET /v1/campaigns[?state=S]`: every campaign, oldest first (`campaign list`).
-async fn list_campaigns<S: Store>(
+#[utoipa::path(
+    get, path = "/v1/campaigns", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Every campaign",
+    description = "`campaign list`: the campaigns, oldest first.",
+    params(("state" = Option<String>, Query, description = "Only the campaigns in this state: `scheduled`, `live`, `paused`, `sold_out` or `ended`")),
+    responses(
+        (status = 200, description = "The campaigns", body = Vec<CampaignDocument<'static>>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn list_campaigns<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(_): Admin,
     uri: Uri,
@@ -403,7 +425,7 @@ async fn list_campaigns<S: Store>(
     if let Some(state) = state {
         views.retain(|view| view.state == state);
     }
-    let list: Vec<_> = views.iter().map(campaign_json).collect();
+    let list: Vec<_> = views.iter().map(CampaignDocument::of).collect();
     Ok(json_answer(StatusCode::OK, &list))
 }
 
@@ -418,11 +440,22 @@ async fn change<S: Store>(
     let id = campaign_id(path)?;
     body::<NoFields>(raw, "{} (this action takes no fields)", &[])?;
     let acted = app.campaigns.change(&id, &change, actor).await?;
-    Ok(json_answer(StatusCode::OK, &acted_campaign_json(&acted)))
+    Ok(json_answer(StatusCode::OK, &ActedCampaign::of(&acted)))
 }
 
 /// `POST /v1/campaigns/{id}/pause` (`campaign pause`).
-async fn pause<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/pause", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Pause a campaign",
+    description = "`campaign pause`. Takes an empty body or `{}`.",
+    params(("id" = String, Path, description = "The campaign id")),
+    responses(
+        (status = 200, description = "The campaign, `changed` or not", body = ActedCampaign<'static>),
+        (status = 409, description = "`conflict`: the campaign ended", body = ErrorDocument<'static>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn pause<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(actor): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -432,7 +465,18 @@ async fn pause<S: Store>(
 }
 
 /// `POST /v1/campaigns/{id}/resume` (`campaign resume`).
-async fn resume<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/resume", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Resume a campaign",
+    description = "`campaign resume`. Takes an empty body or `{}`.",
+    params(("id" = String, Path, description = "The campaign id")),
+    responses(
+        (status = 200, description = "The campaign, `changed` or not", body = ActedCampaign<'static>),
+        (status = 409, description = "`conflict`: the campaign ended", body = ErrorDocument<'static>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn resume<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(actor): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -442,7 +486,17 @@ async fn resume<S: Store>(
 }
 
 /// `POST /v1/campaigns/{id}/end` (`campaign end`).
-async fn end<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/end", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "End a campaign",
+    description = "`campaign end`. Takes an empty body or `{}`.",
+    params(("id" = String, Path, description = "The campaign id")),
+    responses(
+        (status = 200, description = "The campaign, `changed` or not", body = ActedCampaign<'static>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn end<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(actor): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -452,16 +506,28 @@ async fn end<S: Store>(
 }
 
 /// The body of an extension: a new end, or how much later from the end as it stands.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ExtendBody {
+pub(super) struct ExtendBody {
     ends_at: Option<String>,
     by: Option<String>,
 }
 
 /// `POST /v1/campaigns/{id}/extend` `{"ends_at": T}` or `{"by": "30m"}` (`campaign extend`).
 /// A new end already in effect is unchanged; `by` moves the end each time it is sent.
-async fn extend<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/extend", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Move a campaign's end",
+    description = "`campaign extend`: a new end (`ends_at`, a repeat is unchanged), or `by` a duration from the end as it stands (moves it each time).",
+    params(("id" = String, Path, description = "The campaign id")),
+    request_body(content = ExtendBody),
+    responses(
+        (status = 200, description = "The campaign, `changed` or not", body = ActedCampaign<'static>),
+        (status = 409, description = "`conflict` (`end_not_later`, or an ended campaign)", body = ErrorDocument<'static>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn extend<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(actor): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -485,20 +551,32 @@ async fn extend<S: Store>(
         _ => return Err(Invalid::new("ends_at", "give either ends_at or by").into()),
     };
     let acted = app.campaigns.change(&id, &change, &actor).await?;
-    Ok(json_answer(StatusCode::OK, &acted_campaign_json(&acted)))
+    Ok(json_answer(StatusCode::OK, &ActedCampaign::of(&acted)))
 }
 
 /// The body of an inventory change: units to add, or to remove.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InventoryBody {
+pub(super) struct InventoryBody {
     add: Option<i64>,
     remove: Option<i64>,
 }
 
 /// `POST /v1/campaigns/{id}/inventory` `{"add": N}` or `{"remove": N}` (`inventory add`,
 /// `inventory remove`): 200 and the inventory.
-async fn inventory<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/inventory", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Add or remove units",
+    description = "`inventory add` and `inventory remove`.",
+    params(("id" = String, Path, description = "The campaign id")),
+    request_body(content = InventoryBody),
+    responses(
+        (status = 200, description = "The inventory, `changed`", body = ActedInventory<'static>),
+        (status = 409, description = "`conflict` (`below_held`, `nothing_left`, a restock of an ended campaign; `inventory_limit`)", body = ErrorDocument<'static>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn inventory<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(actor): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -523,12 +601,22 @@ async fn inventory<S: Store>(
         _ => return Err(Invalid::new("add", "give either add or remove").into()),
     };
     let acted = app.campaigns.change(&id, &change, &actor).await?;
-    Ok(json_answer(StatusCode::OK, &acted_inventory_json(&acted)))
+    Ok(json_answer(StatusCode::OK, &ActedInventory::of(&acted)))
 }
 
 /// `POST /v1/campaigns/{id}/expire` (`inventory expire`): the inventory after returning the
 /// units of the claims past their hold, and how many expired.
-async fn expire<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/expire", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Expire the holds past their time",
+    description = "`inventory expire`. Takes an empty body or `{}`.",
+    params(("id" = String, Path, description = "The campaign id")),
+    responses(
+        (status = 200, description = "The inventory, and how many claims expired", body = ExpiredInventory<'static>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn expire<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(actor): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -538,13 +626,16 @@ async fn expire<S: Store>(
     body::<NoFields>(raw, "{} (this action takes no fields)", &[])?;
     let expired = app.campaigns.expire(&id, &actor).await?;
     let view = app.campaigns.status(&id).await?;
-    Ok(json_answer(StatusCode::OK, &expired_json(&view, expired)))
+    Ok(json_answer(
+        StatusCode::OK,
+        &ExpiredInventory::of(&view, expired),
+    ))
 }
 
 /// The body of a reconciliation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReconcileBody {
+pub(super) struct ReconcileBody {
     #[serde(default)]
     apply: bool,
     #[serde(default)]
@@ -554,7 +645,19 @@ struct ReconcileBody {
 /// `POST /v1/campaigns/{id}/reconcile` `{"apply": bool, "force": bool}` (`inventory
 /// reconcile`): without `apply` it only reports; `apply` checks the store's integrity first and
 /// refuses a drift no crash explains unless `force` (the store's rules, as on the CLI).
-async fn reconcile<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/reconcile", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Recount the remaining units",
+    description = "`inventory reconcile`: without `apply` it only reports; `apply` checks the store's integrity first and refuses a drift no crash explains unless `force`.",
+    params(("id" = String, Path, description = "The campaign id")),
+    request_body(content = ReconcileBody),
+    responses(
+        (status = 200, description = "The findings, and whether the repair was written", body = ReconciliationDocument<'static>),
+        AdminRefusals,
+        (status = 500, description = "`internal` `drift_too_large`: `apply` without `force` refused a drift no crash explains, and wrote nothing (or `internal`)", body = ErrorDocument<'static>),
+    )
+)]
+pub(super) async fn reconcile<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(actor): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -578,7 +681,10 @@ async fn reconcile<S: Store>(
         }
     };
     let report = app.campaigns.reconcile(&id, mode, &actor).await?;
-    Ok(json_answer(StatusCode::OK, &reconciliation_json(&report)))
+    Ok(json_answer(
+        StatusCode::OK,
+        &ReconciliationDocument::of(&report),
+    ))
 }
 
 /// The claim `?user=` or `?token=` names (exactly one).
@@ -598,7 +704,19 @@ fn claim_key(
 }
 
 /// `GET /v1/campaigns/{id}/claims?user=U` or `?token=T` (`claim show`): the claim, or 404.
-async fn show_claim<S: Store>(
+#[utoipa::path(
+    get, path = "/v1/campaigns/{id}/claims", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "A claim",
+    description = "`claim show`: the claim named by `user` or by `token` (exactly one).",
+    params(("id" = String, Path, description = "The campaign id"),
+        ("user" = Option<String>, Query, description = "The shopper"),
+        ("token" = Option<String>, Query, description = "The claim's token")),
+    responses(
+        (status = 200, description = "The claim", body = ClaimRecord<'static>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn show_claim<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(_): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -616,13 +734,13 @@ async fn show_claim<S: Store>(
         },
     )?;
     let claim = app.claims.show(&id, &key).await?;
-    Ok(json_answer(StatusCode::OK, &claim_record_json(&claim)))
+    Ok(json_answer(StatusCode::OK, &ClaimRecord::of(&claim)))
 }
 
 /// The body of a void.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct VoidBody {
+pub(super) struct VoidBody {
     user_id: Option<String>,
     token: Option<String>,
     reason: Option<String>,
@@ -630,7 +748,19 @@ struct VoidBody {
 
 /// `POST /v1/campaigns/{id}/claims/void` `{"user_id": U | "token": T, "reason": R}`
 /// (`claim void`): the voided claim, `changed` false when it already was.
-async fn void<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/claims/void", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Void a claim",
+    description = "`claim void`: its unit goes back to the inventory. A voided claim again is `changed: false`.",
+    params(("id" = String, Path, description = "The campaign id")),
+    request_body(content = VoidBody),
+    responses(
+        (status = 200, description = "The claim, `changed` or not", body = VoidedClaim<'static>),
+        (status = 409, description = "`conflict` (`claim_redeemed`, `claim_expired`)", body = ErrorDocument<'static>),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn void<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(actor): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -664,7 +794,7 @@ async fn void<S: Store>(
         Err(err) => err.kind().as_str(),
     };
     app.transitions().count(ClaimAction::Void, outcome, 1);
-    Ok(json_answer(StatusCode::OK, &voided_json(&voided?)))
+    Ok(json_answer(StatusCode::OK, &VoidedClaim::of(&voided?)))
 }
 
 /// A claim status as `?status=` names it.
@@ -692,7 +822,22 @@ fn status_named(text: &str) -> Result<ClaimStatus, Invalid> {
 /// claim, in the CLI's bytes, streamed a page of [`EXPORT_PAGE`] claims at a time. A store
 /// failure mid-way cuts the response off (no final chunk), so a client cannot take half an
 /// export for all of it.
-async fn export<S: Store + Clone>(
+#[utoipa::path(
+    get, path = "/v1/campaigns/{id}/claims/export", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "Every claim",
+    description = "`claim export`: CSV (with spreadsheet formulas made inert) or one `Claim` per line, streamed. An export that fails midway is cut off without its final chunk.",
+    params(("id" = String, Path, description = "The campaign id"),
+        ("format" = String, Query, description = "`csv` or `jsonl`"),
+        ("status" = Option<String>, Query, description = "Only the claims in this status: `claimed`, `redeemed`, `voided` or `expired`")),
+    responses(
+        (status = 200, description = "The claims", content(
+            (String = "text/csv; charset=utf-8"),
+            (ClaimRecord<'static> = "application/x-ndjson"),
+        )),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn export<S: Store + Clone>(
     State(app): State<Arc<App<S>>>,
     Admin(_): Admin,
     path: Result<Path<String>, PathRejection>,
@@ -769,7 +914,22 @@ async fn export<S: Store + Clone>(
 /// `Accept: text/event-stream`, the log from that position and then each new event as it is
 /// appended, as server-sent events whose `id` is the event's `seq`: a client that reconnects
 /// with `Last-Event-ID` resumes after the last event it received.
-async fn events<S: Store>(
+#[utoipa::path(
+    get, path = "/v1/events", tag = "admin", security(("bearer" = ["flashsale:admin"])),
+    summary = "The audit log",
+    description = "`events`: the events after `after`, one per line. With `Accept: text/event-stream`, then every new event as it is appended, each message's `id` its `seq` (`Last-Event-ID` resumes).",
+    params(
+        ("campaign" = Option<String>, Query, description = "Only this campaign's events"),
+        ("after" = Option<i64>, Query, description = "Only the events after this `seq`")),
+    responses(
+        (status = 200, description = "The events", content(
+            (EventDocument<'static> = "application/x-ndjson"),
+            (String = "text/event-stream"),
+        )),
+        AdminRefusals,
+    )
+)]
+pub(super) async fn events<S: Store>(
     State(app): State<Arc<App<S>>>,
     Admin(_): Admin,
     headers: HeaderMap,
@@ -820,7 +980,7 @@ async fn events<S: Store>(
                 let mut lines = Vec::new();
                 for event in &page {
                     query.after_seq = query.after_seq.max(event.seq);
-                    lines.extend_from_slice(event_json(event).to_string().as_bytes());
+                    lines.extend_from_slice(&event_line(event));
                     lines.push(b'\n');
                 }
                 let more = page.len() == query.limit;
@@ -833,6 +993,12 @@ async fn events<S: Store>(
         Body::from_stream(stream),
     )
         .into_response())
+}
+
+/// One event as its JSON document.
+fn event_line(event: &crate::domain::Event) -> Vec<u8> {
+    // A document of strings, integers and a JSON value cannot fail to serialize.
+    serde_json::to_vec(&EventDocument::of(event)).unwrap_or_default()
 }
 
 /// A sequence number of the events log (0 or more).
@@ -887,7 +1053,7 @@ fn follow<S: Store>(
                         state.pending.push_back(
                             SseEvent::default()
                                 .id(event.seq.to_string())
-                                .data(event_json(event).to_string()),
+                                .data(String::from_utf8_lossy(&event_line(event))),
                         );
                     }
                     continue;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::RETRY_AFTER_SECONDS;
 use crate::error::{Error, ErrorKind};
-use crate::json::error_json;
+use crate::json::{ErrorDocument, ErrorFields};
 
 /// An error answer.
 #[derive(Debug)]
@@ -68,6 +68,18 @@ impl ApiError {
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         let kind = err.kind();
+        if let Error::Store(crate::store::StoreError::DriftTooLarge { .. }) = &err {
+            // A refused repair is the operator's to decide, not the store's failure: the CLI's
+            // words (they name no path nor driver), and how to force it over HTTP.
+            return ApiError::new(
+                kind,
+                format!(
+                    "{err}: if you know why (a restored backup, a manual edit), \
+                     `\"force\": true` repairs it anyway"
+                ),
+            )
+            .code(err.code());
+        }
         let answer = match kind {
             // The store's own words (a path, a driver message) are for the operator's log, not
             // for a shopper.
@@ -122,17 +134,12 @@ impl From<crate::auth::AuthError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut document = error_json(self.kind, &self.message);
         let request_id = super::request_id::current();
-        if let Some(fields) = document["error"].as_object_mut() {
-            fields.insert("code".into(), self.code.into());
-            if let Some(field) = self.field {
-                fields.insert("field".into(), field.into());
-            }
-            if let Some(id) = request_id.as_ref().and_then(|id| id.to_str().ok()) {
-                fields.insert("request_id".into(), id.into());
-            }
-        }
+        let document = ErrorDocument::new(ErrorFields::new(self.kind, &self.message).answered(
+            self.code,
+            self.field.as_deref(),
+            request_id.as_ref().and_then(|id| id.to_str().ok()),
+        ));
         let mut response = (self.status, Json(document)).into_response();
         response.extensions_mut().insert(Outcome(self.code));
         let headers = response.headers_mut();

@@ -17,6 +17,7 @@
 //! - the admin API (`admin.rs`): every operator command as a route, for a verified token
 //!   whose scope grants [`ADMIN_SCOPE`](crate::auth::ADMIN_SCOPE); [`StreamCloser`] ends its
 //!   live event streams on shutdown;
+//! - [`document`]: the API's OpenAPI document, served at `GET /openapi.json`;
 //! - [`expire_periodically`]: the sweep that expires claims past their hold;
 //! - [`JsonLines`]: the log's JSON lines (`serve --output json`).
 //!
@@ -28,6 +29,7 @@ mod error;
 mod expiry;
 mod log;
 mod metrics;
+mod openapi;
 mod request_id;
 mod routes;
 mod server;
@@ -36,6 +38,7 @@ pub use admin::StreamCloser;
 pub use expiry::expire_periodically;
 pub use log::JsonLines;
 pub use metrics::{ClaimAction, Transitions};
+pub use openapi::{document, document_json};
 pub use routes::{App, router};
 pub use server::serve;
 

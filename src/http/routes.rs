@@ -7,18 +7,19 @@ use axum::body::{Body, Bytes};
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, on};
 use axum::{Json, Router};
-use serde_json::json;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
 use super::body::{self, Fields};
 use super::error::{ApiError, Outcome};
 use super::metrics::{ClaimAction, Metrics, Transitions};
+use super::openapi::ShopperRefusals;
 use super::request_id;
 use super::{Limits, MAX_BODY_BYTES};
 use crate::auth::{AuthError, Identity, JwtVerifier};
@@ -27,7 +28,7 @@ use crate::domain::{
     Actor, CampaignId, Cents, ClaimOutcome, ClaimToken, Invalid, OrderId, Transition,
 };
 use crate::error::ErrorKind;
-use crate::json::{ClaimAnswer, campaign_json, claim_record_json};
+use crate::json::{CampaignDocument, ClaimAnswer, ErrorDocument, Health, OwnClaim};
 use crate::service::{CampaignService, ClaimService};
 use crate::store::Store;
 
@@ -134,10 +135,10 @@ const CAMPAIGN_ROUTE: &str = "/v1/campaigns/{id}";
 const HEALTH_ROUTE: &str = "/healthz";
 const READY_ROUTE: &str = "/readyz";
 const METRICS_ROUTE: &str = "/metrics";
+const OPENAPI_ROUTE: &str = "/openapi.json";
 
 /// A request's route as a metrics label: its pattern, or `unmatched`.
-fn route_label(matched: Option<&MatchedPath>) -> &'static str {
-    let matched = matched.map(MatchedPath::as_str);
+pub(super) fn route_label(matched: Option<&str>) -> &'static str {
     [
         CLAIM_ROUTE,
         REDEEM_ROUTE,
@@ -145,6 +146,7 @@ fn route_label(matched: Option<&MatchedPath>) -> &'static str {
         HEALTH_ROUTE,
         READY_ROUTE,
         METRICS_ROUTE,
+        OPENAPI_ROUTE,
     ]
     .into_iter()
     .chain(super::admin::ROUTES)
@@ -170,7 +172,7 @@ fn method_label(method: &axum::http::Method) -> &'static str {
 }
 
 /// The shopper that [`admit`] verified, for the handlers behind it.
-struct Shopper(Identity);
+pub(super) struct Shopper(Identity);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Shopper {
     type Rejection = ApiError;
@@ -197,6 +199,15 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Shopper {
 /// first, by the `admit` middleware. A client that never authenticates, or sends a body a byte
 /// at a time, holds no slot, and shoppers are not answered 503 on its account.
 pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
+    routed(app, limits).0
+}
+
+/// The router of [`router`], and its route table: each method and pattern it routes, as
+/// they were added.
+pub(super) fn routed<S: Store + Clone>(
+    app: App<S>,
+    limits: &Limits,
+) -> (Router, Vec<(Method, &'static str)>) {
     let app = Arc::new(App {
         body_timeout: limits.header_timeout,
         ..app
@@ -206,9 +217,10 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
     let admin = super::admin::routes(&app, limits, slots.clone());
     // Each `Router::layer` call boxes every route again (a clone of the boxed service and a
     // boxed future per request), so each router's layers go in as one stack, outermost first.
-    let shopper = Router::new()
-        .route(CLAIM_ROUTE, get(get_claim::<S>).post(post_claim::<S>))
-        .route(REDEEM_ROUTE, post(post_redeem::<S>))
+    let shopper = Table::default()
+        .route(Method::GET, CLAIM_ROUTE, get_claim::<S>)
+        .route(Method::POST, CLAIM_ROUTE, post_claim::<S>)
+        .route(Method::POST, REDEEM_ROUTE, post_redeem::<S>)
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(shed_or_timeout))
@@ -218,8 +230,8 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
                 .load_shed()
                 .layer(slots.clone()),
         );
-    let public = Router::new()
-        .route(CAMPAIGN_ROUTE, get(get_campaign::<S>))
+    let public = Table::default()
+        .route(Method::GET, CAMPAIGN_ROUTE, get_campaign::<S>)
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(shed_or_timeout))
@@ -227,14 +239,13 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
                 .layer(slots)
                 .timeout(limits.request_timeout),
         );
-    let ops = Router::new()
-        .route(HEALTH_ROUTE, get(healthz))
-        .route(READY_ROUTE, get(readyz::<S>))
-        .route(METRICS_ROUTE, get(metrics::<S>));
-    shopper
-        .merge(admin)
-        .merge(public)
-        .merge(ops)
+    let ops = Table::default()
+        .route(Method::GET, HEALTH_ROUTE, healthz)
+        .route(Method::GET, READY_ROUTE, readyz::<S>)
+        .route(Method::GET, METRICS_ROUTE, metrics::<S>)
+        .route(Method::GET, OPENAPI_ROUTE, super::openapi::openapi_json);
+    let Table { router, routes } = shopper.merge(admin).merge(public).merge(ops);
+    let router = router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(
@@ -251,7 +262,63 @@ pub fn router<S: Store + Clone>(app: App<S>, limits: &Limits) -> Router {
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
-        .with_state(app)
+        .with_state(app);
+    (router, routes)
+}
+
+/// Routes, and the table of what they route: every route goes in through [`Table::route`], one
+/// method at a time, so the table is what the router serves, for the test that holds it
+/// against the API's document.
+pub(super) struct Table<S> {
+    router: Router<Arc<App<S>>>,
+    routes: Vec<(Method, &'static str)>,
+}
+
+impl<S: Send + Sync + 'static> Default for Table<S> {
+    fn default() -> Self {
+        Table {
+            router: Router::new(),
+            routes: Vec::new(),
+        }
+    }
+}
+
+impl<S: Send + Sync + 'static> Table<S> {
+    /// Routes `method` requests to `path` to `handler`.
+    pub(super) fn route<H, T>(mut self, method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, Arc<App<S>>>,
+        T: 'static,
+    {
+        // The routes name standard methods, each of which is a filter.
+        let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
+        self.router = self.router.route(path, on(filter, handler));
+        self.routes.push((method, path));
+        self
+    }
+
+    /// The same routes behind `layer`.
+    pub(super) fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<Request, Error = std::convert::Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as tower::Service<Request>>::Future: Send + 'static,
+    {
+        self.router = self.router.layer(layer);
+        self
+    }
+
+    /// These routes and `other`'s.
+    pub(super) fn merge(mut self, other: Table<S>) -> Self {
+        self.router = self.router.merge(other.router);
+        self.routes.extend(other.routes);
+        self
+    }
 }
 
 /// Browser access for `origins`, none when there are none. Bearer tokens, not cookies, carry
@@ -384,7 +451,12 @@ async fn observe<S: Store>(
     let method = method_label(request.method());
     // A clone of the parsed URI shares its bytes: no copy of the path per request.
     let uri = request.uri().clone();
-    let route = route_label(request.extensions().get::<MatchedPath>());
+    let route = route_label(
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str),
+    );
     let id = request_id::of(request.headers());
     let mut response = request_id::scope(id.clone(), next.run(request)).await;
     let elapsed = started.elapsed();
@@ -440,6 +512,27 @@ pub(super) fn campaign_id(
     CampaignId::parse(&text).map_err(|err| ApiError::from(err).field("id"))
 }
 
+/// A claim's body, as the API's document describes it ([`cart`] reads it field by field, to
+/// name the field at fault).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "a description of the body, never built")]
+pub(super) struct ClaimBody {
+    /// The cart, in minor units of the campaign's currency.
+    cart_cents: i64,
+}
+
+/// A redemption's body, as the API's document describes it ([`redemption`] reads it).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "a description of the body, never built")]
+pub(super) struct RedeemBody {
+    /// The claim's token.
+    token: String,
+    /// The shop's order id.
+    order_id: String,
+    /// The checkout cart, in minor units.
+    cart_cents: i64,
+}
+
 /// The cart of a claim body: a JSON object `{"cart_cents": N}` of at most [`MAX_BODY_BYTES`],
 /// and nothing else (the user comes from the token).
 fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
@@ -455,7 +548,22 @@ fn cents(amount: i64, field: &'static str) -> Result<Cents, ApiError> {
 }
 
 /// `POST /v1/campaigns/{id}/claim`: 201 for a new claim, 200 for a replay.
-async fn post_claim<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/claim", tag = "shopper", security(("bearer" = [])),
+    summary = "Claim a discount",
+    description = "Claims the campaign's discount for the token's `sub` on a cart. A repeat is the same claim, `replayed`: retrying is safe.",
+    params(("id" = String, Path, description = "The campaign id")),
+    request_body(content = ClaimBody, description = "The cart; nothing else (the shopper is the token's `sub`)"),
+    responses(
+        (status = 201, description = "A new claim", body = ClaimAnswer<'static>),
+        (status = 200, description = "The same claim again (`replayed`)", body = ClaimAnswer<'static>),
+        (status = 404, description = "`not_found`: no such campaign, or one not started", body = ErrorDocument<'static>),
+        (status = 409, description = "`sold_out`, or `not_live` (`campaign_not_started`, `campaign_paused`, `campaign_ended`)", body = ErrorDocument<'static>),
+        (status = 422, description = "`not_eligible` `cart_below_minimum`", body = ErrorDocument<'static>),
+        ShopperRefusals,
+    )
+)]
+pub(super) async fn post_claim<S: Store>(
     State(app): State<Arc<App<S>>>,
     Shopper(identity): Shopper,
     path: Result<Path<String>, PathRejection>,
@@ -504,7 +612,21 @@ fn redemption(
 /// order (200). A token that is not the caller's is answered exactly like an unknown one
 /// (404, decided by the domain), so a stranger learns nothing about whose it is. Every
 /// answer is counted by outcome in `flashsale_claim_transitions_total`.
-async fn post_redeem<S: Store>(
+#[utoipa::path(
+    post, path = "/v1/campaigns/{id}/redeem", tag = "shopper", security(("bearer" = [])),
+    summary = "Redeem the caller's claim",
+    description = "Redeems the caller's own claim for an order, re-pricing the discount on the checkout cart. The same order again replays the redemption; a token that is not the caller's is 404 like an unknown one.",
+    params(("id" = String, Path, description = "The campaign id")),
+    request_body(content = RedeemBody, description = "The claim's token, the order and the checkout cart"),
+    responses(
+        (status = 200, description = "`redeemed`, or `replayed` for the same order", body = ClaimAnswer<'static>),
+        (status = 404, description = "`not_found`: no such campaign or claim", body = ErrorDocument<'static>),
+        (status = 409, description = "`conflict` (`redeemed_for_another_order`, `claim_not_redeemable`, `hold_ran_out`)", body = ErrorDocument<'static>),
+        (status = 422, description = "`not_eligible` `cart_below_minimum`", body = ErrorDocument<'static>),
+        ShopperRefusals,
+    )
+)]
+pub(super) async fn post_redeem<S: Store>(
     State(app): State<Arc<App<S>>>,
     Shopper(identity): Shopper,
     path: Result<Path<String>, PathRejection>,
@@ -545,17 +667,25 @@ async fn redeem<S: Store>(
 }
 
 /// `GET /v1/campaigns/{id}/claim`: the caller's own claim, or 404. Never creates one.
-async fn get_claim<S: Store>(
+#[utoipa::path(
+    get, path = "/v1/campaigns/{id}/claim", tag = "shopper", security(("bearer" = [])),
+    summary = "The caller's own claim",
+    description = "The claim the token's `sub` holds on the campaign; never creates one.",
+    params(("id" = String, Path, description = "The campaign id")),
+    responses(
+        (status = 200, description = "The caller's claim", body = OwnClaim<'static>),
+        (status = 404, description = "`not_found` (`claim_not_found`, `campaign_not_found`)", body = ErrorDocument<'static>),
+        ShopperRefusals,
+    )
+)]
+pub(super) async fn get_claim<S: Store>(
     State(app): State<Arc<App<S>>>,
     Shopper(identity): Shopper,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
     match app.claims.claim_of(&identity, &id).await? {
-        Some(claim) => Ok(json_answer(
-            StatusCode::OK,
-            &json!({"claim": claim_record_json(&claim)}),
-        )),
+        Some(claim) => Ok(json_answer(StatusCode::OK, &OwnClaim::of(&claim))),
         None => Err(ApiError::new(
             ErrorKind::NotFound,
             format!("you hold no claim on campaign `{id}`"),
@@ -566,7 +696,22 @@ async fn get_claim<S: Store>(
 
 /// `GET /v1/campaigns/{id}`: the campaign, public; one not yet started answers 404 like an
 /// unknown id.
-async fn get_campaign<S: Store>(
+#[utoipa::path(
+    get, path = "/v1/campaigns/{id}", tag = "campaign",
+    security((), ("bearer" = ["flashsale:admin"])),
+    summary = "A campaign",
+    description = "The campaign, public: no token needed. One before its start is 404 like an unknown id, except to an admin's token; a token that does not verify is 401.",
+    params(("id" = String, Path, description = "The campaign id")),
+    responses(
+        (status = 200, description = "The campaign", body = CampaignDocument<'static>),
+        (status = 400, description = "`invalid_input`: a bad campaign id", body = ErrorDocument<'static>),
+        (status = 401, description = "`unauthenticated`: a token was sent and does not verify", body = ErrorDocument<'static>),
+        (status = 404, description = "`not_found`: no such campaign, or one not started", body = ErrorDocument<'static>),
+        (status = 500, description = "`internal`", body = ErrorDocument<'static>),
+        (status = 503, description = "`store_unavailable`", body = ErrorDocument<'static>),
+    )
+)]
+pub(super) async fn get_campaign<S: Store>(
     State(app): State<Arc<App<S>>>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
@@ -585,20 +730,34 @@ async fn get_campaign<S: Store>(
     } else {
         app.campaigns.public_status(&id).await?
     };
-    Ok(Json(campaign_json(&view)).into_response())
+    Ok(json_answer(StatusCode::OK, &CampaignDocument::of(&view)))
 }
 
 /// `GET /healthz`: the process runs.
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+#[utoipa::path(
+    get, path = "/healthz", tag = "operations",
+    summary = "Liveness",
+    responses((status = 200, description = "The process runs", body = Health))
+)]
+pub(super) async fn healthz() -> Json<Health> {
+    Json(Health::OK)
 }
 
 /// `GET /readyz`: 200 when the store answers its readiness probe within [`READY_TIMEOUT`],
 /// 503 otherwise. The probe takes a path of its own ([`Store::ready`]), so requests queued on
 /// the store's reads do not turn it 503.
-async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get, path = "/readyz", tag = "operations",
+    summary = "Readiness",
+    description = "200 when the store answers its probe within 2 s; 503 otherwise, or once the store file was deleted or replaced.",
+    responses(
+        (status = 200, description = "The store answers", body = Health),
+        (status = 503, description = "`store_unavailable`", body = ErrorDocument<'static>),
+    )
+)]
+pub(super) async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, ApiError> {
     match tokio::time::timeout(READY_TIMEOUT, app.store.ready()).await {
-        Ok(Ok(())) => Ok(Json(json!({"status": "ready"})).into_response()),
+        Ok(Ok(())) => Ok(Json(Health::READY).into_response()),
         Ok(Err(err)) => {
             tracing::warn!(error = %super::error::Chain(&err), "readiness check failed");
             Err(ApiError::new(
@@ -619,7 +778,12 @@ async fn readyz<S: Store>(State(app): State<Arc<App<S>>>) -> Result<Response, Ap
 /// `GET /metrics`: Prometheus' text format. Each campaign's remaining units come from one
 /// read of the store per [`CAMPAIGNS_REFRESH`] at most, bounded by [`READY_TIMEOUT`]; a store
 /// that does not answer leaves those gauges out rather than failing the scrape.
-async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
+#[utoipa::path(
+    get, path = "/metrics", tag = "operations",
+    summary = "Prometheus metrics",
+    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String))
+)]
+pub(super) async fn metrics<S: Store>(State(app): State<Arc<App<S>>>) -> Response {
     {
         let mut read = app.campaigns_read.lock().await;
         if !read.is_some_and(|at| at.elapsed() < CAMPAIGNS_REFRESH) {

@@ -687,3 +687,61 @@ async fn readiness_answers_while_reads_are_slow() {
         task.await.unwrap();
     }
 }
+
+/// The API's document and the router agree both ways: every route the router was given is in
+/// the document, and every method and path the document names is served, answered by its
+/// handler and not by the router's own 404 (`route_not_found`) or 405 (`method_not_allowed`).
+#[tokio::test]
+async fn the_document_names_every_route_served_and_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture(&dir).await;
+    let (router, table) = super::routes::routed(
+        App::new(store.clone(), JwtVerifier::hs256(SECRET).unwrap()),
+        &Limits::default(),
+    );
+    let served: std::collections::BTreeSet<(String, String)> = table
+        .iter()
+        .map(|(method, path)| (method.as_str().to_owned(), (*path).to_owned()))
+        .collect();
+    let document: Value = serde_json::from_str(super::document_json()).unwrap();
+    let documented: std::collections::BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    // Each route has its own label in `/metrics`, not `unmatched`.
+    for (method, path) in &table {
+        assert_eq!(
+            super::routes::route_label(Some(path)),
+            *path,
+            "{method} {path} is counted in /metrics as another route"
+        );
+    }
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    assert!(
+        undocumented.is_empty(),
+        "served but not in the API's document: {undocumented:?}"
+    );
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    assert!(
+        unserved.is_empty(),
+        "in the API's document but not routed: {unserved:?}"
+    );
+    // The table is only what was added to the router: the router itself must answer each
+    // documented route through a handler.
+    for (method, path) in &documented {
+        let uri = path.replace("{id}", "spring");
+        let (status, _, body) = send_to(&router, method, &uri, None, Body::empty()).await;
+        let code = body["error"]["code"].as_str().unwrap_or_default();
+        assert!(
+            !matches!(code, "route_not_found" | "method_not_allowed"),
+            "{method} {path} is documented, but the router answers {status} {code}"
+        );
+    }
+}

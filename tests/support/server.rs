@@ -3,6 +3,7 @@
 //! otherwise, stopped by pid.
 
 use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,8 @@ use super::TestEnv;
 pub(crate) struct Server {
     child: Child,
     base: String,
+    /// Where its log lines go.
+    log: PathBuf,
 }
 
 impl Server {
@@ -21,11 +24,10 @@ impl Server {
     /// line that gives its address. Logs go to a file in the temp dir: a full pipe nobody
     /// reads would block the server.
     pub(crate) fn start_with(env: &TestEnv, args: &[&str], envs: &[(&str, &str)]) -> Server {
-        let log = std::fs::File::create(
-            env.path()
-                .join(format!("serve-{}.log", super::unique_name("log"))),
-        )
-        .expect("log file");
+        let log_path = env
+            .path()
+            .join(format!("serve-{}.log", super::unique_name("log")));
+        let log = std::fs::File::create(&log_path).expect("log file");
         let mut cmd = env.std_cmd(["serve", "--listen", "127.0.0.1:0", "--output", "json"]);
         cmd.args(args)
             .stdin(Stdio::null())
@@ -45,6 +47,7 @@ impl Server {
         Server {
             child,
             base: format!("http://{address}"),
+            log: log_path,
         }
     }
 
@@ -58,20 +61,52 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
-    /// SIGTERM to the server's pid; how long it took to exit, and its status (at most 30 s).
-    pub(crate) fn stop(mut self) -> (Duration, ExitStatus) {
-        super::Signal::Term.send(&self.child);
+    /// Its URL, `http://127.0.0.1:PORT`.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The address it listens on, `127.0.0.1:PORT`.
+    pub(crate) fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// The file its log lines go to.
+    pub(crate) fn log(&self) -> &Path {
+        &self.log
+    }
+
+    /// Sends `signal` to the server's pid.
+    pub(crate) fn signal(&self, signal: super::Signal) {
+        signal.send(&self.child);
+    }
+
+    /// SIGKILL to the server's pid.
+    pub(crate) fn kill(&mut self) {
+        self.child.kill().expect("kill serve");
+    }
+
+    /// Waits for the server to exit, at most `within`: its status.
+    pub(crate) fn wait(&mut self, within: Duration) -> ExitStatus {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().expect("wait for serve") {
-                return (started.elapsed(), status);
+                return status;
             }
             assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the server did not stop in 30 s"
+                started.elapsed() < within,
+                "the server did not stop in {within:?}"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// SIGTERM to the server's pid; how long it took to exit, and its status (at most 30 s).
+    pub(crate) fn stop(mut self) -> (Duration, ExitStatus) {
+        self.signal(super::Signal::Term);
+        let started = Instant::now();
+        let status = self.wait(Duration::from_secs(30));
+        (started.elapsed(), status)
     }
 }
 
