@@ -5,7 +5,8 @@ Each connection sends a claim's request line and header lines up to --header-byt
 finishes the request: the slow-headers attack that pins a server's buffers. Once every
 connection has sent its headers, all are held open --hold seconds, then closed. The script
 samples serve's resident memory (VmRSS of --pid) idle, every 0.2 s during the flood (its
-peak), and --settle seconds after every connection closed. To measure memory rather than the
+peak), --settle seconds after every connection closed, and again after --traffic seconds of
+honest keep-alive requests (50 connections asking GET /healthz). To measure memory rather than the
 header deadline, start serve with a --header-timeout longer than the flood takes to open:
 
     flashsale serve --listen 127.0.0.1:8080 --header-timeout 120s &
@@ -64,6 +65,20 @@ async def hostile(port, header_bytes, sent_all, release, outcome):
     writer.close()
 
 
+async def honest(port, until, counted):
+    """A keep-alive client asking `GET /healthz` again and again until `until`."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = b"GET /healthz HTTP/1.1\r\nHost: flood\r\n\r\n"
+    while time.monotonic() < until:
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        await reader.readexactly(length)
+        counted[0] += 1
+    writer.close()
+
+
 async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -72,7 +87,9 @@ async def main():
     parser.add_argument("--header-bytes", type=int, default=15000)
     parser.add_argument("--hold", type=float, default=5.0,
                         help="seconds every connection stays open once all sent their headers")
-    parser.add_argument("--settle", type=float, default=5.0, help="seconds after, before 'after'")
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds after, before 'after'")
+    parser.add_argument("--traffic", type=float, default=5.0,
+                        help="seconds of honest GET /healthz traffic after 'after'")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -104,6 +121,13 @@ async def main():
     await asyncio.gather(*tasks)
     await asyncio.sleep(args.settle)
     after = rss_mib(args.pid)
+    # The allocator gives a worker thread's freed pages back the next time that thread
+    # allocates: an idle server keeps them, one that serves traffic again returns them.
+    counted = [0]
+    until = time.monotonic() + args.traffic
+    await asyncio.gather(*(honest(args.port, until, counted) for _ in range(50)))
+    await asyncio.sleep(1)
+    after_traffic = rss_mib(args.pid)
     print(json.dumps({
         "connections": args.connections,
         "header_bytes": args.header_bytes,
@@ -111,6 +135,9 @@ async def main():
         "peak_mib": round(peak, 1),
         "after_mib": round(after, 1),
         "after_over_idle": round(after / idle, 2),
+        "honest_requests": counted[0],
+        "after_traffic_mib": round(after_traffic, 1),
+        "after_traffic_over_idle": round(after_traffic / idle, 2),
         "outcome": outcome,
     }))
 
