@@ -60,6 +60,42 @@ fn a_symbolic_link_is_refused_and_left_alone() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
 }
 
+/// A file in a folder that does not exist is bad input (exit 2) naming the folder, for each
+/// command that writes one, and nothing is written: no folder, no store for a rehearsal.
+#[test]
+fn a_file_in_a_missing_folder_is_refused_naming_the_folder() {
+    let env = claimed();
+    let missing = env.path().join("no-such-folder");
+    let refused = |json: serde_json::Value| {
+        assert_eq!(json["error"]["kind"], "invalid_input", "{json}");
+        let message = json["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("which is not an existing folder")
+                && message.contains("no-such-folder"),
+            "{json}"
+        );
+        assert!(!message.contains(".partial"), "{json}");
+    };
+    refused(export_to(&env, &missing.join("x.jsonl")).code(2).json());
+    refused(
+        env.run(["campaign", "report", "spring", "--html"])
+            .arg(missing.join("r.html"))
+            .code(2)
+            .json(),
+    );
+    let rehearsal = env.path().join("rehearsal.db");
+    refused(
+        env.run(["simulate", "--users", "5", "--inventory", "2", "--html"])
+            .arg(missing.join("s.html"))
+            .arg("--store")
+            .arg(format!("sqlite:{}", rehearsal.display()))
+            .code(2)
+            .json(),
+    );
+    assert!(!missing.exists());
+    assert!(!rehearsal.exists(), "the refused rehearsal made a store");
+}
+
 /// A named pipe is written through: its reader gets the export, and the pipe stays a pipe.
 #[test]
 fn a_named_pipe_is_written_through() {

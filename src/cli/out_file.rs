@@ -78,6 +78,12 @@ impl OutFile {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
+        if !dir.is_dir() {
+            return Err(refused(&format!(
+                "in `{}`, which is not an existing folder",
+                shown(&dir.display().to_string())
+            )));
+        }
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let prefix = format!(".{name}.");
         let mut builder = tempfile::Builder::new();
