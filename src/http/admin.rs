@@ -36,7 +36,7 @@ use super::Limits;
 use super::body::{Field, Fields, Kind};
 use super::error::ApiError;
 use super::metrics::ClaimAction;
-use super::openapi::AdminRefusals;
+use super::openapi::{AdminRefusals, ShopperRefusals};
 use super::routes::{App, Table, admit, campaign_id, json_answer, shed_or_timeout};
 use crate::auth::{ADMIN_SCOPE, Identity};
 use crate::domain::Transition;
@@ -357,6 +357,7 @@ fn body_field(domain: &'static str) -> &'static str {
         (status = 201, description = "Created", body = ActedCampaign<'static>),
         (status = 200, description = "The id exists with the same terms (`changed: false`)", body = ActedCampaign<'static>),
         (status = 409, description = "`conflict` `exists_with_other_terms`", body = ErrorDocument<'static>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -411,6 +412,7 @@ fn state_named(text: &str) -> Result<CampaignState, Invalid> {
     params(("state" = Option<String>, Query, description = "Only the campaigns in this state: `scheduled`, `live`, `paused`, `sold_out` or `ended`")),
     responses(
         (status = 200, description = "The campaigns", body = Vec<CampaignDocument<'static>>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -452,6 +454,7 @@ async fn change<S: Store>(
     responses(
         (status = 200, description = "The campaign, `changed` or not", body = ActedCampaign<'static>),
         (status = 409, description = "`conflict`: the campaign ended", body = ErrorDocument<'static>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -473,6 +476,7 @@ pub(super) async fn pause<S: Store>(
     responses(
         (status = 200, description = "The campaign, `changed` or not", body = ActedCampaign<'static>),
         (status = 409, description = "`conflict`: the campaign ended", body = ErrorDocument<'static>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -493,6 +497,7 @@ pub(super) async fn resume<S: Store>(
     params(("id" = String, Path, description = "The campaign id")),
     responses(
         (status = 200, description = "The campaign, `changed` or not", body = ActedCampaign<'static>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -524,6 +529,7 @@ pub(super) struct ExtendBody {
     responses(
         (status = 200, description = "The campaign, `changed` or not", body = ActedCampaign<'static>),
         (status = 409, description = "`conflict` (`end_not_later`, or an ended campaign)", body = ErrorDocument<'static>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -573,6 +579,7 @@ pub(super) struct InventoryBody {
     responses(
         (status = 200, description = "The inventory, `changed`", body = ActedInventory<'static>),
         (status = 409, description = "`conflict` (`below_held`, `nothing_left`, a restock of an ended campaign; `inventory_limit`)", body = ErrorDocument<'static>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -613,6 +620,7 @@ pub(super) async fn inventory<S: Store>(
     params(("id" = String, Path, description = "The campaign id")),
     responses(
         (status = 200, description = "The inventory, and how many claims expired", body = ExpiredInventory<'static>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -653,6 +661,7 @@ pub(super) struct ReconcileBody {
     request_body(content = ReconcileBody),
     responses(
         (status = 200, description = "The findings, and whether the repair was written", body = ReconciliationDocument<'static>),
+        ShopperRefusals,
         AdminRefusals,
         (status = 500, description = "`internal` `drift_too_large`: `apply` without `force` refused a drift no crash explains, and wrote nothing (or `internal`)", body = ErrorDocument<'static>),
     )
@@ -713,6 +722,7 @@ fn claim_key(
         ("token" = Option<String>, Query, description = "The claim's token")),
     responses(
         (status = 200, description = "The claim", body = ClaimRecord<'static>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -757,6 +767,7 @@ pub(super) struct VoidBody {
     responses(
         (status = 200, description = "The claim, `changed` or not", body = VoidedClaim<'static>),
         (status = 409, description = "`conflict` (`claim_redeemed`, `claim_expired`)", body = ErrorDocument<'static>),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -834,6 +845,7 @@ fn status_named(text: &str) -> Result<ClaimStatus, Invalid> {
             (String = "text/csv; charset=utf-8"),
             (ClaimRecord<'static> = "application/x-ndjson"),
         )),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]
@@ -926,6 +938,7 @@ pub(super) async fn export<S: Store + Clone>(
             (EventDocument<'static> = "application/x-ndjson"),
             (String = "text/event-stream"),
         )),
+        ShopperRefusals,
         AdminRefusals,
     )
 )]

@@ -118,13 +118,13 @@ pub(super) async fn openapi_json() -> Response {
         .into_response()
 }
 
-/// What any shopper's route can refuse before the store is asked, and the server's own
-/// refusals.
+/// What any route that takes a token can refuse before the store is asked, and the server's
+/// own refusals: the shopper's routes and, with [`AdminRefusals`], the admin's.
 #[derive(IntoResponses)]
 #[expect(dead_code, reason = "a description of answers, never built")]
 pub(super) enum ShopperRefusals {
-    /// `invalid_input`: a bad campaign id or body (`code` `invalid_value` with `field`,
-    /// `malformed_body`).
+    /// `invalid_input`: a malformed path, query or body (`code` `invalid_value` with `field`
+    /// naming the input at fault, `malformed_body`).
     #[response(status = 400)]
     InvalidInput(ErrorDocument<'static>),
     /// `unauthenticated`: no bearer token, or one that does not verify.
@@ -145,33 +145,15 @@ pub(super) enum ShopperRefusals {
     Unavailable(ErrorDocument<'static>),
 }
 
-/// What any admin route can refuse: a shopper's refusals, a token without the admin scope, and
-/// an unknown campaign.
+/// What an admin route can refuse beyond [`ShopperRefusals`]: a token without the admin scope,
+/// and an unknown campaign.
 #[derive(IntoResponses)]
 #[expect(dead_code, reason = "a description of answers, never built")]
 pub(super) enum AdminRefusals {
-    /// `invalid_input`: a malformed path, query or body; `field` names the input at fault.
-    #[response(status = 400)]
-    InvalidInput(ErrorDocument<'static>),
-    /// `unauthenticated`: no bearer token, or one that does not verify.
-    #[response(status = 401, headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
-    Unauthenticated(ErrorDocument<'static>),
     /// `forbidden` `scope_required`: the token does not grant `flashsale:admin`.
     #[response(status = 403)]
     Forbidden(ErrorDocument<'static>),
     /// `not_found`: no such campaign (or claim).
     #[response(status = 404)]
     NotFound(ErrorDocument<'static>),
-    /// `invalid_input` `body_timeout`: the body did not arrive within the header timeout.
-    #[response(status = 408)]
-    BodyTimeout(ErrorDocument<'static>),
-    /// `invalid_input` `body_too_large`: a body over 16 KiB.
-    #[response(status = 413)]
-    BodyTooLarge(ErrorDocument<'static>),
-    /// `internal`.
-    #[response(status = 500)]
-    Internal(ErrorDocument<'static>),
-    /// `store_unavailable` (`overloaded`, `request_timeout`, `store_unavailable`).
-    #[response(status = 503, headers(("Retry-After" = u64, description = "Seconds")))]
-    Unavailable(ErrorDocument<'static>),
 }
