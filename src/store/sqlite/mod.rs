@@ -309,15 +309,19 @@ impl Pin {
         })
     }
 
+    /// Whether `meta` is the file opened: the same device and inode.
+    fn is(&self, meta: &std::fs::Metadata) -> bool {
+        use std::os::unix::fs::MetadataExt as _;
+        meta.dev() == self.device && meta.ino() == self.inode
+    }
+
     /// Readies `conn` to close. The last connection to close checkpoints the WAL into the
     /// file at the inode it opened. After `rm` or a rename over the path that inode is the
     /// old store's, so the checkpoint is right (and it removes the WAL, which would otherwise
     /// lie beside the new file). After another store was copied over the file in place, it
     /// would write this store's pages into that one: the WAL is left as it is instead.
     fn before_close(&self, conn: &Connection) {
-        use std::os::unix::fs::MetadataExt as _;
-        let same_inode = std::fs::metadata(&self.path)
-            .is_ok_and(|meta| meta.dev() == self.device && meta.ino() == self.inode);
+        let same_inode = std::fs::metadata(&self.path).is_ok_and(|meta| self.is(&meta));
         let overwritten = self
             .id_page
             .as_deref()
@@ -333,7 +337,6 @@ impl Pin {
     /// Whether the file at the store's path is still the one opened, before `doing`
     /// (`writing to`, `reading`) it.
     pub(crate) fn check(&self, doing: &str) -> Result<(), StoreError> {
-        use std::os::unix::fs::MetadataExt as _;
         let context = || format!("{doing} `{}`", self.path.display());
         let gone = |what: &str| {
             let err = std::io::Error::other(format!(
@@ -344,7 +347,7 @@ impl Pin {
             StoreError::unavailable(context(), err)
         };
         match std::fs::metadata(&self.path) {
-            Ok(meta) if meta.dev() == self.device && meta.ino() == self.inode => {}
+            Ok(meta) if self.is(&meta) => {}
             Ok(_) => return Err(gone("replaced by another file")),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 return Err(gone("deleted"));

@@ -328,6 +328,26 @@ async fn claims_over_the_wire(
 /// monitoring.
 type Sent = Arc<std::sync::Mutex<Vec<(String, String)>>>;
 
+/// A store over `url` whose every command is recorded in the returned [`Sent`] as it starts.
+async fn watched(
+    url: &str,
+) -> (
+    Sent,
+    crate::store::mongo::driver::DriverOps,
+    DocStore<crate::store::mongo::driver::DriverOps, SystemClock>,
+) {
+    let sent = Sent::default();
+    let ops = crate::store::mongo::driver::DriverOps::connect_watched(
+        url,
+        Duration::from_secs(3),
+        watching(&sent),
+    )
+    .await
+    .unwrap();
+    let store = DocStore::new(ops.clone(), SystemClock, Lease::default());
+    (sent, ops, store)
+}
+
 fn watching(sent: &Sent) -> mongodb::event::EventHandler<mongodb::event::command::CommandEvent> {
     let sent = Arc::clone(sent);
     mongodb::event::EventHandler::callback(move |event| {
@@ -357,15 +377,7 @@ const MANY_CLAIMS: usize = 100_000;
 )]
 async fn a_campaign_read_is_one_command_on_campaigns() {
     over_the_wire("read_cost", |url| async move {
-        let sent = Sent::default();
-        let ops = crate::store::mongo::driver::DriverOps::connect_watched(
-            &url,
-            Duration::from_secs(3),
-            watching(&sent),
-        )
-        .await
-        .unwrap();
-        let store = DocStore::new(ops.clone(), SystemClock, Lease::default());
+        let (sent, ops, store) = watched(&url).await;
         let now = SystemClock.now();
         let claims = mongodb::Client::with_uri_str(&url)
             .await
@@ -482,15 +494,7 @@ async fn a_campaign_from_before_the_held_count_keeps_working() {
 )]
 async fn the_campaigns_still_to_end_are_found_through_an_index() {
     over_the_wire("ending", |url| async move {
-        let sent = Sent::default();
-        let ops = crate::store::mongo::driver::DriverOps::connect_watched(
-            &url,
-            Duration::from_secs(3),
-            watching(&sent),
-        )
-        .await
-        .unwrap();
-        let store = DocStore::new(ops.clone(), SystemClock, Lease::default());
+        let (sent, ops, store) = watched(&url).await;
         let now = SystemClock.now();
         for (id, hours) in [("first", 1), ("second", 2), ("third", 3)] {
             let base = CampaignDoc::new(&campaign(1, now));
