@@ -244,7 +244,7 @@ Register-ArgumentCompleter -Native -CommandName 'flashsale' -ScriptBlock {
             [CompletionResult]::new('--campaign', '--campaign', [CompletionResultType]::ParameterName, 'The campaign')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The claim''s user')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The claim''s token (it may start with `-`)')
-            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, for the audit log (e.g. fraud, refund)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why, for the audit log and the export (e.g. fraud, refund): one line of 1 to 200 characters')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results: `table` for people, `json` for scripts (one document, errors too)')

@@ -216,7 +216,7 @@ set edit:completion:arg-completer[flashsale] = {|@words|
             cand --campaign 'The campaign'
             cand --user 'The claim''s user'
             cand --token 'The claim''s token (it may start with `-`)'
-            cand --reason 'Why, for the audit log (e.g. fraud, refund)'
+            cand --reason 'Why, for the audit log and the export (e.g. fraud, refund): one line of 1 to 200 characters'
             cand --store 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]'
             cand -o 'How to print results: `table` for people, `json` for scripts (one document, errors too)'
             cand --output 'How to print results: `table` for people, `json` for scripts (one document, errors too)'

@@ -161,7 +161,7 @@ complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_se
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l campaign -d 'The campaign' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l user -d 'The claim\'s user' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l token -d 'The claim\'s token (it may start with `-`)' -r
-complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l reason -d 'Why, for the audit log (e.g. fraud, refund)' -r
+complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l reason -d 'Why, for the audit log and the export (e.g. fraud, refund): one line of 1 to 200 characters' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -l store -d 'Where campaigns and claims live: sqlite:PATH or mongodb://HOST/DB [default: sqlite:DATA_DIR/flashsale/flashsale.db, e.g. ~/.local/share/flashsale/flashsale.db]' -r
 complete -c flashsale -n "__fish_flashsale_using_subcommand claim; and __fish_seen_subcommand_from void" -s o -l output -d 'How to print results: `table` for people, `json` for scripts (one document, errors too)' -r -f -a "table\t'Human-readable tables'
 json\t'One JSON document per command, errors included'"

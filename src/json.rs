@@ -8,7 +8,7 @@ use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use crate::domain::{
     CampaignId, CampaignState, Claim, ClaimOutcome, ClaimStatus, ClaimToken, Currency, Event, Hold,
-    OrderId, Transition, UserId, rfc3339,
+    OrderId, Transition, UserId, VoidReason, rfc3339,
 };
 use crate::error::ErrorKind;
 use crate::service::{Acted, CampaignView, Reconciliation};
@@ -109,7 +109,9 @@ impl<'a> ClaimAnswer<'a> {
 }
 
 /// One claim, the contract's fields in the contract's order. A redeemed claim also carries its
-/// redemption; the other fields are always there (`expires_at` is null without a hold).
+/// redemption, a voided one when it was voided and, if the operator gave one, why, an expired
+/// one when it expired (a claim voided or expired before the store recorded these has none);
+/// the other fields are always there (`expires_at` is null without a hold).
 #[derive(Serialize, ToSchema)]
 #[schema(as = Claim)]
 pub(crate) struct ClaimRecord<'a> {
@@ -145,6 +147,18 @@ pub(crate) struct ClaimRecord<'a> {
     redeemed_cart_cents: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     redeemed_discount_cents: Option<i64>,
+    /// When an operator voided it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    voided_at: Option<String>,
+    /// The operator's reason for the void, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    void_reason: Option<&'a VoidReason>,
+    /// When the expiry sweep expired it (after `expires_at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    expired_at: Option<String>,
 }
 
 impl<'a> ClaimRecord<'a> {
@@ -164,6 +178,9 @@ impl<'a> ClaimRecord<'a> {
             redeemed_at: r.map(|r| rfc3339(r.redeemed_at)),
             redeemed_cart_cents: r.map(|r| r.cart.get()),
             redeemed_discount_cents: r.map(|r| r.discount.get()),
+            voided_at: c.voided_at.map(rfc3339),
+            void_reason: c.void_reason.as_ref(),
+            expired_at: c.expired_at.map(rfc3339),
         }
     }
 }

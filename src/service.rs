@@ -12,7 +12,7 @@ use crate::domain::{
     ChangeRefusal, Claim, ClaimAttempt, ClaimKey, ClaimOutcome, ClaimRefusal, ClaimStatus,
     ClaimToken, Currency, Event, EventQuery, ExportPage, Hold, Invalid, LiveSale, NewCampaign,
     OrderId, RedeemAttempt, Refusal, SaleReport, Stamp, Transition, Units, UserId, Verdict,
-    VoidAttempt, Window,
+    VoidAttempt, VoidReason, Window,
 };
 use crate::error::Error;
 use crate::store::Store;
@@ -175,7 +175,7 @@ impl<S: Store, C: Clock> ClaimService<S, C> {
         &self,
         campaign: &CampaignId,
         key: &ClaimKey,
-        reason: Option<String>,
+        reason: Option<VoidReason>,
         actor: &Actor,
     ) -> Result<Transition, Error> {
         let attempt = VoidAttempt {

@@ -753,6 +753,24 @@ async fn malformed_requests_are_400_naming_the_field_and_write_nothing() {
             "invalid user_id:",
         ),
         (
+            Method::POST,
+            "/v1/campaigns/spring/claims/void",
+            Some(json!({"user_id": "ana", "reason": ""})),
+            "invalid reason: must not be empty",
+        ),
+        (
+            Method::POST,
+            "/v1/campaigns/spring/claims/void",
+            Some(json!({"user_id": "ana", "reason": "line one\nline two"})),
+            "invalid reason: contains U+000A",
+        ),
+        (
+            Method::POST,
+            "/v1/campaigns/spring/claims/void",
+            Some(json!({"user_id": "ana", "reason": "x".repeat(201)})),
+            "invalid reason: is 201 characters long; at most 200 are kept",
+        ),
+        (
             Method::GET,
             "/v1/campaigns/spring/claims/export",
             None,

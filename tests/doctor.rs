@@ -81,7 +81,7 @@ fn doctor_passes_a_healthy_sqlite_store_and_writes_nothing() {
     let file = env.sqlite_file().unwrap();
     assert!(
         out.stdout.starts_with(&format!(
-            "store: sqlite:{}\nok    reachable      flashsale store at {}\nok    schema         version 6\n",
+            "store: sqlite:{}\nok    reachable      flashsale store at {}\nok    schema         version 7\n",
             file.display(),
             file.display()
         )),
@@ -118,6 +118,7 @@ fn doctor_fails_a_store_whose_unique_token_index_is_gone() {
                  claimed_at INTEGER NOT NULL, currency TEXT NOT NULL, status TEXT NOT NULL,
                  expires_at INTEGER, order_id TEXT, redeemed_cart_cents INTEGER,
                  redeemed_discount_cents INTEGER, redeemed_at INTEGER,
+                 voided_at INTEGER, void_reason TEXT, expired_at INTEGER,
                  PRIMARY KEY (campaign_id, user_id)
              ) STRICT, WITHOUT ROWID;
              DROP TABLE claims;

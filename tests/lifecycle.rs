@@ -295,6 +295,125 @@ fn void_returns_the_unit_and_the_users_next_claim_replays_it_voided() {
     );
 }
 
+/// A void records when and why on the claim itself: its JSON, `claim show`, the audit
+/// event and the export's last columns (a reason that looks like a formula made inert). A
+/// repeat with another reason keeps the first void as it was.
+#[test]
+fn a_void_records_when_and_why_on_the_claim_and_in_the_export() {
+    let env = TestEnv::new();
+    let token = spring_with_ana(&env);
+    env.claim("spring", "bo", "30").json();
+    let void = |reason: &str| {
+        env.run([
+            "claim",
+            "void",
+            "--campaign",
+            "spring",
+            "--user",
+            "ana",
+            "--reason",
+            reason,
+            "--yes",
+        ])
+        .json()
+    };
+    let voided = void("=refund, order 1042");
+    assert_eq!(voided["changed"], true);
+    assert_eq!(voided["void_reason"], "=refund, order 1042");
+    let at = voided["voided_at"].as_str().unwrap().to_owned();
+    let events = env.run(["-o", "json", "events"]).run().stdout;
+    let event: Value = serde_json::from_str(events.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (&event["action"], &event["at"], &event["details"]["reason"]),
+        (
+            &json!("claim.voided"),
+            &json!(at),
+            &json!("=refund, order 1042")
+        )
+    );
+    let shown = env
+        .run(["claim", "show", "--campaign", "spring", "--user", "ana"])
+        .json();
+    assert_eq!(
+        (&shown["voided_at"], &shown["void_reason"]),
+        (&json!(at), &json!("=refund, order 1042"))
+    );
+    assert!(shown.get("expired_at").is_none(), "{shown}");
+    let again = void("another reason");
+    assert_eq!(again["changed"], false);
+    assert_eq!(
+        (&again["voided_at"], &again["void_reason"]),
+        (&json!(at), &json!("=refund, order 1042"))
+    );
+    let csv = env
+        .run(["claim", "export", "--campaign", "spring", "--format", "csv"])
+        .run()
+        .stdout;
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(
+        rows[0].ends_with(",voided_at,void_reason,expired_at"),
+        "{csv}"
+    );
+    assert_eq!(
+        rows[1],
+        format!(
+            "spring,ana,{token},voided,300,3000,EUR,{},,,,,,{at},\"'=refund, order 1042\",",
+            shown["claimed_at"].as_str().unwrap()
+        )
+    );
+    assert!(
+        rows[2].starts_with("spring,bo,") && rows[2].ends_with(",,,"),
+        "{csv}"
+    );
+}
+
+/// A reason is one line of 1 to 200 visible characters; anything else is refused before
+/// anything is written, naming the rule.
+#[test]
+fn a_void_with_a_bad_reason_is_refused_and_writes_nothing() {
+    let env = TestEnv::new();
+    spring_with_ana(&env);
+    let long = "x".repeat(201);
+    for (reason, expected) in [
+        (
+            "",
+            "invalid reason: must not be empty: leave it out for no reason",
+        ),
+        (
+            "two\nlines",
+            "invalid reason: contains U+000A, a control, format or line separator character: \
+             a reason is one line of visible text",
+        ),
+        (
+            long.as_str(),
+            "invalid reason: is 201 characters long; at most 200 are kept",
+        ),
+        (
+            " fraud",
+            "invalid reason: ` fraud` starts or ends with white space",
+        ),
+    ] {
+        let message = refused(
+            &env,
+            "spring",
+            &[
+                "claim",
+                "void",
+                "--campaign",
+                "spring",
+                "--user",
+                "ana",
+                "--reason",
+                reason,
+                "--yes",
+            ],
+            2,
+            "invalid_input",
+        );
+        assert_eq!(message, expected, "{reason:?}");
+    }
+}
+
 #[test]
 fn void_of_a_redeemed_claim_is_a_conflict_and_writes_nothing() {
     let env = TestEnv::new();
@@ -587,6 +706,13 @@ fn a_hold_expires_unredeemed_claims_and_returns_their_units() {
         .run(["claim", "show", "--campaign", "spring", "--user", "ana"])
         .json();
     assert_eq!(shown["status"], "expired");
+    // Expired by the sweep, after its hold ran out.
+    let (swept, hold_end) = (
+        shown["expired_at"].as_str().unwrap(),
+        shown["expires_at"].as_str().unwrap(),
+    );
+    assert!(swept > hold_end, "{shown}");
+    assert!(shown.get("voided_at").is_none(), "{shown}");
 }
 
 #[test]
@@ -658,7 +784,8 @@ fn claim_export_streams_csv_and_json_lines_in_a_stable_order() {
     assert_eq!(
         rows[0],
         "campaign_id,user_id,token,status,discount_cents,cart_cents,currency,claimed_at,\
-         expires_at,order_id,redeemed_at,redeemed_cart_cents,redeemed_discount_cents"
+         expires_at,order_id,redeemed_at,redeemed_cart_cents,redeemed_discount_cents,\
+         voided_at,void_reason,expired_at"
     );
     assert_eq!(rows.len(), 2, "{redeemed}");
     assert!(rows[1].starts_with(&format!("spring,ana,{token},redeemed,300,3000,EUR,")));

@@ -10,7 +10,9 @@ use super::confirm::ConfirmArgs;
 use super::{Context, Settings, UsageError, jwt::SecretArgs, output};
 use crate::Error;
 use crate::auth::{AuthError, Identity, MAX_TOKEN_BYTES};
-use crate::domain::{Amount, CampaignId, Cents, ClaimKey, ClaimToken, Invalid, OrderId, UserId};
+use crate::domain::{
+    Amount, CampaignId, Cents, ClaimKey, ClaimToken, Invalid, OrderId, UserId, VoidReason,
+};
 use crate::json;
 
 /// Arguments of `claim`: a claim of a unit, or one of the subcommands that look up, redeem,
@@ -257,7 +259,8 @@ pub(crate) struct VoidArgs {
     campaign: String,
     #[command(flatten)]
     which: Which,
-    /// Why, for the audit log (e.g. fraud, refund).
+    /// Why, for the audit log and the export (e.g. fraud, refund): one line of 1 to 200
+    /// characters.
     #[arg(long, value_name = "TEXT")]
     reason: Option<String>,
     #[command(flatten)]
@@ -305,6 +308,7 @@ async fn run_action(action: ClaimCmd, ctx: &Context) -> anyhow::Result<()> {
         }) => {
             let campaign = CampaignId::parse(&campaign)?;
             let which = which.parse()?;
+            let reason = reason.as_deref().map(VoidReason::parse).transpose()?;
             let actor = super::actor()?;
             confirm.check("`claim void`")?;
             let claims = ctx.claims().await?;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::ident::{self, Separators};
 use super::{
     Campaign, CampaignId, CampaignState, Cents, ClaimStatus, Currency, Invalid, Redemption,
+    VoidReason,
 };
 
 /// A shopper's id, as a verified JWT's `sub` or an operator's assertion gives it.
@@ -158,6 +159,14 @@ pub struct Claim {
     pub expires_at: Option<DateTime<Utc>>,
     /// Its use at checkout, once redeemed.
     pub redemption: Option<Redemption>,
+    /// When an operator voided it: set by the void itself, so `None` unless voided, and also
+    /// for a claim voided before stores recorded the instant.
+    pub voided_at: Option<DateTime<Utc>>,
+    /// Why, when the operator said (only with `voided_at`).
+    pub void_reason: Option<VoidReason>,
+    /// When the expiry sweep (or `inventory expire`) expired it, which is after `expires_at`:
+    /// `None` unless expired, and also for a claim expired before stores recorded the instant.
+    pub expired_at: Option<DateTime<Utc>>,
 }
 
 /// A request for a claim, as the service hands it to a store.
@@ -207,6 +216,9 @@ impl ClaimAttempt {
             status: ClaimStatus::Claimed,
             expires_at,
             redemption: None,
+            voided_at: None,
+            void_reason: None,
+            expired_at: None,
         }
     }
 }

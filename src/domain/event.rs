@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{Cents, OrderId, UserId, rfc3339};
+use super::{Cents, OrderId, UserId, VoidReason, rfc3339};
 
 /// What an event records: the action and its details (before and after where a value moved).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,7 +70,7 @@ pub enum EventKind {
         /// Its user.
         user_id: UserId,
         /// The operator's reason.
-        reason: Option<String>,
+        reason: Option<VoidReason>,
     },
     /// A claim expired; its unit returned.
     ClaimExpired {

@@ -88,8 +88,8 @@ pub(super) fn check(
 }
 
 /// Characters an id may not hold anywhere, even one stored long ago: they are invisible or
-/// break a line.
-fn invisible(c: char) -> bool {
+/// break a line. A void's reason refuses them too.
+pub(super) fn invisible(c: char) -> bool {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
     matches!(
         c.general_category(),

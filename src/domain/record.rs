@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Campaign, CampaignId, Cents, Claim, ClaimStatus, ClaimToken, Currency, DiscountRule, Hold,
-    OrderId, Percent, Redemption, UserId, Window,
+    OrderId, Percent, Redemption, UserId, VoidReason, Window,
 };
 
 /// A stored value that no longer satisfies its domain rule (the store was damaged or written
@@ -82,6 +82,14 @@ pub struct ClaimRecord {
     pub redeemed_discount_cents: Option<i64>,
     /// When it was redeemed, in milliseconds since the Unix epoch.
     pub redeemed_at: Option<i64>,
+    /// When it was voided, in milliseconds since the Unix epoch (none for a claim voided
+    /// before the store recorded it).
+    pub voided_at: Option<i64>,
+    /// The operator's reason for the void.
+    pub void_reason: Option<String>,
+    /// When it was expired, in milliseconds since the Unix epoch (none for a claim expired
+    /// before the store recorded it).
+    pub expired_at: Option<i64>,
 }
 
 fn instant(millis: i64) -> Result<DateTime<Utc>, Corrupt> {
@@ -173,6 +181,9 @@ impl From<&Claim> for ClaimRecord {
                 .redemption
                 .as_ref()
                 .map(|r| r.redeemed_at.timestamp_millis()),
+            voided_at: c.voided_at.map(|at| at.timestamp_millis()),
+            void_reason: c.void_reason.as_ref().map(|r| r.as_str().to_owned()),
+            expired_at: c.expired_at.map(|at| at.timestamp_millis()),
         }
     }
 }
@@ -205,9 +216,29 @@ impl TryFrom<ClaimRecord> for Claim {
                 (None, None, None, None) => None,
                 _ => return Err(Corrupt("redemption")),
             },
+            voided_at: r.voided_at.map(instant).transpose()?,
+            void_reason: r
+                .void_reason
+                .as_deref()
+                .map(VoidReason::parse)
+                .transpose()
+                .map_err(|_| Corrupt("void reason"))?,
+            expired_at: r.expired_at.map(instant).transpose()?,
             status: match ClaimStatus::parse(&r.status) {
                 Ok(ClaimStatus::Redeemed) if r.redeemed_at.is_none() => {
                     return Err(Corrupt("redemption"));
+                }
+                // The instant and the reason of a void are written by the void, with its
+                // status; a reason without its instant, or either on another status, is
+                // damage. A voided claim without them was voided before they were recorded.
+                Ok(status)
+                    if (r.voided_at.is_some() && status != ClaimStatus::Voided)
+                        || (r.void_reason.is_some() && r.voided_at.is_none()) =>
+                {
+                    return Err(Corrupt("void"));
+                }
+                Ok(status) if r.expired_at.is_some() && status != ClaimStatus::Expired => {
+                    return Err(Corrupt("expiry"));
                 }
                 Ok(status) => status,
                 Err(_) => return Err(Corrupt("claim status")),
@@ -323,8 +354,74 @@ mod tests {
         assert_eq!(Claim::try_from(half_redeemed), Err(Corrupt("redemption")));
         let bad_status = ClaimRecord {
             status: "lost".into(),
-            ..record
+            ..record.clone()
         };
         assert_eq!(Claim::try_from(bad_status), Err(Corrupt("claim status")));
+        let voided = ClaimRecord {
+            status: "voided".into(),
+            voided_at: Some(1_800_000_001_000),
+            void_reason: Some("fraud".into()),
+            ..record.clone()
+        };
+        let read = Claim::try_from(voided.clone()).unwrap();
+        assert_eq!(
+            read.void_reason.as_ref().map(VoidReason::as_str),
+            Some("fraud")
+        );
+        assert_eq!(ClaimRecord::from(&read), voided);
+        let expired = ClaimRecord {
+            status: "expired".into(),
+            expired_at: Some(1_800_000_002_000),
+            ..record.clone()
+        };
+        assert_eq!(
+            ClaimRecord::from(&Claim::try_from(expired.clone()).unwrap()),
+            expired
+        );
+        // Voided or expired before the instants were recorded: read, with none.
+        for status in ["voided", "expired"] {
+            let old = ClaimRecord {
+                status: status.into(),
+                ..record.clone()
+            };
+            let read = Claim::try_from(old).unwrap();
+            assert_eq!((read.voided_at, read.expired_at), (None, None));
+        }
+        for (damaged, what) in [
+            (
+                ClaimRecord {
+                    voided_at: Some(1),
+                    ..record.clone()
+                },
+                "void",
+            ),
+            (
+                ClaimRecord {
+                    status: "voided".into(),
+                    void_reason: Some("fraud".into()),
+                    ..record.clone()
+                },
+                "void",
+            ),
+            (
+                ClaimRecord {
+                    status: "voided".into(),
+                    expired_at: Some(1),
+                    ..record.clone()
+                },
+                "expiry",
+            ),
+            (
+                ClaimRecord {
+                    status: "voided".into(),
+                    voided_at: Some(1),
+                    void_reason: Some("two\nlines".into()),
+                    ..record
+                },
+                "void reason",
+            ),
+        ] {
+            assert_eq!(Claim::try_from(damaged), Err(Corrupt(what)));
+        }
     }
 }

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Campaign, CampaignId, Cents, Claim, ClaimStatus, ClaimToken, Conflict, EventKind, OrderId,
-    Redemption, Stamp, UserId,
+    Redemption, Stamp, UserId, VoidReason,
 };
 
 /// How an operator names a claim: by its user or by its token.
@@ -205,8 +205,8 @@ pub struct VoidAttempt {
     pub campaign_id: CampaignId,
     /// Which claim.
     pub key: ClaimKey,
-    /// Why (recorded in the event).
-    pub reason: Option<String>,
+    /// Why (recorded on the claim and in the event).
+    pub reason: Option<VoidReason>,
     /// Who and when.
     pub stamp: Stamp,
 }
@@ -242,6 +242,8 @@ impl VoidAttempt {
             ClaimStatus::Claimed => {
                 let mut after = claim.clone();
                 after.status = ClaimStatus::Voided;
+                after.voided_at = Some(self.stamp.at);
+                after.void_reason.clone_from(&self.reason);
                 Verdict::Change {
                     before: claim.clone(),
                     after,
@@ -267,6 +269,7 @@ impl Claim {
         }
         let mut after = self.clone();
         after.status = ClaimStatus::Expired;
+        after.expired_at = Some(now);
         Some(Verdict::Change {
             before: self.clone(),
             after,
@@ -383,6 +386,11 @@ mod tests {
         let expired = after(claimed.expire(at(last + 1)).unwrap());
         assert_eq!(expired.status, ClaimStatus::Expired);
         assert_eq!(
+            (expired.expired_at, expired.voided_at),
+            (Some(at(last + 1)), None),
+            "expired when the sweep ran, not when the hold ran out"
+        );
+        assert_eq!(
             expired.expire(at(last + 2)),
             None,
             "a second sweep does nothing"
@@ -397,7 +405,7 @@ mod tests {
         let void = |key: ClaimKey| VoidAttempt {
             campaign_id: c.id.clone(),
             key,
-            reason: Some("fraud".into()),
+            reason: Some(VoidReason::parse("fraud").unwrap()),
             stamp: stamp(20),
         };
         let by_user = void(ClaimKey::User(claimed.user_id.clone()));
@@ -405,6 +413,12 @@ mod tests {
         assert!(verdict.returns_unit());
         let voided = after(verdict);
         assert_eq!(voided.status, ClaimStatus::Voided);
+        assert_eq!(voided.voided_at, Some(at(20)));
+        assert_eq!(
+            voided.void_reason.as_ref().map(VoidReason::as_str),
+            Some("fraud")
+        );
+        assert_eq!(voided.expired_at, None);
         let again = by_user.decide(Some(&voided), true);
         assert!(!again.returns_unit());
         assert_eq!(again, Verdict::Replay(voided));

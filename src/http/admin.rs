@@ -42,7 +42,7 @@ use crate::auth::{ADMIN_SCOPE, Identity};
 use crate::domain::Transition;
 use crate::domain::{
     Actor, CampaignChange, CampaignId, CampaignState, Cents, ClaimKey, ClaimStatus, ClaimToken,
-    Currency, Ends, EventQuery, Invalid, NewCampaign, Percent, Units, UserId, parse,
+    Currency, Ends, EventQuery, Invalid, NewCampaign, Percent, Units, UserId, VoidReason, parse,
 };
 use crate::json::{
     ActedCampaign, ActedInventory, CampaignDocument, ClaimRecord, ErrorDocument, EventDocument,
@@ -753,6 +753,9 @@ pub(super) async fn show_claim<S: Store>(
 pub(super) struct VoidBody {
     user_id: Option<String>,
     token: Option<String>,
+    /// Why, for the audit log and the export: one line of 1 to 200 characters, no control
+    /// or invisible characters.
+    #[schema(min_length = 1, max_length = 200)]
     reason: Option<String>,
 }
 
@@ -797,7 +800,8 @@ pub(super) async fn void<S: Store>(
                 _ => err,
             }
         })?;
-    let voided = app.claims.void(&id, &key, body.reason, &actor).await;
+    let reason = body.reason.as_deref().map(VoidReason::parse).transpose()?;
+    let voided = app.claims.void(&id, &key, reason, &actor).await;
     // Counted like a redemption: by what became of the claim, a repeat, or the refusal's kind.
     let outcome = match &voided {
         Ok(Transition::Changed(_)) => ClaimAction::Void.done(),

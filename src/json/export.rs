@@ -23,8 +23,9 @@ impl ExportFormat {
 }
 
 /// The columns of the CSV export, in order: the claim JSON's fields, so both formats carry
-/// the same data under the same names.
-pub(crate) const CSV_COLUMNS: [&str; 13] = [
+/// the same data under the same names. New columns go at the end, so a script that reads
+/// them by position keeps working.
+pub(crate) const CSV_COLUMNS: [&str; 16] = [
     "campaign_id",
     "user_id",
     "token",
@@ -38,11 +39,14 @@ pub(crate) const CSV_COLUMNS: [&str; 13] = [
     "redeemed_at",
     "redeemed_cart_cents",
     "redeemed_discount_cents",
+    "voided_at",
+    "void_reason",
+    "expired_at",
 ];
 
 /// The columns whose text comes from outside (a shopper's id, a shop's order id, an operator's
-/// slug): a spreadsheet must show them, never run them.
-const TEXT_COLUMNS: [&str; 3] = ["campaign_id", "user_id", "order_id"];
+/// slug or reason): a spreadsheet must show them, never run them.
+const TEXT_COLUMNS: [&str; 4] = ["campaign_id", "user_id", "order_id", "void_reason"];
 
 /// `text` as a CSV cell a spreadsheet shows as text: a cell starting with `=`, `+`, `-`, `@`,
 /// a tab or a carriage return is a formula to spreadsheets (Excel, `LibreOffice`, Sheets)

@@ -11,7 +11,7 @@ use super::load::{Redeem, UserPlan};
 use super::progress::{Progress, bump};
 use crate::auth::Identity;
 use crate::clock::Clock;
-use crate::domain::{Actor, Cents, ClaimKey, ClaimStatus, ClaimToken, OrderId, UserId};
+use crate::domain::{Actor, Cents, ClaimKey, ClaimStatus, ClaimToken, OrderId, UserId, VoidReason};
 use crate::error::ErrorKind;
 use crate::store::Store;
 
@@ -71,7 +71,7 @@ pub(super) async fn checkout<S: Store, C: Clock>(
                 .void(
                     &shared.campaign,
                     &which,
-                    Some("simulated fraud".to_owned()),
+                    VoidReason::parse("simulated fraud").ok(),
                     &shared.actor,
                 )
                 .await,

@@ -258,6 +258,15 @@ pub(super) struct ClaimDoc {
     pub redeemed_discount_cents: Option<i64>,
     #[serde(default)]
     pub redeemed_at: Option<bson::DateTime>,
+    /// When it was voided and why, and when it expired: set by the transition's own update
+    /// (see `LifecycleOps::move_claim`), so a claim voided or expired before they were kept
+    /// has none. Absent rather than null until then, so a claim costs no more bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided_at: Option<bson::DateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub void_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<bson::DateTime>,
     /// Voided or expired, and its unit not yet back in `remaining` (see `lifecycle.rs`).
     #[serde(default)]
     pub returning: bool,
@@ -427,12 +436,16 @@ impl ClaimDoc {
             redeemed_cart_cents: None,
             redeemed_discount_cents: None,
             redeemed_at: None,
+            voided_at: None,
+            void_reason: None,
+            expired_at: None,
             returning: false,
             pending: Vec::new(),
         }
     }
 
-    /// `self` changed into `after` (status and redemption; nothing else of a claim moves).
+    /// `self` changed into `after` (status, redemption, void and expiry; nothing else of a
+    /// claim moves).
     pub(super) fn changed_to(&self, after: &Claim) -> Self {
         let r = ClaimRecord::from(after);
         ClaimDoc {
@@ -441,6 +454,9 @@ impl ClaimDoc {
             redeemed_cart_cents: r.redeemed_cart_cents,
             redeemed_discount_cents: r.redeemed_discount_cents,
             redeemed_at: r.redeemed_at.map(bson::DateTime::from_millis),
+            voided_at: r.voided_at.map(bson::DateTime::from_millis),
+            void_reason: r.void_reason,
+            expired_at: r.expired_at.map(bson::DateTime::from_millis),
             returning: self.returning || !after.status.holds_unit(),
             pending: Vec::new(),
             ..self.clone()
@@ -470,6 +486,9 @@ impl ClaimDoc {
             redeemed_cart_cents: self.redeemed_cart_cents,
             redeemed_discount_cents: self.redeemed_discount_cents,
             redeemed_at: self.redeemed_at.map(bson::DateTime::timestamp_millis),
+            voided_at: self.voided_at.map(bson::DateTime::timestamp_millis),
+            void_reason: self.void_reason.clone(),
+            expired_at: self.expired_at.map(bson::DateTime::timestamp_millis),
         })
         .map_err(corrupt)
     }

@@ -59,7 +59,8 @@ pub(super) trait LifecycleOps: CampaignOps {
     ) -> impl Future<Output = Result<Option<ClaimDoc>, StoreError>> + Send;
 
     /// A claim's transition: `claims.updateOne({campaign_id, user_id, token, status}, {$set:
-    /// {status, order_id, redeemed_*, returning} of after, $push: {pending: event}})` with
+    /// {status, order_id, redeemed_*, voided_at, void_reason, expired_at, returning} of after,
+    /// $push: {pending: event}})` with
     /// `status` the one read (`None`, without it, only for the test-only
     /// `Defect::TransitionWithoutStatus`). `true` when it matched: exactly one of racing
     /// callers gets it.

@@ -118,6 +118,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // (or ended recently), every few seconds; through this index they read those campaigns'
     // rows only, never every campaign ever created.
     "CREATE INDEX campaigns_by_end ON campaigns (ends_at);",
+    // 7: when a claim was voided and why, and when it expired, each written by the very
+    // UPDATE that changes its status. Claims voided or expired before this version keep NULL
+    // there: the instant was never recorded, and no other column holds it.
+    "ALTER TABLE claims ADD COLUMN voided_at INTEGER;
+    ALTER TABLE claims ADD COLUMN void_reason TEXT;
+    ALTER TABLE claims ADD COLUMN expired_at INTEGER;",
 ];
 
 /// The schema version this build writes.
@@ -190,6 +196,9 @@ const COLUMNS: &[(&str, &[&str])] = &[
             "redeemed_cart_cents",
             "redeemed_discount_cents",
             "redeemed_at",
+            "voided_at",
+            "void_reason",
+            "expired_at",
         ],
     ),
     (

@@ -14,7 +14,7 @@ pub(super) const CAMPAIGN_COLUMNS: &str = "id, name, starts_at, ends_at, ended_a
 
 pub(super) const CLAIM_COLUMNS: &str = "campaign_id, user_id, token, discount_cents, cart_cents, \
      claimed_at, currency, status, expires_at, order_id, redeemed_cart_cents, \
-     redeemed_discount_cents, redeemed_at";
+     redeemed_discount_cents, redeemed_at, voided_at, void_reason, expired_at";
 
 /// A stored value the domain refuses, as the rusqlite error every read already maps.
 fn corrupt(err: Corrupt) -> rusqlite::Error {
@@ -59,6 +59,9 @@ pub(super) fn claim_from_row(row: &Row<'_>) -> rusqlite::Result<Claim> {
         redeemed_cart_cents: row.get(10)?,
         redeemed_discount_cents: row.get(11)?,
         redeemed_at: row.get(12)?,
+        voided_at: row.get(13)?,
+        void_reason: row.get(14)?,
+        expired_at: row.get(15)?,
     })
     .map_err(corrupt)
 }
@@ -140,7 +143,8 @@ pub(super) fn update_claim(
     let changed = conn
         .prepare_cached(
             "UPDATE claims SET status = ?3, order_id = ?4, redeemed_cart_cents = ?5, \
-             redeemed_discount_cents = ?6, redeemed_at = ?7 \
+             redeemed_discount_cents = ?6, redeemed_at = ?7, voided_at = ?9, void_reason = ?10, \
+             expired_at = ?11 \
              WHERE campaign_id = ?1 AND user_id = ?2 AND status = ?8",
         )?
         .execute(params![
@@ -152,6 +156,9 @@ pub(super) fn update_claim(
             r.redeemed_discount_cents,
             r.redeemed_at,
             before.status.as_str(),
+            r.voided_at,
+            r.void_reason,
+            r.expired_at,
         ])?;
     Ok(changed == 1)
 }

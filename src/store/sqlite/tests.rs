@@ -807,3 +807,79 @@ async fn each_store_draws_its_own_id_once_and_pins_it_in_the_file() {
     drop(SqliteStore::open(&new).await.unwrap());
     assert_ne!(id_of(&new), first, "two stores share an id");
 }
+
+/// A store of schema version 6 opens and gains the void's instant and reason and the
+/// expiry's instant (migration 7): claims voided or expired before keep none (nothing
+/// recorded them), and a void after the migration records both in the same UPDATE.
+#[tokio::test]
+async fn a_version_6_store_migrates_and_records_voids_from_then_on() {
+    use crate::domain::{Actor, ClaimKey, ClaimStatus, Stamp, VoidAttempt, VoidReason};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v6.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &super::migrations::MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO campaigns VALUES ('c', 'C', 0, 9999999999999, NULL, 10, 1, 9, 1000, \
+                 500, 0, 'EUR', 0, 0, 60);
+             INSERT INTO claims VALUES ('c', 'ana', 't-ana', 100, 2000, 5, 'EUR', 'claimed', \
+                 99999999999, NULL, NULL, NULL, NULL);
+             INSERT INTO claims VALUES ('c', 'cy', 't-cy', 100, 2000, 8, 'EUR', 'voided', NULL, \
+                 NULL, NULL, NULL, NULL);
+             INSERT INTO claims VALUES ('c', 'di', 't-di', 100, 2000, 9, 'EUR', 'expired', 69, \
+                 NULL, NULL, NULL, NULL);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    let id = CampaignId::parse("c").unwrap();
+    let of = |user: &str| UserId::parse(user).unwrap();
+    for user in ["cy", "di"] {
+        let old = store.claim_of(&id, &of(user)).await.unwrap().unwrap();
+        assert_eq!(
+            (old.voided_at, old.void_reason, old.expired_at),
+            (None, None, None),
+            "{user}"
+        );
+    }
+    let at = DateTime::from_timestamp_millis(1_800_000_000_123).unwrap();
+    store
+        .void(&VoidAttempt {
+            campaign_id: id.clone(),
+            key: ClaimKey::User(of("ana")),
+            reason: Some(VoidReason::parse("chargeback 1042").unwrap()),
+            stamp: Stamp {
+                actor: Actor::parse("ops").unwrap(),
+                at,
+            },
+        })
+        .await
+        .unwrap();
+    let voided = store.claim_of(&id, &of("ana")).await.unwrap().unwrap();
+    assert_eq!(voided.status, ClaimStatus::Voided);
+    assert_eq!(voided.voided_at, Some(at));
+    assert_eq!(
+        voided.void_reason.as_ref().map(VoidReason::as_str),
+        Some("chargeback 1042")
+    );
+    drop(store);
+    let conn = Connection::open(&path).unwrap();
+    let stored: (Option<i64>, Option<String>, Option<i64>) = conn
+        .query_row(
+            "SELECT voided_at, void_reason, expired_at FROM claims WHERE user_id = 'ana'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        stored,
+        (
+            Some(1_800_000_000_123),
+            Some("chargeback 1042".into()),
+            None
+        )
+    );
+}

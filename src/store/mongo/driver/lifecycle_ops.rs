@@ -64,6 +64,9 @@ impl LifecycleOps for DriverOps {
                         "redeemed_discount_cents":
                             optional(after.redeemed_discount_cents.map(Bson::Int64)),
                         "redeemed_at": optional(after.redeemed_at.map(Bson::DateTime)),
+                        "voided_at": optional(after.voided_at.map(Bson::DateTime)),
+                        "void_reason": optional(after.void_reason.clone().map(Bson::String)),
+                        "expired_at": optional(after.expired_at.map(Bson::DateTime)),
                         "returning": after.returning,
                     },
                     "$push": {"pending": entry(event, context)?},

@@ -818,6 +818,9 @@ fn write(data: &Data, op: &Op) -> (Reply, Vec<Effect>) {
                 doc.redeemed_cart_cents = after.redeemed_cart_cents;
                 doc.redeemed_discount_cents = after.redeemed_discount_cents;
                 doc.redeemed_at = after.redeemed_at;
+                doc.voided_at = after.voided_at;
+                doc.void_reason.clone_from(&after.void_reason);
+                doc.expired_at = after.expired_at;
                 doc.returning = after.returning;
                 doc.pending.push(event.clone());
                 (Reply::Matched(true), vec![Effect::PutClaim(doc)])
