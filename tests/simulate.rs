@@ -13,7 +13,7 @@ use flashsale::domain::{
     ClaimToken, Decision, Ends, Event, EventQuery, ExportPage, RedeemAttempt, SaleReport,
     SaleTally, Stamp, Units, UserId, Verdict, VoidAttempt,
 };
-use flashsale::simulate::{Arrivals, CartRange, Load, Progress, Report, Simulator};
+use flashsale::simulate::{Arrivals, CartRange, Load, MAX_IN_FLIGHT, Progress, Report, Simulator};
 use flashsale::store::{Audit, ReconcileMode, Reconciliation, Store, StoreError};
 use serde_json::Value;
 use support::TestEnv;
@@ -979,6 +979,11 @@ async fn simulate_on(fault: Fault, units: i64) -> Report {
 /// 100 users, all eligible, one request each, against 10 units of a store whose every claim
 /// takes [`SLOW_CLAIM`], arriving as `arrivals` says or, without, 10 at a time.
 async fn simulate_slowly(arrivals: Option<Arrivals>) -> Report {
+    simulate_slowly_under(arrivals, MAX_IN_FLIGHT).await
+}
+
+/// [`simulate_slowly`] with an open loop's in-flight cap of `cap`.
+async fn simulate_slowly_under(arrivals: Option<Arrivals>, cap: usize) -> Report {
     let clock = Arc::new(FixedClock::new(
         DateTime::from_timestamp(1_800_000_000, 0).expect("instant"),
     ));
@@ -997,12 +1002,44 @@ async fn simulate_slowly(arrivals: Option<Arrivals>) -> Report {
         },
         redeem_ratio: 0.0,
         arrivals,
+        max_in_flight: cap,
         ..Load::new(100, 3)
     };
     simulator
         .run(&load, &campaign, Arc::new(Progress::default()))
         .await
         .expect("run")
+}
+
+/// An open loop's cap holds a shopper only when it makes the shopper late. With 10 in flight
+/// and claims of 500 ms, shoppers due every 10 ms wait for a slot and start late from the
+/// eleventh on: user `10j + k` starts when user `10(j - 1) + k` finishes, at `500j + 10k` ms,
+/// so user 99 is 3,600 ms late. Due every 120 ms against 5 slots, each shopper also waits for
+/// a slot, but one frees (at `120i + 500` ms for user `i + 5`) before it is due (`120i +
+/// 600`): on time, so none was held.
+#[tokio::test(start_paused = true)]
+#[expect(
+    clippy::float_cmp,
+    reason = "on the paused clock every figure is exact"
+)]
+async fn the_in_flight_cap_counts_the_shoppers_it_made_late() {
+    let fast = Arrivals::parse("uniform:1s", "arrivals").expect("arrivals");
+    let capped = simulate_slowly_under(Some(fast), 10).await;
+    assert!(capped.passed, "{:?}", capped.violations);
+    assert_eq!(capped.peak_in_flight, 10);
+    let arrivals = capped.arrivals.expect("an open loop reports its arrivals");
+    assert_eq!(arrivals.held_by_cap, 90);
+    assert_eq!(arrivals.max_lag_ms, 3_600.0);
+    let spread = Arrivals::parse("uniform:12s", "arrivals").expect("arrivals");
+    let on_time = simulate_slowly_under(Some(spread), 5).await;
+    assert!(on_time.passed, "{:?}", on_time.violations);
+    assert_eq!(on_time.peak_in_flight, 5);
+    let arrivals = on_time.arrivals.expect("an open loop reports its arrivals");
+    assert_eq!(
+        (arrivals.held_by_cap, arrivals.max_lag_ms),
+        (0, 0.0),
+        "shoppers who waited for a slot and still started on time were counted as held"
+    );
 }
 
 /// On tokio's paused clock every claim takes exactly [`SLOW_CLAIM`]: in an open loop the

@@ -201,6 +201,7 @@ fn plan(args: &SimulateArgs) -> Result<(Load, Target, TypedCarts), Invalid> {
             .as_deref()
             .map(|text| Arrivals::parse(text, "--arrivals"))
             .transpose()?,
+        max_in_flight: simulate::MAX_IN_FLIGHT,
     };
     load.validate().map_err(hint::name_load_flag)?;
     let target = match (&args.campaign, &args.like, args.inventory) {

@@ -100,6 +100,10 @@ pub struct Load {
     /// ones have finished (at most [`MAX_IN_FLIGHT`] in flight). `None`: a closed loop of
     /// [`Load::concurrency`] shoppers, each starting when another finishes.
     pub arrivals: Option<Arrivals>,
+    /// The most shoppers an open loop keeps in flight: [`MAX_IN_FLIGHT`] unless a smaller cap
+    /// is wanted (a test of what the cap does, without 100,000 shoppers). A closed loop's
+    /// bound is [`Load::concurrency`].
+    pub max_in_flight: usize,
 }
 
 /// How an open-loop run's shoppers arrive: the shape of the arrival instants, and the span
@@ -249,15 +253,16 @@ impl Load {
             redeem_ratio: DEFAULT_REDEEM_RATIO,
             void_ratio: DEFAULT_VOID_RATIO,
             arrivals: None,
+            max_in_flight: MAX_IN_FLIGHT,
         }
     }
 
     /// The most shoppers in flight at once: [`Load::concurrency`] in a closed loop,
-    /// [`MAX_IN_FLIGHT`] in an open one.
+    /// [`Load::max_in_flight`] in an open one.
     #[must_use]
     pub fn in_flight_bound(&self) -> usize {
         if self.arrivals.is_some() {
-            MAX_IN_FLIGHT
+            self.max_in_flight
         } else {
             self.concurrency
         }
@@ -305,6 +310,12 @@ impl Load {
             return Err(Invalid::new(
                 "concurrency",
                 format!("must be from 1 to {MAX_CONCURRENCY}"),
+            ));
+        }
+        if !(1..=MAX_IN_FLIGHT).contains(&self.max_in_flight) {
+            return Err(Invalid::new(
+                "max in flight",
+                format!("must be from 1 to {MAX_IN_FLIGHT}"),
             ));
         }
         if self.carts.min > self.carts.max {
@@ -491,6 +502,20 @@ mod tests {
                     ..ok.clone()
                 },
                 "concurrency",
+            ),
+            (
+                Load {
+                    max_in_flight: 0,
+                    ..ok.clone()
+                },
+                "max in flight",
+            ),
+            (
+                Load {
+                    max_in_flight: MAX_IN_FLIGHT + 1,
+                    ..ok.clone()
+                },
+                "max in flight",
             ),
             (
                 Load {
