@@ -26,6 +26,10 @@ pub(super) struct Rest {
     /// `reserving` documents left behind.
     pub reserving: usize,
     pub distinct_tokens: usize,
+    /// Users whose claim lacks the instant of its transition (a voided one without
+    /// `voided_at`, an expired one without `expired_at`) or carries one its status does not
+    /// have: every claim here was made by this version, so each transition stamped it.
+    pub unstamped: Vec<String>,
 }
 
 impl Rest {
@@ -43,8 +47,18 @@ pub(super) fn rest(world: &mut World, id: &str) -> Rest {
     let mut reserving = 0;
     let mut status = BTreeMap::new();
     let (mut holding, mut returning) = (0, 0);
+    let mut unstamped = Vec::new();
     for doc in data.claims.values().filter(|d| d.campaign_id == id) {
         tokens.insert(doc.token.clone());
+        let stamps = (doc.voided_at.is_some(), doc.expired_at.is_some());
+        let stamped = match doc.status {
+            Status::Voided => stamps == (true, false),
+            Status::Expired => stamps == (false, true),
+            _ => stamps == (false, false) && doc.void_reason.is_none(),
+        };
+        if !stamped {
+            unstamped.push(doc.user_id.clone());
+        }
         status.insert(doc.user_id.clone(), (doc.status, doc.order_id.clone()));
         returning += usize::from(doc.returning);
         match doc.status {
@@ -72,6 +86,7 @@ pub(super) fn rest(world: &mut World, id: &str) -> Rest {
         returning,
         reserving,
         distinct_tokens: tokens.len(),
+        unstamped,
     }
 }
 
@@ -285,7 +300,9 @@ pub(super) fn history(history: &[Event], rest: &Rest) -> Vec<String> {
 ///   as redeemed;
 /// - I10: every change has exactly one event and nothing else has one: per user, one claim
 ///   event naming its status at rest if it left `claimed`, none otherwise; the sweeps' counts
-///   add up to the expired claims when none of them failed.
+///   add up to the expired claims when none of them failed;
+/// - I7's stamps: a voided claim at rest has `voided_at`, an expired one `expired_at`, and no
+///   other claim has either (nor a void's reason).
 ///
 /// I8 and I9 (only `claimed` and `redeemed` hold a unit, a void or an expiry returns exactly
 /// one) are the conservation checks at rest ([`at_rest`]) and the oversell monitor ([`i1`]).
@@ -378,6 +395,13 @@ pub(super) fn lifecycle(
     }
     for (name, got) in per_user {
         found.push(format!("I10: events {got:?} for {name}, who has no claim"));
+    }
+    if !rest.unstamped.is_empty() {
+        found.push(format!(
+            "I7: the claims of {:?} lack the instant of their void or expiry, or carry one \
+             their status does not have",
+            rest.unstamped
+        ));
     }
     found
 }
