@@ -64,7 +64,7 @@ impl fmt::Display for UserId {
 }
 
 /// The discount token a shopper gets: 32 URL-safe characters, a time prefix then 144 random
-/// bits from the OS CSPRNG, starting with a letter or a digit.
+/// bits from a cryptographically secure generator, starting with a letter or a digit.
 ///
 /// The secret is the random part: it is never derived from anything the client sent, so a
 /// token cannot be guessed or forged. The first 8 characters are the millisecond it was drawn
@@ -98,7 +98,7 @@ impl ClaimToken {
 
     /// The token drawn at `drawn_at` with the `random` bytes: the instant's milliseconds as
     /// an ordered prefix (see the type's note on why tokens are ordered), then the bytes. The
-    /// domain draws nothing itself: the bytes come from the OS CSPRNG through
+    /// domain draws nothing itself: the bytes come from a CSPRNG through
     /// `random::token`, outside the domain.
     #[must_use]
     pub fn from_parts(drawn_at: DateTime<Utc>, random: &[u8; Self::RANDOM_BYTES]) -> Self {

@@ -553,7 +553,9 @@ async fn simulate_user<S: Store, C: Clock>(shared: Arc<Shared<S, C>>, index: u64
     }
 
     if let Some(token) = check_user(&shared, &user, &answers).await {
-        checkout(&shared, &user, &credential, index, &token, plan).await;
+        // Boxed, as the HTTP client's request below: only the granted few get here, and
+        // inlined, its state would make every shopper's task that much larger to spawn.
+        Box::pin(checkout(&shared, &user, &credential, index, &token, plan)).await;
     }
     progress.finished();
     UserRun {
@@ -615,7 +617,12 @@ async fn request<S: Store, C: Clock>(
     let progress = &shared.progress;
     let started = Instant::now();
     let (outcome, verifying) = if let Some(target) = &shared.target {
-        (over_the_wire(shared, target, credential, cart).await, None)
+        // Boxed: the HTTP client's future is kilobytes, and inlined it would make every
+        // shopper's task that large in-process too, copied whole when spawned.
+        (
+            Box::pin(over_the_wire(shared, target, credential, cart)).await,
+            None,
+        )
     } else {
         let (identity, verifying) = shared.identities.identify(user, credential);
         let outcome = match identity {

@@ -71,7 +71,7 @@ impl HotRows {
 /// back before COMMIT, so a claim and its decrement commit together or not at all: a claim
 /// never exists without its unit.
 ///
-/// `token` is drawn by the caller, before the job is queued: the OS CSPRNG call then runs on
+/// `token` is drawn by the caller, before the job is queued: the draw then runs on
 /// the caller's thread instead of the single writer thread every claim waits for.
 fn claim_in_transaction(
     tx: &mut writer::Tx<'_>,
