@@ -23,6 +23,26 @@ const SKEW_FAIL: Duration = Duration::from_secs(300);
 
 /// Runs the checks against `url`.
 pub(crate) async fn diagnose(url: &str, settings: MongoSettings) -> Vec<Check> {
+    diagnose_with(url, settings, None).await
+}
+
+/// [`diagnose`], with `watch` told of every command its client sends (the driver's command
+/// monitoring): a test checks what `doctor` sends.
+#[cfg(test)]
+pub(super) async fn diagnose_watched(
+    url: &str,
+    settings: MongoSettings,
+    watch: mongodb::event::EventHandler<mongodb::event::command::CommandEvent>,
+) -> Vec<Check> {
+    diagnose_with(url, settings, Some(watch)).await
+}
+
+/// [`diagnose`], with `watch` (tests only) as the client's command monitor.
+async fn diagnose_with(
+    url: &str,
+    settings: MongoSettings,
+    watch: Option<mongodb::event::EventHandler<mongodb::event::command::CommandEvent>>,
+) -> Vec<Check> {
     let secrets = secrets(url);
     let said = |err: &mongodb::error::Error| scrub(&err.to_string(), &secrets);
     let mut checks = Vec::new();
@@ -37,6 +57,9 @@ pub(crate) async fn diagnose(url: &str, settings: MongoSettings) -> Vec<Check> {
         .server_selection_timeout
         .get_or_insert(settings.timeout);
     options.connect_timeout.get_or_insert(settings.timeout);
+    if watch.is_some() {
+        options.command_event_handler = watch;
+    }
     let url_write_concern = options.write_concern.clone();
     let database = options
         .default_database
