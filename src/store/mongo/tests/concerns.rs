@@ -30,9 +30,11 @@ use crate::domain::{
 use crate::store::mongo::driver::DriverOps;
 
 /// The commands a client sent, in order, each as the document on the wire.
-type Sent = Arc<Mutex<Vec<Document>>>;
+pub(super) type Sent = Arc<Mutex<Vec<Document>>>;
 
-fn recording(sent: &Sent) -> mongodb::event::EventHandler<mongodb::event::command::CommandEvent> {
+pub(super) fn recording(
+    sent: &Sent,
+) -> mongodb::event::EventHandler<mongodb::event::command::CommandEvent> {
     let sent = Arc::clone(sent);
     mongodb::event::EventHandler::callback(move |event| {
         if let mongodb::event::command::CommandEvent::Started(started) = event {
@@ -120,7 +122,7 @@ fn violations(command: &Document) -> Vec<String> {
 }
 
 /// Every kind of store operation, one at a time, through `store`.
-async fn every_operation(store: &DocStore<DriverOps, SystemClock>) {
+pub(super) async fn every_operation(store: &DocStore<DriverOps, SystemClock>) {
     let now = SystemClock.now();
     let stamp = |at| Stamp {
         actor: Actor::parse("operator").unwrap(),

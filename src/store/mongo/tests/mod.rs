@@ -10,6 +10,7 @@ mod indexes;
 mod intercepted;
 mod interleavings;
 mod rush;
+mod served;
 mod stories;
 mod wire;
 
