@@ -202,7 +202,9 @@ fn doctor_checks_mongodb_indexes_topology_and_clock() {
     assert_eq!(
         json["checks"][2]["detail"],
         "claims: campaign_user unique (campaign_id, user_id), campaign_token (campaign_id, \
-         token), campaign_claimed_at (campaign_id, claimed_at); events: entry_1 unique (entry), campaign_id_1__id_1 (campaign_id, _id)"
+         token), campaign_claimed_at (campaign_id, claimed_at), campaign_status_user \
+         (campaign_id, status, user_id); events: entry_1 unique (entry), campaign_id_1__id_1 \
+         (campaign_id, _id); campaigns: ends_at_1 (ends_at), created_at_1__id_1 (created_at, _id)"
     );
 }
 

@@ -9,7 +9,8 @@ use mongodb::{Client, Database, IndexModel};
 
 use super::MongoSettings;
 use super::driver::{
-    CLAIM_INDEXES, EVENT_INDEXES, IndexShape, LEGACY_TOKEN_INDEX, WantedIndex, index_models,
+    CAMPAIGN_INDEXES, CLAIM_INDEXES, EVENT_INDEXES, IndexShape, LEGACY_TOKEN_INDEX, WantedIndex,
+    index_models,
 };
 use crate::store::doctor::{Check, Status};
 use crate::store::url::{redact, scrub, secrets};
@@ -23,6 +24,26 @@ const SKEW_FAIL: Duration = Duration::from_secs(300);
 
 /// Runs the checks against `url`.
 pub(crate) async fn diagnose(url: &str, settings: MongoSettings) -> Vec<Check> {
+    diagnose_with(url, settings, None).await
+}
+
+/// [`diagnose`], with `watch` told of every command its client sends (the driver's command
+/// monitoring): a test checks what `doctor` sends.
+#[cfg(test)]
+pub(super) async fn diagnose_watched(
+    url: &str,
+    settings: MongoSettings,
+    watch: mongodb::event::EventHandler<mongodb::event::command::CommandEvent>,
+) -> Vec<Check> {
+    diagnose_with(url, settings, Some(watch)).await
+}
+
+/// [`diagnose`], with `watch` (tests only) as the client's command monitor.
+async fn diagnose_with(
+    url: &str,
+    settings: MongoSettings,
+    watch: Option<mongodb::event::EventHandler<mongodb::event::command::CommandEvent>>,
+) -> Vec<Check> {
     let secrets = secrets(url);
     let said = |err: &mongodb::error::Error| scrub(&err.to_string(), &secrets);
     let mut checks = Vec::new();
@@ -37,6 +58,9 @@ pub(crate) async fn diagnose(url: &str, settings: MongoSettings) -> Vec<Check> {
         .server_selection_timeout
         .get_or_insert(settings.timeout);
     options.connect_timeout.get_or_insert(settings.timeout);
+    if watch.is_some() {
+        options.command_event_handler = watch;
+    }
     let url_write_concern = options.write_concern.clone();
     let database = options
         .default_database
@@ -128,9 +152,10 @@ fn shapes(models: &[IndexModel]) -> Vec<(String, IndexShape<'_>)> {
 
 /// The indexes the store relies on, compared by keys and uniqueness, whatever their names (see
 /// `DriverOps::ensure_indexes`). On `claims`: (`campaign_id`, `user_id`) unique keeps one claim
-/// per user (I2); (`campaign_id`, `token`) finds a claim by its token. On `events`: `entry`
-/// unique makes a copied entry one event; (`campaign_id`, `_id`) serves one campaign's readers
-/// (without it they work, slowly: a warning).
+/// per user (I2); the others serve the claims' reads, and a missing one fails like it, as
+/// before. On `events`: `entry` unique makes a copied entry one event; (`campaign_id`, `_id`)
+/// serves one campaign's readers (without it they work, slowly: a warning). On `campaigns`:
+/// `ends_at` and (`created_at`, `_id`) serve the lists (without them, a warning).
 async fn indexes(db: &Database) -> Check {
     let (found, legacy) = match claim_indexes(db).await {
         Ok(found) => found,
@@ -179,10 +204,37 @@ async fn indexes(db: &Database) -> Check {
             }
         }
     }
+    let campaigns = match index_models(&db.collection::<Document>("campaigns")).await {
+        Ok(models) => models.unwrap_or_default(),
+        Err(err) => {
+            return Check::new(
+                "indexes",
+                Status::Fail,
+                format!("cannot list the indexes of campaigns: {err}"),
+            );
+        }
+    };
+    let shapes_of_campaigns = shapes(&campaigns);
+    let mut found_campaigns = Vec::new();
+    for wanted in &CAMPAIGN_INDEXES {
+        if let Some(index) = located(&shapes_of_campaigns, wanted) {
+            found_campaigns.push(index);
+        } else {
+            // Without them the answers are right, only slow: a warning.
+            status = Status::Warn;
+            notes.push(format!(
+                "campaigns lacks `{}` on ({}), so listing campaigns reads every campaign \
+                 ever created: a command that opens the store creates it",
+                wanted.name,
+                wanted.keys.join(", ")
+            ));
+        }
+    }
     let mut detail = format!(
-        "claims: {}; events: {}",
+        "claims: {}; events: {}; campaigns: {}",
         found.join(", "),
-        found_events.join(", ")
+        found_events.join(", "),
+        found_campaigns.join(", ")
     );
     for note in notes {
         detail.push_str("; ");

@@ -20,7 +20,11 @@ impl DriverOps {
     ///   billion claims share one is below 10^-20; and a unique index that does not start
     ///   with the shard key (`campaign_id`, `user_id`) cannot exist on a sharded collection;
     /// - (`campaign_id`, `claimed_at`), NOT unique: the post-sale report reads a campaign's
-    ///   claims in time order through it, so the server sorts nothing in memory.
+    ///   claims in time order through it, so the server sorts nothing in memory;
+    /// - (`campaign_id`, `status`, `user_id`), NOT unique: every look at one campaign's claims
+    ///   in some statuses goes through it (the expiry sweep's due claims, reconcile's count and
+    ///   removal of reservations, the audit, the unfinished returns), and an export of one
+    ///   status pages through it in user order.
     ///
     /// A unique index on `token` alone ([`LEGACY_TOKEN_INDEX`]) is dropped: nothing
     /// relies on it (see above), and keeping it would block sharding. Any other unique index,
@@ -225,17 +229,26 @@ pub(in crate::store::mongo) const EVENT_INDEXES: [WantedIndex; 2] = [
     },
 ];
 
-/// The campaigns' index on the end of their window: `serve`'s metrics and expiry sweep list
-/// the campaigns not yet ended (`Store::campaigns_ending_from`) through it, every few
-/// seconds, so they never read every campaign ever created.
-pub(in crate::store::mongo) const CAMPAIGN_INDEXES: [WantedIndex; 1] = [WantedIndex {
-    name: "ends_at_1",
-    keys: &["ends_at"],
-    unique: false,
-}];
+/// The campaigns' indexes: on the end of their window, through which `serve`'s metrics and
+/// expiry sweep list the campaigns not yet ended (`Store::campaigns_ending_from`) every few
+/// seconds, so they never read every campaign ever created; and on their creation order, which
+/// `campaign list` walks instead of having the server sort every campaign in memory (a sort
+/// the server refuses past 100 MB).
+pub(in crate::store::mongo) const CAMPAIGN_INDEXES: [WantedIndex; 2] = [
+    WantedIndex {
+        name: "ends_at_1",
+        keys: &["ends_at"],
+        unique: false,
+    },
+    WantedIndex {
+        name: "created_at_1__id_1",
+        keys: &["created_at", "_id"],
+        unique: false,
+    },
+];
 
 /// The indexes of `claims` (see [`DriverOps::ensure_indexes`]).
-pub(in crate::store::mongo) const CLAIM_INDEXES: [WantedIndex; 3] = [
+pub(in crate::store::mongo) const CLAIM_INDEXES: [WantedIndex; 4] = [
     WantedIndex {
         name: "campaign_user",
         keys: &["campaign_id", "user_id"],
@@ -249,6 +262,11 @@ pub(in crate::store::mongo) const CLAIM_INDEXES: [WantedIndex; 3] = [
     WantedIndex {
         name: "campaign_claimed_at",
         keys: &["campaign_id", "claimed_at"],
+        unique: false,
+    },
+    WantedIndex {
+        name: "campaign_status_user",
+        keys: &["campaign_id", "status", "user_id"],
         unique: false,
     },
 ];

@@ -4,7 +4,7 @@ use mongodb::bson::{self, Bson, doc};
 use mongodb::options::ReturnDocument;
 
 use super::error::{classify, is_duplicate};
-use super::{DriverOps, RECENT_OPS, collect, entry, status};
+use super::{DriverOps, RECENT_OPS, collect, entry, returned, status};
 use crate::store::StoreError;
 use futures::TryStreamExt as _;
 
@@ -116,7 +116,11 @@ impl LifecycleOps for DriverOps {
         let context = "finishing returns";
         collect(
             self.claims
-                .find(doc! {"campaign_id": campaign, "returning": true})
+                .find(doc! {
+                    "campaign_id": campaign,
+                    "status": {"$in": returned()},
+                    "returning": true,
+                })
                 .limit(limit)
                 .await,
             context,

@@ -25,7 +25,8 @@ use super::ops::Consistency;
 use crate::store::StoreError;
 
 pub(super) use self::indexes::{
-    CLAIM_INDEXES, EVENT_INDEXES, IndexShape, LEGACY_TOKEN_INDEX, WantedIndex, index_models,
+    CAMPAIGN_INDEXES, CLAIM_INDEXES, EVENT_INDEXES, IndexShape, LEGACY_TOKEN_INDEX, WantedIndex,
+    index_models,
 };
 
 /// The two collections, with the client's pool behind them.
@@ -52,6 +53,17 @@ fn holding() -> Vec<&'static str> {
     crate::domain::ClaimStatus::HOLDING
         .iter()
         .map(|held| status(Status::of(*held)))
+        .collect()
+}
+
+/// The statuses of the claims that give their unit back (every status but the holding ones),
+/// for an `$in`: a claim being returned is in one of them, and the `$in` lets the return's look
+/// go through the (`campaign_id`, `status`, `user_id`) index.
+fn returned() -> Vec<&'static str> {
+    crate::domain::ClaimStatus::ALL
+        .iter()
+        .filter(|s| !s.holds_unit())
+        .map(|s| status(Status::of(*s)))
         .collect()
 }
 

@@ -38,6 +38,8 @@ pub(super) struct Setup {
     pub consistency: Consistency,
     /// An algorithm defect switched back on.
     pub defect: Option<Defect>,
+    /// Whose clock stamps the operator's actions.
+    pub operator_clock: OperatorClock,
 }
 
 impl Setup {
@@ -45,7 +47,17 @@ impl Setup {
     pub(super) const REQUIRED: Setup = Setup {
         consistency: Consistency::REQUIRED,
         defect: None,
+        operator_clock: OperatorClock::Server,
     };
+}
+
+/// Whose clock stamps an operator's action (and so decides a window given as "now").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum OperatorClock {
+    /// The server's, through `Store::now`, as the service stamps every action.
+    Server,
+    /// The operator's machine's own: the defect of stamping with a skewed clock, put back.
+    Local,
 }
 
 /// What one run found.
@@ -75,8 +87,31 @@ fn campaign(total: i64, now: DateTime<Utc>) -> Option<Campaign> {
     held_campaign(total, now, None)
 }
 
+/// The campaign an operator creates at `now` with no start: it starts at `now`.
+fn starting_when_created(now: DateTime<Utc>) -> Option<Campaign> {
+    NewCampaign {
+        starts_at: None,
+        ends: crate::domain::Ends::After(TimeDelta::days(1)),
+        ..new_rush(1)?
+    }
+    .validate(now)
+    .ok()
+}
+
 fn held_campaign(total: i64, now: DateTime<Utc>, hold: Option<Hold>) -> Option<Campaign> {
     NewCampaign {
+        starts_at: Some(now - TimeDelta::hours(1)),
+        ends: crate::domain::Ends::At(now + TimeDelta::days(1)),
+        hold,
+        ..new_rush(total)?
+    }
+    .validate(now)
+    .ok()
+}
+
+/// The campaign's terms, its window and hold aside.
+fn new_rush(total: i64) -> Option<NewCampaign> {
+    Some(NewCampaign {
         id: CampaignId::parse(ID).ok()?,
         name: "Rush".into(),
         inventory: Units::new(total).ok()?,
@@ -84,12 +119,10 @@ fn held_campaign(total: i64, now: DateTime<Utc>, hold: Option<Hold>) -> Option<C
         max_discount: "5".parse().ok()?,
         min_cart: "10".parse().ok()?,
         currency: Currency::default(),
-        starts_at: Some(now - TimeDelta::hours(1)),
-        ends: crate::domain::Ends::At(now + TimeDelta::days(1)),
-        hold,
-    }
-    .validate(now)
-    .ok()
+        starts_at: None,
+        ends: crate::domain::Ends::After(TimeDelta::days(1)),
+        hold: None,
+    })
 }
 
 /// The campaign as written: every third seed's as a version before the held count wrote it
@@ -182,6 +215,7 @@ struct Env {
     /// server's clock, as the requests of one process do.
     app_servers: Vec<DocStore<SimOps, SimClock>>,
     skews_ms: Vec<i64>,
+    operator_clock: OperatorClock,
 }
 
 impl Env {
@@ -211,6 +245,7 @@ impl Env {
             world,
             app_servers,
             skews_ms: skews_ms.to_vec(),
+            operator_clock: setup.operator_clock,
         }
     }
 
@@ -268,6 +303,14 @@ impl Env {
             }
             Ans::Failed(why)
         };
+        // An operator's action is stamped as the service stamps it: the server's clock, read
+        // through the store, whatever this machine's says.
+        let stamp = |local: DateTime<Utc>| async move {
+            match self.operator_clock {
+                OperatorClock::Server => store.now(local).await.map(stamp),
+                OperatorClock::Local => Ok(stamp(local)),
+            }
+        };
         match req {
             Req::Claim { user, eligible } => {
                 let attempt = ClaimAttempt {
@@ -288,8 +331,25 @@ impl Env {
             }
             Req::Restock(n) => {
                 let units = Units::new(*n).unwrap_or_else(|_| unreachable!("a valid count"));
+                let stamp = match stamp(now).await {
+                    Ok(stamp) => stamp,
+                    Err(e) => return failed(e),
+                };
                 store
-                    .change_campaign(&id, &CampaignChange::AddInventory(units), &stamp(now))
+                    .change_campaign(&id, &CampaignChange::AddInventory(units), &stamp)
+                    .await
+                    .map_or_else(failed, |_| Ans::Done)
+            }
+            Req::Create => {
+                let stamp = match stamp(now).await {
+                    Ok(stamp) => stamp,
+                    Err(e) => return failed(e),
+                };
+                let Some(campaign) = starting_when_created(stamp.at) else {
+                    unreachable!("a valid campaign")
+                };
+                store
+                    .create_campaign(&campaign, &stamp)
                     .await
                     .map_or_else(failed, |_| Ans::Done)
             }
@@ -299,21 +359,31 @@ impl Env {
                 } else {
                     ReconcileMode::Apply
                 };
-                store
-                    .reconcile(&id, mode, &stamp(now))
-                    .await
-                    .map_or_else(failed, |_| Ans::Done)
+                match stamp(now).await {
+                    Ok(stamp) => store
+                        .reconcile(&id, mode, &stamp)
+                        .await
+                        .map_or_else(failed, |_| Ans::Done),
+                    Err(e) => failed(e),
+                }
             }
-            Req::End => store
-                .change_campaign(&id, &CampaignChange::End, &stamp(now))
-                .await
-                .map_or_else(failed, |_| Ans::Done),
+            Req::End => match stamp(now).await {
+                Ok(stamp) => store
+                    .change_campaign(&id, &CampaignChange::End, &stamp)
+                    .await
+                    .map_or_else(failed, |_| Ans::Done),
+                Err(e) => failed(e),
+            },
             Req::Redeem { user, order } => {
                 let user = user_id(*user);
                 match store.claim_of(&id, &user).await {
                     Err(e) => failed(e),
                     Ok(None) => Ans::Refused("no_claim"),
                     Ok(Some(claim)) => {
+                        let stamp = match stamp(now).await {
+                            Ok(stamp) => stamp,
+                            Err(e) => return failed(e),
+                        };
                         let attempt = RedeemAttempt {
                             campaign_id: id.clone(),
                             token: claim.token,
@@ -323,25 +393,38 @@ impl Env {
                             cart: "50"
                                 .parse()
                                 .unwrap_or_else(|_| unreachable!("a valid cart")),
-                            stamp: stamp(now),
+                            stamp,
                         };
                         store.redeem(&attempt).await.map_or_else(failed, verdict)
                     }
                 }
             }
             Req::Void { user } => {
+                let stamp = match stamp(now).await {
+                    Ok(stamp) => stamp,
+                    Err(e) => return failed(e),
+                };
                 let attempt = VoidAttempt {
                     campaign_id: id.clone(),
                     key: ClaimKey::User(user_id(*user)),
                     reason: None,
-                    stamp: stamp(now),
+                    stamp,
                 };
                 store.void(&attempt).await.map_or_else(failed, verdict)
             }
-            Req::Expire => store
-                .expire_holds(&id, &stamp(now + TimeDelta::seconds(HOLD_SECONDS + 1)))
-                .await
-                .map_or_else(failed, |n| Ans::Swept(n.unwrap_or_default())),
+            Req::Expire => match stamp(now).await {
+                Ok(at) => {
+                    let past_every_hold = Stamp {
+                        at: at.at + TimeDelta::seconds(HOLD_SECONDS + 1),
+                        ..at
+                    };
+                    store
+                        .expire_holds(&id, &past_every_hold)
+                        .await
+                        .map_or_else(failed, |n| Ans::Swept(n.unwrap_or_default()))
+                }
+                Err(e) => failed(e),
+            },
             Req::ReadEvents => {
                 let query = EventQuery {
                     campaign: Some(id.clone()),
@@ -573,6 +656,95 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
         history,
         costs,
         faulted,
+        rolled_back: w.rs.rolled_back,
+    }
+}
+
+/// How far ahead of or behind true time an operator's machine runs in
+/// [`run_operator_create`]: minutes, as a machine without time sync drifts, far beyond the
+/// servers' own (kept in sync) skews and beyond the claims' round trips.
+const OPERATOR_SKEW_MS: std::ops::RangeInclusive<i64> = 30_000..=300_000;
+
+/// Runs seed `seed` of an operator creating the campaign, with no start, from a machine whose
+/// clock runs ahead or behind (the seed draws which, and by how much), then a shopper (on an
+/// app server in sync) claiming right after: the campaign must start when the servers say it
+/// was created, neither before (a sale opened early, its window claiming hours nobody could
+/// claim in) nor after (shoppers refused as not live in a sale just announced), and the
+/// shopper is granted a unit.
+pub(super) fn run_operator_create(seed: u64, setup: Setup) -> Outcome {
+    block_on(operator_create_async(seed, setup))
+}
+
+async fn operator_create_async(seed: u64, setup: Setup) -> Outcome {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let skew = rng.random_range(OPERATOR_SKEW_MS);
+    let operator_skew = if rng.random_bool(0.5) { skew } else { -skew };
+    let server_skews = [0; NODES].map(|_| rng.random_range(-20..=20));
+    let start = tokio::time::Instant::now();
+    let epoch_ms = epoch().timestamp_millis();
+    let faults = Faults {
+        replication: rng.random_range(1..=12),
+        ..Faults::default()
+    };
+    let mut world = World::new(rng.random(), server_skews, epoch_ms, faults);
+    world.watch = Some(ID.to_owned());
+    let env = Env::new(Arc::new(Mutex::new(world)), setup, &[operator_skew, 0]);
+    let mut exec = Exec::default();
+    let mut violations = Vec::new();
+    let created_from = lock(&env.world).now_ms;
+    env.spawn(&mut exec, false, 0, 0, Req::Create);
+    if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
+        violations.push(stuck);
+    }
+    let created_by = lock(&env.world).now_ms;
+    let shopper = Req::Claim {
+        user: 0,
+        eligible: true,
+    };
+    env.spawn(&mut exec, false, rng.random_range(1..=50), 1, shopper);
+    if let Err(stuck) = exec.drive(&env.world, start, epoch_ms).await {
+        violations.push(stuck);
+    }
+    let mut w = lock(&env.world);
+    w.rs.settle();
+    let starts_at =
+        w.rs.majority()
+            .campaigns
+            .get(ID)
+            .map(|c| c.starts_at.timestamp_millis());
+    // The servers' clocks are within 20 ms of true time.
+    let (earliest, latest) = (created_from - 20, created_by + 20);
+    match starts_at {
+        None => violations.push("server time: the campaign was not created".to_owned()),
+        Some(at) if at < earliest => violations.push(format!(
+            "server time (start): the sale opened {} ms before it was created (operator skew {operator_skew} ms)",
+            earliest - at
+        )),
+        Some(at) if at > latest => violations.push(format!(
+            "server time (start): the sale opened {} ms after it was created (operator skew {operator_skew} ms)",
+            at - latest
+        )),
+        Some(_) => {}
+    }
+    let answers: Vec<Ans> = w
+        .history
+        .iter()
+        .filter_map(|e| match e {
+            Event::End { ans, .. } => Some(ans.clone()),
+            _ => None,
+        })
+        .collect();
+    if !matches!(answers.as_slice(), [Ans::Done, Ans::Claimed(_)]) {
+        violations.push(format!(
+            "server time (live at once): the create and the claim right after it were answered {answers:?}"
+        ));
+    }
+    violations.append(&mut w.monitor);
+    Outcome {
+        violations,
+        history: std::mem::take(&mut w.history),
+        costs: Vec::new(),
+        faulted: w.faulted,
         rolled_back: w.rs.rolled_back,
     }
 }

@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use super::super::claim::Defect;
 use super::super::ops::{ReadFrom, ReadLevel, TimeSource, WriteLevel};
-use super::scenario::{Outcome, Setup, campaign_read_cost, run, run_lifecycle};
+use super::scenario::{
+    OperatorClock, Outcome, Setup, campaign_read_cost, run, run_lifecycle, run_operator_create,
+};
 use super::world::{Ans, Event};
 
 /// Seeds `cargo test` runs; `FLASHSALE_SIM_SEEDS` asks for more (the longer run).
@@ -536,4 +538,58 @@ fn the_checker_catches_a_held_count_that_drifts() {
 
 fn lifecycle_report(seed: u64, env: &str, outcome: &Outcome) -> String {
     report(seed, env, outcome).replace("sim::tests::every_seed", "sim::tests::every_lifecycle_seed")
+}
+
+/// Seeds of an operator creating the campaign from a skewed machine.
+const OPERATOR_SEEDS: u64 = 200;
+
+/// An operator's machine running minutes ahead or behind creates the campaign with no start:
+/// on every seed the sale opens when the servers say it was created (the operator's action is
+/// stamped with the server's clock, read through `Store::now`), and a shopper claiming right
+/// after is granted.
+#[test]
+fn a_skewed_operator_opens_the_sale_when_the_servers_say() {
+    for seed in 0..OPERATOR_SEEDS {
+        let outcome = run_operator_create(seed, Setup::REQUIRED);
+        assert!(
+            outcome.violations.is_empty(),
+            "operator seed {seed}: {:?}",
+            outcome.violations
+        );
+    }
+}
+
+/// Stamped with the operator's own clock instead, the check fails: a machine running fast
+/// opens the sale late (the shopper right after is refused as not live), one running slow
+/// opens it before it was created. Both are found among the first seeds.
+#[test]
+fn the_checker_catches_an_operator_stamping_with_its_own_clock() {
+    let local = Setup {
+        operator_clock: OperatorClock::Local,
+        ..Setup::REQUIRED
+    };
+    for (running, says) in [
+        ("fast", "after it was created"),
+        ("slow", "before it was created"),
+    ] {
+        let caught = (0..OPERATOR_SEEDS).find_map(|seed| {
+            let violations = run_operator_create(seed, local).violations;
+            violations
+                .iter()
+                .any(|v| v.starts_with("server time (start)") && v.contains(says))
+                .then_some((seed, violations))
+        });
+        let Some((seed, violations)) = caught else {
+            panic!("no seed caught an operator's machine running {running}")
+        };
+        eprintln!("an operator's machine running {running}: caught at seed {seed}: {violations:?}");
+        if running == "fast" {
+            assert!(
+                violations
+                    .iter()
+                    .any(|v| v.starts_with("server time (live at once)")),
+                "{violations:?}"
+            );
+        }
+    }
 }

@@ -206,6 +206,9 @@ pub(super) enum Req {
     Expire,
     /// Reads the whole events log.
     ReadEvents,
+    /// An operator creates the campaign with no start (it starts when created) and an end a
+    /// day after its start.
+    Create,
 }
 
 /// A claim as the history keeps it: tokens by their order of first appearance, so that two

@@ -75,6 +75,11 @@ fn ours() -> Vec<(String, String, bool)> {
             "campaign_id,claimed_at".into(),
             false,
         ),
+        (
+            "campaign_status_user".into(),
+            "campaign_id,status,user_id".into(),
+            false,
+        ),
         ("campaign_token".into(), "campaign_id,token".into(), false),
         ("campaign_user".into(), "campaign_id,user_id".into(), true),
     ]
@@ -170,7 +175,8 @@ async fn doctor_checks_the_events_indexes() {
         assert_eq!(whole.status, crate::store::doctor::Status::Ok, "{whole:?}");
         assert!(
             whole.detail.ends_with(
-                "events: entry_1 unique (entry), campaign_id_1__id_1 (campaign_id, _id)"
+                "events: entry_1 unique (entry), campaign_id_1__id_1 (campaign_id, _id); \
+                 campaigns: ends_at_1 (ends_at), created_at_1__id_1 (created_at, _id)"
             ),
             "{whole:?}"
         );

@@ -2,12 +2,15 @@
 //! stories, forced interleavings, clocks, costs), and the driver over the wire against
 //! `FLASHSALE_TEST_MONGODB_URI`. The helpers every file shares live here.
 mod clock;
+mod concerns;
 mod cost;
+mod guards;
 mod in_flight;
 mod indexes;
 mod intercepted;
 mod interleavings;
 mod rush;
+mod served;
 mod stories;
 mod wire;
 
