@@ -251,6 +251,32 @@ pub(super) struct Cost {
     /// Operations on the `claims` collection (each may examine claim documents; the others
     /// examine none).
     pub claim_ops: u32,
+    /// The latency a task waits for its operations under the latency model
+    /// ([`modelled_us`]), in microseconds: the sum over its sequential round trips of the
+    /// slowest operation of each.
+    pub modelled_us: u32,
+    /// The slowest operation of the round trip in flight, in microseconds.
+    round_us: u32,
+}
+
+/// The modelled latency of a round trip that answers without waiting for other members (a
+/// read, or a write acknowledged by the primary alone), in microseconds: half a millisecond,
+/// a round trip within one data centre plus the server's work on one document.
+pub(super) const ROUND_TRIP_US: u32 = 500;
+
+/// The modelled latency of a `majority` write, in microseconds: the primary's round trip plus
+/// the replication of the write to a second member and the commit point coming back with a
+/// secondary's next report, with journaling on each (`j: true`): 2 ms, the order a replica set
+/// spread over one region's zones gives.
+pub(super) const MAJORITY_WRITE_US: u32 = 2_000;
+
+/// What `op` sent with `consistency` waits for under the latency model, in microseconds.
+fn modelled_us(op: &Op, consistency: Consistency) -> u32 {
+    if op.is_write() && consistency.write == WriteLevel::MajorityJournaled {
+        MAJORITY_WRITE_US
+    } else {
+        ROUND_TRIP_US
+    }
 }
 
 /// The simulation's state.
@@ -332,6 +358,15 @@ impl World {
             u32::from(op.is_write() && consistency.write == WriteLevel::MajorityJournaled);
         cost.clock_reads += u32::from(matches!(op, Op::ServerTime));
         cost.claim_ops += u32::from(op.on_claims());
+        // Operations sent together overlap: a round trip takes as long as its slowest.
+        let latency = modelled_us(&op, consistency);
+        if outstanding {
+            cost.modelled_us += latency.saturating_sub(cost.round_us);
+            cost.round_us = cost.round_us.max(latency);
+        } else {
+            cost.modelled_us += latency;
+            cost.round_us = latency;
+        }
         let speed = match self.rng.random_range(0..10) {
             0 => 1,
             1 | 2 => 3,
