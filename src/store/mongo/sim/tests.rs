@@ -403,7 +403,7 @@ fn round_trips_and_writes_per_claim() {
     assert_eq!(
         fastest,
         [
-            ("new claim", 6_500),
+            ("new claim", 5_000),
             ("replay", 500),
             ("sold out, no write", 1_000),
         ],

@@ -90,6 +90,15 @@ impl Op {
         )
     }
 
+    /// How a write is acknowledged: the reservation insert as the consistency's `reservation`
+    /// says, every other write as its `write`.
+    fn write_level(&self, consistency: Consistency) -> WriteLevel {
+        match self {
+            Op::InsertClaim(_) => consistency.reservation,
+            _ => consistency.write,
+        }
+    }
+
     fn is_write(&self) -> bool {
         !matches!(
             self,
@@ -272,7 +281,7 @@ pub(super) const MAJORITY_WRITE_US: u32 = 2_000;
 
 /// What `op` sent with `consistency` waits for under the latency model, in microseconds.
 fn modelled_us(op: &Op, consistency: Consistency) -> u32 {
-    if op.is_write() && consistency.write == WriteLevel::MajorityJournaled {
+    if op.is_write() && op.write_level(consistency) == WriteLevel::MajorityJournaled {
         MAJORITY_WRITE_US
     } else {
         ROUND_TRIP_US
@@ -295,6 +304,9 @@ pub(super) struct World {
     pub faulted: bool,
     pub crashes: usize,
     tokens: Vec<String>,
+    /// Where the writes the primary alone acknowledged landed: one of them rolled back is a
+    /// fault the client was not told of ([`World::any_fault`]).
+    acknowledged_alone: Vec<OpTime>,
     /// The campaign whose committed state is checked for I1 after every decision.
     pub watch: Option<String>,
     /// What that check found.
@@ -326,6 +338,7 @@ impl World {
             faulted: false,
             crashes: 0,
             tokens: Vec::new(),
+            acknowledged_alone: Vec::new(),
             watch: None,
             monitor: Vec::new(),
         }
@@ -354,8 +367,9 @@ impl World {
         let cost = self.costs.entry(task).or_default();
         cost.ops += 1;
         cost.round_trips += u32::from(!outstanding);
-        cost.majority_writes +=
-            u32::from(op.is_write() && consistency.write == WriteLevel::MajorityJournaled);
+        cost.majority_writes += u32::from(
+            op.is_write() && op.write_level(consistency) == WriteLevel::MajorityJournaled,
+        );
         cost.clock_reads += u32::from(matches!(op, Op::ServerTime));
         cost.claim_ops += u32::from(op.on_claims());
         // Operations sent together overlap: a round trip takes as long as its slowest.
@@ -414,6 +428,17 @@ impl World {
         for r in self.requests.values_mut().filter(|r| r.task == task) {
             r.waker = None;
         }
+    }
+
+    /// Whether a fault struck that may leave a unit stranded at rest: one a client saw (an
+    /// error, a crash), or an election that rolled back a write the primary alone had
+    /// acknowledged (its client was told it stands).
+    pub(super) fn any_fault(&self) -> bool {
+        self.faulted
+            || self
+                .acknowledged_alone
+                .iter()
+                .any(|at| self.rs.committed(*at).is_none())
     }
 
     /// Whether a request of anyone is still travelling.
@@ -566,10 +591,16 @@ impl World {
             return;
         }
         let (reply, effects) = write(&self.rs.nodes[primary].data, &r.op);
+        let wrote = !effects.is_empty();
         let at = self.rs.write(primary, effects);
-        r.phase = match c.write {
+        r.phase = match r.op.write_level(c) {
             WriteLevel::MajorityJournaled => Phase::Waiting(at, reply),
-            WriteLevel::Primary => Phase::Answered(Ok(reply)),
+            WriteLevel::Primary => {
+                if wrote {
+                    self.acknowledged_alone.push(at);
+                }
+                Phase::Answered(Ok(reply))
+            }
         };
     }
 
