@@ -287,20 +287,26 @@ pub(super) enum Defect {
     /// campaign's `held`, so the held count a campaign read reports drifts up by one per
     /// return.
     ReturnKeepsHeld,
+    /// After a missed decrement, the refusal is answered without looking whether the
+    /// request's own reservation was still there to keep the user's other tabs out.
+    RefusalAfterLostReservation,
+    /// A request whose confirm finds its reservation gone answers its error without putting
+    /// the reservation back, so the unit it took is stranded without a document.
+    LostReservationNotPutBack,
 }
 
 /// The defects switched on (none, outside tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Defects {
     #[cfg(test)]
-    on: [bool; 4],
+    on: [bool; 6],
 }
 
 impl Defects {
     /// No defect: the algorithm as proved.
     pub(super) const NONE: Defects = Defects {
         #[cfg(test)]
-        on: [false; 4],
+        on: [false; 6],
     };
 
     /// `self` with `defect` switched on.
@@ -535,7 +541,8 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         let doc = ClaimDoc::reserving(&claim, clock.now(ops).await?);
         match ops.insert_claim(&doc).await {
             Ok(Inserted::Yes) => {
-                if let Some(decision) = reserve_and_confirm(ops, attempt, claim, &doc).await? {
+                let outcome = reserve_and_confirm(ops, attempt, defects, claim, &doc).await?;
+                if let Some(decision) = outcome {
                     return Ok(decision);
                 }
                 // Our reservation was gone and another tab's is in flight: wait for it at a.
@@ -588,6 +595,7 @@ async fn wait_for_another_tab(
 async fn reserve_and_confirm<O: DocOps>(
     ops: &O,
     attempt: &ClaimAttempt,
+    defects: Defects,
     claim: Claim,
     doc: &ClaimDoc,
 ) -> Result<Option<Decision>, StoreError> {
@@ -618,7 +626,9 @@ async fn reserve_and_confirm<O: DocOps>(
         };
         // The reservation holds no unit: remove it so the refusal leaves nothing behind (I6).
         // If that fails the error is answered instead, and the doc goes once stale.
-        if ops.delete_reserving(c, u, &doc.token).await? {
+        if ops.delete_reserving(c, u, &doc.token).await?
+            || defects.has(Defect::RefusalAfterLostReservation)
+        {
             // Our reservation lived from its insert to this removal (a majority write: it
             // stands), so the unique index kept every other document of this user out all
             // along: the user held no claim at the campaign read.
@@ -657,7 +667,9 @@ async fn reserve_and_confirm<O: DocOps>(
     // counts it, and it goes once stale. Best effort: should this fail too (or another tab of
     // the user hold the place now), the unit is stranded without a document, as when a retry
     // removed a crashed request's reservation.
-    let _ = ops.insert_claim(doc).await;
+    if !defects.has(Defect::LostReservationNotPutBack) {
+        let _ = ops.insert_claim(doc).await;
+    }
     Err(gave_up(
         "confirming a claim",
         "the reservation was lost before it was confirmed (an election, or a request too slow): \

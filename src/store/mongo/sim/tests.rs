@@ -14,7 +14,7 @@ const QUICK_SEEDS: u64 = 3_000;
 
 /// Each claim-path defect, put back: its name (for `FLASHSALE_SIM_DEFECT`), the setup, and
 /// the violation the checker must report for it.
-const DEFECTS: [(&str, Setup, &str); 6] = {
+const DEFECTS: [(&str, Setup, &str); 7] = {
     let r = Setup::REQUIRED;
     let c = r.consistency;
     [
@@ -30,6 +30,14 @@ const DEFECTS: [(&str, Setup, &str); 6] = {
             "refusal-without-recheck",
             Setup {
                 defect: Some(Defect::RefusalWithoutRecheck),
+                ..r
+            },
+            "I4 (refused while holding a claim)",
+        ),
+        (
+            "refusal-after-lost-reservation",
+            Setup {
+                defect: Some(Defect::RefusalAfterLostReservation),
                 ..r
             },
             "I4 (refused while holding a claim)",
@@ -290,6 +298,11 @@ fn the_schedules_cover_every_feature() {
                     ans: Ans::Failed(why),
                     ..
                 } if why.contains("outcome unknown") => "unknown outcome",
+                // A reservation the primary alone acknowledged, rolled back by an election.
+                Event::End {
+                    ans: Ans::Failed(why),
+                    ..
+                } if why.contains("reservation was lost") => "lost reservation",
                 Event::End {
                     ans: Ans::Replayed(_),
                     ..
@@ -311,6 +324,7 @@ fn the_schedules_cover_every_feature() {
         "lost answer",
         "lost request",
         "unknown outcome",
+        "lost reservation",
         "replay",
         "sold out",
     ] {
