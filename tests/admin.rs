@@ -714,7 +714,7 @@ async fn malformed_requests_are_400_naming_the_field_and_write_nothing() {
             Method::POST,
             "/v1/campaigns/spring/inventory",
             Some(json!({"add": "5"})),
-            "add must be a whole number within 64 bits, not a string",
+            "add must be a whole number, not a string",
         ),
         (
             Method::POST,

@@ -33,7 +33,7 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use utoipa::ToSchema;
 
 use super::Limits;
-use super::body::{Field, Fields, Kind};
+use super::body::Fields;
 use super::error::ApiError;
 use super::metrics::ClaimAction;
 use super::openapi::{AdminRefusals, ShopperRefusals};
@@ -193,20 +193,19 @@ impl Streams {
 }
 
 /// A JSON body of `T`: an object (never an array, which serde would also take for a struct)
-/// of the `known` fields, each of its kind. An empty body is `{}`, for the actions whose fields
+/// of `T`'s fields, each of its kind. An empty body is `{}`, for the actions whose fields
 /// are all optional. A refusal names the field ([`Fields::typed`]).
-fn body<T: DeserializeOwned>(
+fn body<T: DeserializeOwned + ToSchema + 'static>(
     raw: Result<Bytes, BytesRejection>,
     shape: &'static str,
-    known: &[Field],
 ) -> Result<T, ApiError> {
-    Fields::parse_or_empty(raw, shape)?.typed(known)
+    Fields::parse_or_empty(raw, shape)?.typed()
 }
 
 /// An action that takes no fields: an empty body or `{}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NoFields {}
+pub(super) struct NoFields {}
 
 /// The query string's parameters, each allowed once and each one of `known`.
 fn query(uri: &Uri, known: &[&'static str]) -> Result<Vec<(&'static str, String)>, ApiError> {
@@ -268,21 +267,6 @@ pub(super) struct CreateBody {
 const CREATE_SHAPE: &str = "{\"id\", \"name\", \"inventory\", \"percent_off\", \
      \"max_discount_cents\", \"ends_at\" or \"duration\", [\"min_cart_cents\", \"currency\", \
      \"starts_at\", \"hold\"]}";
-
-/// The fields of [`CreateBody`], for the refusals that name them.
-const CREATE_FIELDS: [Field; 11] = [
-    Field::required("id", Kind::String),
-    Field::required("name", Kind::String),
-    Field::required("inventory", Kind::Integer),
-    Field::required("percent_off", Kind::Number),
-    Field::required("max_discount_cents", Kind::Integer),
-    Field::optional("min_cart_cents", Kind::Integer),
-    Field::optional("currency", Kind::String),
-    Field::optional("starts_at", Kind::String),
-    Field::optional("ends_at", Kind::String),
-    Field::optional("duration", Kind::String),
-    Field::optional("hold", Kind::String),
-];
 
 impl CreateBody {
     /// The campaign asked for, each value checked by the domain's own parser; `now` stands
@@ -366,7 +350,7 @@ pub(super) async fn create_campaign<S: Store>(
     Admin(actor): Admin,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let new = body::<CreateBody>(raw, CREATE_SHAPE, &CREATE_FIELDS)?.campaign()?;
+    let new = body::<CreateBody>(raw, CREATE_SHAPE)?.campaign()?;
     // Checked before the store, by the rule the service applies again with its own clock.
     let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     new.clone().validate(now).map_err(|err| Invalid {
@@ -440,7 +424,7 @@ async fn change<S: Store>(
     change: CampaignChange,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    body::<NoFields>(raw, "{} (this action takes no fields)", &[])?;
+    body::<NoFields>(raw, "{} (this action takes no fields)")?;
     let acted = app.campaigns.change(&id, &change, actor).await?;
     Ok(json_answer(StatusCode::OK, &ActedCampaign::of(&acted)))
 }
@@ -540,14 +524,7 @@ pub(super) async fn extend<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    let body = body::<ExtendBody>(
-        raw,
-        "{\"ends_at\": T} or {\"by\": \"30m\"}",
-        &[
-            Field::optional("ends_at", Kind::String),
-            Field::optional("by", Kind::String),
-        ],
-    )?;
+    let body = body::<ExtendBody>(raw, "{\"ends_at\": T} or {\"by\": \"30m\"}")?;
     let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     let change = match (body.ends_at, body.by) {
         (Some(text), None) => CampaignChange::Extend {
@@ -590,14 +567,7 @@ pub(super) async fn inventory<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    let body = body::<InventoryBody>(
-        raw,
-        "{\"add\": N} or {\"remove\": N}",
-        &[
-            Field::optional("add", Kind::Integer),
-            Field::optional("remove", Kind::Integer),
-        ],
-    )?;
+    let body = body::<InventoryBody>(raw, "{\"add\": N} or {\"remove\": N}")?;
     let change = match (body.add, body.remove) {
         (Some(units), None) => {
             CampaignChange::AddInventory(Units::new(units).map_err(field("add"))?)
@@ -631,7 +601,7 @@ pub(super) async fn expire<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    body::<NoFields>(raw, "{} (this action takes no fields)", &[])?;
+    body::<NoFields>(raw, "{} (this action takes no fields)")?;
     let expired = app.campaigns.expire(&id, &actor).await?;
     let view = app.campaigns.status(&id).await?;
     Ok(json_answer(
@@ -673,14 +643,7 @@ pub(super) async fn reconcile<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    let body = body::<ReconcileBody>(
-        raw,
-        "{\"apply\": bool, \"force\": bool}",
-        &[
-            Field::optional("apply", Kind::Bool),
-            Field::optional("force", Kind::Bool),
-        ],
-    )?;
+    let body = body::<ReconcileBody>(raw, "{\"apply\": bool, \"force\": bool}")?;
     let mode = match (body.apply, body.force) {
         (false, false) => ReconcileMode::Report,
         (true, false) => ReconcileMode::Apply,
@@ -778,15 +741,7 @@ pub(super) async fn void<S: Store>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = campaign_id(path)?;
-    let body = body::<VoidBody>(
-        raw,
-        "{\"user_id\": U or \"token\": T, \"reason\": R}",
-        &[
-            Field::optional("user_id", Kind::String),
-            Field::optional("token", Kind::String),
-            Field::optional("reason", Kind::String),
-        ],
-    )?;
+    let body = body::<VoidBody>(raw, "{\"user_id\": U or \"token\": T, \"reason\": R}")?;
     let key =
         claim_key(body.user_id.as_deref(), body.token.as_deref(), "user_id").map_err(|err| {
             match err.field {

@@ -1,18 +1,26 @@
-//! Request bodies: a JSON object read field by field, so that a refusal names the field and
-//! what it must be (`cart_cents must be an integer`), never the parser's position in the text.
+//! Request bodies: a JSON object checked field by field against its type's published schema,
+//! so that a refusal names the field and what it must be (`cart_cents must be a whole number,
+//! not a string`), never the parser's position in the text, and a body's fields are declared
+//! once: by the type the handler reads and the API's document shows.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{LazyLock, PoisonError, RwLock};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
 
 use super::MAX_BODY_BYTES;
 use super::error::ApiError;
 use crate::error::ErrorKind;
 
-/// A request's JSON object, its fields taken one at a time; [`Fields::finish`] refuses any
-/// left over.
+/// A request's JSON object, read as a body type by [`Fields::typed`].
 pub(crate) struct Fields {
     object: Map<String, Value>,
     /// The body's shape, for messages: `{"cart_cents": N}`.
@@ -51,9 +59,12 @@ impl Fields {
         }
     }
 
-    /// The body as a `T`, once every field is one of `known` and of its kind and every required
-    /// one is there: serde's own refusals ("expected i64") never reach the client.
-    pub(crate) fn typed<T: DeserializeOwned>(self, known: &[Field]) -> Result<T, ApiError> {
+    /// The body as a `T`, once every field is one of `T`'s and of its kind and every required
+    /// one is there: serde's own refusals ("expected i64") never reach the client. The fields
+    /// are `T`'s published schema ([`fields_of`]), so a refusal and the API's document cannot
+    /// disagree on a name, a kind or whether a field may be left out.
+    pub(crate) fn typed<T: DeserializeOwned + ToSchema + 'static>(self) -> Result<T, ApiError> {
+        let known = fields_of::<T>();
         for (name, value) in &self.object {
             let Some(field) = known.iter().find(|field| field.name == name) else {
                 return Err(malformed(format!(
@@ -63,20 +74,7 @@ impl Fields {
                 ))
                 .field(crate::domain::shown(name).clone()));
             };
-            let fits = match field.kind {
-                Kind::Integer => value.as_i64().is_some(),
-                Kind::Number => value.is_number(),
-                Kind::String => value.is_string(),
-                Kind::Bool => value.is_boolean(),
-            };
-            if !fits {
-                let wanted = match field.kind {
-                    Kind::Integer => "a whole number within 64 bits",
-                    Kind::Number => "a number",
-                    Kind::String => "a string",
-                    Kind::Bool => "true or false",
-                };
-                let reason = format!("must be {wanted}, not {}", type_of(value));
+            if let Some(reason) = field.refusal(value) {
                 return Err(invalid(field.name, &reason));
             }
         }
@@ -91,58 +89,11 @@ impl Fields {
         T::deserialize(Value::Object(self.object))
             .map_err(|_| malformed(format!("the body must be a JSON object {shape}")))
     }
-
-    /// A required integer field.
-    pub(crate) fn integer(&mut self, name: &'static str) -> Result<i64, ApiError> {
-        match self.take(name)? {
-            Value::Number(number) => number
-                .as_i64()
-                .ok_or_else(|| invalid(name, "must be a whole number within 64 bits")),
-            other => Err(invalid(
-                name,
-                &format!("must be a whole number, not {}", type_of(&other)),
-            )),
-        }
-    }
-
-    /// A required string field.
-    pub(crate) fn string(&mut self, name: &'static str) -> Result<String, ApiError> {
-        match self.take(name)? {
-            Value::String(text) => Ok(text),
-            other => Err(invalid(
-                name,
-                &format!("must be a string, not {}", type_of(&other)),
-            )),
-        }
-    }
-
-    /// Refuses a field the body's shape does not have: a misspelt `cart_cent` must not pass as
-    /// a claim without a cart.
-    pub(crate) fn finish(self) -> Result<(), ApiError> {
-        match self.object.keys().next() {
-            None => Ok(()),
-            Some(unknown) => Err(malformed(format!(
-                "unknown field `{}`; the body is a JSON object {}",
-                crate::domain::shown(unknown),
-                self.shape
-            ))
-            .field(crate::domain::shown(unknown).clone())),
-        }
-    }
-
-    fn take(&mut self, name: &'static str) -> Result<Value, ApiError> {
-        self.object.remove(name).ok_or_else(|| {
-            invalid(
-                name,
-                &format!("is required; the body is a JSON object {}", self.shape),
-            )
-        })
-    }
 }
 
 /// What a body field must hold.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Kind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
     /// A whole number within 64 bits (cents, units).
     Integer,
     /// Any number (a percentage: `15` or `12.5`).
@@ -153,32 +104,104 @@ pub(crate) enum Kind {
     Bool,
 }
 
-/// One field a body may carry: its name, its kind and whether it must be there.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Field {
-    pub(crate) name: &'static str,
-    pub(crate) kind: Kind,
-    pub(crate) required: bool,
+/// One field a body may carry, as its schema publishes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Field {
+    name: &'static str,
+    kind: Kind,
+    /// Must be there.
+    required: bool,
+    /// May be `null`, which stands for left out (an `Option` field).
+    nullable: bool,
 }
 
 impl Field {
-    /// A field that must be there.
-    pub(crate) const fn required(name: &'static str, kind: Kind) -> Field {
-        Field {
-            name,
-            kind,
-            required: true,
+    /// Why `value` cannot be this field, or `None` when it can.
+    fn refusal(&self, value: &Value) -> Option<String> {
+        let fits = match self.kind {
+            _ if value.is_null() => self.nullable,
+            Kind::Integer => value.as_i64().is_some(),
+            Kind::Number => value.is_number(),
+            Kind::String => value.is_string(),
+            Kind::Bool => value.is_boolean(),
+        };
+        if fits {
+            return None;
         }
+        Some(match self.kind {
+            Kind::Integer if value.is_number() => "must be a whole number within 64 bits".into(),
+            Kind::Integer => format!("must be a whole number, not {}", type_of(value)),
+            Kind::Number => format!("must be a number, not {}", type_of(value)),
+            Kind::String => format!("must be a string, not {}", type_of(value)),
+            Kind::Bool => format!("must be true or false, not {}", type_of(value)),
+        })
     }
+}
 
-    /// A field that may be left out.
-    pub(crate) const fn optional(name: &'static str, kind: Kind) -> Field {
-        Field {
-            name,
-            kind,
-            required: false,
-        }
+/// The fields of `T`'s schema, derived once per body type and kept for the process's life (a
+/// handful of types, a few fields each).
+///
+/// # Panics
+/// When `T`'s schema is not an object of plain fields (a string, an integer, a number or a
+/// boolean, each possibly nullable): a body type this reader cannot check. Every body type is
+/// derived in a test, so this never reaches a request.
+fn fields_of<T: ToSchema + 'static>() -> &'static [Field] {
+    static KNOWN: LazyLock<RwLock<HashMap<TypeId, &'static [Field]>>> =
+        LazyLock::new(Default::default);
+    let id = TypeId::of::<T>();
+    if let Some(fields) = KNOWN
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&id)
+    {
+        return fields;
     }
+    let fields: &'static [Field] =
+        Box::leak(derive_fields(&T::name(), T::schema()).into_boxed_slice());
+    KNOWN
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(id)
+        .or_insert(fields)
+}
+
+/// The fields an object schema names, in its order.
+fn derive_fields(body: &str, schema: RefOr<Schema>) -> Vec<Field> {
+    let RefOr::T(Schema::Object(object)) = schema else {
+        panic!("the body {body} is not described as a JSON object");
+    };
+    object
+        .properties
+        .iter()
+        .map(|(name, property)| {
+            let RefOr::T(Schema::Object(property)) = property else {
+                panic!("the field {body}.{name} is not a plain value");
+            };
+            let (types, nullable) = match &property.schema_type {
+                SchemaType::Type(one) => (vec![one], false),
+                SchemaType::Array(many) => (
+                    many.iter().filter(|t| **t != Type::Null).collect(),
+                    many.contains(&Type::Null),
+                ),
+                SchemaType::AnyValue => (vec![], false),
+            };
+            let kind = match types.as_slice() {
+                [Type::Integer] => Kind::Integer,
+                [Type::Number] => Kind::Number,
+                [Type::String] => Kind::String,
+                [Type::Boolean] => Kind::Bool,
+                _ => panic!(
+                    "the field {body}.{name} is not a string, an integer, a number or a boolean"
+                ),
+            };
+            Field {
+                name: Box::leak(name.clone().into_boxed_str()),
+                kind,
+                required: object.required.contains(name),
+                nullable,
+            }
+        })
+        .collect()
 }
 
 /// JSON's name for a value's type, for a message.
@@ -228,44 +251,119 @@ pub(crate) fn too_large() -> ApiError {
 mod tests {
     use super::*;
 
-    fn fields(text: &'static str) -> Result<Fields, ApiError> {
-        Fields::parse(Ok(Bytes::from_static(text.as_bytes())), "{\"n\": N}")
-    }
-
     fn refusal(err: ApiError) -> serde_json::Value {
         let response = axum::response::IntoResponse::into_response(err);
         let body = futures::executor::block_on(axum::body::to_bytes(response.into_body(), 4096));
         serde_json::from_slice(&body.unwrap()).unwrap()
     }
 
-    #[derive(Debug, serde::Deserialize)]
+    /// A body with one field of each kind.
+    #[derive(Debug, serde::Deserialize, ToSchema)]
     struct Typed {
         n: i64,
         s: Option<String>,
+        #[schema(value_type = Option<f64>)]
+        x: Option<serde_json::Number>,
+        #[serde(default)]
+        b: bool,
+    }
+
+    fn typed(text: &'static str) -> Result<Typed, ApiError> {
+        Fields::parse_or_empty(Ok(Bytes::from_static(text.as_bytes())), "{\"n\": N}")
+            .and_then(Fields::typed::<Typed>)
+    }
+
+    #[test]
+    fn the_fields_checked_are_the_schemas() {
+        let field = |name, kind, required, nullable| Field {
+            name,
+            kind,
+            required,
+            nullable,
+        };
+        assert_eq!(
+            fields_of::<Typed>(),
+            [
+                field("n", Kind::Integer, true, false),
+                field("s", Kind::String, false, true),
+                field("x", Kind::Number, false, true),
+                field("b", Kind::Bool, false, false),
+            ]
+        );
+        assert!(std::ptr::eq(fields_of::<Typed>(), fields_of::<Typed>()));
+    }
+
+    /// Every body the server reads: derived here, so a body type the reader cannot check fails
+    /// a test, never a request.
+    #[test]
+    fn every_body_the_server_reads_has_checkable_fields() {
+        use super::super::admin::{
+            CreateBody, ExtendBody, InventoryBody, NoFields, ReconcileBody, VoidBody,
+        };
+        use super::super::routes::{ClaimBody, RedeemBody};
+        let shown = |fields: &[Field]| {
+            fields
+                .iter()
+                .map(|f| format!("{}{}", f.name, if f.required { "" } else { "?" }))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(shown(fields_of::<ClaimBody>()), "cart_cents");
+        assert_eq!(
+            shown(fields_of::<RedeemBody>()),
+            "token order_id cart_cents"
+        );
+        assert_eq!(
+            shown(fields_of::<CreateBody>()),
+            "id name inventory percent_off max_discount_cents min_cart_cents? currency? \
+             starts_at? ends_at? duration? hold?"
+        );
+        assert_eq!(fields_of::<CreateBody>()[3].kind, Kind::Number);
+        assert_eq!(shown(fields_of::<ExtendBody>()), "ends_at? by?");
+        assert_eq!(shown(fields_of::<InventoryBody>()), "add? remove?");
+        assert_eq!(shown(fields_of::<ReconcileBody>()), "apply? force?");
+        assert_eq!(shown(fields_of::<VoidBody>()), "user_id? token? reason?");
+        assert_eq!(shown(fields_of::<NoFields>()), "");
     }
 
     #[test]
     fn a_typed_body_is_refused_by_field_never_in_serdes_words() {
-        let known = [
-            Field::required("n", Kind::Integer),
-            Field::optional("s", Kind::String),
-        ];
-        let typed = |text: &'static str| {
-            Fields::parse_or_empty(Ok(Bytes::from_static(text.as_bytes())), "{\"n\": N}")
-                .and_then(|fields| fields.typed::<Typed>(&known))
-        };
-        let ok = typed(r#"{"n": 5, "s": "x"}"#).unwrap();
-        assert_eq!((ok.n, ok.s.as_deref()), (5, Some("x")));
+        let ok = typed(r#"{"n": 5, "s": "x", "x": 12.5, "b": true}"#).unwrap();
+        assert_eq!((ok.n, ok.s.as_deref(), ok.b), (5, Some("x"), true));
+        assert_eq!(ok.x.unwrap().as_f64(), Some(12.5));
+        let nulled = typed(r#"{"n": 5, "s": null}"#).unwrap();
+        assert_eq!(nulled.s, None, "a nullable field may be null");
         for (text, field, words) in [
             (
                 r#"{"n": "5"}"#,
                 "n",
-                "n must be a whole number within 64 bits, not a string",
+                "n must be a whole number, not a string",
             ),
+            (
+                r#"{"n": 1.5}"#,
+                "n",
+                "n must be a whole number within 64 bits",
+            ),
+            (
+                r#"{"n": 99999999999999999999}"#,
+                "n",
+                "n must be a whole number within 64 bits",
+            ),
+            (r#"{"n": null}"#, "n", "n must be a whole number, not null"),
             (
                 r#"{"n": 5, "s": 1}"#,
                 "s",
                 "s must be a string, not a number",
+            ),
+            (
+                r#"{"n": 5, "x": "1"}"#,
+                "x",
+                "x must be a number, not a string",
+            ),
+            (
+                r#"{"n": 5, "b": 1}"#,
+                "b",
+                "b must be true or false, not a number",
             ),
             ("", "n", "n is required"),
             (r#"{"s": "x"}"#, "n", "n is required"),
@@ -280,37 +378,19 @@ mod tests {
     }
 
     #[test]
-    fn a_refusal_names_the_field_and_not_the_parsers_position() {
-        let wrong_type = refusal(fields(r#"{"n": "5"}"#).unwrap().integer("n").unwrap_err());
-        assert_eq!(wrong_type["error"]["field"], "n");
-        assert_eq!(wrong_type["error"]["code"], "invalid_value");
-        assert_eq!(
-            wrong_type["error"]["message"],
-            "n must be a whole number, not a string"
-        );
-        let missing = refusal(fields("{}").unwrap().integer("n").unwrap_err());
-        assert_eq!(missing["error"]["field"], "n");
-        assert!(
-            missing["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("is required")
-        );
-        let mut extra = fields(r#"{"n": 5, "m": 1}"#).unwrap();
-        assert_eq!(extra.integer("n").unwrap(), 5);
-        let unknown = refusal(extra.finish().unwrap_err());
-        assert_eq!(unknown["error"]["field"], "m");
-        assert_eq!(unknown["error"]["code"], "malformed_body");
+    fn a_body_that_is_not_an_object_is_refused_showing_its_shape() {
         for text in ["[5]", "5", "{\"n\": 5", "not json"] {
-            let Err(err) = fields(text) else {
+            let Err(err) = Fields::parse(Ok(Bytes::from_static(text.as_bytes())), "{\"n\": N}")
+            else {
                 panic!("{text} accepted");
             };
-            let message = refusal(err)["error"]["message"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let refused = refusal(err);
+            assert_eq!(refused["error"]["code"], "malformed_body");
+            let message = refused["error"]["message"].as_str().unwrap();
             assert!(!message.contains("line"), "{text}: {message}");
             assert!(message.contains("{\"n\": N}"), "{text}: {message}");
         }
+        let unknown = refusal(typed(r#"{"n": 5, "m": 1}"#).unwrap_err());
+        assert_eq!(unknown["error"]["code"], "malformed_body");
     }
 }

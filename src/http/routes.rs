@@ -512,18 +512,15 @@ pub(super) fn campaign_id(
     CampaignId::parse(&text).map_err(|err| ApiError::from(err).field("id"))
 }
 
-/// A claim's body, as the API's document describes it ([`cart`] reads it field by field, to
-/// name the field at fault).
-#[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "a description of the body, never built")]
+/// A claim's body: the cart, and nothing else (the user comes from the token).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(super) struct ClaimBody {
     /// The cart, in minor units of the campaign's currency.
     cart_cents: i64,
 }
 
-/// A redemption's body, as the API's document describes it ([`redemption`] reads it).
-#[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "a description of the body, never built")]
+/// A redemption's body.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(super) struct RedeemBody {
     /// The claim's token.
     token: String,
@@ -533,13 +530,10 @@ pub(super) struct RedeemBody {
     cart_cents: i64,
 }
 
-/// The cart of a claim body: a JSON object `{"cart_cents": N}` of at most [`MAX_BODY_BYTES`],
-/// and nothing else (the user comes from the token).
+/// The cart of a claim body, a [`ClaimBody`] of at most [`MAX_BODY_BYTES`].
 fn cart(body: Result<Bytes, BytesRejection>) -> Result<Cents, ApiError> {
-    let mut fields = Fields::parse(body, r#"{"cart_cents": N}"#)?;
-    let cart = fields.integer("cart_cents")?;
-    fields.finish()?;
-    cents(cart, "cart_cents")
+    let body: ClaimBody = Fields::parse(body, r#"{"cart_cents": N}"#)?.typed()?;
+    cents(body.cart_cents, "cart_cents")
 }
 
 /// An amount in minor units, checked by the domain's rule, refused as `field`.
@@ -598,14 +592,12 @@ pub(super) async fn post_claim<S: Store>(
 fn redemption(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(ClaimToken, OrderId, Cents), ApiError> {
-    let mut fields = Fields::parse(body, r#"{"token": T, "order_id": O, "cart_cents": N}"#)?;
-    let token = fields.string("token")?;
-    let order = fields.string("order_id")?;
-    let cart = fields.integer("cart_cents")?;
-    fields.finish()?;
-    let cart = cents(cart, "cart_cents")?;
-    let order = OrderId::parse(&order).map_err(|err| ApiError::from(err).field("order_id"))?;
-    Ok((ClaimToken::from_stored(token), order, cart))
+    let body: RedeemBody =
+        Fields::parse(body, r#"{"token": T, "order_id": O, "cart_cents": N}"#)?.typed()?;
+    let cart = cents(body.cart_cents, "cart_cents")?;
+    let order =
+        OrderId::parse(&body.order_id).map_err(|err| ApiError::from(err).field("order_id"))?;
+    Ok((ClaimToken::from_stored(body.token), order, cart))
 }
 
 /// `POST /v1/campaigns/{id}/redeem`: redeems the caller's own claim (200), replays the same
