@@ -44,8 +44,9 @@
 //!                                          claimed -> Replayed, reserving -> a
 //! e. confirm                  updateOne({c, u, token, status: reserving}, {$set: claimed})
 //!                             matched   -> Claimed
-//!                             no match  -> our doc was deleted as stale: error; the unit we
-//!                                          took stays stranded (never handed back here)
+//!                             no match  -> our doc was deleted as stale or rolled back: put
+//!                                          it back (reserving), answer an error; the unit
+//!                                          we took stays stranded (never handed back here)
 //! ```
 //!
 //! `now` (the window at b and d, the lease start at c, staleness at a) is the server's.
