@@ -2,6 +2,7 @@
 //! stories, forced interleavings, clocks, costs), and the driver over the wire against
 //! `FLASHSALE_TEST_MONGODB_URI`. The helpers every file shares live here.
 mod clock;
+mod concerns;
 mod cost;
 mod in_flight;
 mod indexes;
