@@ -4,13 +4,15 @@
 //!
 //! Every operation runs with [`Consistency::REQUIRED`](super::ops::Consistency): writes are
 //! acknowledged once majority-committed and journaled (no election rolls back a write we were
-//! told about), reads go to the primary with majority read concern (a read never returns what
-//! a rollback may undo, and never a lagging secondary's older state), and "now" is the
-//! primary's clock ([`ServerClock`]). So the operations form one history of single-document
-//! atomic steps, the one the arguments below reason about. Each weaker setting breaks a
-//! step of them: `w: 1` lets a decrement vanish under a confirmed claim; a secondary read lets reconcile count a lagging member; a `local` read lets a replay
-//! show a token a rollback takes back; app server clocks let a fast one delete a live
-//! reservation as stale.
+//! told about), but for the reservation insert of step c, which the primary alone acknowledges
+//! (see "Why the reservation needs no majority" below); reads go to the primary with majority
+//! read concern (a read never returns what a rollback may undo, and never a lagging
+//! secondary's older state), and "now" is the primary's clock ([`ServerClock`]). So the
+//! operations form one history of single-document atomic steps, the one the arguments below
+//! reason about. Each weaker setting breaks a step of them: `w: 1` on the other writes lets a
+//! decrement vanish under a confirmed claim; a secondary read lets reconcile count a lagging
+//! member; a `local` read lets a replay show a token a rollback takes back; app server clocks
+//! let a fast one delete a live reservation as stale.
 //!
 //! # Why the claim document is written first
 //!
@@ -32,15 +34,19 @@
 //! b'. find claim (c, u) again none      -> refuse, no write (I6)
 //!                             claimed   -> Replayed (another tab claimed since a)
 //!                             reserving -> a (wait for the other tab)
-//! c. insert claim (reserving) E11000    -> a (another tab of the same user got there first)
+//! c. insert claim (reserving) E11000    -> pause, then a (another tab of the same user got
+//!    (w: 1)                                there first)
 //! d. reserve a unit           ONE updateOne({_id, ended: false, starts_at <= now,
 //!                             ends_at >= now, remaining > 0}, {$inc: {remaining: -1}})
 //!                             no match  -> re-read the campaign, delete our reserving doc
-//!                                          (it holds no unit): SoldOut / NotLive / NotFound
+//!                                          (it holds no unit): SoldOut / NotLive / NotFound;
+//!                                          if the delete found no doc, first find claim (c, u):
+//!                                          claimed -> Replayed, reserving -> a
 //! e. confirm                  updateOne({c, u, token, status: reserving}, {$set: claimed})
 //!                             matched   -> Claimed
-//!                             no match  -> our doc was deleted as stale: error; the unit we
-//!                                          took stays stranded (never handed back here)
+//!                             no match  -> our doc was deleted as stale or rolled back: put
+//!                                          it back (reserving), answer an error; the unit
+//!                                          we took stays stranded (never handed back here)
 //! ```
 //!
 //! `now` (the window at b and d, the lease start at c, staleness at a) is the server's.
@@ -80,14 +86,83 @@
 //! so the refusal is what a request running alone at t would get: it is linearised at t. If
 //! it finds a claim, that claim is replayed (I4). A reservation found at b' is another tab in
 //! flight, which may yet become a claim: we wait for it as at a. A refusal after a missed
-//! decrement at d needs no such look: our own reservation document exists until after the
-//! re-read, and the unique index keeps any other document of the user out meanwhile, so the
-//! user holds no claim at the re-read.
+//! decrement at d needs no such look when the removal of our reservation finds it: that
+//! removal is a majority write, so our document stood in the one history from its insert to
+//! its removal, the unique index kept any other document of the user out all that time, and
+//! the user held no claim at the re-read between. When the removal finds nothing, our
+//! reservation went earlier (rolled back by an election, or deleted as stale by another tab
+//! or reconcile), another tab may have claimed since, and the user's claim is read after the
+//! campaign as at b'.
+//!
+//! # Why three writes, in this order
+//!
+//! A claim writes the claim document, takes a unit from the campaign document, and writes the
+//! claim document again. None of the three can go, and their order is forced:
+//!
+//! - **The claim document is written before the unit is taken.** Two tabs of one user racing
+//!   must be told apart before either takes a unit. The only thing that serialises them across
+//!   app servers is the unique index on (`campaign_id`, `user_id`), which acts on a claim
+//!   document write. Were the unit taken first, the losing tab would hold a unit it must
+//!   hand back, and until it does, another shopper may be told "sold out" while a unit is about
+//!   to return: the refusal would not be what any serial order of the requests gives (the I5
+//!   hazard). No read can stand in for that write: two tabs may both read "no claim".
+//! - **A write after the unit is taken.** A reservation left behind by a crashed request must
+//!   be removable (or a user's other tabs would wait for it forever), and removing one that
+//!   already holds a unit is harmless only while nobody was told they hold it. So a document
+//!   must say, once its decrement succeeded and before the answer goes out, "this one holds a
+//!   unit and was answered": the confirm. The decrement cannot say it instead: it writes the
+//!   campaign document, and a campaign document cannot carry a mark per claim at a sale's
+//!   scale (one document, a hundred thousand claims); the claim document is the only place.
+//! - **So a new claim is three sequential writes at least**, plus the read that decides
+//!   whether to write at all. Going without that read (inserting first) would save a round
+//!   trip on a new claim but cost every refusal two writes and a look at the hot campaign
+//!   document, and refusals are most of a sale's requests.
+//!
+//! **The read is two commands, not one.** One aggregate on `campaigns` joining the user's
+//! claim (`$lookup`, or `$unionWith` from `claims`) would read both in one command and make
+//! b' unnecessary. The server the store is tested against over the wire, FerretDB 1.24.2,
+//! refuses every such form (`$lookup` with or without a sub-pipeline, `$unionWith`, `$facet`:
+//! "`aggregate` stage ... is not implemented yet", code 238), so the two reads go out together
+//! as two commands on one round trip, and b' restores what one snapshot would give.
+//!
+//! # Why the reservation needs no majority
+//!
+//! The reservation insert (step c) is acknowledged by the primary alone (`w: 1`, unjournaled),
+//! and every later write of the request waits for a majority. What that can lose:
+//!
+//! - The request's next write after c is the decrement or the removal of the reservation,
+//!   both majority writes. A majority write is acknowledged once it is committed, and an entry
+//!   is committed only with every entry before it in the primary's oplog: so if that write was
+//!   sent to the primary that took the insert, the insert is as durable as it, and if an
+//!   election came between, the insert either reached the new primary (and stands) or was
+//!   rolled back. So a reservation that matters is durable by the time it matters.
+//! - A reservation rolled back before the decrement: the decrement still takes a unit, the
+//!   confirm then matches no document, and the request answers an error. It inserts its
+//!   reservation again first, so the stranded unit has the document a crash between d and e
+//!   leaves, and reconcile `--apply` repairs it (without that document the drift would exceed
+//!   the reservations and only `--force` would). No claim is granted without its document: a
+//!   crash or an election may strand a unit, never grant one.
+//! - A reservation rolled back before a missed decrement: the removal finds nothing, and the
+//!   user's claim is read again before refusing (above).
+//! - Another tab of the user hits `E11000` on a reservation that is not majority-committed
+//!   yet, and its majority read at a finds nothing: it pauses and looks again, and the
+//!   reservation is either committed (then seen and waited for) or rolled back (then the
+//!   insert succeeds).
+//! - Reconcile counts only what a majority read shows. A reservation whose decrement that
+//!   count's campaign read reflects is committed with that decrement (above), so the argument
+//!   of "Why a write never oversells" holds as it is.
+//!
+//! What it saves: a majority write on the path the shopper waits for, about a quarter of a
+//! new claim's modelled latency (the simulation's model: a round trip 0.5 ms, a majority
+//! write 2 ms; a new claim 6.5 ms with a majority reservation, 5.0 ms without).
 //!
 //! **What a crash leaves** (or a driver error whose outcome stays unknown after the driver's
 //! one retry):
 //! - before c, or a failed insert at c: nothing, or a reserving doc holding no unit (we try to
 //!   delete it at once; if that fails too it is deleted when stale);
+//! - an election after c rolls the reservation back: the confirm matches nothing, and the
+//!   request puts its reservation back before answering an error, so the unit it took stays
+//!   stranded with the reserving doc a crash between d and e leaves (below);
 //! - between c and d: a reserving doc holding no unit; the user's other tabs wait for its lease
 //!   to run out, then delete it. No unit is involved.
 //! - at d with an unknown outcome, or between d and e: a reserving doc that may hold a unit. We
@@ -100,8 +175,9 @@
 //!   an error and the case above applies.
 //!
 //! A request that is merely slow (longer than the lease between c and e) may find its doc
-//! deleted by a duplicate tab or by reconcile; its confirm then matches nothing and it
-//! answers an error. The unit it took is stranded, never claimed twice.
+//! deleted by a duplicate tab or by reconcile; its confirm then matches nothing, it puts its
+//! (stale) reservation back and answers an error. The unit it took is stranded, never claimed
+//! twice.
 //!
 //! # Reconcile (safe while claims arrive, exact at rest)
 //!
@@ -212,20 +288,26 @@ pub(super) enum Defect {
     /// campaign's `held`, so the held count a campaign read reports drifts up by one per
     /// return.
     ReturnKeepsHeld,
+    /// After a missed decrement, the refusal is answered without looking whether the
+    /// request's own reservation was still there to keep the user's other tabs out.
+    RefusalAfterLostReservation,
+    /// A request whose confirm finds its reservation gone answers its error without putting
+    /// the reservation back, so the unit it took is stranded without a document.
+    LostReservationNotPutBack,
 }
 
 /// The defects switched on (none, outside tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Defects {
     #[cfg(test)]
-    on: [bool; 4],
+    on: [bool; 6],
 }
 
 impl Defects {
     /// No defect: the algorithm as proved.
     pub(super) const NONE: Defects = Defects {
         #[cfg(test)]
-        on: [false; 4],
+        on: [false; 6],
     };
 
     /// `self` with `defect` switched on.
@@ -408,14 +490,7 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
                     }
                     continue;
                 }
-                if tokio::time::Instant::now() >= give_up_at {
-                    return Err(gave_up(
-                        "claiming",
-                        "another claim of this user is still in flight: try again",
-                    ));
-                }
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(lease.poll_max);
+                wait_for_another_tab(&mut pause, lease, give_up_at).await?;
                 continue;
             }
             None => None,
@@ -466,10 +541,20 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
         // c. The reservation document: from here on, other tabs of this user wait for us.
         let doc = ClaimDoc::reserving(&claim, clock.now(ops).await?);
         match ops.insert_claim(&doc).await {
-            Ok(Inserted::Yes) => return reserve_and_confirm(ops, attempt, claim, &doc).await,
-            // Another tab of this user inserted first (or, astronomically rarely, the
-            // token was taken): look again.
-            Ok(Inserted::Duplicate) => {}
+            Ok(Inserted::Yes) => {
+                let outcome = reserve_and_confirm(ops, attempt, defects, claim, &doc).await?;
+                if let Some(decision) = outcome {
+                    return Ok(decision);
+                }
+                // Our reservation was gone and another tab's is in flight: wait for it at a.
+            }
+            // Another tab of this user inserted first (or, astronomically rarely, the token
+            // was taken): look again, after a pause. Its reservation was acknowledged by the
+            // primary alone, so our majority read at a may not see it yet; looking again at
+            // once would only find the same nothing and hit the index again.
+            Ok(Inserted::Duplicate) => {
+                wait_for_another_tab(&mut pause, lease, give_up_at).await?;
+            }
             Err(err) => {
                 // Unknown outcome; if the doc exists it holds no unit, so deleting it is
                 // always safe. If this fails as well, it is deleted when stale.
@@ -487,13 +572,34 @@ pub(super) async fn claim<O: DocOps, K: Clock>(
     }
 }
 
-/// Steps d and e, for the reserving document `doc` we inserted for `claim`.
+/// Pauses before a duplicate tab looks again at the tab in flight, each pause twice the last
+/// up to the lease's longest; an error once past `give_up_at`.
+async fn wait_for_another_tab(
+    pause: &mut Duration,
+    lease: &Lease,
+    give_up_at: tokio::time::Instant,
+) -> Result<(), StoreError> {
+    if tokio::time::Instant::now() >= give_up_at {
+        return Err(gave_up(
+            "claiming",
+            "another claim of this user is still in flight: try again",
+        ));
+    }
+    tokio::time::sleep(*pause).await;
+    *pause = (*pause * 2).min(lease.poll_max);
+    Ok(())
+}
+
+/// Steps d and e, for the reserving document `doc` we inserted for `claim`: the decision, or
+/// `None` when the claim is to start over at a (after a missed decrement, our reservation was
+/// gone and another tab's is in flight).
 async fn reserve_and_confirm<O: DocOps>(
     ops: &O,
     attempt: &ClaimAttempt,
+    defects: Defects,
     claim: Claim,
     doc: &ClaimDoc,
-) -> Result<Decision, StoreError> {
+) -> Result<Option<Decision>, StoreError> {
     let c = attempt.campaign_id.as_str();
     let u = attempt.user_id.as_str();
     let mut rounds = 0;
@@ -521,8 +627,24 @@ async fn reserve_and_confirm<O: DocOps>(
         };
         // The reservation holds no unit: remove it so the refusal leaves nothing behind (I6).
         // If that fails the error is answered instead, and the doc goes once stale.
-        ops.delete_reserving(c, u, &doc.token).await?;
-        return Ok(refusal);
+        if ops.delete_reserving(c, u, &doc.token).await?
+            || defects.has(Defect::RefusalAfterLostReservation)
+        {
+            // Our reservation lived from its insert to this removal (a majority write: it
+            // stands), so the unique index kept every other document of this user out all
+            // along: the user held no claim at the campaign read.
+            return Ok(Some(refusal));
+        }
+        // Our reservation was gone before the removal: rolled back by an election (it was
+        // acknowledged by the primary alone) or deleted as stale. Another tab may have
+        // claimed meanwhile: look at the user's claim AFTER the campaign read, as at b'.
+        return Ok(match ops.find_claim(c, u).await? {
+            None => Some(refusal),
+            Some(found) if found.status != Status::Reserving => {
+                Some(Decision::Replay(found.to_claim()?))
+            }
+            Some(_) => None,
+        });
     }
     // e. Confirm. A miss means our doc was deleted as stale: the unit stays stranded.
     let confirmed = match ops.confirm_claim(c, u, &doc.token).await {
@@ -538,13 +660,22 @@ async fn reserve_and_confirm<O: DocOps>(
         }
     };
     if confirmed {
-        Ok(Decision::Grant(claim))
-    } else {
-        Err(gave_up(
-            "confirming a claim",
-            "the reservation expired before it was confirmed (the request was too slow): try again",
-        ))
+        return Ok(Some(Decision::Grant(claim)));
     }
+    // Our reservation is gone although our decrement took a unit: rolled back by an election
+    // (the primary alone acknowledged it) or deleted as stale. Put it back as it was, so the
+    // stranded unit has the document a crash between d and e leaves: reconcile `--apply`
+    // counts it, and it goes once stale. Best effort: should this fail too (or another tab of
+    // the user hold the place now), the unit is stranded without a document, as when a retry
+    // removed a crashed request's reservation.
+    if !defects.has(Defect::LostReservationNotPutBack) {
+        let _ = ops.insert_claim(doc).await;
+    }
+    Err(gave_up(
+        "confirming a claim",
+        "the reservation was lost before it was confirmed (an election, or a request too slow): \
+         try again",
+    ))
 }
 
 /// Recomputes `remaining` from the claim documents (see the module comment); writes it when

@@ -36,9 +36,10 @@ pub(super) enum WriteLevel {
     /// `w: majority, j: true`: acknowledged once a majority of the replica set has it in its
     /// journal, so no election can roll it back.
     MajorityJournaled,
-    /// `w: 1` (tests only): acknowledged by the primary alone, so an election can
-    /// roll back a write the caller was told about.
-    #[cfg(test)]
+    /// `w: 1`: acknowledged by the primary alone, so an election can roll back a write the
+    /// caller was told about. Production uses it for the reservation insert only
+    /// ([`Consistency::reservation`], argued in `claim.rs`); tests put it on every write to
+    /// show what `majority` prevents.
     Primary,
 }
 
@@ -77,13 +78,18 @@ pub(super) enum TimeSource {
 
 /// The guarantees the store's operations run with. Set in code, never taken from the
 /// connection URL: the algorithms' proofs (`claim.rs`) assume exactly [`Consistency::REQUIRED`],
+/// whose one acknowledgement by the primary alone (the reservation insert) is part of the proof,
 /// and a URL that asked for less (`w=1`, `readPreference=secondary`, `readConcernLevel=local`)
 /// would silently void them. The weaker values exist only in test builds, so a test can show
 /// what each guarantee prevents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Consistency {
-    /// Every write.
+    /// Every write but the reservation insert.
     pub write: WriteLevel,
+    /// The reservation insert of a claim ([`DocOps::insert_claim`]): a later `majority` write
+    /// of the same request (its decrement, or the removal of the reservation) makes it
+    /// durable, and one lost before that only strands a unit (`claim.rs`).
+    pub reservation: WriteLevel,
     /// Every read.
     pub read_from: ReadFrom,
     /// Every read (all of them feed a decision: a claim, a refusal, a repair, a report).
@@ -93,10 +99,11 @@ pub(super) struct Consistency {
 }
 
 impl Consistency {
-    /// The one production value: majority journaled writes, primary reads with majority read
-    /// concern, server time.
+    /// The one production value: majority journaled writes but for the reservation insert
+    /// (`w: 1`), primary reads with majority read concern, server time.
     pub(super) const REQUIRED: Consistency = Consistency {
         write: WriteLevel::MajorityJournaled,
+        reservation: WriteLevel::Primary,
         read_from: ReadFrom::Primary,
         read_level: ReadLevel::Majority,
         time: TimeSource::Server,
@@ -164,7 +171,8 @@ pub(super) trait DocOps: Send + Sync {
         user: &str,
     ) -> impl Future<Output = Result<Option<ClaimDoc>, StoreError>> + Send;
 
-    /// `claims.insertOne(doc)`, refused by the unique index on (`campaign_id`, `user_id`).
+    /// `claims.insertOne(doc)`, refused by the unique index on (`campaign_id`, `user_id`),
+    /// acknowledged as [`Consistency::reservation`] says.
     fn insert_claim(
         &self,
         doc: &ClaimDoc,

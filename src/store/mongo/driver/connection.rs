@@ -32,16 +32,18 @@ const MAX_POOL_SIZE: u32 = 64;
 /// Either way the write's outcome is unknown, and every write of the store is built for that.
 const MAJORITY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The collection options that give `consistency`, set on each collection so they override
-/// whatever the URL put on the client (`w`, `journal`, `readPreference`, `readConcernLevel`).
-fn collection_options(consistency: Consistency) -> CollectionOptions {
-    let write = match consistency.write {
+/// The collection options that give `consistency` with writes acknowledged as `write` says, set
+/// on each collection so they override whatever the URL put on the client (`w`, `journal`,
+/// `readPreference`, `readConcernLevel`).
+fn collection_options(consistency: Consistency, write: WriteLevel) -> CollectionOptions {
+    let write = match write {
         WriteLevel::MajorityJournaled => WriteConcern::builder()
             .w(Acknowledgment::Majority)
             .journal(true)
             .w_timeout(MAJORITY_TIMEOUT)
             .build(),
-        #[cfg(test)]
+        // Not journaled either: what makes a reservation durable is the request's next write,
+        // a majority journaled one, which commits everything before it in the oplog.
         WriteLevel::Primary => WriteConcern::builder()
             .w(Acknowledgment::Nodes(1))
             .journal(false)
@@ -123,10 +125,12 @@ impl DriverOps {
             .unwrap_or_else(|| "flashsale".to_owned());
         let client = Client::with_options(options).map_err(|err| classify(&err))?;
         let db = client.database(&database);
-        let settings = collection_options(consistency);
+        let settings = collection_options(consistency, consistency.write);
+        let reservation = collection_options(consistency, consistency.reservation);
         let ops = DriverOps {
             campaigns: db.collection_with_options("campaigns", settings.clone()),
             claims: db.collection_with_options("claims", settings.clone()),
+            reservations: db.collection_with_options("claims", reservation),
             events: db.collection_with_options("events", settings),
             db,
             consistency,
@@ -144,7 +148,8 @@ mod tests {
 
     #[test]
     fn every_guarantee_maps_to_its_collection_option() {
-        let options = collection_options(Consistency::REQUIRED);
+        let required = Consistency::REQUIRED;
+        let options = collection_options(required, required.write);
         let write = options.write_concern.unwrap();
         assert_eq!(write.w, Some(Acknowledgment::Majority));
         assert_eq!(write.journal, Some(true));
@@ -155,12 +160,22 @@ mod tests {
         ));
         assert_eq!(options.read_concern, Some(ReadConcern::majority()));
 
-        let weak = collection_options(Consistency {
+        // The reservation insert alone is acknowledged by the primary, unjournaled; its reads
+        // (none) would be what every other read is.
+        let reservation = collection_options(required, required.reservation);
+        let write = reservation.write_concern.unwrap();
+        assert_eq!(write.w, Some(Acknowledgment::Nodes(1)));
+        assert_eq!(write.journal, Some(false));
+        assert_eq!(reservation.read_concern, Some(ReadConcern::majority()));
+
+        let weak = Consistency {
             write: WriteLevel::Primary,
+            reservation: WriteLevel::Primary,
             read_from: ReadFrom::Secondary,
             read_level: ReadLevel::Local,
             time: TimeSource::Client,
-        });
+        };
+        let weak = collection_options(weak, weak.write);
         assert_eq!(
             weak.write_concern.unwrap().w,
             Some(Acknowledgment::Nodes(1))

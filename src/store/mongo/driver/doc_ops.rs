@@ -129,7 +129,7 @@ impl DocOps for DriverOps {
     }
 
     async fn insert_claim(&self, doc: &ClaimDoc) -> Result<Inserted, StoreError> {
-        match self.claims.insert_one(doc).await {
+        match self.reservations.insert_one(doc).await {
             Ok(_) => Ok(Inserted::Yes),
             Err(err) if is_duplicate(&err) => Ok(Inserted::Duplicate),
             Err(err) => Err(classify("recording a claim", &err)),

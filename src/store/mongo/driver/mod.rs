@@ -29,12 +29,15 @@ pub(super) use self::indexes::{
     index_models,
 };
 
-/// The two collections, with the client's pool behind them.
+/// The collections, with the client's pool behind them.
 #[derive(Clone)]
 pub(super) struct DriverOps {
     db: Database,
     campaigns: Collection<CampaignDoc>,
     claims: Collection<ClaimDoc>,
+    /// `claims` again, with the reservation insert's acknowledgement
+    /// ([`Consistency::reservation`]): the one operation sent through it.
+    reservations: Collection<ClaimDoc>,
     events: Collection<EventDoc>,
     consistency: Consistency,
 }
@@ -88,8 +91,9 @@ where
 }
 
 impl DriverOps {
-    /// The settings both collections run with, as (w, journal, wtimeout, read preference,
-    /// read concern), to compare with what a test asked for.
+    /// The settings the collections run with (`campaigns`, `claims`, then the reservation
+    /// insert's `claims`), as (w, journal, wtimeout, read preference, read concern), to compare
+    /// with what a test asked for.
     #[cfg(test)]
     pub(super) fn effective(&self) -> Vec<String> {
         fn of<T: Send + Sync>(collection: &Collection<T>) -> String {
@@ -103,7 +107,11 @@ impl DriverOps {
                 collection.read_concern().map(|r| &r.level),
             )
         }
-        vec![of(&self.campaigns), of(&self.claims)]
+        vec![
+            of(&self.campaigns),
+            of(&self.claims),
+            of(&self.reservations),
+        ]
     }
 
     /// Stops the driver's background workers and closes its connections: see

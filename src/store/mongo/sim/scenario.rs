@@ -571,7 +571,7 @@ async fn run_async(seed: u64, setup: Setup) -> Outcome {
             ..Faults::default()
         };
         w.rs.settle();
-        w.faulted
+        w.any_fault()
     };
     let at_rest = |env: &Env, exact: bool, when: &str, violations: &mut Vec<String>| -> Rest {
         let mut w = lock(&env.world);
@@ -822,7 +822,7 @@ async fn lifecycle_async(seed: u64, setup: Setup) -> Outcome {
             ..Faults::default()
         };
         w.rs.settle();
-        w.faulted
+        w.any_fault()
     };
     let at_rest = |env: &Env, exact: bool, when: &str, violations: &mut Vec<String>| -> Rest {
         let mut w = lock(&env.world);

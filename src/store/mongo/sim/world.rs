@@ -90,6 +90,15 @@ impl Op {
         )
     }
 
+    /// How a write is acknowledged: the reservation insert as the consistency's `reservation`
+    /// says, every other write as its `write`.
+    fn write_level(&self, consistency: Consistency) -> WriteLevel {
+        match self {
+            Op::InsertClaim(_) => consistency.reservation,
+            _ => consistency.write,
+        }
+    }
+
     fn is_write(&self) -> bool {
         !matches!(
             self,
@@ -254,6 +263,32 @@ pub(super) struct Cost {
     /// Operations on the `claims` collection (each may examine claim documents; the others
     /// examine none).
     pub claim_ops: u32,
+    /// The latency a task waits for its operations under the latency model
+    /// ([`modelled_us`]), in microseconds: the sum over its sequential round trips of the
+    /// slowest operation of each.
+    pub modelled_us: u32,
+    /// The slowest operation of the round trip in flight, in microseconds.
+    round_us: u32,
+}
+
+/// The modelled latency of a round trip that answers without waiting for other members (a
+/// read, or a write acknowledged by the primary alone), in microseconds: half a millisecond,
+/// a round trip within one data centre plus the server's work on one document.
+pub(super) const ROUND_TRIP_US: u32 = 500;
+
+/// The modelled latency of a `majority` write, in microseconds: the primary's round trip plus
+/// the replication of the write to a second member and the commit point coming back with a
+/// secondary's next report, with journaling on each (`j: true`): 2 ms, the order a replica set
+/// spread over one region's zones gives.
+pub(super) const MAJORITY_WRITE_US: u32 = 2_000;
+
+/// What `op` sent with `consistency` waits for under the latency model, in microseconds.
+fn modelled_us(op: &Op, consistency: Consistency) -> u32 {
+    if op.is_write() && op.write_level(consistency) == WriteLevel::MajorityJournaled {
+        MAJORITY_WRITE_US
+    } else {
+        ROUND_TRIP_US
+    }
 }
 
 /// The simulation's state.
@@ -272,6 +307,9 @@ pub(super) struct World {
     pub faulted: bool,
     pub crashes: usize,
     tokens: Vec<String>,
+    /// Where the writes the primary alone acknowledged landed: one of them rolled back is a
+    /// fault the client was not told of ([`World::any_fault`]).
+    acknowledged_alone: Vec<OpTime>,
     /// The campaign whose committed state is checked for I1 after every decision.
     pub watch: Option<String>,
     /// What that check found.
@@ -303,6 +341,7 @@ impl World {
             faulted: false,
             crashes: 0,
             tokens: Vec::new(),
+            acknowledged_alone: Vec::new(),
             watch: None,
             monitor: Vec::new(),
         }
@@ -331,10 +370,20 @@ impl World {
         let cost = self.costs.entry(task).or_default();
         cost.ops += 1;
         cost.round_trips += u32::from(!outstanding);
-        cost.majority_writes +=
-            u32::from(op.is_write() && consistency.write == WriteLevel::MajorityJournaled);
+        cost.majority_writes += u32::from(
+            op.is_write() && op.write_level(consistency) == WriteLevel::MajorityJournaled,
+        );
         cost.clock_reads += u32::from(matches!(op, Op::ServerTime));
         cost.claim_ops += u32::from(op.on_claims());
+        // Operations sent together overlap: a round trip takes as long as its slowest.
+        let latency = modelled_us(&op, consistency);
+        if outstanding {
+            cost.modelled_us += latency.saturating_sub(cost.round_us);
+            cost.round_us = cost.round_us.max(latency);
+        } else {
+            cost.modelled_us += latency;
+            cost.round_us = latency;
+        }
         let speed = match self.rng.random_range(0..10) {
             0 => 1,
             1 | 2 => 3,
@@ -382,6 +431,17 @@ impl World {
         for r in self.requests.values_mut().filter(|r| r.task == task) {
             r.waker = None;
         }
+    }
+
+    /// Whether a fault struck that may leave a unit stranded at rest: one a client saw (an
+    /// error, a crash), or an election that rolled back a write the primary alone had
+    /// acknowledged (its client was told it stands).
+    pub(super) fn any_fault(&self) -> bool {
+        self.faulted
+            || self
+                .acknowledged_alone
+                .iter()
+                .any(|at| self.rs.committed(*at).is_none())
     }
 
     /// Whether a request of anyone is still travelling.
@@ -534,10 +594,16 @@ impl World {
             return;
         }
         let (reply, effects) = write(&self.rs.nodes[primary].data, &r.op);
+        let wrote = !effects.is_empty();
         let at = self.rs.write(primary, effects);
-        r.phase = match c.write {
+        r.phase = match r.op.write_level(c) {
             WriteLevel::MajorityJournaled => Phase::Waiting(at, reply),
-            WriteLevel::Primary => Phase::Answered(Ok(reply)),
+            WriteLevel::Primary => {
+                if wrote {
+                    self.acknowledged_alone.push(at);
+                }
+                Phase::Answered(Ok(reply))
+            }
         };
     }
 

@@ -6,7 +6,10 @@
 //! commands an operation is expected to send, so it holds for whatever commands a future
 //! version of an operation sends:
 //! - a command that writes (`insert`, `update`, `delete`, `findAndModify`, `createIndexes`,
-//!   `dropIndexes`) carries write concern majority, journaled;
+//!   `dropIndexes`) carries write concern majority, journaled; but for the claim's reservation
+//!   (an insert into `claims` of a `reserving` document), which the primary alone
+//!   acknowledges (`claim.rs` says why a rolled-back reservation costs at most a stranded unit),
+//!   and which `claim_concerns` pins exactly;
 //! - a command that reads documents (`find`, `aggregate`, `count`, `distinct`) carries read
 //!   concern majority, on every collection: each of the store's reads on `campaigns` and
 //!   `claims` feeds a decision (a claim's, a transition's, reconcile's count), and the reads of
@@ -84,11 +87,27 @@ fn name_of(command: &Document) -> (String, String) {
     (name.clone(), collection)
 }
 
+/// Whether `command` is a claim's reservation: an insert into `claims` of `reserving`
+/// documents only.
+fn is_reservation(command: &Document) -> bool {
+    let (name, collection) = name_of(command);
+    name == "insert"
+        && collection == "claims"
+        && command.get_array("documents").is_ok_and(|documents| {
+            !documents.is_empty()
+                && documents.iter().all(|document| {
+                    document
+                        .as_document()
+                        .is_some_and(|d| d.get_str("status") == Ok("reserving"))
+                })
+        })
+}
+
 /// What is wrong with `command`, by the rules of the module comment; empty when nothing is.
 fn violations(command: &Document) -> Vec<String> {
     let (name, collection) = name_of(command);
     let mut wrong = Vec::new();
-    if WRITES.contains(&name.as_str()) {
+    if WRITES.contains(&name.as_str()) && !is_reservation(command) {
         let concern = command.get_document("writeConcern").ok();
         let w = concern.and_then(|c| c.get("w"));
         let j = concern.and_then(|c| c.get("j"));

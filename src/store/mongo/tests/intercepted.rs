@@ -20,7 +20,21 @@ pub(super) enum Call {
 }
 
 impl Call {
-    /// Whether the call writes (every write is majority-acknowledged in production).
+    /// Whether the call is a write that waits for a majority in production: every write but
+    /// the reservation insert, as [`Consistency::REQUIRED`] says.
+    ///
+    /// [`Consistency::REQUIRED`]: crate::store::mongo::ops::Consistency::REQUIRED
+    pub(super) fn waits_for_majority(self) -> bool {
+        use crate::store::mongo::ops::{Consistency, WriteLevel};
+        let required = Consistency::REQUIRED;
+        let level = match self {
+            Call::InsertClaim => required.reservation,
+            _ => required.write,
+        };
+        self.writes() && level == WriteLevel::MajorityJournaled
+    }
+
+    /// Whether the call writes.
     pub(super) fn writes(self) -> bool {
         matches!(
             self,

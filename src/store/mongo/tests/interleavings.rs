@@ -125,3 +125,124 @@ async fn a_reconcile_that_lowers_remaining_strands_the_unit_of_a_reservation_in_
         reserve_after_reconcile(Some(claim::Defect::ReconcileLowersRemaining)).await;
     assert!(!reserved && report.applied, "{report:?}");
 }
+
+/// Removes the reservation of `user-1` just before the request under test sends `at`, as an
+/// election rolling back its insert (acknowledged by the primary alone) would; then, when
+/// `other_tab`, another tab of the same user claims to completion.
+struct ReservationLost<'a> {
+    ops: &'a MemoryOps,
+    now: DateTime<Utc>,
+    at: Call,
+    other_tab: bool,
+    lost: AtomicBool,
+}
+
+impl Hooks for ReservationLost<'_> {
+    async fn before(&self, call: Call) {
+        if call != self.at || self.lost.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let user = attempt(1, self.now).user_id;
+        let ours = self.ops.find_claim(ID, user.as_str()).await.unwrap();
+        let ours = ours.expect("the reservation under test exists");
+        let removed = self.ops.delete_reserving(ID, user.as_str(), &ours.token);
+        assert!(removed.await.unwrap());
+        if self.other_tab {
+            let (lease, clock, same_user) = (patient_lease(), clock(), attempt(1, self.now));
+            let other = claim::claim(self.ops, &clock, &lease, Defects::NONE, &same_user).await;
+            assert!(matches!(other, Ok(Decision::Grant(_))), "{other:?}");
+        }
+    }
+}
+
+/// The request under test, on a campaign of one unit, with its reservation lost before `at`.
+async fn with_reservation_lost(
+    ops: &MemoryOps,
+    at: Call,
+    other_tab: bool,
+    lease: &Lease,
+    defects: Defects,
+) -> Result<Decision, StoreError> {
+    let now = SystemClock.now();
+    ops.insert_campaign(&CampaignDoc::new(&campaign(1, now)))
+        .await
+        .unwrap();
+    let losing = Intercepted {
+        inner: ops,
+        hooks: ReservationLost {
+            ops,
+            now,
+            at,
+            other_tab,
+            lost: AtomicBool::new(false),
+        },
+    };
+    claim::claim(&losing, &clock(), lease, defects, &attempt(1, now)).await
+}
+
+/// Its reservation lost before its decrement, and another tab of the user claiming the last
+/// unit meanwhile: the request's decrement misses, and it answers the other tab's claim.
+#[tokio::test]
+async fn after_a_missed_decrement_a_lost_reservation_sends_the_request_to_the_users_claim() {
+    let ops = MemoryOps::default();
+    let answer = with_reservation_lost(
+        &ops,
+        Call::ReserveUnit,
+        true,
+        &patient_lease(),
+        Defects::NONE,
+    )
+    .await;
+    assert!(matches!(answer, Ok(Decision::Replay(_))), "{answer:?}");
+}
+
+#[tokio::test]
+async fn refusing_after_a_lost_reservation_tells_a_user_holding_a_claim_sold_out() {
+    let defects = Defects::NONE.with(claim::Defect::RefusalAfterLostReservation);
+    let ops = MemoryOps::default();
+    let answer =
+        with_reservation_lost(&ops, Call::ReserveUnit, true, &patient_lease(), defects).await;
+    assert_eq!(answer.unwrap(), Decision::Refuse(Refusal::SoldOut));
+}
+
+/// Its reservation lost after its decrement: the confirm misses and the request answers an
+/// error, after putting its reservation back; reconcile `--apply` then finds the unit the
+/// reservation stranded (once the lease ran out) and returns it. Returns the reconcile's
+/// answer and the units remaining after it.
+async fn reconcile_after_a_lost_confirm(defects: Defects) -> (Result<(), StoreError>, i64) {
+    let ops = MemoryOps::default();
+    let lease = quick_lease();
+    let answer = with_reservation_lost(&ops, Call::ConfirmClaim, false, &lease, defects).await;
+    assert!(answer.is_err(), "{answer:?}");
+    tokio::time::sleep(lease.stale_after * 2).await;
+    let id = CampaignId::parse(ID).unwrap();
+    let repaired = claim::reconcile(
+        &ops,
+        &clock(),
+        &lease,
+        Defects::NONE,
+        &id,
+        ReconcileMode::Apply,
+    )
+    .await
+    .map(|_| ());
+    (repaired, ops.snapshot().campaigns[ID].remaining)
+}
+
+#[tokio::test]
+async fn a_reservation_lost_before_its_confirm_is_put_back_for_reconcile_to_repair() {
+    let (repaired, remaining) = reconcile_after_a_lost_confirm(Defects::NONE).await;
+    assert!(repaired.is_ok(), "{repaired:?}");
+    assert_eq!(remaining, 1);
+}
+
+#[tokio::test]
+async fn a_lost_reservation_not_put_back_leaves_a_strand_only_force_repairs() {
+    let defects = Defects::NONE.with(claim::Defect::LostReservationNotPutBack);
+    let (repaired, remaining) = reconcile_after_a_lost_confirm(defects).await;
+    assert!(
+        matches!(repaired, Err(StoreError::DriftTooLarge { .. })),
+        "{repaired:?}"
+    );
+    assert_eq!(remaining, 0);
+}

@@ -1,6 +1,7 @@
 //! The MongoDB store's tests: the claim algorithm over the in-memory model (rushes, single
 //! stories, forced interleavings, clocks, costs), and the driver over the wire against
 //! `FLASHSALE_TEST_MONGODB_URI`. The helpers every file shares live here.
+mod claim_concerns;
 mod clock;
 mod concerns;
 mod cost;

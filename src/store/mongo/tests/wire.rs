@@ -22,7 +22,13 @@ async fn driver_operations_behave_over_the_wire() {
             .unwrap();
         let required = "w=Some(Majority) j=Some(true) wtimeout=Some(5s) \
                         read=Some(ReadPreference(Primary)) level=Some(Majority)";
-        assert_eq!(ops.effective(), vec![required.to_owned(); 2]);
+        // The reservation insert alone is acknowledged by the primary (see `claim.rs`).
+        let reservation = "w=Some(Nodes(1)) j=Some(false) wtimeout=None \
+                           read=Some(ReadPreference(Primary)) level=Some(Majority)";
+        assert_eq!(
+            ops.effective(),
+            [required, required, reservation].map(str::to_owned)
+        );
         exercise_driver(&ops).await;
     })
     .await;
