@@ -883,3 +883,43 @@ async fn a_version_6_store_migrates_and_records_voids_from_then_on() {
         )
     );
 }
+
+/// The threads of this process, as the kernel counts them.
+fn threads() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Threads:")).unwrap();
+    line["Threads:".len()..].trim().parse().unwrap()
+}
+
+/// Reads queued behind a busy reader wait on the async side, not each on a blocking thread of
+/// its own: 200 of them waiting together start at most a thread or two (other tests running
+/// alongside start some too, hence the margin), where each once started its own.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[expect(
+    clippy::await_holding_lock,
+    reason = "the test holds the reader busy while the reads queue, on purpose"
+)]
+async fn queued_reads_wait_without_a_thread_each() {
+    const READS: usize = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, id, _) = store_with_campaign(&dir, "reads", 1).await;
+    let user = UserId::parse("nobody").unwrap();
+    let before = threads();
+    let busy = store.inner.reader.lock().unwrap();
+    let mut reads = tokio::task::JoinSet::new();
+    for _ in 0..READS {
+        let (store, id, user) = (store.clone(), id.clone(), user.clone());
+        reads.spawn(async move { store.claim_of(&id, &user).await.unwrap() });
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let waiting = threads();
+    drop(busy);
+    while let Some(read) = reads.join_next().await {
+        assert_eq!(read.unwrap(), None);
+    }
+    assert!(
+        waiting < before + READS / 2,
+        "{READS} queued reads took the process from {before} to {waiting} threads"
+    );
+}
