@@ -216,7 +216,20 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
             .hold
             .is_some()
             .then(|| tokio::spawn(expire_during_run(Arc::clone(&shared), stopped)));
-        let timings = drive(&shared).await;
+        // The loop that starts the shoppers runs as a task of the runtime, not on the thread
+        // that waits for the run: from a worker, each task it spawns goes on that worker's
+        // own queue; from outside, every spawn goes through the shared queue and wakes a
+        // sleeping worker, and those wake-ups were a quarter of a million-shopper
+        // rehearsal's time.
+        // A run given up (Ctrl-C drops this future) takes its shoppers with it.
+        let mut driving = AbortOnDrop(tokio::spawn({
+            let shared = Arc::clone(&shared);
+            async move { drive(&shared).await }
+        }));
+        let timings = match (&mut driving.0).await {
+            Ok(timings) => timings,
+            Err(err) => std::panic::resume_unwind(err.into_panic()),
+        };
         let _ = stop_sweeps.send(true);
         // A sweep task that panicked expired nothing this run can vouch for: an error.
         if let Some(sweeps) = sweeps
@@ -495,6 +508,15 @@ async fn drive<S: Store, C: Clock>(shared: &Arc<Shared<S, C>>) -> Timings {
             .returned(Duration::from_secs(second), units);
     }
     timings
+}
+
+/// A task aborted when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// One answer a user received.
