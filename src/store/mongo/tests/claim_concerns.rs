@@ -1,37 +1,24 @@
 //! The write concern each command of a claim carries over the wire: the reservation insert
 //! acknowledged by the primary alone, every other write by a journaled majority.
 
+use super::concerns::{Sent, name_of, recording};
 use super::*;
 
-/// Each command a client sends, as (command, collection, its `writeConcern` as `w`/`j`, or
-/// "none" for a command without one).
-type Sent = Arc<std::sync::Mutex<Vec<(String, String, String)>>>;
-
-fn recording(sent: &Sent) -> mongodb::event::EventHandler<mongodb::event::command::CommandEvent> {
-    let sent = Arc::clone(sent);
-    mongodb::event::EventHandler::callback(move |event| {
-        if let mongodb::event::command::CommandEvent::Started(started) = event {
-            let command = &started.command;
-            let collection = command.get_str(&started.command_name).unwrap_or_default();
-            let concern = command.get_document("writeConcern").map_or_else(
-                |_| "none".to_owned(),
-                |wc| {
-                    let w = wc
-                        .get("w")
-                        .map_or_else(|| "-".to_owned(), ToString::to_string);
-                    let j = wc
-                        .get("j")
-                        .map_or_else(|| "-".to_owned(), ToString::to_string);
-                    format!("w={w} j={j}")
-                },
-            );
-            sent.lock().unwrap().push((
-                started.command_name.clone(),
-                collection.to_owned(),
-                concern,
-            ));
-        }
-    })
+/// A command as (its name, its collection, its `writeConcern` as `w`/`j`, or "none" for a
+/// command without one).
+fn summary(command: &mongodb::bson::Document) -> (String, String, String) {
+    let (name, collection) = name_of(command);
+    let concern = command.get_document("writeConcern").map_or_else(
+        |_| "none".to_owned(),
+        |wc| {
+            let shown = |key| {
+                wc.get(key)
+                    .map_or_else(|| "-".to_owned(), ToString::to_string)
+            };
+            format!("w={} j={}", shown("w"), shown("j"))
+        },
+    );
+    (name, collection, concern)
 }
 
 /// A new claim over the real driver: its reads carry no write concern, its reservation
@@ -58,7 +45,12 @@ async fn each_claim_write_carries_its_own_write_concern() {
             .unwrap();
         let (clock, lease) = (clock(), patient_lease());
         clock.now(&ops).await.unwrap();
-        let taken = || std::mem::take(&mut *sent.lock().unwrap());
+        let taken = || -> Vec<_> {
+            std::mem::take(&mut *sent.lock().unwrap())
+                .iter()
+                .map(summary)
+                .collect()
+        };
         taken();
         let mut answers = Vec::new();
         let mut costs = Vec::new();

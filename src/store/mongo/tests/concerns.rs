@@ -76,7 +76,7 @@ const WRITES: [&str; 6] = [
 const READS: [&str; 4] = ["find", "aggregate", "count", "distinct"];
 
 /// A command's name (its first key) and collection (that key's value, when a string).
-fn name_of(command: &Document) -> (String, String) {
+pub(super) fn name_of(command: &Document) -> (String, String) {
     let Some((name, value)) = command.iter().next() else {
         return (String::new(), String::new());
     };
