@@ -27,13 +27,12 @@ use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use utoipa::ToSchema;
 
 use super::Limits;
-use super::body::Fields;
+use super::body::{Fields, RequestBody, bodies};
 use super::error::ApiError;
 use super::metrics::ClaimAction;
 use super::openapi::{AdminRefusals, ShopperRefusals};
@@ -195,12 +194,21 @@ impl Streams {
 /// A JSON body of `T`: an object (never an array, which serde would also take for a struct)
 /// of `T`'s fields, each of its kind. An empty body is `{}`, for the actions whose fields
 /// are all optional. A refusal names the field ([`Fields::typed`]).
-fn body<T: DeserializeOwned + ToSchema + 'static>(
+fn body<T: RequestBody>(
     raw: Result<Bytes, BytesRejection>,
     shape: &'static str,
 ) -> Result<T, ApiError> {
     Fields::parse_or_empty(raw, shape)?.typed()
 }
+
+bodies!(
+    NoFields,
+    CreateBody,
+    ExtendBody,
+    InventoryBody,
+    ReconcileBody,
+    VoidBody
+);
 
 /// An action that takes no fields: an empty body or `{}`.
 #[derive(Debug, Deserialize, ToSchema)]

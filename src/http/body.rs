@@ -3,10 +3,6 @@
 //! not a string`), never the parser's position in the text, and a body's fields are declared
 //! once: by the type the handler reads and the API's document shows.
 
-use std::any::TypeId;
-use std::collections::HashMap;
-use std::sync::{LazyLock, PoisonError, RwLock};
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
@@ -61,12 +57,12 @@ impl Fields {
 
     /// The body as a `T`, once every field is one of `T`'s and of its kind and every required
     /// one is there: serde's own refusals ("expected i64") never reach the client. The fields
-    /// are `T`'s published schema ([`fields_of`]), so a refusal and the API's document cannot
+    /// are `T`'s published schema ([`RequestBody::fields`]), so a refusal and the API's document cannot
     /// disagree on a name, a kind or whether a field may be left out.
-    pub(crate) fn typed<T: DeserializeOwned + ToSchema + 'static>(self) -> Result<T, ApiError> {
-        let known = fields_of::<T>();
+    pub(crate) fn typed<T: RequestBody>(self) -> Result<T, ApiError> {
+        let known = T::fields();
         for (name, value) in &self.object {
-            let Some(field) = known.iter().find(|field| field.name == name) else {
+            let Some(field) = known.iter().find(|field| field.name == *name) else {
                 return Err(malformed(format!(
                     "unknown field `{}`; the body is a JSON object {}",
                     crate::domain::shown(name),
@@ -75,15 +71,15 @@ impl Fields {
                 .field(crate::domain::shown(name).clone()));
             };
             if let Some(reason) = field.refusal(value) {
-                return Err(invalid(field.name, &reason));
+                return Err(invalid(&field.name, &reason));
             }
         }
         if let Some(missing) = known
             .iter()
-            .find(|field| field.required && !self.object.contains_key(field.name))
+            .find(|field| field.required && !self.object.contains_key(&field.name))
         {
             let reason = format!("is required; the body is a JSON object {}", self.shape);
-            return Err(invalid(missing.name, &reason));
+            return Err(invalid(&missing.name, &reason));
         }
         let shape = self.shape;
         T::deserialize(Value::Object(self.object))
@@ -105,9 +101,9 @@ enum Kind {
 }
 
 /// One field a body may carry, as its schema publishes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Field {
-    name: &'static str,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Field {
+    name: String,
     kind: Kind,
     /// Must be there.
     required: bool,
@@ -138,31 +134,35 @@ impl Field {
     }
 }
 
-/// The fields of `T`'s schema, derived once per body type and kept for the process's life (a
-/// handful of types, a few fields each).
+/// A type a request body is read as ([`Fields::typed`]); implemented by [`bodies!`].
+pub(super) trait RequestBody: DeserializeOwned + ToSchema {
+    /// The fields of the type's schema, derived once ([`fields_of`]) and kept for the
+    /// process's life, so reading a body costs no schema walk and no lock.
+    fn fields() -> &'static [Field];
+}
+
+/// Makes each type a [`RequestBody`], its fields derived from its schema at the first body read.
+macro_rules! bodies {
+    ($($body:ty),* $(,)?) => {$(
+        impl $crate::http::body::RequestBody for $body {
+            fn fields() -> &'static [$crate::http::body::Field] {
+                static FIELDS: std::sync::LazyLock<Vec<$crate::http::body::Field>> =
+                    std::sync::LazyLock::new($crate::http::body::fields_of::<$body>);
+                &FIELDS
+            }
+        }
+    )*};
+}
+pub(super) use bodies;
+
+/// The fields of `T`'s schema, in its order.
 ///
 /// # Panics
 /// When `T`'s schema is not an object of plain fields (a string, an integer, a number or a
 /// boolean, each possibly nullable): a body type this reader cannot check. Every body type is
 /// derived in a test, so this never reaches a request.
-fn fields_of<T: ToSchema + 'static>() -> &'static [Field] {
-    static KNOWN: LazyLock<RwLock<HashMap<TypeId, &'static [Field]>>> =
-        LazyLock::new(Default::default);
-    let id = TypeId::of::<T>();
-    if let Some(fields) = KNOWN
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&id)
-    {
-        return fields;
-    }
-    let fields: &'static [Field] =
-        Box::leak(derive_fields(&T::name(), T::schema()).into_boxed_slice());
-    KNOWN
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry(id)
-        .or_insert(fields)
+pub(super) fn fields_of<T: ToSchema>() -> Vec<Field> {
+    derive_fields(&T::name(), T::schema())
 }
 
 /// The fields an object schema names, in its order.
@@ -195,7 +195,7 @@ fn derive_fields(body: &str, schema: RefOr<Schema>) -> Vec<Field> {
                 ),
             };
             Field {
-                name: Box::leak(name.clone().into_boxed_str()),
+                name: name.clone(),
                 kind,
                 required: object.required.contains(name),
                 nullable,
@@ -217,7 +217,7 @@ fn type_of(value: &Value) -> &'static str {
 }
 
 /// A field's value refused.
-fn invalid(name: &'static str, reason: &str) -> ApiError {
+fn invalid(name: &str, reason: &str) -> ApiError {
     ApiError::new(ErrorKind::InvalidInput, format!("{name} {reason}"))
         .code("invalid_value")
         .field(name)
@@ -267,6 +267,7 @@ mod tests {
         #[serde(default)]
         b: bool,
     }
+    bodies!(Typed);
 
     fn typed(text: &'static str) -> Result<Typed, ApiError> {
         Fields::parse_or_empty(Ok(Bytes::from_static(text.as_bytes())), "{\"n\": N}")
@@ -275,14 +276,14 @@ mod tests {
 
     #[test]
     fn the_fields_checked_are_the_schemas() {
-        let field = |name, kind, required, nullable| Field {
-            name,
+        let field = |name: &str, kind, required, nullable| Field {
+            name: name.to_owned(),
             kind,
             required,
             nullable,
         };
         assert_eq!(
-            fields_of::<Typed>(),
+            Typed::fields(),
             [
                 field("n", Kind::Integer, true, false),
                 field("s", Kind::String, false, true),
@@ -290,7 +291,7 @@ mod tests {
                 field("b", Kind::Bool, false, false),
             ]
         );
-        assert!(std::ptr::eq(fields_of::<Typed>(), fields_of::<Typed>()));
+        assert!(std::ptr::eq(Typed::fields(), Typed::fields()));
     }
 
     /// Every body the server reads: derived here, so a body type the reader cannot check fails
@@ -308,22 +309,19 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        assert_eq!(shown(fields_of::<ClaimBody>()), "cart_cents");
+        assert_eq!(shown(ClaimBody::fields()), "cart_cents");
+        assert_eq!(shown(RedeemBody::fields()), "token order_id cart_cents");
         assert_eq!(
-            shown(fields_of::<RedeemBody>()),
-            "token order_id cart_cents"
-        );
-        assert_eq!(
-            shown(fields_of::<CreateBody>()),
+            shown(CreateBody::fields()),
             "id name inventory percent_off max_discount_cents min_cart_cents? currency? \
              starts_at? ends_at? duration? hold?"
         );
-        assert_eq!(fields_of::<CreateBody>()[3].kind, Kind::Number);
-        assert_eq!(shown(fields_of::<ExtendBody>()), "ends_at? by?");
-        assert_eq!(shown(fields_of::<InventoryBody>()), "add? remove?");
-        assert_eq!(shown(fields_of::<ReconcileBody>()), "apply? force?");
-        assert_eq!(shown(fields_of::<VoidBody>()), "user_id? token? reason?");
-        assert_eq!(shown(fields_of::<NoFields>()), "");
+        assert_eq!(CreateBody::fields()[3].kind, Kind::Number);
+        assert_eq!(shown(ExtendBody::fields()), "ends_at? by?");
+        assert_eq!(shown(InventoryBody::fields()), "add? remove?");
+        assert_eq!(shown(ReconcileBody::fields()), "apply? force?");
+        assert_eq!(shown(VoidBody::fields()), "user_id? token? reason?");
+        assert_eq!(shown(NoFields::fields()), "");
     }
 
     #[test]

@@ -512,6 +512,8 @@ pub(super) fn campaign_id(
     CampaignId::parse(&text).map_err(|err| ApiError::from(err).field("id"))
 }
 
+super::body::bodies!(ClaimBody, RedeemBody);
+
 /// A claim's body: the cart, and nothing else (the user comes from the token).
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(super) struct ClaimBody {
