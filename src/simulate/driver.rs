@@ -221,14 +221,17 @@ impl<S: Store + Clone, C: Clock + Clone> Simulator<S, C> {
         // own queue; from outside, every spawn goes through the shared queue and wakes a
         // sleeping worker, and those wake-ups were a quarter of a million-shopper
         // rehearsal's time.
-        // A run given up (Ctrl-C drops this future) takes its shoppers with it.
-        let mut driving = AbortOnDrop(tokio::spawn({
+        // A run given up (Ctrl-C drops this future) takes its shoppers with it: a `JoinSet`
+        // aborts its tasks when dropped.
+        let mut driving = JoinSet::new();
+        driving.spawn({
             let shared = Arc::clone(&shared);
             async move { drive(&shared).await }
-        }));
-        let timings = match (&mut driving.0).await {
-            Ok(timings) => timings,
-            Err(err) => std::panic::resume_unwind(err.into_panic()),
+        });
+        let timings = match driving.join_next().await {
+            Some(Ok(timings)) => timings,
+            Some(Err(err)) => std::panic::resume_unwind(err.into_panic()),
+            None => unreachable!("the set holds the driving task"),
         };
         let _ = stop_sweeps.send(true);
         // A sweep task that panicked expired nothing this run can vouch for: an error.
@@ -508,15 +511,6 @@ async fn drive<S: Store, C: Clock>(shared: &Arc<Shared<S, C>>) -> Timings {
             .returned(Duration::from_secs(second), units);
     }
     timings
-}
-
-/// A task aborted when its handle is dropped.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// One answer a user received.
